@@ -1,0 +1,161 @@
+/**
+ * The netlab command line. Statically this imports only commander and errors.ts; each
+ * subcommand's module (and with it dns-packet, undici, ora, cli-table3) loads in its action.
+ * The one catch of the program is here: one line on stderr, the exit code of the contract.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { NetlabError, exitCodeFor } from './errors.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+function fail(e: unknown, command: string): void {
+  const debug = process.env.NETLAB_DEBUG === '1';
+  if (e instanceof NetlabError) {
+    const hint = e.code === 'USAGE' ? ` (see 'netlab ${command} --help')` : '';
+    process.stderr.write(`netlab ${command}: ${e.message}${hint}\n`);
+    if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
+    process.exitCode = exitCodeFor(e.status);
+    return;
+  }
+  process.stderr.write(`netlab ${command}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (debug && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
+  process.exitCode = 3;
+}
+
+const DIG_HELP = `Usage: netlab dig [@server] [-p port] [-t type] [-c class] [-x addr] [-f file]
+                  [name] [type] [class] [+option...]
+
+dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv.conf.
+
+  @server        server to ask (address or name)
+  -p port        port (every hop with +trace)
+  -t type        query type (A, AAAA, MX, TXT, HTTPS, TYPE65534, ...); default A
+  -c class       query class (IN, CH, ...); default IN
+  -x addr        reverse lookup of an IPv4 or IPv6 address (PTR)
+  -f file        batch: one query per line, same syntax; answered concurrently,
+                 printed in input order (--concurrency N, default 16)
+  -4, -6         use only IPv4 / IPv6 to reach a server given by name
+  +trace         follow referrals from the root (@server is asked for the root NS set)
+  +short         only the data of the answer records
+  +tcp           query over TCP (a truncated UDP answer is retried over TCP anyway)
+  +[no]recurse   set RD (default on; off with +trace)
+  +time=N        seconds per try (default 5)     +tries=N  tries (default 3)
+  +retry=N       retries (tries - 1)              +bufsize=N EDNS UDP size (default 1232)
+  +[no]edns      send EDNS(0) (default on)        +dnssec   set the DO bit
+  +nsid          ask for the server's NSID        +ignore   do not retry TC over TCP
+  +[no]cdflag    +[no]adflag                      +[no]all, +[no]cmd, +[no]comments,
+  +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
+  +json, --json  one JSON document on stdout
+
+Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply or an unfinished trace,
+3 bad syntax or unreadable -f file.
+`;
+
+async function digMain(args: string[]): Promise<void> {
+  if (args.includes('-h') || args.includes('--help')) {
+    write(DIG_HELP);
+    return;
+  }
+  const { parseDigArgs, runDig, digStatus } = await import('./commands/dig/index.js');
+  const options = parseDigArgs(args);
+  const results = await runDig(options);
+  if (options.json) {
+    const doc = options.batchFile || results.length > 1 ? results : results[0];
+    write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else {
+    const { renderDigText } = await import('./output/dig-text.js');
+    write(renderDigText(results, options, VERSION));
+  }
+  process.exitCode = exitCodeFor(digStatus(results));
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new NetlabError('USAGE', `--port needs a number from 0 to 65535, got '${value}'`);
+  return Number(value);
+}
+
+function buildProgram(): Command {
+  const program = new Command('netlab')
+    .description('Network diagnostics for people who put services on the internet: DNS, TLS, CDN timing, load balancers.')
+    .version(VERSION, '-V, --version')
+    .option('--no-color', 'no colour in the output (NO_COLOR is honoured too)')
+    .showHelpAfterError(false)
+    .exitOverride();
+  program.configureOutput({ writeErr: () => undefined });
+
+  program
+    .command('dig')
+    .description("DNS lookups with dig's syntax and output: +trace, -x, -f, +short, +json")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async () => undefined); // handled before commander, see main()
+
+  program
+    .command('lab')
+    .description('run the course network on loopback (DNS hierarchy) until interrupted')
+    .option('-p, --port <port>', 'port for every lab server (default: 53 as root, else a free port)', parsePort)
+    .option('--json', 'print the endpoints as JSON')
+    .action(async (opts: { port?: number; json?: boolean }) => {
+      const { runLab, renderLabText, labJson } = await import('./commands/lab.js');
+      const started = await runLab({ port: opts.port, json: Boolean(opts.json), privileged: process.getuid?.() === 0 });
+      for (const n of started.notes) process.stderr.write(`netlab lab: ${n}\n`);
+      write(opts.json ? `${JSON.stringify(labJson(started.lab), null, 2)}\n` : renderLabText(started.lab));
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await started.lab.close();
+    });
+
+  program
+    .command('demo')
+    .description('start the lab, run every subcommand against it, show the results')
+    .option('--json', 'the steps and their results as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { runDemo, renderDemoStep } = await import('./commands/demo.js');
+      if (!opts.json) write('netlab demo: the course on loopback, no network needed.\n\n');
+      const result = await runDemo(VERSION, opts.json ? undefined : (step) => write(renderDemoStep(step)));
+      if (opts.json) write(`${JSON.stringify(result, null, 2)}\n`);
+      else write(result.status === 'OK' ? 'demo: every step gave what it should.\n' : 'demo: some steps did not give what they should (marked !!).\n');
+      process.exitCode = exitCodeFor(result.status);
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'dig') {
+    try {
+      await digMain(argv.slice(1));
+    } catch (e) {
+      fail(e, 'dig');
+    }
+    return;
+  }
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      const sub = program.commands.find((c) => c.name() === argv[0])?.name() ?? '';
+      const message = e.message.replace(/^error: /, '');
+      process.stderr.write(`netlab${sub ? ` ${sub}` : ''}: ${message} (see 'netlab${sub ? ` ${sub}` : ''} --help')\n`);
+      process.exitCode = 3;
+      return;
+    }
+    fail(e, argv[0] ?? '');
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,73 @@
+/**
+ * `netlab demo`: start the lab, run each subcommand against it, show what they print.
+ * Each step states what it expects; a step that does not get it makes the demo fail.
+ */
+import type { Status } from '../errors.js';
+import { startLab } from '../lab/index.js';
+import { digStatus, parseDigArgs, runDig } from './dig/index.js';
+import { renderDigText } from '../output/dig-text.js';
+
+export interface DemoStep {
+  title: string;
+  command: string;
+  expected: Status;
+  status: Status;
+  output: string;
+}
+
+export interface DemoResult {
+  status: Status;
+  steps: DemoStep[];
+}
+
+interface StepSpec {
+  title: string;
+  args: string[];
+  expected: Status;
+}
+
+/** Run the demo; `onStep` sees each step as it finishes (so the text can stream). */
+export async function runDemo(version: string, onStep?: (step: DemoStep) => void): Promise<DemoResult> {
+  const lab = await startLab({ port: 0 });
+  const steps: DemoStep[] = [];
+  try {
+    const p = String(lab.port);
+    const ns = lab.dns.addresses.ns1Example;
+    const root = lab.dns.addresses.root;
+    const specs: StepSpec[] = [
+      { title: 'Ask the authoritative server of example.test. for an address (dig layout)', args: [`@${ns}`, '-p', p, 'www.example.test'], expected: 'OK' },
+      { title: 'Only the data: the mail exchangers, +short', args: [`@${ns}`, '-p', p, 'example.test', 'MX', '+short'], expected: 'OK' },
+      { title: 'A CNAME chain, as +noall +answer', args: [`@${ns}`, '-p', p, 'alias.example.test', '+noall', '+answer'], expected: 'OK' },
+      { title: 'An answer too big for UDP: truncated, retried over TCP', args: [`@${ns}`, '-p', p, 'huge.example.test', 'AAAA', '+noall', '+comments'], expected: 'OK' },
+      { title: 'Reverse lookup, IPv4 (in-addr.arpa)', args: [`@${ns}`, '-p', p, '-x', '192.0.2.10', '+short'], expected: 'OK' },
+      { title: 'Reverse lookup, IPv6 (nibbles under ip6.arpa)', args: [`@${ns}`, '-p', p, '-x', '2001:db8::10', '+short'], expected: 'OK' },
+      { title: 'A name that does not exist: NXDOMAIN, exit 2', args: [`@${ns}`, '-p', p, 'nope.example.test', '+noall', '+comments'], expected: 'CRITICAL' },
+      { title: 'Follow the delegations from the root: . -> test. -> example.test.', args: [`@${root}`, '-p', p, '+trace', 'www.example.test'], expected: 'OK' },
+      { title: 'A lame server on the way: skipped, said so, the next one asked', args: [`@${root}`, '-p', p, '+trace', 'www.lame.test'], expected: 'OK' },
+      { title: 'Every server of dead.test. is dead: the trace fails fast, exit 2', args: [`@${root}`, '-p', p, '+trace', 'www.dead.test'], expected: 'CRITICAL' },
+    ];
+    for (const spec of specs) {
+      const options = parseDigArgs(spec.args);
+      const results = await runDig(options);
+      const status = digStatus(results);
+      const step: DemoStep = {
+        title: spec.title,
+        command: `netlab dig ${spec.args.join(' ')}`,
+        expected: spec.expected,
+        status,
+        output: renderDigText(results, options, version),
+      };
+      steps.push(step);
+      onStep?.(step);
+    }
+  } finally {
+    await lab.close();
+  }
+  const ok = steps.every((s) => s.status === s.expected);
+  return { status: ok ? 'OK' : 'CRITICAL', steps };
+}
+
+export function renderDemoStep(step: DemoStep): string {
+  const mark = step.status === step.expected ? '' : `\n!! expected ${step.expected}, got ${step.status}\n`;
+  return `== ${step.title}\n$ ${step.command}\n${step.output}${mark}\n`;
+}

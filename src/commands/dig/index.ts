@@ -1,0 +1,212 @@
+/** `netlab dig`: argv -> DigOptions -> queries (or a trace) -> DigResult[] -> text or JSON -> status. */
+import { readFile } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import { NetlabError, type Status } from '../../errors.js';
+import { query, type Exchange } from '../../protocol/dns/transport.js';
+import { trace, type TraceHop } from '../../protocol/dns/trace.js';
+import { systemNameserver } from '../../protocol/dns/resolv-conf.js';
+import { className, typeName } from '../../protocol/dns/types.js';
+import type { DnsRecord, EdnsInfo } from '../../protocol/dns/wire.js';
+import { parseBatchLine, parseDigArgs, type DigOptions, type DigQuery } from './options.js';
+
+export { parseDigArgs, type DigOptions };
+
+export interface DigRecordJson {
+  name: string;
+  type: string;
+  class: string;
+  ttl: number;
+  data: string;
+}
+
+export interface DigHopJson {
+  zone: string;
+  server: string;
+  serverName: string;
+  port: number;
+  timeMs: number;
+  msgSize: number;
+  kind: TraceHop['kind'];
+  records: DigRecordJson[];
+  skipped: TraceHop['skipped'];
+  resolvedGlueless?: TraceHop['resolvedGlueless'];
+}
+
+export interface DigResult {
+  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: 'udp' | 'tcp' };
+  status: Status;
+  rcode: string | null;
+  id?: number;
+  opcode?: string;
+  flags: string[];
+  counts?: { query: number; answer: number; authority: number; additional: number };
+  edns?: EdnsInfo;
+  question?: DigRecordJson[];
+  answer: DigRecordJson[];
+  authority: DigRecordJson[];
+  additional: DigRecordJson[];
+  timeMs: number | null;
+  msgSize: number | null;
+  /** The UDP answer was truncated and this one came over TCP. */
+  tcpFallback?: boolean;
+  /** ISO time the answer arrived. */
+  when: string;
+  /** Why no answer: the one-line error. */
+  error?: string;
+  hops?: DigHopJson[];
+}
+
+function recordJson(r: DnsRecord): DigRecordJson {
+  return { name: r.name, type: r.type, class: r.class, ttl: r.ttl, data: r.data };
+}
+
+function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+/** Resolve @server: an address as is, a name through the system resolver (as dig does). */
+async function serverAddress(options: DigOptions): Promise<{ address: string; name: string }> {
+  const given = options.server ?? systemNameserver() ?? '127.0.0.1';
+  const bare = given.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(bare)) return { address: bare, name: given };
+  try {
+    const family = options.ipv6Only ? 6 : 4;
+    const r = await lookup(bare, { family });
+    return { address: r.address, name: given };
+  } catch (e) {
+    throw new NetlabError('USAGE', `couldn't get address for '${given}': not found`, { cause: e });
+  }
+}
+
+/** Queries from the command line, then those of the -f file in order. Throws INPUT for an unreadable file. */
+export async function collectQueries(options: DigOptions): Promise<DigQuery[]> {
+  const queries = [...options.queries];
+  if (!options.batchFile) return queries;
+  let text: string;
+  try {
+    text = await readFile(options.batchFile, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${code === 'ENOENT' ? 'no such file' : code ?? 'unreadable'}`, { cause: e });
+  }
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    try {
+      const qs = parseBatchLine(line, options);
+      if (qs) queries.push(...qs);
+    } catch (e) {
+      if (e instanceof NetlabError) throw new NetlabError('INPUT', `${options.batchFile}:${i + 1}: ${e.message}`, { cause: e });
+      throw e;
+    }
+  });
+  return queries;
+}
+
+function failed(q: DigQuery, server: { address: string; name: string }, options: DigOptions, message: string): DigResult {
+  return {
+    query: { name: fqdn(q.name), type: typeName(q.type), class: className(q.class), server: server.address, serverName: server.name, port: options.port, transport: options.tcp ? 'tcp' : 'udp' },
+    status: 'CRITICAL',
+    rcode: null,
+    flags: [],
+    answer: [],
+    authority: [],
+    additional: [],
+    timeMs: null,
+    msgSize: null,
+    when: new Date().toISOString(),
+    error: message,
+  };
+}
+
+function fromExchange(q: DigQuery, server: { address: string; name: string }, options: DigOptions, ex: Exchange): DigResult {
+  const m = ex.message;
+  const r: DigResult = {
+    query: { name: fqdn(q.name), type: typeName(q.type), class: className(q.class), server: server.address, serverName: server.name, port: options.port, transport: ex.transport },
+    status: m.rcode === 'NOERROR' ? 'OK' : 'CRITICAL',
+    rcode: m.rcode,
+    id: m.id,
+    opcode: m.opcode,
+    flags: m.flags,
+    counts: { query: m.questions.length, answer: m.answers.length, authority: m.authorities.length, additional: m.additionals.length + (m.edns ? 1 : 0) },
+    question: m.questions.map((x) => ({ name: x.name, type: x.type, class: x.class, ttl: 0, data: '' })),
+    answer: m.answers.map(recordJson),
+    authority: m.authorities.map(recordJson),
+    additional: m.additionals.map(recordJson),
+    timeMs: ex.timeMs,
+    msgSize: m.size,
+    when: new Date().toISOString(),
+  };
+  if (m.edns) r.edns = m.edns;
+  if (ex.tcpFallback) r.tcpFallback = true;
+  return r;
+}
+
+async function runOne(q: DigQuery, server: { address: string; name: string }, options: DigOptions): Promise<DigResult> {
+  const edns = options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false as const;
+  if (options.trace) {
+    const t = await trace(q.name, q.type, {
+      start: options.server ? { address: server.address, port: options.port } : undefined,
+      port: options.port,
+      tcp: options.tcp,
+      edns,
+    });
+    const last = t.hops[t.hops.length - 1];
+    const result: DigResult = t.final && last
+      ? fromExchange(q, { address: last.server, name: last.serverName }, options, { server: { address: last.server, port: last.port }, transport: last.transport, message: t.final, timeMs: last.timeMs, tcpFallback: false })
+      : failed(q, server, options, `trace failed: ${t.error ?? 'unknown reason'}`);
+    result.hops = t.hops.filter((h) => h.server !== '' || h.skipped.length > 0).map((h) => {
+      const hop: DigHopJson = {
+        zone: h.zone, server: h.server, serverName: h.serverName, port: h.port, timeMs: h.timeMs,
+        msgSize: h.msgSize, kind: h.kind, records: h.records.map(recordJson), skipped: h.skipped,
+      };
+      if (h.resolvedGlueless) hop.resolvedGlueless = h.resolvedGlueless;
+      return hop;
+    });
+    if (!t.complete) {
+      result.status = 'CRITICAL';
+      result.error = `trace failed: ${t.error ?? 'unknown reason'}`;
+    }
+    return result;
+  }
+  try {
+    const ex = await query({ address: server.address, port: options.port }, q, {
+      timeoutMs: options.timeoutMs,
+      tries: options.tries,
+      tcp: options.tcp,
+      ignoreTruncation: options.ignoreTruncation,
+      recurse: options.recurse,
+      edns,
+      cd: options.cd,
+      ad: options.ad,
+    });
+    return fromExchange(q, server, options, ex);
+  } catch (e) {
+    if (e instanceof NetlabError && e.code !== 'USAGE' && e.code !== 'INTERNAL') return failed(q, server, options, e.message);
+    throw e;
+  }
+}
+
+/** Run every query, at most `concurrency` at once, results in input order. */
+export async function runDig(options: DigOptions, queries?: DigQuery[]): Promise<DigResult[]> {
+  const list = queries ?? (await collectQueries(options));
+  if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
+  const server = await serverAddress(options);
+  const results: DigResult[] = new Array(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      results[i] = await runOne(list[i]!, server, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, worker));
+  return results;
+}
+
+const ORDER: Status[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+
+/** The worst status of the results. */
+export function digStatus(results: DigResult[]): Status {
+  return results.reduce<Status>((w, r) => (ORDER.indexOf(r.status) > ORDER.indexOf(w) ? r.status : w), 'OK');
+}

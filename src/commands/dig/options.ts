@@ -1,0 +1,260 @@
+/**
+ * dig's command line: tokens in any order, sorted by shape as doggo's loadUnparsedArgs does:
+ * `@server`, `-x/-t/-c/-p/-f` flags, `+option`, a known type, a known class, else a name.
+ * Pure: returns DigOptions or throws NetlabError('USAGE').
+ */
+import { NetlabError } from '../../errors.js';
+import { classCode, typeCode } from '../../protocol/dns/types.js';
+import { reverseName } from '../../protocol/dns/reverse.js';
+
+export interface DigQuery {
+  /** As the user typed it (after IDN conversion), or the reverse name for -x. */
+  name: string;
+  type: number;
+  class: number;
+}
+
+export interface DigSections {
+  cmd: boolean;
+  comments: boolean;
+  question: boolean;
+  answer: boolean;
+  authority: boolean;
+  additional: boolean;
+  stats: boolean;
+}
+
+export interface DigOptions {
+  server?: string;
+  port: number;
+  queries: DigQuery[];
+  /** -f FILE: read further queries from it, one per line. */
+  batchFile?: string;
+  trace: boolean;
+  short: boolean;
+  tcp: boolean;
+  ignoreTruncation: boolean;
+  recurse: boolean;
+  timeoutMs: number;
+  tries: number;
+  edns: boolean;
+  bufsize: number;
+  dnssec: boolean;
+  nsid: boolean;
+  cd: boolean;
+  ad: boolean;
+  json: boolean;
+  concurrency: number;
+  ipv4Only: boolean;
+  ipv6Only: boolean;
+  sections: DigSections;
+  /** The arguments as given, for the `; <<>> netlab dig <<>> ...` line. */
+  argv: string[];
+}
+
+function usage(message: string): NetlabError {
+  return new NetlabError('USAGE', message);
+}
+
+function intArg(value: string | undefined, what: string, min: number, max: number): number {
+  if (value === undefined || !/^\d+$/.test(value)) throw usage(`${what} needs a whole number, got '${value ?? ''}'`);
+  const n = Number(value);
+  if (n < min || n > max) throw usage(`${what} must be from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+/** Convert a name with non-ASCII labels to punycode (IDNA), as dig does with +idnin. */
+export function toAsciiName(name: string): string {
+  if (/^[\x00-\x7f]*$/.test(name)) return name;
+  const trailing = name.endsWith('.');
+  const host = trailing ? name.slice(0, -1) : name;
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${host}/`).hostname;
+  } catch {
+    throw usage(`'${name}' is not a valid internationalized domain name`);
+  }
+  if (ascii === '' ) throw usage(`'${name}' is not a valid domain name`);
+  return trailing ? `${ascii}.` : ascii;
+}
+
+type FlagName =
+  | 'trace' | 'short' | 'tcp' | 'ignore' | 'recurse' | 'edns' | 'dnssec' | 'nsid' | 'json'
+  | 'cd' | 'ad' | 'cmd' | 'comments' | 'question' | 'answer' | 'authority' | 'additional' | 'stats' | 'all';
+
+/** +options dig accepts, with the abbreviations people actually type. */
+const FLAG_ALIASES: Record<string, FlagName> = {
+  trace: 'trace', short: 'short', tcp: 'tcp', vc: 'tcp', ignore: 'ignore',
+  recurse: 'recurse', rec: 'recurse', edns: 'edns', dnssec: 'dnssec', nsid: 'nsid', json: 'json',
+  cdflag: 'cd', cd: 'cd', adflag: 'ad', ad: 'ad', cmd: 'cmd', comments: 'comments',
+  question: 'question', answer: 'answer', authority: 'authority', additional: 'additional',
+  stats: 'stats', all: 'all',
+};
+
+const LONG_FLAGS: Record<string, FlagName> = {
+  '--json': 'json', '--trace': 'trace', '--short': 'short', '--tcp': 'tcp', '--dnssec': 'dnssec',
+  '--nsid': 'nsid', '--norecurse': 'recurse', '--no-recurse': 'recurse',
+};
+
+const LONG_VALUES = new Set(['--port', '--type', '--class', '--reverse', '--file', '--concurrency', '--server', '--timeout', '--tries']);
+
+/** Parse dig-style arguments. Throws USAGE naming the offending token. */
+export function parseDigArgs(argv: string[]): DigOptions {
+  const o: DigOptions = {
+    port: 53, queries: [], trace: false, short: false, tcp: false, ignoreTruncation: false, recurse: true,
+    timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cd: false, ad: true,
+    json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, argv: [...argv],
+    sections: { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true },
+  };
+  let pendingType: number | undefined;
+  let pendingClass: number | undefined;
+  const names: Array<{ name: string; type?: number; class?: number }> = [];
+  let recurseSet = false;
+
+  const setFlag = (flag: FlagName, on: boolean) => {
+    switch (flag) {
+      case 'trace': o.trace = on; break;
+      case 'short': o.short = on; break;
+      case 'tcp': o.tcp = on; break;
+      case 'ignore': o.ignoreTruncation = on; break;
+      case 'recurse': o.recurse = on; recurseSet = true; break;
+      case 'edns': o.edns = on; break;
+      case 'dnssec': o.dnssec = on; break;
+      case 'nsid': o.nsid = on; break;
+      case 'json': o.json = on; break;
+      case 'cd': o.cd = on; break;
+      case 'ad': o.ad = on; break;
+      case 'all':
+        for (const k of Object.keys(o.sections) as Array<keyof DigSections>) o.sections[k] = on;
+        break;
+      default: o.sections[flag] = on;
+    }
+  };
+
+  const addName = (name: string) => {
+    names.push({ name: toAsciiName(name) });
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw usage(`${tok} needs a value`);
+      return v;
+    };
+    if (tok.startsWith('@')) {
+      if (tok.length === 1) throw usage("'@' needs a server address");
+      o.server = tok.slice(1);
+    } else if (tok.startsWith('+')) {
+      const body = tok.slice(1);
+      const eq = body.indexOf('=');
+      const key = (eq < 0 ? body : body.slice(0, eq)).toLowerCase();
+      const value = eq < 0 ? undefined : body.slice(eq + 1);
+      const negated = key.startsWith('no');
+      const bare = negated ? key.slice(2) : key;
+      if (['time', 'tries', 'retry', 'bufsize'].includes(bare) && !negated) {
+        if (bare === 'time') o.timeoutMs = intArg(value, '+time', 1, 300) * 1000;
+        else if (bare === 'tries') o.tries = intArg(value, '+tries', 1, 20);
+        else if (bare === 'retry') o.tries = intArg(value, '+retry', 0, 19) + 1;
+        else o.bufsize = intArg(value, '+bufsize', 0, 65535);
+        continue;
+      }
+      if (bare === 'edns' && !negated && value !== undefined) {
+        if (intArg(value, '+edns', 0, 255) !== 0) throw usage('only EDNS version 0 is supported');
+        o.edns = true;
+        continue;
+      }
+      const flag = FLAG_ALIASES[bare];
+      if (!flag || value !== undefined) throw usage(`unknown option '${tok}' (see netlab dig --help)`);
+      setFlag(flag, !negated);
+    } else if (tok === '-x' || tok === '--reverse') {
+      const addr = next();
+      names.push({ name: reverseName(addr), type: 12 });
+    } else if (tok === '-t' || tok === '--type') {
+      const v = next();
+      const t = typeCode(v);
+      if (t === undefined) throw usage(`unknown type '${v}'`);
+      pendingType = t;
+    } else if (tok === '-c' || tok === '--class') {
+      const v = next();
+      const c = classCode(v);
+      if (c === undefined) throw usage(`unknown class '${v}'`);
+      pendingClass = c;
+    } else if (tok === '-p' || tok === '--port') {
+      o.port = intArg(next(), tok, 1, 65535);
+    } else if (tok === '-f' || tok === '--file') {
+      o.batchFile = next();
+    } else if (tok === '-q' || tok === '--name') {
+      addName(next());
+    } else if (tok === '-4') {
+      o.ipv4Only = true;
+    } else if (tok === '-6') {
+      o.ipv6Only = true;
+    } else if (tok === '--concurrency') {
+      o.concurrency = intArg(next(), '--concurrency', 1, 1000);
+    } else if (tok === '--server') {
+      o.server = next();
+    } else if (tok === '--timeout') {
+      o.timeoutMs = intArg(next(), '--timeout', 1, 300) * 1000;
+    } else if (tok === '--tries') {
+      o.tries = intArg(next(), '--tries', 1, 20);
+    } else if (LONG_FLAGS[tok]) {
+      setFlag(LONG_FLAGS[tok]!, !tok.includes('no'));
+    } else if (tok.startsWith('-') && tok.length > 1) {
+      // dig's glued forms: -p53, -tMX, -x192.0.2.1
+      const m = /^-([ptcxfq])(.+)$/.exec(tok);
+      if (m && !LONG_VALUES.has(tok)) {
+        argv.splice(i + 1, 0, m[2]!);
+        argv[i] = `-${m[1]}`;
+        i--;
+        continue;
+      }
+      throw usage(`unknown option '${tok}' (see netlab dig --help)`);
+    } else if (typeCode(tok) !== undefined) {
+      // As in dig, a token that names a type is a type (so `dig ns` asks for the root NS set).
+      const t = typeCode(tok)!;
+      const last = names[names.length - 1];
+      if (last && last.type === undefined) last.type = t;
+      else pendingType = t;
+    } else if (classCode(tok) !== undefined && tok.toUpperCase() !== 'ANY') {
+      const c = classCode(tok)!;
+      const last = names[names.length - 1];
+      if (last && last.class === undefined) last.class = c;
+      else pendingClass = c;
+    } else {
+      addName(tok);
+      const last = names[names.length - 1]!;
+      if (pendingType !== undefined) {
+        last.type = pendingType;
+        pendingType = undefined;
+      }
+      if (pendingClass !== undefined) {
+        last.class = pendingClass;
+        pendingClass = undefined;
+      }
+    }
+  }
+  if (o.trace && !recurseSet) o.recurse = false;
+  if (o.ipv4Only && o.ipv6Only) throw usage('-4 and -6 exclude each other');
+  if (o.bufsize < 512 && o.edns) o.bufsize = Math.max(o.bufsize, 512);
+  for (const n of names) {
+    o.queries.push({ name: n.name, type: n.type ?? pendingType ?? 1, class: n.class ?? pendingClass ?? 1 });
+  }
+  if (o.queries.length === 0 && !o.batchFile) {
+    // dig with no name asks for the root NS set
+    o.queries.push({ name: '.', type: pendingType ?? 2, class: pendingClass ?? 1 });
+  }
+  return o;
+}
+
+/**
+ * One line of a -f file: the same syntax, minus the options that only make sense once.
+ * Blank lines and `;` or `#` comments give undefined.
+ */
+export function parseBatchLine(line: string, base: DigOptions): DigQuery[] | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
+  const parsed = parseDigArgs(trimmed.split(/\s+/));
+  if (parsed.batchFile) throw usage('-f inside a batch file');
+  return parsed.queries.map((q) => ({ ...q, class: q.class ?? base.queries[0]?.class ?? 1 }));
+}

@@ -1,0 +1,44 @@
+/** Status of a check, after the Nagios plugin convention (shared/CONTRACT.md). */
+export type Status = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+
+export const EXIT_CODES: Record<Status, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+
+export function exitCodeFor(status: Status): number {
+  return EXIT_CODES[status];
+}
+
+export type NetlabErrorCode =
+  | 'USAGE'
+  | 'INPUT'
+  | 'MALFORMED_PACKET'
+  | 'TIMEOUT'
+  | 'UNREACHABLE'
+  | 'MISMATCH'
+  | 'INTERNAL';
+
+const STATUS_FOR: Record<NetlabErrorCode, Status> = {
+  USAGE: 'UNKNOWN',
+  INPUT: 'UNKNOWN',
+  INTERNAL: 'UNKNOWN',
+  MALFORMED_PACKET: 'CRITICAL',
+  TIMEOUT: 'CRITICAL',
+  UNREACHABLE: 'CRITICAL',
+  MISMATCH: 'CRITICAL',
+};
+
+/** The one error type of netlab: a code from a closed list, a status and the original cause. */
+export class NetlabError extends Error {
+  readonly code: NetlabErrorCode;
+  readonly status: Status;
+
+  constructor(code: NetlabErrorCode, message: string, options?: { cause?: unknown; status?: Status }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NetlabError';
+    this.code = code;
+    this.status = options?.status ?? STATUS_FOR[code];
+  }
+}
+
+export function isNetlabError(e: unknown): e is NetlabError {
+  return e instanceof NetlabError;
+}

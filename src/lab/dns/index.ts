@@ -1,0 +1,67 @@
+/** The lab's DNS hierarchy: every server on its own loopback address, all on one port. */
+import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
+import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
+
+export interface DnsLab {
+  port: number;
+  servers: LabDnsServer[];
+  /** The root server: what `dig +trace @root` starts from. */
+  root: string;
+  addresses: typeof A;
+  close(): Promise<void>;
+}
+
+export interface DnsLabOptions {
+  /** 0 (default): a free port, the same on every address. */
+  port?: number;
+  /** Extra zones to serve on the example.test servers (e.g. from `netlab lab --zone`). */
+  extraZones?: Zone[];
+  /** Delay every answer of the example.test servers by this much (to make the dns phase visible). */
+  delayMs?: number;
+}
+
+function layout(extra: Zone[], delayMs: number | undefined): Array<Omit<DnsServerOptions, 'port'>> {
+  const z = labZones();
+  return [
+    { address: A.root, zones: [z.root], nsid: 'a.root.test' },
+    { address: A.tld, zones: [z.tld, z.inAddrArpa, z.ip6Arpa], nsid: 'ns1.nic.test' },
+    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, ...extra], nsid: 'ns1.example.test', delayMs },
+    { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, ...extra], nsid: 'ns2.example.test', delayMs },
+    { address: A.glueless, zones: [z.glueless] },
+    { address: A.lame, zones: [], behaviour: 'refuse' },
+    { address: A.upward, zones: [z.root] },
+    { address: A.silent, zones: [], behaviour: 'silent' },
+  ];
+}
+
+/** Start every lab DNS server. With port 0, retries until one port is free on all addresses. */
+export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
+  const wanted = options.port ?? 0;
+  const specs = layout(options.extraZones ?? [], options.delayMs);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
+    const servers: LabDnsServer[] = [];
+    let port = wanted;
+    try {
+      for (const spec of specs) {
+        const s = new LabDnsServer({ ...spec, port });
+        await s.start();
+        port = s.port;
+        servers.push(s);
+      }
+      return {
+        port,
+        servers,
+        root: A.root,
+        addresses: A,
+        close: async () => {
+          await Promise.all(servers.map((s) => s.close()));
+        },
+      };
+    } catch (e) {
+      lastError = e;
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  }
+  throw lastError;
+}

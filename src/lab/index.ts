@@ -1,0 +1,60 @@
+/**
+ * The course's small enterprise on loopback, in one process: today the DNS hierarchy
+ * (root, test., example.test., reverse zones and the broken delegations). Later parts add
+ * the HTTPS origin, the CDN edge and the VIP to the same lab.
+ */
+import { startDnsLab, type DnsLab } from './dns/index.js';
+import type { Zone } from './dns/server.js';
+
+export interface LabOptions {
+  /** 0: a free port. */
+  port?: number;
+  extraZones?: Zone[];
+}
+
+export interface LabEndpoint {
+  role: string;
+  address: string;
+  port: number;
+  protocol: 'dns';
+  description: string;
+}
+
+export interface Lab {
+  port: number;
+  dns: DnsLab;
+  endpoints: LabEndpoint[];
+  /** One example command per subcommand, runnable against this lab. */
+  examples: string[];
+  close(): Promise<void>;
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const dns = await startDnsLab({ port: options.port ?? 0, extraZones: options.extraZones });
+  const a = dns.addresses;
+  const p = dns.port;
+  const endpoints: LabEndpoint[] = [
+    { role: 'root', address: a.root, port: p, protocol: 'dns', description: 'root zone (.)' },
+    { role: 'tld', address: a.tld, port: p, protocol: 'dns', description: 'test., in-addr.arpa., ip6.arpa.' },
+    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: 'example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test.' },
+    { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: 'example.test. and the reverse zones' },
+    { role: 'glueless', address: a.glueless, port: p, protocol: 'dns', description: 'glueless.test. (its NS name has no glue)' },
+    { role: 'lame', address: a.lame, port: p, protocol: 'dns', description: 'answers REFUSED to everything (ns1.lame.test.)' },
+    { role: 'upward', address: a.upward, port: p, protocol: 'dns', description: 'refers back to the root (upward.test.)' },
+    { role: 'silent', address: a.silent, port: p, protocol: 'dns', description: 'never answers (ns2.dead.test.)' },
+    { role: 'unbound', address: a.unbound, port: p, protocol: 'dns', description: 'nothing listens (ns1.dead.test.)' },
+  ];
+  const ex = a.ns1Example;
+  const examples = [
+    `netlab dig @${ex} -p ${p} www.example.test`,
+    `netlab dig @${ex} -p ${p} example.test MX +short`,
+    `netlab dig @${ex} -p ${p} huge.example.test AAAA   # truncated over UDP, retried over TCP`,
+    `netlab dig @${ex} -p ${p} -x 192.0.2.10`,
+    `netlab dig @${ex} -p ${p} -x 2001:db8::10`,
+    `netlab dig @${a.root} -p ${p} +trace www.example.test`,
+    `netlab dig @${a.root} -p ${p} +trace www.glueless.test`,
+    `netlab dig @${a.root} -p ${p} +trace www.lame.test`,
+    `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
+  ];
+  return { port: p, dns, endpoints, examples, close: () => dns.close() };
+}

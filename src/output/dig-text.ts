@@ -1,0 +1,164 @@
+/** dig's text layout, from DigResult objects. Pure: returns text. */
+import type { DigHopJson, DigRecordJson, DigResult } from '../commands/dig/index.js';
+import type { DigOptions } from '../commands/dig/options.js';
+
+const TAB = 8;
+// BIND's dns_master_style_debug columns, as dig prints records
+const TTL_COLUMN = 24;
+const CLASS_COLUMN = 32;
+const TYPE_COLUMN = 40;
+const RDATA_COLUMN = 48;
+
+/**
+ * Move from column `cur` to `to` as BIND's masterdump indent() does: tabs when a tab stop
+ * lies between, else (the text already reached the column) a single space.
+ */
+function indent(cur: number, toWanted: number): { text: string; col: number } {
+  const to = Math.max(toWanted, cur + 1);
+  const tabs = Math.floor(to / TAB) - Math.floor(cur / TAB);
+  const text = tabs > 0 ? '\t'.repeat(tabs) + ' '.repeat(to % TAB) : ' '.repeat(to - cur);
+  return { text, col: to };
+}
+
+/** One record line, tab-aligned as dig prints it. */
+export function recordLine(r: DigRecordJson): string {
+  let line = r.name;
+  let col = line.length;
+  for (const [text, to] of [[String(r.ttl), TTL_COLUMN], [r.class, CLASS_COLUMN], [r.type, TYPE_COLUMN]] as const) {
+    const ind = indent(col, to);
+    line += ind.text + text;
+    col = ind.col + text.length;
+  }
+  return `${line}${indent(col, RDATA_COLUMN).text}${r.data}`;
+}
+
+function questionLine(q: DigRecordJson): string {
+  const name = `;${q.name}`;
+  const a = indent(name.length, CLASS_COLUMN);
+  const b = indent(a.col + q.class.length, TYPE_COLUMN);
+  return `${name}${a.text}${q.class}${b.text}${q.type}`;
+}
+
+/** `Mon Nov 23 08:40:00 UTC 2026`, as dig's WHEN line (strftime "%a %b %d %H:%M:%S %Z %Y"). */
+export function digDate(iso: string): string {
+  const d = new Date(iso);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    weekday: 'short', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    hour12: false, timeZoneName: 'short', year: 'numeric',
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  const hour = get('hour') === '24' ? '00' : get('hour');
+  return `${get('weekday')} ${get('month')} ${get('day')} ${hour}:${get('minute')}:${get('second')} ${get('timeZoneName')} ${get('year')}`;
+}
+
+function serverText(address: string, port: number, name: string): string {
+  return `${address}#${port}(${name})`;
+}
+
+function ednsLines(r: DigResult): string[] {
+  const e = r.edns;
+  if (!e) return [];
+  const lines = [';; OPT PSEUDOSECTION:', `; EDNS: version: ${e.version}, flags:${e.do ? ' do' : ''}; udp: ${e.udpSize}`];
+  for (const o of e.options) {
+    if (o.code === 3) {
+      const bytes = Buffer.from(o.hex, 'hex');
+      const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      const text = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+      lines.push(`; NSID: ${hex} ("${text}")`);
+    } else if (o.code === 10) {
+      lines.push(`; COOKIE: ${o.hex}`);
+    } else {
+      lines.push(`; ${o.name}: ${o.hex}`);
+    }
+  }
+  return lines;
+}
+
+function header(options: DigOptions, version: string): string[] {
+  const lines = ['', `; <<>> netlab dig ${version} <<>> ${options.argv.join(' ')}`];
+  if (options.server && !options.trace) lines.push('; (1 server found)');
+  lines.push(';; global options: +cmd');
+  return lines;
+}
+
+function answerText(r: DigResult, options: DigOptions): string[] {
+  const s = options.sections;
+  const out: string[] = [];
+  if (r.error) {
+    out.push(`;; ${r.error}`);
+    return out;
+  }
+  if (s.comments) {
+    const c = r.counts!;
+    out.push(';; Got answer:');
+    out.push(`;; ->>HEADER<<- opcode: ${r.opcode}, status: ${r.rcode}, id: ${r.id}`);
+    out.push(`;; flags: ${r.flags.join(' ')}; QUERY: ${c.query}, ANSWER: ${c.answer}, AUTHORITY: ${c.authority}, ADDITIONAL: ${c.additional}`);
+    if (r.flags.includes('rd') && !r.flags.includes('ra')) out.push(';; WARNING: recursion requested but not available');
+    out.push('');
+    out.push(...ednsLines(r));
+  }
+  const section = (title: string, on: boolean, records: DigRecordJson[], line: (x: DigRecordJson) => string) => {
+    if (!on || records.length === 0) return;
+    if (s.comments) out.push(`;; ${title} SECTION:`);
+    out.push(...records.map(line));
+    if (s.comments) out.push('');
+  };
+  section('QUESTION', s.question, r.question ?? [], questionLine);
+  section('ANSWER', s.answer, r.answer, recordLine);
+  section('AUTHORITY', s.authority, r.authority, recordLine);
+  section('ADDITIONAL', s.additional, r.additional, recordLine);
+  if (s.stats) {
+    out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
+    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
+    out.push(`;; WHEN: ${digDate(r.when)}`);
+    out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
+    out.push('');
+  }
+  return out;
+}
+
+function hopText(h: DigHopJson): string[] {
+  const out: string[] = [];
+  for (const s of h.skipped) {
+    const where = s.address ? `${s.address}#${h.port}` : 'no address';
+    out.push(`;; Skipped ${s.serverName} (${where}): ${s.reason}`);
+  }
+  for (const g of h.resolvedGlueless ?? []) {
+    out.push(`;; Resolved glueless ${g.name} -> ${g.addresses.join(', ') || 'no address'}`);
+  }
+  if (h.server === '') {
+    out.push('');
+    return out;
+  }
+  out.push(...h.records.map(recordLine));
+  out.push(`;; Received ${h.msgSize} bytes from ${serverText(h.server, h.port, h.serverName.replace(/\.$/, ''))} in ${Math.floor(h.timeMs)} ms`);
+  out.push('');
+  return out;
+}
+
+/** dig +short: the data of each answer record, one per line. */
+function shortText(r: DigResult): string[] {
+  if (r.error) return [`;; ${r.error}`];
+  return r.answer.map((a) => a.data);
+}
+
+/** Render results as dig does. `version` goes into the banner line. */
+export function renderDigText(results: DigResult[], options: DigOptions, version: string): string {
+  const out: string[] = [];
+  if (options.short) {
+    for (const r of results) out.push(...shortText(r));
+    return out.length > 0 ? `${out.join('\n')}\n` : '';
+  }
+  results.forEach((r, i) => {
+    // dig says so when it happens, before anything else of that query
+    if (r.tcpFallback && options.sections.comments) out.push(';; Truncated, retrying in TCP mode.');
+    if (options.sections.cmd && i === 0) out.push(...header(options, version));
+    if (r.hops) {
+      for (const h of r.hops) out.push(...hopText(h));
+      if (r.error) out.push(`;; ${r.error}`, '');
+      return;
+    }
+    out.push(...answerText(r, options));
+  });
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,316 @@
+/**
+ * RDATA in presentation format, exactly as BIND's dig prints it (one line, no +multiline).
+ * Names come back fully qualified; character-strings quoted with `"` and `\` escaped and
+ * other non-printable bytes as \DDD; unknown types in RFC 3597 form `\# len hex`.
+ */
+import { NetlabError } from '../../errors.js';
+import { readName } from './names.js';
+import { typeName } from './types.js';
+
+export interface RdataInput {
+  typeCode: number;
+  /** The whole message, so compressed names can be followed. */
+  message: Buffer;
+  offset: number;
+  length: number;
+  /** dns-packet's decoding of this RDATA, for the types wire.ts hands to it. */
+  value?: unknown;
+}
+
+function bad(what: string): NetlabError {
+  return new NetlabError('MALFORMED_PACKET', `malformed DNS message: ${what}`);
+}
+
+/** A character-string quoted as BIND's txt_totext does. */
+export function quoteString(bytes: Uint8Array): string {
+  let out = '"';
+  for (const c of bytes) {
+    if (c === 0x22 || c === 0x5c) out += `\\${String.fromCharCode(c)}`;
+    else if (c < 0x20 || c >= 0x7f) out += `\\${c.toString().padStart(3, '0')}`;
+    else out += String.fromCharCode(c);
+  }
+  return `${out}"`;
+}
+
+export function ipv4Text(b: Uint8Array): string {
+  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
+/** IPv6 text per RFC 5952: lower case, the longest run of two or more zero groups as `::`. */
+export function ipv6Text(b: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestLen < 2) return hex.join(':');
+  // IPv4-mapped and -compatible forms as inet_ntop prints them
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${ipv4Text(b.subarray(12))}`;
+  }
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function hexUpper(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex').toUpperCase();
+}
+
+/** dig splits long hex and base64 fields into 56-character chunks (its default +split=56). */
+function split56(text: string): string {
+  return text.match(/.{1,56}/g)?.join(' ') ?? '';
+}
+
+function hexField(b: Uint8Array): string {
+  return split56(hexUpper(b));
+}
+
+function base64Field(b: Uint8Array): string {
+  return split56(Buffer.from(b).toString('base64'));
+}
+
+/** RFC 4034 4.1.2 type bit maps, as a list of mnemonics. */
+function typeBitmap(b: Uint8Array, what: string): string[] {
+  const types: string[] = [];
+  for (let p = 0; p < b.length; ) {
+    if (p + 2 > b.length) throw bad(`${what} type bitmap runs past RDATA`);
+    const win = b[p]!;
+    const len = b[p + 1]!;
+    if (len < 1 || len > 32 || p + 2 + len > b.length) throw bad(`${what} type bitmap window length`);
+    for (let i = 0; i < len; i++) {
+      const byte = b[p + 2 + i]!;
+      for (let bit = 0; bit < 8; bit++) {
+        if (byte & (0x80 >> bit)) types.push(typeName(win * 256 + i * 8 + bit));
+      }
+    }
+    p += 2 + len;
+  }
+  return types;
+}
+
+/** YYYYMMDDHHmmSS in UTC, as RRSIG times are shown (RFC 4034 3.2). */
+function sigTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** Character-strings one after another (RFC 1035 3.3), each quoted. */
+function readStrings(b: Uint8Array, start: number, count: number, what: string): { texts: string[]; end: number } {
+  const texts: string[] = [];
+  let p = start;
+  for (let i = 0; i < count; i++) {
+    if (p >= b.length || p + 1 + b[p]! > b.length) throw bad(`${what} character-string runs past RDATA`);
+    texts.push(quoteString(b.subarray(p + 1, p + 1 + b[p]!)));
+    p += 1 + b[p]!;
+  }
+  return { texts, end: p };
+}
+
+const BASE32HEX = '0123456789ABCDEFGHIJKLMNOPQRSTUV';
+
+function base32hex(b: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of b) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32HEX[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+}
+
+/** RFC 3597 generic form, as BIND prints it. */
+export function genericRdata(b: Uint8Array): string {
+  return b.length === 0 ? '\\# 0' : `\\# ${b.length} ${hexField(b)}`;
+}
+
+const SVC_KEYS = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
+
+function svcKeyName(key: number): string {
+  return SVC_KEYS[key] ?? `key${key}`;
+}
+
+/** The value of an alpn SvcParam: a comma-separated list, commas and backslashes escaped (RFC 9460 A.1). */
+function alpnText(v: Uint8Array): string {
+  const ids: string[] = [];
+  for (let p = 0; p < v.length; ) {
+    const len = v[p]!;
+    if (p + 1 + len > v.length) throw bad('alpn value runs past its SvcParam');
+    const id = quoteString(v.subarray(p + 1, p + 1 + len)).slice(1, -1).replace(/,/g, '\\\\,');
+    ids.push(id);
+    p += 1 + len;
+  }
+  return `"${ids.join(',')}"`;
+}
+
+function svcParamText(key: number, v: Uint8Array): string {
+  const name = svcKeyName(key);
+  switch (key) {
+    case 0: {
+      if (v.length % 2) throw bad('mandatory SvcParam of odd length');
+      const keys: string[] = [];
+      for (let i = 0; i < v.length; i += 2) keys.push(svcKeyName(u16(v, i)));
+      return `${name}=${keys.join(',')}`;
+    }
+    case 1: return `${name}=${alpnText(v)}`;
+    case 2: return name;
+    case 3:
+      if (v.length !== 2) throw bad('port SvcParam is not 2 bytes');
+      return `${name}=${u16(v, 0)}`;
+    case 4: {
+      if (v.length === 0 || v.length % 4) throw bad('ipv4hint SvcParam length');
+      const a: string[] = [];
+      for (let i = 0; i < v.length; i += 4) a.push(ipv4Text(v.subarray(i, i + 4)));
+      return `${name}=${a.join(',')}`;
+    }
+    case 5: return `${name}=${Buffer.from(v).toString('base64')}`;
+    case 6: {
+      if (v.length === 0 || v.length % 16) throw bad('ipv6hint SvcParam length');
+      const a: string[] = [];
+      for (let i = 0; i < v.length; i += 16) a.push(ipv6Text(v.subarray(i, i + 16)));
+      return `${name}=${a.join(',')}`;
+    }
+    default:
+      return v.length === 0 ? name : `${name}=${quoteString(v)}`;
+  }
+}
+
+function svcbText(msg: Buffer, offset: number, length: number): string {
+  const end = offset + length;
+  const priority = u16(msg, offset);
+  const target = readName(msg, offset + 2, end);
+  const parts = [String(priority), target.name];
+  let p = target.end;
+  let lastKey = -1;
+  while (p < end) {
+    if (p + 4 > end) throw bad('SvcParam header runs past RDATA');
+    const key = u16(msg, p);
+    const len = u16(msg, p + 2);
+    if (key <= lastKey) throw bad('SvcParam keys out of order');
+    lastKey = key;
+    if (p + 4 + len > end) throw bad('SvcParam runs past RDATA');
+    parts.push(svcParamText(key, msg.subarray(p + 4, p + 4 + len)));
+    p += 4 + len;
+  }
+  return parts.join(' ');
+}
+
+/** Read a name that must end exactly at `end`. */
+function nameFilling(msg: Buffer, offset: number, end: number, what: string): string {
+  const n = readName(msg, offset, end);
+  if (n.end !== end) throw bad(`${what} name does not fill its RDATA`);
+  return n.name;
+}
+
+interface CaaValue { flags: number; tag: string; value: string }
+interface DsValue { keyTag: number; algorithm: number; digestType: number; digest: Buffer }
+interface SshfpValue { algorithm: number; hash: number; fingerprint: string }
+interface TlsaValue { usage: number; selector: number; matchingType: number; certificate: Buffer }
+interface DnskeyValue { flags: number; algorithm: number; key: Buffer }
+interface HinfoValue { cpu: string; os: string }
+
+/** RDATA to text. Throws MALFORMED_PACKET when the bytes do not form that type. */
+export function rdataToText(input: RdataInput): string {
+  const { typeCode, message: msg, offset: o, length: len } = input;
+  const end = o + len;
+  const bytes = msg.subarray(o, end);
+  switch (typeCode) {
+    case 1: return ipv4Text(bytes);
+    case 28: return ipv6Text(bytes);
+    case 2: case 5: case 12: case 39:
+      return nameFilling(msg, o, end, 'target');
+    case 15: return `${u16(msg, o)} ${nameFilling(msg, o + 2, end, 'MX')}`;
+    case 33:
+      return `${u16(msg, o)} ${u16(msg, o + 2)} ${u16(msg, o + 4)} ${nameFilling(msg, o + 6, end, 'SRV')}`;
+    case 6: {
+      const mname = readName(msg, o, end);
+      const rname = readName(msg, mname.end, end);
+      if (rname.end + 20 !== end) throw bad('SOA RDATA has the wrong length');
+      const nums = [0, 4, 8, 12, 16].map((k) => u32(msg, rname.end + k));
+      return `${mname.name} ${rname.name} ${nums.join(' ')}`;
+    }
+    case 16: case 99:
+      return (input.value as Buffer[]).map((s) => quoteString(s)).join(' ');
+    case 13: {
+      const v = input.value as HinfoValue;
+      return `${quoteString(Buffer.from(v.cpu, 'utf8'))} ${quoteString(Buffer.from(v.os, 'utf8'))}`;
+    }
+    case 257: {
+      const v = input.value as CaaValue;
+      return `${v.flags} ${v.tag} ${quoteString(Buffer.from(v.value, 'utf8'))}`;
+    }
+    case 43: case 59: {
+      const v = input.value as DsValue;
+      return `${v.keyTag} ${v.algorithm} ${v.digestType} ${hexField(v.digest)}`;
+    }
+    case 44: {
+      const v = input.value as SshfpValue;
+      return `${v.algorithm} ${v.hash} ${split56(v.fingerprint.toUpperCase())}`;
+    }
+    case 52: case 53: {
+      const v = input.value as TlsaValue;
+      return `${v.usage} ${v.selector} ${v.matchingType} ${hexField(v.certificate)}`;
+    }
+    case 48: case 60: {
+      const v = input.value as DnskeyValue;
+      return `${v.flags} 3 ${v.algorithm} ${base64Field(v.key)}`;
+    }
+    case 64: case 65: return svcbText(msg, o, len);
+    case 35: {
+      const strings = readStrings(msg.subarray(0, end), o + 4, 3, 'NAPTR');
+      return `${u16(msg, o)} ${u16(msg, o + 2)} ${strings.texts.join(' ')} ${nameFilling(msg, strings.end, end, 'NAPTR')}`;
+    }
+    case 46: case 24: {
+      if (len < 19) throw bad('RRSIG RDATA too short');
+      const signer = readName(msg, o + 18, end);
+      const head = [typeName(u16(msg, o)), msg[o + 2], msg[o + 3], u32(msg, o + 4), sigTime(u32(msg, o + 8)), sigTime(u32(msg, o + 12)), u16(msg, o + 16)];
+      return `${head.join(' ')} ${signer.name} ${base64Field(msg.subarray(signer.end, end))}`;
+    }
+    case 47: {
+      const next = readName(msg, o, end);
+      return [next.name, ...typeBitmap(msg.subarray(next.end, end), 'NSEC')].join(' ');
+    }
+    case 50: case 51: {
+      if (len < 5) throw bad('NSEC3 RDATA too short');
+      const saltLen = msg[o + 4]!;
+      if (o + 5 + saltLen > end) throw bad('NSEC3 salt runs past RDATA');
+      const salt = saltLen === 0 ? '-' : hexUpper(msg.subarray(o + 5, o + 5 + saltLen));
+      const head = `${msg[o]} ${msg[o + 1]} ${u16(msg, o + 2)} ${salt}`;
+      if (typeCode === 51) {
+        if (o + 5 + saltLen !== end) throw bad('NSEC3PARAM RDATA has the wrong length');
+        return head;
+      }
+      const hp = o + 5 + saltLen;
+      if (hp >= end || hp + 1 + msg[hp]! > end) throw bad('NSEC3 hash runs past RDATA');
+      const hash = base32hex(msg.subarray(hp + 1, hp + 1 + msg[hp]!));
+      return [head, hash, ...typeBitmap(msg.subarray(hp + 1 + msg[hp]!, end), 'NSEC3')].join(' ');
+    }
+    case 256:
+      return `${u16(msg, o)} ${u16(msg, o + 2)} ${quoteString(msg.subarray(o + 4, end))}`;
+    default:
+      return genericRdata(bytes);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * DNS over UDP and TCP. Every query gets a random ID and a fresh socket on an OS-chosen
+ * source port; a reply counts only when it comes from the server's address and port and
+ * carries our ID and our question (RFC 5452 section 9.1), anything else is dropped and we
+ * keep waiting. A truncated UDP reply (TC) is retried over TCP, as dig does.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { NetlabError } from '../../errors.js';
+import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
+import { canonicalName } from './names.js';
+
+export interface Server {
+  address: string;
+  port: number;
+}
+
+export interface Question {
+  name: string;
+  type: number;
+  class?: number;
+}
+
+export interface TransportOptions {
+  /** Per try, milliseconds. */
+  timeoutMs?: number;
+  /** Total attempts over UDP (dig's +tries). */
+  tries?: number;
+  /** Query over TCP from the start (+tcp). */
+  tcp?: boolean;
+  /** Do not retry a truncated UDP answer over TCP (+ignore). */
+  ignoreTruncation?: boolean;
+  recurse?: boolean;
+  /** EDNS(0): false to send none (+noedns). */
+  edns?: false | { udpSize: number; do?: boolean; nsid?: boolean };
+  cd?: boolean;
+  ad?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Exchange {
+  server: Server;
+  transport: 'udp' | 'tcp';
+  message: DnsMessage;
+  /** Round trip of the query that produced `message`, milliseconds. */
+  timeMs: number;
+  /** The UDP answer was truncated and this one came over TCP. */
+  tcpFallback: boolean;
+}
+
+export const DEFAULT_EDNS = { udpSize: 1232 } as const;
+
+/** Ask one server one question. Throws NetlabError TIMEOUT / UNREACHABLE / MALFORMED_PACKET. */
+export async function query(server: Server, question: Question, options: TransportOptions = {}): Promise<Exchange> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const tries = Math.max(1, options.tries ?? 3);
+  if (options.tcp) {
+    const r = await tcpExchange(server, question, options, timeoutMs);
+    return { server, transport: 'tcp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+  }
+  let lastError: NetlabError | undefined;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      const r = await udpExchange(server, question, options, timeoutMs);
+      if (r.message.flags.includes('tc') && !options.ignoreTruncation) {
+        const t = await tcpExchange(server, question, options, timeoutMs);
+        return { server, transport: 'tcp', message: t.message, timeMs: t.timeMs, tcpFallback: true };
+      }
+      return { server, transport: 'udp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+    } catch (e) {
+      if (!(e instanceof NetlabError) || e.code !== 'TIMEOUT') throw e;
+      lastError = e;
+    }
+  }
+  throw lastError ?? new NetlabError('TIMEOUT', 'timed out');
+}
+
+function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer } {
+  const id = randomInt(0, 0x10000);
+  const edns = options.edns === undefined ? DEFAULT_EDNS : options.edns;
+  const wire = encodeQuery({
+    id,
+    name: question.name,
+    type: question.type,
+    class: question.class ?? 1,
+    recurse: options.recurse,
+    edns,
+    cd: options.cd,
+    ad: options.ad,
+  });
+  return { id, wire };
+}
+
+/** Why a reply was dropped, or undefined when it answers our query. */
+export function mismatch(message: DnsMessage, id: number, question: Question): string | undefined {
+  if (message.id !== id) return `ID ${message.id} instead of ${id}`;
+  if (!message.flags.includes('qr')) return 'a query, not a response';
+  // A FORMERR or NOTIMP may come back without the question (RFC 6891 7); accept those.
+  if (message.questions.length === 0 && (message.rcode === 'FORMERR' || message.rcode === 'NOTIMP')) return undefined;
+  const q = message.questions[0];
+  if (message.questions.length !== 1 || !q) return `${message.questions.length} questions`;
+  if (canonicalName(q.name) !== canonicalName(question.name) || q.typeCode !== question.type || q.classCode !== (question.class ?? 1)) {
+    return `question ${q.name} ${q.type} instead of ours`;
+  }
+  return undefined;
+}
+
+function describe(server: Server): string {
+  return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}#${server.port}`;
+}
+
+function udpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
+  const { id, wire } = buildQuery(question, options);
+  const family = net.isIPv6(server.address) ? 'udp6' : 'udp4';
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type: family });
+    let dropped: string | undefined;
+    let start = 0;
+    let done = false;
+    const finish = (err: NetlabError | undefined, value?: { message: DnsMessage; timeMs: number }) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.close();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onAbort = () => finish(new NetlabError('TIMEOUT', 'query cancelled'));
+    const timer = setTimeout(() => {
+      const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
+      finish(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
+    }, timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+    });
+    socket.on('message', (buf, rinfo) => {
+      const timeMs = performance.now() - start;
+      // A connected socket only hears its peer; check anyway, the kernel may not (RFC 5452 9.1).
+      if (rinfo.address !== server.address || rinfo.port !== server.port) {
+        dropped = `reply from ${rinfo.address}#${rinfo.port}`;
+        return;
+      }
+      if (buf.length < 2 || buf.readUInt16BE(0) !== id) {
+        dropped = 'wrong ID';
+        return;
+      }
+      let message: DnsMessage;
+      try {
+        message = decodeMessage(buf);
+      } catch (e) {
+        dropped = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      const why = mismatch(message, id, question);
+      if (why) {
+        dropped = why;
+        return;
+      }
+      finish(undefined, { message, timeMs });
+    });
+    // Port 0: the OS picks a random ephemeral source port for every query.
+    socket.bind(0, () => {
+      socket.connect(server.port, server.address, () => {
+        start = performance.now();
+        socket.send(wire, (err) => {
+          if (err) socket.emit('error', err);
+        });
+      });
+    });
+  });
+}
+
+function tcpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
+  const { id, wire } = buildQuery(question, options);
+  return new Promise((resolve, reject) => {
+    const reader = new FrameReader();
+    let dropped: string | undefined;
+    let start = 0;
+    let done = false;
+    const socket = net.connect({ host: server.address, port: server.port });
+    const finish = (err: NetlabError | undefined, value?: { message: DnsMessage; timeMs: number }) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onAbort = () => finish(new NetlabError('TIMEOUT', 'query cancelled'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
+      finish(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
+    }, timeoutMs);
+    socket.on('connect', () => {
+      start = performance.now();
+      socket.write(frame(wire));
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' ? 'connection reset' : e.message;
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+    });
+    socket.on('end', () => {
+      const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
+      const partial = reader.buffered > 0 ? ' in the middle of a message' : '';
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: end of file${partial}${extra}`));
+    });
+    socket.on('data', (chunk) => {
+      let frames: Buffer[];
+      try {
+        frames = reader.push(chunk);
+      } catch (e) {
+        finish(e as NetlabError);
+        return;
+      }
+      for (const f of frames) {
+        const timeMs = performance.now() - start;
+        let message: DnsMessage;
+        try {
+          message = decodeMessage(f);
+        } catch (e) {
+          dropped = e instanceof Error ? e.message : String(e);
+          continue;
+        }
+        const why = mismatch(message, id, question);
+        if (why) {
+          dropped = why;
+          continue;
+        }
+        finish(undefined, { message, timeMs });
+        return;
+      }
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * RR type and class mnemonics (IANA "DNS Parameters"), with RFC 3597 TYPEnnn / CLASSnnn
+ * for everything else. dns-packet's own table lacks SVCB, HTTPS and URI.
+ */
+const TYPES: ReadonlyArray<readonly [string, number]> = [
+  ['A', 1], ['NS', 2], ['CNAME', 5], ['SOA', 6], ['NULL', 10], ['PTR', 12], ['HINFO', 13],
+  ['MX', 15], ['TXT', 16], ['RP', 17], ['AFSDB', 18], ['SIG', 24], ['KEY', 25], ['AAAA', 28],
+  ['LOC', 29], ['SRV', 33], ['NAPTR', 35], ['KX', 36], ['CERT', 37], ['DNAME', 39], ['OPT', 41],
+  ['APL', 42], ['DS', 43], ['SSHFP', 44], ['IPSECKEY', 45], ['RRSIG', 46], ['NSEC', 47],
+  ['DNSKEY', 48], ['DHCID', 49], ['NSEC3', 50], ['NSEC3PARAM', 51], ['TLSA', 52], ['SMIMEA', 53],
+  ['HIP', 55], ['CDS', 59], ['CDNSKEY', 60], ['OPENPGPKEY', 61], ['CSYNC', 62], ['ZONEMD', 63],
+  ['SVCB', 64], ['HTTPS', 65], ['SPF', 99], ['TKEY', 249], ['TSIG', 250], ['IXFR', 251],
+  ['AXFR', 252], ['ANY', 255], ['URI', 256], ['CAA', 257],
+];
+
+const TYPE_BY_NAME = new Map(TYPES.map(([n, c]) => [n, c]));
+const TYPE_BY_CODE = new Map(TYPES.map(([n, c]) => [c, n]));
+
+const CLASSES: ReadonlyArray<readonly [string, number]> = [
+  ['IN', 1], ['CH', 3], ['HS', 4], ['NONE', 254], ['ANY', 255],
+];
+const CLASS_BY_NAME = new Map(CLASSES.map(([n, c]) => [n, c]));
+const CLASS_BY_CODE = new Map(CLASSES.map(([n, c]) => [c, n]));
+
+/** Mnemonic for a type code: `A`, `HTTPS`, or `TYPE65534` (RFC 3597 section 5). */
+export function typeName(code: number): string {
+  return TYPE_BY_CODE.get(code) ?? `TYPE${code}`;
+}
+
+/** Type code for a mnemonic or `TYPEnnn`, case-insensitive; undefined when it is neither. */
+export function typeCode(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  const known = TYPE_BY_NAME.get(upper);
+  if (known !== undefined) return known;
+  const m = /^TYPE(\d{1,5})$/.exec(upper);
+  if (m) {
+    const n = Number(m[1]);
+    if (n <= 0xffff) return n;
+  }
+  return undefined;
+}
+
+export function className(code: number): string {
+  return CLASS_BY_CODE.get(code) ?? `CLASS${code}`;
+}
+
+export function classCode(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  const known = CLASS_BY_NAME.get(upper);
+  if (known !== undefined) return known;
+  if (upper === 'CHAOS') return 3;
+  if (upper === 'HESIOD') return 4;
+  const m = /^CLASS(\d{1,5})$/.exec(upper);
+  if (m) {
+    const n = Number(m[1]);
+    if (n <= 0xffff) return n;
+  }
+  return undefined;
+}
+
+const RCODES = [
+  'NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET',
+  'NXRRSET', 'NOTAUTH', 'NOTZONE', 'RESERVED11', 'RESERVED12', 'RESERVED13', 'RESERVED14',
+  'RESERVED15', 'BADVERS', 'BADKEY', 'BADTIME', 'BADMODE', 'BADNAME', 'BADALG', 'BADTRUNC',
+  'BADCOOKIE',
+];
+
+/** RCODE mnemonic, extended RCODEs (RFC 6891 6.1.3) included, as dig names them. */
+export function rcodeName(code: number): string {
+  return RCODES[code] ?? String(code);
+}
+
+const OPCODES = ['QUERY', 'IQUERY', 'STATUS', 'RESERVED3', 'NOTIFY', 'UPDATE'];
+
+export function opcodeName(code: number): string {
+  return OPCODES[code] ?? `RESERVED${code}`;
+}

@@ -1,0 +1,119 @@
+/**
+ * netlab dig against BIND: the same server answers both tools and the lines must be equal,
+ * byte for byte (tab alignment, escaping, hex and base64 splitting). Needs `dig` and
+ * `named` (Debian: bind9-dnsutils, bind9); .ci/run installs them when it runs as root.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { startLab, type Lab } from '../../src/lab/index.js';
+import { runCli } from '../helpers/cli.js';
+import { run, startDaemon, which } from '../helpers/tools.js';
+
+const DIG = which('dig');
+const NAMED = which('named');
+// named binds only addresses configured on an interface: lo has 127.0.0.1 (not the rest of 127/8)
+const NAMED_ADDR = '127.0.0.1';
+const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/interop/db.interop.test', import.meta.url));
+
+let lab: Lab | undefined;
+let named: ChildProcess | undefined;
+let namedPort = 0;
+let dir = '';
+
+async function bothDig(server: string, port: number, args: string[]): Promise<{ bind: string; ours: string; code: number | null }> {
+  const bind = await run(DIG!, [`@${server}`, '-p', String(port), ...args]);
+  const ours = await runCli(['dig', `@${server}`, '-p', String(port), ...args]);
+  return { bind: bind.stdout, ours: ours.stdout, code: ours.code };
+}
+
+before(async () => {
+  if (DIG) lab = await startLab({ port: 0 });
+  if (DIG && NAMED) {
+    dir = mkdtempSync(join(tmpdir(), 'netlab-named-'));
+    writeFileSync(join(dir, 'db.interop.test'), readFileSync(FIXTURE));
+    namedPort = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(join(dir, 'named.conf'), `options {
+  directory "${dir}"; listen-on port ${namedPort} { ${NAMED_ADDR}; }; listen-on-v6 { none; };
+  recursion no; pid-file "${dir}/named.pid"; session-keyfile "${dir}/session.key"; dnssec-validation no;
+};
+controls { };
+zone "interop.test" { type primary; check-names ignore; file "${dir}/db.interop.test"; };
+`);
+    named = startDaemon(NAMED, ['-g', '-c', join(dir, 'named.conf')]);
+    // bounded wait for named to answer
+    for (let i = 0; i < 50; i++) {
+      const r = await run(DIG, [`@${NAMED_ADDR}`, '-p', String(namedPort), 'interop.test', 'SOA', '+short', '+time=1', '+tries=1']).catch(() => undefined);
+      if (r && r.stdout.includes('hostmaster')) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+});
+
+after(async () => {
+  await lab?.close();
+  named?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const LAB_QUERIES: string[][] = [
+  ['www.example.test'], ['www.example.test', 'AAAA'], ['example.test', 'MX'], ['example.test', 'NS'],
+  ['example.test', 'SOA'], ['txt.example.test', 'TXT'], ['_sip._tcp.example.test', 'SRV'],
+  ['example.test', 'CAA'], ['example.test', 'HTTPS'], ['_dns.example.test', 'SVCB'],
+  ['_http._tcp.example.test', 'URI'], ['unknown.example.test', 'TYPE65534'], ['host.example.test', 'HINFO'],
+  ['alias.example.test'], ['anything.wild.example.test'], ['anything.wild.example.test', 'TXT'],
+  ['big.example.test'], ['huge.example.test', 'AAAA'], ['nope.example.test'], ['-x', '192.0.2.10'],
+  ['-x', '2001:db8::10'], ['www.example.test', 'MX'],
+];
+
+test('netlab dig +short prints what BIND dig +short prints, for every lab query', { skip: DIG ? false : 'dig is not installed (apt-get install bind9-dnsutils)' }, async () => {
+  for (const q of LAB_QUERIES) {
+    const r = await bothDig(lab!.dns.addresses.ns1Example, lab!.port, [...q, '+short']);
+    assert.equal(r.ours, r.bind, `+short ${q.join(' ')}`);
+  }
+});
+
+test('netlab dig +noall +answer +authority lines equal BIND dig for every lab query', { skip: DIG ? false : 'dig is not installed' }, async () => {
+  for (const q of LAB_QUERIES) {
+    const r = await bothDig(lab!.dns.addresses.ns1Example, lab!.port, [...q, '+noall', '+answer', '+authority']);
+    assert.equal(r.ours, r.bind, q.join(' '));
+  }
+});
+
+const NAMED_QUERIES: string[][] = [
+  ['interop.test', 'A'], ['interop.test', 'AAAA'], ['interop.test', 'MX'], ['txt.interop.test', 'TXT'],
+  ['srv.interop.test', 'SRV'], ['interop.test', 'CAA'], ['interop.test', 'HTTPS'], ['svc.interop.test', 'SVCB'],
+  ['svc2.interop.test', 'SVCB'], ['interop.test', 'URI'], ['www.interop.test'], ['unk.interop.test', 'TYPE65534'],
+  ['unk2.interop.test', 'TYPE65533'], ['hinfo.interop.test', 'HINFO'], ['ds.interop.test', 'DS'],
+  ['ssh.interop.test', 'SSHFP'], ['_443._tcp.interop.test', 'TLSA'], ['key.interop.test', 'DNSKEY'],
+  ['naptr.interop.test', 'NAPTR'], ['sig.interop.test', 'RRSIG'], ['nsec.interop.test', 'NSEC'],
+  ['n3p.interop.test', 'NSEC3PARAM'], ['x.wild.interop.test'], ['esc\\.dot.interop.test'],
+  ['spf.interop.test', 'SPF'], ['interop.test', 'SOA'], ['interop.test', 'NS'], ['nope.interop.test'],
+  ['interop.test', 'ANY'],
+];
+
+test('a zone served by BIND named answers netlab dig exactly as it answers dig', { skip: DIG && NAMED ? false : 'named or dig is not installed (apt-get install bind9 bind9-dnsutils)' }, async () => {
+  for (const q of NAMED_QUERIES) {
+    const r = await bothDig(NAMED_ADDR, namedPort, [...q, '+noall', '+answer', '+authority']);
+    assert.ok(r.bind.length > 0, `BIND gave no output for ${q.join(' ')}: is named up?`);
+    // named rotates the order of an RRset between answers (rrset-order cyclic): compare as sets of lines
+    const sorted = (t: string) => t.split('\n').sort().join('\n');
+    assert.equal(sorted(r.ours), sorted(r.bind), q.join(' '));
+  }
+});
+
+test('the full dig layout matches BIND dig apart from the banner, id, time and date', { skip: DIG ? false : 'dig is not installed' }, async () => {
+  const normalise = (s: string) => s
+    .replace(/^; <<>> .* <<>> /m, '; <<>> DIG <<>> ')
+    .replace(/id: \d+/, 'id: ID')
+    .replace(/Query time: \d+ msec/, 'Query time: T msec')
+    .replace(/WHEN: .*/, 'WHEN: DATE');
+  for (const q of [['www.example.test'], ['nope.example.test'], ['huge.example.test', 'AAAA'], ['www.example.test', '+nsid'], ['www.example.test', '+noedns'], ['example.test', 'NS']]) {
+    const r = await bothDig(lab!.dns.addresses.ns1Example, lab!.port, q);
+    assert.equal(normalise(r.ours), normalise(r.bind), q.join(' '));
+  }
+});

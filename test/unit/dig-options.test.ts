@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDigArgs } from '../../src/commands/dig/options.js';
+import { NetlabError } from '../../src/errors.js';
+
+const valid: Array<[string, string[], (o: ReturnType<typeof parseDigArgs>) => void]> = [
+  ['name only defaults to A IN', ['example.test'], (o) => assert.deepEqual(o.queries, [{ name: 'example.test', type: 1, class: 1 }])],
+  ['type after name', ['example.test', 'MX'], (o) => assert.equal(o.queries[0]!.type, 15)],
+  ['type before name', ['mx', 'example.test'], (o) => assert.equal(o.queries[0]!.type, 15)],
+  ['-t and -c', ['-t', 'TXT', '-c', 'CH', 'version.bind'], (o) => assert.deepEqual(o.queries[0], { name: 'version.bind', type: 16, class: 3 })],
+  ['@server and -p in any order', ['-p', '5353', 'x.test', '@127.0.0.1'], (o) => { assert.equal(o.server, '127.0.0.1'); assert.equal(o.port, 5353); }],
+  ['glued -p53', ['-p53', 'x.test'], (o) => assert.equal(o.port, 53)],
+  ['TYPEnnn', ['x.test', 'TYPE65534'], (o) => assert.equal(o.queries[0]!.type, 65534)],
+  ['HTTPS type', ['x.test', 'HTTPS'], (o) => assert.equal(o.queries[0]!.type, 65)],
+  ['-x IPv4', ['-x', '192.0.2.1'], (o) => assert.deepEqual(o.queries[0], { name: '1.2.0.192.in-addr.arpa.', type: 12, class: 1 })],
+  ['-x IPv6', ['-x', '2001:db8::1'], (o) => assert.equal(o.queries[0]!.name, '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.')],
+  ['+short +tcp +norec', ['x.test', '+short', '+tcp', '+norec'], (o) => { assert.ok(o.short); assert.ok(o.tcp); assert.equal(o.recurse, false); }],
+  ['+trace turns recursion off', ['+trace', 'x.test'], (o) => { assert.ok(o.trace); assert.equal(o.recurse, false); }],
+  ['+time +tries +retry', ['x.test', '+time=2', '+retry=0'], (o) => { assert.equal(o.timeoutMs, 2000); assert.equal(o.tries, 1); }],
+  ['+bufsize +dnssec +nsid +noedns', ['x.test', '+bufsize=4096', '+dnssec', '+nsid', '+noedns'], (o) => { assert.equal(o.bufsize, 4096); assert.ok(o.dnssec); assert.ok(o.nsid); assert.equal(o.edns, false); }],
+  ['+json and --json', ['x.test', '--json'], (o) => assert.ok(o.json)],
+  ['+noall +answer', ['x.test', '+noall', '+answer'], (o) => { assert.equal(o.sections.answer, true); assert.equal(o.sections.question, false); assert.equal(o.sections.stats, false); }],
+  ['no name asks for the root NS', [], (o) => assert.deepEqual(o.queries[0], { name: '.', type: 2, class: 1 })],
+  ['IDN name becomes punycode', ['bücher.example'], (o) => assert.equal(o.queries[0]!.name, 'xn--bcher-kva.example')],
+  ['two names, two queries', ['a.test', 'MX', 'b.test'], (o) => assert.deepEqual(o.queries.map((q) => [q.name, q.type]), [['a.test', 15], ['b.test', 1]])],
+  ['-f file', ['-f', 'names.txt'], (o) => { assert.equal(o.batchFile, 'names.txt'); assert.equal(o.queries.length, 0); }],
+];
+
+for (const [name, argv, check] of valid) {
+  test(`dig syntax: ${name}`, () => check(parseDigArgs(argv)));
+}
+
+const invalid: Array<[string, string[], RegExp]> = [
+  ['unknown +option', ['x.test', '+bogus'], /unknown option '\+bogus'/],
+  ['unknown -t type', ['-t', 'BOGUS', 'x.test'], /unknown type 'BOGUS'/],
+  ['bad -x address', ['-x', '300.1.1.1'], /not an IPv4 or IPv6 address/],
+  ['scoped -x address', ['-x', 'fe80::1%lo'], /not an IPv4 or IPv6 address/],
+  ['-p out of range', ['-p', '70000', 'x.test'], /-p must be from 1 to 65535/],
+  ['-p not a number', ['-p', 'abc', 'x.test'], /-p needs a whole number/],
+  ['+time=0', ['+time=0', 'x.test'], /\+time must be from 1/],
+  ['missing value', ['-t'], /-t needs a value/],
+  ['unknown dash option', ['-z', 'x.test'], /unknown option '-z'/],
+  ['lone @', ['@', 'x.test'], /'@' needs a server/],
+];
+
+for (const [name, argv, message] of invalid) {
+  test(`dig syntax error: ${name} is a usage error`, () => {
+    assert.throws(() => parseDigArgs(argv), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE' && message.test(e.message));
+  });
+}
