@@ -39,3 +39,96 @@ test('a truncated UDP answer is retried over TCP', async () => {
   assert.match(r.stdout, /ANSWER: 80,/);
   assert.match(r.stdout, /\(TCP\)/);
 });
+
+test('every lab record type is printed in presentation format', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['www.example.test', 'AAAA'], /\tAAAA\t2001:db8::10$/m],
+    [['example.test', 'MX'], /\tMX\t10 mail\.example\.test\.$/m],
+    [['txt.example.test', 'TXT'], /\tTXT\t"hello world" "she said \\"hi\\"" "semi;colon and back\\\\slash" "tab\\009here"$/m],
+    [['_sip._tcp.example.test', 'SRV'], /\tSRV\t10 60 5060 sip\.example\.test\.$/m],
+    [['example.test', 'CAA'], /\tCAA\t0 issue "letsencrypt\.org"$/m],
+    [['example.test', 'HTTPS'], /\tHTTPS\t1 \. alpn="h2,h3" ipv4hint=192\.0\.2\.10 ipv6hint=2001:db8::10$/m],
+    [['_dns.example.test', 'SVCB'], /\tSVCB\t1 dns\.example\.test\. alpn="dot" port=853$/m],
+    [['_http._tcp.example.test', 'URI'], /\tURI\t10 1 "https:\/\/www\.example\.test\/"$/m],
+    [['unknown.example.test', 'TYPE65534'], /\tTYPE65534 \\# 4 0A000001$/m],
+    [['host.example.test', 'HINFO'], /\tHINFO\t"x86-64" "Linux"$/m],
+    [['example.test', 'SOA'], /\tSOA\tns1\.example\.test\. hostmaster\.example\.test\. 2026112301 3600 900 604800 300$/m],
+    [['a.b.wild.example.test'], /^a\.b\.wild\.example\.test\.\t300\tIN\tA\t192\.0\.2\.99$/m],
+  ];
+  for (const [q, re] of cases) {
+    const r = await runCli([...ns, ...q, '+noall', '+answer']);
+    assert.equal(r.code, 0, q.join(' '));
+    assert.match(r.stdout, re, q.join(' '));
+  }
+});
+
+test('+short prints each answer record data, CNAME targets included', async () => {
+  const r = await runCli([...ns, 'alias.example.test', '+short']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, 'chain.example.test.\nwww.example.test.\n192.0.2.10\n');
+});
+
+test('+tcp asks over TCP from the start', async () => {
+  const r = await runCli([...ns, 'www.example.test', '+tcp']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /\(TCP\)/);
+  assert.doesNotMatch(r.stdout, /Truncated/);
+});
+
+test('+noedns sends no OPT: 40 addresses do not fit 512 bytes and come over TCP', async () => {
+  const r = await runCli([...ns, 'big.example.test', '+noedns']);
+  assert.equal(r.code, 0);
+  assert.doesNotMatch(r.stdout, /OPT PSEUDOSECTION/);
+  assert.match(r.stdout, /ANSWER: 40,/);
+  assert.match(r.stdout, /Truncated, retrying in TCP mode/);
+});
+
+test('+ignore keeps the truncated UDP answer', async () => {
+  const r = await runCli([...ns, 'huge.example.test', 'AAAA', '+ignore']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /flags: qr aa tc rd;/);
+  assert.match(r.stdout, /\(UDP\)/);
+});
+
+test('+nsid shows the server NSID in the OPT pseudosection', async () => {
+  const r = await runCli([...ns, 'www.example.test', '+nsid']);
+  assert.match(r.stdout, /; NSID: 6e 73 31 2e 65 78 61 6d 70 6c 65 2e 74 65 73 74 \("ns1\.example\.test"\)/);
+});
+
+test('+dnssec sets DO and the server echoes it', async () => {
+  const r = await runCli([...ns, 'www.example.test', '+dnssec']);
+  assert.match(r.stdout, /; EDNS: version: 0, flags: do; udp: 1232/);
+});
+
+test('-x v4 and v6 ask PTR under in-addr.arpa and ip6.arpa', async () => {
+  const v4 = await runCli([...ns, '-x', '192.0.2.25']);
+  assert.equal(v4.code, 0);
+  assert.match(v4.stdout, /;25\.2\.0\.192\.in-addr\.arpa\.\tIN\tPTR/);
+  assert.match(v4.stdout, /\tPTR\tmail\.example\.test\.$/m);
+  const v6 = await runCli([...ns, '-x', '2001:db8::10', '+short']);
+  assert.equal(v6.code, 0);
+  assert.equal(v6.stdout, 'www.example.test.\n');
+});
+
+test('--json gives one document with the contract fields and numbers', async () => {
+  const r = await runCli([...ns, 'example.test', 'MX', '--json']);
+  assert.equal(r.code, 0);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(doc.query).sort(), ['class', 'name', 'port', 'server', 'serverName', 'transport', 'type']);
+  assert.equal(doc.query.name, 'example.test.');
+  assert.equal(doc.rcode, 'NOERROR');
+  assert.ok(doc.flags.includes('aa'));
+  assert.deepEqual(doc.answer[0], { name: 'example.test.', type: 'MX', class: 'IN', ttl: 300, data: '10 mail.example.test.' });
+  assert.equal(typeof doc.timeMs, 'number');
+  assert.equal(typeof doc.msgSize, 'number');
+  assert.ok(Array.isArray(doc.authority) && Array.isArray(doc.additional));
+  assert.equal(r.stderr, '');
+});
+
+test('+json on an unreachable server still prints one JSON document, exit 2', async () => {
+  const r = await runCli(['dig', '@127.53.0.9', '-p', String(lab.port), 'www.example.test', '+json', '+time=1', '+tries=1']);
+  assert.equal(r.code, 2);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.rcode, null);
+  assert.match(doc.error, /connection refused/);
+});

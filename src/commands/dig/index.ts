@@ -87,8 +87,9 @@ export async function collectQueries(options: DigOptions): Promise<DigQuery[]> {
   try {
     text = await readFile(options.batchFile, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${code === 'ENOENT' ? 'no such file' : code ?? 'unreadable'}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const why: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+    throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${why[code] ?? (code || 'unreadable')}`, { cause: e });
   }
   const lines = text.split(/\r?\n/);
   lines.forEach((line, i) => {

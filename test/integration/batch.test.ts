@@ -1,0 +1,92 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../../src/lab/index.js';
+import { runCli } from '../helpers/cli.js';
+
+let lab: Lab;
+let ns: string[];
+let dir: string;
+before(async () => {
+  lab = await startLab({ port: 0 });
+  ns = ['dig', `@${lab.dns.addresses.ns1Example}`, '-p', String(lab.port)];
+  dir = mkdtempSync(join(tmpdir(), 'netlab-batch-'));
+});
+after(async () => {
+  await lab.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('-f answers every line, printed in input order, concurrently', async () => {
+  const names = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `-x 192.0.2.${i % 2 ? 25 : 10}` : i % 3 === 1 ? 'example.test MX' : `n${i}.wild.example.test`));
+  const file = join(dir, 'names.txt');
+  writeFileSync(file, `# a comment\n\n; another\n${names.join('\n')}\n`);
+  const r = await runCli([...ns, '-f', file, '+short', '--concurrency', '8']);
+  assert.equal(r.code, 0, r.stderr);
+  const expected = names.flatMap((n) =>
+    n.startsWith('-x') ? [n.endsWith('25') ? 'mail.example.test.' : 'www.example.test.'] : n.includes('MX') ? ['10 mail.example.test.', '20 mail2.example.test.'] : ['192.0.2.99'],
+  );
+  assert.deepEqual(r.stdout.trim().split('\n'), expected);
+});
+
+test('-f --json is an array of documents in input order', async () => {
+  const file = join(dir, 'json.txt');
+  writeFileSync(file, 'www.example.test\nnope.example.test\nexample.test TXT\n');
+  const r = await runCli([...ns, '-f', file, '--json']);
+  assert.equal(r.code, 2, 'one NXDOMAIN makes the batch exit 2');
+  const docs = JSON.parse(r.stdout);
+  assert.deepEqual(docs.map((d: { query: { name: string }; rcode: string }) => [d.query.name, d.rcode]), [
+    ['www.example.test.', 'NOERROR'], ['nope.example.test.', 'NXDOMAIN'], ['example.test.', 'NOERROR'],
+  ]);
+});
+
+test('-f with a missing file is exit 3 with one line', async () => {
+  const r = await runCli([...ns, '-f', join(dir, 'missing.txt')]);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^netlab dig: couldn't open batch file '.*missing\.txt': no such file\n$/);
+});
+
+test('-f naming a directory is exit 3 (unreadable as a file)', async () => {
+  const r = await runCli([...ns, '-f', dir]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /couldn't open batch file '.*': is a directory/);
+});
+
+test('-f with a bad line names FILE:LINE and exits 3 before querying', async () => {
+  const file = join(dir, 'bad.txt');
+  writeFileSync(file, 'www.example.test\nexample.test +bogus\n');
+  const r = await runCli([...ns, '-f', file]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /bad\.txt:2: unknown option '\+bogus'/);
+});
+
+test('usage errors are one line on stderr and exit 3, never a stack trace', async () => {
+  for (const args of [['+bogus'], ['-t', 'NOPE', 'x.test'], ['-x', 'not-an-ip'], ['-p', '99999', 'x.test']]) {
+    const r = await runCli(['dig', ...args]);
+    assert.equal(r.code, 3, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^netlab dig: .*\(see 'netlab dig --help'\)$/m);
+  }
+});
+
+test('netlab with an unknown subcommand or option exits 3', async () => {
+  const a = await runCli(['nosuch']);
+  assert.equal(a.code, 3);
+  const b = await runCli(['lab', '--bogus']);
+  assert.equal(b.code, 3);
+  assert.match(b.stderr, /unknown option '--bogus'/);
+});
+
+test('--help and --version exit 0', async () => {
+  assert.equal((await runCli(['--help'])).code, 0);
+  const v = await runCli(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+  const d = await runCli(['dig', '--help']);
+  assert.equal(d.code, 0);
+  assert.match(d.stdout, /Usage: netlab dig/);
+});
