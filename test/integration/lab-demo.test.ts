@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/cli.js';
+
+test('netlab demo runs every dig case on the lab and exits 0', async () => {
+  const r = await runCli(['demo'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const part of [/== Ask the authoritative server/, /\+trace www\.example\.test/, /-x 2001:db8::10/, /;; Skipped ns1\.lame\.test\./, /demo: every step gave what it should\./]) {
+    assert.match(r.stdout, part);
+  }
+  assert.doesNotMatch(r.stdout, /^!! expected/m);
+});
+
+test('netlab demo --json is one document with a status per step', async () => {
+  const r = await runCli(['demo', '--json'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.status, 'OK');
+  assert.ok(doc.steps.length >= 8);
+  for (const s of doc.steps) assert.equal(s.status, s.expected, s.title);
+});
+
+test('netlab lab --json prints its endpoints, serves them, and stops on SIGINT with exit 0', async () => {
+  const child = spawn(process.execPath, [BIN, 'lab', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  const doc = await new Promise<{ port: number; endpoints: Array<{ role: string; address: string }>; examples: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('lab did not print its endpoints in 10 s')), 10_000);
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      try {
+        const parsed = JSON.parse(out);
+        clearTimeout(timer);
+        resolve(parsed);
+      } catch {
+        // not complete yet
+      }
+    });
+  });
+  try {
+    assert.ok(doc.port > 0);
+    const ns1 = doc.endpoints.find((e) => e.role === 'ns1.example.test')!;
+    const q = await runCli(['dig', `@${ns1.address}`, '-p', String(doc.port), 'www.example.test', '+short']);
+    assert.equal(q.stdout, '192.0.2.10\n');
+    assert.ok(doc.examples.some((e) => e.includes('+trace')));
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  }
+});

@@ -1,0 +1,96 @@
+/**
+ * Golden files for the dig renderer: fixed DigResult objects -> text, compared with
+ * test/golden/dig/*.txt. UPDATE_GOLDEN=1 rewrites them (Node 20 has no snapshot assertion).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { renderDigText, digDate, recordLine } from '../../src/output/dig-text.js';
+import { parseDigArgs } from '../../src/commands/dig/options.js';
+import type { DigResult } from '../../src/commands/dig/index.js';
+
+process.env.TZ = 'UTC';
+const GOLDEN = fileURLToPath(new URL('../../../test/golden/dig/', import.meta.url));
+
+function golden(name: string, actual: string): void {
+  const file = `${GOLDEN}${name}.txt`;
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
+}
+
+const base: DigResult = {
+  query: { name: 'www.example.test.', type: 'A', class: 'IN', server: '127.53.0.3', serverName: '127.53.0.3', port: 5353, transport: 'udp' },
+  status: 'OK',
+  rcode: 'NOERROR',
+  id: 4242,
+  opcode: 'QUERY',
+  flags: ['qr', 'aa', 'rd'],
+  counts: { query: 1, answer: 2, authority: 0, additional: 1 },
+  edns: { version: 0, udpSize: 1232, do: false, flags: 0, options: [] },
+  question: [{ name: 'www.example.test.', type: 'A', class: 'IN', ttl: 0, data: '' }],
+  answer: [
+    { name: 'www.example.test.', type: 'A', class: 'IN', ttl: 300, data: '192.0.2.10' },
+    { name: 'a-very-long-owner-name.example.test.', type: 'TYPE65534', class: 'IN', ttl: 86400, data: '\\# 4 0A000001' },
+  ],
+  authority: [],
+  additional: [],
+  timeMs: 1.7,
+  msgSize: 77,
+  when: '2026-11-23T08:40:00.000Z',
+};
+
+test('dig layout: header, flags, OPT, sections with BIND column alignment, footer', () => {
+  golden('plain', renderDigText([base], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+});
+
+test('dig layout: NXDOMAIN with SOA in authority, truncation retried over TCP', () => {
+  const r: DigResult = {
+    ...base,
+    status: 'CRITICAL',
+    rcode: 'NXDOMAIN',
+    answer: [],
+    counts: { query: 1, answer: 0, authority: 1, additional: 1 },
+    authority: [{ name: 'example.test.', type: 'SOA', class: 'IN', ttl: 3600, data: 'ns1.example.test. hostmaster.example.test. 1 3600 900 604800 300' }],
+    tcpFallback: true,
+    query: { ...base.query, transport: 'tcp' },
+  };
+  golden('nxdomain-tcp', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+});
+
+test('+short and +noall +answer', () => {
+  golden('short', renderDigText([base], parseDigArgs(['www.example.test', '+short']), '0.0.0'));
+  golden('noall-answer', renderDigText([base], parseDigArgs(['www.example.test', '+noall', '+answer']), '0.0.0'));
+});
+
+test('no reply: one communications error line', () => {
+  const r: DigResult = { ...base, status: 'CRITICAL', rcode: null, error: 'communications error to 127.53.0.3#5353: timed out', answer: [], timeMs: null, msgSize: null };
+  golden('timeout', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+});
+
+test('+trace: hops, skipped servers, glueless resolution, failure line', () => {
+  const r: DigResult = {
+    ...base,
+    status: 'CRITICAL',
+    error: 'trace failed: no server for dead.test. answered usefully',
+    hops: [
+      { zone: '.', server: '127.53.0.1', serverName: '127.53.0.1', port: 5353, timeMs: 0.4, msgSize: 79, kind: 'root', skipped: [], records: [{ name: '.', type: 'NS', class: 'IN', ttl: 518400, data: 'a.root.test.' }] },
+      { zone: '.', server: '127.53.0.1', serverName: 'a.root.test.', port: 5353, timeMs: 0.3, msgSize: 100, kind: 'referral', skipped: [], records: [{ name: 'test.', type: 'NS', class: 'IN', ttl: 172800, data: 'ns1.nic.test.' }], resolvedGlueless: [{ name: 'ns.x.test.', addresses: ['127.53.0.5'] }] },
+      { zone: 'dead.test.', server: '', serverName: '', port: 5353, timeMs: 0, msgSize: 0, kind: 'referral', records: [], skipped: [{ serverName: 'ns1.dead.test.', address: '127.53.0.9', reason: 'connection refused' }, { serverName: 'ns2.dead.test.', address: '', reason: 'no address found for this NS name' }] },
+    ],
+  };
+  golden('trace', renderDigText([r], parseDigArgs(['@127.53.0.1', '-p', '5353', '+trace', 'www.dead.test']), '0.0.0'));
+});
+
+test("WHEN is dig's strftime('%a %b %d %H:%M:%S %Z %Y')", () => {
+  assert.equal(digDate('2026-11-03T08:04:05.000Z'), 'Tue Nov 03 08:04:05 UTC 2026');
+  assert.equal(digDate('2026-01-01T00:00:00.000Z'), 'Thu Jan 01 00:00:00 UTC 2026');
+});
+
+test('record lines use tabs to BIND columns, a space once past them', () => {
+  const line = (name: string, type = 'A') => recordLine({ name, type, class: 'IN', ttl: 300, data: 'x' });
+  assert.equal(line('a.test.'), 'a.test.\t\t\t300\tIN\tA\tx');
+  assert.equal(line('www.example.test.'), 'www.example.test.\t300\tIN\tA\tx');
+  assert.equal(line('_http._tcp.example.test.'), '_http._tcp.example.test. 300\tIN\tA\tx');
+  assert.equal(line('u.test.', 'TYPE65534'), 'u.test.\t\t\t300\tIN\tTYPE65534 x');
+});
