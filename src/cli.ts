@@ -1,10 +1,11 @@
 /**
- * The netlab command line. Statically this imports only commander and errors.ts; each
+ * The netlab command line. Statically this imports only errors.ts; commander loads for the
+ * subcommands it parses (dig has its own syntax and `--version` needs nothing), and each
  * subcommand's module (and with it dns-packet, undici, ora, cli-table3) loads in its action.
  * The one catch of the program is here: one line on stderr, the exit code of the contract.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { NetlabError, exitCodeFor } from './errors.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -79,8 +80,8 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-function buildProgram(): Command {
-  const program = new Command('netlab')
+function buildProgram(CommandClass: typeof Command): Command {
+  const program = new CommandClass('netlab')
     .description('Network diagnostics for people who put services on the internet: DNS, TLS, CDN timing, load balancers.')
     .version(VERSION, '-V, --version')
     .option('--no-color', 'no colour in the output (NO_COLOR is honoured too)')
@@ -96,6 +97,34 @@ function buildProgram(): Command {
     .allowExcessArguments()
     .argument('[args...]')
     .action(async () => undefined); // handled before commander, see main()
+
+  program
+    .command('cert-check')
+    .description('validate a TLS certificate chain and say everything that is wrong with it')
+    .argument('[target]', 'HOST[:PORT] of the server (port 443 by default)')
+    .option('--servername <name>', 'SNI name to send (default: HOST; none for an IP address)')
+    .option('--connect-to <addr>', 'connect to this address instead of resolving HOST (keeps SNI and the name check)')
+    .option('--ca <file>', 'extra trust anchors (PEM); ADDED to the system roots (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-system-ca', 'do not trust the system roots: only --ca files')
+    .option('--warn-days <n>', 'WARNING when a certificate expires within N days', '30')
+    .option('--crit-days <n>', 'CRITICAL when a certificate expires within N days', '7')
+    .option('--warn-percent <p>', "WARNING when under P% of the leaf's lifetime is left")
+    .option('--crit-percent <p>', "CRITICAL when under P% of the leaf's lifetime is left")
+    .option('--timeout <seconds>', 'connect and handshake timeout', '10')
+    .option('--file <bundle>', 'check a local PEM bundle (leaf and chain) instead of a server; no network')
+    .option('--host <name>', 'name the certificate must be valid for (default: HOST; with --file: none)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (target: string | undefined, opts: Record<string, unknown>) => {
+      const { parseCertCheckArgs, runCertCheck } = await import('./commands/cert-check.js');
+      const options = parseCertCheckArgs({ ...(opts as object), target } as Parameters<typeof parseCertCheckArgs>[0]);
+      const result = await runCertCheck(options);
+      if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
+      else {
+        const { renderCertText } = await import('./output/cert-text.js');
+        write(renderCertText(result));
+      }
+      process.exitCode = exitCodeFor(result.status);
+    });
 
   program
     .command('lab')
@@ -139,7 +168,12 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  const program = buildProgram();
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    write(`${VERSION}\n`);
+    return;
+  }
+  const { Command: CommandClass, CommanderError } = await import('commander');
+  const program = buildProgram(CommandClass);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

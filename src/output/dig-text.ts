@@ -40,15 +40,24 @@ function questionLine(q: DigRecordJson): string {
 }
 
 /** `Mon Nov 23 08:40:00 UTC 2026`, as dig's WHEN line (strftime "%a %b %d %H:%M:%S %Z %Y"). */
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+let zoneAbbreviation: string | undefined;
+
+/** The local zone's abbreviation. Intl costs ~10 ms to start, so it is asked only off UTC. */
+function zoneName(d: Date): string {
+  if (d.getTimezoneOffset() === 0 && (process.env.TZ ?? 'UTC').toUpperCase().match(/^(UTC|ETC\/UTC|GMT|)$/)) return 'UTC';
+  // en-US knows American abbreviations (EST), en-GB European ones (CET); take whichever is not "GMT+1"
+  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+  zoneAbbreviation ??= [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
+  return zoneAbbreviation;
+}
+
 export function digDate(iso: string): string {
   const d = new Date(iso);
-  const parts = new Intl.DateTimeFormat('en-US', {
-    weekday: 'short', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    hour12: false, timeZoneName: 'short', year: 'numeric',
-  }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  const hour = get('hour') === '24' ? '00' : get('hour');
-  return `${get('weekday')} ${get('month')} ${get('day')} ${hour}:${get('minute')}:${get('second')} ${get('timeZoneName')} ${get('year')}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${time} ${zoneName(d)} ${d.getFullYear()}`;
 }
 
 function serverText(address: string, port: number, name: string): string {

@@ -1,6 +1,4 @@
 /** `netlab dig`: argv -> DigOptions -> queries (or a trace) -> DigResult[] -> text or JSON -> status. */
-import { readFile } from 'node:fs/promises';
-import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { NetlabError, type Status } from '../../errors.js';
 import { query, type Exchange } from '../../protocol/dns/transport.js';
@@ -72,6 +70,7 @@ async function serverAddress(options: DigOptions): Promise<{ address: string; na
   if (net.isIP(bare)) return { address: bare, name: given };
   try {
     const family = options.ipv6Only ? 6 : 4;
+    const { lookup } = await import('node:dns/promises');
     const r = await lookup(bare, { family });
     return { address: r.address, name: given };
   } catch (e) {
@@ -85,6 +84,7 @@ export async function collectQueries(options: DigOptions): Promise<DigQuery[]> {
   if (!options.batchFile) return queries;
   let text: string;
   try {
+    const { readFile } = await import('node:fs/promises');
     text = await readFile(options.batchFile, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
