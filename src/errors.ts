@@ -14,6 +14,7 @@ export type NetlabErrorCode =
   | 'TIMEOUT'
   | 'UNREACHABLE'
   | 'MISMATCH'
+  | 'HANDSHAKE_FAILED'
   | 'INTERNAL';
 
 const STATUS_FOR: Record<NetlabErrorCode, Status> = {
@@ -24,6 +25,7 @@ const STATUS_FOR: Record<NetlabErrorCode, Status> = {
   TIMEOUT: 'CRITICAL',
   UNREACHABLE: 'CRITICAL',
   MISMATCH: 'CRITICAL',
+  HANDSHAKE_FAILED: 'CRITICAL',
 };
 
 /** The one error type of netlab: a code from a closed list, a status and the original cause. */

@@ -1,0 +1,210 @@
+/** `netlab cert-check`: options -> fetch the chain (or read --file) -> analyse -> CertCheckResult. */
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { NetlabError, type Status } from '../errors.js';
+import { fetchPeerChain } from '../protocol/tls/connect.js';
+import { analyseChain, findLeaf, problem, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
+import { loadTrustStore } from '../protocol/tls/trust.js';
+import { describeCert, parsePemBundle } from '../protocol/tls/certs.js';
+
+export interface CertCheckOptions {
+  /** HOST[:PORT] of the server; undefined with --file. */
+  target?: string;
+  host?: string;
+  port: number;
+  servername?: string;
+  connectTo?: string;
+  file?: string;
+  caFiles: string[];
+  systemRoots: boolean;
+  warnDays: number;
+  critDays: number;
+  warnPercent?: number;
+  critPercent?: number;
+  timeoutMs: number;
+  json: boolean;
+}
+
+export interface CertCheckResult {
+  target: string;
+  mode: 'network' | 'file';
+  status: Status;
+  problems: Problem[];
+  trusted: boolean;
+  hostnameMatch: boolean | null;
+  host: string | null;
+  servername: string | null;
+  connectedTo: string | null;
+  tls: { protocol: string; cipher: string; ocspStapled: boolean } | null;
+  chain: ChainCert[];
+  path: number[];
+  anchor: ChainCert | null;
+  trustStore: { sources: string[]; anchors: number };
+  /** Days until the leaf expires; null when no chain was read. */
+  daysLeft: number | null;
+}
+
+export interface RawCertCheckArgs {
+  target?: string;
+  servername?: string;
+  connectTo?: string;
+  ca?: string[];
+  systemCa?: boolean;
+  warnDays?: string;
+  critDays?: string;
+  warnPercent?: string;
+  critPercent?: string;
+  timeout?: string;
+  file?: string;
+  host?: string;
+  json?: boolean;
+}
+
+function usage(message: string): NetlabError {
+  return new NetlabError('USAGE', message);
+}
+
+function num(value: string | undefined, name: string, fallback: number | undefined, max: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > max) throw usage(`${name} needs a number from 0 to ${max}, got '${value}'`);
+  return Number(value);
+}
+
+/** Split HOST[:PORT], [V6]:PORT or a bare IPv6 address. */
+export function splitTarget(target: string): { host: string; port?: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(target);
+  if (v6) return v6[2] ? { host: v6[1]!, port: Number(v6[2]) } : { host: v6[1]! };
+  if (net.isIPv6(target)) return { host: target };
+  const m = /^([^:]+)(?::(\d+))?$/.exec(target);
+  if (!m) throw usage(`'${target}' is not HOST[:PORT]`);
+  return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
+}
+
+/** Commander's raw values -> validated options. Pure; throws USAGE. */
+export function parseCertCheckArgs(raw: RawCertCheckArgs): CertCheckOptions {
+  if (raw.target && raw.file) throw usage('give either HOST[:PORT] or --file, not both');
+  if (!raw.target && !raw.file) throw usage('missing HOST[:PORT] (or --file BUNDLE.pem)');
+  const warnDays = num(raw.warnDays, '--warn-days', 30, 3650)!;
+  const critDays = num(raw.critDays, '--crit-days', 7, 3650)!;
+  if (critDays > warnDays) throw usage(`--crit-days (${critDays}) is more than --warn-days (${warnDays})`);
+  const warnPercent = num(raw.warnPercent, '--warn-percent', undefined, 100);
+  const critPercent = num(raw.critPercent, '--crit-percent', undefined, 100);
+  if (warnPercent !== undefined && critPercent !== undefined && critPercent > warnPercent) {
+    throw usage(`--crit-percent (${critPercent}) is more than --warn-percent (${warnPercent})`);
+  }
+  const timeout = num(raw.timeout, '--timeout', 10, 300)!;
+  if (timeout <= 0) throw usage('--timeout must be more than 0');
+  const o: CertCheckOptions = {
+    port: 443,
+    caFiles: raw.ca ?? [],
+    systemRoots: raw.systemCa !== false,
+    warnDays,
+    critDays,
+    timeoutMs: timeout * 1000,
+    json: Boolean(raw.json),
+  };
+  if (warnPercent !== undefined) o.warnPercent = warnPercent;
+  if (critPercent !== undefined) o.critPercent = critPercent;
+  if (raw.file) {
+    o.file = raw.file;
+    if (raw.host) o.host = raw.host;
+    if (raw.connectTo || raw.servername) throw usage('--connect-to and --servername need HOST[:PORT], not --file');
+    return o;
+  }
+  const t = splitTarget(raw.target!);
+  if (t.port !== undefined && (t.port < 1 || t.port > 65535)) throw usage(`port ${t.port} is out of range`);
+  o.target = raw.target!;
+  o.host = raw.host ?? t.host;
+  o.port = t.port ?? 443;
+  if (raw.connectTo) {
+    if (!net.isIP(raw.connectTo) && !/^[A-Za-z0-9.-]+$/.test(raw.connectTo)) throw usage(`--connect-to '${raw.connectTo}' is not an address`);
+    o.connectTo = raw.connectTo;
+  }
+  // SNI carries names only (RFC 6066 3): none for an IP target unless asked for.
+  const sni = raw.servername ?? (net.isIP(t.host) ? undefined : t.host);
+  if (sni !== undefined) o.servername = sni;
+  return o;
+}
+
+function fromAnalysis(options: CertCheckOptions, a: ChainAnalysis, trust: { sources: string[]; anchors: number }, extra: Partial<CertCheckResult>): CertCheckResult {
+  return {
+    target: options.target ?? options.file ?? '',
+    mode: options.file ? 'file' : 'network',
+    status: a.status,
+    problems: a.problems,
+    trusted: a.trusted,
+    hostnameMatch: a.hostnameMatch,
+    host: options.host ?? null,
+    servername: options.servername ?? null,
+    connectedTo: null,
+    tls: null,
+    chain: a.chain,
+    path: a.path,
+    anchor: a.anchor ?? null,
+    trustStore: trust,
+    daysLeft: a.chain[a.leafIndex]?.daysLeft ?? null,
+    ...extra,
+  };
+}
+
+function failure(options: CertCheckOptions, code: ProblemCode, message: string, trust: { sources: string[]; anchors: number }): CertCheckResult {
+  return {
+    target: options.target ?? '',
+    mode: 'network',
+    status: 'CRITICAL',
+    problems: [problem(code, 'CRITICAL', message)],
+    trusted: false,
+    hostnameMatch: null,
+    host: options.host ?? null,
+    servername: options.servername ?? null,
+    connectedTo: options.connectTo ?? options.host ?? null,
+    tls: null,
+    chain: [],
+    path: [],
+    anchor: null,
+    trustStore: trust,
+    daysLeft: null,
+  };
+}
+
+/** Run the check. Throws only for bad input (INPUT/USAGE); a broken target is a result. */
+export async function runCertCheck(options: CertCheckOptions, now = new Date()): Promise<CertCheckResult> {
+  const store = loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
+  const trust = { sources: store.sources, anchors: store.anchors.length };
+  const policy = {
+    now,
+    host: options.host,
+    warnDays: options.warnDays,
+    critDays: options.critDays,
+    warnPercent: options.warnPercent,
+    critPercent: options.critPercent,
+  };
+  if (options.file) {
+    let text: string;
+    try {
+      text = await readFile(options.file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new NetlabError('INPUT', `cannot read '${options.file}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? 'unreadable'}`, { cause: e });
+    }
+    const certs = parsePemBundle(text, options.file);
+    if (certs.length === 0) throw new NetlabError('INPUT', `'${options.file}' holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks)`);
+    const leafIndex = findLeaf(certs.map(describeCert));
+    if (leafIndex < 0) throw new NetlabError('INPUT', `'${options.file}' has no leaf: all ${certs.length} certificates are CA certificates`);
+    return fromAnalysis(options, analyseChain(certs, store.anchors, policy, leafIndex), trust, {});
+  }
+  const connectHost = options.connectTo ?? options.host!;
+  try {
+    const peer = await fetchPeerChain({ connectHost, port: options.port, servername: options.servername, timeoutMs: options.timeoutMs });
+    const a = analyseChain(peer.certs, store.anchors, policy, 0);
+    return fromAnalysis(options, a, trust, {
+      connectedTo: `${peer.remoteAddress}:${options.port}`,
+      tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspStapled },
+    });
+  } catch (e) {
+    if (e instanceof NetlabError && (e.code === 'UNREACHABLE' || e.code === 'HANDSHAKE_FAILED')) {
+      return failure(options, e.code, e.message, trust);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,63 @@
+/** cert-check's text: the verdict line first (as Nagios plugins print it), the chain, the problems. */
+import Table from 'cli-table3';
+import type { CertCheckResult } from '../commands/cert-check.js';
+
+function subjectCN(dn: string): string {
+  const cn = /(?:^|, )CN=([^,]+)/.exec(dn);
+  return cn ? cn[1]! : dn;
+}
+
+/** `CERT OK - www.example.test expires in 89 days` or `CERT CRITICAL - www.example.test: EXPIRED, ...`. */
+export function verdictLine(r: CertCheckResult): string {
+  const name = r.host ?? r.target;
+  if (r.problems.length === 0) {
+    return `CERT OK - ${name} expires in ${r.daysLeft} day${r.daysLeft === 1 ? '' : 's'}`;
+  }
+  const codes = [...new Set(r.problems.map((p) => p.code))].join(', ');
+  const days = r.daysLeft === null ? '' : r.daysLeft >= 0 ? ` (expires in ${r.daysLeft} days)` : ` (expired ${-r.daysLeft} days ago)`;
+  return `CERT ${r.status} - ${name}: ${codes}${days}`;
+}
+
+export function renderCertText(r: CertCheckResult): string {
+  const out: string[] = [verdictLine(r), ''];
+  if (r.chain.length > 0) {
+    const source = r.mode === 'file'
+      ? `Chain in ${r.target}`
+      : `Chain as sent by ${r.connectedTo}${r.servername ? ` (SNI ${r.servername})` : ' (no SNI)'}`;
+    out.push(`${source}:`);
+    const table = new Table({
+      head: ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'],
+      style: { head: [], border: [] },
+      wordWrap: true,
+      colWidths: [4, 26, 26, 12, 7, 10, 26],
+    });
+    r.chain.forEach((c, i) => {
+      const mark = r.path.includes(i) ? '' : ' (extra)';
+      table.push([`${i}${mark}`, subjectCN(c.subject), subjectCN(c.issuer), c.notAfter.slice(0, 10), String(c.daysLeft), `${c.keyType} ${c.keyBits}`, c.signatureAlgorithm]);
+    });
+    out.push(table.toString());
+    r.chain.forEach((c, i) => {
+      out.push(`  ${i}: subject ${c.subject}`);
+      out.push(`     issuer  ${c.issuer}`);
+      if (c.san.length > 0) out.push(`     SAN     ${c.san.join(', ')}`);
+      out.push(`     valid   ${c.notBefore} .. ${c.notAfter}`);
+      out.push(`     SHA-256 ${c.fingerprint256}`);
+    });
+    out.push('');
+  }
+  if (r.tls) {
+    out.push(`TLS: ${r.tls.protocol}, ${r.tls.cipher}, ${r.tls.ocspStapled ? 'OCSP response stapled' : 'no OCSP staple'}`);
+  }
+  const anchor = r.anchor ? ` to "${r.anchor.subject}"` : '';
+  out.push(`Trust: ${r.trusted ? `chain verified${anchor}` : 'not verified'}; anchors: ${r.trustStore.sources.join(', ') || 'none'} (${r.trustStore.anchors} certificates)`);
+  if (r.hostnameMatch !== null) out.push(`Name: ${r.host} ${r.hostnameMatch ? 'matches' : 'does NOT match'} the leaf`);
+  if (r.problems.length > 0) {
+    out.push('', 'Problems:');
+    for (const p of r.problems) {
+      out.push(`  ${p.severity.padEnd(8)} ${p.code}: ${p.message}`);
+      out.push(`           fix: ${p.fix}`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}
