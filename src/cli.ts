@@ -192,4 +192,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A throw from an event handler escapes the promise chain: still one line and exit 3, not a stack.
+process.on('uncaughtException', (e) => {
+  fail(e, process.argv[2] ?? '');
+  process.exit(3);
+});
+
 await main(process.argv.slice(2));

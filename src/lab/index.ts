@@ -36,12 +36,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const endpoints: LabEndpoint[] = [
     { role: 'root', address: a.root, port: p, protocol: 'dns', description: 'root zone (.)' },
     { role: 'tld', address: a.tld, port: p, protocol: 'dns', description: 'test., in-addr.arpa., ip6.arpa.' },
-    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: 'example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test.' },
+    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: 'example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test., slow.test.' },
     { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: 'example.test. and the reverse zones' },
     { role: 'glueless', address: a.glueless, port: p, protocol: 'dns', description: 'glueless.test. (its NS name has no glue)' },
     { role: 'lame', address: a.lame, port: p, protocol: 'dns', description: 'answers REFUSED to everything (ns1.lame.test.)' },
     { role: 'upward', address: a.upward, port: p, protocol: 'dns', description: 'refers back to the root (upward.test.)' },
-    { role: 'silent', address: a.silent, port: p, protocol: 'dns', description: 'never answers (ns2.dead.test.)' },
+    { role: 'silent', address: a.silent, port: p, protocol: 'dns', description: 'never answers (ns2.dead.test., ns1.slow.test.)' },
     { role: 'unbound', address: a.unbound, port: p, protocol: 'dns', description: 'nothing listens (ns1.dead.test.)' },
   ];
   const ex = a.ns1Example;
@@ -54,6 +54,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +trace www.example.test`,
     `netlab dig @${a.root} -p ${p} +trace www.glueless.test`,
     `netlab dig @${a.root} -p ${p} +trace www.lame.test`,
+    `netlab dig @${a.root} -p ${p} +trace www.slow.test   # a silent server, raced by the next`,
     `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
   ];
   return { port: p, dns, endpoints, examples, close: () => dns.close() };

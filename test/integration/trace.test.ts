@@ -53,6 +53,13 @@ test('+trace skips a lame server (REFUSED), says so, and gets the answer from th
   assert.match(r.stdout, /www\.lame\.test\.\t\t300\tIN\tA\t192\.0\.2\.60/);
 });
 
+test('+trace races past a silent server: the next one answers, the silent one is named', async () => {
+  const r = await runCli([...root, 'www.slow.test']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, /;; Skipped ns1\.slow\.test\. \(127\.53\.0\.8#\d+\): no reply in \d+ ms; another server answered first/);
+  assert.match(r.stdout, /www\.slow\.test\.\t\t300\tIN\tA\t192\.0\.2\.70/);
+});
+
 test('+trace into dead servers fails with exit 2, naming each server and why', async () => {
   const r = await runCli([...root, 'www.dead.test'], { timeoutMs: 15_000 });
   assert.equal(r.code, 2);

@@ -25,7 +25,7 @@ function layout(extra: Zone[], delayMs: number | undefined): Array<Omit<DnsServe
   return [
     { address: A.root, zones: [z.root], nsid: 'a.root.test' },
     { address: A.tld, zones: [z.tld, z.inAddrArpa, z.ip6Arpa], nsid: 'ns1.nic.test' },
-    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, ...extra], nsid: 'ns1.example.test', delayMs },
+    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, z.slow, ...extra], nsid: 'ns1.example.test', delayMs },
     { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, ...extra], nsid: 'ns2.example.test', delayMs },
     { address: A.glueless, zones: [z.glueless] },
     { address: A.lame, zones: [], behaviour: 'refuse' },

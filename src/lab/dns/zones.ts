@@ -70,6 +70,7 @@ export interface LabDnsData {
   reverse6: Zone;
   glueless: Zone;
   lame: Zone;
+  slow: Zone;
 }
 
 /** 40 addresses: over 512 bytes, so it truncates without EDNS. */
@@ -112,6 +113,11 @@ export function labZones(): LabDnsData {
       rr('dead.test', 'NS', 'ns2.dead.test', 172800),
       rr('ns1.dead.test', 'A', A.unbound, 172800),
       rr('ns2.dead.test', 'A', A.silent, 172800),
+      // slow: the first server never answers, the second does (the hedged query wins)
+      rr('slow.test', 'NS', 'ns1.slow.test', 172800),
+      rr('slow.test', 'NS', 'ns2.slow.test', 172800),
+      rr('ns1.slow.test', 'A', A.silent, 172800),
+      rr('ns2.slow.test', 'A', A.ns1Example, 172800),
       // upward: the server answers with a referral back to the root
       rr('upward.test', 'NS', 'ns1.upward.test', 172800),
       rr('ns1.upward.test', 'A', A.upward, 172800),
@@ -211,5 +217,14 @@ export function labZones(): LabDnsData {
       rr('www.lame.test', 'A', '192.0.2.60'),
     ],
   };
-  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame };
+  const slow: Zone = {
+    origin: 'slow.test.',
+    records: [
+      soa('slow.test', 'ns2.slow.test', 'hostmaster.example.test'),
+      rr('slow.test', 'NS', 'ns1.slow.test'),
+      rr('slow.test', 'NS', 'ns2.slow.test'),
+      rr('www.slow.test', 'A', '192.0.2.70'),
+    ],
+  };
+  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame, slow };
 }

@@ -168,10 +168,18 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
       let inFlight = 0;
       let settled = false;
       let hedgeTimer: NodeJS.Timeout | undefined;
+      const pending = new Map<Attempt, number>();
       const settle = (value: Awaited<ReturnType<typeof askZone>>) => {
         if (settled) return;
         settled = true;
         clearTimeout(hedgeTimer);
+        // Servers still silent when another answered were passed over too: say so.
+        const winner = 'attempt' in value ? value.attempt : undefined;
+        for (const [a, t0] of pending) {
+          if (a === winner) continue;
+          const waited = Math.round(performance.now() - t0);
+          skipped.push({ serverName: a.candidate.name, address: a.address, reason: `no reply in ${waited} ms; another server answered first` });
+        }
         controller.abort();
         resolve(value);
       };
@@ -184,12 +192,14 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
           return;
         }
         inFlight++;
+        pending.set(attempt, performance.now());
         clearTimeout(hedgeTimer);
         hedgeTimer = setTimeout(() => void launch(), opts.hedgeMs);
         try {
           const ex = await ask(attempt.address, name, type, recurse, controller.signal);
           const v = judge(ex.message);
           inFlight--;
+          pending.delete(attempt);
           if (v.ok) {
             settle({ exchange: ex, attempt, verdict: v, skipped });
             return;
@@ -197,6 +207,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
           skipped.push({ serverName: attempt.candidate.name, address: attempt.address, reason: v.reason });
         } catch (e) {
           inFlight--;
+          pending.delete(attempt);
           if (settled) return;
           const reason = e instanceof NetlabError ? (e.code === 'TIMEOUT' ? `no reply in ${opts.timeoutMs} ms` : e.message.replace(/^communications error to \S+: /, '')) : String(e);
           skipped.push({ serverName: attempt.candidate.name, address: attempt.address, reason });

@@ -163,6 +163,10 @@ export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[]
     const curInfo = infos[path[path.length - 1]!]!;
     if (forged) {
       problems.push(problem('BAD_SIGNATURE', 'CRITICAL', `"${curInfo.subject}" names "${curInfo.issuer}" as issuer but its signature does not verify with that certificate's key`));
+    } else if (curInfo.isCA && path.length > 1) {
+      // The chain sent reaches a CA whose issuer nobody has: usually a root the client lacks
+      // (servers need not send roots), as OpenSSL's "unable to get local issuer certificate".
+      problems.push(problem('UNTRUSTED_ROOT', 'CRITICAL', `the chain ends at "${curInfo.subject}", issued by "${curInfo.issuer}", which is not a trust anchor (if that is an intermediate, it is missing too)`));
     } else {
       const aia = curInfo.aiaIssuerUrl ? ` (its AIA points to ${curInfo.aiaIssuerUrl})` : '';
       problems.push(problem('MISSING_INTERMEDIATE', 'CRITICAL', `the issuer of "${curInfo.subject}", "${curInfo.issuer}", was not sent and is not a trust anchor${aia}`));

@@ -65,8 +65,9 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
         ? new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} timed out after ${target.timeoutMs} ms (is it a TLS port?)`)
         : new NetlabError('UNREACHABLE', `connection to ${where} timed out after ${target.timeoutMs} ms`));
     }, target.timeoutMs);
-    socket.on('OCSPResponse', (response: Buffer) => {
-      ocspStapled = response.length > 0;
+    // Node emits the event with null when the server staples nothing
+    socket.on('OCSPResponse', (response: Buffer | null) => {
+      ocspStapled = Boolean(response && response.length > 0);
     });
     socket.once('connect', () => {
       connected = true;
