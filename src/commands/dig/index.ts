@@ -1,7 +1,7 @@
 /** `netlab dig`: argv -> DigOptions -> queries (or a trace) -> DigResult[] -> text or JSON -> status. */
 import net from 'node:net';
 import { NetlabError, type Status } from '../../errors.js';
-import { query, type Exchange } from '../../protocol/dns/transport.js';
+import { query, UdpPool, type Exchange } from '../../protocol/dns/transport.js';
 import { trace, type TraceHop } from '../../protocol/dns/trace.js';
 import { systemNameserver } from '../../protocol/dns/resolv-conf.js';
 import { className, typeName } from '../../protocol/dns/types.js';
@@ -143,7 +143,7 @@ function fromExchange(q: DigQuery, server: { address: string; name: string }, op
   return r;
 }
 
-async function runOne(q: DigQuery, server: { address: string; name: string }, options: DigOptions): Promise<DigResult> {
+async function runOne(q: DigQuery, server: { address: string; name: string }, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
   const edns = options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false as const;
   if (options.trace) {
     const t = await trace(q.name, q.type, {
@@ -180,6 +180,7 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
       edns,
       cd: options.cd,
       ad: options.ad,
+      pool,
     });
     return fromExchange(q, server, options, ex);
   } catch (e) {
@@ -194,14 +195,20 @@ export async function runDig(options: DigOptions, queries?: DigQuery[]): Promise
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   const server = await serverAddress(options);
   const results: DigResult[] = new Array(list.length);
+  // Batches share a few sockets; a single query gets its own socket and source port.
+  const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
   let next = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      results[i] = await runOne(list[i]!, server, options);
+      results[i] = await runOne(list[i]!, server, options, pool);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, worker));
+  } finally {
+    await pool?.close();
+  }
   return results;
 }
 

@@ -38,6 +38,8 @@ export interface TransportOptions {
   cd?: boolean;
   ad?: boolean;
   signal?: AbortSignal;
+  /** Share a few long-lived UDP sockets among many queries (batches); default: a socket per query. */
+  pool?: UdpPool;
 }
 
 export interface Exchange {
@@ -64,7 +66,7 @@ export async function query(server: Server, question: Question, options: Transpo
   for (let attempt = 0; attempt < tries; attempt++) {
     options.signal?.throwIfAborted();
     try {
-      const r = await udpExchange(server, question, options, timeoutMs);
+      const r = options.pool ? await options.pool.exchange(server, question, options, timeoutMs) : await udpExchange(server, question, options, timeoutMs);
       if (r.message.flags.includes('tc') && !options.ignoreTruncation) {
         const t = await tcpExchange(server, question, options, timeoutMs);
         return { server, transport: 'tcp', message: t.message, timeMs: t.timeMs, tcpFallback: true };
@@ -239,4 +241,121 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
       }
     });
   });
+}
+
+interface PoolWaiter {
+  id: number;
+  question: Question;
+  start: number;
+  timer: NodeJS.Timeout;
+  dropped?: string;
+  resolve(value: { message: DnsMessage; timeMs: number }): void;
+  reject(e: NetlabError): void;
+}
+
+interface PoolSocket {
+  socket: dgram.Socket;
+  ready: Promise<void>;
+  waiting: Map<number, PoolWaiter>;
+}
+
+/**
+ * A few UDP sockets, each connected to one server from its own OS-chosen random port, shared
+ * by many queries: a batch of thousands then costs thousands of packets, not thousands of
+ * sockets. Each query still has a random ID and its reply must match ID, question and
+ * server; the source port is random per socket rather than per query, the trade a
+ * resolver's port pool makes too.
+ */
+export class UdpPool {
+  private readonly sockets = new Map<string, PoolSocket[]>();
+  private next = 0;
+
+  constructor(private readonly size = 8) {}
+
+  private socketsFor(server: Server): PoolSocket[] {
+    const key = `${server.address}#${server.port}`;
+    let list = this.sockets.get(key);
+    if (list) return list;
+    list = [];
+    for (let i = 0; i < this.size; i++) {
+      const socket = dgram.createSocket({ type: net.isIPv6(server.address) ? 'udp6' : 'udp4' });
+      const entry: PoolSocket = {
+        socket,
+        waiting: new Map(),
+        ready: new Promise<void>((resolve) => socket.bind(0, () => socket.connect(server.port, server.address, () => resolve()))),
+      };
+      socket.on('message', (buf, rinfo) => this.onMessage(entry, server, buf, rinfo));
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
+        for (const w of entry.waiting.values()) {
+          clearTimeout(w.timer);
+          w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+        }
+        entry.waiting.clear();
+      });
+      list.push(entry);
+    }
+    this.sockets.set(key, list);
+    return list;
+  }
+
+  private onMessage(entry: PoolSocket, server: Server, buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (rinfo.address !== server.address || rinfo.port !== server.port || buf.length < 2) return;
+    const w = entry.waiting.get(buf.readUInt16BE(0));
+    if (!w) return;
+    let message: DnsMessage;
+    try {
+      message = decodeMessage(buf);
+    } catch (e) {
+      w.dropped = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    const why = mismatch(message, w.id, w.question);
+    if (why) {
+      w.dropped = why;
+      return;
+    }
+    clearTimeout(w.timer);
+    entry.waiting.delete(w.id);
+    w.resolve({ message, timeMs: performance.now() - w.start });
+  }
+
+  /** One query over a pooled socket. Same errors as a query on its own socket. */
+  async exchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
+    const list = this.socketsFor(server);
+    const entry = list[this.next++ % list.length]!;
+    await entry.ready;
+    let built = buildQuery(question, options);
+    // IDs must be unique among this socket's outstanding queries; draw again on a clash.
+    for (let i = 0; i < 8 && entry.waiting.has(built.id); i++) built = buildQuery(question, options);
+    if (entry.waiting.has(built.id)) throw new NetlabError('TIMEOUT', 'no free query ID on the socket');
+    const { id, wire } = built;
+    return new Promise((resolve, reject) => {
+      const w: PoolWaiter = {
+        id,
+        question,
+        start: performance.now(),
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          entry.waiting.delete(id);
+          const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
+          reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
+        }, timeoutMs),
+      };
+      entry.waiting.set(id, w);
+      entry.socket.send(wire, (err) => {
+        if (err) entry.socket.emit('error', err);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sockets.values()].flat();
+    this.sockets.clear();
+    await Promise.all(all.map((e) => new Promise<void>((r) => {
+      for (const w of e.waiting.values()) clearTimeout(w.timer);
+      e.socket.close(() => r());
+    })));
+  }
 }
