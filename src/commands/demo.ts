@@ -6,6 +6,8 @@ import type { Status } from '../errors.js';
 import { startLab } from '../lab/index.js';
 import { digStatus, parseDigArgs, runDig } from './dig/index.js';
 import { renderDigText } from '../output/dig-text.js';
+import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
+import { renderCertText } from '../output/cert-text.js';
 
 export interface DemoStep {
   title: string;
@@ -22,6 +24,7 @@ export interface DemoResult {
 
 interface StepSpec {
   title: string;
+  command: 'dig' | 'cert-check';
   args: string[];
   expected: Status;
 }
@@ -35,27 +38,46 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
     const ns = lab.dns.addresses.ns1Example;
     const root = lab.dns.addresses.root;
     const specs: StepSpec[] = [
-      { title: 'Ask the authoritative server of example.test. for an address (dig layout)', args: [`@${ns}`, '-p', p, 'www.example.test'], expected: 'OK' },
-      { title: 'Only the data: the mail exchangers, +short', args: [`@${ns}`, '-p', p, 'example.test', 'MX', '+short'], expected: 'OK' },
-      { title: 'A CNAME chain, as +noall +answer', args: [`@${ns}`, '-p', p, 'alias.example.test', '+noall', '+answer'], expected: 'OK' },
-      { title: 'An answer too big for UDP: truncated, retried over TCP', args: [`@${ns}`, '-p', p, 'huge.example.test', 'AAAA', '+noall', '+comments'], expected: 'OK' },
-      { title: 'Reverse lookup, IPv4 (in-addr.arpa)', args: [`@${ns}`, '-p', p, '-x', '192.0.2.10', '+short'], expected: 'OK' },
-      { title: 'Reverse lookup, IPv6 (nibbles under ip6.arpa)', args: [`@${ns}`, '-p', p, '-x', '2001:db8::10', '+short'], expected: 'OK' },
-      { title: 'A name that does not exist: NXDOMAIN, exit 2', args: [`@${ns}`, '-p', p, 'nope.example.test', '+noall', '+comments'], expected: 'CRITICAL' },
-      { title: 'Follow the delegations from the root: . -> test. -> example.test.', args: [`@${root}`, '-p', p, '+trace', 'www.example.test'], expected: 'OK' },
-      { title: 'A lame server on the way: skipped, said so, the next one asked', args: [`@${root}`, '-p', p, '+trace', 'www.lame.test'], expected: 'OK' },
-      { title: 'Every server of dead.test. is dead: the trace fails fast, exit 2', args: [`@${root}`, '-p', p, '+trace', 'www.dead.test'], expected: 'CRITICAL' },
+      { command: 'dig', title: 'Ask the authoritative server of example.test. for an address (dig layout)', args: [`@${ns}`, '-p', p, 'www.example.test'], expected: 'OK' },
+      { command: 'dig', title: 'Only the data: the mail exchangers, +short', args: [`@${ns}`, '-p', p, 'example.test', 'MX', '+short'], expected: 'OK' },
+      { command: 'dig', title: 'A CNAME chain, as +noall +answer', args: [`@${ns}`, '-p', p, 'alias.example.test', '+noall', '+answer'], expected: 'OK' },
+      { command: 'dig', title: 'An answer too big for UDP: truncated, retried over TCP', args: [`@${ns}`, '-p', p, 'huge.example.test', 'AAAA', '+noall', '+comments'], expected: 'OK' },
+      { command: 'dig', title: 'Reverse lookup, IPv4 (in-addr.arpa)', args: [`@${ns}`, '-p', p, '-x', '192.0.2.10', '+short'], expected: 'OK' },
+      { command: 'dig', title: 'Reverse lookup, IPv6 (nibbles under ip6.arpa)', args: [`@${ns}`, '-p', p, '-x', '2001:db8::10', '+short'], expected: 'OK' },
+      { command: 'dig', title: 'A name that does not exist: NXDOMAIN, exit 2', args: [`@${ns}`, '-p', p, 'nope.example.test', '+noall', '+comments'], expected: 'CRITICAL' },
+      { command: 'dig', title: 'Follow the delegations from the root: . -> test. -> example.test.', args: [`@${root}`, '-p', p, '+trace', 'www.example.test'], expected: 'OK' },
+      { command: 'dig', title: 'A lame server on the way: skipped, said so, the next one asked', args: [`@${root}`, '-p', p, '+trace', 'www.lame.test'], expected: 'OK' },
+      { command: 'dig', title: 'Every server of dead.test. is dead: the trace fails fast, exit 2', args: [`@${root}`, '-p', p, '+trace', 'www.dead.test'], expected: 'CRITICAL' },
     ];
+    const tlsCase = (name: string) => lab.tls.cases.find((c) => c.name === name)!;
+    for (const [name, title, expected] of [
+      ['good', 'HTTPS: a good chain (leaf + intermediate) from the lab CA', 'OK'],
+      ['expired', 'HTTPS: an expired leaf, exit 2', 'CRITICAL'],
+      ['missing-intermediate', 'HTTPS: the server forgot the intermediate, exit 2', 'CRITICAL'],
+    ] as const) {
+      const c = tlsCase(name);
+      specs.push({ command: 'cert-check', title, args: [`${c.servername}:${c.port}`, '--connect-to', c.address, '--ca', lab.tls.caFile], expected });
+    }
     for (const spec of specs) {
-      const options = parseDigArgs(spec.args);
-      const results = await runDig(options);
-      const status = digStatus(results);
+      let status: Status;
+      let output: string;
+      if (spec.command === 'dig') {
+        const options = parseDigArgs(spec.args);
+        const results = await runDig(options);
+        status = digStatus(results);
+        output = renderDigText(results, options, version);
+      } else {
+        const [target, , connectTo, , ca] = spec.args;
+        const result = await runCertCheck(parseCertCheckArgs({ target, connectTo, ca: [ca!] }));
+        status = result.status;
+        output = renderCertText(result);
+      }
       const step: DemoStep = {
         title: spec.title,
-        command: `netlab dig ${spec.args.join(' ')}`,
+        command: `netlab ${spec.command} ${spec.args.join(' ')}`,
         expected: spec.expected,
         status,
-        output: renderDigText(results, options, version),
+        output,
       };
       steps.push(step);
       onStep?.(step);

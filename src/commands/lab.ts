@@ -14,29 +14,36 @@ export interface LabStarted {
   notes: string[];
 }
 
-/** Start the lab: the given port, else 53 when privileged (falling back to a free port), else a free port. */
+/**
+ * Start the lab: the given DNS port, else 53 (and 443 for TLS) when privileged, falling back
+ * to free ports, else free ports.
+ */
 export async function runLab(options: LabCommandOptions): Promise<LabStarted> {
   const notes: string[] = [];
   if (options.port !== undefined) return { lab: await startLab({ port: options.port }), notes };
   if (options.privileged) {
     try {
-      return { lab: await startLab({ port: 53 }), notes };
+      return { lab: await startLab({ port: 53, tlsPort: 443 }), notes };
     } catch (e) {
-      notes.push(`port 53 is not free on the lab addresses (${(e as Error).message}); using a free port`);
+      notes.push(`port 53 or 443 is not free on the lab addresses (${(e as Error).message}); using free ports`);
     }
   }
   return { lab: await startLab({ port: 0 }), notes };
 }
 
 export function renderLabText(lab: Lab): string {
-  const lines = [`netlab lab: the course's network on loopback, DNS on port ${lab.port} of every address. Ctrl-C stops it.`, '', 'DNS servers'];
-  for (const e of lab.endpoints) {
-    lines.push(`  ${e.role.padEnd(18)} ${`${e.address}#${e.port}`.padEnd(20)} ${e.description}`);
+  const lines = [`netlab lab: the course's network on loopback, DNS on port ${lab.port}, TLS on port ${lab.tls.port}. Ctrl-C stops it.`, '', 'DNS servers'];
+  for (const e of lab.endpoints.filter((x) => x.protocol === 'dns')) {
+    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}#${e.port}`.padEnd(20)} ${e.description}`);
+  }
+  lines.push('', `TLS servers (SNI www.example.test; lab root CA: ${lab.tls.caFile})`);
+  for (const e of lab.endpoints.filter((x) => x.protocol === 'tls')) {
+    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
   }
   lines.push('', 'Try', ...lab.examples.map((x) => `  ${x}`), '');
   return lines.join('\n');
 }
 
 export function labJson(lab: Lab): object {
-  return { port: lab.port, endpoints: lab.endpoints, examples: lab.examples };
+  return { port: lab.port, tlsPort: lab.tls.port, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples };
 }

@@ -1,14 +1,18 @@
 /**
- * The course's small enterprise on loopback, in one process: today the DNS hierarchy
- * (root, test., example.test., reverse zones and the broken delegations). Later parts add
- * the HTTPS origin, the CDN edge and the VIP to the same lab.
+ * The course's small enterprise on loopback, in one process: the DNS hierarchy (root,
+ * test., example.test., reverse zones and the broken delegations) and one TLS server per
+ * certificate case, issued by a lab CA made at start. Later parts add the HTTPS origin,
+ * the CDN edge and the VIP to the same lab.
  */
 import { startDnsLab, type DnsLab } from './dns/index.js';
 import type { Zone } from './dns/server.js';
+import { startTlsLab, type TlsLab } from './tls/index.js';
 
 export interface LabOptions {
-  /** 0: a free port. */
+  /** DNS port on every DNS address; 0: a free port. */
   port?: number;
+  /** TLS port on every TLS address; 0 (default): a free port. */
+  tlsPort?: number;
   extraZones?: Zone[];
 }
 
@@ -16,13 +20,14 @@ export interface LabEndpoint {
   role: string;
   address: string;
   port: number;
-  protocol: 'dns';
+  protocol: 'dns' | 'tls';
   description: string;
 }
 
 export interface Lab {
   port: number;
   dns: DnsLab;
+  tls: TlsLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -31,6 +36,13 @@ export interface Lab {
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dns = await startDnsLab({ port: options.port ?? 0, extraZones: options.extraZones });
+  let tls: TlsLab;
+  try {
+    tls = await startTlsLab({ port: options.tlsPort ?? 0 });
+  } catch (e) {
+    await dns.close();
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
   const endpoints: LabEndpoint[] = [
@@ -44,7 +56,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     { role: 'silent', address: a.silent, port: p, protocol: 'dns', description: 'never answers (ns2.dead.test., ns1.slow.test.)' },
     { role: 'unbound', address: a.unbound, port: p, protocol: 'dns', description: 'nothing listens (ns1.dead.test.)' },
   ];
+  for (const c of tls.cases) {
+    endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
+  }
   const ex = a.ns1Example;
+  const good = tls.cases.find((c) => c.name === 'good')!;
+  const expired = tls.cases.find((c) => c.name === 'expired')!;
   const examples = [
     `netlab dig @${ex} -p ${p} www.example.test`,
     `netlab dig @${ex} -p ${p} example.test MX +short`,
@@ -56,6 +73,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +trace www.lame.test`,
     `netlab dig @${a.root} -p ${p} +trace www.slow.test   # a silent server, raced by the next`,
     `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
+    `netlab cert-check www.example.test:${good.port} --connect-to ${good.address} --ca ${tls.caFile}`,
+    `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,
   ];
-  return { port: p, dns, endpoints, examples, close: () => dns.close() };
+  return {
+    port: p,
+    dns,
+    tls,
+    endpoints,
+    examples,
+    close: async () => {
+      await Promise.all([dns.close(), tls.close()]);
+    },
+  };
 }

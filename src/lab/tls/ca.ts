@@ -1,0 +1,270 @@
+/**
+ * The lab's certificate authority: roots, intermediates and leaves issued in memory at lab
+ * start, so that no private key is ever committed and every date is relative to "now" (an
+ * expired certificate stays expired, an expiring one stays 10 days from its end).
+ *
+ * ECDSA P-256 wherever the case allows: a P-256 key takes about a millisecond, an RSA 2048
+ * key about a hundred. RSA appears only where a case is about RSA (a 2048-bit leaf so both
+ * key types are served, the 1024-bit weak key, the SHA-1 signing intermediate).
+ *
+ * This is the only module that loads @peculiar/x509 (Node 20 can read certificates but
+ * not issue them); it is reached only through the lab's lazy import.
+ */
+import 'reflect-metadata';
+import { KeyObject, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+// @peculiar/x509 signs through WebCrypto; Node's implementation is the one to use.
+x509.cryptoProvider.set(webcrypto as never);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+export type LabKeyType = 'ec-p256' | 'rsa-2048' | 'rsa-1024';
+export type LabSignatureHash = 'SHA-256' | 'SHA-1';
+
+export const DAY_MS = 86_400_000;
+
+/** A certificate the lab issued, with its private key, in the forms Node's tls takes. */
+export interface LabCert {
+  /** The subject's common name. */
+  commonName: string;
+  /** The certificate alone, PEM. */
+  certPem: string;
+  /** Its private key, PKCS#8 PEM (tls.createServer `key`). */
+  keyPem: string;
+  /** The same private key as a Node KeyObject. */
+  key: KeyObject;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** A CA certificate that can issue further certificates. */
+export interface LabCa extends LabCert {
+  /** What issuing needs: the parsed certificate (issuer name, key id) and the WebCrypto keys. */
+  readonly signer: { readonly cert: x509.X509Certificate; readonly keys: CryptoKeyPair; readonly keyType: LabKeyType };
+}
+
+export interface ValidityOptions {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface LeafOptions extends ValidityOptions {
+  /** subjectAltName DNS names; the first is also the subject CN. */
+  dnsNames: string[];
+  keyType?: LabKeyType;
+  /** Hash of the issuer's signature over this certificate. SHA-1 needs an RSA issuer. */
+  signatureHash?: LabSignatureHash;
+  /** Authority Information Access caIssuers URL: where a client could fetch the issuer. */
+  caIssuersUrl?: string;
+}
+
+export interface CaOptions extends ValidityOptions {
+  keyType?: LabKeyType;
+  /** basicConstraints pathLenConstraint; undefined leaves it unlimited. */
+  pathLength?: number;
+  caIssuersUrl?: string;
+  /** The subject's O; default "netlab Lab". */
+  organization?: string;
+}
+
+const RSA_EXPONENT = new Uint8Array([1, 0, 1]);
+
+/** A fresh key pair, extractable so that it can be handed to Node's tls as PEM. */
+export async function generateKeyPair(keyType: LabKeyType): Promise<CryptoKeyPair> {
+  const usages: webcrypto.KeyUsage[] = ['sign', 'verify'];
+  if (keyType === 'ec-p256') {
+    return webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, usages) as Promise<CryptoKeyPair>;
+  }
+  const modulusLength = keyType === 'rsa-2048' ? 2048 : 1024;
+  return webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: RSA_EXPONENT, hash: 'SHA-256' },
+    true,
+    usages,
+  ) as Promise<CryptoKeyPair>;
+}
+
+/**
+ * The private key to sign with. WebCrypto binds an RSA key to one hash when it is created, and
+ * @peculiar/x509 takes the hash from the key, so a SHA-1 signature needs the same key
+ * re-imported with SHA-1. ECDSA keys carry no hash: the signing call names it.
+ */
+async function signingKey(signer: LabCa['signer'], hash: LabSignatureHash): Promise<{ key: CryptoKey; algorithm: { name: string; hash: string } }> {
+  const algorithm = signer.keys.privateKey.algorithm as { name: string; hash?: { name: string } };
+  if (algorithm.name === 'ECDSA') return { key: signer.keys.privateKey, algorithm: { name: 'ECDSA', hash } };
+  if (algorithm.hash?.name === hash) return { key: signer.keys.privateKey, algorithm: { name: algorithm.name, hash } };
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
+  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: algorithm.name, hash }, false, ['sign']);
+  return { key, algorithm: { name: algorithm.name, hash } };
+}
+
+function toLabCert(cert: x509.X509Certificate, keys: CryptoKeyPair, commonName: string): LabCert {
+  const key = KeyObject.from(keys.privateKey);
+  return {
+    commonName,
+    certPem: `${cert.toString('pem')}\n`,
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    key,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+  };
+}
+
+function toLabCa(cert: x509.X509Certificate, keys: CryptoKeyPair, commonName: string, keyType: LabKeyType): LabCa {
+  return { ...toLabCert(cert, keys, commonName), signer: { cert, keys, keyType } };
+}
+
+/** RFC 5280 4.2.1.3: a CA signs certificates (and CRLs); the extension is critical. */
+const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
+
+/** A self-signed root CA (CA:true, keyCertSign), named `CN=<commonName>, O=<organization>`. */
+export async function createRootCa(commonName: string, options: CaOptions): Promise<LabCa> {
+  const keyType = options.keyType ?? 'ec-p256';
+  const keys = await generateKeyPair(keyType);
+  const name = `CN=${commonName}, O=${options.organization ?? 'netlab Lab'}`;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    keys,
+    signingAlgorithm: keyType === 'ec-p256' ? { name: 'ECDSA', hash: 'SHA-256' } : undefined,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, options.pathLength, true),
+      new x509.KeyUsagesExtension(CA_KEY_USAGE, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return toLabCa(cert, keys, commonName, keyType);
+}
+
+/** A CA certificate issued by `parent` (an intermediate). */
+export async function issueIntermediateCa(parent: LabCa, commonName: string, options: CaOptions): Promise<LabCa> {
+  const keyType = options.keyType ?? 'ec-p256';
+  const keys = await generateKeyPair(keyType);
+  const { key, algorithm } = await signingKey(parent.signer, 'SHA-256');
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, options.pathLength, true),
+    new x509.KeyUsagesExtension(CA_KEY_USAGE, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(parent.signer.keys.publicKey),
+  ];
+  if (options.caIssuersUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: options.caIssuersUrl }));
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: `CN=${commonName}, O=${options.organization ?? 'netlab Lab'}`,
+    issuer: parent.signer.cert.subject,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: key,
+    signingAlgorithm: algorithm,
+    extensions,
+  });
+  return toLabCa(cert, keys, commonName, keyType);
+}
+
+/** The usages a TLS server key needs: RSA key exchange (TLS 1.2 RSA suites) also encrypts. */
+function leafKeyUsage(keyType: LabKeyType): x509.KeyUsagesExtension {
+  const ds = x509.KeyUsageFlags.digitalSignature;
+  return new x509.KeyUsagesExtension(keyType === 'ec-p256' ? ds : ds | x509.KeyUsageFlags.keyEncipherment, true);
+}
+
+function sanExtension(dnsNames: string[]): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value })));
+}
+
+/** A TLS server certificate issued by `issuer`: serverAuth, SKI/AKI, SAN, optional AIA. */
+export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<LabCert> {
+  const keyType = options.keyType ?? 'ec-p256';
+  const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
+  const keys = await generateKeyPair(keyType);
+  const { key, algorithm } = await signingKey(issuer.signer, options.signatureHash ?? 'SHA-256');
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    leafKeyUsage(keyType),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(issuer.signer.keys.publicKey),
+    sanExtension(options.dnsNames),
+  ];
+  if (options.caIssuersUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: options.caIssuersUrl }));
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: `CN=${commonName}`,
+    issuer: issuer.signer.cert.subject,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: key,
+    signingAlgorithm: algorithm,
+    extensions,
+  });
+  return toLabCert(cert, keys, commonName);
+}
+
+/**
+ * A self-signed server certificate, as `openssl req -x509` or a distribution's snakeoil
+ * certificate makes one. It has no keyUsage extension on purpose: OpenSSL's
+ * X509_check_issued (and so Node's checkIssued) refuses to see a certificate as its own
+ * issuer when keyUsage is present without keyCertSign, and then a checker would call it
+ * MISSING_INTERMEDIATE instead of SELF_SIGNED.
+ */
+export async function createSelfSignedLeaf(options: Omit<LeafOptions, 'signatureHash' | 'caIssuersUrl'>): Promise<LabCert> {
+  const keyType = options.keyType ?? 'ec-p256';
+  const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
+  const keys = await generateKeyPair(keyType);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: `CN=${commonName}`,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    keys,
+    signingAlgorithm: keyType === 'ec-p256' ? { name: 'ECDSA', hash: 'SHA-256' } : undefined,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      sanExtension(options.dnsNames),
+    ],
+  });
+  return toLabCert(cert, keys, commonName);
+}
+
+/** Where the lab's certificates say their issuers can be fetched. Data only: nothing serves them. */
+export const LAB_CA_ISSUERS_URL = {
+  root: 'http://127.54.0.1/lab-root.crt',
+  intermediate: 'http://127.54.0.1/lab-intermediate.crt',
+  rsaIntermediate: 'http://127.54.0.1/lab-rsa-intermediate.crt',
+  untrustedIntermediate: 'http://127.54.0.1/untrusted-intermediate.crt',
+} as const;
+
+/** The lab's CAs: one trusted hierarchy (with an RSA intermediate for SHA-1) and one unrelated. */
+export interface LabPki {
+  /** The instant every validity period is computed from. */
+  issuedAt: Date;
+  /** "netlab Lab Root CA": the root a client is told to trust (--ca). */
+  root: LabCa;
+  /** "netlab Lab Intermediate CA" (ECDSA, pathlen 0): issues the lab's leaves. */
+  intermediate: LabCa;
+  /** "netlab Lab RSA Intermediate CA" (RSA 2048, pathlen 0): signs the SHA-1 leaf, which ECDSA cannot do as sha1WithRSAEncryption. */
+  rsaIntermediate: LabCa;
+  /** "netlab Untrusted Root": in no trust store. */
+  untrustedRoot: LabCa;
+  /** "netlab Untrusted Intermediate CA", issued by the untrusted root. */
+  untrustedIntermediate: LabCa;
+}
+
+/** Create the lab's CAs. Roots live 10 years, intermediates 5, both from a day before `issuedAt`. */
+export async function createLabPki(issuedAt: Date = new Date()): Promise<LabPki> {
+  const t = issuedAt.getTime();
+  const rootValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 3650 * DAY_MS) };
+  const caValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 1825 * DAY_MS), pathLength: 0 };
+  const [root, untrustedRoot] = await Promise.all([
+    createRootCa('netlab Lab Root CA', rootValidity),
+    createRootCa('netlab Untrusted Root', { ...rootValidity, organization: 'netlab Untrusted' }),
+  ]);
+  const [intermediate, rsaIntermediate, untrustedIntermediate] = await Promise.all([
+    issueIntermediateCa(root, 'netlab Lab Intermediate CA', { ...caValidity, caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
+    issueIntermediateCa(root, 'netlab Lab RSA Intermediate CA', { ...caValidity, keyType: 'rsa-2048', caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
+    issueIntermediateCa(untrustedRoot, 'netlab Untrusted Intermediate CA', { ...caValidity, organization: 'netlab Untrusted' }),
+  ]);
+  return { issuedAt, root, intermediate, rsaIntermediate, untrustedRoot, untrustedIntermediate };
+}

@@ -1,0 +1,226 @@
+/**
+ * The lab's TLS cases: one server per certificate problem that cert-check reports, each on its
+ * own loopback address, with the status and problem codes (shared/CONTRACT.md, cert-check)
+ * that a correct checker gives for it when told to trust the lab root and to check
+ * www.example.test with the default --warn-days 30 and --crit-days 7.
+ */
+import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, type LabCert, type LabPki, type LeafOptions } from './ca.js';
+
+/** The name every case is checked against (SNI and host check). */
+export const LAB_TLS_SERVERNAME = 'www.example.test';
+
+/** subjectAltName of every leaf but wrong-host's. */
+const LAB_DNS_NAMES = [LAB_TLS_SERVERNAME, 'example.test'];
+
+export type TlsCaseName =
+  | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
+  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa';
+
+/** The certificate problem codes of shared/CONTRACT.md (cert-check). */
+export type CertProblemCode =
+  | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
+  | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE';
+
+export type ExpectedStatus = 'OK' | 'WARNING' | 'CRITICAL';
+
+/** What a server sends: its chain, leaf first, in the order it goes on the wire. */
+export interface ServedChain {
+  /** certs[0] is the leaf; its key is the server's key. */
+  certs: LabCert[];
+}
+
+export interface TlsCaseSpec {
+  name: TlsCaseName;
+  address: string;
+  description: string;
+  expectedStatus: ExpectedStatus;
+  /** Exactly the codes a correct checker reports, in no particular order. */
+  expectedCodes: CertProblemCode[];
+  /**
+   * The chain holds what OpenSSL 3 refuses at security level 1 or 2 (a SHA-1 signature, an
+   * RSA 1024 key): the server needs `@SECLEVEL=0` to load it, a client to accept it.
+   */
+  weak: boolean;
+  /** Issue this case's leaf from the lab's CAs. */
+  issue(pki: LabPki): Promise<ServedChain>;
+}
+
+type Validity = Pick<LeafOptions, 'notBefore' | 'notAfter'>;
+
+function at(pki: LabPki, days: number, extraMs = 0): Date {
+  return new Date(pki.issuedAt.getTime() + days * DAY_MS + extraMs);
+}
+
+/** Valid from a day ago for 90 days, the lifetime of an ACME certificate. */
+function current(pki: LabPki): Validity {
+  return { notBefore: at(pki, -1), notAfter: at(pki, 90) };
+}
+
+/**
+ * A 90-day certificate with `days` left. One extra hour so that a checker that floors the
+ * days left (as cert-check does) reads exactly `days` during the lab's first hour.
+ */
+function endingIn(pki: LabPki, days: number): Validity {
+  const notAfter = at(pki, days, 3_600_000);
+  return { notBefore: new Date(notAfter.getTime() - 90 * DAY_MS), notAfter };
+}
+
+/** A leaf of the trusted intermediate, for www.example.test unless told otherwise. */
+function labLeaf(pki: LabPki, options: Partial<LeafOptions> = {}): Promise<LabCert> {
+  return issueLeaf(pki.intermediate, {
+    ...current(pki),
+    dnsNames: LAB_DNS_NAMES,
+    caIssuersUrl: LAB_CA_ISSUERS_URL.intermediate,
+    ...options,
+  });
+}
+
+/** leaf + intermediate: what a correctly configured server sends (fullchain.pem). */
+async function withIntermediate(pki: LabPki, leaf: Promise<LabCert>): Promise<ServedChain> {
+  return { certs: [await leaf, pki.intermediate] };
+}
+
+/** Loopback addresses of the TLS cases, one each, like the DNS lab's 127.53.0.x. */
+export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
+  good: '127.54.0.1',
+  expired: '127.54.0.2',
+  'not-yet-valid': '127.54.0.3',
+  'wrong-host': '127.54.0.4',
+  'self-signed': '127.54.0.5',
+  'missing-intermediate': '127.54.0.6',
+  'wrong-order': '127.54.0.7',
+  'untrusted-root': '127.54.0.8',
+  'expiring-10d': '127.54.0.9',
+  'expiring-3d': '127.54.0.10',
+  rsa1024: '127.54.0.11',
+  sha1: '127.54.0.12',
+  ecdsa: '127.54.0.13',
+};
+
+type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
+
+const ROWS: CaseRow[] = [
+  {
+    name: 'good',
+    description: 'RSA 2048 leaf for www.example.test and example.test, sent with its intermediate; valid for 90 days',
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    // RSA here so that the lab serves both key types (every other lab key is ECDSA).
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { keyType: 'rsa-2048' })),
+  },
+  {
+    name: 'expired',
+    description: 'the leaf expired 10 days ago',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['EXPIRED'],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { notBefore: at(pki, -100), notAfter: at(pki, -10) })),
+  },
+  {
+    name: 'not-yet-valid',
+    description: 'the leaf becomes valid in 10 days',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['NOT_YET_VALID'],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { notBefore: at(pki, 10), notAfter: at(pki, 100) })),
+  },
+  {
+    name: 'wrong-host',
+    description: 'the leaf names only other.example.test',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['HOSTNAME_MISMATCH'],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { dnsNames: ['other.example.test'] })),
+  },
+  {
+    name: 'self-signed',
+    description: 'a self-signed leaf for www.example.test, sent alone',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['SELF_SIGNED'],
+    issue: async (pki) => ({ certs: [await createSelfSignedLeaf({ ...current(pki), dnsNames: LAB_DNS_NAMES })] }),
+  },
+  {
+    name: 'missing-intermediate',
+    description: 'only the leaf is sent; its issuer, the lab intermediate, is named in its AIA caIssuers URL but not sent',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['MISSING_INTERMEDIATE'],
+    issue: async (pki) => ({ certs: [await labLeaf(pki)] }),
+  },
+  {
+    name: 'wrong-order',
+    description: 'sent as leaf, root, intermediate: complete, but not in leaf-to-root order',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['CHAIN_ORDER'],
+    // TLS puts the leaf first whatever the configuration, so "out of order" can only be about
+    // the rest: the root comes before the intermediate that links the leaf to it.
+    issue: async (pki) => ({ certs: [await labLeaf(pki), pki.root, pki.intermediate] }),
+  },
+  {
+    name: 'untrusted-root',
+    description: 'leaf, intermediate and root of the unrelated "netlab Untrusted Root" hierarchy',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['UNTRUSTED_ROOT'],
+    // The root is sent too: without it, "the chain ends at an untrusted root" and "the
+    // intermediate's issuer is missing" are the same observation (OpenSSL error 20 for both);
+    // with it, OpenSSL says 19, "self-signed certificate in certificate chain".
+    issue: async (pki) => ({
+      certs: [
+        await issueLeaf(pki.untrustedIntermediate, { ...current(pki), dnsNames: LAB_DNS_NAMES, caIssuersUrl: LAB_CA_ISSUERS_URL.untrustedIntermediate }),
+        pki.untrustedIntermediate,
+        pki.untrustedRoot,
+      ],
+    }),
+  },
+  {
+    name: 'expiring-10d',
+    description: 'a good chain whose leaf expires in 10 days (WARNING at --warn-days 30)',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['EXPIRES_SOON'],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, endingIn(pki, 10))),
+  },
+  {
+    name: 'expiring-3d',
+    description: 'a good chain whose leaf expires in 3 days (CRITICAL at --crit-days 7)',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['EXPIRES_SOON'],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, endingIn(pki, 3))),
+  },
+  {
+    name: 'rsa1024',
+    description: 'the leaf has a 1024-bit RSA key',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['WEAK_KEY'],
+    weak: true,
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { keyType: 'rsa-1024' })),
+  },
+  {
+    name: 'sha1',
+    description: 'RSA 2048 leaf signed with sha1WithRSAEncryption by the lab RSA intermediate',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['WEAK_SIGNATURE'],
+    weak: true,
+    issue: async (pki) => ({
+      certs: [
+        await issueLeaf(pki.rsaIntermediate, {
+          ...current(pki),
+          dnsNames: LAB_DNS_NAMES,
+          keyType: 'rsa-2048',
+          signatureHash: 'SHA-1',
+          caIssuersUrl: LAB_CA_ISSUERS_URL.rsaIntermediate,
+        }),
+        pki.rsaIntermediate,
+      ],
+    }),
+  },
+  {
+    name: 'ecdsa',
+    description: 'a good chain with an ECDSA P-256 leaf',
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    issue: (pki) => withIntermediate(pki, labLeaf(pki, { keyType: 'ec-p256' })),
+  },
+];
+
+/** Every case, in address order. */
+export const LAB_TLS_CASES: readonly TlsCaseSpec[] = ROWS.map((row) => ({
+  ...row,
+  address: LAB_TLS_ADDRESSES[row.name],
+  weak: row.weak ?? false,
+}));

@@ -1,0 +1,130 @@
+/**
+ * The lab's HTTPS part for cert-check: one TLS server per certificate case, each on its own
+ * loopback address (127.54.0.x) and all on one port, as the DNS lab does on 127.53.0.x. The
+ * PKI is generated at start; the lab root is also written to a temporary file for `--ca`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLabPki } from './ca.js';
+import { LAB_TLS_ADDRESSES, LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
+import { LabTlsServer } from './server.js';
+
+export { LAB_TLS_ADDRESSES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
+
+export interface TlsLabOptions {
+  /** 0 (default): a free port, the same on every address. */
+  port?: number;
+}
+
+export interface TlsLabCase {
+  name: TlsCaseName;
+  address: string;
+  port: number;
+  /** The SNI name and the host to check: www.example.test for every case. */
+  servername: string;
+  description: string;
+  /** What cert-check gives with `--ca caFile` and the default warn/crit days. */
+  expectedStatus: ExpectedStatus;
+  /** Exactly the problem codes it reports, in no particular order. */
+  expectedCodes: CertProblemCode[];
+}
+
+export interface TlsLab {
+  port: number;
+  cases: TlsLabCase[];
+  /** "netlab Lab Root CA", PEM: the anchor for every case but untrusted-root and self-signed. */
+  rootPem: string;
+  /** "netlab Lab Intermediate CA", PEM: the issuer of the lab's ECDSA-signed leaves. */
+  intermediatePem: string;
+  /** "netlab Lab RSA Intermediate CA", PEM: the issuer of the sha1 case's leaf. */
+  rsaIntermediatePem: string;
+  /** "netlab Untrusted Root", PEM: in no trust store. */
+  untrustedRootPem: string;
+  /** rootPem written to a temporary file (for `--ca`); removed by close(). */
+  caFile: string;
+  /** Per case, the PEM chain exactly as that server sends it, leaf first. */
+  bundles: Record<TlsCaseName, string>;
+  /** The instant all validity periods were computed from. */
+  issuedAt: Date;
+  close(): Promise<void>;
+}
+
+/**
+ * Generate the lab PKI and start every TLS case. With port 0, retries until one port is free
+ * on all addresses. Throws the last listen error when that fails (or at once for a fixed port).
+ */
+export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> {
+  const pki = await createLabPki(new Date());
+  const issued = await Promise.all(LAB_TLS_CASES.map((c) => c.issue(pki)));
+  const bundles = {} as Record<TlsCaseName, string>;
+  LAB_TLS_CASES.forEach((c, i) => {
+    bundles[c.name] = issued[i]!.certs.map((cert) => cert.certPem).join('');
+  });
+
+  const wanted = options.port ?? 0;
+  let lastError: unknown;
+  let servers: LabTlsServer[] | undefined;
+  for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1) && !servers; attempt++) {
+    const started: LabTlsServer[] = [];
+    let port = wanted;
+    try {
+      for (const [i, c] of LAB_TLS_CASES.entries()) {
+        const s = new LabTlsServer({
+          address: c.address,
+          port,
+          certChainPem: bundles[c.name],
+          keyPem: issued[i]!.certs[0]!.keyPem,
+          // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
+          // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
+          // small"), the default of builds that use the distribution's openssl.cnf.
+          ciphers: c.weak ? 'DEFAULT:@SECLEVEL=0' : undefined,
+          body: `netlab lab TLS case ${c.name}: ${c.description}`,
+        });
+        await s.start();
+        port = s.port;
+        started.push(s);
+      }
+      servers = started;
+    } catch (e) {
+      lastError = e;
+      await Promise.all(started.map((s) => s.close()));
+    }
+  }
+  if (!servers) throw lastError;
+  const running = servers;
+  const port = running[0]!.port;
+
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'netlab-tls-'));
+    await writeFile(path.join(dir, 'lab-root.pem'), pki.root.certPem);
+  } catch (e) {
+    await Promise.all(running.map((s) => s.close()));
+    throw e;
+  }
+
+  return {
+    port,
+    cases: LAB_TLS_CASES.map((c) => ({
+      name: c.name,
+      address: c.address,
+      port,
+      servername: LAB_TLS_SERVERNAME,
+      description: c.description,
+      expectedStatus: c.expectedStatus,
+      expectedCodes: [...c.expectedCodes],
+    })),
+    rootPem: pki.root.certPem,
+    intermediatePem: pki.intermediate.certPem,
+    rsaIntermediatePem: pki.rsaIntermediate.certPem,
+    untrustedRootPem: pki.untrustedRoot.certPem,
+    caFile: path.join(dir, 'lab-root.pem'),
+    bundles,
+    issuedAt: pki.issuedAt,
+    close: async () => {
+      await Promise.all(running.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
