@@ -159,7 +159,19 @@ function buildProgram(CommandClass: typeof Command): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argvIn: string[]): Promise<void> {
+  // global options before the subcommand; colour is off everywhere when asked (NO_COLOR too)
+  const argv = [...argvIn];
+  while (argv[0] === '--no-color' || argv[0] === '--color') argv.shift();
+  if (argv.length === 0) {
+    process.stderr.write("netlab: missing subcommand (dig, cert-check, lab, demo); see 'netlab --help'\n");
+    process.exitCode = 3;
+    return;
+  }
+  if (argv[0] === 'help' && argv[1] === 'dig') {
+    write(DIG_HELP);
+    return;
+  }
   if (argv[0] === 'dig') {
     try {
       await digMain(argv.slice(1));

@@ -31,6 +31,21 @@ test('-f answers every line, printed in input order, concurrently', async () => 
   assert.deepEqual(r.stdout.trim().split('\n'), expected);
 });
 
+test('-f lines carry their own @server, -p and +options, over the command line', async () => {
+  const file = join(dir, 'per-line.txt');
+  // line 2 asks another lab server (the TLD) without recursion; line 3 wants TCP
+  writeFileSync(file, `www.example.test\nexample.test NS @${lab.dns.addresses.tld} +norec\nexample.test MX +tcp\n`);
+  const r = await runCli([...ns, '-f', file, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const docs = JSON.parse(r.stdout);
+  assert.equal(docs[0].query.server, lab.dns.addresses.ns1Example);
+  assert.equal(docs[1].query.server, lab.dns.addresses.tld);
+  assert.ok(!docs[1].flags.includes('aa'), 'the TLD refers, it is not authoritative for example.test');
+  assert.ok(!docs[1].flags.includes('rd'));
+  assert.equal(docs[2].query.transport, 'tcp');
+  assert.equal(docs[0].query.transport, 'udp');
+});
+
 test('-f --json is an array of documents in input order', async () => {
   const file = join(dir, 'json.txt');
   writeFileSync(file, 'www.example.test\nnope.example.test\nexample.test TXT\n');

@@ -6,7 +6,7 @@ import { trace, type TraceHop } from '../../protocol/dns/trace.js';
 import { systemNameserver } from '../../protocol/dns/resolv-conf.js';
 import { className, typeName } from '../../protocol/dns/types.js';
 import type { DnsRecord, EdnsInfo } from '../../protocol/dns/wire.js';
-import { parseBatchLine, parseDigArgs, type DigOptions, type DigQuery } from './options.js';
+import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
 
 export { parseDigArgs, type DigOptions };
 
@@ -79,8 +79,8 @@ async function serverAddress(options: DigOptions): Promise<{ address: string; na
 }
 
 /** Queries from the command line, then those of the -f file in order. Throws INPUT for an unreadable file. */
-export async function collectQueries(options: DigOptions): Promise<DigQuery[]> {
-  const queries = [...options.queries];
+export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
+  const queries: DigJob[] = options.queries.map((query) => ({ query, options }));
   if (!options.batchFile) return queries;
   let text: string;
   try {
@@ -151,6 +151,9 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
       port: options.port,
       tcp: options.tcp,
       edns,
+      ipv6: options.ipv6Only,
+      // +time given: that is the per-hop timeout; else trace's own short one
+      ...(options.timeoutMs !== 5000 ? { timeoutMs: options.timeoutMs } : {}),
     });
     const last = t.hops[t.hops.length - 1];
     const result: DigResult = t.final && last
@@ -190,10 +193,21 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
 }
 
 /** Run every query, at most `concurrency` at once, results in input order. */
-export async function runDig(options: DigOptions, queries?: DigQuery[]): Promise<DigResult[]> {
-  const list = queries ?? (await collectQueries(options));
+export async function runDig(options: DigOptions): Promise<DigResult[]> {
+  const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
-  const server = await serverAddress(options);
+  // each distinct @server is looked up once
+  const servers = new Map<string, Promise<{ address: string; name: string }>>();
+  const serverOf = (o: DigOptions) => {
+    const key = `${o.server ?? ''}/${o.ipv6Only}`;
+    let s = servers.get(key);
+    if (!s) {
+      s = serverAddress(o);
+      servers.set(key, s);
+    }
+    return s;
+  };
+  await Promise.all(list.map((j) => serverOf(j.options)));
   const results: DigResult[] = new Array(list.length);
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
@@ -201,7 +215,8 @@ export async function runDig(options: DigOptions, queries?: DigQuery[]): Promise
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      results[i] = await runOne(list[i]!, server, options, pool);
+      const job = list[i]!;
+      results[i] = await runOne(job.query, await serverOf(job.options), job.options, pool);
     }
   };
   try {

@@ -98,14 +98,19 @@ const LONG_FLAGS: Record<string, FlagName> = {
 
 const LONG_VALUES = new Set(['--port', '--type', '--class', '--reverse', '--file', '--concurrency', '--server', '--timeout', '--tries']);
 
-/** Parse dig-style arguments. Throws USAGE naming the offending token. */
-export function parseDigArgs(argv: string[]): DigOptions {
-  const o: DigOptions = {
+/** dig's defaults (BIND 9.18): 5 s per try, 3 tries, EDNS with a 1232-byte buffer, RD set. */
+export function digDefaults(argv: string[] = []): DigOptions {
+  return {
     port: 53, queries: [], trace: false, short: false, tcp: false, ignoreTruncation: false, recurse: true,
     timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cd: false, ad: true,
     json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, argv: [...argv],
     sections: { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true },
   };
+}
+
+/** Parse dig-style arguments. Throws USAGE naming the offending token. */
+export function parseDigArgs(argv: string[]): DigOptions {
+  const o = digDefaults(argv);
   let pendingType: number | undefined;
   let pendingClass: number | undefined;
   const names: Array<{ name: string; type?: number; class?: number }> = [];
@@ -165,7 +170,7 @@ export function parseDigArgs(argv: string[]): DigOptions {
         continue;
       }
       const flag = FLAG_ALIASES[bare];
-      if (!flag || value !== undefined) throw usage(`unknown option '${tok}' (see netlab dig --help)`);
+      if (!flag || value !== undefined) throw usage(`unknown option '${tok}'`);
       setFlag(flag, !negated);
     } else if (tok === '-x' || tok === '--reverse') {
       const addr = next();
@@ -186,6 +191,8 @@ export function parseDigArgs(argv: string[]): DigOptions {
       o.batchFile = next();
     } else if (tok === '-q' || tok === '--name') {
       addName(next());
+    } else if (tok === '--no-color' || tok === '--color') {
+      // netlab dig prints no colour: accepted for every subcommand's sake (NO_COLOR too)
     } else if (tok === '-4') {
       o.ipv4Only = true;
     } else if (tok === '-6') {
@@ -209,7 +216,7 @@ export function parseDigArgs(argv: string[]): DigOptions {
         i--;
         continue;
       }
-      throw usage(`unknown option '${tok}' (see netlab dig --help)`);
+      throw usage(`unknown option '${tok}'`);
     } else if (typeCode(tok) !== undefined) {
       // As in dig, a token that names a type is a type (so `dig ns` asks for the root NS set).
       const t = typeCode(tok)!;
@@ -247,14 +254,37 @@ export function parseDigArgs(argv: string[]): DigOptions {
   return o;
 }
 
+/** A query with the options it runs under (a -f line may set its own @server, -p, +options). */
+export interface DigJob {
+  query: DigQuery;
+  options: DigOptions;
+}
+
+const PER_QUERY_KEYS = [
+  'server', 'port', 'trace', 'short', 'tcp', 'ignoreTruncation', 'recurse', 'timeoutMs', 'tries', 'edns',
+  'bufsize', 'dnssec', 'nsid', 'cd', 'ad', 'ipv4Only', 'ipv6Only',
+] as const;
+
 /**
- * One line of a -f file: the same syntax, minus the options that only make sense once.
- * Blank lines and `;` or `#` comments give undefined.
+ * One line of a -f file, in the same syntax as the command line: its names are queries and
+ * its options apply to them, over the command line's (as in dig's batch mode). Options that
+ * only make sense once (-f, --json, --concurrency) are not taken from a line. A value equal
+ * to dig's default does not override the command line. Blank lines and `;` or `#` comments
+ * give undefined.
  */
-export function parseBatchLine(line: string, base: DigOptions): DigQuery[] | undefined {
+export function parseBatchLine(line: string, base: DigOptions): DigJob[] | undefined {
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
   const parsed = parseDigArgs(trimmed.split(/\s+/));
   if (parsed.batchFile) throw usage('-f inside a batch file');
-  return parsed.queries.map((q) => ({ ...q, class: q.class ?? base.queries[0]?.class ?? 1 }));
+  const defaults = digDefaults();
+  const merged: DigOptions = { ...base, sections: { ...base.sections } };
+  const target = merged as unknown as Record<string, unknown>;
+  for (const k of PER_QUERY_KEYS) {
+    if (parsed[k] !== defaults[k]) target[k] = parsed[k];
+  }
+  for (const k of Object.keys(parsed.sections) as Array<keyof DigSections>) {
+    if (parsed.sections[k] !== defaults.sections[k]) merged.sections[k] = parsed.sections[k];
+  }
+  return parsed.queries.map((query) => ({ query, options: merged }));
 }
