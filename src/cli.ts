@@ -127,6 +127,44 @@ function buildProgram(CommandClass: typeof Command): Command {
     });
 
   program
+    .command('trace-request')
+    .description('time DNS, TCP, TLS, TTFB and transfer of a request, direct to the origin against through the CDN')
+    .argument('[url]', 'http:// or https:// URL')
+    .option('--samples <n>', 'cold samples per path (new connection, no TLS resumption each time)', '1')
+    .option('--interval <ms>', 'pause between rounds of samples', '0')
+    .option('--origin <addr>', "pin one path to the origin's address (Host and SNI stay the URL's, as curl --connect-to)")
+    .option('--cdn <addr>', "pin one path to the CDN edge's address")
+    .option('--resolver <addr[:port]>', "resolve with netlab's own DNS client against this server (default: the system resolver)")
+    .option('--ca <file>', 'trust anchors for HTTPS (PEM; replace the defaults, as curl --cacert; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--origin-ca <file>', 'extra trust anchors for the origin path only (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--insecure', 'do not verify the certificate (said in the output)')
+    .option('--method <m>', 'HTTP method', 'GET')
+    .option('--header <header>', "extra request header 'Name: value' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--timeout <seconds>', 'timeout of each phase', '10')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (url: string | undefined, opts: Record<string, unknown>) => {
+      const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');
+      const options = parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]);
+      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR
+        ? (await import('ora')).default({ stream: process.stderr, text: 'sampling' }).start()
+        : undefined;
+      try {
+        const result = await runTraceRequest(options, (e) => {
+          if (spinner) spinner.text = `sample ${e.sample}/${e.of}: ${e.leg}`;
+        });
+        spinner?.stop();
+        if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          const { renderTraceRequestText } = await import('./output/trace-request-text.js');
+          write(renderTraceRequestText(result));
+        }
+        process.exitCode = exitCodeFor(result.status);
+      } finally {
+        spinner?.stop();
+      }
+    });
+
+  program
     .command('lab')
     .description('run the course network on loopback (DNS hierarchy) until interrupted')
     .option('-p, --port <port>', 'port for every lab server (default: 53 as root, else a free port)', parsePort)
