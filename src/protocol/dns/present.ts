@@ -100,9 +100,15 @@ function typeBitmap(b: Uint8Array, what: string): string[] {
   return types;
 }
 
-/** YYYYMMDDHHmmSS in UTC, as RRSIG times are shown (RFC 4034 3.2). */
-function sigTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+/**
+ * YYYYMMDDHHmmSS in UTC, as RRSIG times are shown (RFC 4034 3.2). RFC 4034 3.1.5: the
+ * 32-bit value is compared with serial number arithmetic (RFC 1982), so it stands for the
+ * time closest to now, within 2^31 seconds either way, as BIND's dns_time64_from32 reads it.
+ */
+function sigTime(value: number, nowSeconds = Math.floor(Date.now() / 1000)): string {
+  const now32 = nowSeconds >>> 0;
+  const delta = ((value - now32) << 0); // signed 32-bit distance from now
+  return new Date((nowSeconds + delta) * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
 /** Character-strings one after another (RFC 1035 3.3), each quoted. */
@@ -153,13 +159,29 @@ function svcKeyName(key: number): string {
   return SVC_KEYS[key] ?? `key${key}`;
 }
 
-/** The value of an alpn SvcParam: a comma-separated list, commas and backslashes escaped (RFC 9460 A.1). */
+/**
+ * The value of an alpn SvcParam. RFC 9460 A.1: a comma-separated list in which a `,` or `\`
+ * inside an alpn-id is escaped with `\`; that value is then a character-string, so each
+ * backslash is escaped again (`,` shows as `\\,`, `\` as `\\\\`), and bytes up to and
+ * including space, or from 0x7f, as \DDD, as BIND prints it.
+ * RFC 9460 7.1.1: at least one alpn-id, none of them empty.
+ */
 function alpnText(v: Uint8Array): string {
+  if (v.length === 0) throw bad('empty alpn SvcParam');
   const ids: string[] = [];
   for (let p = 0; p < v.length; ) {
     const len = v[p]!;
+    if (len === 0) throw bad('empty alpn-id');
     if (p + 1 + len > v.length) throw bad('alpn value runs past its SvcParam');
-    const id = quoteString(v.subarray(p + 1, p + 1 + len)).slice(1, -1).replace(/,/g, '\\\\,');
+    let id = '';
+    for (const c of v.subarray(p + 1, p + 1 + len)) {
+      // BIND (commatxt_totext, unquoted form) writes a space as \032 here too
+      if (c <= 0x20 || c >= 0x7f) id += `\\${c.toString().padStart(3, '0')}`;
+      else if (c === 0x2c) id += '\\\\,';
+      else if (c === 0x5c) id += '\\\\\\\\';
+      else if (c === 0x22) id += '\\"';
+      else id += String.fromCharCode(c);
+    }
     ids.push(id);
     p += 1 + len;
   }
@@ -170,13 +192,17 @@ function svcParamText(key: number, v: Uint8Array): string {
   const name = svcKeyName(key);
   switch (key) {
     case 0: {
-      if (v.length % 2) throw bad('mandatory SvcParam of odd length');
+      // RFC 9460 8: a list of one or more keys
+      if (v.length === 0 || v.length % 2) throw bad('mandatory SvcParam length');
       const keys: string[] = [];
       for (let i = 0; i < v.length; i += 2) keys.push(svcKeyName(u16(v, i)));
       return `${name}=${keys.join(',')}`;
     }
     case 1: return `${name}=${alpnText(v)}`;
-    case 2: return name;
+    case 2:
+      // RFC 9460 7.1.1: no-default-alpn has an empty value
+      if (v.length !== 0) throw bad('no-default-alpn SvcParam with a value');
+      return name;
     case 3:
       if (v.length !== 2) throw bad('port SvcParam is not 2 bytes');
       return `${name}=${u16(v, 0)}`;
@@ -186,7 +212,8 @@ function svcParamText(key: number, v: Uint8Array): string {
       for (let i = 0; i < v.length; i += 4) a.push(ipv4Text(v.subarray(i, i + 4)));
       return `${name}=${a.join(',')}`;
     }
-    case 5: return `${name}=${Buffer.from(v).toString('base64')}`;
+    // an empty ech value shows as the bare key, as BIND prints it
+    case 5: return v.length === 0 ? name : `${name}=${Buffer.from(v).toString('base64')}`;
     case 6: {
       if (v.length === 0 || v.length % 16) throw bad('ipv6hint SvcParam length');
       const a: string[] = [];
@@ -218,6 +245,13 @@ function svcbText(msg: Buffer, offset: number, length: number): string {
   return parts.join(' ');
 }
 
+/** Whether the (already validated) name at `offset` uses a compression pointer. */
+function isCompressed(msg: Buffer, offset: number): boolean {
+  let p = offset;
+  while (msg[p] !== 0 && (msg[p]! & 0xc0) === 0) p += 1 + msg[p]!;
+  return msg[p] !== 0;
+}
+
 /** Read a name that must end exactly at `end`. */
 function nameFilling(msg: Buffer, offset: number, end: number, what: string): string {
   const n = readName(msg, offset, end);
@@ -225,12 +259,8 @@ function nameFilling(msg: Buffer, offset: number, end: number, what: string): st
   return n.name;
 }
 
-interface CaaValue { flags: number; tag: string; value: string }
 interface DsValue { keyTag: number; algorithm: number; digestType: number; digest: Buffer }
-interface SshfpValue { algorithm: number; hash: number; fingerprint: string }
 interface TlsaValue { usage: number; selector: number; matchingType: number; certificate: Buffer }
-interface DnskeyValue { flags: number; algorithm: number; key: Buffer }
-interface HinfoValue { cpu: string; os: string }
 
 /** RDATA to text. Throws MALFORMED_PACKET when the bytes do not form that type. */
 export function rdataToText(input: RdataInput): string {
@@ -255,29 +285,44 @@ export function rdataToText(input: RdataInput): string {
     case 16: case 99:
       return (input.value as Buffer[]).map((s) => quoteString(s)).join(' ');
     case 13: {
-      const v = input.value as HinfoValue;
-      return `${quoteString(Buffer.from(v.cpu, 'utf8'))} ${quoteString(Buffer.from(v.os, 'utf8'))}`;
+      // From the bytes: dns-packet decodes character-strings as UTF-8, which turns \255 into
+      // \239\191\189. RFC 1035 3.3.2: exactly two character-strings.
+      const strings = readStrings(msg.subarray(0, end), o, 2, 'HINFO');
+      if (strings.end !== end) throw bad('HINFO RDATA is longer than its two strings');
+      return strings.texts.join(' ');
     }
     case 257: {
-      const v = input.value as CaaValue;
-      return `${v.flags} ${v.tag} ${quoteString(Buffer.from(v.value, 'utf8'))}`;
+      // From the bytes (dns-packet reads the value as UTF-8). RFC 8659 4.1: the tag is at
+      // least one ASCII letter or digit; BIND rejects anything else.
+      const tagLen = msg[o + 1]!;
+      if (tagLen === 0 || o + 2 + tagLen > end) throw bad('CAA tag length');
+      const tag = msg.subarray(o + 2, o + 2 + tagLen);
+      if (!tag.every((c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) {
+        throw bad('CAA tag is not alphanumeric');
+      }
+      return `${msg[o]} ${tag.toString('latin1')} ${quoteString(msg.subarray(o + 2 + tagLen, end))}`;
     }
     case 43: case 59: {
       const v = input.value as DsValue;
       return `${v.keyTag} ${v.algorithm} ${v.digestType} ${hexField(v.digest)}`;
     }
     case 44: {
-      const v = input.value as SshfpValue;
-      return `${v.algorithm} ${v.hash} ${split56(v.fingerprint.toUpperCase())}`;
+      // From the bytes: dns-packet knows only hash types 1 and 2 and fails on the others
+      // (RFC 6594 adds 2, RFC 4255 3.1 leaves the list open), which dig prints. Like BIND,
+      // insist on the digest length for the hash types whose length is known.
+      const known: Record<number, number> = { 1: 20, 2: 32 };
+      const want = known[msg[o + 1]!];
+      if (want !== undefined && len - 2 !== want) throw bad(`SSHFP fingerprint is ${len - 2} bytes, not ${want}`);
+      return `${msg[o]} ${msg[o + 1]} ${hexField(msg.subarray(o + 2, end))}`;
     }
     case 52: case 53: {
       const v = input.value as TlsaValue;
       return `${v.usage} ${v.selector} ${v.matchingType} ${hexField(v.certificate)}`;
     }
-    case 48: case 60: {
-      const v = input.value as DnskeyValue;
-      return `${v.flags} 3 ${v.algorithm} ${base64Field(v.key)}`;
-    }
+    case 48: case 60:
+      // From the bytes: the protocol field is printed as it is (RFC 4034 2.1.2 says 3, but
+      // dig shows whatever came; dns-packet throws on anything else).
+      return `${u16(msg, o)} ${msg[o + 2]} ${msg[o + 3]} ${base64Field(msg.subarray(o + 4, end))}`;
     case 64: case 65: return svcbText(msg, o, len);
     case 35: {
       const strings = readStrings(msg.subarray(0, end), o + 4, 3, 'NAPTR');
@@ -286,7 +331,14 @@ export function rdataToText(input: RdataInput): string {
     case 46: case 24: {
       if (len < 19) throw bad('RRSIG RDATA too short');
       const signer = readName(msg, o + 18, end);
-      const head = [typeName(u16(msg, o)), msg[o + 2], msg[o + 3], u32(msg, o + 4), sigTime(u32(msg, o + 8)), sigTime(u32(msg, o + 12)), u16(msg, o + 16)];
+      // RFC 4034 3.1.7: the RRSIG signer's name is never compressed (BIND rejects a pointer)
+      if (typeCode === 46 && isCompressed(msg, o + 18)) throw bad('RRSIG signer name is compressed');
+      // RFC 4034 3.1.8: the signature follows the signer; BIND rejects an empty one
+      if (signer.end >= end) throw bad('RRSIG has no signature');
+      const covered = u16(msg, o);
+      // BIND prints a SIG's unknown (or 0) covered type as a bare number (sig_24.c)
+      const coveredText = typeCode === 24 && (covered === 0 || typeName(covered).startsWith('TYPE')) ? String(covered) : typeName(covered);
+      const head = [coveredText, msg[o + 2], msg[o + 3], u32(msg, o + 4), sigTime(u32(msg, o + 8)), sigTime(u32(msg, o + 12)), u16(msg, o + 16)];
       return `${head.join(' ')} ${signer.name} ${base64Field(msg.subarray(signer.end, end))}`;
     }
     case 47: {
@@ -305,6 +357,8 @@ export function rdataToText(input: RdataInput): string {
       }
       const hp = o + 5 + saltLen;
       if (hp >= end || hp + 1 + msg[hp]! > end) throw bad('NSEC3 hash runs past RDATA');
+      // RFC 5155 3.2: the next hashed owner name is a hash, never empty (BIND rejects 0)
+      if (msg[hp] === 0) throw bad('NSEC3 hash is empty');
       const hash = base32hex(msg.subarray(hp + 1, hp + 1 + msg[hp]!));
       return [head, hash, ...typeBitmap(msg.subarray(hp + 1 + msg[hp]!, end), 'NSEC3')].join(' ');
     }

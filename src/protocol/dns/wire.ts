@@ -114,8 +114,15 @@ interface RawRecord {
 const FIXED_RDLENGTH: Record<number, number> = { 1: 4, 28: 16 };
 const MIN_RDLENGTH: Record<number, number> = {
   2: 1, 5: 1, 12: 1, 39: 1, // a name: at least the root label
-  6: 22, 15: 3, 33: 7, 16: 1, 13: 2, 257: 2, 43: 4, 44: 2, 52: 3, 48: 4, 46: 19, 47: 1,
+  6: 22, 15: 3, 33: 7, 16: 1, 13: 2, 257: 2, 46: 19, 47: 1,
   64: 3, 65: 3, 256: 4,
+  // RFC 1035 3.3.14: TXT (and SPF, RFC 7208 3.3) hold one or more character-strings
+  99: 1,
+  // The digest, fingerprint, certificate data and key are at least one byte (BIND rejects
+  // shorter RDATA; an empty field would print as a trailing space): RFC 4034 2.1 and 5.1
+  // (DNSKEY, DS; RFC 7344 for CDS/CDNSKEY, whose delete form is `0 0 0 00` / `0 3 0 AA==`),
+  // RFC 4255 3.1 (SSHFP), RFC 6698 2.1 and RFC 8162 (TLSA, SMIMEA).
+  43: 5, 59: 5, 48: 5, 60: 5, 44: 3, 52: 4, 53: 4,
 };
 
 function u16(buf: Uint8Array, o: number): number {
@@ -265,9 +272,11 @@ function decodeOpt(buf: Buffer, raw: RawRecord): EdnsInfo {
 }
 
 /** Types whose RDATA dns-packet decodes for us; the rest present.ts reads from the bytes. */
-const PACKET_CODECS: Record<number, 'txt' | 'hinfo' | 'caa' | 'ds' | 'sshfp' | 'tlsa' | 'dnskey'> = {
-  16: 'txt', 99: 'txt', 13: 'hinfo', 257: 'caa', 43: 'ds', 59: 'ds', 44: 'sshfp', 52: 'tlsa',
-  53: 'tlsa', 48: 'dnskey', 60: 'dnskey',
+// HINFO, CAA, DNSKEY and SSHFP are read from the bytes in present.ts: dns-packet decodes
+// their strings as UTF-8, throws on a DNSKEY protocol other than 3 and cannot size an
+// SSHFP fingerprint of a hash type other than 1 or 2, all of which dig prints.
+const PACKET_CODECS: Record<number, 'txt' | 'ds' | 'tlsa'> = {
+  16: 'txt', 99: 'txt', 43: 'ds', 59: 'ds', 52: 'tlsa', 53: 'tlsa',
 };
 
 interface RdataCodec {
