@@ -189,7 +189,9 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
     }
     const certs = parsePemBundle(text, options.file);
     if (certs.length === 0) throw new NetlabError('INPUT', `'${options.file}' holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks)`);
-    const leafIndex = findLeaf(certs.map(describeCert));
+    let leafIndex = findLeaf(certs.map(describeCert));
+    // `openssl req -x509` marks its self-signed certificate CA:TRUE: alone in a file, it is the leaf
+    if (leafIndex < 0 && certs.length === 1) leafIndex = 0;
     if (leafIndex < 0) throw new NetlabError('INPUT', `'${options.file}' has no leaf: all ${certs.length} certificates are CA certificates`);
     return fromAnalysis(options, analyseChain(certs, store.anchors, policy, leafIndex), trust, {});
   }

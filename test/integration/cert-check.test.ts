@@ -99,6 +99,15 @@ test('--file checks a bundle offline with the same codes', async () => {
   }
 });
 
+test('--file with a lone self-signed CA:TRUE certificate (as openssl req -x509 makes) checks it as the leaf', async () => {
+  const file = join(dir, 'lone-root.pem');
+  writeFileSync(file, lab.rootPem);
+  const r = await runCli(['cert-check', '--file', file, '--host', 'www.example.test', '--json']);
+  assert.equal(r.code, 2);
+  const codes = JSON.parse(r.stdout).problems.map((p: { code: string }) => p.code).sort();
+  assert.deepEqual(codes, ['HOSTNAME_MISMATCH', 'SELF_SIGNED']);
+});
+
 test('bad input: empty, non-PEM and leafless bundles, unreadable --ca are exit 3 with one line', async () => {
   const empty = join(dir, 'empty.pem');
   writeFileSync(empty, '');

@@ -1,14 +1,11 @@
 /**
  * Certificates as netlab reads them: Node's crypto.X509Certificate for what it exposes
- * (subject, SAN, checkHost/checkIP, checkIssued, verify, key), @peculiar/x509 for what it
- * does not in Node 20 (signature algorithm, dates as Date, basic constraints).
+ * (subject, SAN, dates, CA flag, checkHost/checkIP, checkIssued, verify, key), and a few
+ * lines of DER for the one thing Node 20 does not expose, the signature algorithm. (A full
+ * X.509 library such as @peculiar/x509 costs ~100 ms to import, more than the check itself.)
  */
-import 'reflect-metadata';
-import { X509Certificate, webcrypto } from 'node:crypto';
-import * as px509 from '@peculiar/x509';
+import { X509Certificate } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
-
-px509.cryptoProvider.set(webcrypto as never);
 
 export interface CertInfo {
   /** Node's certificate, for checks and signatures. */
@@ -49,33 +46,77 @@ export function oneLineName(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
 }
 
-function signatureName(alg: { name?: string; hash?: { name?: string } } | undefined, oid: string): string {
-  const hash = alg?.hash?.name?.replace('-', '') ?? '';
-  switch (alg?.name) {
-    case 'RSASSA-PKCS1-v1_5':
-      return `${hash.toLowerCase()}WithRSAEncryption`;
-    case 'ECDSA':
-      return `ecdsa-with-${hash}`;
-    case 'RSA-PSS':
-      return 'rsassaPss';
-    case 'Ed25519':
-      return 'ED25519';
-    default:
-      break;
+/** OpenSSL's names for the signature algorithms certificates use (RFC 3279, 4055, 5758, 8410). */
+const SIGNATURE_OIDS: Record<string, string> = {
+  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.113549.1.1.10': 'rsassaPss',
+  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
+  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
+  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
+  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224',
+  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
+  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
+  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
+  '1.2.840.10040.4.3': 'dsaWithSHA1',
+  '2.16.840.1.101.3.4.3.2': 'dsa_with_SHA256',
+  '1.3.101.112': 'ED25519',
+  '1.3.101.113': 'ED448',
+};
+
+/** One DER TLV header: where its value starts and ends. Throws on lengths past the data. */
+function tlv(der: Buffer, at: number): { tag: number; start: number; end: number } {
+  if (at + 2 > der.length) throw new Error('DER runs past the end');
+  const tag = der[at]!;
+  let len = der[at + 1]!;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n < 1 || n > 4 || start + n > der.length) throw new Error('bad DER length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[start + i]!;
+    start += n;
   }
-  const byOid: Record<string, string> = {
-    '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
-    '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
-    '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
-    '1.3.101.112': 'ED25519',
-    '1.3.101.113': 'ED448',
-  };
-  return byOid[oid] ?? oid;
+  if (start + len > der.length) throw new Error('DER value runs past the end');
+  return { tag, start, end: start + len };
+}
+
+function oidText(bytes: Buffer): string {
+  const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
+  let v = 0;
+  for (const b of bytes.subarray(1)) {
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      parts.push(v);
+      v = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/**
+ * The certificate's signatureAlgorithm (RFC 5280 4.1.1.2): Certificate is SEQUENCE {
+ * tbsCertificate, signatureAlgorithm SEQUENCE { algorithm OID, ... }, signatureValue }.
+ */
+export function signatureAlgorithmOf(der: Buffer): string {
+  try {
+    const cert = tlv(der, 0);
+    const tbs = tlv(der, cert.start);
+    const alg = tlv(der, tbs.end);
+    const oid = tlv(der, alg.start);
+    if (cert.tag !== 0x30 || tbs.tag !== 0x30 || alg.tag !== 0x30 || oid.tag !== 0x06) return 'unknown';
+    const text = oidText(der.subarray(oid.start, oid.end));
+    return SIGNATURE_OIDS[text] ?? text;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Read everything cert-check reports about one certificate. */
 export function describeCert(node: X509Certificate): CertInfo {
-  const p = new px509.X509Certificate(node.raw);
   const details = node.publicKey.asymmetricKeyDetails ?? {};
   const keyType = node.publicKey.asymmetricKeyType ?? 'unknown';
   let keyBits = details.modulusLength ?? 0;
@@ -88,30 +129,24 @@ export function describeCert(node: X509Certificate): CertInfo {
     .split(', ')
     .filter(Boolean)
     .map((s) => s.replace(/^IP Address:/, 'IP:'));
-  const bc = p.getExtension(px509.BasicConstraintsExtension);
   const aia = /CA Issuers - URI:(\S+)/.exec(node.infoAccess ?? '');
   const info: CertInfo = {
     node,
     subject: oneLineName(node.subject),
     issuer: oneLineName(node.issuer),
     san,
-    notBefore: p.notBefore,
-    notAfter: p.notAfter,
+    // Node 20 gives "May  5 09:37:37 2011 GMT", which Date parses
+    notBefore: new Date(node.validFrom),
+    notAfter: new Date(node.validTo),
     keyType: keyType === 'ec' ? 'EC' : keyType.toUpperCase(),
     keyBits,
-    signatureAlgorithm: signatureName(p.signatureAlgorithm as { name?: string; hash?: { name?: string } }, sigOid(p)),
+    signatureAlgorithm: signatureAlgorithmOf(node.raw),
     fingerprint256: node.fingerprint256,
-    isCA: bc?.ca ?? node.ca,
+    isCA: node.ca,
     selfIssued: node.subject === node.issuer,
   };
   if (aia) info.aiaIssuerUrl = aia[1]!;
   return info;
-}
-
-function sigOid(p: px509.X509Certificate): string {
-  // The algorithm OID is in the certificate's outer signatureAlgorithm; @peculiar/x509 keeps the ASN.1.
-  const asn = (p as unknown as { asn?: { signatureAlgorithm?: { algorithm?: string } } }).asn;
-  return asn?.signatureAlgorithm?.algorithm ?? 'unknown';
 }
 
 /** The signature is made with MD5 or SHA-1. */
