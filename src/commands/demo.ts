@@ -8,6 +8,8 @@ import { digStatus, parseDigArgs, runDig } from './dig/index.js';
 import { renderDigText } from '../output/dig-text.js';
 import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
 import { renderCertText } from '../output/cert-text.js';
+import { parseTraceRequestArgs, runTraceRequest } from './trace-request.js';
+import { renderTraceRequestText } from '../output/trace-request-text.js';
 
 export interface DemoStep {
   title: string;
@@ -24,7 +26,7 @@ export interface DemoResult {
 
 interface StepSpec {
   title: string;
-  command: 'dig' | 'cert-check';
+  command: 'dig' | 'cert-check' | 'trace-request';
   args: string[];
   expected: Status;
 }
@@ -58,10 +60,21 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       const c = tlsCase(name);
       specs.push({ command: 'cert-check', title, args: [`${c.servername}:${c.port}`, '--connect-to', c.address, '--ca', lab.tls.caFile], expected });
     }
+    specs.push({
+      command: 'trace-request',
+      title: "Where a request's time goes: a far origin (70 ms RTT) against a near CDN edge (20 ms), 3 cold samples each",
+      args: [`https://www.example.test:${lab.http.httpsPort}/delay/20`, '--origin', lab.http.far.address, '--cdn', lab.http.near.address, '--ca', lab.tls.caFile, '--samples', '3'],
+      expected: 'OK',
+    });
     for (const spec of specs) {
       let status: Status;
       let output: string;
-      if (spec.command === 'dig') {
+      if (spec.command === 'trace-request') {
+        const [url, , origin, , cdn, , ca, , samples] = spec.args;
+        const result = await runTraceRequest(parseTraceRequestArgs({ url, origin, cdn, ca: [ca!], samples }));
+        status = result.status;
+        output = `${renderTraceRequestText(result)}${lab.http.notes.length ? `note: ${lab.http.notes[0]}\n` : ''}`;
+      } else if (spec.command === 'dig') {
         const options = parseDigArgs(spec.args);
         const results = await runDig(options);
         status = digStatus(results);

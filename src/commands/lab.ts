@@ -40,10 +40,15 @@ export function renderLabText(lab: Lab): string {
   for (const e of lab.endpoints.filter((x) => x.protocol === 'tls')) {
     lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
   }
+  lines.push('', 'HTTP(S) origin and CDN edge (names in example.test; same lab root CA)');
+  for (const e of lab.endpoints.filter((x) => x.protocol === 'http')) {
+    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
+  }
+  for (const n of lab.http.notes) lines.push(`  note: ${n}`);
   lines.push('', 'Try', ...lab.examples.map((x) => `  ${x}`), '');
   return lines.join('\n');
 }
 
 export function labJson(lab: Lab): object {
-  return { port: lab.port, tlsPort: lab.tls.port, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples };
+  return { port: lab.port, tlsPort: lab.tls.port, httpsPort: lab.http.httpsPort, httpPort: lab.http.httpPort, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples, notes: lab.http.notes };
 }

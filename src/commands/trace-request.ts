@@ -192,12 +192,14 @@ export function rttModel(median: Phases, tlsVersion: string | null): RttModel {
     rttMs = median.tlsMs / tlsRoundTrips;
     source = 'tls';
   }
+  // When the TCP handshake did not cost the RTT (answered nearby), count what it did cost.
   const protocolMs = {
-    tcpMs: rttMs,
+    tcpMs: source === 'tls' ? median.tcpMs : rttMs,
     tlsMs: tlsRoundTrips * rttMs,
     requestMs: rttMs,
-    totalMs: median.dnsMs + (2 + tlsRoundTrips) * rttMs,
+    totalMs: 0,
   };
+  protocolMs.totalMs = median.dnsMs + protocolMs.tcpMs + protocolMs.tlsMs + protocolMs.requestMs;
   return { rttMs, source, tlsRoundTrips, protocolMs, serverMs: Math.max(0, median.ttfbMs - rttMs) };
 }
 

@@ -7,6 +7,8 @@
 import { startDnsLab, type DnsLab } from './dns/index.js';
 import type { Zone } from './dns/server.js';
 import { startTlsLab, type TlsLab } from './tls/index.js';
+import { createLabPki } from './tls/ca.js';
+import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 
 export interface LabOptions {
   /** DNS port on every DNS address; 0: a free port. */
@@ -20,7 +22,7 @@ export interface LabEndpoint {
   role: string;
   address: string;
   port: number;
-  protocol: 'dns' | 'tls';
+  protocol: 'dns' | 'tls' | 'http';
   description: string;
 }
 
@@ -28,6 +30,7 @@ export interface Lab {
   port: number;
   dns: DnsLab;
   tls: TlsLab;
+  http: HttpLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -37,8 +40,17 @@ export interface Lab {
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dns = await startDnsLab({ port: options.port ?? 0, extraZones: options.extraZones });
   let tls: TlsLab;
+  let http: HttpLab;
   try {
-    tls = await startTlsLab({ port: options.tlsPort ?? 0 });
+    // one lab CA signs the TLS cases and the HTTPS origin and edge, so one --ca file trusts all
+    const pki = await createLabPki(new Date());
+    tls = await startTlsLab({ port: options.tlsPort ?? 0, pki });
+    try {
+      http = await startHttpLab({ pki });
+    } catch (e) {
+      await tls.close();
+      throw e;
+    }
   } catch (e) {
     await dns.close();
     throw e;
@@ -59,6 +71,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   for (const c of tls.cases) {
     endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
   }
+  for (const e of [http.origin, http.edge, http.far, http.near]) {
+    endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
+  }
+  endpoints.push({ role: 'slow dns', address: a.slowDns, port: p, protocol: 'dns', description: 'slowdns.test., answers late (to show the dns phase)' });
   const ex = a.ns1Example;
   const good = tls.cases.find((c) => c.name === 'good')!;
   const expired = tls.cases.find((c) => c.name === 'expired')!;
@@ -75,15 +91,18 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
     `netlab cert-check www.example.test:${good.port} --connect-to ${good.address} --ca ${tls.caFile}`,
     `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,
+    `netlab trace-request https://${LAB_HTTP_NAMES.www}:${http.httpsPort}/delay/20 --origin ${http.far.address} --cdn ${http.near.address} --ca ${tls.caFile} --samples 5`,
+    `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
   ];
   return {
     port: p,
     dns,
     tls,
+    http,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close()]);
     },
   };
 }

@@ -90,7 +90,7 @@ export function renderTraceRequestText(r: TraceRequestResult): string {
       t.push([
         p.label,
         `${m.rttMs.toFixed(1)} ms (from ${m.source})`,
-        ms(m.protocolMs.tcpMs),
+        m.source === 'tls' ? `${ms(m.protocolMs.tcpMs)} (measured: answered nearby)` : ms(m.protocolMs.tcpMs),
         m.tlsRoundTrips === 0 ? 'no TLS' : `${ms(m.protocolMs.tlsMs)} (${m.tlsRoundTrips} RTT)`,
         ms(m.protocolMs.requestMs),
         ms(m.protocolMs.totalMs),

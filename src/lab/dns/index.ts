@@ -18,9 +18,14 @@ export interface DnsLabOptions {
   extraZones?: Zone[];
   /** Delay every answer of the example.test servers by this much (to make the dns phase visible). */
   delayMs?: number;
+  /** Delay of the slowdns.test. server (127.53.0.10), ms. Default 150. */
+  slowDnsDelayMs?: number;
 }
 
-function layout(extra: Zone[], delayMs: number | undefined): Array<Omit<DnsServerOptions, 'port'>> {
+/** How late the slowdns.test. server answers by default, ms. */
+export const DEFAULT_SLOW_DNS_DELAY_MS = 150;
+
+function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: number): Array<Omit<DnsServerOptions, 'port'>> {
   const z = labZones();
   return [
     { address: A.root, zones: [z.root], nsid: 'a.root.test' },
@@ -31,13 +36,14 @@ function layout(extra: Zone[], delayMs: number | undefined): Array<Omit<DnsServe
     { address: A.lame, zones: [], behaviour: 'refuse' },
     { address: A.upward, zones: [z.root] },
     { address: A.silent, zones: [], behaviour: 'silent' },
+    { address: A.slowDns, zones: [z.slowDns], nsid: 'ns1.slowdns.test', delayMs: slowDnsDelayMs },
   ];
 }
 
 /** Start every lab DNS server. With port 0, retries until one port is free on all addresses. */
 export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
   const wanted = options.port ?? 0;
-  const specs = layout(options.extraZones ?? [], options.delayMs);
+  const specs = layout(options.extraZones ?? [], options.delayMs, options.slowDnsDelayMs ?? DEFAULT_SLOW_DNS_DELAY_MS);
   let lastError: unknown;
   for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
     const servers: LabDnsServer[] = [];

@@ -1,10 +1,12 @@
 /**
  * The lab's DNS data: a root, a `test.` TLD, `example.test.` and reverse zones, with one
- * case of everything dig users meet. Names that the lab connects to live on 127.53.0.x;
+ * case of everything dig users meet. Names that the lab connects to live on 127.53.0.x (DNS)
+ * and 127.55.0.x (HTTP, src/lab/http/names.ts);
  * 192.0.2.0/24 and 2001:db8::/32 appear only as zone data, never as a connection target.
  */
 import type { Zone, ZoneRecord } from './server.js';
 import { nameToWire } from '../../protocol/dns/names.js';
+import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
 export const LAB_DNS_ADDRESSES = {
@@ -19,6 +21,8 @@ export const LAB_DNS_ADDRESSES = {
   silent: '127.53.0.8',
   /** Nothing listens here: queries are refused by the kernel at once. */
   unbound: '127.53.0.9',
+  /** Serves slowdns.test., answering every query late (the dns phase of trace-request). */
+  slowDns: '127.53.0.10',
 } as const;
 
 const A = LAB_DNS_ADDRESSES;
@@ -71,6 +75,7 @@ export interface LabDnsData {
   glueless: Zone;
   lame: Zone;
   slow: Zone;
+  slowDns: Zone;
 }
 
 /** 40 addresses: over 512 bytes, so it truncates without EDNS. */
@@ -121,6 +126,9 @@ export function labZones(): LabDnsData {
       // upward: the server answers with a referral back to the root
       rr('upward.test', 'NS', 'ns1.upward.test', 172800),
       rr('ns1.upward.test', 'A', A.upward, 172800),
+      // slowdns: a server that answers, but late, so that a resolution takes visible time
+      rr('slowdns.test', 'NS', 'ns1.slowdns.test', 172800),
+      rr('ns1.slowdns.test', 'A', A.slowDns, 172800),
     ],
   };
   const inAddrArpa: Zone = {
@@ -178,6 +186,8 @@ export function labZones(): LabDnsData {
       rr(ex('_http._tcp'), 'UNKNOWN_256', uriRdata(10, 1, 'https://www.example.test/')),
       rr(ex('unknown'), 'UNKNOWN_65534', Buffer.from([0x0a, 0x00, 0x00, 0x01])),
       rr(ex('host'), 'HINFO', { cpu: 'x86-64', os: 'Linux' }),
+      // The HTTP lab (src/lab/http): origin, CDN edge and the far/near relays, on 127.55.0.x.
+      ...LAB_HTTP_A_RECORDS.map(([name, address]) => rr(name, 'A', address, 60)),
       ...big,
     ],
   };
@@ -226,5 +236,15 @@ export function labZones(): LabDnsData {
       rr('www.slow.test', 'A', '192.0.2.70'),
     ],
   };
-  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame, slow };
+  const slowDns: Zone = {
+    origin: 'slowdns.test.',
+    records: [
+      soa('slowdns.test', 'ns1.slowdns.test', 'hostmaster.example.test'),
+      rr('slowdns.test', 'NS', 'ns1.slowdns.test'),
+      rr('ns1.slowdns.test', 'A', A.slowDns),
+      // The origin: trace-request https://www.slowdns.test:PORT/ pays the slow answer in its dns phase.
+      rr('www.slowdns.test', 'A', LAB_HTTP_ADDRESSES.origin, 60),
+    ],
+  };
+  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame, slow, slowDns };
 }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createLabPki } from './ca.js';
+import { createLabPki, type LabPki } from './ca.js';
 import { LAB_TLS_ADDRESSES, LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
 import { LabTlsServer } from './server.js';
 
@@ -15,6 +15,8 @@ export { LAB_TLS_ADDRESSES, LAB_TLS_SERVERNAME, type CertProblemCode, type Expec
 export interface TlsLabOptions {
   /** 0 (default): a free port, the same on every address. */
   port?: number;
+  /** Issue from this PKI instead of a new one, so that one lab root signs every lab server. */
+  pki?: LabPki;
 }
 
 export interface TlsLabCase {
@@ -47,15 +49,17 @@ export interface TlsLab {
   bundles: Record<TlsCaseName, string>;
   /** The instant all validity periods were computed from. */
   issuedAt: Date;
+  /** The CAs that issued every case (given in the options, or made at start). */
+  pki: LabPki;
   close(): Promise<void>;
 }
 
 /**
- * Generate the lab PKI and start every TLS case. With port 0, retries until one port is free
- * on all addresses. Throws the last listen error when that fails (or at once for a fixed port).
+ * Generate the lab PKI (unless one is given) and start every TLS case. With port 0, retries
+ * until one port is free on all addresses. Throws the last listen error when that fails (or at once for a fixed port).
  */
 export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> {
-  const pki = await createLabPki(new Date());
+  const pki = options.pki ?? (await createLabPki(new Date()));
   const issued = await Promise.all(LAB_TLS_CASES.map((c) => c.issue(pki)));
   const bundles = {} as Record<TlsCaseName, string>;
   LAB_TLS_CASES.forEach((c, i) => {
@@ -122,6 +126,7 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     caFile: path.join(dir, 'lab-root.pem'),
     bundles,
     issuedAt: pki.issuedAt,
+    pki,
     close: async () => {
       await Promise.all(running.map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
