@@ -1,4 +1,5 @@
 /** The lab's DNS hierarchy: every server on its own loopback address, all on one port. */
+import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
 
@@ -42,32 +43,15 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
 
 /** Start every lab DNS server. With port 0, retries until one port is free on all addresses. */
 export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
-  const wanted = options.port ?? 0;
   const specs = layout(options.extraZones ?? [], options.delayMs, options.slowDnsDelayMs ?? DEFAULT_SLOW_DNS_DELAY_MS);
-  let lastError: unknown;
-  for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1); attempt++) {
-    const servers: LabDnsServer[] = [];
-    let port = wanted;
-    try {
-      for (const spec of specs) {
-        const s = new LabDnsServer({ ...spec, port });
-        await s.start();
-        port = s.port;
-        servers.push(s);
-      }
-      return {
-        port,
-        servers,
-        root: A.root,
-        addresses: A,
-        close: async () => {
-          await Promise.all(servers.map((s) => s.close()));
-        },
-      };
-    } catch (e) {
-      lastError = e;
+  const servers = await startOnCommonPort(options.port ?? 0, specs.map((spec) => (port: number) => new LabDnsServer({ ...spec, port })));
+  return {
+    port: servers[0]!.port,
+    servers,
+    root: A.root,
+    addresses: A,
+    close: async () => {
       await Promise.all(servers.map((s) => s.close()));
-    }
-  }
-  throw lastError;
+    },
+  };
 }

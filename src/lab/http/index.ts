@@ -11,6 +11,7 @@
  * HTTPS through the far relay, so a MISS costs the far RTT and a HIT does not.
  */
 import { DAY_MS, issueLeaf, type LabPki } from '../tls/ca.js';
+import { retryWhilePortTaken } from '../common-port.js';
 import { LabEdge } from './edge.js';
 import type { LabTlsVersion } from './listen.js';
 import { LAB_HTTP_ADDRESSES as A, LAB_HTTP_NAMES as N } from './names.js';
@@ -88,61 +89,57 @@ export async function startHttpLab(options: HttpLabOptions): Promise<HttpLab> {
 
   const wantedHttps = options.port ?? 0;
   const wantedHttp = options.httpPort ?? 0;
-  const attempts = wantedHttps === 0 || wantedHttp === 0 ? 20 : 1;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  return retryWhilePortTaken(wantedHttps !== 0 && wantedHttp !== 0, async (track) => {
     const parts: Part[] = [];
-    try {
-      const origin = new LabOrigin({ address: A.origin, httpsPort: wantedHttps, httpPort: wantedHttp, ...tlsOptions });
-      await origin.start();
-      parts.push(origin);
-      const httpsPort = origin.httpsPort;
-      const httpPort = origin.httpPort;
-      const relay = async (from: string, to: string, rttMs: number): Promise<void> => {
-        for (const port of [httpsPort, httpPort]) {
-          const r = new LatencyRelay({ listenAddress: from, listenPort: port, targetAddress: to, targetPort: port, rttMs });
-          await r.start();
-          parts.push(r);
-        }
-      };
-      await relay(A.far, A.origin, farRttMs);
-      const edge = new LabEdge({
-        address: A.edge,
-        httpsPort,
-        httpPort,
-        ...tlsOptions,
-        upstream: { address: A.far, port: httpsPort, protocol: 'https', servername: N.origin, ca: pki.root.certPem },
-        upstreamKeepAlive: options.upstreamKeepAlive,
-      });
-      await edge.start();
-      parts.push(edge);
-      await relay(A.near, A.edge, nearRttMs);
+    const keep = (p: Part) => {
+      parts.push(p);
+      track(p);
+    };
+    const origin = new LabOrigin({ address: A.origin, httpsPort: wantedHttps, httpPort: wantedHttp, ...tlsOptions });
+    await origin.start();
+    keep(origin);
+    const httpsPort = origin.httpsPort;
+    const httpPort = origin.httpPort;
+    const relay = async (from: string, to: string, rttMs: number): Promise<void> => {
+      for (const port of [httpsPort, httpPort]) {
+        const r = new LatencyRelay({ listenAddress: from, listenPort: port, targetAddress: to, targetPort: port, rttMs });
+        await r.start();
+        keep(r);
+      }
+    };
+    await relay(A.far, A.origin, farRttMs);
+    const edge = new LabEdge({
+      address: A.edge,
+      httpsPort,
+      httpPort,
+      ...tlsOptions,
+      upstream: { address: A.far, port: httpsPort, protocol: 'https', servername: N.origin, ca: pki.root.certPem },
+      upstreamKeepAlive: options.upstreamKeepAlive,
+    });
+    await edge.start();
+    keep(edge);
+    await relay(A.near, A.edge, nearRttMs);
 
-      const tlsWord = tlsMaxVersion === 'TLSv1.2' ? 'TLS 1.2: a full handshake costs 2 RTT, a resumed one 1 RTT' : 'TLS 1.3: a handshake costs 1 RTT';
-      const ep = (address: string, description: string): Endpoint => ({ address, httpsPort, httpPort, description });
-      return {
-        origin: ep(A.origin, `origin (${N.origin}): /, /delay/MS, /bytes/N; Cache-Control public, max-age=60`),
-        edge: ep(A.edge, `caching CDN edge (${N.cdn}): X-Cache HIT/MISS, Age; misses go to the origin through the far relay`),
-        far: ep(A.far, `far path (${N.far}): relay to the origin adding ${farRttMs} ms RTT`),
-        near: ep(A.near, `near path (${N.near}): relay to the edge adding ${nearRttMs} ms RTT`),
-        httpsPort,
-        httpPort,
-        notes: [
-          RELAY_TCP_NOTE,
-          `origin and edge speak up to ${tlsWord}; clients that cache TLS sessions resume them`,
-          options.upstreamKeepAlive === false
-            ? `the edge opens an upstream connection per MISS through the far relay (${farRttMs} ms RTT), resuming its TLS session`
-            : `the edge keeps its upstream connections alive: the first MISS pays TLS and the request over the far RTT (${farRttMs} ms), later ones about one far RTT`,
-          'the edge caches GET answers with Cache-Control public/max-age (keyed by method, host and path); HEAD and other methods pass through (X-Cache: PASS)',
-        ],
-        close: async () => {
-          await Promise.all(parts.map((p) => p.close()));
-        },
-      };
-    } catch (e) {
-      lastError = e;
-      await Promise.all(parts.map((p) => p.close()));
-    }
-  }
-  throw lastError;
+    const tlsWord = tlsMaxVersion === 'TLSv1.2' ? 'TLS 1.2: a full handshake costs 2 RTT, a resumed one 1 RTT' : 'TLS 1.3: a handshake costs 1 RTT';
+    const ep = (address: string, description: string): Endpoint => ({ address, httpsPort, httpPort, description });
+    return {
+      origin: ep(A.origin, `origin (${N.origin}): /, /delay/MS, /bytes/N; Cache-Control public, max-age=60`),
+      edge: ep(A.edge, `caching CDN edge (${N.cdn}): X-Cache HIT/MISS, Age; misses go to the origin through the far relay`),
+      far: ep(A.far, `far path (${N.far}): relay to the origin adding ${farRttMs} ms RTT`),
+      near: ep(A.near, `near path (${N.near}): relay to the edge adding ${nearRttMs} ms RTT`),
+      httpsPort,
+      httpPort,
+      notes: [
+        RELAY_TCP_NOTE,
+        `origin and edge speak up to ${tlsWord}; clients that cache TLS sessions resume them`,
+        options.upstreamKeepAlive === false
+          ? `the edge opens an upstream connection per MISS through the far relay (${farRttMs} ms RTT), resuming its TLS session`
+          : `the edge keeps its upstream connections alive: the first MISS pays TLS and the request over the far RTT (${farRttMs} ms), later ones about one far RTT`,
+        'the edge caches GET answers with Cache-Control public/max-age (keyed by method, host and path); HEAD and other methods pass through (X-Cache: PASS)',
+      ],
+      close: async () => {
+        await Promise.all(parts.map((p) => p.close()));
+      },
+    };
+  });
 }

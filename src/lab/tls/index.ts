@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createLabPki, type LabPki } from './ca.js';
 import { LAB_TLS_ADDRESSES, LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
 import { LabTlsServer } from './server.js';
+import { startOnCommonPort } from '../common-port.js';
 
 export { LAB_TLS_ADDRESSES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
 
@@ -66,36 +67,17 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     bundles[c.name] = issued[i]!.certs.map((cert) => cert.certPem).join('');
   });
 
-  const wanted = options.port ?? 0;
-  let lastError: unknown;
-  let servers: LabTlsServer[] | undefined;
-  for (let attempt = 0; attempt < (wanted === 0 ? 20 : 1) && !servers; attempt++) {
-    const started: LabTlsServer[] = [];
-    let port = wanted;
-    try {
-      for (const [i, c] of LAB_TLS_CASES.entries()) {
-        const s = new LabTlsServer({
-          address: c.address,
-          port,
-          certChainPem: bundles[c.name],
-          keyPem: issued[i]!.certs[0]!.keyPem,
-          // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
-          // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
-          // small"), the default of builds that use the distribution's openssl.cnf.
-          ciphers: c.weak ? 'DEFAULT:@SECLEVEL=0' : undefined,
-          body: `netlab lab TLS case ${c.name}: ${c.description}`,
-        });
-        await s.start();
-        port = s.port;
-        started.push(s);
-      }
-      servers = started;
-    } catch (e) {
-      lastError = e;
-      await Promise.all(started.map((s) => s.close()));
-    }
-  }
-  if (!servers) throw lastError;
+  const servers = await startOnCommonPort(options.port ?? 0, LAB_TLS_CASES.map((c, i) => (port: number) => new LabTlsServer({
+    address: c.address,
+    port,
+    certChainPem: bundles[c.name],
+    keyPem: issued[i]!.certs[0]!.keyPem,
+    // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
+    // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
+    // small"), the default of builds that use the distribution's openssl.cnf.
+    ciphers: c.weak ? 'DEFAULT:@SECLEVEL=0' : undefined,
+    body: `netlab lab TLS case ${c.name}: ${c.description}`,
+  })));
   const running = servers;
   const port = running[0]!.port;
 
