@@ -10,6 +10,8 @@ export type Goal =
   | { kind: 'ratioMin'; value: number }
   /** netlab's own figure must be at most this many ms, whatever the peer does. */
   | { kind: 'absMaxMs'; value: number }
+  /** |netlab - peer| must be at most `ms`, or at most `fraction` of the peer (either will do). */
+  | { kind: 'within'; ms: number; fraction: number }
   | { kind: 'none' };
 
 export interface Row {
@@ -48,6 +50,11 @@ export function metOf(r: Row): 'yes' | 'no' | 'n/a' {
     case 'ratioMax': return ratio === undefined ? 'n/a' : ratio <= r.goal.value ? 'yes' : 'no';
     case 'ratioMin': return ratio === undefined ? 'n/a' : ratio >= r.goal.value ? 'yes' : 'no';
     case 'absMaxMs': return r.netlab === undefined ? 'n/a' : r.netlab <= r.goal.value ? 'yes' : 'no';
+    case 'within': {
+      if (r.netlab === undefined || r.peer === undefined) return 'n/a';
+      const d = Math.abs(r.netlab - r.peer);
+      return d <= r.goal.ms || d <= r.goal.fraction * Math.abs(r.peer) ? 'yes' : 'no';
+    }
     default: return 'n/a';
   }
 }
@@ -57,6 +64,7 @@ export function goalText(g: Goal): string {
     case 'ratioMax': return `ratio <= ${g.value}`;
     case 'ratioMin': return `ratio >= ${g.value}`;
     case 'absMaxMs': return `netlab <= ${g.value >= 1000 ? `${g.value / 1000} s` : `${g.value} ms`}`;
+    case 'within': return `difference within ${g.ms} ms or ${+(g.fraction * 100).toFixed(2)}%`;
     default: return '—';
   }
 }
@@ -71,7 +79,11 @@ export function fmt(value: number | undefined, unit: Row['unit'], note?: string)
 
 function ratioText(r: Row): string {
   const ratio = ratioOf(r);
-  return ratio === undefined ? '—' : `${ratio.toFixed(ratio < 0.1 ? 3 : 2)}x`;
+  const text = ratio === undefined ? '—' : `${ratio.toFixed(ratio < 0.1 ? 3 : 2)}x`;
+  // a 'within' goal is about the difference: show it next to the ratio
+  if (r.goal.kind !== 'within' || r.netlab === undefined || r.peer === undefined) return text;
+  const d = r.netlab - r.peer;
+  return `${text} (${d >= 0 ? '+' : '-'}${Math.abs(d).toFixed(2)} ${r.unit})`;
 }
 
 function cells(r: Row): string[] {

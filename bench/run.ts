@@ -1,6 +1,6 @@
 /**
  * netlab's benchmark suite: startup, one query, a 10,000-name batch, +trace through dead
- * servers and one certificate check, each side by side with the reference tool on this machine. Prints a table and
+ * servers, one certificate check and request timing (against curl -w), each side by side with the reference tool on this machine. Prints a table and
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
@@ -19,6 +19,9 @@ import { startLab, type Lab } from '../src/lab/index.js';
 import { batchZoneText, startNamed, type NamedServer } from './named.js';
 import { DEAD_FIRST_HOSTS, startDeadFirst, type DeadFirstTopology } from './dead-first.js';
 import { benchCertCheck } from './cert-check.js';
+import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
+import { benchLbProbe } from './lb-probe.js';
+import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -39,6 +42,10 @@ const tools = {
   unshare: which('unshare'),
   timeout: which('timeout'),
   openssl: which('openssl'),
+  curl: which('curl'),
+  haproxy: which('haproxy'),
+  ab: which('ab'),
+  namedCheckzone: which('named-checkzone'),
 };
 
 const NOT_INSTALLED = 'not installed';
@@ -356,6 +363,9 @@ function machine(): Machine {
       ['BIND named', version(tools.named, ['-v'])],
       ['dnsperf', version(tools.dnsperf, ['-h'], /Version \S+/)],
       ['OpenSSL', version(tools.openssl, ['version'])],
+      ['curl', version(tools.curl, ['--version'])],
+      ['HAProxy', version(tools.haproxy, ['-v'])],
+      ['ab', version(tools.ab, ['-V'])],
       ['netlab', `${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version} (this checkout)`],
     ],
   };
@@ -422,6 +432,27 @@ async function main(): Promise<void> {
       sections.push(await benchCertCheck(tools.openssl, startupRow));
     } catch (e) {
       sections.push(failedSection('5. cert-check, one TLS server', e));
+    }
+
+    try {
+      log('6 trace-request against curl');
+      sections.push(await benchTraceRequest(tools.curl));
+    } catch (e) {
+      sections.push(failedSection(TRACE_REQUEST_TITLE, e));
+    }
+
+    try {
+      log('7 lb-probe against ab through HAProxy');
+      sections.push(await benchLbProbe({ title: '7. lb-probe: fresh-connection probes through HAProxy', startup: startupRow }));
+    } catch (e) {
+      sections.push(failedSection('7. lb-probe: fresh-connection probes through HAProxy', e));
+    }
+
+    try {
+      log('8 hosts2zone, a 1,000,000-line hosts file');
+      sections.push(await benchHosts2zone({ namedCheckzone: tools.namedCheckzone, title: `8. ${HOSTS2ZONE_TITLE}` }));
+    } catch (e) {
+      sections.push(failedSection(`8. ${HOSTS2ZONE_TITLE}`, e));
     }
   } finally {
     await topo?.close();

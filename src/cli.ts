@@ -145,7 +145,8 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
       const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');
       const options = parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]);
-      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR
+      // ora 9 loops without end on a terminal that reports 0 columns (`script` without a tty)
+      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR && (process.stderr.columns ?? 0) > 0
         ? (await import('ora')).default({ stream: process.stderr, text: 'sampling' }).start()
         : undefined;
       try {
@@ -165,13 +166,88 @@ function buildProgram(CommandClass: typeof Command): Command {
     });
 
   program
+    .command('lb-probe')
+    .description('does the load balancer spread traffic as configured? probe a VIP and its backends, test the split')
+    .argument('[vip]', 'VIP:PORT of the load balancer')
+    .option('--backend <addr:port>', 'a backend, probed directly (repeatable; in the order of --weights)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--weights <w,w,...>', 'configured weights, one per --backend (default: equal)')
+    .option('--requests <n>', 'probes through the VIP, a fresh connection each', '100')
+    .option('--concurrency <c>', 'probes at a time (1 keeps the exact order for the scheduler hint)', '1')
+    .option('--mode <mode>', 'http (GET, attribute by header or body) or tcp (read the banner)', 'http')
+    .option('--path <path>', 'HTTP path to request (default /)')
+    .option('--host <name>', 'HTTP Host header (default: the VIP ADDR:PORT)')
+    .option('--identify <how>', 'header:NAME, body or banner (default: X-Backend, X-Served-By, X-Server, Server, then a body hash)')
+    .option('--source-ips <range>', 'bind probes to source addresses A-B in 127.0.0.0/8, round robin, and check stickiness')
+    .option('--timeout <seconds>', 'timeout of each probe', '5')
+    .option('--alpha <p>', 'significance level of the chi-square test', '0.01')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (vip: string | undefined, opts: Record<string, unknown>) => {
+      const { parseLbProbeArgs, runLbProbe } = await import('./commands/lb-probe.js');
+      const options = parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]);
+      // ora 9 loops without end on a terminal that reports 0 columns (`script` without a tty)
+      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR && (process.stderr.columns ?? 0) > 0
+        ? (await import('ora')).default({ stream: process.stderr, text: 'probing the backends' }).start()
+        : undefined;
+      try {
+        const result = await runLbProbe(options, (e) => {
+          if (spinner) spinner.text = e.phase === 'direct' ? `backends: ${e.done}/${e.of}` : `through the VIP: ${e.done}/${e.of}`;
+        });
+        spinner?.stop();
+        if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          const { renderLbProbeText } = await import('./output/lb-probe-text.js');
+          write(renderLbProbeText(result));
+        }
+        process.exitCode = exitCodeFor(result.status);
+      } finally {
+        spinner?.stop();
+      }
+    });
+
+  program
+    .command('hosts2zone')
+    .description('migrate hosts(5) files to DNS zones that BIND loads (forward, reverse, RPZ), and check a server against them')
+    .argument('[files...]', 'hosts files (- for stdin)')
+    .option('--origin <domain>', 'the zone: names inside it become its owners, short names go under it, others are skipped')
+    .option('--ns <name>', 'a name server (repeatable; the first is the SOA primary; default localhost.)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--contact <mail>', 'the SOA contact, user@domain (default hostmaster@DOMAIN)')
+    .option('--ttl <seconds>', 'the default TTL ($TTL)', '3600')
+    .option('--serial <n>', 'the SOA serial (default YYYYMMDDnn, greater than the one of the zone replaced in --out)')
+    .option('--reverse', 'also write PTR zones: in-addr.arpa per /24, ip6.arpa per --v6-prefix (needs --out)')
+    .option('--v6-prefix <bits>', 'size of each ip6.arpa zone, a multiple of 4', '64')
+    .option('--aliases <how>', 'aliases as cname (CNAME to the canonical name) or a (address records)', 'cname')
+    .option('--format <format>', 'zone, or rpz: a blocklist as a Response Policy Zone', 'zone')
+    .option('--allow-underscore', "write names with '_' as owners of addresses too (BIND then needs check-names ignore)")
+    .option('--out <dir>', 'write db.DOMAIN (and the reverse zones) in DIR and print a summary; default: the zone on stdout')
+    .option('--verify <server[:port]>', 'ask this server for every name (and PTR with --reverse) and compare with the files; writes nothing')
+    .option('--concurrency <n>', 'queries in flight with --verify', '32')
+    .option('--timeout <seconds>', 'per query with --verify', '2')
+    .option('--json', 'one JSON document on stdout (without --out or --verify: only check the files, write nothing)')
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const { parseHosts2zoneArgs, runHosts2zone } = await import('./commands/hosts2zone.js');
+      const { formatIssue, formatMismatch, renderHosts2zoneSummary, renderHosts2zoneText } = await import('./output/hosts2zone-text.js');
+      const options = parseHosts2zoneArgs({ ...(opts as object), files } as Parameters<typeof parseHosts2zoneArgs>[0]);
+      const result = await runHosts2zone(options, {
+        stdin: process.stdin,
+        writeZone: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((r) => process.stdout.once('drain', () => r()))),
+        onIssue: (issue) => process.stderr.write(`${formatIssue(issue)}\n`),
+        onMismatch: (m) => process.stderr.write(`mismatch: ${formatMismatch(m)}\n`),
+      });
+      if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (options.outDir !== undefined || options.verify) write(renderHosts2zoneText(result));
+      else process.stderr.write(renderHosts2zoneSummary(result));
+      process.exitCode = exitCodeFor(result.status);
+    });
+
+  program
     .command('lab')
     .description('run the course network on loopback (DNS hierarchy) until interrupted')
     .option('-p, --port <port>', 'port for every lab server (default: 53 as root, else a free port)', parsePort)
     .option('--json', 'print the endpoints as JSON')
-    .action(async (opts: { port?: number; json?: boolean }) => {
+    .option('--zone <file...>', 'also serve these master files (e.g. from hosts2zone) on the example.test servers')
+    .action(async (opts: { port?: number; json?: boolean; zone?: string[] }) => {
       const { runLab, renderLabText, labJson } = await import('./commands/lab.js');
-      const started = await runLab({ port: opts.port, json: Boolean(opts.json), privileged: process.getuid?.() === 0 });
+      const started = await runLab({ port: opts.port, json: Boolean(opts.json), privileged: process.getuid?.() === 0, zoneFiles: opts.zone });
       for (const n of started.notes) process.stderr.write(`netlab lab: ${n}\n`);
       write(opts.json ? `${JSON.stringify(labJson(started.lab), null, 2)}\n` : renderLabText(started.lab));
       await new Promise<void>((resolve) => {
@@ -202,7 +278,7 @@ async function main(argvIn: string[]): Promise<void> {
   const argv = [...argvIn];
   while (argv[0] === '--no-color' || argv[0] === '--color') argv.shift();
   if (argv.length === 0) {
-    process.stderr.write("netlab: missing subcommand (dig, cert-check, lab, demo); see 'netlab --help'\n");
+    process.stderr.write("netlab: missing subcommand (dig, cert-check, trace-request, lb-probe, hosts2zone, lab, demo); see 'netlab --help'\n");
     process.exitCode = 3;
     return;
   }
@@ -241,6 +317,11 @@ async function main(argvIn: string[]): Promise<void> {
     fail(e, argv[0] ?? '');
   }
 }
+
+// A reader that goes away (`netlab ... | head`) is not an error of ours: stop quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
 
 // A throw from an event handler escapes the promise chain: still one line and exit 3, not a stack.
 process.on('uncaughtException', (e) => {

@@ -10,6 +10,9 @@ import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
 import { renderCertText } from '../output/cert-text.js';
 import { parseTraceRequestArgs, runTraceRequest } from './trace-request.js';
 import { renderTraceRequestText } from '../output/trace-request-text.js';
+import { parseLbProbeArgs, runLbProbe } from './lb-probe.js';
+import { renderLbProbeText } from '../output/lb-probe-text.js';
+import { prepareHosts2zoneDemo } from './hosts2zone-demo.js';
 
 export interface DemoStep {
   title: string;
@@ -26,14 +29,19 @@ export interface DemoResult {
 
 interface StepSpec {
   title: string;
-  command: 'dig' | 'cert-check' | 'trace-request';
+  command: 'dig' | 'cert-check' | 'trace-request' | 'lb-probe';
   args: string[];
   expected: Status;
 }
 
 /** Run the demo; `onStep` sees each step as it finishes (so the text can stream). */
 export async function runDemo(version: string, onStep?: (step: DemoStep) => void): Promise<DemoResult> {
-  const lab = await startLab({ port: 0 });
+  // hosts2zone migrates its sample file first, so that the lab serves the zones it wrote
+  const h2z = await prepareHosts2zoneDemo();
+  const lab = await startLab({ port: 0, extraZones: h2z.zones }).catch((e: unknown) => {
+    h2z.close();
+    throw e;
+  });
   const steps: DemoStep[] = [];
   try {
     const p = String(lab.port);
@@ -66,6 +74,13 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       args: [`https://www.example.test:${lab.http.httpsPort}/delay/20`, '--origin', lab.http.far.address, '--cdn', lab.http.near.address, '--ca', lab.tls.caFile, '--samples', '3'],
       expected: 'OK',
     });
+    for (const [vip, title, expected, weights] of [
+      ['wrr', 'Load balancing: does a VIP (smooth weighted round robin) spread 100 fresh connections 3:1:1 as configured?', 'OK', '3,1,1'],
+      ['dead', 'Load balancing: a VIP with a dead backend, named, exit 1', 'WARNING', '1,1,1'],
+    ] as const) {
+      const v = lab.lb.vip(vip);
+      specs.push({ command: 'lb-probe', title, args: [`${v.address}:${v.httpPort}`, ...lab.lb.backendTargets(vip, 'http').flatMap((b) => ['--backend', b]), '--weights', weights], expected });
+    }
     for (const spec of specs) {
       let status: Status;
       let output: string;
@@ -74,6 +89,13 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
         const result = await runTraceRequest(parseTraceRequestArgs({ url, origin, cdn, ca: [ca!], samples }));
         status = result.status;
         output = `${renderTraceRequestText(result)}${lab.http.notes.length ? `note: ${lab.http.notes[0]}\n` : ''}`;
+      } else if (spec.command === 'lb-probe') {
+        const [target, ...rest] = spec.args;
+        const backend = rest.flatMap((x, i) => (rest[i - 1] === '--backend' ? [x] : []));
+        const weights = rest[rest.indexOf('--weights') + 1];
+        const result = await runLbProbe(parseLbProbeArgs({ target, backend, weights }));
+        status = result.status;
+        output = renderLbProbeText(result);
       } else if (spec.command === 'dig') {
         const options = parseDigArgs(spec.args);
         const results = await runDig(options);
@@ -95,8 +117,13 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       steps.push(step);
       onStep?.(step);
     }
+    for (const step of await h2z.steps(`${ns}:${p}`)) {
+      steps.push(step);
+      onStep?.(step);
+    }
   } finally {
     await lab.close();
+    h2z.close();
   }
   const ok = steps.every((s) => s.status === s.expected);
   return { status: ok ? 'OK' : 'CRITICAL', steps };

@@ -1,11 +1,14 @@
 /** `netlab lab`: start the loopback lab and describe it. Printing and waiting are cli.ts's. */
 import { startLab, type Lab } from '../lab/index.js';
+import { loadExtraZones } from '../lab/zone-files.js';
 
 export interface LabCommandOptions {
   port?: number;
   json: boolean;
   /** Running as root: try port 53 first. */
   privileged: boolean;
+  /** Master files to serve too (`--zone`), on the example.test servers. */
+  zoneFiles?: string[];
 }
 
 export interface LabStarted {
@@ -20,15 +23,16 @@ export interface LabStarted {
  */
 export async function runLab(options: LabCommandOptions): Promise<LabStarted> {
   const notes: string[] = [];
-  if (options.port !== undefined) return { lab: await startLab({ port: options.port }), notes };
+  const extraZones = options.zoneFiles?.length ? await loadExtraZones(options.zoneFiles) : undefined;
+  if (options.port !== undefined) return { lab: await startLab({ port: options.port, extraZones }), notes };
   if (options.privileged) {
     try {
-      return { lab: await startLab({ port: 53, tlsPort: 443 }), notes };
+      return { lab: await startLab({ port: 53, tlsPort: 443, extraZones }), notes };
     } catch (e) {
       notes.push(`port 53 or 443 is not free on the lab addresses (${(e as Error).message}); using free ports`);
     }
   }
-  return { lab: await startLab({ port: 0 }), notes };
+  return { lab: await startLab({ port: 0, extraZones }), notes };
 }
 
 export function renderLabText(lab: Lab): string {
@@ -45,6 +49,10 @@ export function renderLabText(lab: Lab): string {
     lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
   }
   for (const n of lab.http.notes) lines.push(`  note: ${n}`);
+  lines.push('', `Load balancing: backends and VIPs (HTTP ${lab.lb.httpPort}; L4 relay of HTTP ${lab.lb.tcpPort}; banner service ${lab.lb.bannerPort})`);
+  for (const e of lab.endpoints.filter((x) => x.protocol === 'lb')) {
+    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
+  }
   lines.push('', 'Try', ...lab.examples.map((x) => `  ${x}`), '');
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { NetlabError, type Status } from '../errors.js';
 import { timeRequest, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
 import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
@@ -216,7 +217,8 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
   for (let i = 0; i < o.samples; i++) {
     for (const [li, leg] of legs.entries()) {
       onEvent?.({ sample: i + 1, of: o.samples, leg: leg.label });
-      const ca = leg.label === 'origin' && o.originCa ? [...o.originCa, ...(o.ca ?? [])] : o.ca;
+      // --origin-ca adds to the anchors in force: --ca if given, else Node's default roots
+      const ca = leg.label === 'origin' && o.originCa ? [...o.originCa, ...(o.ca ?? tls.rootCertificates)] : o.ca;
       const s = await timeRequest(o.url, {
         pinAddress: leg.pin,
         resolver: o.resolver,

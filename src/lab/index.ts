@@ -9,6 +9,7 @@ import type { Zone } from './dns/server.js';
 import { startTlsLab, type TlsLab } from './tls/index.js';
 import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
+import { startLbLab, type LbLab } from './lb/index.js';
 
 export interface LabOptions {
   /** DNS port on every DNS address; 0: a free port. */
@@ -22,7 +23,7 @@ export interface LabEndpoint {
   role: string;
   address: string;
   port: number;
-  protocol: 'dns' | 'tls' | 'http';
+  protocol: 'dns' | 'tls' | 'http' | 'lb';
   description: string;
 }
 
@@ -31,6 +32,8 @@ export interface Lab {
   dns: DnsLab;
   tls: TlsLab;
   http: HttpLab;
+  /** Load balancing: backends web1..web3 and one VIP per scheduler on 127.56.0.x. */
+  lb: LbLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -55,13 +58,22 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await dns.close();
     throw e;
   }
+  let lb: LbLab;
+  try {
+    lb = await startLbLab();
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close()]);
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
+  // zones given with --zone (e.g. from hosts2zone), served by ns1 and ns2 too
+  const extraZones = (options.extraZones ?? []).map((z) => `, ${z.origin}`).join('');
   const endpoints: LabEndpoint[] = [
     { role: 'root', address: a.root, port: p, protocol: 'dns', description: 'root zone (.)' },
     { role: 'tld', address: a.tld, port: p, protocol: 'dns', description: 'test., in-addr.arpa., ip6.arpa.' },
-    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: 'example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test., slow.test.' },
-    { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: 'example.test. and the reverse zones' },
+    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: `example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test., slow.test.${extraZones}` },
+    { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: `example.test. and the reverse zones${extraZones}` },
     { role: 'glueless', address: a.glueless, port: p, protocol: 'dns', description: 'glueless.test. (its NS name has no glue)' },
     { role: 'lame', address: a.lame, port: p, protocol: 'dns', description: 'answers REFUSED to everything (ns1.lame.test.)' },
     { role: 'upward', address: a.upward, port: p, protocol: 'dns', description: 'refers back to the root (upward.test.)' },
@@ -75,6 +87,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
   }
   endpoints.push({ role: 'slow dns', address: a.slowDns, port: p, protocol: 'dns', description: 'slowdns.test., answers late (to show the dns phase)' });
+  for (const b of lb.backends) {
+    endpoints.push({ role: `lb backend ${b.name}`, address: b.address, port: lb.httpPort, protocol: 'lb', description: b.marker ? `HTTP (X-Backend: ${b.marker}) on ${lb.httpPort}, banner on ${lb.bannerPort}` : 'nothing listens: a dead backend' });
+  }
+  for (const v of lb.vips) {
+    endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
+  }
   const ex = a.ns1Example;
   const good = tls.cases.find((c) => c.name === 'good')!;
   const expired = tls.cases.find((c) => c.name === 'expired')!;
@@ -89,20 +107,23 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +trace www.lame.test`,
     `netlab dig @${a.root} -p ${p} +trace www.slow.test   # a silent server, raced by the next`,
     `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
+    `netlab hosts2zone /etc/hosts --origin corp.test --reverse --out zones   # then: netlab lab --zone zones/db.*, and --verify ${ex}:${p}`,
     `netlab cert-check www.example.test:${good.port} --connect-to ${good.address} --ca ${tls.caFile}`,
     `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,
     `netlab trace-request https://${LAB_HTTP_NAMES.www}:${http.httpsPort}/delay/20 --origin ${http.far.address} --cdn ${http.near.address} --ca ${tls.caFile} --samples 5`,
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
+    `netlab lb-probe ${lb.vip('wrr').address}:${lb.httpPort} ${lb.backendTargets('wrr', 'http').map((b) => `--backend ${b}`).join(' ')} --weights 3,1,1`,
   ];
   return {
     port: p,
     dns,
     tls,
     http,
+    lb,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close()]);
     },
   };
 }

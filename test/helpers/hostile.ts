@@ -33,7 +33,20 @@ function info(bytes: Buffer): QueryInfo {
   return { bytes, id: bytes.readUInt16BE(0), questionEnd: p + 5 };
 }
 
+/** Start it on a free port; the TCP side takes the UDP side's port, so retry when that is taken. */
 export async function startHostile(options: HostileOptions, address = '127.0.0.1'): Promise<HostileServer> {
+  let last: unknown;
+  for (let i = 0; i < 10; i++) {
+    try {
+      return await startHostileOnce(options, address);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+async function startHostileOnce(options: HostileOptions, address: string): Promise<HostileServer> {
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, address, () => r()));
   const port = udp.address().port;
@@ -69,7 +82,16 @@ export async function startHostile(options: HostileOptions, address = '127.0.0.1
       }
     });
   });
-  await new Promise<void>((r) => tcp.listen(port, address, () => r()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, address, () => resolve());
+    });
+  } catch (e) {
+    udp.close();
+    other.close();
+    throw e;
+  }
   return {
     address,
     port,

@@ -14,7 +14,7 @@ import { typeCode as typeCodeOf } from '../../protocol/dns/types.js';
 
 const require = createRequire(import.meta.url);
 const packet = require('dns-packet') as typeof DnsPacketNS & {
-  answer: { encode(a: unknown): Buffer };
+  answer: { encode: ((a: unknown) => Buffer) & { bytes: number } };
 };
 
 /** A record as dns-packet encodes it: owner without the trailing dot, `UNKNOWN_nnn` with raw bytes for other types. */
@@ -335,7 +335,12 @@ function header(id: number, bits: number, qdcount: number, an = 0, ns = 0, ar = 
 
 /** Header + the query's own question bytes (echoed exactly) + records encoded by dns-packet. */
 function build(id: number, bits: number, question: Buffer, an: ZoneRecord[], ns: ZoneRecord[], ar: ZoneRecord[]): Buffer {
-  const enc = (list: ZoneRecord[]) => list.map((r) => packet.answer.encode(r));
+  // dns-packet sizes its buffer from encodingLength, which overcounts mail-form names by a
+  // byte: keep only the bytes it wrote.
+  const enc = (list: ZoneRecord[]) => list.map((r) => {
+    const b = packet.answer.encode(r);
+    return b.subarray(0, packet.answer.encode.bytes);
+  });
   return Buffer.concat([
     header(id, bits, question.length > 0 ? 1 : 0, an.length, ns.length, ar.length),
     question,

@@ -122,7 +122,8 @@ export function describeCert(node: X509Certificate): CertInfo {
   let keyBits = details.modulusLength ?? 0;
   if (keyType === 'ec') {
     const curve = details.namedCurve ?? '';
-    keyBits = curve.includes('384') ? 384 : curve.includes('521') ? 521 : 256;
+    const bits: Record<string, number> = { prime192v1: 192, secp192r1: 192, secp224r1: 224, prime256v1: 256, secp256r1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521 };
+    keyBits = bits[curve] ?? (Number(/(\d{3})/.exec(curve)?.[1]) || 0);
   } else if (keyType === 'ed25519') keyBits = 256;
   else if (keyType === 'ed448') keyBits = 448;
   const san = (node.subjectAltName ?? '')

@@ -204,8 +204,10 @@ export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[]
     const daysLeft = Math.floor((c.notAfter.getTime() - now) / DAY_MS);
     const lifetime = c.notAfter.getTime() - c.notBefore.getTime();
     const percentLeft = lifetime > 0 ? ((c.notAfter.getTime() - now) / lifetime) * 100 : 0;
-    const crit = daysLeft < policy.critDays || (policy.critPercent !== undefined && percentLeft < policy.critPercent);
-    const warn = daysLeft < policy.warnDays || (policy.warnPercent !== undefined && percentLeft < policy.warnPercent);
+    // the percent thresholds are about the leaf's lifetime (short-lived leaves); CAs live years
+    const leafOnly = role === 'the leaf';
+    const crit = daysLeft < policy.critDays || (leafOnly && policy.critPercent !== undefined && percentLeft < policy.critPercent);
+    const warn = daysLeft < policy.warnDays || (leafOnly && policy.warnPercent !== undefined && percentLeft < policy.warnPercent);
     if (crit || warn) {
       problems.push(problem('EXPIRES_SOON', crit ? 'CRITICAL' : 'WARNING', `${role} "${c.subject}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${c.notAfter.toISOString()}, ${percentLeft.toFixed(0)}% of its lifetime left)`));
     }

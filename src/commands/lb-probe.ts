@@ -1,0 +1,159 @@
+/** `netlab lb-probe`: options -> probe the VIP and its backends -> LbProbeResult (src/protocol/lb). */
+import { NetlabError } from '../errors.js';
+import {
+  formatHostPort,
+  parseHostPort,
+  parseIdentify,
+  parseSourceRange,
+  pickSources,
+  probeLoadBalancer,
+  type HostPort,
+  type IdentifySpec,
+  type LbEvent,
+  type LbProbeReport,
+} from '../protocol/lb/index.js';
+
+export interface LbProbeOptions {
+  vip: HostPort;
+  backends: HostPort[];
+  /** One per backend; null: equal weights. */
+  weights: number[] | null;
+  requests: number;
+  concurrency: number;
+  mode: 'http' | 'tcp';
+  path: string;
+  /** Host header; default the VIP's ADDR:PORT. */
+  host: string;
+  identify: IdentifySpec;
+  /** The --source-ips range as given; null without. */
+  sourceRange: string | null;
+  /** The addresses used from it (at most one per two requests, spread over the range). */
+  sources: string[];
+  timeoutMs: number;
+  alpha: number;
+  json: boolean;
+}
+
+export type LbProbeResult = LbProbeReport & { sourceRange: string | null };
+
+export interface RawLbProbeArgs {
+  target?: string;
+  backend?: string[];
+  weights?: string;
+  requests?: string;
+  concurrency?: string;
+  mode?: string;
+  path?: string;
+  host?: string;
+  identify?: string;
+  sourceIps?: string;
+  timeout?: string;
+  alpha?: string;
+  json?: boolean;
+}
+
+export const LB_PROBE_DEFAULTS = { requests: 100, concurrency: 1, timeoutSeconds: 5, alpha: 0.01 } as const;
+const MAX_REQUESTS = 100_000;
+const MAX_CONCURRENCY = 256;
+
+function usage(message: string): NetlabError {
+  return new NetlabError('USAGE', message);
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw usage(`${name} needs a whole number from ${min} to ${max}, got '${value}'`);
+  return Number(value);
+}
+
+/** `3,1,1` -> [3, 1, 1]; non-negative numbers, at least one above 0. Throws USAGE. */
+export function parseWeights(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const weights = parts.map((p) => {
+    if (!/^\d+(\.\d+)?$/.test(p)) throw usage(`--weights '${value}': '${p}' is not a weight (a number >= 0)`);
+    return Number(p);
+  });
+  if (!weights.some((w) => w > 0)) throw usage(`--weights '${value}': at least one weight must be above 0`);
+  return weights;
+}
+
+/** Commander's raw values -> validated options. Pure; throws USAGE naming the option. */
+export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
+  if (!raw.target) throw usage('missing VIP:PORT');
+  const vip = parseHostPort(raw.target, 'VIP');
+  const backends = (raw.backend ?? []).map((b) => parseHostPort(b, '--backend'));
+  const seen = new Set<string>();
+  for (const b of backends) {
+    const k = formatHostPort(b);
+    if (seen.has(k)) throw usage(`--backend ${k} is given twice`);
+    seen.add(k);
+  }
+  let weights: number[] | null = null;
+  if (raw.weights !== undefined) {
+    weights = parseWeights(raw.weights);
+    if (backends.length === 0) throw usage('--weights needs the backends, in the same order: one --backend ADDR:PORT per weight');
+    if (weights.length !== backends.length) {
+      throw usage(`--weights has ${weights.length} value${weights.length === 1 ? '' : 's'} for ${backends.length} backend${backends.length === 1 ? '' : 's'}: give one weight per --backend`);
+    }
+  }
+  const requests = integer(raw.requests, '--requests', LB_PROBE_DEFAULTS.requests, 1, MAX_REQUESTS);
+  const concurrency = integer(raw.concurrency, '--concurrency', LB_PROBE_DEFAULTS.concurrency, 1, MAX_CONCURRENCY);
+  const mode = raw.mode ?? 'http';
+  if (mode !== 'http' && mode !== 'tcp') throw usage(`--mode '${mode}' is not http or tcp`);
+  const identify = parseIdentify(raw.identify);
+  if (mode === 'tcp' && (identify.kind === 'header' || identify.kind === 'body')) throw usage(`--identify ${raw.identify} needs --mode http; in TCP mode backends are told apart by their banner`);
+  if (mode === 'http' && identify.kind === 'banner') throw usage('--identify banner needs --mode tcp');
+  if (raw.path !== undefined && mode === 'tcp') throw usage('--path applies to --mode http only');
+  const path = raw.path ?? '/';
+  if (!path.startsWith('/') || /[\s]/.test(path)) throw usage(`--path '${path}' must start with / and hold no spaces`);
+  const host = raw.host ?? formatHostPort(vip);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw usage(`--host '${host}' is not a host name`);
+  if (raw.timeout !== undefined && (!/^\d+(\.\d+)?$/.test(raw.timeout) || Number(raw.timeout) <= 0 || Number(raw.timeout) > 300)) {
+    throw usage(`--timeout needs seconds from 0 to 300 (more than 0), got '${raw.timeout}'`);
+  }
+  const timeoutMs = Math.round(1000 * Number(raw.timeout ?? LB_PROBE_DEFAULTS.timeoutSeconds));
+  if (raw.alpha !== undefined && (!/^0?\.\d+$/.test(raw.alpha) || Number(raw.alpha) <= 0 || Number(raw.alpha) >= 0.5)) {
+    throw usage(`--alpha needs a significance level between 0 and 0.5 (e.g. 0.01), got '${raw.alpha}'`);
+  }
+  const alpha = raw.alpha === undefined ? LB_PROBE_DEFAULTS.alpha : Number(raw.alpha);
+
+  // the chi-square test needs every expected count at 5 or more: say so before any probe
+  if (backends.length > 0) {
+    const w = weights ?? backends.map(() => 1);
+    const total = w.reduce((a, b) => a + b, 0);
+    const minShare = Math.min(...w.filter((x) => x > 0)) / total;
+    if (requests * minShare < 5 - 1e-9) {
+      const needed = Math.ceil(5 / minShare - 1e-9);
+      throw usage(`--requests ${requests} is too few to judge ${weights ? `the weights ${w.join(',')}` : `${backends.length} equal backends`}: the smallest expected count would be ${(requests * minShare).toFixed(1)}, under 5; use --requests ${needed} or more`);
+    }
+  }
+
+  let sources: string[] = [];
+  let sourceRange: string | null = null;
+  if (raw.sourceIps !== undefined) {
+    const range = parseSourceRange(raw.sourceIps);
+    if (requests < 2 * Math.min(2, range.size)) throw usage(`--source-ips needs --requests of at least ${2 * Math.min(2, range.size)} (two per source to see whether it sticks)`);
+    sources = pickSources(range, Math.floor(requests / 2));
+    sourceRange = raw.sourceIps;
+  }
+  return { vip, backends, weights, requests, concurrency, mode, path, host, identify, sourceRange, sources, timeoutMs, alpha, json: Boolean(raw.json) };
+}
+
+/** Run the probe. Throws only for bugs; an unreachable VIP or a dead backend is a result. */
+export async function runLbProbe(options: LbProbeOptions, onEvent?: (e: LbEvent) => void): Promise<LbProbeResult> {
+  const report = await probeLoadBalancer({
+    vip: options.vip,
+    backends: options.backends,
+    weights: options.weights,
+    requests: options.requests,
+    concurrency: options.concurrency,
+    mode: options.mode,
+    path: options.path,
+    host: options.host,
+    identify: options.identify,
+    sources: options.sources,
+    timeoutMs: options.timeoutMs,
+    alpha: options.alpha,
+  }, onEvent);
+  return { ...report, sourceRange: options.sourceRange };
+}

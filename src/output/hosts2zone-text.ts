@@ -1,0 +1,78 @@
+/** hosts2zone's text: the zones written (a cli-table3 table) or the verification, then a verdict line. */
+import Table from 'cli-table3';
+import type { Hosts2zoneResult } from '../commands/hosts2zone.js';
+import type { HostsIssue } from '../protocol/zone/hosts.js';
+import type { Mismatch } from '../protocol/zone/verify.js';
+
+/** `FILE:LINE: severity: message` (`FILE: ...` for what is about a whole file). */
+export function formatIssue(i: HostsIssue): string {
+  return `${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`;
+}
+
+/** One mismatch of --verify: `www.corp.test. A: server has 192.0.2.9, expected 192.0.2.10 (office.hosts:4)`. */
+export function formatMismatch(m: Mismatch): string {
+  return `${m.message}${m.where ? ` (${m.where})` : ''}`;
+}
+
+/** 1234567 -> `1,234,567` (without toLocaleString: ICU's first call costs ~10 ms). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${thousands(n)} ${n === 1 ? one : many}`;
+}
+
+function problemsText(r: Hosts2zoneResult): string {
+  const parts: string[] = [];
+  if (r.counts.errors) parts.push(plural(r.counts.errors, 'bad line'));
+  if (r.counts.warnings) parts.push(plural(r.counts.warnings, 'warning'));
+  if (r.counts.notes) parts.push(plural(r.counts.notes, 'note'));
+  return parts.length ? `${parts.join(', ')} (on stderr)` : 'no problems';
+}
+
+function inputsText(r: Hosts2zoneResult): string {
+  const lines = r.inputs.reduce((a, i) => a + i.lines, 0);
+  const entries = r.inputs.reduce((a, i) => a + i.entries, 0);
+  return `${plural(r.inputs.length, 'file')}, ${plural(lines, 'line')}, ${plural(entries, 'entry', 'entries')}: ${plural(r.names, 'name')}, ${plural(r.addresses, 'address', 'addresses')}`;
+}
+
+/** The verdict line, Nagios style: `HOSTS2ZONE OK - corp.test.: 3 zones written, no problems`. */
+export function verdictLine(r: Hosts2zoneResult): string {
+  if (r.action === 'verify' && r.verify) {
+    const v = r.verify;
+    const differ = [v.mismatchedNames ? plural(v.mismatchedNames, 'name') : '', v.mismatchedAddresses ? plural(v.mismatchedAddresses, 'PTR') : ''].filter(Boolean).join(' and ');
+    const what = v.aborted ? v.aborted : v.mismatchCount === 0 ? `${v.server} answers what the hosts files say` : `${differ} differ${v.mismatchedNames + v.mismatchedAddresses === 1 ? 's' : ''} on ${v.server}`;
+    return `HOSTS2ZONE ${r.status} - ${r.origin}: ${what}; ${problemsText(r)}`;
+  }
+  const zones = r.zones.length === 1 && r.zones[0]!.file === null ? 'zone written to stdout' : `${plural(r.zones.length, 'zone')} written`;
+  return `HOSTS2ZONE ${r.status} - ${r.origin}: ${zones}, ${problemsText(r)}`;
+}
+
+/** The full text: a table of the zones written, or the mismatches of --verify. */
+export function renderHosts2zoneText(r: Hosts2zoneResult): string {
+  const out: string[] = [verdictLine(r), ''];
+  if (r.action === 'verify' && r.verify) {
+    const v = r.verify;
+    out.push(`Checked ${plural(v.names, 'name')}${r.format === 'rpz' ? ' (RPZ policy records)' : ''}${v.addresses ? ` and the PTR of ${plural(v.addresses, 'address', 'addresses')}` : ''} against ${v.server}: ${plural(v.queries, 'query', 'queries')} in ${Math.round(v.timeMs)} ms${v.authoritative === false ? ' (the server is not authoritative for the zone)' : ''}.`);
+    if (v.mismatches.length > 0) {
+      out.push('', 'Mismatches:');
+      for (const m of v.mismatches) out.push(`  ${formatMismatch(m)}`);
+      if (v.mismatchCount > v.mismatches.length) out.push(`  ... and ${v.mismatchCount - v.mismatches.length} more (every one was printed on stderr)`);
+    }
+    out.push('', `${plural(v.mismatchCount, 'mismatch', 'mismatches')}: ${plural(v.mismatchedNames, 'name')}, ${plural(v.mismatchedAddresses, 'PTR')}; ${plural(v.failures, 'query', 'queries')} without an answer.`);
+  } else {
+    const table = new Table({ head: ['Zone', 'File', 'Records', 'Serial'], style: { head: [], border: [] } });
+    for (const z of r.zones) table.push([z.zone, z.file ?? '(stdout)', thousands(z.records), String(z.serial)]);
+    out.push(table.toString());
+  }
+  out.push(`${inputsText(r)}; ${problemsText(r)}.`);
+  if (r.blocklist && r.format === 'zone') out.push('This looks like a blocklist: --format rpz writes it as a Response Policy Zone.');
+  out.push('');
+  return out.join('\n');
+}
+
+/** What goes to stderr when the zone itself went to stdout: the verdict and the counts. */
+export function renderHosts2zoneSummary(r: Hosts2zoneResult): string {
+  return `${verdictLine(r)}\n${inputsText(r)}; ${thousands(r.zones[0]?.records ?? 0)} records, serial ${r.serial}.\n`;
+}

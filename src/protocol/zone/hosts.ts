@@ -1,0 +1,654 @@
+/**
+ * A streaming hosts(5) parser: one line at a time from a byte stream, never the whole file.
+ * Each line is `ADDRESS NAME [ALIAS...]`, fields separated by spaces or tabs, `#` to the end
+ * of the line a comment, CRLF accepted. What DNS cannot hold is rejected with a reason:
+ * short or leading-zero IPv4 (`127.1`, `010.1.1.1`: inet_aton reads them, glibc's
+ * getaddrinfo and Node's net.isIPv4 do not), scoped IPv6 (`fe80::1%lo0`: Node's isIP accepts
+ * it, a AAAA record cannot carry a zone index), names that break RFC 1123 (letters, digits and
+ * inner hyphens, labels of 1..63, at most 253 characters) and names that are addresses.
+ * Internationalised names become punycode (UTS #46, as url.domainToASCII does).
+ *
+ * Built for million-line inputs: a line is parsed from the bytes of the chunk it sits in, and
+ * its names are copied (lower-cased) into one reused scratch buffer; nothing is allocated per
+ * line but the IPv6 text of an IPv6 line.
+ */
+import net from 'node:net';
+import { domainToASCII } from 'node:url';
+import { ipv6Bytes } from '../dns/reverse.js';
+import { forEachLine, stringChunks } from './lines.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export type IssueCode =
+  | 'BAD_ADDRESS'
+  | 'SHORT_IPV4'
+  | 'LEADING_ZERO'
+  | 'SCOPED_IPV6'
+  | 'NO_NAME'
+  | 'BAD_NAME'
+  | 'NAME_IS_ADDRESS'
+  | 'BAD_IDN'
+  | 'LINE_TOO_LONG'
+  | 'UNDERSCORE'
+  | 'OUTSIDE_ORIGIN'
+  | 'LOCAL_NAME'
+  | 'CONFLICT'
+  | 'PTR_CONFLICT'
+  | 'APEX_ALIAS'
+  | 'BLOCKLIST'
+  | 'SERIAL';
+
+/** Something said about one line of one input file (`FILE:LINE: message`; line 0: the whole file). */
+export interface HostsIssue {
+  file: string;
+  line: number;
+  severity: Severity;
+  code: IssueCode;
+  message: string;
+}
+
+/**
+ * One valid line: an address and its names, first the canonical one. The object and its
+ * buffers are reused from one line to the next: copy what you keep.
+ */
+export interface HostsEntry {
+  family: 4 | 6;
+  /** IPv4 as an unsigned 32-bit number (family 4), else 0. */
+  v4: number;
+  /** IPv6 in RFC 5952 form, hexadecimal only (family 6), else ''. */
+  v6: string;
+  /**
+   * Names on the line; name i is `bufs[i][starts[i], starts[i] + lengths[i])`: lower-case ASCII
+   * (IDN as punycode), no trailing dot, valid. A name already in that form is not copied: its
+   * buffer is the chunk the line was read from; the others are in `bytes`, a scratch buffer.
+   */
+  count: number;
+  bufs: Buffer[];
+  starts: Uint32Array;
+  lengths: Uint16Array;
+  bytes: Buffer;
+}
+
+export type Report = (severity: Severity, code: IssueCode, message: string) => void;
+
+const MAX_NAMES = 8192;
+
+/** A fresh (reusable) entry. */
+export function newEntry(): HostsEntry {
+  return { family: 4, v4: 0, v6: '', count: 0, bufs: [], starts: new Uint32Array(MAX_NAMES), lengths: new Uint16Array(MAX_NAMES), bytes: Buffer.alloc(128 * 1024) };
+}
+
+/** Name i of an entry, as a string. */
+export function entryName(e: HostsEntry, i: number): string {
+  return e.bufs[i]!.toString('latin1', e.starts[i]!, e.starts[i]! + e.lengths[i]!);
+}
+
+/** All names of an entry, as strings (tests, messages). */
+export function entryNames(e: HostsEntry): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < e.count; i++) out.push(entryName(e, i));
+  return out;
+}
+
+// --- addresses -------------------------------------------------------------------
+
+const V4_NOT = -1;
+const V4_SHORT = -2;
+const V4_LEADING_ZERO = -3;
+const V4_RANGE = -4;
+
+/** Strict dotted-quad IPv4 from bytes: the value, or a negative V4_* code. */
+function scanIPv4(buf: Uint8Array, s: number, e: number): number {
+  let parts = 0;
+  let value = 0;
+  let acc = 0;
+  let digits = 0;
+  let leadingZero = false;
+  let range = false;
+  let firstZero = false;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      if (digits === 0) firstZero = c === 48;
+      else if (firstZero) leadingZero = true;
+      acc = acc * 10 + (c - 48);
+      if (++digits > 3) range = true;
+    } else if (c === 46) {
+      if (digits === 0) return V4_NOT;
+      if (acc > 255) range = true;
+      value = value * 256 + (acc & 255);
+      parts++;
+      acc = 0;
+      digits = 0;
+    } else {
+      return V4_NOT;
+    }
+  }
+  if (digits === 0) return V4_NOT;
+  if (acc > 255) range = true;
+  value = value * 256 + (acc & 255);
+  parts++;
+  if (parts > 4) return V4_NOT;
+  if (range) return V4_RANGE;
+  if (parts < 4) return V4_SHORT;
+  if (leadingZero) return V4_LEADING_ZERO;
+  return value;
+}
+
+/** Strict dotted-quad IPv4 text -> unsigned 32-bit number, or undefined. */
+export function parseIPv4(text: string): number | undefined {
+  const v = scanIPv4(Buffer.from(text, 'latin1'), 0, text.length);
+  return v >= 0 ? v : undefined;
+}
+
+export function ipv4Text(v: number): string {
+  return `${Math.floor(v / 16777216)}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+const HEX = '0123456789abcdef';
+
+function groupHex(g: number): string {
+  if (g < 16) return HEX[g]!;
+  if (g < 256) return HEX[g >> 4]! + HEX[g & 15]!;
+  if (g < 4096) return HEX[g >> 8]! + HEX[(g >> 4) & 15]! + HEX[g & 15]!;
+  return HEX[g >> 12]! + HEX[(g >> 8) & 15]! + HEX[(g >> 4) & 15]! + HEX[g & 15]!;
+}
+
+/** 8 groups -> RFC 5952 text: lower case, the longest run of 2 or more zero groups as `::`, no mixed IPv4 form. */
+function formatGroups(groups: ArrayLike<number>): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += groupHex(groups[i]!);
+  }
+  return out;
+}
+
+/** 16 bytes -> RFC 5952 text. */
+export function formatIPv6(bytes: Uint8Array): string {
+  const g = new Uint16Array(8);
+  for (let i = 0; i < 8; i++) g[i] = (bytes[i * 2]! << 8) | bytes[i * 2 + 1]!;
+  return formatGroups(g);
+}
+
+const groupsScratch = new Uint16Array(8);
+
+/**
+ * Strict IPv6 (RFC 4291 2.2, an IPv4 tail allowed) from bytes, into `groupsScratch`.
+ * False when it is not one; a `%` (zone index) is not accepted here.
+ */
+function scanIPv6(buf: Uint8Array, s: number, e: number): boolean {
+  const g = groupsScratch;
+  const head: number[] = [];
+  const tail: number[] = [];
+  let cur = head;
+  let i = s;
+  let gap = false;
+  if (e - s >= 2 && buf[s] === 58 && buf[s + 1] === 58) {
+    gap = true;
+    cur = tail;
+    i = s + 2;
+    if (i === e) {
+      g.fill(0);
+      return true;
+    }
+  } else if (buf[s] === 58) return false;
+  for (;;) {
+    // one group, or an IPv4 tail
+    let j = i;
+    let v = 0;
+    while (j < e && j - i < 5) {
+      const c = buf[j]!;
+      const d = c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+      if (d < 0) break;
+      v = v * 16 + d;
+      j++;
+    }
+    if (j < e && buf[j] === 46) {
+      // IPv4 tail: the rest must be a dotted quad, and it takes two groups
+      const v4 = scanIPv4(buf, i, e);
+      if (v4 < 0) return false;
+      cur.push(Math.floor(v4 / 65536), v4 & 0xffff);
+      break;
+    }
+    if (j === i || j - i > 4) return false;
+    cur.push(v);
+    if (j === e) break;
+    if (buf[j] !== 58) return false;
+    if (j + 1 < e && buf[j + 1] === 58) {
+      if (gap) return false;
+      gap = true;
+      cur = tail;
+      i = j + 2;
+      if (i === e) break;
+    } else {
+      i = j + 1;
+      if (i === e) return false;
+    }
+  }
+  const n = head.length + tail.length;
+  if (gap ? n > 7 : n !== 8) return false;
+  g.fill(0);
+  for (let k = 0; k < head.length; k++) g[k] = head[k]!;
+  for (let k = 0; k < tail.length; k++) g[8 - tail.length + k] = tail[k]!;
+  return true;
+}
+
+/** Any valid IPv6 text (no zone index) -> RFC 5952 form; undefined when it is not one. */
+export function canonicalIPv6(text: string): string | undefined {
+  if (text.includes('%') || !net.isIPv6(text)) return undefined;
+  return formatIPv6(ipv6Bytes(text));
+}
+
+/** The 32 hex nibbles of an IPv6 address, most significant first. */
+export function ipv6Nibbles(text: string): string {
+  return Buffer.from(ipv6Bytes(text)).toString('hex');
+}
+
+// --- names -----------------------------------------------------------------------
+
+const OK = 0;
+const EMPTY = 1;
+const TOO_LONG = 2;
+const EMPTY_LABEL = 3;
+const LONG_LABEL = 4;
+const HYPHEN_END = 5;
+const HYPHEN_START = 6;
+const BAD_CHAR = 7;
+const IS_ADDRESS = 8;
+let badChar = 0;
+let badLabel = 0;
+
+/** Byte classes for the name check: 1 digit, 2 letter or `_`, 3 `-`, 4 `.`, 0 anything else. */
+const NAME_CLASS = new Uint8Array(256);
+for (let c = 48; c <= 57; c++) NAME_CLASS[c] = 1;
+for (let c = 97; c <= 122; c++) NAME_CLASS[c] = 2;
+NAME_CLASS[95] = 2;
+NAME_CLASS[45] = 3;
+NAME_CLASS[46] = 4;
+
+/** Host-name check of `b[s, s + n)` (lower case, no trailing dot): OK or a problem code. `_` passes (a warning, the caller's). */
+function checkName(b: Uint8Array, s: number, n: number): number {
+  if (n === 0) return EMPTY;
+  if (n > 253) return TOO_LONG;
+  let labelStart = s;
+  let letters = false;
+  let dots = 0;
+  const end = s + n;
+  for (let i = s; i < end; i++) {
+    const c = b[i]!;
+    switch (NAME_CLASS[c]) {
+      case 1:
+        continue;
+      case 2:
+        letters = true;
+        continue;
+      case 3:
+        letters = true;
+        if (i === labelStart) return HYPHEN_START;
+        continue;
+      case 4: {
+        const len = i - labelStart;
+        if (len === 0) return EMPTY_LABEL;
+        if (len > 63) {
+          badLabel = len;
+          return LONG_LABEL;
+        }
+        if (b[i - 1] === 45) return HYPHEN_END;
+        labelStart = i + 1;
+        dots++;
+        continue;
+      }
+      default:
+        badChar = c;
+        return BAD_CHAR;
+    }
+  }
+  const len = end - labelStart;
+  if (len === 0) return EMPTY_LABEL;
+  if (len > 63) {
+    badLabel = len;
+    return LONG_LABEL;
+  }
+  if (b[end - 1] === 45) return HYPHEN_END;
+  if (!letters && dots > 0) return IS_ADDRESS;
+  return OK;
+}
+
+function problemText(code: number, n: number): { code: 'BAD_NAME' | 'NAME_IS_ADDRESS'; reason: string } {
+  switch (code) {
+    case EMPTY: return { code: 'BAD_NAME', reason: 'is empty' };
+    case TOO_LONG: return { code: 'BAD_NAME', reason: `is ${n} characters long (at most 253: 255 bytes on the wire, RFC 1035 2.3.4)` };
+    case EMPTY_LABEL: return { code: 'BAD_NAME', reason: 'has an empty label (two dots in a row, or a leading dot)' };
+    case LONG_LABEL: return { code: 'BAD_NAME', reason: `has a label of ${badLabel} characters (at most 63, RFC 1035 2.3.4)` };
+    case HYPHEN_END: return { code: 'BAD_NAME', reason: "has a label ending with '-' (RFC 1123 2.1)" };
+    case HYPHEN_START: return { code: 'BAD_NAME', reason: "has a label starting with '-' (RFC 1123 2.1)" };
+    case IS_ADDRESS: return { code: 'NAME_IS_ADDRESS', reason: 'is an IP address, not a name (RFC 1123 2.1: a name never has the form #.#.#.#)' };
+    default: {
+      const c = badChar;
+      const shown = c > 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `\\${c.toString().padStart(3, '0')}`;
+      return { code: 'BAD_NAME', reason: `has the character ${shown} (host names hold letters, digits and '-', RFC 1123 2.1)` };
+    }
+  }
+}
+
+/**
+ * Why a name (lower case, no trailing dot) is not a valid host name, or undefined when it is.
+ * `_` is accepted here: it is a warning, decided by the caller (RFC 1123 2.1 forbids it in
+ * host names, DNS itself does not).
+ */
+export function hostNameProblem(name: string): { code: 'BAD_NAME' | 'NAME_IS_ADDRESS'; reason: string } | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(name)) return { code: 'BAD_NAME', reason: 'has non-ASCII characters (give it as punycode, or let netlab convert it)' };
+  const b = Buffer.from(name, 'latin1');
+  const code = checkName(b, 0, b.length);
+  return code === OK ? undefined : problemText(code, b.length);
+}
+
+/**
+ * The names every hosts file carries for the machine itself (Debian, macOS, ad-block lists):
+ * they describe the local host, not the zone.
+ */
+const LOCAL_NAMES = [
+  'localhost', 'localhost.localdomain', 'localhost4', 'localhost4.localdomain4', 'localhost6',
+  'localhost6.localdomain6', 'ip6-localhost', 'ip6-loopback', 'ip6-localnet', 'ip6-mcastprefix',
+  'ip6-allnodes', 'ip6-allrouters', 'ip6-allhosts', 'broadcasthost', 'local',
+];
+const LOCAL_BY_LENGTH: Buffer[][] = [];
+for (const n of LOCAL_NAMES) (LOCAL_BY_LENGTH[n.length] ??= []).push(Buffer.from(n, 'latin1'));
+
+export function isLocalName(name: string): boolean {
+  return LOCAL_NAMES.includes(name);
+}
+
+/** isLocalName on bytes, without making a string. */
+export function isLocalNameBytes(b: Uint8Array, s: number, n: number): boolean {
+  const list = LOCAL_BY_LENGTH[n];
+  if (!list) return false;
+  for (const cand of list) {
+    let k = 0;
+    while (k < n && b[s + k] === cand[k]) k++;
+    if (k === n) return true;
+  }
+  return false;
+}
+
+// --- lines -----------------------------------------------------------------------
+
+/**
+ * Byte classes while scanning a name: 0 digit, 1 a-z or `_`, 2 the end of the token (blank or
+ * `#`), 3 A-Z, 4 `.`, 5 `-`, 6 non-ASCII, 7 anything else (not allowed in a host name).
+ */
+const SCAN_CLASS = new Uint8Array(256).fill(7);
+for (let c = 48; c <= 57; c++) SCAN_CLASS[c] = 0;
+for (let c = 97; c <= 122; c++) SCAN_CLASS[c] = 1;
+SCAN_CLASS[95] = 1;
+for (const c of [32, 9, 13, 11, 12, 35]) SCAN_CLASS[c] = 2;
+for (let c = 65; c <= 90; c++) SCAN_CLASS[c] = 3;
+SCAN_CLASS[46] = 4;
+SCAN_CLASS[45] = 5;
+for (let c = 128; c < 256; c++) SCAN_CLASS[c] = 6;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
+}
+
+function shown(buf: Uint8Array, s: number, e: number): string {
+  const text = Buffer.from(buf.subarray(s, Math.min(e, s + 80))).toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  return `'${text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString().padStart(3, '0')}`)}${e - s > 80 ? '...' : ''}'`;
+}
+
+/**
+ * Parse one hosts line, `buf[start, end)`, into `out`. True for a line with an address and at
+ * least one valid name; false for a blank line, a comment or a rejected line (every rejection,
+ * of the line or of one of its names, goes to `report`).
+ */
+export function parseHostsLine(buf: Buffer, start: number, end: number, report: Report, out: HostsEntry): boolean {
+  let i = start;
+  while (i < end && isSpace(buf[i]!)) i++;
+  if (i === end || buf[i] === 35 /* # */) return false;
+  const as = i;
+  let colon = false;
+  let percent = -1;
+  while (i < end) {
+    const c = buf[i]!;
+    if (isSpace(c) || c === 35) break;
+    if (c === 58) colon = true;
+    else if (c === 37 && percent < 0) percent = i;
+    i++;
+  }
+  const ae = i;
+
+  if (!colon) {
+    const r = scanIPv4(buf, as, ae);
+    if (r < 0) {
+      const t = shown(buf, as, ae);
+      if (r === V4_SHORT) report('error', 'SHORT_IPV4', `${t} is a short IPv4 address (inet_aton shorthand; getaddrinfo and DNS need all four parts)`);
+      else if (r === V4_LEADING_ZERO) report('error', 'LEADING_ZERO', `${t} has a leading zero (inet_aton reads it as octal, most tools as decimal); write it without`);
+      else if (r === V4_RANGE) report('error', 'BAD_ADDRESS', `${t} is not an IPv4 address: a part is over 255`);
+      else {
+        let letters = false;
+        for (let k = as; k < ae; k++) {
+          const c = buf[k]! | 0x20;
+          if (c >= 97 && c <= 122) letters = true;
+        }
+        report('error', 'BAD_ADDRESS', letters ? `${t} is not an IP address (a hosts line starts with the address, then the names)` : `${t} is not an IPv4 address`);
+      }
+      return false;
+    }
+    out.family = 4;
+    out.v4 = r;
+    out.v6 = '';
+  } else {
+    if (percent >= 0) {
+      report('error', 'SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index '${buf.toString('latin1', percent, ae)}' names a local interface, which a AAAA record cannot carry`);
+      return false;
+    }
+    if (!scanIPv6(buf, as, ae)) {
+      report('error', 'BAD_ADDRESS', `${shown(buf, as, ae)} is not an IPv6 address`);
+      return false;
+    }
+    out.family = 6;
+    out.v4 = 0;
+    out.v6 = formatGroups(groupsScratch);
+  }
+
+  const bytes = out.bytes;
+  let pos = 0;
+  let count = 0;
+  let tokens = 0;
+  for (;;) {
+    while (i < end && isSpace(buf[i]!)) i++;
+    if (i === end || buf[i] === 35) break;
+    tokens++;
+    // one pass over the token: find its end and check it as a host name (checkName's rules)
+    const ns = i;
+    let labelStart = i;
+    let letters = false;
+    let upper = false;
+    let high = false;
+    let dots = 0;
+    let problem = OK;
+    scan: while (i < end) {
+      const c = buf[i]!;
+      switch (SCAN_CLASS[c]) {
+        case 0: // digit
+          break;
+        case 1: // a-z _
+          letters = true;
+          break;
+        case 2: // blank or #: the end of the token
+          break scan;
+        case 3: // A-Z
+          letters = true;
+          upper = true;
+          break;
+        case 4: // .
+          if (problem === OK) {
+            const len = i - labelStart;
+            if (len === 0) problem = EMPTY_LABEL;
+            else if (len > 63) {
+              badLabel = len;
+              problem = LONG_LABEL;
+            } else if (buf[i - 1] === 45) problem = HYPHEN_END;
+          }
+          labelStart = i + 1;
+          dots++;
+          break;
+        case 5: // -
+          letters = true;
+          if (i === labelStart && problem === OK) problem = HYPHEN_START;
+          break;
+        case 6: // non-ASCII
+          high = true;
+          break;
+        default:
+          if (problem === OK) {
+            problem = BAD_CHAR;
+            badChar = c;
+          }
+      }
+      i++;
+    }
+    let nameEnd = i;
+    if (nameEnd - ns > 1 && buf[nameEnd - 1] === 46) {
+      nameEnd--; // a trailing dot: the name is absolute, as it is anyway (its last label was checked at the dot)
+      dots--;
+    } else if (problem === OK) {
+      const len = nameEnd - labelStart;
+      if (len === 0) problem = EMPTY_LABEL;
+      else if (len > 63) {
+        badLabel = len;
+        problem = LONG_LABEL;
+      } else if (buf[nameEnd - 1] === 45) problem = HYPHEN_END;
+    }
+    let nb: Buffer = buf;
+    let start = ns;
+    let len = nameEnd - ns;
+    if (high) {
+      const text = buf.toString('utf8', ns, i);
+      if (text.includes('\uFFFD')) {
+        report('error', 'BAD_IDN', `${shown(buf, ns, i)} is not valid UTF-8`);
+        continue;
+      }
+      const ascii = domainToASCII(text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
+      if (ascii === '' || ascii.length > 253) {
+        report('error', 'BAD_IDN', `'${text}' is not a valid internationalised name (UTS #46 / IDNA 2008)`);
+        continue;
+      }
+      nb = bytes;
+      start = pos;
+      len = bytes.write(ascii, pos, 'latin1');
+      pos += len;
+      problem = checkName(bytes, start, len);
+    } else {
+      if (problem === OK && len > 253) problem = TOO_LONG;
+      if (problem === OK && !letters && dots > 0) problem = IS_ADDRESS;
+      if (problem === OK && upper) {
+        // lower-cased into the scratch buffer
+        nb = bytes;
+        start = pos;
+        for (let k = 0; k < len; k++) {
+          const c = buf[ns + k]!;
+          bytes[pos + k] = c >= 65 && c <= 90 ? c | 32 : c;
+        }
+        pos += len;
+      }
+    }
+    if (problem !== OK) {
+      const p = problemText(problem, len);
+      report('error', p.code, `name ${shown(buf, ns, i)} ${p.reason}`);
+      continue;
+    }
+    if (count === MAX_NAMES) {
+      report('error', 'BAD_NAME', `more than ${MAX_NAMES} names on one line: the rest is skipped`);
+      break;
+    }
+    out.bufs[count] = nb;
+    out.starts[count] = start;
+    out.lengths[count] = len;
+    count++;
+  }
+  out.count = count;
+  if (tokens === 0) {
+    report('error', 'NO_NAME', `address ${shown(buf, as, ae)} has no name`);
+    return false;
+  }
+  return count > 0;
+}
+
+export interface HostsReadStats {
+  lines: number;
+  entries: number;
+}
+
+/**
+ * Read a hosts file from a byte stream, line by line. `onEntry` gets each valid line (the
+ * entry object is reused: copy what you keep), `onIssue` each rejection as `FILE:LINE` data.
+ * Rejects only when the stream fails.
+ */
+export async function readHosts(
+  input: AsyncIterable<Buffer | string>,
+  file: string,
+  onEntry: (entry: HostsEntry, line: number) => void,
+  onIssue: (issue: HostsIssue) => void,
+): Promise<HostsReadStats> {
+  let entries = 0;
+  let lineNo = 0;
+  const entry = newEntry();
+  const report: Report = (severity, code, message) => onIssue({ file, line: lineNo, severity, code, message });
+  const lines = await forEachLine(input, {
+    line(buf, start, end, n) {
+      lineNo = n;
+      // a UTF-8 byte order mark before the first line
+      if (n === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+      if (parseHostsLine(buf, start, end, report, entry)) {
+        entries++;
+        onEntry(entry, n);
+      }
+    },
+    tooLong(n) {
+      onIssue({ file, line: n, severity: 'error', code: 'LINE_TOO_LONG', message: 'line longer than 16 KiB: skipped (is this a hosts file?)' });
+    },
+  });
+  return { lines, entries };
+}
+
+/** One parsed line with its names as strings (tests, small inputs). */
+export interface ParsedLine {
+  line: number;
+  family: 4 | 6;
+  address: string;
+  names: string[];
+}
+
+/** Parse a whole hosts text (tests, small inputs), in small chunks to exercise line splitting. */
+export async function parseHostsText(text: string, file = '-'): Promise<{ entries: ParsedLine[]; issues: HostsIssue[] }> {
+  const entries: ParsedLine[] = [];
+  const issues: HostsIssue[] = [];
+  await readHosts(stringChunks(text, 7), file, (e, line) => {
+    entries.push({ line, family: e.family, address: e.family === 4 ? ipv4Text(e.v4) : e.v6, names: entryNames(e) });
+  }, (i) => issues.push(i));
+  return { entries, issues };
+}

@@ -1,0 +1,225 @@
+/**
+ * netlab lb-probe against HAProxy: HAProxy balances (roundrobin 3:1:1, `balance source`, a
+ * backend failing its health check, and an L4 `mode tcp` frontend), and its own counters are the
+ * reference: for every backend, the answers netlab attributes to it must equal the change in
+ * HAProxy's `lbtot` (times the server was chosen) over the run, read via its stats socket.
+ * The backends are HAProxy frontends answering with `http-request return` (X-Backend: NAME), and
+ * for TCP the lab's banner services. Our own haproxy on 127.0.0.1 with free ports and a config in
+ * a temporary directory; a system haproxy, if any, is not touched. Skipped without haproxy
+ * (Debian: apt-get install haproxy).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { startLbLab, type LbLab } from '../../src/lab/lb/index.js';
+import { runCli } from '../helpers/cli.js';
+import { startDaemon, which } from '../helpers/tools.js';
+
+const HAPROXY = which('haproxy');
+const SKIP = HAPROXY ? false : 'haproxy is not installed (apt-get install haproxy)';
+const ADDR = '127.0.0.1';
+
+let dir = '';
+let haproxy: ChildProcess | undefined;
+let haproxyLog = '';
+let lab: LbLab | undefined;
+const port: Record<string, number> = {};
+
+/** A port free on 127.0.0.1 right now (the kernel's choice, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, ADDR, () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+type Stats = Map<string, Map<string, Record<string, string>>>;
+
+/** `show stat` over the stats socket: proxy -> server -> column -> value. Bounded by a timeout. */
+function readStats(): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(join(dir, 'stats.sock'));
+    let text = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('the HAProxy stats socket did not answer in 5 s'));
+    }, 5000);
+    sock.on('connect', () => sock.write('show stat\n'));
+    sock.setEncoding('utf8').on('data', (d: string) => (text += d));
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      const head = lines[0]?.replace(/^# /, '').split(',') ?? [];
+      const out: Stats = new Map();
+      for (const line of lines.slice(1)) {
+        const f = line.split(',');
+        const row: Record<string, string> = {};
+        head.forEach((h, i) => (row[h] = f[i] ?? ''));
+        if (!out.has(row.pxname!)) out.set(row.pxname!, new Map());
+        out.get(row.pxname!)!.set(row.svname!, row);
+      }
+      resolve(out);
+    });
+  });
+}
+
+function lbtot(stats: Stats, proxy: string, server: string): number {
+  const v = stats.get(proxy)?.get(server)?.lbtot;
+  if (v === undefined) throw new Error(`no stats row for ${proxy}/${server}`);
+  return Number(v);
+}
+
+const http = (name: string, status = 200) =>
+  `listen ${name}\n  bind ${ADDR}:${port[name]}\n  http-request return status ${status} content-type text/plain string "${name}\\n" hdr X-Backend ${name}\n`;
+
+before(async () => {
+  if (!HAPROXY) return;
+  dir = mkdtempSync(join(tmpdir(), 'netlab-haproxy-'));
+  lab = await startLbLab();
+  for (const n of ['rr', 'src', 'chk', 'l4', 'web1', 'web2', 'web3', 'sick']) port[n] = await freePort();
+  const banner = lab.bannerPort;
+  writeFileSync(join(dir, 'haproxy.cfg'), `global
+  stats socket ${join(dir, 'stats.sock')} mode 600 level admin
+  maxconn 2000
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+  default-server inter 300 fall 2 rise 1
+listen rr
+  bind ${ADDR}:${port.rr}
+  balance roundrobin
+  option httpchk GET /
+  server web1 ${ADDR}:${port.web1} weight 3 check
+  server web2 ${ADDR}:${port.web2} weight 1 check
+  server web3 ${ADDR}:${port.web3} weight 1 check
+listen src
+  bind ${ADDR}:${port.src}
+  balance source
+  option httpchk GET /
+  server web1 ${ADDR}:${port.web1} weight 3 check
+  server web2 ${ADDR}:${port.web2} weight 1 check
+  server web3 ${ADDR}:${port.web3} weight 1 check
+listen chk
+  bind ${ADDR}:${port.chk}
+  balance roundrobin
+  option httpchk GET /
+  server web1 ${ADDR}:${port.web1} check
+  server web2 ${ADDR}:${port.web2} check
+  server sick ${ADDR}:${port.sick} check
+listen l4
+  mode tcp
+  bind ${ADDR}:${port.l4}
+  balance roundrobin
+  server web1 127.56.0.1:${banner} weight 3 check
+  server web2 127.56.0.2:${banner} weight 1 check
+  server web3 127.56.0.3:${banner} weight 1 check
+${http('web1')}${http('web2')}${http('web3')}${http('sick', 503)}`);
+  haproxy = startDaemon(HAPROXY, ['-db', '-f', join(dir, 'haproxy.cfg')]);
+  haproxy.stderr?.setEncoding('utf8').on('data', (d: string) => (haproxyLog = (haproxyLog + d).slice(-4000)));
+  haproxy.stdout?.resume();
+  // bounded wait: every server checked, the sick one DOWN
+  for (let i = 0; i < 60; i++) {
+    const stats = await readStats().catch(() => undefined);
+    const status = (px: string, sv: string) => stats?.get(px)?.get(sv)?.status ?? '';
+    if (stats && ['web1', 'web2', 'web3'].every((s) => status('rr', s) === 'UP' && status('src', s) === 'UP' && status('l4', s) === 'UP') && status('chk', 'sick') === 'DOWN') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`haproxy did not come up with its servers checked: ${haproxyLog}`);
+});
+
+after(async () => {
+  haproxy?.kill('SIGTERM');
+  await lab?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Doc {
+  status: string;
+  backends: Array<{ address: string; marker: string | null; healthy: boolean; count: number }>;
+  distribution: { matches: boolean | null; unit: string } | null;
+  stickiness: { verdict: string } | null;
+  scheduler: { kind: string };
+  unattributed: number;
+  problems: Array<{ code: string; message: string }>;
+}
+
+/** Run netlab through a HAProxy frontend; return its JSON and HAProxy's lbtot deltas per server. */
+async function probeAgainstStats(proxy: string, servers: Array<[name: string, address: string]>, args: string[]): Promise<{ code: number | null; doc: Doc; deltas: Record<string, number> }> {
+  const before = await readStats();
+  const r = await runCli(['lb-probe', `${ADDR}:${port[proxy]}`, ...servers.flatMap(([, a]) => ['--backend', a]), ...args, '--json'], { timeoutMs: 60_000 });
+  const afterStats = await readStats();
+  assert.ok(r.stdout.length > 0, r.stderr);
+  const deltas: Record<string, number> = {};
+  for (const [name] of servers) deltas[name] = lbtot(afterStats, proxy, name) - lbtot(before, proxy, name);
+  return { code: r.code, doc: JSON.parse(r.stdout) as Doc, deltas };
+}
+
+const httpServers = (names: string[]): Array<[string, string]> => names.map((n) => [n, `${ADDR}:${port[n]}`]);
+
+test('HAProxy roundrobin 3:1:1: netlab says it matches, and its counts equal HAProxy lbtot deltas', { skip: SKIP }, async () => {
+  const servers = httpServers(['web1', 'web2', 'web3']);
+  const r = await probeAgainstStats('rr', servers, ['--weights', '3,1,1']);
+  assert.equal(r.code, 0, JSON.stringify(r.doc.problems));
+  assert.equal(r.doc.distribution?.matches, true);
+  assert.equal(r.doc.unattributed, 0);
+  assert.deepEqual(r.doc.backends.map((b) => b.count), servers.map(([n]) => r.deltas[n]), JSON.stringify(r.deltas));
+  assert.deepEqual(r.doc.backends.map((b) => b.count), [60, 20, 20]);
+  assert.equal(r.doc.scheduler.kind, 'smooth-weighted-round-robin');
+  const wrong = await probeAgainstStats('rr', servers, ['--weights', '1,1,1']);
+  assert.equal(wrong.code, 1);
+  assert.deepEqual(wrong.doc.backends.map((b) => b.count), servers.map(([n]) => wrong.deltas[n]));
+});
+
+test('HAProxy roundrobin with 8 probes at a time: the counts still equal lbtot deltas', { skip: SKIP }, async () => {
+  const servers = httpServers(['web1', 'web2', 'web3']);
+  const r = await probeAgainstStats('rr', servers, ['--weights', '3,1,1', '--requests', '400', '--concurrency', '8']);
+  assert.equal(r.code, 0, JSON.stringify(r.doc.problems));
+  assert.deepEqual(r.doc.backends.map((b) => b.count), servers.map(([n]) => r.deltas[n]), JSON.stringify(r.deltas));
+});
+
+test('HAProxy balance source: every source sticks to one backend, and the counts equal lbtot deltas', { skip: SKIP }, async () => {
+  const servers = httpServers(['web1', 'web2', 'web3']);
+  const r = await probeAgainstStats('src', servers, ['--weights', '3,1,1', '--source-ips', '127.56.2.1-127.56.201.1', '--requests', '200']);
+  assert.deepEqual(r.doc.backends.map((b) => b.count), servers.map(([n]) => r.deltas[n]), JSON.stringify(r.deltas));
+  assert.equal(r.doc.stickiness?.verdict, 'sticky');
+  assert.equal(r.doc.distribution?.unit, 'source');
+  // HAProxy's map-based hash of these 100 sources gives 56/22/22: the weights 3:1:1
+  assert.equal(r.code, 0, JSON.stringify(r.doc.problems));
+  assert.equal(r.doc.distribution?.matches, true);
+});
+
+test('a backend failing its HAProxy health check: exit 1 naming it, no traffic to it, counts equal lbtot deltas', { skip: SKIP }, async () => {
+  const servers = httpServers(['web1', 'web2', 'sick']);
+  const r = await probeAgainstStats('chk', servers, []);
+  assert.equal(r.code, 1);
+  const down = r.doc.problems.filter((p) => p.code === 'BACKEND_DOWN');
+  assert.equal(down.length, 1);
+  assert.ok(down[0]!.message.includes(`${ADDR}:${port.sick}`), down[0]!.message);
+  assert.match(down[0]!.message, /HTTP 503/);
+  assert.equal(r.deltas.sick, 0);
+  assert.deepEqual(r.doc.backends.map((b) => b.count), servers.map(([n]) => r.deltas[n]), JSON.stringify(r.deltas));
+  assert.deepEqual(r.doc.backends.map((b) => b.count), [50, 50, 0]);
+  assert.equal(r.doc.distribution?.matches, true, 'the two healthy ones share evenly');
+});
+
+test('HAProxy mode tcp over the lab banner services: banner mode counts equal lbtot deltas', { skip: SKIP }, async () => {
+  const servers: Array<[string, string]> = ['web1', 'web2', 'web3'].map((n, i) => [n, `127.56.0.${i + 1}:${lab!.bannerPort}`]);
+  const r = await probeAgainstStats('l4', servers, ['--mode', 'tcp', '--weights', '3,1,1']);
+  assert.equal(r.code, 0, JSON.stringify(r.doc.problems));
+  assert.deepEqual(r.doc.backends.map((b) => b.count), servers.map(([n]) => r.deltas[n]), JSON.stringify(r.deltas));
+  assert.deepEqual(r.doc.backends.map((b) => b.count), [60, 20, 20]);
+});

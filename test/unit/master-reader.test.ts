@@ -1,0 +1,150 @@
+/**
+ * The master-file reader (RFC 1035 5): directives, relative names and @, the blank owner,
+ * TTL and class in either order, parentheses, comments, quoted strings and escapes, RFC 3597
+ * data, and the checks a primary server makes, each failing with FILE:LINE.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { loadZoneFiles, originFromFileName, parseMasterText, parseTtl, readMasterFile, readSerial, unescapeString } from '../../src/protocol/zone/master.js';
+import { NetlabError } from '../../src/errors.js';
+import { resolveAuthoritative } from '../../src/lab/dns/server.js';
+
+const require = createRequire(import.meta.url);
+const packet = require('dns-packet') as { answer: { encode(a: unknown): Buffer; decode(b: Buffer): { name: string; data: unknown } } };
+
+const BIND_STYLE = `; a zone as people write them
+$TTL 1h
+$ORIGIN example.test.
+@   IN  SOA ns1 hostmaster (
+        2026112301 ; serial
+        3h         ; refresh
+        15m        ; retry
+        1w         ; expire
+        300 )      ; minimum
+    IN  NS  ns1
+    IN  NS  ns2.example.test.
+    IN  MX  10 mail
+ns1 300 IN A 192.0.2.53
+ns2 IN 300 A 192.0.2.54
+www         A     192.0.2.10
+            AAAA  2001:DB8::10
+mail        A     192.0.2.25
+alias       CNAME www
+txt         TXT   "hello world" "semi;colon" unquoted "say \\"hi\\"" back\\\\slash \\065BC
+_sip._tcp   SRV   10 60 5060 sip
+sip         A     192.0.2.50
+@           CAA   0 issue "letsencrypt.org"
+host        HINFO "x86-64" Linux
+unk         TYPE65534 \\# 4 0A000001
+$ORIGIN sub
+deep        A     192.0.2.99
+`;
+
+test('a BIND-style zone reads into the lab shape, owner names without the trailing dot', () => {
+  const z = parseMasterText(BIND_STYLE, { file: 'db.example.test' });
+  assert.equal(z.origin, 'example.test.');
+  const by = (name: string, type: string) => z.records.filter((r) => r.name === name && r.type === type);
+  assert.deepEqual(by('example.test', 'SOA')[0]!.data, { mname: 'ns1.example.test', rname: 'hostmaster.example.test', serial: 2026112301, refresh: 10800, retry: 900, expire: 604800, minimum: 300 });
+  assert.equal(by('example.test', 'SOA')[0]!.ttl, 3600);
+  assert.deepEqual(by('example.test', 'NS').map((r) => r.data), ['ns1.example.test', 'ns2.example.test']);
+  assert.deepEqual(by('example.test', 'MX')[0]!.data, { preference: 10, exchange: 'mail.example.test' });
+  assert.equal(by('ns1.example.test', 'A')[0]!.ttl, 300);
+  assert.equal(by('ns2.example.test', 'A')[0]!.ttl, 300); // class before TTL
+  assert.deepEqual(by('www.example.test', 'AAAA')[0]!.data, '2001:db8::10'); // blank owner: the previous one
+  assert.equal(by('alias.example.test', 'CNAME')[0]!.data, 'www.example.test');
+  const txt = (by('txt.example.test', 'TXT')[0]!.data as Buffer[]).map((b) => b.toString('latin1'));
+  assert.deepEqual(txt, ['hello world', 'semi;colon', 'unquoted', 'say "hi"', 'back\\slash', 'ABC']);
+  assert.deepEqual(by('_sip._tcp.example.test', 'SRV')[0]!.data, { priority: 10, weight: 60, port: 5060, target: 'sip.example.test' });
+  assert.deepEqual(by('example.test', 'CAA')[0]!.data, { flags: 0, tag: 'issue', value: 'letsencrypt.org' });
+  assert.deepEqual(by('host.example.test', 'HINFO')[0]!.data, { cpu: 'x86-64', os: 'Linux' });
+  assert.deepEqual(by('unk.example.test', 'UNKNOWN_65534')[0]!.data, Buffer.from([10, 0, 0, 1]));
+  assert.equal(by('deep.sub.example.test', 'A').length, 1); // $ORIGIN relative to the current one
+});
+
+test('every record read can be encoded by dns-packet, as the lab server will', () => {
+  for (const r of parseMasterText(BIND_STYLE, { file: 'x' }).records) packet.answer.encode(r);
+});
+
+test('the lab answers from a zone read here', () => {
+  const z = parseMasterText(BIND_STYLE, { file: 'x' });
+  const a = resolveAuthoritative([z], 'alias.example.test.', 1);
+  assert.equal(a.rcode, 0);
+  assert.deepEqual(a.answers.map((r) => [r.type, r.data]), [['CNAME', 'www.example.test'], ['A', '192.0.2.10']]);
+  assert.equal(resolveAuthoritative([z], 'nope.example.test.', 1).rcode, 3);
+});
+
+test('TTL defaults: $TTL, else the last explicit TTL, else the SOA minimum', () => {
+  const noTtl = parseMasterText('$ORIGIN t.\n@ IN SOA a. b. 1 2 3 4 600\n@ NS a.\nx 60 A 192.0.2.1\ny A 192.0.2.2\n', { file: 'x' });
+  assert.deepEqual(noTtl.records.map((r) => r.ttl), [600, 600, 60, 60]);
+});
+
+test('the zone name comes from the option (e.g. the file name) when there is no $ORIGIN', () => {
+  const z = parseMasterText('@ 300 IN SOA ns1 hm 1 2 3 4 5\n@ 300 NS ns1\nns1 300 A 192.0.2.1\n', { origin: 'corp.test', file: 'db.corp.test' });
+  assert.equal(z.origin, 'corp.test.');
+  assert.equal(z.records[2]!.name, 'ns1.corp.test');
+  assert.equal(originFromFileName('/x/y/db.corp.test'), 'corp.test.');
+  assert.equal(originFromFileName('/x/y/zone.txt'), undefined);
+});
+
+test('TTL units and character-string escapes', () => {
+  assert.equal(parseTtl('1w2d3h4m5s'), 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5);
+  assert.equal(parseTtl('1H'), 3600);
+  assert.equal(parseTtl('x'), undefined);
+  assert.equal(parseTtl('2147483648'), undefined);
+  assert.deepEqual(unescapeString('a\\"b\\\\c\\059d\\255'), Buffer.from([0x61, 0x22, 0x62, 0x5c, 0x63, 0x3b, 0x64, 0xff]));
+  assert.equal(unescapeString('bad\\'), undefined);
+});
+
+const ERRORS: Array<[string, string, RegExp]> = [
+  ['no SOA first', '$ORIGIN t.\n$TTL 1\n@ NS a.\n@ SOA a. b. 1 2 3 4 5\n', /^z:3: the first record must be the SOA of t\./],
+  ['two SOAs', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\n@ SOA a. b. 2 2 3 4 5\n', /^z:5: a second SOA record/],
+  ['no NS', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx A 192.0.2.1\n', /^z: no NS record at t\./],
+  ['CNAME and other data', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nx CNAME y\nx A 192.0.2.1\n', /^z:6: x\.t\. has a CNAME and other data/],
+  ['two CNAMEs', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nx CNAME y\nx CNAME z\n', /^z:6: x\.t\. has more than one CNAME/],
+  ['out of zone', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nwww.other. A 192.0.2.1\n', /^z:5: www\.other\. is outside the zone t\./],
+  ['unterminated quote', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx TXT "open\n', /^z:4: a quoted string does not end on its line/],
+  ['unclosed parenthesis', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. ( 1 2 3 4 5\n', /^z:3: a '\(' is never closed/],
+  ['stray )', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5 )\n', /^z:3: '\)' without '\('/],
+  ['$INCLUDE', '$ORIGIN t.\n$INCLUDE other.zone\n', /^z:2: \$INCLUDE is not supported/],
+  ['bad address', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nx A 127.1\n', /^z:5: bad IPv4 address '127\.1'/],
+  ['bad AAAA', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nx AAAA fe80::1%lo0\n', /^z:5: bad IPv6 address/],
+  ['unknown type', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx FOO bar\n', /^z:4: unknown record type 'FOO'/],
+  ['unread type', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx SSHFP 1 1 abcd\n', /^z:4: SSHFP records are not read here/],
+  ['bad \\# length', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx TYPE99 \\# 3 0a\n', /^z:4: the \\# data is not 3 bytes/],
+  ['class CH', '$ORIGIN t.\n$TTL 1\n@ CH SOA a. b. 1 2 3 4 5\n', /^z:3: class CH/],
+  ['no TTL at all', '$ORIGIN t.\nx A 192.0.2.1\n', /^z:2: no TTL/],
+  ['relative name without origin', 'x 1 A 192.0.2.1\n', /^z:1: relative owner name 'x' with no \$ORIGIN/],
+  ['label too long', `$ORIGIN t.\n$TTL 1\n${'a'.repeat(64)} A 192.0.2.1\n`, /label longer than 63/],
+  ['a label the lab cannot serve', '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\nx\\.y A 192.0.2.1\n', /^z:4: owner name x\\\.y\.t\. has a label with a '\.'/],
+];
+
+for (const [what, text, message] of ERRORS) {
+  test(`${what} fails with FILE:LINE`, () => {
+    assert.throws(() => parseMasterText(text, { file: 'z' }), (e: unknown) => e instanceof NetlabError && e.code === 'INPUT' && message.test(e.message));
+  });
+}
+
+test('files: read streaming, loaded for the lab, the serial read from the head only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-master-'));
+  try {
+    const file = join(dir, 'db.example.test');
+    writeFileSync(file, BIND_STYLE);
+    const z = await readMasterFile(file);
+    assert.equal(z.records.length, 17);
+    assert.equal(await readSerial(file), 2026112301);
+    assert.equal(await readSerial(join(dir, 'db.nothing')), undefined);
+    const zones = await loadZoneFiles([file]);
+    assert.equal(zones[0]!.origin, 'example.test.');
+    await assert.rejects(loadZoneFiles([file, file]), /given twice/);
+    await assert.rejects(readMasterFile(join(dir, 'missing')), /cannot read '.*missing': no such file/);
+    await assert.rejects(readMasterFile(dir), /is a directory/);
+    writeFileSync(join(dir, 'bad'), '$ORIGIN t.\n$TTL 1\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\nx CNAME y\nx A 192.0.2.1\n');
+    await assert.rejects(readMasterFile(join(dir, 'bad')), /bad:6: x\.t\. has a CNAME and other data/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
