@@ -6,12 +6,27 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NetlabError, exitCodeFor } from './errors.js';
+import { NetlabError, exitCodeFor, type Status } from './errors.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function write(text: string): void {
   process.stdout.write(text);
+}
+
+/** The result as one JSON document, or as text; the exit code from its status. */
+function report<R extends { status: Status }>(result: R, json: boolean, render: (r: R) => string): void {
+  write(json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
+  process.exitCode = exitCodeFor(result.status);
+}
+
+/**
+ * An ora spinner on stderr while a command samples or probes: only on a TTY that reports its
+ * width (ora 9 loops without end at 0 columns, e.g. under `script`), never with --json or NO_COLOR.
+ */
+async function progress(json: boolean, text: string): Promise<{ text: string; stop(): unknown } | undefined> {
+  if (json || !process.stderr.isTTY || process.env.NO_COLOR || (process.stderr.columns ?? 0) <= 0) return undefined;
+  return (await import('ora')).default({ stream: process.stderr, text }).start();
 }
 
 function fail(e: unknown, command: string): void {
@@ -118,12 +133,8 @@ function buildProgram(CommandClass: typeof Command): Command {
       const { parseCertCheckArgs, runCertCheck } = await import('./commands/cert-check.js');
       const options = parseCertCheckArgs({ ...(opts as object), target } as Parameters<typeof parseCertCheckArgs>[0]);
       const result = await runCertCheck(options);
-      if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
-      else {
-        const { renderCertText } = await import('./output/cert-text.js');
-        write(renderCertText(result));
-      }
-      process.exitCode = exitCodeFor(result.status);
+      const { renderCertText } = await import('./output/cert-text.js');
+      report(result, options.json, renderCertText);
     });
 
   program
@@ -145,21 +156,14 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
       const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');
       const options = parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]);
-      // ora 9 loops without end on a terminal that reports 0 columns (`script` without a tty)
-      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR && (process.stderr.columns ?? 0) > 0
-        ? (await import('ora')).default({ stream: process.stderr, text: 'sampling' }).start()
-        : undefined;
+      const spinner = await progress(options.json, 'sampling');
       try {
         const result = await runTraceRequest(options, (e) => {
           if (spinner) spinner.text = `sample ${e.sample}/${e.of}: ${e.leg}`;
         });
         spinner?.stop();
-        if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
-        else {
-          const { renderTraceRequestText } = await import('./output/trace-request-text.js');
-          write(renderTraceRequestText(result));
-        }
-        process.exitCode = exitCodeFor(result.status);
+        const { renderTraceRequestText } = await import('./output/trace-request-text.js');
+        report(result, options.json, renderTraceRequestText);
       } finally {
         spinner?.stop();
       }
@@ -184,21 +188,14 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (vip: string | undefined, opts: Record<string, unknown>) => {
       const { parseLbProbeArgs, runLbProbe } = await import('./commands/lb-probe.js');
       const options = parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]);
-      // ora 9 loops without end on a terminal that reports 0 columns (`script` without a tty)
-      const spinner = !options.json && process.stderr.isTTY && !process.env.NO_COLOR && (process.stderr.columns ?? 0) > 0
-        ? (await import('ora')).default({ stream: process.stderr, text: 'probing the backends' }).start()
-        : undefined;
+      const spinner = await progress(options.json, 'probing the backends');
       try {
         const result = await runLbProbe(options, (e) => {
           if (spinner) spinner.text = e.phase === 'direct' ? `backends: ${e.done}/${e.of}` : `through the VIP: ${e.done}/${e.of}`;
         });
         spinner?.stop();
-        if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
-        else {
-          const { renderLbProbeText } = await import('./output/lb-probe-text.js');
-          write(renderLbProbeText(result));
-        }
-        process.exitCode = exitCodeFor(result.status);
+        const { renderLbProbeText } = await import('./output/lb-probe-text.js');
+        report(result, options.json, renderLbProbeText);
       } finally {
         spinner?.stop();
       }
