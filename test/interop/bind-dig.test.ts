@@ -36,6 +36,25 @@ before(async () => {
   if (DIG && NAMED) {
     dir = mkdtempSync(join(tmpdir(), 'netlab-named-'));
     writeFileSync(join(dir, 'db.interop.test'), readFileSync(FIXTURE));
+    // a root that delegates interop.test (for +trace against named) and a reverse zone (for -x)
+    writeFileSync(join(dir, 'db.root'), `$TTL 300
+.\tIN SOA ns.root.test. hostmaster.root.test. 1 3600 900 604800 300
+.\tIN NS ns.root.test.
+ns.root.test.\tIN A 127.0.0.1
+interop.test.\tIN NS ns1.interop.test.
+ns1.interop.test.\tIN A 127.0.0.1
+`);
+    writeFileSync(join(dir, 'db.192.0.2'), `$TTL 300
+@\tIN SOA ns1.interop.test. hostmaster.interop.test. 1 3600 900 604800 300
+@\tIN NS ns1.interop.test.
+1\tIN PTR interop.test.
+2\tIN PTR mail.interop.test.
+`);
+    writeFileSync(join(dir, 'db.ip6'), `$TTL 300
+@\tIN SOA ns1.interop.test. hostmaster.interop.test. 1 3600 900 604800 300
+@\tIN NS ns1.interop.test.
+1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0\tIN PTR interop.test.
+`);
     namedPort = 20000 + Math.floor(Math.random() * 20000);
     writeFileSync(join(dir, 'named.conf'), `options {
   directory "${dir}"; listen-on port ${namedPort} { ${NAMED_ADDR}; }; listen-on-v6 { none; };
@@ -43,6 +62,9 @@ before(async () => {
 };
 controls { };
 zone "interop.test" { type primary; check-names ignore; file "${dir}/db.interop.test"; };
+zone "." { type primary; file "${dir}/db.root"; };
+zone "2.0.192.in-addr.arpa" { type primary; file "${dir}/db.192.0.2"; };
+zone "8.b.d.0.1.0.0.2.ip6.arpa" { type primary; file "${dir}/db.ip6"; };
 `);
     named = startDaemon(NAMED, ['-g', '-c', join(dir, 'named.conf')]);
     // bounded wait for named to answer
@@ -116,4 +138,20 @@ test('the full dig layout matches BIND dig apart from the banner, id, time and d
     const r = await bothDig(lab!.dns.addresses.ns1Example, lab!.port, q);
     assert.equal(normalise(r.ours), normalise(r.bind), q.join(' '));
   }
+});
+
+test('-x against BIND named: the same PTR lines as BIND dig, IPv4 and IPv6', { skip: DIG && NAMED ? false : 'named or dig is not installed' }, async () => {
+  for (const q of [['-x', '192.0.2.1'], ['-x', '192.0.2.2'], ['-x', '2001:db8::1'], ['-x', '192.0.2.99']]) {
+    const r = await bothDig(NAMED_ADDR, namedPort, [...q, '+noall', '+answer', '+authority']);
+    assert.ok(r.bind.length > 0, q.join(' '));
+    assert.equal(r.ours, r.bind, q.join(' '));
+  }
+});
+
+test('+trace against BIND named: from its root NS set to the answer, exit 0', { skip: DIG && NAMED ? false : 'named or dig is not installed' }, async () => {
+  const r = await runCli(['dig', `@${NAMED_ADDR}`, '-p', String(namedPort), '+trace', 'interop.test', 'MX']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^\.\t+300\tIN\tNS\tns\.root\.test\.$/m);
+  assert.match(r.stdout, /^interop\.test\.\t+300\tIN\tMX\t10 mail\.interop\.test\.$/m);
+  assert.match(r.stdout, /;; Received \d+ bytes from 127\.0\.0\.1#\d+\(ns\.root\.test\)/);
 });

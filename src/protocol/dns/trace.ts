@@ -304,6 +304,20 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
       if (hint && !options.start) return { name: r.data, addresses: [hint.ipv4, hint.ipv6] };
       return { name: r.data };
     });
+    // BIND's minimal-responses leaves the root NS set without glue: then ask the start server
+    // (recursion desired, as for the NS set itself) for the addresses of the root servers.
+    if (options.start && rootServers.every((c) => !c.addresses)) {
+      const start = prime.attempt.address;
+      for (const c of rootServers.slice(0, 4)) {
+        try {
+          const ex = await ask(start, c.name, 1, true);
+          const addrs = ex.message.answers.filter((r) => r.type === 'A' && canonicalName(r.name) === canonicalName(c.name)).map((r) => r.data);
+          if (addrs.length > 0) c.addresses = addrs;
+        } catch {
+          // left without an address: the hop will say so
+        }
+      }
+    }
     rootServers.sort((a, b) => Number(!a.addresses) - Number(!b.addresses));
   }
 
