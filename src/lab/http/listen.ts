@@ -7,21 +7,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { listen } from '../listen.js';
+
+export { listen };
 
 export type LabTlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
-/** Listen on address:port (0: a free port). Resolves the port; rejects with the listen error. */
-export function listen(server: net.Server, port: number, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host: address, exclusive: true }, () => {
-      server.off('error', reject);
-      // Errors after listening (rare: EMFILE on accept) must not crash the lab's process.
-      server.on('error', () => undefined);
-      resolve((server.address() as net.AddressInfo).port);
-    });
-  });
-}
 
 /** Remember every connection a server accepts, raw TCP ones included (for TLS, before the handshake). */
 export function trackConnections(server: net.Server): Set<net.Socket> {

@@ -4,21 +4,11 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { listen } from '../listen.js';
 
 /** Idle connections are closed after this long. */
 export const IDLE_TIMEOUT_MS = 10_000;
 
-/** Listen on address:port (0: a free port). Resolves the port; rejects with the listen error. */
-export function listen(server: net.Server, port: number, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host: address, exclusive: true }, () => {
-      server.off('error', reject);
-      server.on('error', () => undefined);
-      resolve((server.address() as net.AddressInfo).port);
-    });
-  });
-}
 
 /** A server and the sockets it accepted. */
 export class Tracked {
