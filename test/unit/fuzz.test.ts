@@ -10,6 +10,7 @@
  * its own PRNG seeded from (seed, index), so one failing case reproduces on its own:
  * NETLAB_FUZZ_SEED=<seed> reruns the same sequence.
  */
+import { mulberry32 } from '../../src/util/prng.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -47,17 +48,6 @@ interface WorkerResult {
 
 // --- deterministic randomness ---------------------------------------------------
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The seed of one case, so it can be replayed alone. */
 function caseSeed(seed: number, phase: number, index: number): number {

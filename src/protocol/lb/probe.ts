@@ -5,6 +5,7 @@
  * read the banner the server sends first (SMTP 220, SSH-2.0, ...). Both bound every wait by `timeoutMs` and never throw: a
  * failure is an answer with `ok: false` and the reason.
  */
+import { mulberry32 } from '../../util/prng.js';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
@@ -244,17 +245,8 @@ export function probeOnce(target: HostPort, settings: ProbeSettings, source: str
   return settings.mode === 'tcp' ? probeBanner(target, settings, source) : probeHttp(target, settings, source);
 }
 
-/** Deterministic PRNG (mulberry32), so that a run's source order can be repeated. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so that a run's source order can be repeated. */
+export { mulberry32 };
 
 /**
  * The source of each of `count` probes: every source once per pass, the first pass in order,
