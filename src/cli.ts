@@ -21,12 +21,20 @@ function report<R extends { status: Status }>(result: R, json: boolean, render: 
 }
 
 /**
- * An ora spinner on stderr while a command samples or probes: only on a TTY that reports its
- * width (ora 9 loops without end at 0 columns, e.g. under `script`), never with --json or NO_COLOR.
+ * Run `work` with an ora spinner on stderr that it can retitle: only on a TTY that reports its
+ * width (ora 9 loops without end at 0 columns, e.g. under `script`), never with --json or
+ * NO_COLOR. The spinner is gone before anything is printed.
  */
-async function progress(json: boolean, text: string): Promise<{ text: string; stop(): unknown } | undefined> {
-  if (json || !process.stderr.isTTY || process.env.NO_COLOR || (process.stderr.columns ?? 0) <= 0) return undefined;
-  return (await import('ora')).default({ stream: process.stderr, text }).start();
+async function withProgress<T>(json: boolean, text: string, work: (say: (text: string) => void) => Promise<T>): Promise<T> {
+  const show = !json && process.stderr.isTTY && !process.env.NO_COLOR && (process.stderr.columns ?? 0) > 0;
+  const spinner = show ? (await import('ora')).default({ stream: process.stderr, text }).start() : undefined;
+  try {
+    return await work((t) => {
+      if (spinner) spinner.text = t;
+    });
+  } finally {
+    spinner?.stop();
+  }
 }
 
 function fail(e: unknown, command: string): void {
@@ -156,17 +164,10 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
       const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');
       const options = parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]);
-      const spinner = await progress(options.json, 'sampling');
-      try {
-        const result = await runTraceRequest(options, (e) => {
-          if (spinner) spinner.text = `sample ${e.sample}/${e.of}: ${e.leg}`;
-        });
-        spinner?.stop();
-        const { renderTraceRequestText } = await import('./output/trace-request-text.js');
-        report(result, options.json, renderTraceRequestText);
-      } finally {
-        spinner?.stop();
-      }
+      const result = await withProgress(options.json, 'sampling', (say) =>
+        runTraceRequest(options, (e) => say(`sample ${e.sample}/${e.of}: ${e.leg}`)));
+      const { renderTraceRequestText } = await import('./output/trace-request-text.js');
+      report(result, options.json, renderTraceRequestText);
     });
 
   program
@@ -188,17 +189,10 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (vip: string | undefined, opts: Record<string, unknown>) => {
       const { parseLbProbeArgs, runLbProbe } = await import('./commands/lb-probe.js');
       const options = parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]);
-      const spinner = await progress(options.json, 'probing the backends');
-      try {
-        const result = await runLbProbe(options, (e) => {
-          if (spinner) spinner.text = e.phase === 'direct' ? `backends: ${e.done}/${e.of}` : `through the VIP: ${e.done}/${e.of}`;
-        });
-        spinner?.stop();
-        const { renderLbProbeText } = await import('./output/lb-probe-text.js');
-        report(result, options.json, renderLbProbeText);
-      } finally {
-        spinner?.stop();
-      }
+      const result = await withProgress(options.json, 'probing the backends', (say) =>
+        runLbProbe(options, (e) => say(e.phase === 'direct' ? `backends: ${e.done}/${e.of}` : `through the VIP: ${e.done}/${e.of}`)));
+      const { renderLbProbeText } = await import('./output/lb-probe-text.js');
+      report(result, options.json, renderLbProbeText);
     });
 
   program
