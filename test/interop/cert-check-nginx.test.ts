@@ -19,16 +19,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLabPki } from '../../src/lab/tls/ca.js';
 import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type TlsCaseName } from '../../src/lab/tls/cases.js';
 import { runCli } from '../helpers/cli.js';
-import { run, which } from '../helpers/tools.js';
+import { which } from '../helpers/tools.js';
+import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 
 const NGINX = which('nginx');
 const SKIP = NGINX ? false : 'nginx is not installed (apt-get install nginx)';
@@ -37,50 +36,10 @@ const EXIT = { OK: 0, WARNING: 1, CRITICAL: 2 } as const;
 const PEM_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 let dir = '';
-let nginx: ChildProcess | undefined;
-let nginxExited: Promise<void> | undefined;
+let nginx: RunningNginx | undefined;
 let rootFile = '';
 const ports = new Map<TlsCaseName, number>();
 const bundles = new Map<TlsCaseName, string>();
-
-/** Free TCP ports on 127.0.0.1, chosen by the kernel (ephemeral range, so high). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, ADDR, () => resolve(s));
-  })));
-  const out = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return out;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: ADDR, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
-/** The *_temp_path directives of the modules this nginx was built with. */
-async function tempPathDirectives(prefix: string): Promise<string[]> {
-  const v = await run(NGINX!, ['-V'], 10_000);
-  const built = `${v.stdout}${v.stderr}`;
-  return [
-    ['client_body_temp_path', undefined],
-    ['proxy_temp_path', 'http_proxy'],
-    ['fastcgi_temp_path', 'http_fastcgi'],
-    ['uwsgi_temp_path', 'http_uwsgi'],
-    ['scgi_temp_path', 'http_scgi'],
-  ].filter(([, mod]) => !mod || !built.includes(`--without-${mod}_module`))
-    .map(([directive]) => `  ${directive} ${join(prefix, 'temp', directive!.replace(/_temp_path$/, ''))};`);
-}
 
 function serverBlock(name: TlsCaseName, port: number): string {
   return `  server {
@@ -91,86 +50,6 @@ function serverBlock(name: TlsCaseName, port: number): string {
     ssl_protocols TLSv1.2 TLSv1.3;
     location / { return 200 "nginx: lab case ${name}\\n"; }
   }`;
-}
-
-async function startNginx(): Promise<void> {
-  const cfgPorts = await freePorts(LAB_TLS_CASES.length);
-  LAB_TLS_CASES.forEach((c, i) => ports.set(c.name, cfgPorts[i]!));
-  mkdirSync(join(dir, 'temp'), { recursive: true });
-  mkdirSync(join(dir, 'logs'), { recursive: true });
-  const errorLog = join(dir, 'logs', 'error.log');
-  const conf = [
-    'daemon off;',
-    'master_process off;',
-    'worker_processes 1;',
-    ...(process.getuid?.() === 0 ? ['user root;'] : []),
-    `error_log ${errorLog} info;`,
-    `pid ${join(dir, 'nginx.pid')};`,
-    `lock_file ${join(dir, 'nginx.lock')};`,
-    'events { worker_connections 128; }',
-    'http {',
-    '  access_log off;',
-    ...(await tempPathDirectives(dir)),
-    ...LAB_TLS_CASES.map((c) => serverBlock(c.name, ports.get(c.name)!)),
-    '}',
-    '',
-  ].join('\n');
-  const confFile = join(dir, 'nginx.conf');
-  writeFileSync(confFile, conf);
-  const opensslConf = join(dir, 'openssl.cnf');
-  writeFileSync(opensslConf, [
-    'openssl_conf = openssl_init',
-    '[openssl_init]',
-    'ssl_conf = ssl_sect',
-    '[ssl_sect]',
-    'system_default = system_default_sect',
-    '[system_default_sect]',
-    'CipherString = DEFAULT:@SECLEVEL=0',
-    '',
-  ].join('\n'));
-
-  // -p: prefix, -e: the log used before the configuration is read (else /var/log/nginx/error.log)
-  const child = spawn(NGINX!, ['-p', `${dir}/`, '-e', errorLog, '-c', confFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OPENSSL_CONF: opensslConf },
-  });
-  nginx = child;
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
-  let exited: number | null | undefined;
-  nginxExited = new Promise((resolve) => child.once('exit', (code) => {
-    exited = code;
-    resolve();
-  }));
-  const log = () => {
-    let text = output;
-    try {
-      text += readFileSync(errorLog, 'utf8');
-    } catch {
-      // not written yet
-    }
-    return text.trim().split('\n').slice(-5).join('\n');
-  };
-  // bounded wait: every server accepts within 10 s, or nginx has exited
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`nginx exited (${exited}) at start: ${log()}`);
-    const up = await Promise.all([...ports.values()].map(accepts));
-    if (up.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`nginx did not accept on every port within 10 s: ${log()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopNginx(): Promise<void> {
-  if (!nginx || nginx.exitCode !== null || nginx.signalCode !== null) return;
-  nginx.kill('SIGTERM');
-  const stopped = await Promise.race([nginxExited!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-  if (!stopped) {
-    nginx.kill('SIGKILL');
-    await nginxExited;
-  }
 }
 
 before(async () => {
@@ -186,20 +65,32 @@ before(async () => {
     writeFileSync(join(dir, `${c.name}.chain.pem`), chain);
     writeFileSync(join(dir, `${c.name}.key.pem`), served.certs[0]!.keyPem, { mode: 0o600 });
   }
-  // A port taken between freePorts() and nginx's bind: try again with new ones.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await startNginx();
-      return;
-    } catch (e) {
-      await stopNginx();
-      if (attempt >= 3 || !/Address already in use/.test(String(e))) throw e;
-    }
-  }
+  const opensslConf = join(dir, 'openssl.cnf');
+  writeFileSync(opensslConf, [
+    'openssl_conf = openssl_init',
+    '[openssl_init]',
+    'ssl_conf = ssl_sect',
+    '[ssl_sect]',
+    'system_default = system_default_sect',
+    '[system_default_sect]',
+    'CipherString = DEFAULT:@SECLEVEL=0',
+    '',
+  ].join('\n'));
+  nginx = await startNginx({
+    nginx: NGINX!,
+    dir,
+    ports: LAB_TLS_CASES.length,
+    address: ADDR,
+    env: { OPENSSL_CONF: opensslConf },
+    servers: (found) => {
+      LAB_TLS_CASES.forEach((c, i) => ports.set(c.name, found[i]!));
+      return LAB_TLS_CASES.map((c) => serverBlock(c.name, ports.get(c.name)!));
+    },
+  });
 });
 
 after(async () => {
-  await stopNginx();
+  await nginx?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -222,7 +113,8 @@ for (const spec of LAB_TLS_CASES) {
 }
 
 test('the nginx process is ours and still running after every case', { skip: SKIP }, () => {
-  assert.ok(nginx && nginx.exitCode === null && nginx.signalCode === null, 'nginx died during the run');
+  const child = nginx?.child;
+  assert.ok(child && child.exitCode === null && child.signalCode === null, 'nginx died during the run');
   const pid = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim());
-  assert.equal(pid, nginx.pid);
+  assert.equal(pid, child.pid);
 });
