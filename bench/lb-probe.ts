@@ -11,6 +11,7 @@
  * with none failed, and HAProxy's own counters show 2000 new sessions and 2000 requests for
  * each run: one request per connection, no keep-alive on either side.
  */
+import { readHaproxyStats } from '../test/helpers/haproxy.js';
 import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,35 +46,9 @@ function freePort(): Promise<number> {
 
 type Row4 = Record<string, string>;
 
-/** `show stat` through the stats socket: "proxy/server" -> columns. Rejects after 5 s. */
-function readStats(socketPath: string): Promise<Map<string, Row4>> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(socketPath);
-    let text = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error('the HAProxy stats socket did not answer in 5 s'));
-    }, 5000);
-    sock.on('connect', () => sock.write('show stat\n'));
-    sock.setEncoding('utf8').on('data', (d: string) => (text += d));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      const lines = text.split('\n').filter((l) => l.trim() !== '');
-      const head = lines[0]?.replace(/^# /, '').split(',') ?? [];
-      const out = new Map<string, Row4>();
-      for (const line of lines.slice(1)) {
-        const f = line.split(',');
-        const row: Row4 = {};
-        head.forEach((h, i) => (row[h] = f[i] ?? ''));
-        out.set(`${row.pxname}/${row.svname}`, row);
-      }
-      resolve(out);
-    });
-  });
+/** HAProxy's counters: "proxy/server" -> columns. */
+async function readStats(socketPath: string): Promise<Map<string, Row4>> {
+  return new Map((await readHaproxyStats(socketPath)).map((row) => [`${row.pxname}/${row.svname}`, row]));
 }
 
 interface Haproxy {

@@ -8,6 +8,7 @@
  * a temporary directory; a system haproxy, if any, is not touched. Skipped without haproxy
  * (Debian: apt-get install haproxy).
  */
+import { readHaproxyStats } from '../helpers/haproxy.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -43,36 +44,14 @@ function freePort(): Promise<number> {
 
 type Stats = Map<string, Map<string, Record<string, string>>>;
 
-/** `show stat` over the stats socket: proxy -> server -> column -> value. Bounded by a timeout. */
-function readStats(): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(join(dir, 'stats.sock'));
-    let text = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error('the HAProxy stats socket did not answer in 5 s'));
-    }, 5000);
-    sock.on('connect', () => sock.write('show stat\n'));
-    sock.setEncoding('utf8').on('data', (d: string) => (text += d));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      const lines = text.split('\n').filter((l) => l.trim() !== '');
-      const head = lines[0]?.replace(/^# /, '').split(',') ?? [];
-      const out: Stats = new Map();
-      for (const line of lines.slice(1)) {
-        const f = line.split(',');
-        const row: Record<string, string> = {};
-        head.forEach((h, i) => (row[h] = f[i] ?? ''));
-        if (!out.has(row.pxname!)) out.set(row.pxname!, new Map());
-        out.get(row.pxname!)!.set(row.svname!, row);
-      }
-      resolve(out);
-    });
-  });
+/** HAProxy's counters: proxy -> server -> column -> value. */
+async function readStats(): Promise<Stats> {
+  const out: Stats = new Map();
+  for (const row of await readHaproxyStats(join(dir, 'stats.sock'))) {
+    if (!out.has(row.pxname!)) out.set(row.pxname!, new Map());
+    out.get(row.pxname!)!.set(row.svname!, row);
+  }
+  return out;
 }
 
 function lbtot(stats: Stats, proxy: string, server: string): number {
