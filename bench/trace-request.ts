@@ -18,6 +18,7 @@
  *  - the CLI's default, `--samples 1`: each run's only sample is its process's first request.
  * Nothing is resolved: the CLI runs pin both paths (--origin and --cdn) to the far relay.
  */
+import { CURL_W, curlPhases } from '../test/helpers/curl.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,7 +36,6 @@ const DELAY_MS = 50;
 const GOAL = { kind: 'within', ms: 1, fraction: 0.03 } as const;
 const KEYS = ['dnsMs', 'tcpMs', 'tlsMs', 'ttfbMs', 'transferMs', 'totalMs'] as const;
 type Key = (typeof KEYS)[number];
-const CURL_FORMAT = '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total} %{http_code}';
 
 function ms(x: number): string {
   return fmt(x, 'ms');
@@ -83,19 +83,16 @@ interface CurlSample {
 
 async function curlSample(bash: string, curl: string, url: string, pin: string, caFile: string): Promise<CurlSample> {
   const r = await withCpu(bash, [curl, '--http1.1', '--connect-to', `::${pin}:`, '--cacert', caFile, '--no-sessionid', '--max-time', '20',
-    '-sS', '-o', '/dev/null', '-w', CURL_FORMAT, url], 30_000);
-  const f = r.stdout.trim().split(/\s+/).map(Number);
-  if (r.code !== 0 || f.length !== 7 || f[6] !== 200) throw new Error(`curl ${url}: exit ${r.code}, -w '${r.stdout.trim()}': ${r.stderr.trim()}`);
-  const [namelookup, connect, , pretransfer, starttransfer, total] = f.map((x) => x * 1000) as [number, number, number, number, number, number];
+    '-sS', '-o', '/dev/null', '-w', CURL_W, url], 30_000);
+  let parsed;
+  try {
+    parsed = curlPhases(r.stdout);
+  } catch {
+    parsed = undefined;
+  }
+  if (r.code !== 0 || !parsed || parsed.status !== 200) throw new Error(`curl ${url}: exit ${r.code}, -w '${r.stdout.trim()}': ${r.stderr.trim()}`);
   return {
-    phases: {
-      dnsMs: namelookup,
-      tcpMs: connect - namelookup,
-      tlsMs: pretransfer - connect,
-      ttfbMs: starttransfer - pretransfer,
-      transferMs: total - starttransfer,
-      totalMs: total,
-    },
+    phases: parsed.phases,
     cpuMs: r.cpuMs,
   };
 }

@@ -21,6 +21,7 @@
  * resolved through the lab's DNS (--resolver), every curl run uses --connect-to, and every
  * address is in 127.0.0.0/8. Needs curl (and nginx for (b)); skipped with the reason otherwise.
  */
+import { CURL_W, curlPhases, type CurlPhases as CurlSample } from '../helpers/curl.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -48,39 +49,12 @@ const PHASES = ['dnsMs', 'tcpMs', 'tlsMs', 'ttfbMs', 'transferMs', 'totalMs'] as
 type PhaseKey = (typeof PHASES)[number];
 type Phases = Record<PhaseKey, number>;
 
-/** curl's cumulative timers, then the status and size, for one transfer. */
-const CURL_FORMAT = '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total} %{http_code} %{size_download}';
-
-interface CurlSample {
-  phases: Phases;
-  status: number;
-  bytes: number;
-}
-
-/** curl's -w line -> netlab's phases (ms). */
-function curlPhases(line: string): CurlSample {
-  const f = line.trim().split(/\s+/).map(Number);
-  if (f.length !== 8 || f.some((x) => !Number.isFinite(x))) throw new Error(`unexpected curl -w output '${line}'`);
-  const [namelookup, connect, , pretransfer, starttransfer, total, status, bytes] = f.map((x, i) => (i < 6 ? x * 1000 : x)) as [number, number, number, number, number, number, number, number];
-  return {
-    phases: {
-      dnsMs: namelookup,
-      tcpMs: connect - namelookup,
-      tlsMs: pretransfer - connect,
-      ttfbMs: starttransfer - pretransfer,
-      transferMs: total - starttransfer,
-      totalMs: total,
-    },
-    status,
-    bytes,
-  };
-}
 
 /** One cold curl transfer of `url`, connecting to `address` (Host and SNI stay the URL's). */
 async function curlOnce(url: string, address: string, caFile: string): Promise<CurlSample> {
   const r = await run(CURL!, [
     '--http1.1', '--connect-to', `::${address}:`, '--cacert', caFile, '--no-sessionid',
-    '--max-time', '20', '-sS', '-o', '/dev/null', '-w', CURL_FORMAT, url,
+    '--max-time', '20', '-sS', '-o', '/dev/null', '-w', CURL_W, url,
   ], 30_000);
   assert.equal(r.code, 0, `curl ${url} via ${address}: exit ${r.code}: ${r.stderr.trim()}`);
   return curlPhases(r.stdout);
