@@ -18,7 +18,6 @@ import tls from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
-import { NetlabError } from '../../errors.js';
 import { query } from '../dns/transport.js';
 import type { Server } from '../dns/transport.js';
 
@@ -266,6 +265,5 @@ function failed(e: unknown, marks: { start: number; dns?: number; tcp?: number; 
     : code === 'UND_ERR_BODY_TIMEOUT' ? 'the body stalled past the timeout'
     : code === 'UND_ERR_SOCKET' ? 'the server closed the connection'
     : e instanceof Error ? e.message : String(e);
-  if (e instanceof NetlabError) return { ok: false, phase, error: e.message, partial };
   return { ok: false, phase, error: message, partial };
 }
