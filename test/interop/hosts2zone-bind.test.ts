@@ -14,15 +14,14 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { runCli } from '../helpers/cli.js';
-import { run, startDaemon, which } from '../helpers/tools.js';
+import { run, which } from '../helpers/tools.js';
+import { NAMED_ADDR as ADDR, freeDnsPort, startNamed, type Named } from '../helpers/named.js';
 import { generatedLine, hostV4, hostV6, writeGeneratedHosts } from '../helpers/hosts-gen.js';
 
 const CHECKZONE = which('named-checkzone');
 const NAMED = which('named');
 const DIG = which('dig');
-const ADDR = '127.0.0.1';
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/hosts/', import.meta.url));
 const BIG_LINES = 100_000;
 const SAMPLE = 1500;
@@ -32,8 +31,8 @@ const skipNamed = CHECKZONE && NAMED && DIG ? false : 'named, dig or named-check
 
 let dir = '';
 let zonesDir = '';
-let named: ChildProcess | undefined;
-let namedLog = '';
+let named: Named | undefined;
+let namedFailure = '';
 let port = 0;
 const migrations: Record<string, Awaited<ReturnType<typeof runCli>>> = {};
 
@@ -54,42 +53,25 @@ before(async () => {
   await h2z('rpz', [join(FIXTURES, 'blocklist.hosts'), '--origin', 'rpz.corp.test', '--format', 'rpz']);
   await h2z('big', [big, '--origin', 'big.test', '--reverse', '--contact', 'o.brien;x@big.test']);
   if (!NAMED || !DIG) return;
-  const dead = 20000 + Math.floor(Math.random() * 20000);
-  for (let attempt = 0; attempt < 3 && !named; attempt++) {
-    port = 20000 + Math.floor(Math.random() * 20000);
-    const zones = zoneFiles().map(([z, f]) => `zone "${z}" { type primary; file "${f}"; };`).join('\n');
-    writeFileSync(join(dir, 'named.conf'), `options {
-  directory "${dir}"; listen-on port ${port} { ${ADDR}; }; listen-on-v6 { none; };
-  pid-file "${dir}/named.pid"; session-keyfile "${dir}/session.key"; dnssec-validation no;
-  // recursion only for the RPZ check, forwarded to a dead loopback port: nothing leaves 127/8
-  recursion yes; allow-recursion { 127.0.0.1; }; forward only; forwarders { 127.0.0.1 port ${dead}; };
-  response-policy { zone "rpz.corp.test"; } qname-wait-recurse no;
-};
-controls { };
-${zones}
-`);
-    const child = startDaemon(NAMED, ['-g', '-c', join(dir, 'named.conf')]);
-    namedLog = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      if (namedLog.length < 200_000) namedLog += d;
-    });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (/all zones loaded/.test(namedLog)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!exited && /all zones loaded/.test(namedLog)) named = child;
-    else child.kill('SIGKILL');
+  const dead = await freeDnsPort();
+  const started = await startNamed({
+    named: NAMED,
+    dir,
+    avoid: [dead],
+    // recursion only for the RPZ check, forwarded to a dead loopback port: nothing leaves 127/8
+    options: `  recursion yes; allow-recursion { 127.0.0.1; }; forward only; forwarders { 127.0.0.1 port ${dead}; };
+  response-policy { zone "rpz.corp.test"; } qname-wait-recurse no;`,
+    zones: () => zoneFiles().map(([z, f]) => `zone "${z}" { type primary; file "${f}"; };`).join('\n'),
+  });
+  if ('failure' in started) namedFailure = started.failure;
+  else {
+    named = started;
+    port = started.port;
   }
 });
 
 after(async () => {
-  if (named) {
-    const gone = new Promise((r) => named!.on('exit', r));
-    named.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  }
+  await named?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -198,7 +180,7 @@ const v4 = (list: string[]) => list.filter((a) => !a.includes(':')).sort();
 const v6 = (list: string[]) => list.filter((a) => a.includes(':')).sort();
 
 test('named serves the office zone: every valid entry answers what the hosts file says, forward and PTR', { skip: skipNamed }, async () => {
-  assert.ok(named, `named did not load the zones:\n${namedLog.slice(-3000)}`);
+  assert.ok(named, `named did not load the zones:\n${namedFailure}`);
   const names = Object.keys(OFFICE_FORWARD).map((n) => `${n}.corp.test.`);
   const qs = [
     ...names.flatMap((n) => [`${n} A`, `${n} AAAA`]),
