@@ -85,17 +85,27 @@ async function digMain(args: string[]): Promise<void> {
     write(DIG_HELP);
     return;
   }
-  const { parseDigArgs, runDig, digStatus } = await import('./commands/dig/index.js');
+  const { parseDigArgs, runDig, runDigStream, digStatus } = await import('./commands/dig/index.js');
   const options = parseDigArgs(args);
-  const results = await runDig(options);
   if (options.json) {
+    const results = await runDig(options);
     const doc = options.batchFile || results.length > 1 ? results : results[0];
     write(`${JSON.stringify(doc, null, 2)}\n`);
-  } else {
-    const { renderDigText } = await import('./output/dig-text.js');
-    write(renderDigText(results, options, VERSION));
+    process.exitCode = exitCodeFor(digStatus(results));
+    return;
   }
-  process.exitCode = exitCodeFor(digStatus(results));
+  // text streams: each result is printed once it and those before it are done (-f batches)
+  const { renderDigResult } = await import('./output/dig-text.js');
+  let buffered = '';
+  const status = await runDigStream(options, (r, i) => {
+    buffered += renderDigResult(r, i, options, VERSION);
+    if (buffered.length >= 65536) {
+      write(buffered);
+      buffered = '';
+    }
+  });
+  write(buffered);
+  process.exitCode = exitCodeFor(status);
 }
 
 function parsePort(value: string): number {
@@ -160,6 +170,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--method <m>', 'HTTP method', 'GET')
     .option('--header <header>', "extra request header 'Name: value' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option('--timeout <seconds>', 'timeout of each phase', '10')
+    .option('--no-warm-up', "skip the throwaway request to netlab's own loopback server that takes Node's first-request cost out of the first sample")
     .option('--json', 'one JSON document on stdout')
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
       const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');

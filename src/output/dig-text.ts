@@ -151,23 +151,27 @@ function shortText(r: DigResult): string[] {
   return r.answer.map((a) => a.data);
 }
 
-/** Render results as dig does. `version` goes into the banner line. */
-export function renderDigText(results: DigResult[], options: DigOptions, version: string): string {
-  const out: string[] = [];
-  if (options.short) {
-    for (const r of results) out.push(...shortText(r));
-    return out.length > 0 ? `${out.join('\n')}\n` : '';
-  }
-  results.forEach((r, i) => {
+/**
+ * One result as dig prints it; `index` is its place in the run (the banner goes before the
+ * first). Results rendered one by one and concatenated are exactly `renderDigText`.
+ */
+export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string): string {
+  let out: string[];
+  if (options.short) out = shortText(r);
+  else {
+    out = [];
     // dig says so when it happens, before anything else of that query
     if (r.tcpFallback && options.sections.comments) out.push(';; Truncated, retrying in TCP mode.');
-    if (options.sections.cmd && i === 0) out.push(...header(options, version));
+    if (options.sections.cmd && index === 0) out.push(...header(options, version));
     if (r.hops) {
       for (const h of r.hops) out.push(...hopText(h));
       if (r.error) out.push(`;; ${r.error}`, '');
-      return;
-    }
-    out.push(...answerText(r, options));
-  });
-  return `${out.join('\n')}\n`;
+    } else out.push(...answerText(r, options));
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/** Render results as dig does. `version` goes into the banner line. */
+export function renderDigText(results: DigResult[], options: DigOptions, version: string): string {
+  return results.map((r, i) => renderDigResult(r, i, options, version)).join('');
 }

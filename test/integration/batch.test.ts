@@ -31,6 +31,31 @@ test('-f answers every line, printed in input order, concurrently', async () => 
   assert.deepEqual(r.stdout.trim().split('\n'), expected);
 });
 
+test('-f full output streams in input order past the output buffer: one banner, every question once', async () => {
+  // ~600 full dig answers are some 300 KB of text: printed as they complete, in several writes
+  const names = Array.from({ length: 600 }, (_, i) => `n${i}.wild.example.test`);
+  const file = join(dir, 'stream.txt');
+  writeFileSync(file, `${names.join('\n')}\n`);
+  const r = await runCli([...ns, '-f', file, '--concurrency', '32']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.length > 3 * 65536, `${r.stdout.length} bytes`);
+  assert.equal(r.stdout.match(/^; <<>> netlab dig /gm)?.length, 1);
+  const questions = [...r.stdout.matchAll(/^;(\S+)\t+IN\tA$/gm)].map((m) => m[1]);
+  assert.deepEqual(questions, names.map((n) => `${n}.`));
+  assert.equal(r.stdout.match(/status: NOERROR/g)?.length, 600);
+});
+
+test('-f with +noall prints nothing for answers it hides, as BIND dig does', async () => {
+  const file = join(dir, 'noall.txt');
+  writeFileSync(file, 'www.example.test\nnope.example.test\nexample.test MX\n');
+  const r = await runCli([...ns, '-f', file, '+noall', '+answer']);
+  assert.equal(r.code, 2, r.stderr); // the NXDOMAIN line
+  assert.deepEqual(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]), ['www.example.test.', 'example.test.', 'example.test.']);
+  assert.ok(!r.stdout.startsWith('\n') && !r.stdout.includes('\n\n'), JSON.stringify(r.stdout));
+  const none = await runCli([...ns, 'nope.example.test', '+noall']);
+  assert.equal(none.stdout, '');
+});
+
 test('-f lines carry their own @server, -p and +options, over the command line', async () => {
   const file = join(dir, 'per-line.txt');
   // line 2 asks another lab server (the TLD) without recursion; line 3 wants TCP

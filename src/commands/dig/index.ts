@@ -192,8 +192,12 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
   }
 }
 
-/** Run every query, at most `concurrency` at once, results in input order. */
-export async function runDig(options: DigOptions): Promise<DigResult[]> {
+/**
+ * Run every query, at most `concurrency` at once, and hand each result to `onResult` in input
+ * order as soon as it and every one before it are done (a batch streams: nothing waits for
+ * the last answer, and finished results are not kept). Returns the worst status.
+ */
+export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void): Promise<Status> {
   const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   // each distinct @server is looked up once
@@ -208,7 +212,18 @@ export async function runDig(options: DigOptions): Promise<DigResult[]> {
     return s;
   };
   await Promise.all(list.map((j) => serverOf(j.options)));
-  const results: DigResult[] = new Array(list.length);
+  // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
+  const pending = new Map<number, DigResult>();
+  let emitted = 0;
+  let worst: Status = 'OK';
+  const done = (i: number, r: DigResult) => {
+    pending.set(i, r);
+    for (let next = pending.get(emitted); next; next = pending.get(emitted)) {
+      pending.delete(emitted);
+      if (ORDER.indexOf(next.status) > ORDER.indexOf(worst)) worst = next.status;
+      onResult(next, emitted++);
+    }
+  };
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
   let next = 0;
@@ -216,7 +231,7 @@ export async function runDig(options: DigOptions): Promise<DigResult[]> {
     while (next < list.length) {
       const i = next++;
       const job = list[i]!;
-      results[i] = await runOne(job.query, await serverOf(job.options), job.options, pool);
+      done(i, await runOne(job.query, await serverOf(job.options), job.options, pool));
     }
   };
   try {
@@ -224,6 +239,13 @@ export async function runDig(options: DigOptions): Promise<DigResult[]> {
   } finally {
     await pool?.close();
   }
+  return worst;
+}
+
+/** Run every query and return the results in input order. */
+export async function runDig(options: DigOptions): Promise<DigResult[]> {
+  const results: DigResult[] = [];
+  await runDigStream(options, (r) => results.push(r));
   return results;
 }
 
