@@ -22,6 +22,8 @@ export interface TraceRequestOptions {
   method: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** One throwaway request to ourselves first, so no sample pays Node's first-request cost. */
+  warmUp: boolean;
   json: boolean;
 }
 
@@ -38,6 +40,8 @@ export interface RawTraceRequestArgs {
   method?: string;
   header?: string[];
   timeout?: string;
+  /** commander's --no-warm-up gives warmUp: false */
+  warmUp?: boolean;
   json?: boolean;
 }
 
@@ -149,6 +153,7 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
     method,
     headers,
     timeoutMs: int(raw.timeout, '--timeout', 10, 1, 300) * 1000,
+    warmUp: raw.warmUp !== false,
     json: Boolean(raw.json),
   };
   const origin = address(raw.origin, '--origin');
@@ -214,6 +219,10 @@ export interface TraceRequestEvent {
 export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: TraceRequestEvent) => void): Promise<TraceRequestResult> {
   const legs = legsOf(o);
   const collected = legs.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; f: SampleFailed }> }));
+  if (o.warmUp) {
+    const { warmUp } = await import('../protocol/http/warm-up.js');
+    await warmUp(o.url.protocol === 'https:', { defaultRoots: !o.ca });
+  }
   for (let i = 0; i < o.samples; i++) {
     for (const [li, leg] of legs.entries()) {
       onEvent?.({ sample: i + 1, of: o.samples, leg: leg.label });

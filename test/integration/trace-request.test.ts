@@ -151,3 +151,44 @@ test('bad input is exit 3: bad URL, scheme, samples, resolver, header', async ()
     assert.match(r.stderr, re);
   }
 });
+
+test('the warm-up goes to netlab itself, not to the server: one connection and one request per sample, with or without it', async () => {
+  // a plain HTTP server of the test's own that counts what reaches it
+  const { createServer } = await import('node:http');
+  let connections = 0;
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    res.end('ok\n');
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  try {
+    for (const [extra, samples] of [[[], 1], [['--no-warm-up'], 1], [[], 3]] as Array<[string[], number]>) {
+      connections = 0;
+      requests = 0;
+      const r = await runCli(['trace-request', `http://127.0.0.1:${port}/`, '--samples', String(samples), '--json', ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).paths[0].succeeded, samples);
+      assert.deepEqual({ connections, requests }, { connections: samples, requests: samples }, extra.join(' '));
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('warmUp() finishes over HTTPS and HTTP and leaves nothing open: its process exits by itself', async () => {
+  const { execFile } = await import('node:child_process');
+  const module = new URL('../../src/protocol/http/warm-up.js', import.meta.url).href;
+  const script = `const { warmUp } = await import(${JSON.stringify(module)});
+await warmUp(true, { defaultRoots: true });
+await warmUp(false);
+process.stdout.write('done');`;
+  // a listening server or socket left behind would keep the process alive until the 20 s kill
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  assert.equal(out, 'done');
+});
