@@ -46,18 +46,27 @@ let zoneAbbreviation: string | undefined;
 
 /** The local zone's abbreviation. Intl costs ~10 ms to start, so it is asked only off UTC. */
 function zoneName(d: Date): string {
-  if (d.getTimezoneOffset() === 0 && (process.env.TZ ?? 'UTC').toUpperCase().match(/^(UTC|ETC\/UTC|GMT|)$/)) return 'UTC';
+  if (zoneAbbreviation !== undefined) return zoneAbbreviation;
+  if (d.getTimezoneOffset() === 0 && (process.env.TZ ?? 'UTC').toUpperCase().match(/^(UTC|ETC\/UTC|GMT|)$/)) return (zoneAbbreviation = 'UTC');
   // en-US knows American abbreviations (EST), en-GB European ones (CET); take whichever is not "GMT+1"
   const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
-  zoneAbbreviation ??= [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
+  zoneAbbreviation = [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
   return zoneAbbreviation;
 }
 
+// a batch prints thousands of WHEN lines within a few seconds: keep the last second's text
+let lastWhen: { second: string; text: string } | undefined;
+
 export function digDate(iso: string): string {
+  // toISOString's form, 2026-11-23T08:40:00.123Z: the text depends only on the first 19 characters
+  const second = iso.length === 24 && iso.endsWith('Z') ? iso.slice(0, 19) : iso;
+  if (lastWhen?.second === second) return lastWhen.text;
   const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, '0');
   const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${time} ${zoneName(d)} ${d.getFullYear()}`;
+  const text = `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${time} ${zoneName(d)} ${d.getFullYear()}`;
+  lastWhen = { second, text };
+  return text;
 }
 
 function serverText(address: string, port: number, name: string): string {

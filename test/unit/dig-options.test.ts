@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDigArgs } from '../../src/commands/dig/options.js';
+import { parseBatchLine, parseDigArgs } from '../../src/commands/dig/options.js';
 import { NetlabError } from '../../src/errors.js';
 
 const valid: Array<[string, string[], (o: ReturnType<typeof parseDigArgs>) => void]> = [
@@ -48,3 +48,14 @@ for (const [name, argv, message] of invalid) {
     assert.throws(() => parseDigArgs(argv), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE' && message.test(e.message));
   });
 }
+
+test('a plain -f line (NAME or NAME TYPE) gives the queries parseDigArgs gives, under the base options', () => {
+  const base = parseDigArgs(['@127.0.0.1', '-p', '5353', '+tcp', '-f', 'x']);
+  for (const line of ['www.example.test', 'www.example.test AAAA', 'example.test mx', 'x TYPE65534', 'bücher.example', '  spaced.test\tTXT  ', 'ns', 'name CH', 'name IN MX', 'www ANY', 'A', 'name notatype']) {
+    const got = parseBatchLine(line, base)!;
+    const slow = parseDigArgs(line.trim().split(/\s+/));
+    assert.deepEqual(got.map((j) => j.query), slow.queries, line);
+    // nothing on these lines changes an option: they run under the base options object itself
+    assert.ok(got.every((j) => j.options === base), line);
+  }
+});

@@ -518,3 +518,35 @@ test('FrameReader throws MALFORMED_PACKET once more than maxPending bytes wait f
   assert.deepEqual(big.push(framed.subarray(0, 40000)), []);
   assert.equal(big.push(framed.subarray(40000))[0]!.length, 65535);
 });
+
+test('nameToWire: the plain-ASCII fast path gives the labels splitName gives, and the same errors', () => {
+  const fromLabels = (name: string) => Buffer.concat([...splitName(name).flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0])]);
+  for (const name of ['www.example.test', 'www.example.test.', 'a', 'A.B.C.', '_sip._tcp.example.test', `${'x'.repeat(63)}.test`, 'xn--bcher-kva.test', '*.wild.test', 'a-b.c_d.e~f.']) {
+    assert.deepEqual(nameToWire(name), fromLabels(name), name);
+  }
+  // escapes still go through splitName
+  assert.deepEqual(nameToWire('esc\\.dot.test'), Buffer.from([7, ...Buffer.from('esc.dot'), 4, ...Buffer.from('test'), 0]));
+  assert.deepEqual(nameToWire('.'), Buffer.from([0]));
+  for (const [bad, re] of [['a..b', /empty label/], ['.a', /empty label/], ['a..', /empty label/], [`${'x'.repeat(64)}.test`, /longer than 63/], [Array(130).fill('ab').join('.'), /longer than 255/]] as const) {
+    assert.throws(() => nameToWire(bad), re, bad);
+  }
+  // 255 bytes exactly is allowed: 63+1 x3 + 61+1 + root = 255
+  const max = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  assert.equal(nameToWire(max).length, 255);
+  assert.throws(() => nameToWire(`${max}e`), /longer than 255/);
+});
+
+test('encodeQuery: one question, RD/AD/CD bits, and the OPT record with DO and an empty NSID option', () => {
+  const q = encodeQuery({ id: 0x1234, name: 'www.example.test', type: 28, recurse: true, ad: true, cd: true, edns: { udpSize: 1232, do: true, nsid: true } });
+  const m = decodeMessage(q);
+  assert.equal(m.id, 0x1234);
+  assert.deepEqual(m.flags.sort(), ['ad', 'cd', 'rd']);
+  assert.equal(m.questions[0]!.name, 'www.example.test.');
+  assert.equal(m.questions[0]!.typeCode, 28);
+  assert.deepEqual({ udp: m.edns!.udpSize, do: m.edns!.do, options: m.edns!.options.map((o) => [o.code, o.hex]) }, { udp: 1232, do: true, options: [[3, '']] });
+  assert.equal(q.length, 12 + 18 + 4 + 11 + 4);
+  const plain = encodeQuery({ id: 1, name: 'example.test', type: 1, recurse: false, edns: false });
+  assert.equal(plain.length, 12 + 14 + 4);
+  assert.equal(plain.readUInt16BE(2), 0);
+  assert.equal(plain.readUInt16BE(10), 0);
+});

@@ -211,7 +211,7 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     }
     return s;
   };
-  await Promise.all(list.map((j) => serverOf(j.options)));
+  await Promise.all([...new Set(list.map((j) => j.options))].map(serverOf));
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
   let emitted = 0;

@@ -260,6 +260,8 @@ export interface DigJob {
   options: DigOptions;
 }
 
+const DEFAULTS = digDefaults();
+
 const PER_QUERY_KEYS = [
   'server', 'port', 'trace', 'short', 'tcp', 'ignoreTruncation', 'recurse', 'timeoutMs', 'tries', 'edns',
   'bufsize', 'dnssec', 'nsid', 'cd', 'ad', 'ipv4Only', 'ipv6Only',
@@ -275,16 +277,23 @@ const PER_QUERY_KEYS = [
 export function parseBatchLine(line: string, base: DigOptions): DigJob[] | undefined {
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
-  const parsed = parseDigArgs(trimmed.split(/\s+/));
+  const tokens = trimmed.split(/\s+/);
+  // the usual batch line, `NAME` or `NAME TYPE`: what parseDigArgs would make of it, without
+  // building a whole option set for it
+  const plain = (t: string) => !/^[@+-]/.test(t);
+  if (tokens.length <= 2 && tokens.every(plain) && typeCode(tokens[0]!) === undefined && classCode(tokens[0]!) === undefined) {
+    const type = tokens.length === 2 ? typeCode(tokens[1]!) : 1;
+    if (type !== undefined) return [{ query: { name: toAsciiName(tokens[0]!), type, class: 1 }, options: base }];
+  }
+  const parsed = parseDigArgs(tokens);
   if (parsed.batchFile) throw usage('-f inside a batch file');
-  const defaults = digDefaults();
+  const changed = PER_QUERY_KEYS.filter((k) => parsed[k] !== DEFAULTS[k]);
+  const changedSections = (Object.keys(parsed.sections) as Array<keyof DigSections>).filter((k) => parsed.sections[k] !== DEFAULTS.sections[k]);
+  // a line of names and types only (the usual batch) runs under the command line's options as they are
+  if (changed.length === 0 && changedSections.length === 0) return parsed.queries.map((query) => ({ query, options: base }));
   const merged: DigOptions = { ...base, sections: { ...base.sections } };
   const target = merged as unknown as Record<string, unknown>;
-  for (const k of PER_QUERY_KEYS) {
-    if (parsed[k] !== defaults[k]) target[k] = parsed[k];
-  }
-  for (const k of Object.keys(parsed.sections) as Array<keyof DigSections>) {
-    if (parsed.sections[k] !== defaults.sections[k]) merged.sections[k] = parsed.sections[k];
-  }
+  for (const k of changed) target[k] = parsed[k];
+  for (const k of changedSections) merged.sections[k] = parsed.sections[k];
   return parsed.queries.map((query) => ({ query, options: merged }));
 }

@@ -8,6 +8,26 @@ function malformed(what: string): NetlabError {
 
 /** Encode a presentation-form name (escapes understood) as wire labels. Throws USAGE on a bad name. */
 export function nameToWire(name: string): Buffer {
+  // the common case, printable ASCII without escapes: one buffer, no per-label allocation
+  if (/^[\x21-\x5b\x5d-\x7e]*$/.test(name) && name !== '.' && name !== '') {
+    const fq = name.endsWith('.') ? name : `${name}.`;
+    const out = Buffer.allocUnsafe(fq.length + 1);
+    let start = 0;
+    let pos = 0;
+    for (let i = 0; i < fq.length; i++) {
+      if (fq.charCodeAt(i) !== 0x2e) continue;
+      const len = i - start;
+      if (len === 0) throw new NetlabError('USAGE', `'${name}' has an empty label`);
+      if (len > 63) throw new NetlabError('USAGE', `'${name}' has a label longer than 63 bytes`);
+      out[pos] = len;
+      out.write(fq.slice(start, i), pos + 1, 'latin1');
+      pos += len + 1;
+      start = i + 1;
+    }
+    out[pos] = 0;
+    if (pos + 1 > 255) throw new NetlabError('USAGE', `'${name}' is longer than 255 bytes`);
+    return out;
+  }
   const labels = splitName(name);
   const parts: Buffer[] = [];
   let total = 1;

@@ -306,28 +306,27 @@ export function encodeQuery(q: QueryOptions): Buffer {
   if (q.recurse !== false) bits |= 0x0100;
   if (q.ad) bits |= 0x0020;
   if (q.cd) bits |= 0x0010;
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(q.id, 0);
-  header.writeUInt16BE(bits, 2);
-  header.writeUInt16BE(1, 4);
-  const question = Buffer.alloc(4);
-  question.writeUInt16BE(q.type, 0);
-  question.writeUInt16BE(q.class ?? 1, 2);
-  const parts = [header, qname, question];
+  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) : 0;
+  // one buffer: header, question, and the OPT record when EDNS is on
+  const out = Buffer.alloc(12 + qname.length + 4 + optLength);
+  out.writeUInt16BE(q.id, 0);
+  out.writeUInt16BE(bits, 2);
+  out.writeUInt16BE(1, 4);
+  qname.copy(out, 12);
+  let pos = 12 + qname.length;
+  out.writeUInt16BE(q.type, pos);
+  out.writeUInt16BE(q.class ?? 1, pos + 2);
+  pos += 4;
   if (q.edns) {
-    header.writeUInt16BE(1, 10);
-    const opts: Buffer[] = [];
-    if (q.edns.nsid) opts.push(Buffer.from([0, 3, 0, 0]));
-    const rdata = Buffer.concat(opts);
-    const opt = Buffer.alloc(11);
-    opt[0] = 0; // root owner
-    opt.writeUInt16BE(41, 1);
-    opt.writeUInt16BE(q.edns.udpSize, 3);
-    opt.writeUInt32BE(q.edns.do ? 0x8000 : 0, 5);
-    opt.writeUInt16BE(rdata.length, 9);
-    parts.push(opt, rdata);
+    out.writeUInt16BE(1, 10); // ARCOUNT
+    out[pos] = 0; // root owner
+    out.writeUInt16BE(41, pos + 1);
+    out.writeUInt16BE(q.edns.udpSize, pos + 3);
+    out.writeUInt32BE(q.edns.do ? 0x8000 : 0, pos + 5);
+    out.writeUInt16BE(q.edns.nsid ? 4 : 0, pos + 9);
+    if (q.edns.nsid) out.writeUInt16BE(3, pos + 11); // NSID option, empty: code 3, length 0
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 /** A record as the lab's zones hold it: dns-packet's answer shape. */
