@@ -144,7 +144,7 @@ function hopText(h: DigHopJson): string[] {
   for (const g of h.resolvedGlueless ?? []) {
     out.push(`;; Resolved glueless ${g.name} -> ${g.addresses.join(', ') || 'no address'}`);
   }
-  if (h.server === '') {
+  if (h.kind === 'unanswered') {
     out.push('');
     return out;
   }

@@ -66,6 +66,12 @@ test('+trace into dead servers fails with exit 2, naming each server and why', a
   assert.match(r.stdout, /;; Skipped ns1\.dead\.test\. \(127\.53\.0\.9#\d+\): connection refused/);
   assert.match(r.stdout, /;; Skipped ns2\.dead\.test\. \(127\.53\.0\.8#\d+\): no reply in \d+ ms/);
   assert.match(r.stdout, /;; trace failed: no server for dead\.test\. answered usefully/);
+  // in JSON the last hop is `unanswered`, with no server and every server tried in `skipped`
+  const j = await runCli([...root, 'www.dead.test', '--json'], { timeoutMs: 15_000 });
+  assert.equal(j.code, 2);
+  const last = JSON.parse(j.stdout).hops.at(-1);
+  assert.deepEqual({ zone: last.zone, kind: last.kind, server: last.server }, { zone: 'dead.test.', kind: 'unanswered', server: '' });
+  assert.deepEqual(last.skipped.map((s: { serverName: string }) => s.serverName).sort(), ['ns1.dead.test.', 'ns2.dead.test.']);
 });
 
 test('+trace detects an upward referral as lame and fails with exit 2', async () => {

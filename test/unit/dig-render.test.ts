@@ -78,7 +78,7 @@ test('+trace: hops, skipped servers, glueless resolution, failure line', () => {
     hops: [
       { zone: '.', server: '127.53.0.1', serverName: '127.53.0.1', port: 5353, timeMs: 0.4, msgSize: 79, kind: 'root', skipped: [], records: [{ name: '.', type: 'NS', class: 'IN', ttl: 518400, data: 'a.root.test.' }] },
       { zone: '.', server: '127.53.0.1', serverName: 'a.root.test.', port: 5353, timeMs: 0.3, msgSize: 100, kind: 'referral', skipped: [], records: [{ name: 'test.', type: 'NS', class: 'IN', ttl: 172800, data: 'ns1.nic.test.' }], resolvedGlueless: [{ name: 'ns.x.test.', addresses: ['127.53.0.5'] }] },
-      { zone: 'dead.test.', server: '', serverName: '', port: 5353, timeMs: 0, msgSize: 0, kind: 'referral', records: [], skipped: [{ serverName: 'ns1.dead.test.', address: '127.53.0.9', reason: 'connection refused' }, { serverName: 'ns2.dead.test.', address: '', reason: 'no address found for this NS name' }] },
+      { zone: 'dead.test.', server: '', serverName: '', port: 5353, timeMs: 0, msgSize: 0, kind: 'unanswered', records: [], skipped: [{ serverName: 'ns1.dead.test.', address: '127.53.0.9', reason: 'connection refused' }, { serverName: 'ns2.dead.test.', address: '', reason: 'no address found for this NS name' }] },
     ],
   };
   golden('trace', renderDigText([r], parseDigArgs(['@127.53.0.1', '-p', '5353', '+trace', 'www.dead.test']), '0.0.0'));

@@ -159,7 +159,7 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
     const result: DigResult = t.final && last
       ? fromExchange(q, { address: last.server, name: last.serverName }, options, { server: { address: last.server, port: last.port }, transport: last.transport, message: t.final, timeMs: last.timeMs, tcpFallback: false })
       : failed(q, server, options, `trace failed: ${t.error ?? 'unknown reason'}`);
-    result.hops = t.hops.filter((h) => h.server !== '' || h.skipped.length > 0).map((h) => {
+    result.hops = t.hops.filter((h) => h.kind !== 'unanswered' || h.skipped.length > 0).map((h) => {
       const hop: DigHopJson = {
         zone: h.zone, server: h.server, serverName: h.serverName, port: h.port, timeMs: h.timeMs,
         msgSize: h.msgSize, kind: h.kind, records: h.records.map(recordJson), skipped: h.skipped,

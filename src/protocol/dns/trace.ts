@@ -35,7 +35,8 @@ export interface TraceOptions {
   ipv6?: boolean;
 }
 
-export type HopKind = 'root' | 'referral' | 'answer' | 'nodata' | 'nxdomain' | 'cname';
+/** `unanswered`: no server of the zone answered usefully; the hop has no server, `skipped` says why. */
+export type HopKind = 'root' | 'referral' | 'answer' | 'nodata' | 'nxdomain' | 'cname' | 'unanswered';
 
 export interface ServerFailure {
   serverName: string;
@@ -332,7 +333,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
     if (!('exchange' in r)) {
       const why = r.skipped.map((s) => `${s.serverName}${s.address ? ` (${s.address})` : ''}: ${s.reason}`).join('; ');
       hops.push({
-        zone, kind: 'referral', server: '', port, serverName: '', timeMs: 0, msgSize: 0, rcode: '', transport: 'udp',
+        zone, kind: 'unanswered', server: '', port, serverName: '', timeMs: 0, msgSize: 0, rcode: '', transport: 'udp',
         records: [], skipped: r.skipped,
       });
       return finish(false, `no server for ${zone} answered usefully: ${why || 'none to ask'}`);
