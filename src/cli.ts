@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { DigResult } from './commands/dig/index.js';
 import { NetlabError, exitCodeFor, type Status } from './errors.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -85,25 +86,29 @@ async function digMain(args: string[]): Promise<void> {
     write(DIG_HELP);
     return;
   }
-  const { parseDigArgs, runDig, runDigStream, digStatus } = await import('./commands/dig/index.js');
+  const { parseDigArgs, runDigStream } = await import('./commands/dig/index.js');
   const options = parseDigArgs(args);
-  if (options.json) {
-    const results = await runDig(options);
-    const doc = options.batchFile || results.length > 1 ? results : results[0];
-    write(`${JSON.stringify(doc, null, 2)}\n`);
-    process.exitCode = exitCodeFor(digStatus(results));
-    return;
-  }
-  // text streams: each result is printed once it and those before it are done (-f batches)
-  const { renderDigResult } = await import('./output/dig-text.js');
+  // Output streams: each result is printed once it and those before it are done (-f batches).
+  // JSON: one document, an array when there may be several results, as JSON.stringify(_, null, 2)
+  // would print it whole (a result's own newlines are indented; strings hold none raw).
+  const array = Boolean(options.batchFile) || options.queries.length > 1;
+  const { renderDigResult } = options.json ? { renderDigResult: undefined } : await import('./output/dig-text.js');
+  const render = (r: DigResult, i: number): string => {
+    if (renderDigResult) return renderDigResult(r, i, options, VERSION);
+    const doc = JSON.stringify(r, null, 2);
+    return array ? `${i === 0 ? '[\n' : ',\n'}  ${doc.replace(/\n/g, '\n  ')}` : `${doc}\n`;
+  };
   let buffered = '';
+  let printed = 0;
   const status = await runDigStream(options, (r, i) => {
-    buffered += renderDigResult(r, i, options, VERSION);
+    buffered += render(r, i);
+    printed++;
     if (buffered.length >= 65536) {
       write(buffered);
       buffered = '';
     }
   });
+  if (options.json && array && printed > 0) buffered += '\n]\n';
   write(buffered);
   process.exitCode = exitCodeFor(status);
 }

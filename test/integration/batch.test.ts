@@ -80,6 +80,25 @@ test('-f --json is an array of documents in input order', async () => {
   assert.deepEqual(docs.map((d: { query: { name: string }; rcode: string }) => [d.query.name, d.rcode]), [
     ['www.example.test.', 'NOERROR'], ['nope.example.test.', 'NXDOMAIN'], ['example.test.', 'NOERROR'],
   ]);
+  // streamed, it is laid out exactly as JSON.stringify(_, null, 2) lays out the whole array
+  assert.equal(r.stdout, `${JSON.stringify(docs, null, 2)}\n`);
+});
+
+test('--json streams a large batch as one valid array; several names on the command line give an array, one name an object', async () => {
+  const file = join(dir, 'json-big.txt');
+  writeFileSync(file, `${Array.from({ length: 300 }, (_, i) => `n${i}.wild.example.test`).join('\n')}\n`);
+  const big = await runCli([...ns, '-f', file, '--json', '--concurrency', '32']);
+  assert.equal(big.code, 0, big.stderr);
+  assert.ok(big.stdout.length > 65536, `${big.stdout.length} bytes: more than one write`);
+  const docs = JSON.parse(big.stdout);
+  assert.deepEqual(docs.map((d: { query: { name: string } }) => d.query.name), Array.from({ length: 300 }, (_, i) => `n${i}.wild.example.test.`));
+  assert.equal(big.stdout, `${JSON.stringify(docs, null, 2)}\n`);
+  const two = await runCli([...ns, 'www.example.test', 'example.test', 'MX', '--json']);
+  assert.deepEqual(JSON.parse(two.stdout).map((d: { query: { type: string } }) => d.query.type), ['A', 'MX']);
+  const one = await runCli([...ns, 'www.example.test', '--json']);
+  const doc = JSON.parse(one.stdout);
+  assert.ok(!Array.isArray(doc) && doc.query.name === 'www.example.test.');
+  assert.equal(one.stdout, `${JSON.stringify(doc, null, 2)}\n`);
 });
 
 test('-f with a missing file is exit 3 with one line', async () => {
