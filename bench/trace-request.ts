@@ -11,11 +11,12 @@
  *
  * Three ways of running netlab, because a Node process's first request is not its others:
  *  - interleaved (the goal rows): netlab's engine in one long-lived child process
- *    (trace-request-worker.ts, timeRequest as `--samples N` calls it), one sample per round,
- *    alternating with one curl process per round;
+ *    (trace-request-worker.ts, timeRequest as `--samples N` calls it, after the CLI's warm-up),
+ *    one sample per round, alternating with one curl process per round;
  *  - the CLI as a user runs it, `trace-request --samples 20` (one process), for its medians
  *    and its CPU time per sample;
- *  - the CLI's default, `--samples 1`: each run's only sample is its process's first request.
+ *  - the CLI's default, `--samples 1`: a new process per request, with its warm-up (the
+ *    throwaway loopback request before the first sample) and with `--no-warm-up`.
  * Nothing is resolved: the CLI runs pin both paths (--origin and --cdn) to the far relay.
  */
 import { CURL_W, curlPhases } from '../test/helpers/curl.js';
@@ -146,8 +147,8 @@ interface PathDoc {
   first: Phases;
 }
 
-async function cli(bash: string, url: string, pin: string, caFile: string, samples: number): Promise<{ origin: PathDoc; cdn: PathDoc; cpuMs: number }> {
-  const args = [NODE, NETLAB, 'trace-request', url, '--origin', pin, '--cdn', pin, '--ca', caFile, '--samples', String(samples), '--json'];
+async function cli(bash: string, url: string, pin: string, caFile: string, samples: number, warmUp = true): Promise<{ origin: PathDoc; cdn: PathDoc; cpuMs: number }> {
+  const args = [NODE, NETLAB, 'trace-request', url, '--origin', pin, '--cdn', pin, '--ca', caFile, '--samples', String(samples), '--json', ...(warmUp ? [] : ['--no-warm-up'])];
   const r = await withCpu(bash, args, 120_000);
   if (r.code !== 0) throw new Error(`netlab trace-request --samples ${samples}: exit ${r.code}: ${r.stdout.slice(0, 300)} ${r.stderr.trim()}`);
   const doc = JSON.parse(r.stdout) as { paths: PathDoc[] };
@@ -194,16 +195,19 @@ export async function benchTraceRequest(curl: string | undefined): Promise<Secti
 
     // 2. the CLI, --samples 20 (both paths pinned to the far relay: 40 requests in one process)
     const many = await cli(bash, url(lab), far, caFile, SAMPLES);
-    // 3. the CLI's default, --samples 1: a new process per request
+    // 3. the CLI's default, --samples 1: a new process per request, with and without its warm-up
     const cold: Array<{ phases: Phases; cpuMs: number }> = [];
+    const unwarmed: Phases[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       const one = await cli(bash, url(lab), far, caFile, 1);
       cold.push({ phases: one.origin.phases, cpuMs: one.cpuMs });
+      unwarmed.push((await cli(bash, url(lab), far, caFile, 1, false)).origin.phases);
     }
 
     const n = medians(ours.map((s) => s.phases));
     const c = theirs.length ? medians(theirs.map((s) => s.phases)) : undefined;
     const coldMedian = medians(cold.map((s) => s.phases));
+    const unwarmedMedian = medians(unwarmed);
     const spread = (xs: number[]) => `${ms2(Math.min(...xs))}..${ms2(Math.max(...xs))}`;
     for (const k of KEYS) {
       const row: Row = { label: `${name(k)} median, netlab engine vs \`curl -w\` (${SAMPLES} interleaved samples each)`, unit: 'ms', netlab: n[k], peerName: 'curl', goal: GOAL };
@@ -212,13 +216,23 @@ export async function benchTraceRequest(curl: string | undefined): Promise<Secti
         row.peer = c[k];
         parts.push(`curl ${ms2(c[k])} (range ${spread(theirs.map((s) => s.phases[k]))})`, `difference ${signed(n[k] - c[k])}`);
         parts.push(`the CLI with --samples ${SAMPLES}: ${ms2(many.origin.phases[k])} (${signed(many.origin.phases[k] - c[k])} from curl)`);
-        parts.push(`the CLI's default --samples 1, median of ${COLD_RUNS} new processes: ${ms2(coldMedian[k])} (${signed(coldMedian[k] - c[k])})`);
+        parts.push(`the CLI's default --samples 1, median of ${COLD_RUNS} new processes: ${ms2(coldMedian[k])} (${signed(coldMedian[k] - c[k])}); the same with --no-warm-up: ${ms2(unwarmedMedian[k])} (${signed(unwarmedMedian[k] - c[k])})`);
       } else {
         row.peerNote = 'not installed';
       }
       row.detail = parts.join('; ');
       rows.push(row);
     }
+
+    // the CLI as most people run it: one sample in a new process
+    const oneRow: Row = { label: `total median, the CLI's default \`--samples 1\` (a new process per request, ${COLD_RUNS} runs) vs \`curl -w\``, unit: 'ms', netlab: coldMedian.totalMs, peerName: 'curl', goal: GOAL };
+    if (c) {
+      oneRow.peer = c.totalMs;
+      oneRow.detail = `per phase against curl: ${KEYS.map((k) => `${name(k)} ${signed(coldMedian[k] - c[k])}`).join(', ')}; with --no-warm-up (${COLD_RUNS} runs, interleaved with these): total ${ms2(unwarmedMedian.totalMs)} (${signed(unwarmedMedian.totalMs - c.totalMs)}), ${KEYS.filter((k) => k !== 'totalMs').map((k) => `${name(k)} ${signed(unwarmedMedian[k] - c[k])}`).join(', ')}`;
+    } else {
+      oneRow.peerNote = 'not installed';
+    }
+    rows.push(oneRow);
 
     // CPU per sample
     const perSample = many.cpuMs / (2 * SAMPLES);
@@ -246,12 +260,12 @@ export async function benchTraceRequest(curl: string | undefined): Promise<Secti
 
     const first = ours[0]!.phases;
     const restMedian = medians(ours.slice(1).map((s) => s.phases));
-    notes.push(`The first request of a Node process is slower than the next ones, and netlab counts that in its phases: the engine's first sample took tcp ${ms2(first.tcpMs)}, tls ${ms2(first.tlsMs)}, ttfb ${ms2(first.ttfbMs)}, transfer ${ms2(first.transferMs)} against the median of its other ${SAMPLES - 1} samples: tcp ${ms2(restMedian.tcpMs)}, tls ${ms2(restMedian.tlsMs)}, ttfb ${ms2(restMedian.ttfbMs)}, transfer ${ms2(restMedian.transferMs)}. With the CLI's default \`--samples 1\` every figure is such a first request (total ${ms2(coldMedian.totalMs)}${c ? ` against curl's ${ms2(c.totalMs)}` : ''}). Where it goes (src/protocol/http/timing.ts): the first \`net.connect\` of the process (tcp, timing.ts:155-158), the first TLS handshake (tls, timing.ts:173-182), undici's first connection, after our connector hands it the socket and before the request goes out, where it loads and compiles its llhttp WebAssembly parser (about 1 ms of some 3 ms) and runs its connect and request code for the first time (tls: timing.ts:198 to the sendHeaders mark at :137; undici lib/dispatcher/client-h1.js connectH1), and undici's first response parse and body stream (transfer: timing.ts:140-141 to :220). With --samples N only the first sample pays it, and the medians barely move.`);
+    notes.push(`The first request of a Node process is slower than the next ones, for reasons that are not the network: the first \`net.connect\` and TLS handshake of the process, undici compiling its llhttp WebAssembly parser and running its connect, request and body code for the first time. Without a warm-up a one-sample run pays it in its phases: with \`--no-warm-up\`, the CLI's \`--samples 1\` took tcp ${ms2(unwarmedMedian.tcpMs)}, tls ${ms2(unwarmedMedian.tlsMs)}, ttfb ${ms2(unwarmedMedian.ttfbMs)}, transfer ${ms2(unwarmedMedian.transferMs)} (total ${ms2(unwarmedMedian.totalMs)}${c ? ` against curl's ${ms2(c.totalMs)}` : ''}), and with its warm-up tcp ${ms2(coldMedian.tcpMs)}, tls ${ms2(coldMedian.tlsMs)}, ttfb ${ms2(coldMedian.ttfbMs)}, transfer ${ms2(coldMedian.transferMs)} (total ${ms2(coldMedian.totalMs)}). The warm-up (src/protocol/http/warm-up.ts) is one throwaway request through the same engine to a server of netlab's own on 127.0.0.1 before the first sample; it reaches nothing else and costs some tens of milliseconds of wall time that are in no phase. The engine rows warm up the same way; its first sample took tcp ${ms2(first.tcpMs)}, tls ${ms2(first.tlsMs)}, ttfb ${ms2(first.ttfbMs)}, transfer ${ms2(first.transferMs)} against the median of its other ${SAMPLES - 1}: tcp ${ms2(restMedian.tcpMs)}, tls ${ms2(restMedian.tlsMs)}, ttfb ${ms2(restMedian.ttfbMs)}, transfer ${ms2(restMedian.transferMs)}.`);
     notes.push(`Through the relay the tcp phase is about 0 for both tools: the kernel completes connect() to the relay at once (src/lab/http/relay.ts), so the 70 ms RTT shows in tls (2 round trips of TLS 1.2) and ttfb (1 round trip plus the ${DELAY_MS} ms delay).`);
 
     return {
       title: TRACE_REQUEST_TITLE,
-      method: `The lab (startLab in the bench process): \`https://origin.example.test:PORT/delay/${DELAY_MS}?UNIQUE\` pinned to the far relay ${far} (+70 ms RTT to the origin, TLS 1.2), a fresh query string per request. netlab: its timing engine (timeRequest, what \`trace-request --samples N\` runs per sample) in one long-lived child process, one sample per round; curl: \`curl --http1.1 --connect-to ::${far}: --cacert CA --no-sessionid -w '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total}'\`, a new process per round. ${SAMPLES} rounds, the order alternating; the medians per phase, with curl's cumulative timers turned into netlab's phases (tls = pretransfer - connect, ttfb = starttransfer - pretransfer, ...). Then the CLI itself: one \`trace-request --origin ${far} --cdn ${far} --samples ${SAMPLES} --json\` and ${COLD_RUNS} runs with \`--samples 1\`. Goal: every phase within 1 ms or 3 % of curl.`,
+      method: `The lab (startLab in the bench process): \`https://origin.example.test:PORT/delay/${DELAY_MS}?UNIQUE\` pinned to the far relay ${far} (+70 ms RTT to the origin, TLS 1.2), a fresh query string per request. netlab: its timing engine (timeRequest, what \`trace-request --samples N\` runs per sample) in one long-lived child process, one sample per round; curl: \`curl --http1.1 --connect-to ::${far}: --cacert CA --no-sessionid -w '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total}'\`, a new process per round. ${SAMPLES} rounds, the order alternating; the medians per phase, with curl's cumulative timers turned into netlab's phases (tls = pretransfer - connect, ttfb = starttransfer - pretransfer, ...). Then the CLI itself: one \`trace-request --origin ${far} --cdn ${far} --samples ${SAMPLES} --json\`, and ${COLD_RUNS} runs with \`--samples 1\` (each a new process, with its warm-up) interleaved with ${COLD_RUNS} with \`--samples 1 --no-warm-up\`. Goal: every phase within 1 ms or 3 % of curl.`,
       rows,
       notes,
     };
