@@ -1,0 +1,177 @@
+/**
+ * A stapled OCSP response (RFC 6960), read and checked the way a client that relies on it
+ * must: the response is successful and basic; one of its SingleResponses is about our
+ * certificate (serial number, and issuer name and key hashes when the issuer is known); it is
+ * signed by the issuer itself or by a responder certificate the issuer issued for OCSP
+ * signing (id-kp-OCSPSigning), and the signature verifies; thisUpdate is not in the future
+ * and nextUpdate, when present, not in the past. Only then does its good / revoked / unknown
+ * count. No network: the staple is what the server sent in the handshake.
+ *
+ * Parsing goes through @peculiar/asn1-ocsp (and asn1-x509 for the issuer's name and key
+ * bytes, which Node's X509Certificate does not expose); hashing and signature checks through
+ * node:crypto.
+ */
+import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
+import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_kp_OCSPSigning, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
+
+export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
+
+export interface OcspStaple {
+  /** What the staple says about the certificate; null when the staple cannot be relied on. */
+  certStatus: OcspCertStatus | null;
+  /** Why it cannot be relied on (then certStatus is null). */
+  invalid?: string;
+  producedAt?: string;
+  thisUpdate?: string;
+  nextUpdate?: string;
+  revokedAt?: string;
+  /** RFC 5280 CRLReason name, when the response gives one. */
+  revocationReason?: string;
+  /** Who signed it: "the issuer" or "responder SUBJECT". */
+  signedBy?: string;
+}
+
+/** Clock skew allowed on thisUpdate, as OpenSSL's OCSP_check_validity default nsec (5 min). */
+const SKEW_MS = 5 * 60 * 1000;
+
+const HASHES: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** Signature algorithm OID -> the digest node:crypto.verify takes (null: the key decides, Ed25519). */
+const SIGNATURES: Record<string, string | null> = {
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.1': 'sha1',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.3.101.112': null,
+};
+
+function hex(bytes: ArrayBuffer | Uint8Array): string {
+  return Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString('hex').toUpperCase();
+}
+
+/** A serial number as Node prints it: upper-case hex without leading zero bytes. */
+function serialHex(bytes: ArrayBuffer): string {
+  return hex(bytes).replace(/^(00)+(?=.)/, '');
+}
+
+/** The issuer's subject (DER) and public key (the BIT STRING's bytes), as CertID hashes them. */
+function issuerParts(issuer: X509Certificate): { name: Buffer; key: Buffer } {
+  const c = AsnConvert.parse(issuer.raw, Certificate);
+  return {
+    name: Buffer.from(AsnConvert.serialize(c.tbsCertificate.subject)),
+    key: Buffer.from(c.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey),
+  };
+}
+
+function failed(invalid: string, extra: Partial<OcspStaple> = {}): OcspStaple {
+  return { certStatus: null, invalid, ...extra };
+}
+
+/** Whether `cert` was issued by `issuer` with a verifying signature. */
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Read a stapled response for `leaf`. `issuer` is the leaf's issuer when the chain has it;
+ * without it neither the CertID's issuer hashes nor the signer can be checked, and the staple
+ * is reported as unverifiable. Never throws.
+ */
+export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X509Certificate | undefined, now: Date): OcspStaple {
+  let basic: BasicOCSPResponse;
+  try {
+    const response = AsnConvert.parse(der, OCSPResponse);
+    if (response.responseStatus !== OCSPResponseStatus.successful) {
+      return failed(`the responder answered ${OCSPResponseStatus[response.responseStatus] ?? `status ${response.responseStatus}`}, not a response`);
+    }
+    if (!response.responseBytes || response.responseBytes.responseType !== id_pkix_ocsp_basic) {
+      return failed(`not a basic OCSP response (${response.responseBytes?.responseType ?? 'no response bytes'})`);
+    }
+    basic = AsnConvert.parse(response.responseBytes.response.buffer, BasicOCSPResponse);
+  } catch (e) {
+    return failed(`malformed OCSP response (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const data = basic.tbsResponseData;
+  const base: Partial<OcspStaple> = { producedAt: data.producedAt.toISOString() };
+
+  // 1. the SingleResponse about this certificate
+  const serial = leaf.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
+  const parts = issuer ? issuerParts(issuer) : undefined;
+  const single = data.responses.find((r) => {
+    if (serialHex(r.certID.serialNumber) !== serial) return false;
+    if (!parts) return true;
+    const alg = HASHES[r.certID.hashAlgorithm.algorithm];
+    if (!alg) return false;
+    return hex(r.certID.issuerNameHash.buffer) === hex(createHash(alg).update(parts.name).digest())
+      && hex(r.certID.issuerKeyHash.buffer) === hex(createHash(alg).update(parts.key).digest());
+  });
+  if (!single) return failed(`the staple is about another certificate (no response for serial ${serial}${issuer ? ' from this issuer' : ''})`, base);
+  base.thisUpdate = single.thisUpdate.toISOString();
+  if (single.nextUpdate) base.nextUpdate = single.nextUpdate.toISOString();
+  if (!issuer) return failed("the leaf's issuer is not in the chain, so the staple's signer cannot be checked", base);
+
+  // 2. the signer: the issuer, or a responder certificate it issued for OCSP signing
+  const id = data.responderID;
+  const matches = (c: X509Certificate): boolean => {
+    if (id.byKey) {
+      const key = issuerParts(c).key;
+      return hex(id.byKey.buffer) === hex(createHash('sha1').update(key).digest());
+    }
+    if (id.byName) return hex(AsnConvert.serialize(id.byName)) === hex(issuerParts(c).name);
+    return false;
+  };
+  let signer: X509Certificate | undefined;
+  let signedBy = '';
+  if (matches(issuer)) {
+    signer = issuer;
+    signedBy = 'the issuer';
+  } else {
+    for (const c of basic.certs ?? []) {
+      const cert = new X509Certificate(Buffer.from(AsnConvert.serialize(c)));
+      if (!matches(cert)) continue;
+      if (!issuedBy(cert, issuer)) return failed(`signed by responder ${cert.subject.replace(/\n/g, ', ')}, which the issuer did not issue`, base);
+      if (!(cert.keyUsage ?? []).includes(id_kp_OCSPSigning)) return failed(`signed by responder ${cert.subject.replace(/\n/g, ', ')}, which is not authorised for OCSP signing (no id-kp-OCSPSigning)`, base);
+      signer = cert;
+      signedBy = `responder ${cert.subject.replace(/\n/g, ', ')}`;
+      break;
+    }
+  }
+  if (!signer) return failed('signed by neither the issuer nor a responder certificate included in it', base);
+  base.signedBy = signedBy;
+  const digest = SIGNATURES[basic.signatureAlgorithm.algorithm];
+  if (digest === undefined) return failed(`signature algorithm ${basic.signatureAlgorithm.algorithm} is not supported here`, base);
+  let valid = false;
+  try {
+    valid = verifySignature(digest, Buffer.from(basic.tbsResponseDataRaw!), signer.publicKey, Buffer.from(basic.signature));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return failed(`the signature does not verify with the key of ${signedBy}`, base);
+
+  // 3. dates
+  if (single.thisUpdate.getTime() > now.getTime() + SKEW_MS) return failed(`its thisUpdate ${base.thisUpdate} is in the future`, base);
+  if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - SKEW_MS) return failed(`it is out of date (nextUpdate ${base.nextUpdate} has passed)`, base);
+
+  // 4. what it says
+  const status = single.certStatus;
+  if (status.revoked) {
+    const reason = status.revoked.revocationReason ? CRLReasons[status.revoked.revocationReason.reason] : undefined;
+    return { ...base, certStatus: 'revoked', revokedAt: status.revoked.revocationTime.toISOString(), ...(reason ? { revocationReason: reason } : {}) };
+  }
+  return { ...base, certStatus: status.good !== undefined ? 'good' : 'unknown' };
+}
