@@ -1,9 +1,11 @@
 /** `netlab cert-check`: options -> fetch the chain (or read --file) -> analyse -> CertCheckResult. */
+import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { NetlabError, type Status } from '../errors.js';
 import { fetchPeerChain } from '../protocol/tls/connect.js';
-import { analyseChain, findLeaf, problem, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
+import { analyseChain, findLeaf, problem, statusOf, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
+import type { OcspStaple } from '../protocol/tls/ocsp.js';
 import { loadTrustStore } from '../protocol/tls/trust.js';
 import { describeCert, parsePemBundle } from '../protocol/tls/certs.js';
 
@@ -35,7 +37,7 @@ export interface CertCheckResult {
   host: string | null;
   servername: string | null;
   connectedTo: string | null;
-  tls: { protocol: string; cipher: string; ocspStapled: boolean } | null;
+  tls: { protocol: string; cipher: string; ocspStapled: boolean; ocsp: OcspStaple | null } | null;
   chain: ChainCert[];
   path: number[];
   anchor: ChainCert | null;
@@ -167,6 +169,35 @@ function failure(options: CertCheckOptions, code: ProblemCode, message: string, 
   };
 }
 
+/**
+ * Read the stapled OCSP response about the leaf (sent[0]) and add what it says to the
+ * analysis: REVOKED (CRITICAL) when a staple that verifies says so, BAD_OCSP_STAPLE (WARNING)
+ * when it cannot be relied on or the responder does not know the certificate. The ASN.1
+ * modules load only here, when a server staples.
+ */
+async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: X509Certificate[], a: ChainAnalysis, now: Date): Promise<OcspStaple> {
+  const { readOcspStaple } = await import('../protocol/tls/ocsp.js');
+  const leaf = sent[0]!;
+  const issuer = [...sent.slice(1), ...anchors].find((c) => {
+    try {
+      return leaf.checkIssued(c) && leaf.verify(c.publicKey);
+    } catch {
+      return false;
+    }
+  });
+  const staple = readOcspStaple(der, leaf, issuer, now);
+  if (staple.certStatus === 'revoked') {
+    const reason = staple.revocationReason ? `, reason ${staple.revocationReason}` : '';
+    a.problems.push(problem('REVOKED', 'CRITICAL', `the stapled OCSP response, signed by ${staple.signedBy}, says the certificate was revoked on ${staple.revokedAt!.slice(0, 10)}${reason}`));
+  } else if (staple.certStatus === 'unknown') {
+    a.problems.push(problem('BAD_OCSP_STAPLE', 'WARNING', `the stapled OCSP response says the responder does not know this certificate (status unknown)`));
+  } else if (staple.certStatus === null) {
+    a.problems.push(problem('BAD_OCSP_STAPLE', 'WARNING', `the stapled OCSP response cannot be relied on: ${staple.invalid}`));
+  }
+  a.status = statusOf(a.problems);
+  return staple;
+}
+
 /** Run the check. Throws only for bad input (INPUT/USAGE); a broken target is a result. */
 export async function runCertCheck(options: CertCheckOptions, now = new Date()): Promise<CertCheckResult> {
   const store = loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
@@ -199,9 +230,10 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
   try {
     const peer = await fetchPeerChain({ connectHost, port: options.port, servername: options.servername, timeoutMs: options.timeoutMs });
     const a = analyseChain(peer.certs, store.anchors, policy, 0);
+    const ocsp = peer.ocspResponse ? await checkStaple(peer.ocspResponse, peer.certs, store.anchors, a, now) : null;
     return fromAnalysis(options, a, trust, {
       connectedTo: `${peer.remoteAddress}:${options.port}`,
-      tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspStapled },
+      tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp },
     });
   } catch (e) {
     if (e instanceof NetlabError && (e.code === 'UNREACHABLE' || e.code === 'HANDSHAKE_FAILED')) {

@@ -64,6 +64,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       ['good', 'HTTPS: a good chain (leaf + intermediate) from the lab CA', 'OK'],
       ['expired', 'HTTPS: an expired leaf, exit 2', 'CRITICAL'],
       ['missing-intermediate', 'HTTPS: the server forgot the intermediate, exit 2', 'CRITICAL'],
+      ['ocsp-revoked', 'HTTPS: the stapled OCSP response says the certificate is revoked, exit 2', 'CRITICAL'],
     ] as const) {
       const c = tlsCase(name);
       specs.push({ command: 'cert-check', title, args: [`${c.servername}:${c.port}`, '--connect-to', c.address, '--ca', lab.tls.caFile], expected });

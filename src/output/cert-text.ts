@@ -1,6 +1,7 @@
 /** cert-check's text: the verdict line first (as Nagios plugins print it), the chain, the problems. */
 import Table from 'cli-table3';
 import type { CertCheckResult } from '../commands/cert-check.js';
+import type { OcspStaple } from '../protocol/tls/ocsp.js';
 
 function subjectCN(dn: string): string {
   const cn = /(?:^|, )CN=([^,]+)/.exec(dn);
@@ -46,7 +47,7 @@ export function renderCertText(r: CertCheckResult): string {
     out.push('');
   }
   if (r.tls) {
-    out.push(`TLS: ${r.tls.protocol}, ${r.tls.cipher}, ${r.tls.ocspStapled ? 'OCSP response stapled' : 'no OCSP staple'}`);
+    out.push(`TLS: ${r.tls.protocol}, ${r.tls.cipher}, ${stapleText(r.tls.ocsp)}`);
   }
   const anchor = r.anchor ? ` to "${r.anchor.subject}"` : '';
   out.push(`Trust: ${r.trusted ? `chain verified${anchor}` : 'not verified'}; anchors: ${r.trustStore.sources.join(', ') || 'none'} (${r.trustStore.anchors} certificates)`);
@@ -60,4 +61,13 @@ export function renderCertText(r: CertCheckResult): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** What the stapled OCSP response says, in a few words. */
+function stapleText(o: OcspStaple | null): string {
+  if (!o) return 'no OCSP staple';
+  const next = o.nextUpdate ? `, next update ${o.nextUpdate.slice(0, 10)}` : '';
+  if (o.certStatus === 'revoked') return `OCSP staple: REVOKED on ${o.revokedAt!.slice(0, 10)}${o.revocationReason ? ` (${o.revocationReason})` : ''}, signed by ${o.signedBy}`;
+  if (o.certStatus === null) return 'OCSP staple: not usable (see problems)';
+  return `OCSP staple: ${o.certStatus} (signed by ${o.signedBy}${next})`;
 }

@@ -93,7 +93,8 @@ test('--file checks a bundle offline with the same codes', async () => {
     const r = await runCli(['cert-check', '--file', file, '--host', c.servername, '--ca', lab.caFile, '--json']);
     const doc = JSON.parse(r.stdout);
     const codes = doc.problems.map((p: { code: string }) => p.code).sort();
-    assert.deepEqual(codes, [...c.expectedCodes].sort(), `--file ${c.name}`);
+    // a file holds no OCSP staple: revocation is only seen on the wire
+    assert.deepEqual(codes, c.expectedCodes.filter((x) => x !== 'REVOKED').sort(), `--file ${c.name}`);
     assert.equal(doc.mode, 'file');
     assert.equal(doc.tls, null);
   }
@@ -164,5 +165,62 @@ test('a silent port times out the handshake, exit 2, bounded by --timeout', asyn
     assert.match(JSON.parse(r.stdout).problems[0].message, /timed out after 1000 ms/);
   } finally {
     server.close();
+  }
+});
+
+test('a stapled OCSP response is read: good is OK and shown, revoked is CRITICAL REVOKED with its date and reason', async () => {
+  const run = (name: string, json: boolean) => {
+    const c = lab.cases.find((x) => x.name === name)!;
+    return runCli(['cert-check', `${c.servername}:${c.port}`, '--connect-to', c.address, '--ca', lab.caFile, ...(json ? ['--json'] : [])]);
+  };
+  const good = JSON.parse((await run('ocsp-good', true)).stdout);
+  assert.equal(good.status, 'OK');
+  assert.equal(good.tls.ocspStapled, true);
+  assert.equal(good.tls.ocsp.certStatus, 'good');
+  assert.equal(good.tls.ocsp.signedBy, 'the issuer');
+  assert.ok(Date.parse(good.tls.ocsp.nextUpdate) > Date.now());
+  assert.match((await run('ocsp-good', false)).stdout, /OCSP staple: good \(signed by the issuer, next update \d{4}-\d\d-\d\d\)/);
+  const revoked = JSON.parse((await run('ocsp-revoked', true)).stdout);
+  assert.equal(revoked.tls.ocsp.certStatus, 'revoked');
+  assert.equal(revoked.tls.ocsp.revocationReason, 'keyCompromise');
+  assert.ok(Math.abs(Date.parse(revoked.tls.ocsp.revokedAt) - (lab.issuedAt.getTime() - 2 * 86_400_000)) < 2000);
+  const text = await run('ocsp-revoked', false);
+  assert.equal(text.code, 2);
+  assert.match(text.stdout, /^CERT CRITICAL - www\.example\.test: REVOKED/);
+  assert.match(text.stdout, /CRITICAL REVOKED: the stapled OCSP response, signed by the issuer, says the certificate was revoked on \d{4}-\d\d-\d\d, reason keyCompromise/);
+  // a server that staples nothing says so
+  const plain = JSON.parse((await run('good', true)).stdout);
+  assert.equal(plain.tls.ocspStapled, false);
+  assert.equal(plain.tls.ocsp, null);
+});
+
+test('a staple that cannot be relied on is a WARNING BAD_OCSP_STAPLE saying why', async () => {
+  const { LabTlsServer } = await import('../../src/lab/tls/server.js');
+  const { issueLeaf, issueOcspResponse } = await import('../../src/lab/tls/ca.js');
+  const pki = lab.pki;
+  const now = Date.now();
+  const validity = { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 90 * 86_400_000) };
+  const leaf = await issueLeaf(pki.intermediate, { ...validity, dnsNames: ['www.example.test'] });
+  const other = await issueLeaf(pki.intermediate, { ...validity, dnsNames: ['www.example.test'] });
+  const fresh = { thisUpdate: new Date(now - 3_600_000), nextUpdate: new Date(now + 86_400_000) };
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['about another certificate', issueOcspResponse(pki.intermediate, other, { status: 'good', ...fresh }), /about another certificate/],
+    ['signed by another CA', issueOcspResponse(pki.untrustedIntermediate, leaf, { status: 'good', ...fresh }), /about another certificate|signed by neither/],
+    ['out of date', issueOcspResponse(pki.intermediate, leaf, { status: 'good', thisUpdate: new Date(now - 9 * 86_400_000), nextUpdate: new Date(now - 2 * 86_400_000) }), /out of date/],
+    ['garbage', Buffer.from('this is not an OCSP response'), /malformed OCSP response/],
+  ];
+  for (const [what, staple, re] of cases) {
+    const server = new LabTlsServer({ address: '127.54.0.1', port: 0, certChainPem: leaf.certPem + pki.intermediate.certPem, keyPem: leaf.keyPem, body: what, ocspResponse: staple });
+    await server.start();
+    try {
+      const r = await runCli(['cert-check', `www.example.test:${server.port}`, '--connect-to', '127.54.0.1', '--ca', lab.caFile, '--json']);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(r.code, 1, `${what}: ${r.stdout}`);
+      assert.deepEqual(doc.problems.map((p: { code: string }) => p.code), ['BAD_OCSP_STAPLE'], what);
+      assert.match(doc.problems[0].message, re, what);
+      assert.equal(doc.tls.ocsp.certStatus, null, what);
+    } finally {
+      await server.close();
+    }
   }
 });

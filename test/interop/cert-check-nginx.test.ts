@@ -15,7 +15,11 @@
  * too weak"), so nginx gets an OPENSSL_CONF of its own that sets SECLEVEL=0, as netlab's lab
  * server does with its ciphers option.
  *
- * Needs `nginx` (Debian: nginx); skipped with the reason when it is not installed.
+ * The cases that staple OCSP (ocsp-good, ocsp-revoked) get `ssl_stapling_file` with a
+ * response made by `openssl ocsp` from an index of this PKI (signed by the intermediate), so
+ * that the response netlab reads comes from a producer other than netlab's own lab.
+ *
+ * Needs `nginx` (Debian: nginx) and `openssl`; skipped with the reason when either is missing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,11 +30,12 @@ import { join } from 'node:path';
 import { createLabPki } from '../../src/lab/tls/ca.js';
 import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type TlsCaseName } from '../../src/lab/tls/cases.js';
 import { runCli } from '../helpers/cli.js';
-import { which } from '../helpers/tools.js';
+import { run, which } from '../helpers/tools.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 
 const NGINX = which('nginx');
-const SKIP = NGINX ? false : 'nginx is not installed (apt-get install nginx)';
+const OPENSSL = which('openssl');
+const SKIP = !NGINX ? 'nginx is not installed (apt-get install nginx)' : !OPENSSL ? 'openssl is not installed (apt-get install openssl)' : false;
 const ADDR = '127.0.0.1';
 const EXIT = { OK: 0, WARNING: 1, CRITICAL: 2 } as const;
 const PEM_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -40,6 +45,34 @@ let nginx: RunningNginx | undefined;
 let rootFile = '';
 const ports = new Map<TlsCaseName, number>();
 const bundles = new Map<TlsCaseName, string>();
+/** DER OCSP response files by case, made by openssl ocsp. */
+const staples = new Map<TlsCaseName, string>();
+
+/** X.509 GeneralizedTime's short form for an openssl ocsp index: YYMMDDHHMMSSZ. */
+function indexTime(d: Date): string {
+  return `${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`;
+}
+
+/**
+ * `openssl ocsp` as a one-shot responder: the status of `leafPem` from an index that lists it
+ * valid or revoked (keyCompromise, 2 days ago), signed by the issuer, valid for 7 days.
+ */
+async function opensslStaple(name: string, leafPem: string, issuer: { certPem: string; keyPem: string }, status: 'good' | 'revoked'): Promise<string> {
+  const leaf = new X509Certificate(leafPem);
+  const p = (what: string) => join(dir, `${name}.${what}`);
+  writeFileSync(p('leaf.pem'), leafPem);
+  writeFileSync(p('issuer.pem'), issuer.certPem);
+  writeFileSync(p('issuer.key'), issuer.keyPem, { mode: 0o600 });
+  const expiry = indexTime(new Date(leaf.validTo));
+  const line = status === 'good'
+    ? `V\t${expiry}\t\t${leaf.serialNumber}\tunknown\t/CN=${LAB_TLS_SERVERNAME}\n`
+    : `R\t${expiry}\t${indexTime(new Date(Date.now() - 2 * 86_400_000))},keyCompromise\t${leaf.serialNumber}\tunknown\t/CN=${LAB_TLS_SERVERNAME}\n`;
+  writeFileSync(p('index.txt'), line);
+  const r = await run(OPENSSL!, ['ocsp', '-index', p('index.txt'), '-rsigner', p('issuer.pem'), '-rkey', p('issuer.key'), '-CA', p('issuer.pem'),
+    '-issuer', p('issuer.pem'), '-cert', p('leaf.pem'), '-respout', p('ocsp.der'), '-ndays', '7'], 15_000);
+  assert.equal(r.code, 0, `openssl ocsp: ${r.stdout}${r.stderr}`);
+  return p('ocsp.der');
+}
 
 function serverBlock(name: TlsCaseName, port: number): string {
   return `  server {
@@ -47,13 +80,15 @@ function serverBlock(name: TlsCaseName, port: number): string {
     server_name ${LAB_TLS_SERVERNAME};
     ssl_certificate ${join(dir, `${name}.chain.pem`)};
     ssl_certificate_key ${join(dir, `${name}.key.pem`)};
-    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_protocols TLSv1.2 TLSv1.3;${staples.has(name) ? `
+    ssl_stapling on;
+    ssl_stapling_file ${staples.get(name)};` : ''}
     location / { return 200 "nginx: lab case ${name}\\n"; }
   }`;
 }
 
 before(async () => {
-  if (!NGINX) return;
+  if (SKIP) return;
   dir = mkdtempSync(join(tmpdir(), 'netlab-nginx-'));
   const pki = await createLabPki(new Date());
   rootFile = join(dir, 'lab-root.pem');
@@ -64,6 +99,9 @@ before(async () => {
     bundles.set(c.name, chain);
     writeFileSync(join(dir, `${c.name}.chain.pem`), chain);
     writeFileSync(join(dir, `${c.name}.key.pem`), served.certs[0]!.keyPem, { mode: 0o600 });
+    if (served.ocspResponse) {
+      staples.set(c.name, await opensslStaple(c.name, served.certs[0]!.certPem, pki.intermediate, c.expectedCodes.includes('REVOKED') ? 'revoked' : 'good'));
+    }
   }
   const opensslConf = join(dir, 'openssl.cnf');
   writeFileSync(opensslConf, [
@@ -109,6 +147,14 @@ for (const spec of LAB_TLS_CASES) {
     // nginx sends the ssl_certificate file's certificates in file order, as the lab server does
     const sent = (bundles.get(spec.name)!.match(PEM_RE) ?? []).map((pem) => new X509Certificate(pem).fingerprint256);
     assert.deepEqual(doc.chain.map((c) => c.fingerprint256), sent, 'the chain as nginx sent it');
+    // nginx staples the openssl-made response where configured, and nothing elsewhere
+    const ocsp = (doc.tls as { ocsp?: { certStatus: string | null; signedBy?: string } | null } | null)?.ocsp ?? null;
+    if (staples.has(spec.name)) {
+      assert.equal(ocsp?.certStatus, spec.expectedCodes.includes('REVOKED') ? 'revoked' : 'good', JSON.stringify(ocsp));
+      assert.equal(ocsp?.signedBy, 'the issuer');
+    } else {
+      assert.equal(ocsp, null);
+    }
   });
 }
 

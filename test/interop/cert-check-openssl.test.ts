@@ -56,6 +56,7 @@ interface NetlabDoc {
   hostnameMatch: boolean | null;
   problems: Array<{ code: string; message: string }>;
   chain: Array<{ fingerprint256: string; subject: string }>;
+  tls: { ocsp: { certStatus: string | null; revocationReason?: string } | null } | null;
 }
 
 const netlabRuns = new Map<TlsCaseName, Promise<NetlabDoc>>();
@@ -226,3 +227,28 @@ for (const spec of LAB_TLS_CASES) {
     assert.deepEqual(doc.chain.map((x) => x.fingerprint256), received);
   });
 }
+
+test('the OCSP responses the lab staples: openssl ocsp verifies each against the lab root and reads the status netlab reads', { skip: SKIP, timeout: 60_000 }, async () => {
+  const stapling = LAB_TLS_CASES.filter((c) => lab!.staples[c.name]);
+  assert.deepEqual(stapling.map((c) => c.name), ['ocsp-good', 'ocsp-revoked']);
+  const inter = join(dir, 'lab-intermediate.pem');
+  writeFileSync(inter, lab!.intermediatePem);
+  for (const spec of stapling) {
+    const der = join(dir, `${spec.name}.ocsp.der`);
+    writeFileSync(der, lab!.staples[spec.name]!);
+    const f = files.get(spec.name)!;
+    // -verify_other: the signer (the intermediate) chains to the lab root given as -CAfile
+    const r = await run(OPENSSL!, ['ocsp', '-respin', der, '-issuer', inter, '-cert', f.leaf, '-CAfile', lab!.caFile, '-verify_other', inter, '-no_nonce'], 15_000);
+    const out = `${r.stdout}${r.stderr}`;
+    assert.match(out, /Response verify OK/, `${spec.name}: ${out}`);
+    const status = new RegExp(`${f.leaf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (good|revoked|unknown)`).exec(out)?.[1];
+    assert.ok(status, `${spec.name}: no status line in ${out}`);
+    const doc = await netlab(labCase(spec.name));
+    assert.equal(doc.tls?.ocsp?.certStatus, status, spec.name);
+    if (status === 'revoked') {
+      assert.match(out, /Reason: keyCompromise/);
+      assert.equal(doc.tls?.ocsp?.revocationReason, 'keyCompromise');
+    }
+  }
+});
+

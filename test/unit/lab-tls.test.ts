@@ -187,16 +187,25 @@ const PROMISES: Record<TlsCaseName, (chain: X509Certificate[]) => void> = {
     assert.equal(keyOf(leaf!), 'ec/prime256v1');
     assert.equal(sigAlg(leaf!), 'ECDSA/SHA-256');
   },
+  // what they staple is checked below, with readOcspStaple and openssl ocsp
+  'ocsp-good': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.equal(inter!.fingerprint256, cert(lab.intermediatePem).fingerprint256);
+  },
+  'ocsp-revoked': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.equal(inter!.fingerprint256, cert(lab.intermediatePem).fingerprint256);
+  },
 };
 
 /** The chain each case sends, by role: leaf, I (lab intermediate), R (lab root), ... */
 const SHAPE: Record<TlsCaseName, number> = {
   good: 2, expired: 2, 'not-yet-valid': 2, 'wrong-host': 2, 'self-signed': 1, 'missing-intermediate': 1, 'wrong-order': 3,
-  'untrusted-root': 3, 'expiring-10d': 2, 'expiring-3d': 2, rsa1024: 2, sha1: 2, ecdsa: 2,
+  'untrusted-root': 3, 'expiring-10d': 2, 'expiring-3d': 2, rsa1024: 2, sha1: 2, ecdsa: 2, 'ocsp-good': 2, 'ocsp-revoked': 2,
 };
 
 test('lab start generates the PKI and starts every case on 127.54.0.x, one port (port 0)', (t) => {
-  assert.equal(lab.cases.length, 13);
+  assert.equal(lab.cases.length, 15);
   assert.deepEqual(lab.cases.map((c) => c.name).sort(), Object.keys(PROMISES).sort());
   assert.equal(new Set(lab.cases.map((c) => c.address)).size, lab.cases.length);
   for (const c of lab.cases) {
@@ -283,6 +292,9 @@ const OPENSSL_VERDICT: Record<TlsCaseName, RegExp> = {
   rsa1024: /: OK$/m,
   sha1: /: OK$/m,
   ecdsa: /: OK$/m,
+  // openssl verify does not look at revocation (no -crl_check, and OCSP is not its business)
+  'ocsp-good': /: OK$/m,
+  'ocsp-revoked': /: OK$/m,
 };
 
 async function withChainFiles<T>(name: TlsCaseName, fn: (files: { root: string; leaf: string; untrusted?: string }) => Promise<T>): Promise<T> {

@@ -11,8 +11,11 @@
  * not issue them); it is reached only through the lab's lazy import.
  */
 import 'reflect-metadata';
-import { KeyObject, webcrypto } from 'node:crypto';
+import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate, CRLReason, CRLReasons } from '@peculiar/asn1-x509';
+import { BasicOCSPResponse, CertID, CertStatus, KeyHash, OCSPResponse, OCSPResponseStatus, ResponderID, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
 
 // @peculiar/x509 signs through WebCrypto; Node's implementation is the one to use.
 x509.cryptoProvider.set(webcrypto as never);
@@ -226,6 +229,63 @@ export async function createSelfSignedLeaf(options: Omit<LeafOptions, 'signature
     ],
   });
   return toLabCert(cert, keys, commonName);
+}
+
+export interface OcspResponseOptions {
+  status: 'good' | 'revoked';
+  thisUpdate: Date;
+  nextUpdate: Date;
+  /** With status revoked. */
+  revokedAt?: Date;
+  reason?: keyof typeof CRLReasons;
+}
+
+/**
+ * A DER OCSP response (RFC 6960) about `leaf`, signed by its issuer directly (responder ID by
+ * key hash, CertID with SHA-1 hashes as most responders send): what a server staples.
+ */
+export function issueOcspResponse(issuer: LabCa, leaf: LabCert, options: OcspResponseOptions): Buffer {
+  const issuerCert = AsnConvert.parse(issuer.signer.cert.rawData, Certificate).tbsCertificate;
+  const issuerKeyBits = Buffer.from(issuerCert.subjectPublicKeyInfo.subjectPublicKey);
+  const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest();
+  const leafTbs = AsnConvert.parse(new x509.X509Certificate(leaf.certPem).rawData, Certificate).tbsCertificate;
+  const certStatus = options.status === 'good'
+    ? new CertStatus({ good: null })
+    : new CertStatus({
+      revoked: new RevokedInfo({
+        revocationTime: options.revokedAt ?? options.thisUpdate,
+        ...(options.reason ? { revocationReason: new CRLReason(CRLReasons[options.reason]) } : {}),
+      }),
+    });
+  const data = new ResponseData({
+    responderID: new ResponderID({ byKey: new KeyHash(sha1(issuerKeyBits)) }),
+    producedAt: options.thisUpdate,
+    responses: [new SingleResponse({
+      certID: new CertID({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithm: '1.3.14.3.2.26', parameters: null }),
+        issuerNameHash: new OctetString(sha1(Buffer.from(AsnConvert.serialize(issuerCert.subject)))),
+        issuerKeyHash: new OctetString(sha1(issuerKeyBits)),
+        serialNumber: leafTbs.serialNumber,
+      }),
+      certStatus,
+      thisUpdate: options.thisUpdate,
+      nextUpdate: options.nextUpdate,
+    })],
+  });
+  const tbs = Buffer.from(AsnConvert.serialize(data));
+  const ec = issuer.signer.keyType === 'ec-p256';
+  const basic = new BasicOCSPResponse({
+    tbsResponseData: data,
+    // ecdsa-with-SHA256 has no parameters; sha256WithRSAEncryption has NULL
+    signatureAlgorithm: ec
+      ? new AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' })
+      : new AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11', parameters: null }),
+    signature: new Uint8Array(sign('sha256', tbs, issuer.key)).buffer,
+  });
+  return Buffer.from(AsnConvert.serialize(new OCSPResponse({
+    responseStatus: OCSPResponseStatus.successful,
+    responseBytes: new ResponseBytes({ responseType: id_pkix_ocsp_basic, response: new OctetString(AsnConvert.serialize(basic)) }),
+  })));
 }
 
 /** Where the lab's certificates say their issuers can be fetched. Data only: nothing serves them. */

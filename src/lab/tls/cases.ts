@@ -4,7 +4,7 @@
  * that a correct checker gives for it when told to trust the lab root and to check
  * www.example.test with the default --warn-days 30 and --crit-days 7.
  */
-import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, type LabCert, type LabPki, type LeafOptions } from './ca.js';
+import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, issueOcspResponse, type LabCert, type LabPki, type LeafOptions, type OcspResponseOptions } from './ca.js';
 
 /** The name every case is checked against (SNI and host check). */
 export const LAB_TLS_SERVERNAME = 'www.example.test';
@@ -14,12 +14,12 @@ const LAB_DNS_NAMES = [LAB_TLS_SERVERNAME, 'example.test'];
 
 export type TlsCaseName =
   | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
-  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa';
+  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked';
 
 /** The certificate problem codes of shared/CONTRACT.md (cert-check). */
 export type CertProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
-  | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE';
+  | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'REVOKED';
 
 export type ExpectedStatus = 'OK' | 'WARNING' | 'CRITICAL';
 
@@ -27,6 +27,8 @@ export type ExpectedStatus = 'OK' | 'WARNING' | 'CRITICAL';
 export interface ServedChain {
   /** certs[0] is the leaf; its key is the server's key. */
   certs: LabCert[];
+  /** A DER OCSP response the server staples when a client asks (status_request). */
+  ocspResponse?: Buffer;
 }
 
 export interface TlsCaseSpec {
@@ -80,6 +82,22 @@ async function withIntermediate(pki: LabPki, leaf: Promise<LabCert>): Promise<Se
   return { certs: [await leaf, pki.intermediate] };
 }
 
+/**
+ * A good chain whose server staples an OCSP response from the intermediate about its leaf,
+ * fresh (this update an hour ago, next update in 7 days, as CAs issue them).
+ */
+async function stapled(pki: LabPki, status: OcspResponseOptions['status']): Promise<ServedChain> {
+  const leaf = await labLeaf(pki);
+  const thisUpdate = at(pki, 0, -3_600_000);
+  const ocspResponse = issueOcspResponse(pki.intermediate, leaf, {
+    status,
+    thisUpdate,
+    nextUpdate: at(pki, 7),
+    ...(status === 'revoked' ? { revokedAt: at(pki, -2), reason: 'keyCompromise' as const } : {}),
+  });
+  return { certs: [leaf, pki.intermediate], ocspResponse };
+}
+
 /** Loopback addresses of the TLS cases, one each, like the DNS lab's 127.53.0.x. */
 export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   good: '127.54.0.1',
@@ -95,6 +113,8 @@ export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   rsa1024: '127.54.0.11',
   sha1: '127.54.0.12',
   ecdsa: '127.54.0.13',
+  'ocsp-good': '127.54.0.14',
+  'ocsp-revoked': '127.54.0.15',
 };
 
 type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
@@ -215,6 +235,20 @@ const ROWS: CaseRow[] = [
     expectedStatus: 'OK',
     expectedCodes: [],
     issue: (pki) => withIntermediate(pki, labLeaf(pki, { keyType: 'ec-p256' })),
+  },
+  {
+    name: 'ocsp-good',
+    description: 'a good chain; the server staples an OCSP response from the intermediate: good',
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    issue: (pki) => stapled(pki, 'good'),
+  },
+  {
+    name: 'ocsp-revoked',
+    description: 'a good chain; the server staples an OCSP response from the intermediate: revoked 2 days ago (keyCompromise)',
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['REVOKED'],
+    issue: (pki) => stapled(pki, 'revoked'),
   },
 ];
 

@@ -48,6 +48,8 @@ export interface TlsLab {
   caFile: string;
   /** Per case, the PEM chain exactly as that server sends it, leaf first. */
   bundles: Record<TlsCaseName, string>;
+  /** The DER OCSP response each stapling case sends (ocsp-good, ocsp-revoked). */
+  staples: Partial<Record<TlsCaseName, Buffer>>;
   /** The instant all validity periods were computed from. */
   issuedAt: Date;
   /** The CAs that issued every case (given in the options, or made at start). */
@@ -63,8 +65,10 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
   const pki = options.pki ?? (await createLabPki(new Date()));
   const issued = await Promise.all(LAB_TLS_CASES.map((c) => c.issue(pki)));
   const bundles = {} as Record<TlsCaseName, string>;
+  const staples: Partial<Record<TlsCaseName, Buffer>> = {};
   LAB_TLS_CASES.forEach((c, i) => {
     bundles[c.name] = issued[i]!.certs.map((cert) => cert.certPem).join('');
+    if (issued[i]!.ocspResponse) staples[c.name] = issued[i]!.ocspResponse;
   });
 
   const servers = await startOnCommonPort(options.port ?? 0, LAB_TLS_CASES.map((c, i) => (port: number) => new LabTlsServer({
@@ -77,6 +81,7 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     // small"), the default of builds that use the distribution's openssl.cnf.
     ciphers: c.weak ? 'DEFAULT:@SECLEVEL=0' : undefined,
     body: `netlab lab TLS case ${c.name}: ${c.description}`,
+    ...(issued[i]!.ocspResponse ? { ocspResponse: issued[i]!.ocspResponse } : {}),
   })));
   const running = servers;
   const port = running[0]!.port;
@@ -107,6 +112,7 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     untrustedRootPem: pki.untrustedRoot.certPem,
     caFile: path.join(dir, 'lab-root.pem'),
     bundles,
+    staples,
     issuedAt: pki.issuedAt,
     pki,
     close: async () => {

@@ -25,6 +25,8 @@ export interface TlsServerOptions {
   body: string;
   /** Close a connection that is idle (handshake included) this long. Default 5000. */
   idleTimeoutMs?: number;
+  /** A DER OCSP response to staple for clients that ask (status_request). */
+  ocspResponse?: Buffer;
 }
 
 /** Request headers larger than this get their answer at once instead of waiting for the end. */
@@ -72,6 +74,8 @@ export class LabTlsServer {
       handshakeTimeout: idleMs,
     });
     server.on('connection', (raw: net.Socket) => this.track(raw));
+    const staple = this.options.ocspResponse;
+    if (staple) server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (err: Error | null, response?: Buffer) => void) => done(null, staple));
     // A client that gives up on the certificate aborts the handshake: that is the lab working.
     server.on('tlsClientError', (_err, socket) => socket.destroy());
     server.on('secureConnection', (socket: tls.TLSSocket) => {

@@ -12,7 +12,7 @@ import { describeCert, weakSignature, type CertInfo } from './certs.js';
 export type ProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
-  | 'UNREACHABLE' | 'HANDSHAKE_FAILED';
+  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED';
 
 export type Severity = 'WARNING' | 'CRITICAL';
 
@@ -102,9 +102,16 @@ const FIX: Record<ProblemCode, string> = {
   WEAK_KEY: 'Reissue with an RSA key of at least 2048 bits or an ECDSA P-256 key.',
   WEAK_SIGNATURE: 'Reissue with a SHA-256 (or stronger) signature: browsers reject SHA-1 and MD5 signatures.',
   BAD_SIGNATURE: 'The certificate was not signed by the key of the issuer it names: serve the issuer that really signed it.',
+  REVOKED: 'Issue a new certificate (with a new key if the old one may be compromised) and deploy it: clients that check revocation refuse this one.',
+  BAD_OCSP_STAPLE: "Fix the server's OCSP stapling (fetch a fresh response from the CA's responder, for this certificate); clients ignore or reject a bad staple.",
   UNREACHABLE: 'Check the address, the port and that the server is listening (and any firewall on the way).',
   HANDSHAKE_FAILED: 'Check that the port speaks TLS and that client and server share a protocol version and cipher.',
 };
+
+/** The verdict of a list of problems: the worst severity, OK when there is none. */
+export function statusOf(problems: Problem[]): Status {
+  return problems.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : problems.length > 0 ? 'WARNING' : 'OK';
+}
 
 /** A problem with its code's fix sentence. */
 export function problem(code: ProblemCode, severity: Severity, message: string): Problem {
@@ -240,7 +247,7 @@ export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[]
     }
   }
 
-  const status: Status = problems.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : problems.length > 0 ? 'WARNING' : 'OK';
+  const status = statusOf(problems);
   const result: ChainAnalysis = {
     status,
     problems,

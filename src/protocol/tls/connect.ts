@@ -23,8 +23,8 @@ export interface PeerChain {
   certs: X509Certificate[];
   protocol: string;
   cipher: string;
-  /** The server stapled an OCSP response. */
-  ocspStapled: boolean;
+  /** The OCSP response the server stapled, or null. */
+  ocspResponse: Buffer | null;
   remoteAddress: string;
   handshakeMs: number;
 }
@@ -36,7 +36,7 @@ export interface PeerChain {
 export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    let ocspStapled = false;
+    let ocspResponse: Buffer | null = null;
     let done = false;
     let connected = false;
     // requestOCSP is passed on to the TLSSocket by tls.connect, though @types/node omits it there
@@ -67,7 +67,7 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
     }, target.timeoutMs);
     // Node emits the event with null when the server staples nothing
     socket.on('OCSPResponse', (response: Buffer | null) => {
-      ocspStapled = Boolean(response && response.length > 0);
+      ocspResponse = response && response.length > 0 ? response : null;
     });
     socket.once('connect', () => {
       connected = true;
@@ -89,7 +89,7 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
         certs,
         protocol: socket.getProtocol() ?? 'unknown',
         cipher: socket.getCipher()?.standardName ?? socket.getCipher()?.name ?? 'unknown',
-        ocspStapled,
+        ocspResponse,
         remoteAddress: socket.remoteAddress ?? target.connectHost,
         handshakeMs: performance.now() - started,
       });
