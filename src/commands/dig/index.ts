@@ -211,7 +211,9 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     }
     return s;
   };
-  await Promise.all([...new Set(list.map((j) => j.options))].map(serverOf));
+  // resolved once per distinct option set (a plain batch shares the command line's)
+  const resolved = new Map<DigOptions, { address: string; name: string }>();
+  await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
   let emitted = 0;
@@ -231,7 +233,7 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     while (next < list.length) {
       const i = next++;
       const job = list[i]!;
-      done(i, await runOne(job.query, await serverOf(job.options), job.options, pool));
+      done(i, await runOne(job.query, resolved.get(job.options)!, job.options, pool));
     }
   };
   try {

@@ -256,6 +256,8 @@ interface PoolWaiter {
 interface PoolSocket {
   socket: dgram.Socket;
   ready: Promise<void>;
+  /** Set once bound and connected: no need to wait on `ready` any more. */
+  isReady: boolean;
   waiting: Map<number, PoolWaiter>;
 }
 
@@ -272,17 +274,29 @@ export class UdpPool {
 
   constructor(private readonly size = 8) {}
 
+  private last?: { server: Server; list: PoolSocket[] };
+
   private socketsFor(server: Server): PoolSocket[] {
+    // a batch asks the same server again and again: skip the key and the map for it
+    const last = this.last;
+    if (last && last.server.port === server.port && last.server.address === server.address) return last.list;
     const key = `${server.address}#${server.port}`;
     let list = this.sockets.get(key);
-    if (list) return list;
+    if (list) {
+      this.last = { server, list };
+      return list;
+    }
     list = [];
     for (let i = 0; i < this.size; i++) {
       const socket = dgram.createSocket({ type: net.isIPv6(server.address) ? 'udp6' : 'udp4' });
       const entry: PoolSocket = {
         socket,
         waiting: new Map(),
-        ready: new Promise<void>((resolve) => socket.bind(0, () => socket.connect(server.port, server.address, () => resolve()))),
+        isReady: false,
+        ready: new Promise<void>((resolve) => socket.bind(0, () => socket.connect(server.port, server.address, () => {
+          entry.isReady = true;
+          resolve();
+        }))),
       };
       socket.on('message', (buf, rinfo) => this.onMessage(entry, server, buf, rinfo));
       socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -296,6 +310,7 @@ export class UdpPool {
       list.push(entry);
     }
     this.sockets.set(key, list);
+    this.last = { server, list };
     return list;
   }
 
@@ -324,7 +339,7 @@ export class UdpPool {
   async exchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
     const list = this.socketsFor(server);
     const entry = list[this.next++ % list.length]!;
-    await entry.ready;
+    if (!entry.isReady) await entry.ready;
     let built = buildQuery(question, options);
     // IDs must be unique among this socket's outstanding queries; draw again on a clash.
     for (let i = 0; i < 8 && entry.waiting.has(built.id); i++) built = buildQuery(question, options);
@@ -353,6 +368,7 @@ export class UdpPool {
   async close(): Promise<void> {
     const all = [...this.sockets.values()].flat();
     this.sockets.clear();
+    this.last = undefined;
     await Promise.all(all.map((e) => new Promise<void>((r) => {
       for (const w of e.waiting.values()) clearTimeout(w.timer);
       e.socket.close(() => r());
