@@ -13,6 +13,6 @@ export { systemNameserver } from './protocol/dns/resolv-conf.js';
 export { ROOT_HINTS } from './protocol/dns/root-hints.js';
 export { analyseChain, findLeaf, type ChainAnalysis, type ChainPolicy, type Problem, type ProblemCode } from './protocol/tls/chain.js';
 export { fetchPeerChain, type PeerChain, type TlsTarget } from './protocol/tls/connect.js';
-export { loadTrustStore, type TrustStore } from './protocol/tls/trust.js';
+export { AnchorSet, loadTrustStore, type TrustStore } from './protocol/tls/trust.js';
 export { timeRequest, type Phases, type Sample, type TimingOptions } from './protocol/http/timing.js';
 export { cacheEvidence, summarise, type CacheEvidence } from './protocol/http/cache.js';

@@ -6,7 +6,7 @@ import { NetlabError, type Status } from '../errors.js';
 import { fetchPeerChain } from '../protocol/tls/connect.js';
 import { analyseChain, findLeaf, problem, statusOf, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
 import type { OcspStaple } from '../protocol/tls/ocsp.js';
-import { loadTrustStore } from '../protocol/tls/trust.js';
+import { loadTrustStore, type AnchorSet } from '../protocol/tls/trust.js';
 import { describeCert, parsePemBundle } from '../protocol/tls/certs.js';
 
 export interface CertCheckOptions {
@@ -175,10 +175,10 @@ function failure(options: CertCheckOptions, code: ProblemCode, message: string, 
  * when it cannot be relied on or the responder does not know the certificate. The ASN.1
  * modules load only here, when a server staples.
  */
-async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: X509Certificate[], a: ChainAnalysis, now: Date): Promise<OcspStaple> {
+async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: AnchorSet, a: ChainAnalysis, now: Date): Promise<OcspStaple> {
   const { readOcspStaple } = await import('../protocol/tls/ocsp.js');
   const leaf = sent[0]!;
-  const issuer = [...sent.slice(1), ...anchors].find((c) => {
+  const issuer = [...sent.slice(1), ...anchors.issuersOf(leaf)].find((c) => {
     try {
       return leaf.checkIssued(c) && leaf.verify(c.publicKey);
     } catch {
@@ -201,7 +201,7 @@ async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: X509Ce
 /** Run the check. Throws only for bad input (INPUT/USAGE); a broken target is a result. */
 export async function runCertCheck(options: CertCheckOptions, now = new Date()): Promise<CertCheckResult> {
   const store = loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
-  const trust = { sources: store.sources, anchors: store.anchors.length };
+  const trust = { sources: store.sources, anchors: store.anchors.size };
   const policy = {
     now,
     host: options.host,

@@ -86,3 +86,44 @@ test('several problems are reported together, not only the first', () => {
   assert.deepEqual(codes(a), ['EXPIRED', 'HOSTNAME_MISMATCH', 'MISSING_INTERMEDIATE']);
   assert.equal(a.trusted, false);
 });
+
+test('canonicalNameKey compares names as OpenSSL does: string type, ASCII case and spaces do not matter', async () => {
+  const { canonicalNameKey } = await import('../../src/protocol/tls/certs.js');
+  // Name ::= SEQUENCE { SET { SEQUENCE { OID 2.5.4.3 (CN), value } } }
+  const nameDer = (tag: number, value: Buffer) => {
+    const atv = Buffer.concat([Buffer.from([0x06, 0x03, 0x55, 0x04, 0x03]), Buffer.from([tag, value.length]), value]);
+    const seq = Buffer.concat([Buffer.from([0x30, atv.length]), atv]);
+    const set = Buffer.concat([Buffer.from([0x31, seq.length]), seq]);
+    return Buffer.concat([Buffer.from([0x30, set.length]), set]);
+  };
+  const printable = canonicalNameKey(nameDer(0x13, Buffer.from('Lab  Root CA ')));
+  const utf8 = canonicalNameKey(nameDer(0x0c, Buffer.from('lab root ca')));
+  const bmp = canonicalNameKey(nameDer(0x1e, Buffer.from('LAB ROOT CA', 'utf16le').swap16()));
+  assert.ok(printable);
+  assert.equal(utf8, printable);
+  assert.equal(bmp, printable);
+  assert.notEqual(canonicalNameKey(nameDer(0x0c, Buffer.from('lab root cb'))), printable);
+  assert.equal(canonicalNameKey(Buffer.from([0x04, 0x00])), undefined);
+});
+
+test('AnchorSet: an anchor is found by the issuer name a certificate gives, among the system roots; has() by identity', async () => {
+  const { AnchorSet, loadTrustStore } = await import('../../src/protocol/tls/trust.js');
+  const store = loadTrustStore();
+  const anchors = store.anchors;
+  const systemRoots = anchors.size;
+  anchors.add(x(pki.root).raw);
+  assert.equal(anchors.size, systemRoots + 1);
+  anchors.add(x(pki.root).raw); // the same certificate twice is one anchor
+  assert.equal(anchors.size, systemRoots + 1);
+  const issuers = anchors.issuersOf(x(pki.intermediate));
+  assert.deepEqual(issuers.map((c) => c.fingerprint256), [x(pki.root).fingerprint256]);
+  assert.deepEqual(anchors.issuersOf(x(plain)), [], 'the intermediate is not an anchor');
+  assert.ok(anchors.has(x(pki.root)));
+  assert.ok(!anchors.has(x(pki.intermediate)));
+  // and the analysis gives the same verdict with the lazy set as with a plain list
+  const lazy = analyseChain([x(plain), x(pki.intermediate)], anchors, policy('www.example.test'));
+  const eager = analyseChain([x(plain), x(pki.intermediate)], [x(pki.root)], policy('www.example.test'));
+  assert.deepEqual({ trusted: lazy.trusted, codes: codes(lazy) }, { trusted: eager.trusted, codes: codes(eager) });
+  assert.equal(lazy.trusted, true);
+  assert.equal(AnchorSet.of([x(pki.root), x(pki.untrustedRoot)]).size, 2);
+});

@@ -115,6 +115,69 @@ export function signatureAlgorithmOf(der: Buffer): string {
   }
 }
 
+/**
+ * The issuer and subject Names of a certificate, as their DER bytes (RFC 5280 4.1:
+ * TBSCertificate is SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer,
+ * validity, subject, ... }). Undefined when the bytes are not shaped like a certificate.
+ */
+export function namesOf(der: Buffer): { issuer: Buffer; subject: Buffer } | undefined {
+  try {
+    const cert = tlv(der, 0);
+    const tbs = tlv(der, cert.start);
+    if (cert.tag !== 0x30 || tbs.tag !== 0x30) return undefined;
+    let serial = tlv(der, tbs.start);
+    if (serial.tag === 0xa0) serial = tlv(der, serial.end); // past the explicit version
+    const signature = tlv(der, serial.end);
+    const issuer = tlv(der, signature.end);
+    const validity = tlv(der, issuer.end);
+    const subject = tlv(der, validity.end);
+    if (serial.tag !== 0x02 || signature.tag !== 0x30 || issuer.tag !== 0x30 || validity.tag !== 0x30 || subject.tag !== 0x30) return undefined;
+    // each Name whole, tag and length included: the TLV runs from where the previous field ended
+    return { issuer: der.subarray(signature.end, issuer.end), subject: der.subarray(validity.end, subject.end) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Name (DER) in a canonical text form for comparing names as OpenSSL's X509_NAME_cmp does
+ * (it compares its "canon" encoding): each attribute's value decoded whatever its string type
+ * (UTF8String, PrintableString, IA5String, T61String as Latin-1, BMPString, UniversalString),
+ * upper-case ASCII folded to lower case, leading and trailing spaces dropped and runs of space
+ * folded to one. Undefined when the bytes cannot be read that way.
+ */
+export function canonicalNameKey(name: Buffer): string | undefined {
+  try {
+    const seq = tlv(name, 0);
+    if (seq.tag !== 0x30) return undefined;
+    const rdns: string[] = [];
+    for (let at = seq.start; at < seq.end;) {
+      const set = tlv(name, at);
+      if (set.tag !== 0x31) return undefined;
+      const atvs: string[] = [];
+      for (let p = set.start; p < set.end;) {
+        const atv = tlv(name, p);
+        const oid = tlv(name, atv.start);
+        const value = tlv(name, oid.end);
+        const raw = name.subarray(value.start, value.end);
+        let text: string;
+        if (value.tag === 0x1e) text = Buffer.from(raw).swap16().toString('utf16le'); // BMPString, UTF-16BE
+        else if (value.tag === 0x1c) text = [...Array(raw.length / 4).keys()].map((i) => String.fromCodePoint(raw.readUInt32BE(i * 4))).join(''); // UniversalString
+        else if (value.tag === 0x14) text = raw.toString('latin1'); // T61String
+        else if ([0x0c, 0x13, 0x16].includes(value.tag)) text = raw.toString('utf8');
+        else text = `#${raw.toString('hex')}`; // anything else: compared as bytes
+        atvs.push(`${name.subarray(oid.start, oid.end).toString('hex')}=${text.replace(/[A-Z]/g, (c) => c.toLowerCase()).trim().replace(/\s+/g, ' ')}`);
+        p = atv.end;
+      }
+      rdns.push(atvs.sort().join('+'));
+      at = set.end;
+    }
+    return rdns.join(',');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Read everything cert-check reports about one certificate. */
 export function describeCert(node: X509Certificate): CertInfo {
   const details = node.publicKey.asymmetricKeyDetails ?? {};

@@ -8,6 +8,7 @@ import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { Status } from '../../errors.js';
 import { describeCert, weakSignature, type CertInfo } from './certs.js';
+import { AnchorSet } from './trust.js';
 
 export type ProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
@@ -127,12 +128,12 @@ export function findLeaf(certs: CertInfo[]): number {
  * Analyse a chain. `sent[leafIndex]` is the leaf (0 for a TLS peer). Trust anchors are the
  * certificates a path may end at.
  */
-export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[], policy: ChainPolicy, leafIndex = 0): ChainAnalysis {
+export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] | AnchorSet, policy: ChainPolicy, leafIndex = 0): ChainAnalysis {
+  const anchors = Array.isArray(trust) ? AnchorSet.of(trust) : trust;
   const infos = sent.map(describeCert);
   const problems: Problem[] = [];
   const leaf = infos[leafIndex]!;
-  const anchorPrints = new Set(anchors.map((a) => a.fingerprint256));
-  const isAnchor = (c: X509Certificate) => anchorPrints.has(c.fingerprint256);
+  const isAnchor = (c: X509Certificate) => anchors.has(c);
 
   // 1. Build the path leaf -> ... -> anchor, from the sent certificates and the anchors.
   const path: number[] = [leafIndex];
@@ -144,7 +145,7 @@ export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[]
       trusted = true;
       break;
     }
-    const anchorIssuer = anchors.find((a) => issuedBy(cur, a) === 'yes');
+    const anchorIssuer = anchors.issuersOf(cur).find((a) => issuedBy(cur, a) === 'yes');
     if (anchorIssuer) {
       trusted = true;
       if (anchorIssuer.fingerprint256 !== cur.fingerprint256) anchor = describeCert(anchorIssuer);
@@ -166,7 +167,7 @@ export function analyseChain(sent: X509Certificate[], anchors: X509Certificate[]
       cur = sent[next]!;
       continue;
     }
-    const forged = [...sent, ...anchors].find((c) => c !== cur && issuedBy(cur, c) === 'bad-signature');
+    const forged = [...sent, ...anchors.issuersOf(cur)].find((c) => c !== cur && issuedBy(cur, c) === 'bad-signature');
     const curInfo = infos[path[path.length - 1]!]!;
     if (forged) {
       problems.push(problem('BAD_SIGNATURE', 'CRITICAL', `"${curInfo.subject}" names "${curInfo.issuer}" as issuer but its signature does not verify with that certificate's key`));

@@ -4,10 +4,10 @@
  * and its peers write it) and fall back to Node's list, saying which was used.
  */
 import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { NetlabError } from '../../errors.js';
-import { parsePemBundle } from './certs.js';
+import { canonicalNameKey, namesOf, parsePemBundle } from './certs.js';
 
 /** Where the common distributions keep the system CA bundle. */
 export const SYSTEM_BUNDLES = [
@@ -17,8 +17,86 @@ export const SYSTEM_BUNDLES = [
   '/etc/ssl/cert.pem', // Alpine, macOS, BSDs
 ];
 
+interface AnchorEntry {
+  der: Buffer;
+  /** SHA-256 of the DER, hex: the certificate's identity. */
+  sha256: string;
+  /** The subject Name in canonicalNameKey form; undefined when it could not be read. */
+  subject: string | undefined;
+  cert?: X509Certificate;
+}
+
+/**
+ * Trust anchors, parsed only when needed. Parsing the ~150 certificates of a system bundle
+ * into X509Certificate objects costs ~17 ms, most of a check; a chain needs one or two of them.
+ * So the bundle is kept as DER with each subject Name in canonical form (canonicalNameKey, as
+ * OpenSSL compares names), and an anchor is parsed when its subject is the issuer a
+ * certificate names. A name that cannot be read that way, on either side, makes every anchor
+ * a candidate (parsed once): slower, never a wrong "untrusted".
+ */
+export class AnchorSet {
+  private readonly entries: AnchorEntry[] = [];
+  private readonly bySha = new Set<string>();
+  private allParsed = false;
+
+  /** Anchors from certificates already parsed (the --ca files, or a caller's list). */
+  static of(certs: X509Certificate[]): AnchorSet {
+    const set = new AnchorSet();
+    for (const c of certs) set.add(c.raw, c);
+    return set;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(der: Buffer, cert?: X509Certificate): void {
+    const sha256 = createHash('sha256').update(der).digest('hex');
+    if (this.bySha.has(sha256)) return;
+    this.bySha.add(sha256);
+    const names = namesOf(der);
+    this.entries.push({ der, sha256, subject: names ? canonicalNameKey(names.subject) : undefined, ...(cert ? { cert } : {}) });
+  }
+
+  /** Whether this very certificate is an anchor. */
+  has(c: X509Certificate): boolean {
+    return this.bySha.has(createHash('sha256').update(c.raw).digest('hex'));
+  }
+
+  /** The anchors that may have issued `c`: those whose subject is its issuer (see the class). */
+  issuersOf(c: X509Certificate): X509Certificate[] {
+    const names = namesOf(c.raw);
+    const issuer = names ? canonicalNameKey(names.issuer) : undefined;
+    if (issuer === undefined) return this.all();
+    return this.entries
+      .filter((e) => e.subject === issuer || e.subject === undefined)
+      .map((e) => this.parse(e))
+      .filter((x): x is X509Certificate => x !== undefined);
+  }
+
+  /** Every anchor, parsed (those that do not parse are left out). */
+  all(): X509Certificate[] {
+    if (!this.allParsed) {
+      for (const e of this.entries) this.parse(e);
+      this.allParsed = true;
+    }
+    return this.entries.flatMap((e) => (e.cert ? [e.cert] : []));
+  }
+
+  private parse(e: AnchorEntry): X509Certificate | undefined {
+    if (!e.cert) {
+      try {
+        e.cert = new X509Certificate(e.der);
+      } catch {
+        return undefined;
+      }
+    }
+    return e.cert;
+  }
+}
+
 export interface TrustStore {
-  anchors: X509Certificate[];
+  anchors: AnchorSet;
   /** Where they came from: file paths, or "node:tls.rootCertificates". */
   sources: string[];
 }
@@ -40,9 +118,19 @@ function readPemFile(path: string): string {
   }
 }
 
-/** Load the trust anchors. Throws INPUT for an unreadable or certificate-free --ca file. */
+/** The DER of each PEM CERTIFICATE block, unparsed. */
+function pemBlocks(text: string): Buffer[] {
+  return (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+    .map((pem) => Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64'));
+}
+
+/**
+ * Load the trust anchors: the system bundle (kept unparsed until needed, see AnchorSet) and the
+ * --ca files (parsed at once, so that a broken one is an error now). Throws INPUT for an
+ * unreadable or certificate-free --ca file.
+ */
 export function loadTrustStore(options: TrustOptions = {}): TrustStore {
-  const anchors: X509Certificate[] = [];
+  const anchors = new AnchorSet();
   const sources: string[] = [];
   if (options.systemRoots !== false) {
     let found = false;
@@ -53,22 +141,22 @@ export function loadTrustStore(options: TrustOptions = {}): TrustStore {
       } catch {
         continue;
       }
-      const certs = parsePemBundle(text, path);
-      if (certs.length === 0) continue;
-      anchors.push(...certs);
+      const ders = pemBlocks(text);
+      if (ders.length === 0) continue;
+      for (const der of ders) anchors.add(der);
       sources.push(path);
       found = true;
       break;
     }
     if (!found) {
-      anchors.push(...tls.rootCertificates.map((pem) => new X509Certificate(pem)));
+      for (const pem of tls.rootCertificates) for (const der of pemBlocks(pem)) anchors.add(der);
       sources.push('node:tls.rootCertificates');
     }
   }
   for (const file of options.caFiles ?? []) {
     const certs = parsePemBundle(readPemFile(file), file);
     if (certs.length === 0) throw new NetlabError('INPUT', `CA file '${file}' holds no PEM certificate`);
-    anchors.push(...certs);
+    for (const c of certs) anchors.add(c.raw, c);
     sources.push(file);
   }
   return { anchors, sources };
