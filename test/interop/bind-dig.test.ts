@@ -131,6 +131,10 @@ const NAMED_QUERIES: string[][] = [
   ['n3p.interop.test', 'NSEC3PARAM'], ['x.wild.interop.test'], ['esc\\.dot.interop.test'],
   ['spf.interop.test', 'SPF'], ['interop.test', 'SOA'], ['interop.test', 'NS'], ['nope.interop.test'],
   ['interop.test', 'ANY'],
+  // older and rarer types
+  ...['RP', 'AFSDB', 'KX', 'RT', 'MB', 'MG', 'MR', 'MINFO', 'X25', 'ISDN', 'NSAP', 'PX', 'GPOS', 'EUI48', 'EUI64', 'L32', 'L64',
+    'LP', 'NID', 'AVC', 'NINFO', 'OPENPGPKEY', 'DHCID', 'CERT', 'CSYNC', 'ZONEMD', 'IPSECKEY', 'HIP', 'LOC', 'APL', 'WKS', 'A6',
+    'KEY', 'TALINK', 'TA', 'DLV', 'SINK', 'DOA', 'AMTRELAY'].map((t) => [`${t.toLowerCase().replace('openpgpkey', 'openpgp')}.interop.test`, t]),
 ];
 
 test('a zone served by BIND named answers netlab dig exactly as it answers dig', { skip: DIG && NAMED ? false : 'named or dig is not installed (apt-get install bind9 bind9-dnsutils)' }, async () => {

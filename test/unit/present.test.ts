@@ -331,3 +331,17 @@ for (const row of REJECTED) {
     );
   });
 }
+
+test('older and rarer types: every answer BIND named gave is printed as BIND dig printed it (test/fixtures/dns/older-types.json)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { recordLine } = await import('../../src/output/dig-text.js');
+  const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/dns/older-types.json', import.meta.url), 'utf8')) as {
+    cases: Array<{ query: string; response: string; bind: string[] }>;
+  };
+  assert.ok(fixture.cases.length >= 70);
+  for (const c of fixture.cases) {
+    const m = decodeMessage(Buffer.from(c.response, 'hex'));
+    const ours = m.answers.map((a) => recordLine({ name: a.name, type: a.type, class: a.class, ttl: a.ttl, data: a.data })).sort();
+    assert.deepEqual(ours, [...c.bind].sort(), c.query);
+  }
+});

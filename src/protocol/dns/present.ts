@@ -365,6 +365,227 @@ export function rdataToText(input: RdataInput): string {
     case 256:
       return `${u16(msg, o)} ${u16(msg, o + 2)} ${quoteString(msg.subarray(o + 4, end))}`;
     default:
-      return genericRdata(bytes);
+      return olderRdataText(typeCode, msg, o, end) ?? genericRdata(bytes);
+  }
+}
+
+/** CERT certificate types (RFC 4398 2.1) and DNSSEC algorithms, as BIND names them. */
+const CERT_TYPES: Record<number, string> = { 1: 'PKIX', 2: 'SPKI', 3: 'PGP', 4: 'IPKIX', 5: 'ISPKI', 6: 'IPGP', 7: 'ACPKIX', 8: 'IACPKIX', 253: 'URI', 254: 'OID' };
+const SEC_ALGS: Record<number, string> = {
+  1: 'RSAMD5', 2: 'DH', 3: 'DSA', 5: 'RSASHA1', 6: 'NSEC3DSA', 7: 'NSEC3RSASHA1', 8: 'RSASHA256', 10: 'RSASHA512',
+  12: 'ECCGOST', 13: 'ECDSAP256SHA256', 14: 'ECDSAP384SHA384', 15: 'ED25519', 16: 'ED448', 252: 'INDIRECT', 253: 'PRIVATEDNS', 254: 'PRIVATEOID',
+};
+
+/** A LOC size or precision byte (RFC 1876: mantissa and power of ten, in cm), as BIND prints it. */
+function locSize(byte: number): string {
+  const mantissa = byte >> 4;
+  const exponent = byte & 0x0f;
+  if (mantissa > 9 || exponent > 9) throw bad('LOC size out of range');
+  return exponent >= 2 ? `${mantissa * 10 ** (exponent - 2)}m` : `0.${String(mantissa * 10 ** exponent).padStart(2, '0')}m`;
+}
+
+/** A LOC latitude or longitude (thousandths of arc seconds around 2^31) as `D M S.sss H`. */
+function locAngle(raw: number, positive: string, negative: string, maxDegrees: number): string {
+  let v = raw - 2 ** 31;
+  const hemisphere = v < 0 ? negative : positive;
+  v = Math.abs(v);
+  if (v > maxDegrees * 3_600_000) throw bad('LOC angle out of range');
+  const ms = v % 1000;
+  const secs = Math.floor(v / 1000) % 60;
+  const mins = Math.floor(v / 60_000) % 60;
+  const degs = Math.floor(v / 3_600_000);
+  return `${degs} ${mins} ${secs}.${String(ms).padStart(3, '0')} ${hemisphere}`;
+}
+
+/** A gateway or relay by its type (IPSECKEY, AMTRELAY): none, IPv4, IPv6 or a name. */
+function gateway(msg: Buffer, at: number, end: number, type: number, what: string): { text: string; end: number } {
+  switch (type) {
+    case 0: return { text: '.', end: at };
+    case 1:
+      if (at + 4 > end) throw bad(`${what} IPv4 gateway runs past RDATA`);
+      return { text: ipv4Text(msg.subarray(at, at + 4)), end: at + 4 };
+    case 2:
+      if (at + 16 > end) throw bad(`${what} IPv6 gateway runs past RDATA`);
+      return { text: ipv6Text(msg.subarray(at, at + 16)), end: at + 16 };
+    case 3: {
+      const n = readName(msg, at, end);
+      return { text: n.name, end: n.end };
+    }
+    default: throw bad(`${what} gateway type ${type}`);
+  }
+}
+
+/**
+ * The older and rarer types BIND prints in their own form (RFC 1035, 1183, 1706, 1876, 2163,
+ * 2230, 2874, 3123, 4025, 4398, 4701, 6742, 7043, 7477, 7929, 8005, 8777, 8976 and drafts);
+ * undefined for a type without one here (it is then printed in RFC 3597 form). Every form
+ * was compared with BIND 9.18's dig (test/fixtures/interop/db.interop.test).
+ */
+function olderRdataText(typeCode: number, msg: Buffer, o: number, end: number): string | undefined {
+  const len = end - o;
+  const need = (n: number, what: string) => {
+    if (len < n) throw bad(`${what} RDATA too short`);
+  };
+  const exactly = (n: number, what: string) => {
+    if (len !== n) throw bad(`${what} RDATA is ${len} bytes, not ${n}`);
+  };
+  const strings = (what: string, min: number, max: number) => {
+    const out: string[] = [];
+    let p = o;
+    while (p < end) {
+      const r = readStrings(msg.subarray(0, end), p, 1, what);
+      out.push(r.texts[0]!);
+      p = r.end;
+    }
+    if (out.length < min || out.length > max) throw bad(`${what} has ${out.length} character-strings`);
+    return out.join(' ');
+  };
+  const names = (at: number, count: number, what: string) => {
+    const out: string[] = [];
+    let p = at;
+    for (let i = 0; i < count; i++) {
+      const n = readName(msg, p, end);
+      out.push(n.name);
+      p = n.end;
+    }
+    if (p !== end) throw bad(`${what} names do not fill the RDATA`);
+    return out.join(' ');
+  };
+  switch (typeCode) {
+    case 3: case 4: case 7: case 8: case 9: // MD MF MB MG MR
+      return names(o, 1, typeName(typeCode));
+    case 14: case 17: case 58: // MINFO RP TALINK
+      return names(o, 2, typeName(typeCode));
+    case 18: case 21: case 36: case 107: // AFSDB RT KX LP
+      need(2, typeName(typeCode));
+      return `${u16(msg, o)} ${names(o + 2, 1, typeName(typeCode))}`;
+    case 26: // PX
+      need(2, 'PX');
+      return `${u16(msg, o)} ${names(o + 2, 2, 'PX')}`;
+    case 19: return strings('X25', 1, 1);
+    case 20: return strings('ISDN', 1, 2);
+    case 27: return strings('GPOS', 3, 3);
+    case 56: case 258: return strings(typeName(typeCode), 1, Infinity); // NINFO AVC
+    case 22: return `0x${msg.subarray(o, end).toString('hex')}`; // NSAP
+    case 108: case 109: // EUI48 EUI64
+      exactly(typeCode === 108 ? 6 : 8, typeName(typeCode));
+      return [...msg.subarray(o, end)].map((b) => b.toString(16).padStart(2, '0')).join('-');
+    case 105: // L32
+      exactly(6, 'L32');
+      return `${u16(msg, o)} ${ipv4Text(msg.subarray(o + 2, end))}`;
+    case 104: case 106: // NID L64
+      exactly(10, typeName(typeCode));
+      return `${u16(msg, o)} ${[2, 4, 6, 8].map((k) => u16(msg, o + k).toString(16)).join(':')}`;
+    case 25: // KEY, as DNSKEY
+      need(4, 'KEY');
+      return `${u16(msg, o)} ${msg[o + 2]} ${msg[o + 3]} ${base64Field(msg.subarray(o + 4, end))}`;
+    case 32768: case 32769: // TA DLV, as DS
+      need(5, typeName(typeCode));
+      return `${u16(msg, o)} ${msg[o + 2]} ${msg[o + 3]} ${hexField(msg.subarray(o + 4, end))}`;
+    case 49: case 61: // DHCID OPENPGPKEY
+      need(1, typeName(typeCode));
+      return base64Field(msg.subarray(o, end));
+    case 37: { // CERT
+      need(5, 'CERT');
+      const type = u16(msg, o);
+      const alg = msg[o + 4]!;
+      return `${CERT_TYPES[type] ?? type} ${u16(msg, o + 2)} ${SEC_ALGS[alg] ?? alg} ${base64Field(msg.subarray(o + 5, end))}`;
+    }
+    case 62: // CSYNC
+      need(6, 'CSYNC');
+      return [u32(msg, o), u16(msg, o + 4), ...typeBitmap(msg.subarray(o + 6, end), 'CSYNC')].join(' ');
+    case 63: // ZONEMD
+      need(6, 'ZONEMD');
+      return `${u32(msg, o)} ${msg[o + 4]} ${msg[o + 5]} ${hexField(msg.subarray(o + 6, end))}`;
+    case 45: { // IPSECKEY
+      need(3, 'IPSECKEY');
+      const gw = gateway(msg, o + 3, end, msg[o + 1]!, 'IPSECKEY');
+      const key = msg.subarray(gw.end, end);
+      return `${msg[o]} ${msg[o + 1]} ${msg[o + 2]} ${gw.text}${key.length > 0 ? ` ${base64Field(key)}` : ''}`;
+    }
+    case 260: { // AMTRELAY
+      need(2, 'AMTRELAY');
+      const type = msg[o + 1]! & 0x7f;
+      const relay = gateway(msg, o + 2, end, type, 'AMTRELAY');
+      if (relay.end !== end) throw bad('AMTRELAY relay does not fill the RDATA');
+      return `${msg[o]} ${msg[o + 1]! >> 7} ${type} ${relay.text}`;
+    }
+    case 40: // SINK
+      need(3, 'SINK');
+      return `${msg[o]} ${msg[o + 1]} ${msg[o + 2]}${len > 3 ? ` ${base64Field(msg.subarray(o + 3, end))}` : ''}`;
+    case 259: { // DOA: the data is not split
+      need(10, 'DOA');
+      const media = readStrings(msg.subarray(0, end), o + 9, 1, 'DOA');
+      const data = msg.subarray(media.end, end);
+      return `${u32(msg, o)} ${u32(msg, o + 4)} ${msg[o + 8]} ${media.texts[0]} ${data.length > 0 ? data.toString('base64') : '-'}`;
+    }
+    case 55: { // HIP: the public key is not split
+      need(4, 'HIP');
+      const hitLen = msg[o]!;
+      const pkLen = u16(msg, o + 2);
+      const pk = o + 4 + hitLen;
+      if (hitLen === 0 || pk + pkLen > end) throw bad('HIP HIT or key runs past RDATA');
+      const servers: string[] = [];
+      for (let p = pk + pkLen; p < end;) {
+        const n = readName(msg, p, end);
+        servers.push(n.name);
+        p = n.end;
+      }
+      return [msg[o + 1], hexUpper(msg.subarray(o + 4, pk)), msg.subarray(pk, pk + pkLen).toString('base64'), ...servers].join(' ');
+    }
+    case 29: { // LOC
+      exactly(16, 'LOC');
+      if (msg[o] !== 0) throw bad(`LOC version ${msg[o]}`);
+      const [size, horiz, vert] = [locSize(msg[o + 1]!), locSize(msg[o + 2]!), locSize(msg[o + 3]!)];
+      let alt = u32(msg, o + 12);
+      const below = alt < 10_000_000;
+      alt = below ? 10_000_000 - alt : alt - 10_000_000;
+      const altitude = `${below ? '-' : ''}${Math.floor(alt / 100)}.${String(alt % 100).padStart(2, '0')}m`;
+      return `${locAngle(u32(msg, o + 4), 'N', 'S', 90)} ${locAngle(u32(msg, o + 8), 'E', 'W', 180)} ${altitude} ${size} ${horiz} ${vert}`;
+    }
+    case 42: { // APL
+      const items: string[] = [];
+      for (let p = o; p < end;) {
+        if (p + 4 > end) throw bad('APL item runs past RDATA');
+        const family = u16(msg, p);
+        const prefix = msg[p + 2]!;
+        const afdLen = msg[p + 3]! & 0x7f;
+        const negate = msg[p + 3]! & 0x80 ? '!' : '';
+        const size = family === 1 ? 4 : family === 2 ? 16 : 0;
+        if (size === 0 || afdLen > size || prefix > size * 8 || p + 4 + afdLen > end) throw bad('APL item');
+        const addr = Buffer.alloc(size);
+        msg.copy(addr, 0, p + 4, p + 4 + afdLen);
+        items.push(`${negate}${family}:${family === 1 ? ipv4Text(addr) : ipv6Text(addr)}/${prefix}`);
+        p += 4 + afdLen;
+      }
+      return items.join(' ');
+    }
+    case 11: { // WKS
+      need(5, 'WKS');
+      const ports: number[] = [];
+      for (let i = 5; i < len; i++) {
+        for (let bit = 0; bit < 8; bit++) if (msg[o + i]! & (0x80 >> bit)) ports.push((i - 5) * 8 + bit);
+      }
+      return [ipv4Text(msg.subarray(o, o + 4)), msg[o + 4], ...ports].join(' ');
+    }
+    case 38: { // A6: the suffix holds the address bits after the prefix; BIND leaves it empty at 128
+      need(1, 'A6');
+      const prefixLen = msg[o]!;
+      if (prefixLen > 128) throw bad('A6 prefix length over 128');
+      const octets = 16 - Math.floor(prefixLen / 8);
+      const suffixLen = prefixLen === 128 ? 0 : octets;
+      if (o + 1 + suffixLen > end) throw bad('A6 suffix runs past RDATA');
+      const addr = Buffer.alloc(16);
+      msg.copy(addr, 16 - suffixLen, o + 1, o + 1 + suffixLen);
+      const suffix = prefixLen === 128 ? '' : ipv6Text(addr);
+      const after = o + 1 + suffixLen;
+      if (prefixLen === 0) {
+        if (after !== end) throw bad('A6 has a prefix name with prefix length 0');
+        return `0 ${suffix}`;
+      }
+      return `${prefixLen} ${suffix} ${names(after, 1, 'A6')}`;
+    }
+    default:
+      return undefined;
   }
 }
