@@ -1,6 +1,7 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
 import type { DigHopJson, DigRecordJson, DigResult } from '../commands/dig/index.js';
 import type { DigOptions } from '../commands/dig/options.js';
+import { localZoneAbbreviation } from '../util/tz-abbreviation.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -44,10 +45,16 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 let zoneAbbreviation: string | undefined;
 
-/** The local zone's abbreviation. Intl costs ~10 ms to start, so it is asked only off UTC. */
+/**
+ * The local zone's abbreviation, as strftime's %Z: from the TZif file (JST, IST, -03), else
+ * from ICU (whose English names give EST and CET but GMT+9 for JST). Intl costs ~10 ms to
+ * start, so it is asked only when the file gives nothing.
+ */
 function zoneName(d: Date): string {
   if (zoneAbbreviation !== undefined) return zoneAbbreviation;
   if (d.getTimezoneOffset() === 0 && (process.env.TZ ?? 'UTC').toUpperCase().match(/^(UTC|ETC\/UTC|GMT|)$/)) return (zoneAbbreviation = 'UTC');
+  const fromFile = localZoneAbbreviation(d);
+  if (fromFile) return (zoneAbbreviation = fromFile);
   // en-US knows American abbreviations (EST), en-GB European ones (CET); take whichever is not "GMT+1"
   const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
   zoneAbbreviation = [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
