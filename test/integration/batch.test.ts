@@ -71,6 +71,17 @@ test('-f lines carry their own @server, -p and +options, over the command line',
   assert.equal(docs[0].query.transport, 'udp');
 });
 
+test('-f: a line can give back what the command line took away (+recurse over +norecurse, +notcp over +tcp)', async () => {
+  const file = join(dir, 'give-back.txt');
+  writeFileSync(file, 'www.example.test\nwww.example.test +recurse +notcp\nwww.example.test -t AAAA\n');
+  const r = await runCli([...ns, '+norecurse', '+tcp', '-f', file, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const docs = JSON.parse(r.stdout);
+  assert.deepEqual(docs.map((d: { flags: string[]; query: { transport: string; type: string } }) => [d.flags.includes('rd'), d.query.transport, d.query.type]), [
+    [false, 'tcp', 'A'], [true, 'udp', 'A'], [false, 'tcp', 'AAAA'],
+  ]);
+});
+
 test('-f --json is an array of documents in input order', async () => {
   const file = join(dir, 'json.txt');
   writeFileSync(file, 'www.example.test\nnope.example.test\nexample.test TXT\n');

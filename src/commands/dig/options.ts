@@ -108,9 +108,12 @@ export function digDefaults(argv: string[] = []): DigOptions {
   };
 }
 
-/** Parse dig-style arguments. Throws USAGE naming the offending token. */
-export function parseDigArgs(argv: string[]): DigOptions {
-  const o = digDefaults(argv);
+/**
+ * Parse dig-style arguments, on top of dig's defaults or of `start` (a -f line over the
+ * command line's options). Throws USAGE naming the offending token.
+ */
+export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
+  const o = start ?? digDefaults(argv);
   let pendingType: number | undefined;
   let pendingClass: number | undefined;
   const names: Array<{ name: string; type?: number; class?: number }> = [];
@@ -260,40 +263,32 @@ export interface DigJob {
   options: DigOptions;
 }
 
-const DEFAULTS = digDefaults();
-
-const PER_QUERY_KEYS = [
-  'server', 'port', 'trace', 'short', 'tcp', 'ignoreTruncation', 'recurse', 'timeoutMs', 'tries', 'edns',
-  'bufsize', 'dnssec', 'nsid', 'cd', 'ad', 'ipv4Only', 'ipv6Only',
-] as const;
-
 /**
  * One line of a -f file, in the same syntax as the command line: its names are queries and
- * its options apply to them, over the command line's (as in dig's batch mode). Options that
- * only make sense once (-f, --json, --concurrency) are not taken from a line. A value equal
- * to dig's default does not override the command line. Blank lines and `;` or `#` comments
- * give undefined.
+ * its options apply to them, on top of the command line's (as in dig's batch mode), so a line
+ * can also give back what the command line took away (+recurse after a global +norecurse).
+ * Options that only make sense once (-f, --json, --concurrency) are not taken from a line.
+ * Blank lines and `;` or `#` comments give undefined.
  */
 export function parseBatchLine(line: string, base: DigOptions): DigJob[] | undefined {
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
   const tokens = trimmed.split(/\s+/);
+  const plain = (t: string) => !/^[@+-]/.test(t);
   // the usual batch line, `NAME` or `NAME TYPE`: what parseDigArgs would make of it, without
   // building a whole option set for it
-  const plain = (t: string) => !/^[@+-]/.test(t);
   if (tokens.length <= 2 && tokens.every(plain) && typeCode(tokens[0]!) === undefined && classCode(tokens[0]!) === undefined) {
     const type = tokens.length === 2 ? typeCode(tokens[1]!) : 1;
     if (type !== undefined) return [{ query: { name: toAsciiName(tokens[0]!), type, class: 1 }, options: base }];
   }
-  const parsed = parseDigArgs(tokens);
+  const start: DigOptions = { ...base, queries: [], sections: { ...base.sections } };
+  delete start.batchFile;
+  const parsed = parseDigArgs(tokens, start);
   if (parsed.batchFile) throw usage('-f inside a batch file');
-  const changed = PER_QUERY_KEYS.filter((k) => parsed[k] !== DEFAULTS[k]);
-  const changedSections = (Object.keys(parsed.sections) as Array<keyof DigSections>).filter((k) => parsed.sections[k] !== DEFAULTS.sections[k]);
-  // a line of names and types only (the usual batch) runs under the command line's options as they are
-  if (changed.length === 0 && changedSections.length === 0) return parsed.queries.map((query) => ({ query, options: base }));
-  const merged: DigOptions = { ...base, sections: { ...base.sections } };
-  const target = merged as unknown as Record<string, unknown>;
-  for (const k of changed) target[k] = parsed[k];
-  for (const k of changedSections) merged.sections[k] = parsed.sections[k];
-  return parsed.queries.map((query) => ({ query, options: merged }));
+  // names, types and classes only: the command line's options object itself (one server lookup)
+  if (tokens.every(plain)) return parsed.queries.map((query) => ({ query, options: base }));
+  parsed.json = base.json;
+  parsed.concurrency = base.concurrency;
+  parsed.argv = base.argv;
+  return parsed.queries.map((query) => ({ query, options: parsed }));
 }
