@@ -90,13 +90,15 @@ async function digMain(args: string[]): Promise<void> {
   const options = parseDigArgs(args);
   // Output streams: each result is printed once it and those before it are done (-f batches).
   // JSON: one document, an array when there may be several results, as JSON.stringify(_, null, 2)
-  // would print it whole (a result's own newlines are indented; strings hold none raw).
+  // would print it whole.
   const array = Boolean(options.batchFile) || options.queries.length > 1;
   const { renderDigResult } = options.json ? { renderDigResult: undefined } : await import('./output/dig-text.js');
   const render = (r: DigResult, i: number): string => {
     if (renderDigResult) return renderDigResult(r, i, options, VERSION);
-    const doc = JSON.stringify(r, null, 2);
-    return array ? `${i === 0 ? '[\n' : ',\n'}  ${doc.replace(/\n/g, '\n  ')}` : `${doc}\n`;
+    if (!array) return `${JSON.stringify(r, null, 2)}\n`;
+    // the element as the whole array's stringify indents it: "[\n  {...}\n]" without its brackets
+    const inArray = JSON.stringify([r], null, 2);
+    return `${i === 0 ? '[\n' : ',\n'}${inArray.slice(2, -2)}`;
   };
   let buffered = '';
   let printed = 0;
