@@ -572,8 +572,7 @@ function olderRdataText(typeCode: number, msg: Buffer, o: number, end: number): 
       need(1, 'A6');
       const prefixLen = msg[o]!;
       if (prefixLen > 128) throw bad('A6 prefix length over 128');
-      const octets = 16 - Math.floor(prefixLen / 8);
-      const suffixLen = prefixLen === 128 ? 0 : octets;
+      const suffixLen = 16 - Math.floor(prefixLen / 8);
       if (o + 1 + suffixLen > end) throw bad('A6 suffix runs past RDATA');
       const addr = Buffer.alloc(16);
       msg.copy(addr, 16 - suffixLen, o + 1, o + 1 + suffixLen);
