@@ -104,7 +104,9 @@ export function mismatch(message: DnsMessage, id: number, question: Question): s
   if (message.questions.length === 0 && (message.rcode === 'FORMERR' || message.rcode === 'NOTIMP')) return undefined;
   const q = message.questions[0];
   if (message.questions.length !== 1 || !q) return `${message.questions.length} questions`;
-  if (canonicalName(q.name) !== canonicalName(question.name) || q.typeCode !== question.type || q.classCode !== (question.class ?? 1)) {
+  // the usual case first: the name comes back exactly as sent (our question plus its dot)
+  const sameName = q.name === question.name || q.name === `${question.name}.` || canonicalName(q.name) === canonicalName(question.name);
+  if (!sameName || q.typeCode !== question.type || q.classCode !== (question.class ?? 1)) {
     return `question ${q.name} ${q.type} instead of ours`;
   }
   return undefined;
