@@ -7,30 +7,15 @@ import {
   parseSourceRange,
   pickSources,
   probeLoadBalancer,
-  type HostPort,
-  type IdentifySpec,
   type LbEvent,
   type LbProbeReport,
+  type LbProbeSettings,
 } from '../protocol/lb/index.js';
 
-export interface LbProbeOptions {
-  vip: HostPort;
-  backends: HostPort[];
-  /** One per backend; null: equal weights. */
-  weights: number[] | null;
-  requests: number;
-  concurrency: number;
-  mode: 'http' | 'tcp';
-  path: string;
-  /** Host header; default the VIP's ADDR:PORT. */
-  host: string;
-  identify: IdentifySpec;
-  /** The --source-ips range as given; null without. */
+/** What probeLoadBalancer takes, plus what only the command needs. */
+export interface LbProbeOptions extends LbProbeSettings {
+  /** The --source-ips range as given; null without (`sources` holds the addresses used from it). */
   sourceRange: string | null;
-  /** The addresses used from it (at most one per two requests, spread over the range). */
-  sources: string[];
-  timeoutMs: number;
-  alpha: number;
   json: boolean;
 }
 
@@ -141,19 +126,7 @@ export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
 
 /** Run the probe. Throws only for bugs; an unreachable VIP or a dead backend is a result. */
 export async function runLbProbe(options: LbProbeOptions, onEvent?: (e: LbEvent) => void): Promise<LbProbeResult> {
-  const report = await probeLoadBalancer({
-    vip: options.vip,
-    backends: options.backends,
-    weights: options.weights,
-    requests: options.requests,
-    concurrency: options.concurrency,
-    mode: options.mode,
-    path: options.path,
-    host: options.host,
-    identify: options.identify,
-    sources: options.sources,
-    timeoutMs: options.timeoutMs,
-    alpha: options.alpha,
-  }, onEvent);
-  return { ...report, sourceRange: options.sourceRange };
+  const { sourceRange, json: _json, ...settings } = options;
+  const report = await probeLoadBalancer(settings, onEvent);
+  return { ...report, sourceRange };
 }
