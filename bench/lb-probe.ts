@@ -12,7 +12,7 @@
  * each run: one request per connection, no keep-alive on either side.
  */
 import { readHaproxyStats } from '../test/helpers/haproxy.js';
-import net from 'node:net';
+import { freePorts } from '../test/helpers/tools.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,17 +33,6 @@ export interface LbProbeBenchOptions {
   startup?: Row;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, ADDR, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 type Row4 = Record<string, string>;
 
 /** HAProxy's counters: "proxy/server" -> columns. */
@@ -59,8 +48,7 @@ interface Haproxy {
 }
 
 async function startHaproxy(haproxy: string, dir: string): Promise<Haproxy> {
-  const port = await freePort();
-  const web = [await freePort(), await freePort(), await freePort()];
+  const [port, ...web] = await freePorts(4, ADDR) as [number, number, number, number];
   const sock = join(dir, 'stats.sock');
   const listen = (name: string, p: number) =>
     `listen ${name}\n  bind ${ADDR}:${p}\n  http-request return status 200 content-type text/plain string "${name}\\n" hdr X-Backend ${name}\n`;

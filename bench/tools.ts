@@ -14,14 +14,9 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const NETLAB = join(ROOT, 'bin/netlab.js');
 export const NODE = process.execPath;
 
-/** Absolute path of an installed tool, or undefined. */
-export function which(tool: string): string | undefined {
-  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
-    const r = spawnSync('test', ['-x', `${dir}/${tool}`]);
-    if (r.status === 0) return `${dir}/${tool}`;
-  }
-  return undefined;
-}
+import { which } from '../test/helpers/tools.js';
+
+export { which };
 
 /** First line of a command's output (for version strings); '' when it fails. */
 export function firstLine(cmd: string, args: string[]): string {

@@ -6,35 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { run } from './tools.js';
-
-/** Free TCP ports on `address`, chosen by the kernel (ephemeral range, so high). */
-export async function freePorts(n: number, address = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, address, () => resolve(s));
-  })));
-  const out = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return out;
-}
-
-/** Whether something accepts TCP connections on address:port (1 s at most). */
-export function accepts(port: number, address = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: address, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
+import { accepts, freePorts, run } from './tools.js';
 
 /** The *_temp_path directives of the modules this nginx was built with, all under `prefix`. */
 async function tempPathDirectives(nginx: string, prefix: string): Promise<string[]> {

@@ -1,10 +1,13 @@
 /** Finding the reference tools for the interop suite, and running them without a shell. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import net from 'node:net';
 
+/** Absolute path of an installed tool (the usual system directories), or undefined. */
 export function which(tool: string): string | undefined {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin']) {
+  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
     try {
-      execFileSync('test', ['-x', `${dir}/${tool}`]);
+      accessSync(`${dir}/${tool}`, constants.X_OK);
       return `${dir}/${tool}`;
     } catch {
       // not here
@@ -33,4 +36,30 @@ export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ 
 
 export function startDaemon(cmd: string, args: string[]): ChildProcess {
   return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Free TCP ports on `address`, chosen by the kernel (ephemeral range, so high). */
+export async function freePorts(n: number, address = '127.0.0.1'): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, address, () => resolve(s));
+  })));
+  const out = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return out;
+}
+
+/** Whether something accepts TCP connections on address:port (1 s at most). */
+export function accepts(port: number, address = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
 }

@@ -11,14 +11,13 @@
 import { readHaproxyStats } from '../helpers/haproxy.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startLbLab, type LbLab } from '../../src/lab/lb/index.js';
 import { runCli } from '../helpers/cli.js';
-import { startDaemon, which } from '../helpers/tools.js';
+import { freePorts, startDaemon, which } from '../helpers/tools.js';
 
 const HAPROXY = which('haproxy');
 const SKIP = HAPROXY ? false : 'haproxy is not installed (apt-get install haproxy)';
@@ -29,18 +28,6 @@ let haproxy: ChildProcess | undefined;
 let haproxyLog = '';
 let lab: LbLab | undefined;
 const port: Record<string, number> = {};
-
-/** A port free on 127.0.0.1 right now (the kernel's choice, released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, ADDR, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 type Stats = Map<string, Map<string, Record<string, string>>>;
 
@@ -67,7 +54,8 @@ before(async () => {
   if (!HAPROXY) return;
   dir = mkdtempSync(join(tmpdir(), 'netlab-haproxy-'));
   lab = await startLbLab();
-  for (const n of ['rr', 'src', 'chk', 'l4', 'web1', 'web2', 'web3', 'sick']) port[n] = await freePort();
+  const names = ['rr', 'src', 'chk', 'l4', 'web1', 'web2', 'web3', 'sick'];
+  (await freePorts(names.length, ADDR)).forEach((p, i) => (port[names[i]!] = p));
   const banner = lab.bannerPort;
   writeFileSync(join(dir, 'haproxy.cfg'), `global
   stats socket ${join(dir, 'stats.sock')} mode 600 level admin
