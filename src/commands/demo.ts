@@ -6,6 +6,7 @@ import type { Status } from '../errors.js';
 import { startLab } from '../lab/index.js';
 import { digStatus, parseDigArgs, runDig } from './dig/index.js';
 import { renderDigText } from '../output/dig-text.js';
+import { localZoneName } from '../util/tz-abbreviation.js';
 import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
 import { renderCertText } from '../output/cert-text.js';
 import { parseTraceRequestArgs, runTraceRequest } from './trace-request.js';
@@ -101,7 +102,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
         const options = parseDigArgs(spec.args);
         const results = await runDig(options);
         status = digStatus(results);
-        output = renderDigText(results, options, version);
+        output = renderDigText(results, options, version, localZoneName(new Date()));
       } else {
         const [target, , connectTo, , ca] = spec.args;
         const result = await runCertCheck(parseCertCheckArgs({ target, connectTo, ca: [ca!] }));

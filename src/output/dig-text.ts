@@ -1,7 +1,6 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
 import type { DigHopJson, DigRecordJson, DigResult } from '../commands/dig/index.js';
 import type { DigOptions } from '../commands/dig/options.js';
-import { localZoneAbbreviation } from '../util/tz-abbreviation.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -43,35 +42,18 @@ function questionLine(q: DigRecordJson): string {
 /** `Mon Nov 23 08:40:00 UTC 2026`, as dig's WHEN line (strftime "%a %b %d %H:%M:%S %Z %Y"). */
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-let zoneAbbreviation: string | undefined;
-
-/**
- * The local zone's abbreviation, as strftime's %Z: from the TZif file (JST, IST, -03), else
- * from ICU (whose English names give EST and CET but GMT+9 for JST). Intl costs ~10 ms to
- * start, so it is asked only when the file gives nothing.
- */
-function zoneName(d: Date): string {
-  if (zoneAbbreviation !== undefined) return zoneAbbreviation;
-  if (d.getTimezoneOffset() === 0 && (process.env.TZ ?? 'UTC').toUpperCase().match(/^(UTC|ETC\/UTC|GMT|)$/)) return (zoneAbbreviation = 'UTC');
-  const fromFile = localZoneAbbreviation(d);
-  if (fromFile) return (zoneAbbreviation = fromFile);
-  // en-US knows American abbreviations (EST), en-GB European ones (CET); take whichever is not "GMT+1"
-  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
-  zoneAbbreviation = [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
-  return zoneAbbreviation;
-}
-
 // a batch prints thousands of WHEN lines within a few seconds: keep the last second's text
 let lastWhen: { second: string; text: string } | undefined;
 
-export function digDate(iso: string): string {
+/** `zone` is the local zone's abbreviation (localZoneName, resolved by the caller: no I/O here). */
+export function digDate(iso: string, zone = 'UTC'): string {
   // toISOString's form, 2026-11-23T08:40:00.123Z: the text depends only on the first 19 characters
-  const second = iso.length === 24 && iso.endsWith('Z') ? iso.slice(0, 19) : iso;
+  const second = `${iso.length === 24 && iso.endsWith('Z') ? iso.slice(0, 19) : iso} ${zone}`;
   if (lastWhen?.second === second) return lastWhen.text;
   const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, '0');
   const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-  const text = `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${time} ${zoneName(d)} ${d.getFullYear()}`;
+  const text = `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${time} ${zone} ${d.getFullYear()}`;
   lastWhen = { second, text };
   return text;
 }
@@ -106,7 +88,7 @@ function header(options: DigOptions, version: string): string[] {
   return lines;
 }
 
-function answerText(r: DigResult, options: DigOptions): string[] {
+function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   const s = options.sections;
   const out: string[] = [];
   if (r.error) {
@@ -135,7 +117,7 @@ function answerText(r: DigResult, options: DigOptions): string[] {
   if (s.stats) {
     out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
     out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
-    out.push(`;; WHEN: ${digDate(r.when)}`);
+    out.push(`;; WHEN: ${digDate(r.when, zone)}`);
     out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
     out.push('');
   }
@@ -169,9 +151,10 @@ function shortText(r: DigResult): string[] {
 
 /**
  * One result as dig prints it; `index` is its place in the run (the banner goes before the
- * first). Results rendered one by one and concatenated are exactly `renderDigText`.
+ * first), `zone` the local time zone's abbreviation for the WHEN line (see localZoneName).
+ * Results rendered one by one and concatenated are exactly `renderDigText`.
  */
-export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string): string {
+export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone = 'UTC'): string {
   let out: string[];
   if (options.short) out = shortText(r);
   else {
@@ -182,12 +165,12 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
     if (r.hops) {
       for (const h of r.hops) out.push(...hopText(h));
       if (r.error) out.push(`;; ${r.error}`, '');
-    } else out.push(...answerText(r, options));
+    } else out.push(...answerText(r, options, zone));
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
 /** Render results as dig does. `version` goes into the banner line. */
-export function renderDigText(results: DigResult[], options: DigOptions, version: string): string {
-  return results.map((r, i) => renderDigResult(r, i, options, version)).join('');
+export function renderDigText(results: DigResult[], options: DigOptions, version: string, zone = 'UTC'): string {
+  return results.map((r, i) => renderDigResult(r, i, options, version, zone)).join('');
 }

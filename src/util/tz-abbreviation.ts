@@ -79,3 +79,18 @@ export function localZoneAbbreviation(date: Date, env: NodeJS.ProcessEnv = proce
     return undefined;
   }
 }
+
+/**
+ * The local zone's name for dig's WHEN line (callers ask once per run): UTC when the process runs in
+ * UTC, else strftime's %Z from the TZif file, else ICU's English short name (EST, CET; ICU
+ * gives "GMT+9" where the file says JST, so it is only the fallback; Intl costs ~10 ms to
+ * start, so it is asked only then).
+ */
+export function localZoneName(date: Date, env: NodeJS.ProcessEnv = process.env): string {
+  if (date.getTimezoneOffset() === 0 && /^(UTC|ETC\/UTC|GMT|)$/i.test(env.TZ ?? 'UTC')) return 'UTC';
+  const fromFile = localZoneAbbreviation(date, env);
+  if (fromFile) return fromFile;
+  // en-US knows American abbreviations (EST), en-GB European ones (CET); take whichever is not "GMT+1"
+  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+  return [name('en-US'), name('en-GB')].find((n) => !/^(GMT|UTC)[+-]/.test(n)) ?? name('en-US');
+}

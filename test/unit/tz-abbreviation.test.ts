@@ -82,3 +82,12 @@ test('the same abbreviation as `date +%Z` for real zones, winter and summer', { 
     }
   }
 });
+
+test('localZoneName: UTC in a UTC process, else the file, and the renderer only prints what it is given', async () => {
+  const { localZoneName } = await import('../../src/util/tz-abbreviation.js');
+  const { digDate } = await import('../../src/output/dig-text.js');
+  const utc = { getTimezoneOffset: () => 0 } as Date;
+  assert.equal(localZoneName(utc, {}), 'UTC');
+  assert.equal(localZoneName({ getTimezoneOffset: () => -540 } as Date, { TZ: 'JST-9' }), 'JST');
+  assert.match(digDate('2026-11-03T08:04:05.000Z', 'JST'), / JST 2026$/);
+});
