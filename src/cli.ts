@@ -93,7 +93,9 @@ async function digMain(args: string[]): Promise<void> {
   // would print it whole.
   const array = Boolean(options.batchFile) || options.queries.length > 1;
   const { renderDigResult } = options.json ? { renderDigResult: undefined } : await import('./output/dig-text.js');
-  const zone = options.json ? 'UTC' : (await import('./util/tz-abbreviation.js')).localZoneName(new Date());
+  // the WHEN line's zone, looked up only when a WHEN line can be printed
+  const when = !options.json && !options.short && options.sections.stats;
+  const zone = when ? (await import('./util/tz-abbreviation.js')).localZoneName(new Date()) : 'UTC';
   const render = (r: DigResult, i: number): string => {
     if (renderDigResult) return renderDigResult(r, i, options, VERSION, zone);
     if (!array) return `${JSON.stringify(r, null, 2)}\n`;

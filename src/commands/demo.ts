@@ -83,6 +83,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       const v = lab.lb.vip(vip);
       specs.push({ command: 'lb-probe', title, args: [`${v.address}:${v.httpPort}`, ...lab.lb.backendTargets(vip, 'http').flatMap((b) => ['--backend', b]), '--weights', weights], expected });
     }
+    const zone = localZoneName(new Date());
     for (const spec of specs) {
       let status: Status;
       let output: string;
@@ -102,7 +103,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
         const options = parseDigArgs(spec.args);
         const results = await runDig(options);
         status = digStatus(results);
-        output = renderDigText(results, options, version, localZoneName(new Date()));
+        output = renderDigText(results, options, version, zone);
       } else {
         const [target, , connectTo, , ca] = spec.args;
         const result = await runCertCheck(parseCertCheckArgs({ target, connectTo, ca: [ca!] }));

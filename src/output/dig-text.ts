@@ -46,7 +46,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 let lastWhen: { second: string; text: string } | undefined;
 
 /** `zone` is the local zone's abbreviation (localZoneName, resolved by the caller: no I/O here). */
-export function digDate(iso: string, zone = 'UTC'): string {
+export function digDate(iso: string, zone: string): string {
   // toISOString's form, 2026-11-23T08:40:00.123Z: the text depends only on the first 19 characters
   const second = `${iso.length === 24 && iso.endsWith('Z') ? iso.slice(0, 19) : iso} ${zone}`;
   if (lastWhen?.second === second) return lastWhen.text;
@@ -154,7 +154,7 @@ function shortText(r: DigResult): string[] {
  * first), `zone` the local time zone's abbreviation for the WHEN line (see localZoneName).
  * Results rendered one by one and concatenated are exactly `renderDigText`.
  */
-export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone = 'UTC'): string {
+export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone: string): string {
   let out: string[];
   if (options.short) out = shortText(r);
   else {
@@ -171,6 +171,6 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
 }
 
 /** Render results as dig does. `version` goes into the banner line. */
-export function renderDigText(results: DigResult[], options: DigOptions, version: string, zone = 'UTC'): string {
+export function renderDigText(results: DigResult[], options: DigOptions, version: string, zone: string): string {
   return results.map((r, i) => renderDigResult(r, i, options, version, zone)).join('');
 }

@@ -43,7 +43,7 @@ const base: DigResult = {
 };
 
 test('dig layout: header, flags, OPT, sections with BIND column alignment, footer', () => {
-  golden('plain', renderDigText([base], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+  golden('plain', renderDigText([base], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0', 'UTC'));
 });
 
 test('dig layout: NXDOMAIN with SOA in authority, truncation retried over TCP', () => {
@@ -57,17 +57,17 @@ test('dig layout: NXDOMAIN with SOA in authority, truncation retried over TCP', 
     tcpFallback: true,
     query: { ...base.query, transport: 'tcp' },
   };
-  golden('nxdomain-tcp', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+  golden('nxdomain-tcp', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0', 'UTC'));
 });
 
 test('+short and +noall +answer', () => {
-  golden('short', renderDigText([base], parseDigArgs(['www.example.test', '+short']), '0.0.0'));
-  golden('noall-answer', renderDigText([base], parseDigArgs(['www.example.test', '+noall', '+answer']), '0.0.0'));
+  golden('short', renderDigText([base], parseDigArgs(['www.example.test', '+short']), '0.0.0', 'UTC'));
+  golden('noall-answer', renderDigText([base], parseDigArgs(['www.example.test', '+noall', '+answer']), '0.0.0', 'UTC'));
 });
 
 test('no reply: one communications error line', () => {
   const r: DigResult = { ...base, status: 'CRITICAL', rcode: null, error: 'communications error to 127.53.0.3#5353: timed out', answer: [], timeMs: null, msgSize: null };
-  golden('timeout', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0'));
+  golden('timeout', renderDigText([r], parseDigArgs(['@127.53.0.3', '-p', '5353', 'www.example.test']), '0.0.0', 'UTC'));
 });
 
 test('+trace: hops, skipped servers, glueless resolution, failure line', () => {
@@ -81,12 +81,12 @@ test('+trace: hops, skipped servers, glueless resolution, failure line', () => {
       { zone: 'dead.test.', server: '', serverName: '', port: 5353, timeMs: 0, msgSize: 0, kind: 'unanswered', records: [], skipped: [{ serverName: 'ns1.dead.test.', address: '127.53.0.9', reason: 'connection refused' }, { serverName: 'ns2.dead.test.', address: '', reason: 'no address found for this NS name' }] },
     ],
   };
-  golden('trace', renderDigText([r], parseDigArgs(['@127.53.0.1', '-p', '5353', '+trace', 'www.dead.test']), '0.0.0'));
+  golden('trace', renderDigText([r], parseDigArgs(['@127.53.0.1', '-p', '5353', '+trace', 'www.dead.test']), '0.0.0', 'UTC'));
 });
 
 test("WHEN is dig's strftime('%a %b %d %H:%M:%S %Z %Y')", () => {
-  assert.equal(digDate('2026-11-03T08:04:05.000Z'), 'Tue Nov 03 08:04:05 UTC 2026');
-  assert.equal(digDate('2026-01-01T00:00:00.000Z'), 'Thu Jan 01 00:00:00 UTC 2026');
+  assert.equal(digDate('2026-11-03T08:04:05.000Z', 'UTC'), 'Tue Nov 03 08:04:05 UTC 2026');
+  assert.equal(digDate('2026-01-01T00:00:00.000Z', 'UTC'), 'Thu Jan 01 00:00:00 UTC 2026');
 });
 
 test('record lines use tabs to BIND columns, a space once past them', () => {
