@@ -4,7 +4,6 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NetlabError, type Status } from '../errors.js';
@@ -17,6 +16,7 @@ import {
 import { readSerial } from '../protocol/zone/master.js';
 import type { Mismatch, VerifyResult } from '../protocol/zone/verify.js';
 import type { Server } from '../protocol/dns/transport.js';
+import { parseDnsServer } from './args.js';
 
 export interface Hosts2zoneOptions {
   files: string[];
@@ -120,24 +120,6 @@ function integer(value: string | undefined, option: string, fallback: number | u
   return Number(value);
 }
 
-/** `ADDRESS`, `ADDRESS:PORT`, `[V6]:PORT` or a bare IPv6 address; port 53 by default. */
-export function parseServer(value: string): Server {
-  let address = value;
-  let port = 53;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  const v4 = /^([^:]+):(\d+)$/.exec(value);
-  if (v6) {
-    address = v6[1]!;
-    if (v6[2] !== undefined) port = Number(v6[2]);
-  } else if (v4) {
-    address = v4[1]!;
-    port = Number(v4[2]);
-  }
-  if (!net.isIP(address) || address.includes('%')) throw usage(`--verify needs an IP address with an optional :PORT (no name: it would need a resolver), got '${value}'`);
-  if (port < 1 || port > 65535) throw usage(`--verify port ${port} is out of range`);
-  return { address, port };
-}
-
 /** Commander's raw values -> validated options. Pure; throws USAGE. */
 export function parseHosts2zoneArgs(raw: RawHosts2zoneArgs): Hosts2zoneOptions {
   const files = raw.files ?? [];
@@ -177,7 +159,7 @@ export function parseHosts2zoneArgs(raw: RawHosts2zoneArgs): Hosts2zoneOptions {
     if (raw.out === '') throw usage('--out needs a directory');
     o.outDir = raw.out;
   }
-  if (raw.verify !== undefined) o.verify = parseServer(raw.verify);
+  if (raw.verify !== undefined) o.verify = parseDnsServer(raw.verify, '--verify');
   return o;
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { NetlabError, type Status } from '../errors.js';
+import { parseDnsServer } from './args.js';
 import { timeRequest, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
 import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
 
@@ -130,13 +131,7 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
     if (!net.isIP(bare)) throw usage(`${name} needs an IP address, got '${v}'`);
     return bare;
   };
-  let resolver: TraceRequestOptions['resolver'];
-  if (raw.resolver) {
-    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(raw.resolver);
-    const host = m?.[1] ?? '';
-    if (!net.isIP(host) || (net.isIPv6(host) && !raw.resolver.startsWith('[') && m?.[2])) throw usage(`--resolver needs ADDR[:PORT], got '${raw.resolver}'`);
-    resolver = { address: host, port: m?.[2] ? int(m[2], '--resolver port', 53, 1, 65535) : 53 };
-  }
+  const resolver = raw.resolver ? parseDnsServer(raw.resolver, '--resolver') : undefined;
   const headers: Record<string, string> = {};
   for (const h of raw.header ?? []) {
     const i = h.indexOf(':');

@@ -190,7 +190,7 @@ const BAD: Array<[string, string[], RegExp]> = [
   ['a bad --aliases', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--aliases', 'txt'], /--aliases is cname or a/],
   ['a contact with a space', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--contact', 'john doe@corp.test'], /--contact 'john doe@corp\.test': the local part cannot hold spaces/],
   ['--reverse without --out', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--reverse'], /--reverse writes several zones: give --out DIR/],
-  ['--verify with a name', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--verify', 'ns1.example.test'], /--verify needs an IP address/],
+  ['--verify with a name', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--verify', 'ns1.example.test'], /--verify needs ADDR\[:PORT\], an IP address/],
   ['--verify and --out', ['hosts2zone', BRANCH, '--origin', 'corp.test', '--verify', '127.0.0.1', '--out', '/tmp/x'], /writes nothing: drop --out/],
   ['no valid entry', ['hosts2zone', join(FIXTURES, 'blocklist.hosts'), '--origin', 'corp.test'], /no valid entry for corp\.test in .*blocklist\.hosts/],
   ['an in-zone NS without an address', ['hosts2zone', BRANCH, '--origin', 'branch.test', '--ns', 'ns9'], /name server ns9\.branch\.test is inside branch\.test, but no hosts line gives it an address/],
