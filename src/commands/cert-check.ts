@@ -8,6 +8,7 @@ import { analyseChain, findLeaf, problem, statusOf, type ChainAnalysis, type Cha
 import type { OcspStaple } from '../protocol/tls/ocsp.js';
 import { loadTrustStore, type AnchorSet } from '../protocol/tls/trust.js';
 import { describeCert, parsePemBundle } from '../protocol/tls/certs.js';
+import { formatHostPort } from '../util/host-port.js';
 
 export interface CertCheckOptions {
   /** HOST[:PORT] of the server; undefined with --file. */
@@ -232,7 +233,7 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
     const a = analyseChain(peer.certs, store.anchors, policy, 0);
     const ocsp = peer.ocspResponse ? await checkStaple(peer.ocspResponse, peer.certs, store.anchors, a, now) : null;
     return fromAnalysis(options, a, trust, {
-      connectedTo: `${peer.remoteAddress}:${options.port}`,
+      connectedTo: formatHostPort({ address: peer.remoteAddress, port: options.port }),
       tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp },
     });
   } catch (e) {

@@ -1,4 +1,5 @@
 /** trace-request's text: verdict line, a per-phase table, a waterfall per path, the RTT model. */
+import { formatHostPort } from '../util/host-port.js';
 import Table from 'cli-table3';
 import type { PathResult, TraceRequestResult } from '../commands/trace-request.js';
 import type { Phases } from '../protocol/http/timing.js';
@@ -12,8 +13,7 @@ function ms(v: number | undefined | null): string {
 }
 
 function where(p: PathResult): string {
-  const addr = p.address === '' ? '?' : p.address.includes(':') ? `[${p.address}]` : p.address;
-  return `${p.label} ${addr}:${p.port}`;
+  return `${p.label} ${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`;
 }
 
 export function verdictLine(r: TraceRequestResult): string {

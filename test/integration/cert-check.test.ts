@@ -224,3 +224,23 @@ test('a staple that cannot be relied on is a WARNING BAD_OCSP_STAPLE saying why'
     }
   }
 });
+
+test('an IPv6 server: connectedTo and messages put the address in brackets', async () => {
+  const { LabTlsServer } = await import('../../src/lab/tls/server.js');
+  const { issueLeaf } = await import('../../src/lab/tls/ca.js');
+  const now = Date.now();
+  const leaf = await issueLeaf(lab.pki.intermediate, { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 90 * 86_400_000), dnsNames: ['www.example.test'] });
+  const server = new LabTlsServer({ address: '::1', port: 0, certChainPem: leaf.certPem + lab.pki.intermediate.certPem, keyPem: leaf.keyPem, body: 'v6' });
+  await server.start();
+  try {
+    const r = await runCli(['cert-check', `www.example.test:${server.port}`, '--connect-to', '::1', '--ca', lab.caFile, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(JSON.parse(r.stdout).connectedTo, `[::1]:${server.port}`);
+  } finally {
+    await server.close();
+  }
+  // and the unreachable message names [::1]:PORT, not ::1:PORT
+  const refused = await runCli(['cert-check', `[::1]:${server.port}`, '--json']);
+  assert.equal(refused.code, 2);
+  assert.match(JSON.parse(refused.stdout).problems[0].message, new RegExp(`cannot connect to \\[::1\\]:${server.port}`));
+});

@@ -19,6 +19,7 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { query } from '../dns/transport.js';
+import { formatHostPort } from '../../util/host-port.js';
 import type { Server } from '../dns/transport.js';
 
 export type Phase = 'dns' | 'tcp' | 'tls' | 'ttfb' | 'transfer';
@@ -150,7 +151,7 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
         if (pinned) marks.start = performance.now();
         const address = pinned ?? await withTimeout(resolveHost(host, options.resolver), options.timeoutMs, 'dns', `resolving ${host}`);
         marks.dns = pinned ? marks.start : performance.now();
-        const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+        const where = formatHostPort({ address, port });
         const socket = net.connect({ host: address, port });
         await withTimeout(new Promise<void>((resolve, reject) => {
           socket.prependOnceListener('connect', () => {

@@ -2,6 +2,7 @@
  * Addresses for lb-probe: ADDR:PORT endpoints and source-address ranges (A-B) for the
  * stickiness check. Pure; usage errors are NetlabError('USAGE') naming the option.
  */
+import { formatHostPort } from '../../util/host-port.js';
 import net from 'node:net';
 import { NetlabError } from '../../errors.js';
 
@@ -26,9 +27,7 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { address, port };
 }
 
-export function formatHostPort(hp: HostPort): string {
-  return net.isIPv6(hp.address) ? `[${hp.address}]:${hp.port}` : `${hp.address}:${hp.port}`;
-}
+export { formatHostPort };
 
 /** Dotted quad -> unsigned 32-bit integer. Throws RangeError for anything but an IPv4 address. */
 export function ipv4ToInt(address: string): number {

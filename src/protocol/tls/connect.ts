@@ -8,6 +8,7 @@
 import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
+import { formatHostPort } from '../../util/host-port.js';
 
 export interface TlsTarget {
   /** Address or name to connect to (the --connect-to address when given). */
@@ -59,7 +60,7 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
       if (err) reject(err);
       else resolve(value!);
     };
-    const where = `${target.connectHost}:${target.port}`;
+    const where = formatHostPort({ address: target.connectHost, port: target.port });
     const timer = setTimeout(() => {
       finish(connected
         ? new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} timed out after ${target.timeoutMs} ms (is it a TLS port?)`)
