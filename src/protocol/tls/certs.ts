@@ -29,12 +29,16 @@ export interface CertInfo {
 
 const PEM_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/** The DER of each PEM CERTIFICATE block, unparsed. */
+export function pemBlocks(text: string): Buffer[] {
+  return (text.match(PEM_RE) ?? []).map((pem) => Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64'));
+}
+
 /** Split PEM text into certificates. Throws INPUT when a block does not parse. */
 export function parsePemBundle(text: string, source: string): X509Certificate[] {
-  const blocks = text.match(PEM_RE) ?? [];
-  return blocks.map((pem, i) => {
+  return pemBlocks(text).map((der, i) => {
     try {
-      return new X509Certificate(pem);
+      return new X509Certificate(der);
     } catch (e) {
       throw new NetlabError('INPUT', `${source}: certificate ${i + 1} is not a valid X.509 certificate`, { cause: e });
     }
@@ -175,6 +179,16 @@ export function canonicalNameKey(name: Buffer): string | undefined {
     return rdns.join(',');
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `parent` issued `child`: names and key identifiers match (checkIssued), and whether its key verifies the signature. */
+export function issuedBy(child: X509Certificate, parent: X509Certificate): 'yes' | 'no' | 'bad-signature' {
+  if (!child.checkIssued(parent)) return 'no';
+  try {
+    return child.verify(parent.publicKey) ? 'yes' : 'bad-signature';
+  } catch {
+    return 'bad-signature';
   }
 }
 

@@ -7,7 +7,7 @@
 import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { Status } from '../../errors.js';
-import { describeCert, weakSignature, type CertInfo } from './certs.js';
+import { describeCert, issuedBy, weakSignature, type CertInfo } from './certs.js';
 import { AnchorSet } from './trust.js';
 
 export type ProblemCode =
@@ -80,15 +80,6 @@ function toChainCert(c: CertInfo, now: Date): ChainCert {
     fingerprint256: c.fingerprint256,
     isCA: c.isCA,
   };
-}
-
-function issuedBy(child: X509Certificate, parent: X509Certificate): 'yes' | 'no' | 'bad-signature' {
-  if (!child.checkIssued(parent)) return 'no';
-  try {
-    return child.verify(parent.publicKey) ? 'yes' : 'bad-signature';
-  } catch {
-    return 'bad-signature';
-  }
 }
 
 const FIX: Record<ProblemCode, string> = {

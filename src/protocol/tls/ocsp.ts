@@ -12,6 +12,7 @@
  * node:crypto.
  */
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { issuedBy, oneLineName } from './certs.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_kp_OCSPSigning, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
@@ -78,15 +79,6 @@ function failed(invalid: string, extra: Partial<OcspStaple> = {}): OcspStaple {
   return { certStatus: null, invalid, ...extra };
 }
 
-/** Whether `cert` was issued by `issuer` with a verifying signature. */
-function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Read a stapled response for `leaf`. `issuer` is the leaf's issuer when the chain has it;
  * without it neither the CertID's issuer hashes nor the signer can be checked, and the staple
@@ -128,11 +120,9 @@ export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X
   // 2. the signer: the issuer, or a responder certificate it issued for OCSP signing
   const id = data.responderID;
   const matches = (c: X509Certificate): boolean => {
-    if (id.byKey) {
-      const key = issuerParts(c).key;
-      return hex(id.byKey.buffer) === hex(createHash('sha1').update(key).digest());
-    }
-    if (id.byName) return hex(AsnConvert.serialize(id.byName)) === hex(issuerParts(c).name);
+    const own = c === issuer && parts ? parts : issuerParts(c);
+    if (id.byKey) return hex(id.byKey.buffer) === hex(createHash('sha1').update(own.key).digest());
+    if (id.byName) return hex(AsnConvert.serialize(id.byName)) === hex(own.name);
     return false;
   };
   let signer: X509Certificate | undefined;
@@ -144,10 +134,10 @@ export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X
     for (const c of basic.certs ?? []) {
       const cert = new X509Certificate(Buffer.from(AsnConvert.serialize(c)));
       if (!matches(cert)) continue;
-      if (!issuedBy(cert, issuer)) return failed(`signed by responder ${cert.subject.replace(/\n/g, ', ')}, which the issuer did not issue`, base);
-      if (!(cert.keyUsage ?? []).includes(id_kp_OCSPSigning)) return failed(`signed by responder ${cert.subject.replace(/\n/g, ', ')}, which is not authorised for OCSP signing (no id-kp-OCSPSigning)`, base);
+      if (issuedBy(cert, issuer) !== 'yes') return failed(`signed by responder ${oneLineName(cert.subject)}, which the issuer did not issue`, base);
+      if (!(cert.keyUsage ?? []).includes(id_kp_OCSPSigning)) return failed(`signed by responder ${oneLineName(cert.subject)}, which is not authorised for OCSP signing (no id-kp-OCSPSigning)`, base);
       signer = cert;
-      signedBy = `responder ${cert.subject.replace(/\n/g, ', ')}`;
+      signedBy = `responder ${oneLineName(cert.subject)}`;
       break;
     }
   }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { NetlabError } from '../../errors.js';
-import { canonicalNameKey, namesOf, parsePemBundle } from './certs.js';
+import { canonicalNameKey, namesOf, parsePemBundle, pemBlocks } from './certs.js';
 
 /** Where the common distributions keep the system CA bundle. */
 export const SYSTEM_BUNDLES = [
@@ -19,8 +19,6 @@ export const SYSTEM_BUNDLES = [
 
 interface AnchorEntry {
   der: Buffer;
-  /** SHA-256 of the DER, hex: the certificate's identity. */
-  sha256: string;
   /** The subject Name in canonicalNameKey form; undefined when it could not be read. */
   subject: string | undefined;
   cert?: X509Certificate;
@@ -55,7 +53,7 @@ export class AnchorSet {
     if (this.bySha.has(sha256)) return;
     this.bySha.add(sha256);
     const names = namesOf(der);
-    this.entries.push({ der, sha256, subject: names ? canonicalNameKey(names.subject) : undefined, ...(cert ? { cert } : {}) });
+    this.entries.push({ der, subject: names ? canonicalNameKey(names.subject) : undefined, ...(cert ? { cert } : {}) });
   }
 
   /** Whether this very certificate is an anchor. */
@@ -116,12 +114,6 @@ function readPemFile(path: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     throw new NetlabError('INPUT', `cannot read CA file '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? 'unreadable'}`, { cause: e });
   }
-}
-
-/** The DER of each PEM CERTIFICATE block, unparsed. */
-function pemBlocks(text: string): Buffer[] {
-  return (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
-    .map((pem) => Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64'));
 }
 
 /**
