@@ -6,6 +6,7 @@ import {
   parseIdentify,
   parseSourceRange,
   pickSources,
+  MIN_EXPECTED,
   probeLoadBalancer,
   type LbEvent,
   type LbProbeReport,
@@ -107,9 +108,9 @@ export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
     const w = weights ?? backends.map(() => 1);
     const total = w.reduce((a, b) => a + b, 0);
     const minShare = Math.min(...w.filter((x) => x > 0)) / total;
-    if (requests * minShare < 5 - 1e-9) {
-      const needed = Math.ceil(5 / minShare - 1e-9);
-      throw usage(`--requests ${requests} is too few to judge ${weights ? `the weights ${w.join(',')}` : `${backends.length} equal backends`}: the smallest expected count would be ${(requests * minShare).toFixed(1)}, under 5; use --requests ${needed} or more`);
+    if (requests * minShare < MIN_EXPECTED - 1e-9) {
+      const needed = Math.ceil(MIN_EXPECTED / minShare - 1e-9);
+      throw usage(`--requests ${requests} is too few to judge ${weights ? `the weights ${w.join(',')}` : `${backends.length} equal backends`}: the smallest expected count would be ${(requests * minShare).toFixed(1)}, under ${MIN_EXPECTED}; use --requests ${needed} or more`);
     }
   }
 

@@ -1,7 +1,7 @@
 /** lb-probe's text: the verdict line first (as Nagios plugins print it), a table per backend, the verdicts. */
 import Table from 'cli-table3';
 import type { LbProbeResult } from '../commands/lb-probe.js';
-import { formatP, type LbProblem } from '../protocol/lb/index.js';
+import { formatP, MIN_EXPECTED, type LbProblem } from '../protocol/lb/index.js';
 
 const BAR_CELLS = 20;
 
@@ -23,10 +23,7 @@ export function shareBar(share: number, expected: number | null): string {
 }
 
 function problemTag(p: LbProblem, r: LbProbeResult): string {
-  if (p.code === 'BACKEND_DOWN' || p.code === 'NEVER_THROUGH_VIP' || p.code === 'DOWN_BUT_RECEIVING') {
-    const addr = /backend (\S+)/.exec(p.message)?.[1];
-    return addr ? `${p.code} ${addr}` : p.code;
-  }
+  if (p.backend) return `${p.code} ${p.backend}`;
   if (p.code === 'VIP_UNREACHABLE') return `${p.code} (${r.errors[0]?.message ?? 'no answer'})`;
   return p.code;
 }
@@ -84,7 +81,7 @@ export function renderLbProbeText(r: LbProbeResult): string {
   if (d) {
     const unit = d.unit === 'source' ? 'sources (each sticks to one backend, so sources are what is spread)' : 'attributed answers';
     if (!d.judged) {
-      out.push(`Distribution: not judged: the smallest expected count is ${d.minExpected.toFixed(1)}, under 5; ${d.needed} ${d.unit === 'source' ? 'sources' : 'attributed answers'} are needed`);
+      out.push(`Distribution: not judged: the smallest expected count is ${d.minExpected.toFixed(1)}, under ${MIN_EXPECTED}; ${d.needed} ${d.unit === 'source' ? 'sources' : 'attributed answers'} are needed`);
     } else {
       const verdict = d.matches ? `p >= ${d.alpha}: the split matches the weights` : `p < ${d.alpha}: the split is OFF the weights`;
       out.push(`Distribution over ${d.observed} ${unit}: chi-square ${d.chiSquare!.toFixed(2)}, ${d.df} df, ${formatP(d.pValue!)}; ${verdict}`);

@@ -11,10 +11,11 @@ import { formatHostPort, sameSlash24, type HostPort } from './addresses.js';
 import { chooseMethod, describeMethod, methodsFor, type IdentifySpec, type MethodId } from './identify.js';
 import { probeOnce, runProbes, sourceSchedule, type ProbeAnswer, type ProbeSettings } from './probe.js';
 import { schedulerHint, type SchedulerHint } from './scheduler-hint.js';
-import { goodnessOfFit, median } from './stats.js';
+import { goodnessOfFit, median, MIN_EXPECTED } from './stats.js';
 
 export { parseHostPort, parseSourceRange, pickSources, formatHostPort, type HostPort } from './addresses.js';
 export { parseIdentify, type IdentifySpec } from './identify.js';
+export { MIN_EXPECTED } from './stats.js';
 
 export interface LbProbeSettings {
   vip: HostPort;
@@ -58,6 +59,8 @@ export interface LbProblem {
   code: LbProblemCode;
   severity: Exclude<Status, 'OK'>;
   message: string;
+  /** The backend (ADDR:PORT) a problem is about, when it is about one. */
+  backend?: string;
 }
 
 export interface LbBackend {
@@ -377,8 +380,8 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
   // 6. backends: down, down but receiving, never through the VIP
   for (const b of backends) {
     if (b.healthy === false) {
-      problems.push({ code: 'BACKEND_DOWN', severity: 'WARNING', message: `backend ${b.address} is down: ${b.directError}` });
-      if (b.count > 0) problems.push({ code: 'DOWN_BUT_RECEIVING', severity: 'WARNING', message: `backend ${b.address} does not answer directly but answered ${b.count} probes through the VIP` });
+      problems.push({ code: 'BACKEND_DOWN', severity: 'WARNING', ...(b.address ? { backend: b.address } : {}), message: `backend ${b.address} is down: ${b.directError}` });
+      if (b.count > 0) problems.push({ code: 'DOWN_BUT_RECEIVING', severity: 'WARNING', ...(b.address ? { backend: b.address } : {}), message: `backend ${b.address} does not answer directly but answered ${b.count} probes through the VIP` });
     }
   }
 
@@ -391,7 +394,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
   if (oks.length > 0) {
     for (const b of backends) {
       if (b.healthy === true && b.count === 0 && (b.expectedShare ?? 0) > 0 && attributedCount > 0) {
-        problems.push({ code: 'NEVER_THROUGH_VIP', severity: 'WARNING', message: `backend ${b.address} answers directly but never through the VIP (0 of ${attributedCount} attributed answers; expected ${pct(b.expectedShare!)})` });
+        problems.push({ code: 'NEVER_THROUGH_VIP', severity: 'WARNING', ...(b.address ? { backend: b.address } : {}), message: `backend ${b.address} answers directly but never through the VIP (0 of ${attributedCount} attributed answers; expected ${pct(b.expectedShare!)})` });
       }
     }
   }
@@ -457,7 +460,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
       const more = bySource
         ? `give --source-ips a range of at least ${fit.needed} addresses and --requests ${2 * fit.needed} or more`
         : `use --requests ${Math.ceil(fit.needed * (answers.length / Math.max(1, attributedCount)))} or more`;
-      problems.push({ code: 'TOO_FEW_TO_JUDGE', severity: 'UNKNOWN', message: `too few ${unit} to judge the split: the smallest expected count is ${fit.minExpected.toFixed(1)}, under 5 (${fit.needed} ${unit} needed); ${more}` });
+      problems.push({ code: 'TOO_FEW_TO_JUDGE', severity: 'UNKNOWN', message: `too few ${unit} to judge the split: the smallest expected count is ${fit.minExpected.toFixed(1)}, under ${MIN_EXPECTED} (${fit.needed} ${unit} needed); ${more}` });
     } else if (fit.matches === false) {
       const observedText = observed.filter((o, i) => inService[i] || o > 0).join('/');
       const oneSource = settings.sources.length <= 1 && backends.filter((b) => b.count > 0).length === 1
