@@ -40,7 +40,3 @@ export class NetlabError extends Error {
     this.status = options?.status ?? STATUS_FOR[code];
   }
 }
-
-export function isNetlabError(e: unknown): e is NetlabError {
-  return e instanceof NetlabError;
-}

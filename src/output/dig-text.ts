@@ -72,8 +72,6 @@ function ednsLines(r: DigResult): string[] {
       const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
       const text = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
       lines.push(`; NSID: ${hex} ("${text}")`);
-    } else if (o.code === 10) {
-      lines.push(`; COOKIE: ${o.hex}`);
     } else {
       lines.push(`; ${o.name}: ${o.hex}`);
     }

@@ -315,7 +315,6 @@ test('a backend that refuses direct probes but answers through the VIP: DOWN_BUT
   // balancer in would: netlab's direct probes (from 127.0.0.1) fail, the VIP's succeed
   const vip = new LabVip({ name: 'picky', address: '127.56.0.41', scheduler: 'rr', backends: [{ name: 'ok', address: '127.56.0.42' }, { name: 'picky', address: '127.56.0.40' }], weights: [1, 1] });
   const ports = await vip.start({ httpPort: 0, tcpPort: 0, bannerPort: 0 });
-  vip.setBackendPorts(ports);
   const ok = new Tracked(backendHttpServer({ name: 'ok', address: '127.56.0.42' }, () => ports.httpPort));
   const picky = new Tracked(backendHttpServer({ name: 'picky', address: '127.56.0.40' }, () => ports.httpPort));
   picky.server.prependListener('connection', (s: net.Socket) => {

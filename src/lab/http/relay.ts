@@ -60,7 +60,7 @@ class DelayedPipe {
   constructor(
     private readonly from: net.Socket,
     private readonly to: net.Socket,
-    private readonly delayMs: number,
+    delayMs: number,
     private readonly maxBufferedBytes: number,
   ) {
     from.on('data', (chunk: Buffer) => {

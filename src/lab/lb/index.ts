@@ -17,7 +17,7 @@ import { SCHEDULER_DESCRIPTIONS, type SchedulerName } from './schedulers.js';
 import { backendBannerServer, backendHttpServer, Tracked } from './servers.js';
 import { LabVip, type VipPorts } from './vip.js';
 
-export { SCHEDULER_NAMES, SCHEDULER_DESCRIPTIONS, createScheduler, type SchedulerName } from './schedulers.js';
+export { SCHEDULER_DESCRIPTIONS, createScheduler, type SchedulerName } from './schedulers.js';
 export { bannerLine } from './servers.js';
 
 export const LAB_LB_ADDRESSES = {
@@ -154,7 +154,6 @@ export async function startLbLab(options: LbLabOptions = {}): Promise<LbLab> {
         ports = { ...ports, ...first };
       }
       for (const b of backends) if (!b.up) await b.start(ports.httpPort, ports.bannerPort);
-      for (const v of vips) v.setBackendPorts(ports);
       const fixed = ports;
       const vipInfos: LabVipInfo[] = specs.map((s) => ({
         ...s,

@@ -15,7 +15,6 @@
 
 export type SchedulerName = 'rr' | 'wrr' | 'wrr-lvs' | 'lc' | 'sh' | 'iphash' | 'ch';
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['rr', 'wrr', 'wrr-lvs', 'lc', 'sh', 'iphash', 'ch'];
 
 export const SCHEDULER_DESCRIPTIONS: Record<SchedulerName, string> = {
   rr: 'round robin (weights ignored, as LVS rr)',

@@ -72,11 +72,6 @@ export class LabVip {
     }
   }
 
-  /** Set the backends' ports (the same for all; known once the first backend listens). */
-  setBackendPorts(ports: VipPorts): void {
-    this.ports = ports;
-  }
-
   async close(): Promise<void> {
     for (const s of this.upstreams) s.destroy();
     this.upstreams.clear();

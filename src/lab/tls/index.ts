@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLabPki, type LabPki } from './ca.js';
-import { LAB_TLS_ADDRESSES, LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
+import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
 import { LabTlsServer } from './server.js';
 import { startOnCommonPort } from '../common-port.js';
 

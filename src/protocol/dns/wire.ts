@@ -329,15 +329,6 @@ export function encodeQuery(q: QueryOptions): Buffer {
   return out;
 }
 
-/** A record as the lab's zones hold it: dns-packet's answer shape. */
-export type PacketAnswer = DnsPacketNS.Answer;
-export type PacketMessage = DnsPacketNS.Packet;
-
-/** Encode a full message through dns-packet (used by the lab server). */
-export function encodeMessage(message: PacketMessage): Buffer {
-  return packet().encode(message);
-}
-
 // --- TCP framing (RFC 1035 4.2.2) -----------------------------------------------
 
 /** Prefix a message with its 2-byte length. */

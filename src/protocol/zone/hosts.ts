@@ -377,11 +377,7 @@ const LOCAL_NAMES = [
 const LOCAL_BY_LENGTH: Buffer[][] = [];
 for (const n of LOCAL_NAMES) (LOCAL_BY_LENGTH[n.length] ??= []).push(Buffer.from(n, 'latin1'));
 
-export function isLocalName(name: string): boolean {
-  return LOCAL_NAMES.includes(name);
-}
-
-/** isLocalName on bytes, without making a string. */
+/** Whether a name (as bytes) is one of LOCAL_NAMES, without making a string. */
 export function isLocalNameBytes(b: Uint8Array, s: number, n: number): boolean {
   const list = LOCAL_BY_LENGTH[n];
   if (!list) return false;

@@ -79,8 +79,6 @@ interface Task {
   ptr: boolean;
 }
 
-const QTYPE: Record<VerifyType, number> = { A: 1, AAAA: 28, PTR: 12, CNAME: 5, SOA: 6 };
-
 function lower(name: string): string {
   return name.toLowerCase();
 }

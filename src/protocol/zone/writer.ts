@@ -7,7 +7,7 @@
 import { domainToASCII } from 'node:url';
 import { NetlabError } from '../../errors.js';
 import { escapeLabel } from '../dns/names.js';
-import { hostNameProblem, ipv4Text } from './hosts.js';
+import { hostNameProblem } from './hosts.js';
 import type { HostsModel } from './model.js';
 
 /** SOA timers, seconds: RFC 1912 2.2 ranges; the minimum is the negative-caching TTL (RFC 2308 4). */
