@@ -550,3 +550,17 @@ test('encodeQuery: one question, RD/AD/CD bits, and the OPT record with DO and a
   assert.equal(plain.readUInt16BE(2), 0);
   assert.equal(plain.readUInt16BE(10), 0);
 });
+
+test('UdpPool: a socket that cannot be connected fails its queries at once instead of leaving them waiting', async () => {
+  const { query, UdpPool } = await import('../../src/protocol/dns/transport.js');
+  const pool = new UdpPool(2);
+  try {
+    // port 0 cannot be connected to: connect() throws inside the bind callback
+    await assert.rejects(
+      query({ address: '127.0.0.1', port: 0 }, { name: 'www.example.test', type: 1 }, { pool, timeoutMs: 30_000, tries: 1 }),
+      (e: unknown) => e instanceof NetlabError && e.code === 'UNREACHABLE' && /communications error to 127\.0\.0\.1#0/.test(e.message),
+    );
+  } finally {
+    await pool.close();
+  }
+});

@@ -304,11 +304,23 @@ export class UdpPool {
         socket,
         waiting: new Map(),
         isReady: false,
-        ready: new Promise<void>((resolve) => socket.bind(0, () => socket.connect(server.port, server.address, () => {
-          entry.isReady = true;
-          resolve();
-        }))),
+        // a socket that cannot be bound or connected fails its queries instead of leaving them waiting
+        ready: new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(0, () => {
+            try {
+              socket.connect(server.port, server.address, () => {
+                socket.off('error', reject);
+                entry.isReady = true;
+                resolve();
+              });
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        }),
       };
+      entry.ready.catch(() => undefined); // awaited by each query on this socket, maybe by none
       socket.on('message', (buf, rinfo) => this.onMessage(entry, server, buf, rinfo));
       socket.on('error', (e: NodeJS.ErrnoException) => {
         const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
@@ -350,7 +362,11 @@ export class UdpPool {
   async exchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
     const list = this.socketsFor(server);
     const entry = list[this.next++ % list.length]!;
-    if (!entry.isReady) await entry.ready;
+    if (!entry.isReady) {
+      await entry.ready.catch((e: Error) => {
+        throw new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${e.message}`, { cause: e });
+      });
+    }
     let built = buildQuery(question, options);
     // IDs must be unique among this socket's outstanding queries; draw again on a clash.
     for (let i = 0; i < 8 && entry.waiting.has(built.id); i++) built = buildQuery(question, options);
