@@ -83,7 +83,7 @@ interface CurlSample {
 }
 
 async function curlSample(bash: string, curl: string, url: string, pin: string, caFile: string): Promise<CurlSample> {
-  const r = await withCpu(bash, [curl, '--http1.1', '--connect-to', `::${pin}:`, '--cacert', caFile, '--no-sessionid', '--max-time', '20',
+  const r = await withCpu(bash, [curl, '--http1.1', '--connect-to', `::${pin}:`, '--cacert', caFile, '--no-sessionid', '--noproxy', '*', '--max-time', '20',
     '-sS', '-o', '/dev/null', '-w', CURL_W, url], 30_000);
   let parsed;
   try {

@@ -18,6 +18,8 @@ test('netlab demo --json is one document with a status per step', async () => {
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.status, 'OK');
   assert.ok(doc.steps.length >= 8);
+  // every part of the course has its steps
+  assert.deepEqual([...new Set(doc.steps.map((s: { command: string }) => s.command.split(' ')[1]))].sort(), ['cert-check', 'dig', 'hosts2zone', 'lb-probe', 'trace-request']);
   for (const s of doc.steps) assert.equal(s.status, s.expected, s.title);
 });
 

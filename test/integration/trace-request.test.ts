@@ -92,7 +92,9 @@ test('text output: verdict first, a phase table, the waterfall, the RTT model', 
 });
 
 test('--json has the contract shape, numbers in ms', async () => {
-  const { doc } = await traceJson([`${base}/bytes/1000`, '--origin', lab.http.origin.address, '--cdn', lab.http.edge.address]);
+  const { code, doc } = await traceJson([`${base}/bytes/1000`, '--origin', lab.http.origin.address, '--cdn', lab.http.edge.address]);
+  assert.equal(code, 0);
+  assert.deepEqual(doc.paths.map((p) => p.label), ['origin', 'cdn']);
   for (const p of doc.paths) {
     for (const k of ['label', 'address', 'samples', 'status', 'phases', 'p95', 'cache']) assert.ok(k in p, k);
     for (const k of ['dnsMs', 'tcpMs', 'tlsMs', 'ttfbMs', 'transferMs', 'totalMs']) assert.equal(typeof p.phases[k], 'number', k);

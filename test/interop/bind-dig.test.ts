@@ -37,7 +37,7 @@ async function bothDig(server: string, port: number, args: string[]): Promise<{ 
     const bind = await run(DIG!, [`@${server}`, '-p', String(port), ...args]);
     const ours = await runCli(['dig', `@${server}`, '-p', String(port), ...args]);
     last = { bind: bind.stdout, ours: ours.stdout, code: ours.code };
-    if (!COMMS_FAILURE.test(last.bind + ours.stderr)) break;
+    if (!COMMS_FAILURE.test(last.bind + ours.stdout + ours.stderr)) break;
     await new Promise((r) => setTimeout(r, 300));
   }
   return last;

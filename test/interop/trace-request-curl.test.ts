@@ -54,7 +54,7 @@ type Phases = Record<PhaseKey, number>;
 async function curlOnce(url: string, address: string, caFile: string): Promise<CurlSample> {
   const r = await run(CURL!, [
     '--http1.1', '--connect-to', `::${address}:`, '--cacert', caFile, '--no-sessionid',
-    '--max-time', '20', '-sS', '-o', '/dev/null', '-w', CURL_W, url,
+    '--noproxy', '*', '--max-time', '20', '-sS', '-o', '/dev/null', '-w', CURL_W, url,
   ], 30_000);
   assert.equal(r.code, 0, `curl ${url} via ${address}: exit ${r.code}: ${r.stderr.trim()}`);
   return curlPhases(r.stdout);
