@@ -3,8 +3,9 @@
  * used when the referral carries it; NS names without glue are resolved iteratively here
  * (never through the system resolver), bounded in depth and queries; a dead, REFUSED,
  * lame or upward-referring server costs one short timeout at most (a second server is
- * asked in parallel when the first is slow) and the reason is recorded; referral loops end
- * the trace; and a trace that cannot finish says so.
+ * asked in parallel when the first is slow) and the reason is recorded; and a trace that
+ * cannot finish says so. It cannot loop: a referral is followed only when it goes at least one
+ * label deeper (an upward or sideways one is lame, see judgeFor), and hops are bounded too.
  */
 import { performance } from 'node:perf_hooks';
 import net from 'node:net';
@@ -261,14 +262,11 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
   async function resolveQuietly(name: string, type: number, depth: number, seen: Set<string>): Promise<string[]> {
     let servers = rootServers;
     let zone = '.';
-    const visited = new Set<string>(['.']);
     for (let i = 0; i < opts.maxHops; i++) {
       const r = await askZone(servers, name, type, false, depth, judgeFor(name, zone), seen);
       if (!('exchange' in r)) return [];
       const v = r.verdict;
       if (v.kind === 'referral' && v.referral) {
-        if (visited.has(v.referral.zone)) return [];
-        visited.add(v.referral.zone);
         zone = v.referral.zone;
         servers = v.referral.ns;
         continue;
@@ -325,7 +323,6 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
   // 2. Follow referrals from the root down.
   let zone = '.';
   let servers = rootServers;
-  const visited = new Set<string>(['.']);
   for (let i = 0; i < opts.maxHops; i++) {
     const seen = new Set<string>();
     const before = new Set(addressCache.keys());
@@ -345,8 +342,6 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
     if (glueless.length > 0) hop.resolvedGlueless = glueless.map((name) => ({ name, addresses: addressCache.get(name) ?? [] }));
     hops.push(hop);
     if (v.kind !== 'referral' || !v.referral) return finish(true, undefined, m);
-    if (visited.has(v.referral.zone)) return finish(false, `referral loop: ${v.referral.zone} again`);
-    visited.add(v.referral.zone);
     zone = v.referral.zone;
     servers = v.referral.ns;
   }
