@@ -102,6 +102,8 @@ test('trace() gives up on a query budget, without throwing', async () => {
   const r = await trace('www.dead.test', 1, { start: { address: lab.dns.addresses.root, port: lab.port }, maxQueries: 3, timeoutMs: 300, hedgeMs: 100 });
   assert.equal(r.complete, false);
   assert.ok(r.queries <= 3);
+  // the server that could not be asked is skipped for the budget, not for a timeout it never had
+  assert.ok(r.hops.some((h) => h.skipped.some((s) => s.reason === 'query budget of 3 spent')), JSON.stringify(r.hops.map((h) => h.skipped)));
 });
 
 test('trace() reports the skipped servers per hop as data', async () => {

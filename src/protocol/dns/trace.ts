@@ -45,6 +45,13 @@ export interface ServerFailure {
   reason: string;
 }
 
+/** The trace's query budget is spent: not a server's failure, so not a timeout. */
+class BudgetSpent extends Error {
+  constructor(max: number) {
+    super(`query budget of ${max} spent`);
+  }
+}
+
 export interface TraceHop {
   /** The zone whose servers answered this hop (`.` for the root). */
   zone: string;
@@ -121,7 +128,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
   const usable = (addrs: string[]) => addrs.filter((a) => net.isIPv4(a) || (opts.ipv6 && net.isIPv6(a)));
 
   async function ask(address: string, name: string, type: number, recurse: boolean, signal?: AbortSignal): Promise<Exchange> {
-    if (queries >= opts.maxQueries) throw new NetlabError('TIMEOUT', `query budget of ${opts.maxQueries} spent`);
+    if (queries >= opts.maxQueries) throw new BudgetSpent(opts.maxQueries);
     queries++;
     return query({ address, port }, { name, type }, {
       timeoutMs: opts.timeoutMs, tries: 1, recurse, tcp: opts.tcp, edns: opts.edns, signal,
@@ -211,12 +218,14 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
           inFlight--;
           pending.delete(attempt);
           if (settled) return;
-          const reason = e instanceof NetlabError ? (e.code === 'TIMEOUT' ? `no reply in ${opts.timeoutMs} ms` : e.message.replace(/^communications error to \S+: /, '')) : String(e);
-          skipped.push({ serverName: attempt.candidate.name, address: attempt.address, reason });
-          if (e instanceof NetlabError && /budget/.test(e.message)) {
+          if (e instanceof BudgetSpent) {
+            // no query left for this server or any other: stop once the ones in flight are done
+            skipped.push({ serverName: attempt.candidate.name, address: attempt.address, reason: e.message });
             if (inFlight === 0) settle({ skipped });
             return;
           }
+          const reason = e instanceof NetlabError ? (e.code === 'TIMEOUT' ? `no reply in ${opts.timeoutMs} ms` : e.message.replace(/^communications error to \S+: /, '')) : String(e);
+          skipped.push({ serverName: attempt.candidate.name, address: attempt.address, reason });
         }
         void launch();
       };
