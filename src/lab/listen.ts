@@ -1,4 +1,4 @@
-/** Listening for the lab's TCP servers (DNS aside): one way to bind, shared by every part. */
+/** Listening for the lab's TCP servers: one way to bind, shared by every part. */
 import type net from 'node:net';
 
 /** Listen on address:port (0: a free port). Resolves the port; rejects with the listen error. */

@@ -4,6 +4,7 @@
  * (RFC 4592), referrals with glue, NODATA and NXDOMAIN with the SOA, and truncation when
  * a UDP answer does not fit (RFC 1035 4.2.1, RFC 6891 7).
  */
+import { listen } from '../listen.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { createRequire } from 'node:module';
@@ -190,7 +191,7 @@ export class LabDnsServer {
 
   /** Bind UDP and TCP. With port 0, UDP picks the port and TCP takes the same one. */
   async start(): Promise<void> {
-    const family = net.isIPv6(this.options.address) ? 'udp6' : 'udp4';
+    const family = this.options.address.includes(':') ? 'udp6' : 'udp4';
     const udp = dgram.createSocket({ type: family });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -205,13 +206,7 @@ export class LabDnsServer {
     this.udp = udp;
     const tcp = net.createServer((s) => this.onTcp(s));
     try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(this.options.port, this.options.address, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
+      await listen(tcp, this.options.port, this.options.address);
     } catch (e) {
       udp.close();
       this.udp = undefined;

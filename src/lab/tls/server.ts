@@ -4,6 +4,7 @@
  * needed: the request is read up to the end of its header block and only the method matters
  * (a HEAD gets no body).
  */
+import { listen } from '../listen.js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -84,15 +85,7 @@ export class LabTlsServer {
       socket.setTimeout(idleMs, () => socket.destroy());
       this.serve(socket);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.address, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => undefined);
-    this.options.port = (server.address() as net.AddressInfo).port;
+    this.options.port = await listen(server, this.options.port, this.options.address);
     this.server = server;
   }
 
