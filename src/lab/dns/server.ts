@@ -76,9 +76,39 @@ export interface AnswerSections {
   additionals: ZoneRecord[];
 }
 
+interface ZoneIndex {
+  /** Records by fully qualified, lower-case owner name. */
+  byName: Map<string, ZoneRecord[]>;
+  /** Every proper ancestor of an owner name, down from the apex: the names that have names below them. */
+  above: Set<string>;
+}
+
+// Built once per zone, on its first question: zones do not change once served.
+const INDEXES = new WeakMap<Zone, ZoneIndex>();
+
+function indexOf(zone: Zone): ZoneIndex {
+  let index = INDEXES.get(zone);
+  if (index) return index;
+  const origin = fq(zone.origin);
+  index = { byName: new Map(), above: new Set() };
+  for (const r of zone.records) {
+    const n = fq(r.name);
+    const list = index.byName.get(n);
+    if (list) list.push(r);
+    else index.byName.set(n, [r]);
+    for (let p = n; p !== origin && p !== '.'; ) {
+      p = parentOf(p);
+      if (index.above.has(p)) break;
+      index.above.add(p);
+    }
+  }
+  INDEXES.set(zone, index);
+  return index;
+}
+
 /**
- * Answer one question from a set of zones, as an authoritative server does. Pure.
- * qname is compared case-insensitively.
+ * Answer one question from a set of zones, as an authoritative server does. Pure (the zone
+ * index it builds is a cache). qname is compared case-insensitively.
  */
 export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: number): AnswerSections {
   const qname = fq(qnameIn);
@@ -87,20 +117,14 @@ export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: numb
     .sort((a, b) => fq(b.origin).length - fq(a.origin).length)[0];
   if (!zone) return { rcode: 5, aa: false, answers: [], authorities: [], additionals: [] };
   const origin = fq(zone.origin);
-  const byName = new Map<string, ZoneRecord[]>();
-  for (const r of zone.records) {
-    const n = fq(r.name);
-    const list = byName.get(n);
-    if (list) list.push(r);
-    else byName.set(n, [r]);
-  }
+  const { byName, above } = indexOf(zone);
   const soa = (byName.get(origin) ?? []).filter((r) => r.type === 'SOA');
   const glueFor = (targets: string[]): ZoneRecord[] => {
     const out: ZoneRecord[] = [];
     for (const t of targets) {
       for (const z of zones) {
-        for (const r of z.records) {
-          if ((r.type === 'A' || r.type === 'AAAA') && fq(r.name) === fq(t) && !out.includes(r)) out.push(r);
+        for (const r of indexOf(z).byName.get(fq(t)) ?? []) {
+          if ((r.type === 'A' || r.type === 'AAAA') && !out.includes(r)) out.push(r);
         }
       }
     }
@@ -130,10 +154,10 @@ export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: numb
     let owner = name;
     if (!rrs) {
       // RFC 4592: the closest encloser's wildcard, when nothing exists at the name.
-      const exists = (n: string) => byName.has(n) || [...byName.keys()].some((k) => k.endsWith(`.${n}`));
+      const exists = (n: string) => byName.has(n) || above.has(n);
       let encloser = parentOf(name);
       while (!exists(encloser) && encloser !== origin && encloser !== '.') encloser = parentOf(encloser);
-      const hasBelow = [...byName.keys()].some((k) => k.endsWith(`.${name}`));
+      const hasBelow = above.has(name);
       const wild = hasBelow ? undefined : byName.get(`*.${encloser}`);
       if (wild) rrs = wild.map((r) => ({ ...r, name: owner.replace(/\.$/, '') }) as ZoneRecord);
       else if (hasBelow) rrs = []; // an empty non-terminal: NODATA, not NXDOMAIN
