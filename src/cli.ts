@@ -118,6 +118,9 @@ async function digMain(args: string[]): Promise<void> {
   process.exitCode = exitCodeFor(status);
 }
 
+/** commander's accumulator for a repeatable option. */
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new NetlabError('USAGE', `--port needs a number from 0 to 65535, got '${value}'`);
   return Number(value);
@@ -147,7 +150,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .argument('[target]', 'HOST[:PORT] of the server (port 443 by default)')
     .option('--servername <name>', 'SNI name to send (default: HOST; none for an IP address)')
     .option('--connect-to <addr>', 'connect to this address instead of resolving HOST (keeps SNI and the name check)')
-    .option('--ca <file>', 'extra trust anchors (PEM); ADDED to the system roots (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--ca <file>', 'extra trust anchors (PEM); ADDED to the system roots (repeatable)', collect)
     .option('--no-system-ca', 'do not trust the system roots: only --ca files')
     .option('--warn-days <n>', 'WARNING when a certificate expires within N days', '30')
     .option('--crit-days <n>', 'CRITICAL when a certificate expires within N days', '7')
@@ -174,11 +177,11 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--origin <addr>', "pin one path to the origin's address (Host and SNI stay the URL's, as curl --connect-to)")
     .option('--cdn <addr>', "pin one path to the CDN edge's address")
     .option('--resolver <addr[:port]>', "resolve with netlab's own DNS client against this server (default: the system resolver)")
-    .option('--ca <file>', 'trust anchors for HTTPS (PEM; replace the defaults, as curl --cacert; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--origin-ca <file>', 'extra trust anchors for the origin path only (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--ca <file>', 'trust anchors for HTTPS (PEM; replace the defaults, as curl --cacert; repeatable)', collect)
+    .option('--origin-ca <file>', 'extra trust anchors for the origin path only (repeatable)', collect)
     .option('--insecure', 'do not verify the certificate (said in the output)')
     .option('--method <m>', 'HTTP method', 'GET')
-    .option('--header <header>', "extra request header 'Name: value' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--header <header>', "extra request header 'Name: value' (repeatable)", collect)
     .option('--timeout <seconds>', 'timeout of each phase', '10')
     .option('--no-warm-up', "skip the throwaway request to netlab's own loopback server that takes Node's first-request cost out of the first sample")
     .option('--json', 'one JSON document on stdout')
@@ -195,7 +198,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .command('lb-probe')
     .description('does the load balancer spread traffic as configured? probe a VIP and its backends, test the split')
     .argument('[vip]', 'VIP:PORT of the load balancer')
-    .option('--backend <addr:port>', 'a backend, probed directly (repeatable; in the order of --weights)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--backend <addr:port>', 'a backend, probed directly (repeatable; in the order of --weights)', collect)
     .option('--weights <w,w,...>', 'configured weights, one per --backend (default: equal)')
     .option('--requests <n>', 'probes through the VIP, a fresh connection each', '100')
     .option('--concurrency <c>', 'probes at a time (1 keeps the exact order for the scheduler hint)', '1')
@@ -221,7 +224,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .description('migrate hosts(5) files to DNS zones that BIND loads (forward, reverse, RPZ), and check a server against them')
     .argument('[files...]', 'hosts files (- for stdin)')
     .option('--origin <domain>', 'the zone: names inside it become its owners, short names go under it, others are skipped')
-    .option('--ns <name>', 'a name server (repeatable; the first is the SOA primary; default localhost.)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--ns <name>', 'a name server (repeatable; the first is the SOA primary; default localhost.)', collect)
     .option('--contact <mail>', 'the SOA contact, user@domain (default hostmaster@DOMAIN)')
     .option('--ttl <seconds>', 'the default TTL ($TTL)', '3600')
     .option('--serial <n>', 'the SOA serial (default YYYYMMDDnn, greater than the one of the zone replaced in --out)')
@@ -259,7 +262,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--zone <file...>', 'also serve these master files (e.g. from hosts2zone) on the example.test servers')
     .action(async (opts: { port?: number; json?: boolean; zone?: string[] }) => {
       const { runLab, renderLabText, labJson } = await import('./commands/lab.js');
-      const started = await runLab({ port: opts.port, json: Boolean(opts.json), privileged: process.getuid?.() === 0, zoneFiles: opts.zone });
+      const started = await runLab({ port: opts.port, privileged: process.getuid?.() === 0, zoneFiles: opts.zone });
       for (const n of started.notes) process.stderr.write(`netlab lab: ${n}\n`);
       write(opts.json ? `${JSON.stringify(labJson(started.lab), null, 2)}\n` : renderLabText(started.lab));
       await new Promise<void>((resolve) => {
@@ -286,7 +289,8 @@ function buildProgram(CommandClass: typeof Command): Command {
 }
 
 async function main(argvIn: string[]): Promise<void> {
-  // global options before the subcommand; colour is off everywhere when asked (NO_COLOR too)
+  // netlab's only colour is the spinner's: --no-color anywhere turns it off, as NO_COLOR does
+  if (argvIn.includes('--no-color')) process.env.NO_COLOR ??= '1';
   const argv = [...argvIn];
   while (argv[0] === '--no-color' || argv[0] === '--color') argv.shift();
   if (argv.length === 0) {

@@ -4,7 +4,6 @@ import { loadExtraZones } from '../lab/zone-files.js';
 
 export interface LabCommandOptions {
   port?: number;
-  json: boolean;
   /** Running as root: try port 53 first. */
   privileged: boolean;
   /** Master files to serve too (`--zone`), on the example.test servers. */
