@@ -14,12 +14,10 @@ import { labZones } from './dns/zones.js';
  */
 export async function loadExtraZones(paths: string[]): Promise<Zone[]> {
   const own = new Set(Object.values(labZones()).map((z) => z.origin.toLowerCase()));
-  const zones: Zone[] = [];
-  for (const path of paths) {
-    const [zone] = await loadZoneFiles([path]);
-    if (own.has(zone!.origin.toLowerCase())) throw new NetlabError('INPUT', `${path}: the lab serves ${zone!.origin} itself: give the zone another name`);
-    if (zones.some((z) => z.origin === zone!.origin)) throw new NetlabError('INPUT', `${path}: zone ${zone!.origin} is given twice`);
-    zones.push(zone as Zone);
-  }
-  return zones;
+  // loadZoneFiles reads them in order and refuses a zone given twice
+  const zones = await loadZoneFiles(paths);
+  zones.forEach((zone, i) => {
+    if (own.has(zone.origin.toLowerCase())) throw new NetlabError('INPUT', `${paths[i]}: the lab serves ${zone.origin} itself: give the zone another name`);
+  });
+  return zones as Zone[];
 }
