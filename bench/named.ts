@@ -1,15 +1,15 @@
 /**
- * BIND named as the reference server of the batch benchmark: one primary zone on
- * 127.0.0.1 and a random high port (named binds only addresses configured on an interface,
- * and lo has 127.0.0.1, not the rest of 127/8), everything in a temporary directory.
+ * BIND named as the reference server of the batch benchmark: one primary zone on 127.0.0.1
+ * (named binds only addresses configured on an interface, and lo has 127.0.0.1, not the rest
+ * of 127/8), everything in a temporary directory; started by test/helpers/named.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startNamed as startNamedDaemon, NAMED_ADDR } from '../test/helpers/named.js';
 import { sleep, timed } from './tools.js';
 
-export const NAMED_ADDRESS = '127.0.0.1';
+export const NAMED_ADDRESS = NAMED_ADDR;
 
 export interface NamedServer {
   address: string;
@@ -31,52 +31,29 @@ export function batchZoneText(origin: string, count: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Start `named -g` serving `origin` from `zoneText`; resolves once it answers the SOA query. */
+/**
+ * Start `named -g` serving `origin` from `zoneText`, through the interop suite's helper (a port
+ * free for UDP and TCP below the ephemeral range, ready once every zone is loaded); then, with
+ * `dig`, wait (bounded) until it answers the SOA query.
+ */
 export async function startNamed(named: string, dig: string | undefined, origin: string, zoneText: string): Promise<NamedServer> {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-named-'));
   writeFileSync(join(dir, 'db.zone'), zoneText);
-  let lastLog = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
-    writeFileSync(join(dir, 'named.conf'), `options {
-  directory "${dir}";
-  listen-on port ${port} { ${NAMED_ADDRESS}; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-};
-controls { };
-zone "${origin}" { type primary; file "${dir}/db.zone"; };
-`);
-    const child: ChildProcess = spawn(named, ['-g', '-c', join(dir, 'named.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      if (log.length < 20_000) log += d;
-    });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    const stop = async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-        if (!exited) child.kill('SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    };
-    // bounded wait: named loads 10,000 names in well under a second
-    for (let i = 0; i < 50 && !exited; i++) {
-      if (/all zones loaded|running/.test(log)) {
-        if (!dig) return { address: NAMED_ADDRESS, port, dir, stop };
-        const r = await timed(dig, [`@${NAMED_ADDRESS}`, '-p', String(port), origin, 'SOA', '+short', '+time=1', '+tries=1'], { capture: true, timeoutMs: 5000 });
-        if (r.stdout.includes('hostmaster')) return { address: NAMED_ADDRESS, port, dir, stop };
-      }
-      await sleep(100);
-    }
-    lastLog = log;
-    if (!exited) child.kill('SIGKILL');
+  const started = await startNamedDaemon({ named, dir, zones: () => `zone "${origin}" { type primary; file "${dir}/db.zone"; };` });
+  if ('failure' in started) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`named did not start: ${started.failure.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  rmSync(dir, { recursive: true, force: true });
-  throw new Error(`named did not start: ${lastLog.trim().split('\n').slice(-3).join(' | ')}`);
+  const stop = async () => {
+    await started.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; dig && i < 50; i++) {
+    const r = await timed(dig, [`@${NAMED_ADDRESS}`, '-p', String(started.port), origin, 'SOA', '+short', '+time=1', '+tries=1'], { capture: true, timeoutMs: 5000 });
+    if (r.stdout.includes('hostmaster')) return { address: NAMED_ADDRESS, port: started.port, dir, stop };
+    await sleep(100);
+  }
+  if (!dig) return { address: NAMED_ADDRESS, port: started.port, dir, stop };
+  await stop();
+  throw new Error(`named started but did not answer the ${origin} SOA query`);
 }

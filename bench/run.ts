@@ -231,7 +231,7 @@ async function benchBatch(named: NamedServer | undefined, startup: Row | undefin
   return {
     title,
     notes,
-    method: `BIND named serves a zone of ${BATCH_SIZE.toLocaleString('en-US')} names (\`h0.${BATCH_ORIGIN}\` .. \`h${BATCH_SIZE - 1}.${BATCH_ORIGIN}\`, one A each) on 127.0.0.1 and a random high port. The same file of lines \`NAME A\` goes to \`netlab dig -f FILE @127.0.0.1 -p P\` (text output to a file, as dig prints it; wall time of the whole process, startup included; --concurrency ${CONCURRENCIES.join('/')}), to \`dig -f FILE\` (the same, sequential) and to \`dnsperf -s 127.0.0.1 -p P -d FILE\`. q/s = ${BATCH_SIZE.toLocaleString('en-US')} / wall time (dnsperf reports its own). Median of ${BATCH_RUNS} runs each. Every run is checked: exit 0 and ${BATCH_SIZE} NOERROR answers.`,
+    method: `BIND named serves a zone of ${BATCH_SIZE.toLocaleString('en-US')} names (\`h0.${BATCH_ORIGIN}\` .. \`h${BATCH_SIZE - 1}.${BATCH_ORIGIN}\`, one A each) on 127.0.0.1 and a port free for UDP and TCP (test/helpers/named.ts). The same file of lines \`NAME A\` goes to \`netlab dig -f FILE @127.0.0.1 -p P\` (text output to a file, as dig prints it; wall time of the whole process, startup included; --concurrency ${CONCURRENCIES.join('/')}), to \`dig -f FILE\` (the same, sequential) and to \`dnsperf -s 127.0.0.1 -p P -d FILE\`. q/s = ${BATCH_SIZE.toLocaleString('en-US')} / wall time (dnsperf reports its own). Median of ${BATCH_RUNS} runs each. Every run is checked: exit 0 and ${BATCH_SIZE} NOERROR answers.`,
     rows,
   };
 }
