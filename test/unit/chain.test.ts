@@ -127,3 +127,17 @@ test('AnchorSet: an anchor is found by the issuer name a certificate gives, amon
   assert.equal(lazy.trusted, true);
   assert.equal(AnchorSet.of([x(pki.root), x(pki.untrustedRoot)]).size, 2);
 });
+
+test('an IP address target is checked against the IP SANs only (a DNS SAN spelled like the address does not count)', async () => {
+  const validity = { notBefore: new Date(NOW.getTime() - DAY_MS), notAfter: new Date(NOW.getTime() + 90 * DAY_MS) };
+  const ipLeaf = await issueLeaf(pki.intermediate, { dnsNames: ['www.example.test'], ipAddresses: ['127.54.0.1', '::1'], ...validity });
+  const dnsOnly = await issueLeaf(pki.intermediate, { dnsNames: ['127.54.0.1'], ...validity });
+  const check = (leaf: LabCert, host: string) => analyseChain([x(leaf), x(pki.intermediate)], [x(pki.root)], policy(host));
+  assert.equal(check(ipLeaf, '127.54.0.1').hostnameMatch, true);
+  assert.equal(check(ipLeaf, '::1').hostnameMatch, true);
+  assert.equal(check(ipLeaf, 'www.example.test').hostnameMatch, true);
+  const other = check(ipLeaf, '127.54.0.2');
+  assert.equal(other.hostnameMatch, false);
+  assert.deepEqual(codes(other), ['HOSTNAME_MISMATCH']);
+  assert.equal(check(dnsOnly, '127.54.0.1').hostnameMatch, false);
+});

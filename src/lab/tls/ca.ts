@@ -56,6 +56,8 @@ export interface ValidityOptions {
 export interface LeafOptions extends ValidityOptions {
   /** subjectAltName DNS names; the first is also the subject CN. */
   dnsNames: string[];
+  /** subjectAltName IP addresses. */
+  ipAddresses?: string[];
   keyType?: LabKeyType;
   /** Hash of the issuer's signature over this certificate. SHA-1 needs an RSA issuer. */
   signatureHash?: LabSignatureHash;
@@ -172,8 +174,11 @@ function leafKeyUsage(keyType: LabKeyType): x509.KeyUsagesExtension {
   return new x509.KeyUsagesExtension(keyType === 'ec-p256' ? ds : ds | x509.KeyUsageFlags.keyEncipherment, true);
 }
 
-function sanExtension(dnsNames: string[]): x509.SubjectAlternativeNameExtension {
-  return new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value })));
+function sanExtension(dnsNames: string[], ipAddresses: string[] = []): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension([
+    ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+  ]);
 }
 
 /** A TLS server certificate issued by `issuer`: serverAuth, SKI/AKI, SAN, optional AIA. */
@@ -188,7 +193,7 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(issuer.signer.keys.publicKey),
-    sanExtension(options.dnsNames),
+    sanExtension(options.dnsNames, options.ipAddresses),
   ];
   if (options.caIssuersUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: options.caIssuersUrl }));
   const cert = await x509.X509CertificateGenerator.create({
