@@ -194,3 +194,46 @@ process.stdout.write('done');`;
   });
   assert.equal(out, 'done');
 });
+
+test("a fetch() in the same process does not move the phase marks: only the engine's own socket counts", async () => {
+  const { timeRequest } = await import('../../src/protocol/http/timing.js');
+  // our request spends 150 ms in DNS (the slow lab server); meanwhile Node's fetch sends its own
+  // headers on the same diagnostics channel. Were that event taken for ours, "request sent"
+  // would come before our connection and the tcp phase would go negative.
+  const url = new URL(`http://www.slowdns.test:${lab.http.httpPort}/?${randomUUID()}`);
+  const ours = timeRequest(url, { resolver: { address: lab.dns.addresses.slowDns, port: lab.port }, timeoutMs: 10_000 });
+  await new Promise((r) => setTimeout(r, 30));
+  const theirs = await fetch(`http://${lab.http.origin.address}:${lab.http.httpPort}/?${randomUUID()}`);
+  await theirs.text();
+  const s = await ours;
+  assert.ok(s.ok, JSON.stringify(s));
+  if (!s.ok) return;
+  assert.ok(s.phases.dnsMs >= 150, `dns ${s.phases.dnsMs}`);
+  for (const [k, v] of Object.entries(s.phases)) assert.ok(v >= 0, `${k} ${v}`);
+  const sum = s.phases.dnsMs + s.phases.tcpMs + s.phases.tlsMs + s.phases.ttfbMs + s.phases.transferMs;
+  assert.ok(Math.abs(sum - s.phases.totalMs) < 0.01, `phases add up: ${sum} vs ${s.phases.totalMs}`);
+});
+
+test('ttfb ends at the first response byte, not when the headers are complete', async () => {
+  const { timeRequest } = await import('../../src/protocol/http/timing.js');
+  const net = await import('node:net');
+  // the status line at once, the rest of the headers 300 ms later
+  const server = net.createServer((s) => {
+    s.once('data', () => {
+      s.write('HTTP/1.1 200 OK\r\n');
+      setTimeout(() => s.end('Content-Length: 2\r\nConnection: close\r\n\r\nok'), 300);
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const s = await timeRequest(new URL(`http://127.0.0.1:${port}/`), { timeoutMs: 10_000 });
+    assert.ok(s.ok, JSON.stringify(s));
+    if (!s.ok) return;
+    // the 300 ms between the first byte and the end of the headers is transfer, not ttfb
+    assert.ok(s.phases.transferMs >= 250, `transfer ${s.phases.transferMs}, ttfb ${s.phases.ttfbMs}`);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
