@@ -40,3 +40,15 @@ export class NetlabError extends Error {
     this.status = options?.status ?? STATUS_FOR[code];
   }
 }
+
+/** Why a file could not be read, in a few words: no such file, is a directory, permission denied, or the errno code. */
+export function fileErrorReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+  return (code && known[code]) ?? code ?? (e instanceof Error ? e.message : 'unreadable');
+}
+
+/** INPUT error for a file that cannot be read: `cannot read [WHAT ]'PATH': why`. */
+export function cannotRead(path: string, e: unknown, what?: string): NetlabError {
+  return new NetlabError('INPUT', `cannot read ${what ? `${what} ` : ''}'${path}': ${fileErrorReason(e)}`, { cause: e });
+}

@@ -2,7 +2,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { NetlabError, type Status } from '../errors.js';
+import { cannotRead, NetlabError, type Status } from '../errors.js';
 import { fetchPeerChain } from '../protocol/tls/connect.js';
 import { analyseChain, findLeaf, problem, statusOf, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
 import type { OcspStaple } from '../protocol/tls/ocsp.js';
@@ -210,8 +210,7 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
     try {
       text = await readFile(options.file, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new NetlabError('INPUT', `cannot read '${options.file}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? 'unreadable'}`, { cause: e });
+      throw cannotRead(options.file, e);
     }
     const certs = parsePemBundle(text, options.file);
     if (certs.length === 0) throw new NetlabError('INPUT', `'${options.file}' holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks)`);

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { NetlabError, type Status } from '../errors.js';
+import { cannotRead, NetlabError, type Status } from '../errors.js';
 import { readHosts, type HostsIssue } from '../protocol/zone/hosts.js';
 import { HostsModel, type AliasMode, type ZoneFormat } from '../protocol/zone/model.js';
 import {
@@ -161,12 +161,6 @@ export function parseHosts2zoneArgs(raw: RawHosts2zoneArgs): Hosts2zoneOptions {
   }
   if (raw.verify !== undefined) o.verify = parseDnsServer(raw.verify, '--verify');
   return o;
-}
-
-function cannotRead(file: string, e: unknown): NetlabError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message;
-  return new NetlabError('INPUT', `cannot read '${file}': ${why}`, { cause: e });
 }
 
 interface OpenInput {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { NetlabError, type Status } from '../errors.js';
+import { fileErrorReason, NetlabError, type Status } from '../errors.js';
 import { parseDnsServer } from './args.js';
 import { timeRequest, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
 import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
@@ -104,8 +104,7 @@ function readCa(files: string[] | undefined, option: string): string[] | undefin
     try {
       return readFileSync(f, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new NetlabError('INPUT', `${option} ${f}: ${code === 'ENOENT' ? 'no such file' : code ?? 'unreadable'}`, { cause: e });
+      throw new NetlabError('INPUT', `${option} ${f}: ${fileErrorReason(e)}`, { cause: e });
     }
   });
 }

@@ -1,6 +1,6 @@
 /** `netlab dig`: argv -> DigOptions -> queries (or a trace) -> DigResult[] -> text or JSON -> status. */
 import net from 'node:net';
-import { NetlabError, type Status } from '../../errors.js';
+import { fileErrorReason, NetlabError, type Status } from '../../errors.js';
 import { query, UdpPool, type Exchange } from '../../protocol/dns/transport.js';
 import { trace, type TraceHop } from '../../protocol/dns/trace.js';
 import { systemNameserver } from '../../protocol/dns/resolv-conf.js';
@@ -87,9 +87,8 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
     const { readFile } = await import('node:fs/promises');
     text = await readFile(options.batchFile, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    const why: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
-    throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${why[code] ?? (code || 'unreadable')}`, { cause: e });
+    // dig's own wording
+    throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });
   }
   const lines = text.split(/\r?\n/);
   lines.forEach((line, i) => {

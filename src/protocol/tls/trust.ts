@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { NetlabError } from '../../errors.js';
+import { cannotRead, NetlabError } from '../../errors.js';
 import { canonicalNameKey, namesOf, parsePemBundle, pemBlocks } from './certs.js';
 
 /** Where the common distributions keep the system CA bundle. */
@@ -111,8 +111,7 @@ function readPemFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NetlabError('INPUT', `cannot read CA file '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? 'unreadable'}`, { cause: e });
+    throw cannotRead(path, e, 'CA file');
   }
 }
 

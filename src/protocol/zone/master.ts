@@ -9,7 +9,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
-import { NetlabError } from '../../errors.js';
+import { cannotRead, NetlabError } from '../../errors.js';
 import { escapeLabel, splitName } from '../dns/names.js';
 import { typeCode, typeName } from '../dns/types.js';
 import { canonicalIPv6, parseIPv4 } from './hosts.js';
@@ -428,12 +428,6 @@ export function parseMasterText(text: string, options: MasterOptions = {}): Zone
   return reader.finish();
 }
 
-function unreadable(path: string, e: unknown): NetlabError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? 'unreadable';
-  return new NetlabError('INPUT', `cannot read '${path}': ${why}`, { cause: e });
-}
-
 /**
  * The zone name a file is for when it has no $ORIGIN: `db.corp.test` -> `corp.test.`
  * (the name hosts2zone gives its files), else undefined.
@@ -453,7 +447,7 @@ export async function readMasterFile(path: string, options: MasterOptions = {}):
     if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
   } catch (e) {
     await fh?.close();
-    throw unreadable(path, e);
+    throw cannotRead(path, e);
   }
   const stream = fh.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 });
   try {
@@ -465,7 +459,7 @@ export async function readMasterFile(path: string, options: MasterOptions = {}):
     });
   } catch (e) {
     if (e instanceof NetlabError) throw e;
-    throw unreadable(path, e);
+    throw cannotRead(path, e);
   } finally {
     stream.destroy();
     await fh.close();
@@ -507,7 +501,7 @@ export async function readSerial(path: string, origin?: string): Promise<number 
     fh = await open(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw unreadable(path, e);
+    throw cannotRead(path, e);
   }
   let text: string;
   try {
@@ -515,7 +509,7 @@ export async function readSerial(path: string, origin?: string): Promise<number 
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     text = buf.toString('utf8', 0, bytesRead);
   } catch (e) {
-    throw unreadable(path, e);
+    throw cannotRead(path, e);
   } finally {
     await fh.close();
   }
