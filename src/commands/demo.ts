@@ -4,8 +4,8 @@
  */
 import type { Status } from '../errors.js';
 import { startLab } from '../lab/index.js';
-import { digStatus, parseDigArgs, runDig } from './dig/index.js';
-import { renderDigText } from '../output/dig-text.js';
+import { parseDigArgs, runDigStream } from './dig/index.js';
+import { renderDigResult } from '../output/dig-text.js';
 import { localZoneName } from '../util/tz-abbreviation.js';
 import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
 import { renderCertText } from '../output/cert-text.js';
@@ -101,9 +101,9 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
         output = renderLbProbeText(result);
       } else if (spec.command === 'dig') {
         const options = parseDigArgs(spec.args);
-        const results = await runDig(options);
-        status = digStatus(results);
-        output = renderDigText(results, options, version, zone);
+        const texts: string[] = [];
+        status = await runDigStream(options, (r, i) => texts.push(renderDigResult(r, i, options, version, zone)));
+        output = texts.join('');
       } else {
         const [target, , connectTo, , ca] = spec.args;
         const result = await runCertCheck(parseCertCheckArgs({ target, connectTo, ca: [ca!] }));

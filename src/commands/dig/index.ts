@@ -243,16 +243,5 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   return worst;
 }
 
-/** Run every query and return the results in input order. */
-export async function runDig(options: DigOptions): Promise<DigResult[]> {
-  const results: DigResult[] = [];
-  await runDigStream(options, (r) => results.push(r));
-  return results;
-}
-
+// worst last: the order of the exit codes
 const ORDER: Status[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-
-/** The worst status of the results. */
-export function digStatus(results: DigResult[]): Status {
-  return results.reduce<Status>((w, r) => (ORDER.indexOf(r.status) > ORDER.indexOf(w) ? r.status : w), 'OK');
-}
