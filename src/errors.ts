@@ -44,7 +44,10 @@ export class NetlabError extends Error {
 /** Why a file could not be read, in a few words: no such file, is a directory, permission denied, or the errno code. */
 export function fileErrorReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+  // src/util/read-bounded.ts: past a size bound, or a source that gave nothing for too long
+  const reason = (e as { reason?: unknown }).reason;
+  if (typeof reason === 'string') return reason;
+  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', ENOSPC: 'no space left on the device', EIO: 'input/output error', EROFS: 'read-only file system' };
   return (code && known[code]) ?? code ?? (e instanceof Error ? e.message : 'unreadable');
 }
 

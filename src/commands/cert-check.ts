@@ -1,6 +1,6 @@
 /** `netlab cert-check`: options -> fetch the chain (or read --file) -> analyse -> CertCheckResult. */
 import type { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
 import net from 'node:net';
 import { cannotRead, NetlabError, type Status } from '../errors.js';
 import { fetchPeerChain } from '../protocol/tls/connect.js';
@@ -208,7 +208,7 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
   if (options.file) {
     let text: string;
     try {
-      text = await readFile(options.file, 'utf8');
+      text = readFileBounded(options.file, FILE_LIMITS.pem).toString('utf8');
     } catch (e) {
       throw cannotRead(options.file, e);
     }

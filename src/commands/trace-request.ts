@@ -2,7 +2,7 @@
  * `netlab trace-request`: where the time of one request goes, per phase, on one or two
  * paths (direct to the origin, through the CDN), sampled cold and interleaved.
  */
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileErrorReason, NetlabError, type Status } from '../errors.js';
@@ -102,7 +102,7 @@ function readCa(files: string[] | undefined, option: string): string[] | undefin
   if (!files || files.length === 0) return undefined;
   return files.map((f) => {
     try {
-      return readFileSync(f, 'utf8');
+      return readFileBounded(f, FILE_LIMITS.pem).toString('utf8');
     } catch (e) {
       throw new NetlabError('INPUT', `${option} ${f}: ${fileErrorReason(e)}`, { cause: e });
     }

@@ -84,8 +84,8 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   if (!options.batchFile) return queries;
   let text: string;
   try {
-    const { readFile } = await import('node:fs/promises');
-    text = await readFile(options.batchFile, 'utf8');
+    const { readFileBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
+    text = readFileBounded(options.batchFile, FILE_LIMITS.batch).toString('utf8');
   } catch (e) {
     // dig's own wording
     throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });

@@ -4,6 +4,7 @@
  * and its peers write it) and fall back to Node's list, saying which was used.
  */
 import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import { createHash, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { cannotRead, NetlabError } from '../../errors.js';
@@ -109,7 +110,7 @@ export interface TrustOptions {
 
 function readPemFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileBounded(path, FILE_LIMITS.pem).toString('utf8');
   } catch (e) {
     throw cannotRead(path, e, 'CA file');
   }
