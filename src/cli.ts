@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { DigResult } from './commands/dig/index.js';
-import { NetlabError, exitCodeFor, type Status } from './errors.js';
+import { NetlabError, exitCodeFor, fileErrorReason, type Status } from './errors.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -15,10 +15,39 @@ function write(text: string): void {
   process.stdout.write(text);
 }
 
-/** The result as one JSON document, or as text; the exit code from its status. */
+/** The subcommand being run and whether it prints JSON, for the messages of fail() and Ctrl-C. */
+const run = { command: '', json: false, printed: false };
+
+/**
+ * Ctrl-C: the signal every engine is given. The first SIGINT aborts it and the engine returns
+ * what it measured, marked interrupted; a second one, or an engine that has not come back within
+ * INTERRUPT_GRACE_MS, ends the process at once. Either way the exit code is 3 (the contract).
+ */
+const interruption = new AbortController();
+const INTERRUPT_GRACE_MS = 2000;
+
+function onInterrupt(): void {
+  if (interruption.signal.aborted) process.exit(3);
+  interruption.abort();
+  setTimeout(() => {
+    process.stderr.write(`netlab ${run.command}: interrupted\n`);
+    if (run.json && !run.printed) {
+      write(`${JSON.stringify({ status: 'UNKNOWN', interrupted: true, error: { code: 'INTERRUPTED', message: 'interrupted' } }, null, 2)}\n`);
+    }
+    process.exit(3);
+  }, INTERRUPT_GRACE_MS).unref();
+}
+
+/** The parsed options with the Ctrl-C signal: every engine takes `signal` in its options. */
+function interruptible<O extends object>(options: O): O & { signal: AbortSignal } {
+  return Object.assign(options, { signal: interruption.signal });
+}
+
+/** The result as one JSON document, or as text; the exit code from its status (3 when interrupted). */
 function report<R extends { status: Status }>(result: R, json: boolean, render: (r: R) => string): void {
+  run.printed = true;
   write(json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
-  process.exitCode = exitCodeFor(result.status);
+  process.exitCode = (result as { interrupted?: boolean }).interrupted ? 3 : exitCodeFor(result.status);
 }
 
 /**
@@ -38,17 +67,27 @@ async function withProgress<T>(json: boolean, text: string, work: (say: (text: s
   }
 }
 
+/** With --json, an error is a JSON document too, so that `| jq` always has one to read (the contract). */
+function jsonError(code: string, message: string, status: Status): void {
+  if (!run.json || run.printed) return;
+  run.printed = true;
+  write(`${JSON.stringify({ status, error: { code, message } }, null, 2)}\n`);
+}
+
 function fail(e: unknown, command: string): void {
   const debug = process.env.NETLAB_DEBUG === '1';
   if (e instanceof NetlabError) {
     const hint = e.code === 'USAGE' ? ` (see 'netlab ${command} --help')` : '';
     process.stderr.write(`netlab ${command}: ${e.message}${hint}\n`);
     if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
+    jsonError(e.code, e.message, e.status);
     process.exitCode = exitCodeFor(e.status);
     return;
   }
-  process.stderr.write(`netlab ${command}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`netlab ${command}: internal error: ${message}\n`);
   if (debug && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
+  jsonError('INTERNAL', `internal error: ${message}`, 'UNKNOWN');
   process.exitCode = 3;
 }
 
@@ -87,7 +126,8 @@ async function digMain(args: string[]): Promise<void> {
     return;
   }
   const { parseDigArgs, runDigStream } = await import('./commands/dig/index.js');
-  const options = parseDigArgs(args);
+  const options = interruptible(parseDigArgs(args));
+  run.json = options.json;
   // Output streams: each result is printed once it and those before it are done (-f batches).
   // JSON: one document, an array when there may be several results, as JSON.stringify(_, null, 2)
   // would print it whole.
@@ -105,17 +145,24 @@ async function digMain(args: string[]): Promise<void> {
   };
   let buffered = '';
   let printed = 0;
-  const status = await runDigStream(options, (r, i) => {
+  const summary = await runDigStream(options, (r, i) => {
     buffered += render(r, i);
     printed++;
+    run.printed = true;
     if (buffered.length >= 65536) {
       write(buffered);
       buffered = '';
     }
   });
   if (options.json && array && printed > 0) buffered += '\n]\n';
+  // interrupted before the first result: still one JSON document
+  if (options.json && printed === 0) buffered += `${JSON.stringify(array ? [] : { status: 'UNKNOWN', interrupted: true, error: 'interrupted' }, null, 2)}\n`;
   write(buffered);
-  process.exitCode = exitCodeFor(status);
+  if (summary.interrupted) {
+    const what = summary.queries === 1 ? '' : `: ${summary.done} of ${summary.queries} queries have a result (those in flight marked interrupted)`;
+    process.stderr.write(`netlab dig: interrupted${what}\n`);
+    process.exitCode = 3;
+  } else process.exitCode = exitCodeFor(summary.status);
 }
 
 /** commander's accumulator for a repeatable option. */
@@ -162,7 +209,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--json', 'one JSON document on stdout')
     .action(async (target: string | undefined, opts: Record<string, unknown>) => {
       const { parseCertCheckArgs, runCertCheck } = await import('./commands/cert-check.js');
-      const options = parseCertCheckArgs({ ...(opts as object), target } as Parameters<typeof parseCertCheckArgs>[0]);
+      const options = interruptible(parseCertCheckArgs({ ...(opts as object), target } as Parameters<typeof parseCertCheckArgs>[0]));
       const result = await runCertCheck(options);
       const { renderCertText } = await import('./output/cert-text.js');
       report(result, options.json, renderCertText);
@@ -187,7 +234,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--json', 'one JSON document on stdout')
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
       const { parseTraceRequestArgs, runTraceRequest } = await import('./commands/trace-request.js');
-      const options = parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]);
+      const options = interruptible(parseTraceRequestArgs({ ...(opts as object), url } as Parameters<typeof parseTraceRequestArgs>[0]));
       const result = await withProgress(options.json, 'sampling', (say) =>
         runTraceRequest(options, (e) => say(`sample ${e.sample}/${e.of}: ${e.leg}`)));
       const { renderTraceRequestText } = await import('./output/trace-request-text.js');
@@ -212,7 +259,7 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--json', 'one JSON document on stdout')
     .action(async (vip: string | undefined, opts: Record<string, unknown>) => {
       const { parseLbProbeArgs, runLbProbe } = await import('./commands/lb-probe.js');
-      const options = parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]);
+      const options = interruptible(parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]));
       const result = await withProgress(options.json, 'probing the backends', (say) =>
         runLbProbe(options, (e) => say(e.phase === 'direct' ? `backends: ${e.done}/${e.of}` : `through the VIP: ${e.done}/${e.of}`)));
       const { renderLbProbeText } = await import('./output/lb-probe-text.js');
@@ -241,17 +288,18 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (files: string[], opts: Record<string, unknown>) => {
       const { parseHosts2zoneArgs, runHosts2zone } = await import('./commands/hosts2zone.js');
       const { formatIssue, formatMismatch, renderHosts2zoneSummary, renderHosts2zoneText } = await import('./output/hosts2zone-text.js');
-      const options = parseHosts2zoneArgs({ ...(opts as object), files } as Parameters<typeof parseHosts2zoneArgs>[0]);
+      const options = interruptible(parseHosts2zoneArgs({ ...(opts as object), files } as Parameters<typeof parseHosts2zoneArgs>[0]));
       const result = await runHosts2zone(options, {
         stdin: process.stdin,
         writeZone: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((r) => process.stdout.once('drain', () => r()))),
         onIssue: (issue) => process.stderr.write(`${formatIssue(issue)}\n`),
         onMismatch: (m) => process.stderr.write(`mismatch: ${formatMismatch(m)}\n`),
       });
+      run.printed = true;
       if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
       else if (options.outDir !== undefined || options.verify) write(renderHosts2zoneText(result));
       else process.stderr.write(renderHosts2zoneSummary(result));
-      process.exitCode = exitCodeFor(result.status);
+      process.exitCode = (result as { interrupted?: boolean }).interrupted ? 3 : exitCodeFor(result.status);
     });
 
   program
@@ -280,10 +328,12 @@ function buildProgram(CommandClass: typeof Command): Command {
     .action(async (opts: { json?: boolean }) => {
       const { runDemo, renderDemoStep } = await import('./commands/demo.js');
       if (!opts.json) write('netlab demo: the course on loopback, no network needed.\n\n');
-      const result = await runDemo(VERSION, opts.json ? undefined : (step) => write(renderDemoStep(step)));
+      const result = await runDemo(VERSION, opts.json ? undefined : (step) => write(renderDemoStep(step)), interruption.signal);
+      run.printed = true;
       if (opts.json) write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (result.interrupted) write(`demo: interrupted after ${result.steps.length} steps.\n`);
       else write(result.status === 'OK' ? 'demo: every step gave what it should.\n' : 'demo: some steps did not give what they should (marked !!).\n');
-      process.exitCode = exitCodeFor(result.status);
+      process.exitCode = result.interrupted ? 3 : exitCodeFor(result.status);
     });
   return program;
 }
@@ -302,6 +352,10 @@ async function main(argvIn: string[]): Promise<void> {
     write(DIG_HELP);
     return;
   }
+  run.command = argv[0] ?? '';
+  run.json = argv.includes('--json');
+  // the lab runs until interrupted: Ctrl-C is its normal end, handled in its action
+  if (argv[0] !== 'lab') process.on('SIGINT', onInterrupt);
   if (argv[0] === 'dig') {
     try {
       await digMain(argv.slice(1));
@@ -327,6 +381,7 @@ async function main(argvIn: string[]): Promise<void> {
       const sub = program.commands.find((c) => c.name() === argv[0])?.name() ?? '';
       const message = e.message.replace(/^error: /, '');
       process.stderr.write(`netlab${sub ? ` ${sub}` : ''}: ${message} (see 'netlab${sub ? ` ${sub}` : ''} --help')\n`);
+      jsonError('USAGE', message, 'UNKNOWN');
       process.exitCode = 3;
       return;
     }
@@ -334,9 +389,12 @@ async function main(argvIn: string[]): Promise<void> {
   }
 }
 
-// A reader that goes away (`netlab ... | head`) is not an error of ours: stop quietly.
+// A reader that goes away (`netlab ... | head`) is not an error of ours: stop quietly. Any other
+// write error (a full disk, EIO) loses output: one line and exit 3, never a silent success.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`netlab${run.command ? ` ${run.command}` : ''}: cannot write the output: ${fileErrorReason(e)}\n`);
+  process.exit(3);
 });
 
 // A throw from an event handler escapes the promise chain: still one line and exit 3, not a stack.

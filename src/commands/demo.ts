@@ -26,6 +26,13 @@ export interface DemoStep {
 export interface DemoResult {
   status: Status;
   steps: DemoStep[];
+  /** Ctrl-C: the steps done before it; the one under way is dropped. */
+  interrupted?: boolean;
+}
+
+/** The options with the demo's Ctrl-C signal (every engine takes `signal` in its options). */
+function stoppable<O extends object>(options: O, signal: AbortSignal | undefined): O {
+  return signal ? Object.assign(options, { signal }) : options;
 }
 
 interface StepSpec {
@@ -36,7 +43,7 @@ interface StepSpec {
 }
 
 /** Run the demo; `onStep` sees each step as it finishes (so the text can stream). */
-export async function runDemo(version: string, onStep?: (step: DemoStep) => void): Promise<DemoResult> {
+export async function runDemo(version: string, onStep?: (step: DemoStep) => void, signal?: AbortSignal): Promise<DemoResult> {
   // hosts2zone migrates its sample file first, so that the lab serves the zones it wrote
   const h2z = await prepareHosts2zoneDemo();
   const lab = await startLab({ port: 0, extraZones: h2z.zones }).catch((e: unknown) => {
@@ -85,31 +92,33 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
     }
     const zone = localZoneName(new Date());
     for (const spec of specs) {
+      if (signal?.aborted) break;
       let status: Status;
       let output: string;
       if (spec.command === 'trace-request') {
         const [url, , origin, , cdn, , ca, , samples] = spec.args;
-        const result = await runTraceRequest(parseTraceRequestArgs({ url, origin, cdn, ca: [ca!], samples }));
+        const result = await runTraceRequest(stoppable(parseTraceRequestArgs({ url, origin, cdn, ca: [ca!], samples }), signal));
         status = result.status;
         output = `${renderTraceRequestText(result)}${lab.http.notes.length ? `note: ${lab.http.notes[0]}\n` : ''}`;
       } else if (spec.command === 'lb-probe') {
         const [target, ...rest] = spec.args;
         const backend = rest.flatMap((x, i) => (rest[i - 1] === '--backend' ? [x] : []));
         const weights = rest[rest.indexOf('--weights') + 1];
-        const result = await runLbProbe(parseLbProbeArgs({ target, backend, weights }));
+        const result = await runLbProbe(stoppable(parseLbProbeArgs({ target, backend, weights }), signal));
         status = result.status;
         output = renderLbProbeText(result);
       } else if (spec.command === 'dig') {
-        const options = parseDigArgs(spec.args);
+        const options = stoppable(parseDigArgs(spec.args), signal);
         const texts: string[] = [];
-        status = await runDigStream(options, (r, i) => texts.push(renderDigResult(r, i, options, version, zone)));
+        status = (await runDigStream(options, (r, i) => texts.push(renderDigResult(r, i, options, version, zone)))).status;
         output = texts.join('');
       } else {
         const [target, , connectTo, , ca] = spec.args;
-        const result = await runCertCheck(parseCertCheckArgs({ target, connectTo, ca: [ca!] }));
+        const result = await runCertCheck(stoppable(parseCertCheckArgs({ target, connectTo, ca: [ca!] }), signal));
         status = result.status;
         output = renderCertText(result);
       }
+      if (signal?.aborted) break;
       const step: DemoStep = {
         title: spec.title,
         command: `netlab ${spec.command} ${spec.args.join(' ')}`,
@@ -120,7 +129,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       steps.push(step);
       onStep?.(step);
     }
-    for (const step of await h2z.steps(`${ns}:${p}`)) {
+    for (const step of signal?.aborted ? [] : await h2z.steps(`${ns}:${p}`)) {
       steps.push(step);
       onStep?.(step);
     }
@@ -128,6 +137,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
     await lab.close();
     h2z.close();
   }
+  if (signal?.aborted) return { status: 'UNKNOWN', steps, interrupted: true };
   const ok = steps.every((s) => s.status === s.expected);
   return { status: ok ? 'OK' : 'CRITICAL', steps };
 }

@@ -33,3 +33,42 @@ export function runCli(args: string[], options: { timeoutMs?: number; input?: st
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface CliProcess {
+  child: ReturnType<typeof spawn>;
+  /** stdout and stderr so far. */
+  out: { stdout: string; stderr: string };
+  done: Promise<CliRun & { signal: NodeJS.Signals | null }>;
+}
+
+/** Spawn the binary and return at once, for tests that signal it mid-run; killed after `timeoutMs`. */
+export function startCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): CliProcess {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
+  const done = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`netlab ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20000} ms`));
+    }, options.timeoutMs ?? 20000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: out.stdout, stderr: out.stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, out, done };
+}
+
+/** Wait until `ready()` holds, checking every 10 ms, at most `timeoutMs`. */
+export async function waitFor(ready: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -53,6 +53,8 @@ export interface DigResult {
   /** Why no answer: the one-line error. */
   error?: string;
   hops?: DigHopJson[];
+  /** Stopped by Ctrl-C before it finished: status UNKNOWN, `error` 'interrupted'. */
+  interrupted?: boolean;
 }
 
 function recordJson(r: DnsRecord): DigRecordJson {
@@ -142,6 +144,13 @@ function fromExchange(q: DigQuery, server: { address: string; name: string }, op
   return r;
 }
 
+function markInterrupted(r: DigResult): DigResult {
+  r.status = 'UNKNOWN';
+  r.interrupted = true;
+  r.error = 'interrupted';
+  return r;
+}
+
 async function runOne(q: DigQuery, server: { address: string; name: string }, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
   const edns = options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false as const;
   if (options.trace) {
@@ -151,6 +160,7 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
       tcp: options.tcp,
       edns,
       ipv6: options.ipv6Only,
+      signal: options.signal,
       // +time given: that is the per-hop timeout; else trace's own short one
       ...(options.timeoutMs !== 5000 ? { timeoutMs: options.timeoutMs } : {}),
     });
@@ -166,6 +176,7 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
       if (h.resolvedGlueless) hop.resolvedGlueless = h.resolvedGlueless;
       return hop;
     });
+    if (t.interrupted) return markInterrupted(result);
     if (!t.complete) {
       result.status = 'CRITICAL';
       result.error = `trace failed: ${t.error ?? 'unknown reason'}`;
@@ -183,9 +194,11 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
       cd: options.cd,
       ad: options.ad,
       pool,
+      signal: options.signal,
     });
     return fromExchange(q, server, options, ex);
   } catch (e) {
+    if (options.signal?.aborted) return markInterrupted(failed(q, server, options, 'interrupted'));
     if (e instanceof NetlabError && e.code !== 'USAGE' && e.code !== 'INTERNAL') return failed(q, server, options, e.message);
     throw e;
   }
@@ -194,9 +207,10 @@ async function runOne(q: DigQuery, server: { address: string; name: string }, op
 /**
  * Run every query, at most `concurrency` at once, and hand each result to `onResult` in input
  * order as soon as it and every one before it are done (a batch streams: nothing waits for
- * the last answer, and finished results are not kept). Returns the worst status.
+ * the last answer, and finished results are not kept). Returns the worst status (UNKNOWN when
+ * interrupted) and how many of the queries were handed over.
  */
-export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void): Promise<Status> {
+export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void): Promise<DigStreamSummary> {
   const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   // each distinct @server is looked up once
@@ -217,11 +231,13 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   const pending = new Map<number, DigResult>();
   let emitted = 0;
   let worst: Status = 'OK';
+  let cut = false;
   const done = (i: number, r: DigResult) => {
     pending.set(i, r);
     for (let next = pending.get(emitted); next; next = pending.get(emitted)) {
       pending.delete(emitted);
       if (ORDER.indexOf(next.status) > ORDER.indexOf(worst)) worst = next.status;
+      if (next.interrupted) cut = true;
       onResult(next, emitted++);
     }
   };
@@ -229,7 +245,8 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
   let next = 0;
   const worker = async () => {
-    while (next < list.length) {
+    // after Ctrl-C no new query starts; the ones in flight end as interrupted
+    while (next < list.length && !options.signal?.aborted) {
       const i = next++;
       const job = list[i]!;
       done(i, await runOne(job.query, resolved.get(job.options)!, job.options, pool));
@@ -240,7 +257,18 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   } finally {
     await pool?.close();
   }
-  return worst;
+  const interrupted = cut || emitted < list.length;
+  return { status: interrupted ? 'UNKNOWN' : worst, queries: list.length, done: emitted, interrupted };
+}
+
+export interface DigStreamSummary {
+  status: Status;
+  /** Queries in the batch (command line and -f file). */
+  queries: number;
+  /** Results handed to onResult (answered, failed or interrupted in flight). */
+  done: number;
+  /** Ctrl-C stopped the run before every query had a result. */
+  interrupted: boolean;
 }
 
 // worst last: the order of the exit codes

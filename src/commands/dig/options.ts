@@ -30,6 +30,8 @@ export interface DigOptions {
   queries: DigQuery[];
   /** -f FILE: read further queries from it, one per line. */
   batchFile?: string;
+  /** Stop (Ctrl-C): queries in flight end as interrupted, no new one is sent. */
+  signal?: AbortSignal;
   trace: boolean;
   short: boolean;
   tcp: boolean;

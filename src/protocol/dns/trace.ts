@@ -34,6 +34,8 @@ export interface TraceOptions {
   edns?: TransportOptions['edns'];
   /** Use IPv6 addresses of servers too (default: IPv4 only, as with dig -4). */
   ipv6?: boolean;
+  /** Stop: the queries in flight are dropped and the hops so far returned, `interrupted` set. */
+  signal?: AbortSignal;
 }
 
 /** `unanswered`: no server of the zone answered usefully; the hop has no server, `skipped` says why. */
@@ -82,6 +84,8 @@ export interface TraceResult {
   final?: DnsMessage;
   queries: number;
   timeMs: number;
+  /** Stopped by the caller's signal. */
+  interrupted?: boolean;
 }
 
 interface Candidate {
@@ -120,6 +124,12 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
 
   const finish = (complete: boolean, error?: string, final?: DnsMessage): TraceResult => {
     const r: TraceResult = { qname, qtype, complete, hops, queries, timeMs: performance.now() - t0 };
+    if (options.signal?.aborted) {
+      r.complete = false;
+      r.interrupted = true;
+      error = 'interrupted';
+      final = undefined;
+    }
     if (error) r.error = error;
     if (final) r.final = final;
     return r;
@@ -128,6 +138,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
   const usable = (addrs: string[]) => addrs.filter((a) => net.isIPv4(a) || (opts.ipv6 && net.isIPv6(a)));
 
   async function ask(address: string, name: string, type: number, recurse: boolean, signal?: AbortSignal): Promise<Exchange> {
+    options.signal?.throwIfAborted();
     if (queries >= opts.maxQueries) throw new BudgetSpent(opts.maxQueries);
     queries++;
     return query({ address, port }, { name, type }, {
@@ -190,8 +201,16 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
           skipped.push({ serverName: a.candidate.name, address: a.address, reason: `no reply in ${waited} ms; another server answered first` });
         }
         controller.abort();
+        options.signal?.removeEventListener('abort', interrupt);
         resolve(value);
       };
+      // the caller stops the trace: what is in flight is dropped, nothing new is asked
+      const interrupt = () => settle({ skipped });
+      if (options.signal?.aborted) {
+        settle({ skipped });
+        return;
+      }
+      options.signal?.addEventListener('abort', interrupt, { once: true });
       const launch = async (): Promise<void> => {
         if (settled) return;
         const attempt = await nextAttempt();
@@ -298,6 +317,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
     const ns = m.answers.filter((r) => r.type === 'NS' && r.name === '.');
     return ns.length > 0 ? { ok: true, kind: 'root' } : { ok: false, reason: `no root NS records (${m.rcode})` };
   }, new Set());
+  if (options.signal?.aborted) return finish(false);
   if (!('exchange' in prime)) {
     return finish(false, `could not get the root NS records: ${prime.skipped.map((s) => `${s.serverName}: ${s.reason}`).join('; ') || 'no server'}`);
   }
@@ -336,6 +356,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
     const seen = new Set<string>();
     const before = new Set(addressCache.keys());
     const r = await askZone(servers, qname, qtype, false, 0, judgeFor(qname, zone), seen);
+    if (options.signal?.aborted) return finish(false);
     if (!('exchange' in r)) {
       const why = r.skipped.map((s) => `${s.serverName}${s.address ? ` (${s.address})` : ''}: ${s.reason}`).join('; ');
       hops.push({

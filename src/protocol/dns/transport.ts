@@ -372,19 +372,34 @@ export class UdpPool {
     for (let i = 0; i < 8 && entry.waiting.has(built.id); i++) built = buildQuery(question, options);
     if (entry.waiting.has(built.id)) throw new NetlabError('TIMEOUT', 'no free query ID on the socket');
     const { id, wire } = built;
+    options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
+      const signal = options.signal;
+      const onAbort = () => {
+        clearTimeout(w.timer);
+        entry.waiting.delete(id);
+        reject(new NetlabError('TIMEOUT', 'query cancelled'));
+      };
       const w: PoolWaiter = {
         id,
         question,
         start: performance.now(),
-        resolve,
-        reject,
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
         timer: setTimeout(() => {
           entry.waiting.delete(id);
+          signal?.removeEventListener('abort', onAbort);
           const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
           reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
         }, timeoutMs),
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       entry.waiting.set(id, w);
       entry.socket.send(wire, (err) => {
         if (err) entry.socket.emit('error', err);

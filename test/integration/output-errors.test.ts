@@ -1,0 +1,117 @@
+/**
+ * Output that cannot be written is an error, never a silent success; input files are read
+ * with a bound; with --json every run, an error included, prints one JSON document.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/cli.js';
+import { goodReply, startHostile } from '../helpers/hostile.js';
+
+/** Run the binary with stdout on /dev/full (ENOSPC on every write). */
+function runToFull(args: string[], input = ''): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`netlab ${args.join(' ')} > /dev/full did not finish`));
+    }, 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+    child.stdin!.end(input);
+  });
+}
+
+const haveDevFull = existsSync('/dev/full');
+
+// issue 9.5: `hosts2zone ... > /dev/full` exited 13 with no message, trace-request --json exited 0
+test('a write error on stdout is one line on stderr and exit 3, for every subcommand', { skip: haveDevFull ? false : 'no /dev/full here' }, async () => {
+  const server = await startHostile({ udp: (q) => [{ bytes: goodReply(q) }] });
+  try {
+    const runs: Array<[string, string[], string?]> = [
+      ['dig', ['dig', `@${server.address}`, '-p', String(server.port), 'www.example.test']],
+      ['dig --json', ['dig', `@${server.address}`, '-p', String(server.port), 'www.example.test', '--json']],
+      ['hosts2zone', ['hosts2zone', '-', '--origin', 'example.test'], '192.0.2.1 www\n'],
+      ['hosts2zone --json', ['hosts2zone', '-', '--origin', 'example.test', '--json'], '192.0.2.1 www\n'],
+      ['cert-check (usage error, --json)', ['cert-check', '--json']],
+      ['trace-request (usage error, --json)', ['trace-request', '--json']],
+    ];
+    for (const [what, args, input] of runs) {
+      const r = await runToFull(args, input);
+      assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, /cannot write the output: no space left on the device$/m, what);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack trace`);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a reader that goes away (EPIPE) stays quiet', async () => {
+  const server = await startHostile({ udp: (q) => [{ bytes: goodReply(q) }] });
+  try {
+    const out = execFileSync('sh', ['-c', `"${process.execPath}" "${BIN}" dig @${server.address} -p ${server.port} www.example.test | head -c 1 >/dev/null; echo "$?"`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(out.trim(), '0');
+  } finally {
+    await server.close();
+  }
+});
+
+// issue 9.8: `dig -f /dev/zero` stopped at 600 MB with "Invalid string length"; --ca /dev/zero grew to 16 GB
+test('input files are read with a bound: /dev/zero is one line and exit 3', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['dig', '-f', '/dev/zero'], /^netlab dig: couldn't open batch file '\/dev\/zero': larger than 64 MiB \(netlab's limit for this file\)$/m],
+    [['cert-check', '--file', '/dev/zero'], /^netlab cert-check: cannot read '\/dev\/zero': larger than 16 MiB/m],
+    [['cert-check', '127.0.0.1:1', '--ca', '/dev/zero'], /^netlab cert-check: cannot read CA file '\/dev\/zero': larger than 16 MiB/m],
+    [['trace-request', 'https://www.example.test/', '--ca', '/dev/zero'], /^netlab trace-request: --ca \/dev\/zero: larger than 16 MiB/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, { timeoutMs: 30_000 });
+    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
+
+test('a FIFO nobody writes to, given as an input file, does not hang', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-fifo-'));
+  const fifo = join(dir, 'fifo');
+  try {
+    execFileSync('mkfifo', [fifo]);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const dig = await runCli(['dig', '-f', fifo], { timeoutMs: 20_000 });
+    assert.equal(dig.code, 3, dig.stderr);
+    assert.match(dig.stderr, /no queries/);
+    const cert = await runCli(['cert-check', '--file', fifo], { timeoutMs: 20_000 });
+    assert.equal(cert.code, 3, cert.stderr);
+    assert.match(cert.stderr, /holds no PEM certificate/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with --json a usage error is one JSON document on stdout too', async () => {
+  for (const args of [['cert-check', '--json'], ['cert-check', '--json', '--no-such-option'], ['dig', '--json', '+nosuchoption'], ['lb-probe', '--json']]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    const doc = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
+    assert.equal(doc.status, 'UNKNOWN');
+    assert.equal(doc.error.code, 'USAGE');
+    assert.ok(doc.error.message.length > 0);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});
