@@ -353,7 +353,7 @@ async function main(argvIn: string[]): Promise<void> {
     return;
   }
   run.command = argv[0] ?? '';
-  run.json = argv.includes('--json');
+  run.json = argv.includes('--json') || (argv[0] === 'dig' && argv.includes('+json'));
   // the lab runs until interrupted: Ctrl-C is its normal end, handled in its action
   if (argv[0] !== 'lab') process.on('SIGINT', onInterrupt);
   if (argv[0] === 'dig') {
