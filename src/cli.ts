@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { DigResult } from './commands/dig/index.js';
 import { NetlabError, exitCodeFor, fileErrorReason, type Status } from './errors.js';
+import { printableLine } from './util/printable.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -78,14 +79,14 @@ function fail(e: unknown, command: string): void {
   const debug = process.env.NETLAB_DEBUG === '1';
   if (e instanceof NetlabError) {
     const hint = e.code === 'USAGE' ? ` (see 'netlab ${command} --help')` : '';
-    process.stderr.write(`netlab ${command}: ${e.message}${hint}\n`);
+    process.stderr.write(`netlab ${command}: ${printableLine(e.message)}${hint}\n`);
     if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
     jsonError(e.code, e.message, e.status);
     process.exitCode = exitCodeFor(e.status);
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`netlab ${command}: internal error: ${message}\n`);
+  process.stderr.write(`netlab ${command}: internal error: ${printableLine(message)}\n`);
   if (debug && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
   jsonError('INTERNAL', `internal error: ${message}`, 'UNKNOWN');
   process.exitCode = 3;
@@ -379,7 +380,7 @@ async function main(argvIn: string[]): Promise<void> {
         return;
       }
       const sub = program.commands.find((c) => c.name() === argv[0])?.name() ?? '';
-      const message = e.message.replace(/^error: /, '');
+      const message = printableLine(e.message.replace(/^error: /, ''));
       process.stderr.write(`netlab${sub ? ` ${sub}` : ''}: ${message} (see 'netlab${sub ? ` ${sub}` : ''} --help')\n`);
       jsonError('USAGE', message, 'UNKNOWN');
       process.exitCode = 3;

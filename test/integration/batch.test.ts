@@ -160,3 +160,49 @@ test('--help and --version exit 0', async () => {
   assert.equal(d.code, 0);
   assert.match(d.stdout, /Usage: netlab dig/);
 });
+
+// issue 9.3: a lone CR did not end a line (old Mac files); the line numbers of errors were wrong
+test('-f: a lone CR ends a line, and an error names the right line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-cr-'));
+  const file = join(dir, 'batch');
+  writeFileSync(file, 'www.example.test\rmail.example.test\r-t BOGUS x\r');
+  try {
+    const r = await runCli(['dig', '-f', file]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, new RegExp(`^netlab dig: ${file.replace(/[/.]/g, '\\$&')}:3: unknown type 'BOGUS'`, 'm'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// a line of 200,000 names overflowed the stack (internal error) when spread into push()
+test('-f: a line with 200,000 names is read (each a query), not an internal error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-many-'));
+  const file = join(dir, 'batch');
+  writeFileSync(file, `${Array.from({ length: 200_000 }, (_, i) => `h${i}.example.test`).join(' ')} -t BOGUS\n`);
+  try {
+    const r = await runCli(['dig', '-f', file]);
+    // the bad type at the end is refused before anything is sent: the names were all parsed
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /:1: unknown type 'BOGUS'/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// issue 9.13: a 50 MB bad token was echoed whole on stderr
+test('-f: an error about a huge token is one clipped line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-long-'));
+  const file = join(dir, 'batch');
+  writeFileSync(file, `+${'x'.repeat(5_000_000)}\n`);
+  try {
+    const r = await runCli(['dig', '-f', file]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stderr.split('\n').length, 2, 'one line');
+    assert.ok(r.stderr.length < 1200, `stderr is ${r.stderr.length} characters`);
+    assert.match(r.stderr, /more characters\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

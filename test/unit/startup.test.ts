@@ -17,11 +17,12 @@ function staticImports(file: string): string[] {
   return [...text.matchAll(/^import\s(?!type\s)[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
-test('src/cli.ts statically imports only node builtins and errors.ts (commander types only)', () => {
+test('src/cli.ts statically imports only node builtins, errors.ts and util/printable.ts (commander types only)', () => {
   for (const spec of staticImports('src/cli.ts')) {
-    assert.ok(spec.startsWith('node:') || spec === './errors.js', `cli.ts imports ${spec} at startup`);
+    assert.ok(spec.startsWith('node:') || spec === './errors.js' || spec === './util/printable.js', `cli.ts imports ${spec} at startup`);
   }
   assert.deepEqual(staticImports('src/errors.ts'), []);
+  assert.deepEqual(staticImports('src/util/printable.ts'), []);
 });
 
 test('netlab --version loads none of dns-packet, undici, ora, cli-table3', () => {

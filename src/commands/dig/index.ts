@@ -92,11 +92,13 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
     // dig's own wording
     throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });
   }
-  const lines = text.split(/\r?\n/);
+  // a lone CR ends a line too, as LF and CRLF do (an old Mac file is not one long line)
+  const lines = text.split(/\r\n|\r|\n/);
   lines.forEach((line, i) => {
     try {
       const qs = parseBatchLine(line, options);
-      if (qs) queries.push(...qs);
+      // one by one: a line of 200,000 names would overflow the stack as push(...qs)
+      if (qs) for (const q of qs) queries.push(q);
     } catch (e) {
       if (e instanceof NetlabError) throw new NetlabError('INPUT', `${options.batchFile}:${i + 1}: ${e.message}`, { cause: e });
       throw e;

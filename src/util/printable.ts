@@ -1,0 +1,30 @@
+/**
+ * Text from input (a file's line, a server's bytes, an argument) made safe to echo on a
+ * terminal: control characters and bidirectional overrides escaped, so that a message stays
+ * one line and shows what the bytes were instead of acting on the terminal.
+ */
+
+// C0 and DEL, C1, and the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069)
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\n`, `\r`, `\t` as such; other unsafe characters as `\xHH` or `\uHHHH`. */
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** At most `max` characters: a longer text keeps its start and says how much was cut. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
+
+/** One printable line of at most about `max` characters, for an error message. */
+export function printableLine(text: string, max = 1000): string {
+  return clip(escapeControl(text), max);
+}
