@@ -1,4 +1,5 @@
 /** `netlab lab`: start the loopback lab and describe it. Printing and waiting are cli.ts's. */
+import { NetlabError } from '../errors.js';
 import { startLab, type Lab } from '../lab/index.js';
 import { loadExtraZones } from '../lab/zone-files.js';
 
@@ -23,7 +24,13 @@ export interface LabStarted {
 export async function runLab(options: LabCommandOptions): Promise<LabStarted> {
   const notes: string[] = [];
   const extraZones = options.zoneFiles?.length ? await loadExtraZones(options.zoneFiles) : undefined;
-  if (options.port !== undefined) return { lab: await startLab({ port: options.port, extraZones }), notes };
+  if (options.port !== undefined) {
+    try {
+      return { lab: await startLab({ port: options.port, extraZones }), notes };
+    } catch (e) {
+      throw portError(e, options.port);
+    }
+  }
   if (options.privileged) {
     try {
       return { lab: await startLab({ port: 53, tlsPort: 443, extraZones }), notes };
@@ -32,6 +39,15 @@ export async function runLab(options: LabCommandOptions): Promise<LabStarted> {
     }
   }
   return { lab: await startLab({ port: 0, extraZones }), notes };
+}
+
+/** A port the lab cannot listen on is the user's choice to change: one line, exit 3, not an internal error. */
+function portError(e: unknown, port: number): unknown {
+  const err = e as NodeJS.ErrnoException & { address?: string };
+  const why: Record<string, string> = { EADDRINUSE: 'is already in use', EACCES: 'needs root (a port under 1024)', EADDRNOTAVAIL: 'is not available' };
+  if (!err.code || !why[err.code]) return e;
+  const where = err.address ? ` on ${err.address}` : '';
+  return new NetlabError('USAGE', `port ${port}${where} ${why[err.code]}: choose another with --port, or --port 0 for a free one`, { cause: e });
 }
 
 export function renderLabText(lab: Lab): string {

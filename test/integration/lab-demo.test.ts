@@ -52,3 +52,18 @@ test('netlab lab --json prints its endpoints, serves them, and stops on SIGINT w
     assert.equal(await exited, 0);
   }
 });
+
+// issue 10.6: `netlab lab -p PORT` on a taken port said "internal error: bind EADDRINUSE"
+test('netlab lab on a taken port is one clear line and exit 3', async () => {
+  const { startLab } = await import('../../src/lab/index.js');
+  const lab = await startLab({ port: 0 });
+  try {
+    const r = await runCli(['lab', '-p', String(lab.port)]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, new RegExp(`^netlab lab: port ${lab.port} on 127\\.53\\.0\\.1 is already in use: choose another with --port`));
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  } finally {
+    await lab.close();
+  }
+});
