@@ -434,8 +434,9 @@ test('a banner is its first line whatever the TCP segments: split one byte at a 
 
 test('--deadline stops a slow run, judges what was measured and says the deadline cut it (a note, not a problem)', async () => {
   // issue 9.7: 100,000 requests against a 2-second server would run 52 minutes: no bound on the whole run
-  const r = await runCli(['lb-probe', hostile.of.slow.hostPort, '--requests', '1000', '--deadline', '1', '--json'], { timeoutMs: 20_000 });
+  const r = await runCli(['lb-probe', hostile.of.slow.hostPort, '--requests', '1000', '--concurrency', '32', '--deadline', '1', '--json'], { timeoutMs: 20_000 });
   assert.ok(r.ms < 10_000, `took ${r.ms} ms with --deadline 1`);
+  assert.equal(r.stderr, '', 'no warning (32 probes in flight each listen for the stop)');
   const doc = JSON.parse(r.stdout) as Doc & { stoppedBy: string; sent: number; notes: string[] };
   assert.equal(doc.stoppedBy, 'deadline');
   assert.ok(doc.sent > 0 && doc.sent < 1000, `${doc.sent} probes done`);

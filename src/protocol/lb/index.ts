@@ -10,6 +10,7 @@
  * can be bounded by a deadline, and stopped by the caller's signal: either way what was
  * measured is judged, and the report says what stopped it.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Status } from '../../errors.js';
 import { formatHostPort, sameSlash24, type HostPort } from './addresses.js';
@@ -263,6 +264,8 @@ const OTHER_MARKERS_KEY = `(more than ${MAX_DISTINCT_MARKERS} distinct markers)`
 export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e: LbEvent) => void): Promise<LbProbeReport> {
   // one stop for the whole run: the deadline, or the caller's signal
   const stop = new AbortController();
+  // every probe in flight listens to it: one per backend, then one per concurrent probe
+  setMaxListeners(settings.backends.length + settings.concurrency + 1, stop.signal);
   let stoppedBy: LbProbeReport['stoppedBy'] = null;
   const halt = (by: 'deadline' | 'interrupt') => {
     stoppedBy ??= by;
