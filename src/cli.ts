@@ -255,9 +255,15 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--host <name>', 'HTTP Host header (default: the VIP ADDR:PORT)')
     .option('--identify <how>', 'header:NAME, body or banner (default: X-Backend, X-Served-By, X-Server, Server, then a body hash)')
     .option('--source-ips <range>', 'bind probes to source addresses A-B in 127.0.0.0/8, round robin, and check stickiness')
-    .option('--timeout <seconds>', 'timeout of each probe', '5')
+    .option('--timeout <seconds>', 'bound of each probe, connection to last byte (at least 0.001)', '5')
+    .option('--deadline <seconds>', 'bound of the whole run; when it passes, stop and judge what was measured (default: none)')
     .option('--alpha <p>', 'significance level of the chi-square test', '0.01')
     .option('--json', 'one JSON document on stdout')
+    .addHelpText('after', `
+Each probe reads at most a 64 KiB header block (a larger one fails the probe, saying so), the
+first 64 KiB of the body (hashed for --identify body) and, in TCP mode, the banner's first line
+up to 1 KiB. Of each answer only its attribution, status and latency are kept; each distinct
+marker once, at most 1,024 per method (answers beyond are counted, never attributed).`)
     .action(async (vip: string | undefined, opts: Record<string, unknown>) => {
       const { parseLbProbeArgs, runLbProbe } = await import('./commands/lb-probe.js');
       const options = interruptible(parseLbProbeArgs({ ...(opts as object), target: vip } as Parameters<typeof parseLbProbeArgs>[0]));

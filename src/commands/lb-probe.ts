@@ -34,6 +34,7 @@ export interface RawLbProbeArgs {
   identify?: string;
   sourceIps?: string;
   timeout?: string;
+  deadline?: string;
   alpha?: string;
   json?: boolean;
 }
@@ -41,6 +42,10 @@ export interface RawLbProbeArgs {
 export const LB_PROBE_DEFAULTS = { requests: 100, concurrency: 1, timeoutSeconds: 5, alpha: 0.01 } as const;
 const MAX_REQUESTS = 100_000;
 const MAX_CONCURRENCY = 256;
+/** --timeout: per probe, 1 ms to 300 s. */
+const MAX_TIMEOUT_SECONDS = 300;
+/** --deadline: the whole run, 1 ms to a day. */
+const MAX_DEADLINE_SECONDS = 86_400;
 
 function usage(message: string): NetlabError {
   return new NetlabError('USAGE', message);
@@ -63,8 +68,24 @@ export function parseWeights(value: string): number[] {
   return weights;
 }
 
+/**
+ * Seconds as given to `name` -> whole milliseconds, at least 1 ms (a value that would round to
+ * 0 ms would make every probe fail at once) and at most `maxSeconds`. Throws USAGE.
+ */
+function milliseconds(value: string, name: string, maxSeconds: number): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > maxSeconds) throw usage(`${name} needs seconds from 0.001 to ${maxSeconds}, got '${value}'`);
+  const ms = Math.round(1000 * Number(value));
+  if (ms < 1) throw usage(`${name} ${value} is under 1 ms: give at least 0.001 (seconds)`);
+  return ms;
+}
+
 /** Commander's raw values -> validated options. Pure; throws USAGE naming the option. */
 export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
+  // an empty string is a value given, and wrong: never the same as the option left out
+  for (const [name, value] of [['--weights', raw.weights], ['--requests', raw.requests], ['--concurrency', raw.concurrency], ['--mode', raw.mode], ['--path', raw.path], ['--host', raw.host], ['--identify', raw.identify], ['--source-ips', raw.sourceIps], ['--timeout', raw.timeout], ['--deadline', raw.deadline], ['--alpha', raw.alpha], ...(raw.backend ?? []).map((b) => ['--backend', b])] as Array<[string, string | undefined]>) {
+    if (value !== undefined && value.trim() === '') throw usage(`${name} is empty`);
+  }
+  if (raw.target !== undefined && raw.target.trim() === '') throw usage('VIP:PORT is empty');
   if (!raw.target) throw usage('missing VIP:PORT');
   const vip = parseHostPort(raw.target, 'VIP');
   const backends = (raw.backend ?? []).map((b) => parseHostPort(b, '--backend'));
@@ -94,10 +115,8 @@ export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
   if (!path.startsWith('/') || /[\s]/.test(path)) throw usage(`--path '${path}' must start with / and hold no spaces`);
   const host = raw.host ?? formatHostPort(vip);
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw usage(`--host '${host}' is not a host name`);
-  if (raw.timeout !== undefined && (!/^\d+(\.\d+)?$/.test(raw.timeout) || Number(raw.timeout) <= 0 || Number(raw.timeout) > 300)) {
-    throw usage(`--timeout needs seconds from 0 to 300 (more than 0), got '${raw.timeout}'`);
-  }
-  const timeoutMs = Math.round(1000 * Number(raw.timeout ?? LB_PROBE_DEFAULTS.timeoutSeconds));
+  const timeoutMs = raw.timeout === undefined ? 1000 * LB_PROBE_DEFAULTS.timeoutSeconds : milliseconds(raw.timeout, '--timeout', MAX_TIMEOUT_SECONDS);
+  const deadlineMs = raw.deadline === undefined ? null : milliseconds(raw.deadline, '--deadline', MAX_DEADLINE_SECONDS);
   if (raw.alpha !== undefined && (!/^0?\.\d+$/.test(raw.alpha) || Number(raw.alpha) <= 0 || Number(raw.alpha) >= 0.5)) {
     throw usage(`--alpha needs a significance level between 0 and 0.5 (e.g. 0.01), got '${raw.alpha}'`);
   }
@@ -122,10 +141,14 @@ export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
     sources = pickSources(range, Math.floor(requests / 2));
     sourceRange = raw.sourceIps;
   }
-  return { vip, backends, weights, requests, concurrency, mode, path, host, identify, sourceRange, sources, timeoutMs, alpha, json: Boolean(raw.json) };
+  return { vip, backends, weights, requests, concurrency, mode, path, host, identify, sourceRange, sources, timeoutMs, deadlineMs, alpha, json: Boolean(raw.json) };
 }
 
-/** Run the probe. Throws only for bugs; an unreachable VIP or a dead backend is a result. */
+/**
+ * Run the probe. Throws only for bugs; an unreachable VIP or a dead backend is a result. When
+ * `options.signal` aborts (Ctrl-C), it returns at once with what was measured, `interrupted:
+ * true` and status UNKNOWN.
+ */
 export async function runLbProbe(options: LbProbeOptions, onEvent?: (e: LbEvent) => void): Promise<LbProbeResult> {
   const { sourceRange, json: _json, ...settings } = options;
   const report = await probeLoadBalancer(settings, onEvent);

@@ -217,4 +217,32 @@ export const modes = {
       });
     },
   }),
+  /**
+   * The same TCP banner segmented two ways: whole in one write on odd connections (the 1st,
+   * 3rd, ...), in writes of `pieceBytes` every `everyMs` on even ones. Its first line is long
+   * (over 1 KiB by default), so a reader that keeps "whatever the first reads brought" sees a
+   * different line each way.
+   */
+  bannerSplitAlternately: (line = `backend-3 ${'x'.repeat(3000)}`, pieceBytes = 100, everyMs = 1): Mode => ({
+    onConnection: (s, t) => {
+      const bytes = Buffer.from(`${line}\r\nmore after the first line\r\n`);
+      if (t.connections % 2 === 1) {
+        s.end(bytes);
+        return;
+      }
+      let i = 0;
+      t.every(everyMs, s, () => {
+        if (i < bytes.length) s.write(bytes.subarray(i, (i += pieceBytes)));
+        else if (!s.writableEnded) s.end();
+      });
+    },
+  }),
+  /** A valid, small HTTP answer (X-Backend: `backend`), sent `delayMs` after the request. */
+  slowAnswer: (delayMs: number, backend = 'slow1'): Mode => ({
+    onConnection: (s, t) => afterRequest(s, () => {
+      t.every(delayMs, s, () => {
+        if (!s.writableEnded) s.end(`${HEAD}X-Backend: ${backend}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok`);
+      });
+    }),
+  }),
 };

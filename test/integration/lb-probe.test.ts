@@ -12,6 +12,12 @@ import { startLbLab, type LbLab } from '../../src/lab/lb/index.js';
 import { LabVip } from '../../src/lab/lb/vip.js';
 import { backendHttpServer, Tracked } from '../../src/lab/lb/servers.js';
 import { runCli } from '../helpers/cli.js';
+import { modes, startHostileServers, type HostileServers } from '../helpers/hostile-tcp.js';
+import { parseLbProbeArgs, runLbProbe, type RawLbProbeArgs } from '../../src/commands/lb-probe.js';
+import { renderLbProbeText } from '../../src/output/lb-probe-text.js';
+import { AnswerLog, MAX_MARKER_CHARS } from '../../src/protocol/lb/index.js';
+import { methodsFor } from '../../src/protocol/lb/identify.js';
+import { runProbes, type ProbeSettings } from '../../src/protocol/lb/probe.js';
 
 let lab: LbLab;
 before(async () => {
@@ -333,4 +339,190 @@ test('a backend that refuses direct probes but answers through the VIP: DOWN_BUT
   } finally {
     await Promise.all([vip.close(), ok.close(), picky.close()]);
   }
+});
+
+// ---- hostile servers (issue 9): what a broken or malicious VIP must not do to lb-probe ----
+
+const HOSTILE = {
+  garbage: modes.garbage(),
+  garbageBanner: modes.garbageBanner(),
+  silent: modes.silent(),
+  /** A banner whose first line is 1 MB long. */
+  hugeBanner: modes.hugeBanner(1_000_002, 'b'.repeat(1_000_000)),
+  manyHeaders: modes.hugeHeaders(1000, 10),
+  longHeader: modes.hugeHeaders(1, 15_000),
+  tooLarge: modes.hugeHeaders(100, 1024),
+  pieces: modes.bannerInPieces('backend-2 ready', 2),
+  split: modes.bannerSplitAlternately(),
+  slow: modes.slowAnswer(100),
+};
+let hostile: HostileServers<keyof typeof HOSTILE>;
+before(async () => {
+  hostile = await startHostileServers(HOSTILE);
+});
+after(async () => {
+  await hostile.close();
+});
+
+/** lb-probe's library call on a hostile listener, with the CLI's parser. */
+function hostileRun(key: keyof typeof HOSTILE, raw: Omit<RawLbProbeArgs, 'target'> = {}, signal?: AbortSignal) {
+  return runLbProbe({ ...parseLbProbeArgs({ target: hostile.of[key].hostPort, ...raw }), signal });
+}
+
+test('2,000 probes of 1 MB banners: one marker of at most 1 KiB is kept, not the banners', async () => {
+  // issue 9.7: lb-probe aborted with a V8 out-of-memory crash at 100,000 probes of a 10 MB banner (every answer kept its markers)
+  const r = await hostileRun('hugeBanner', { mode: 'tcp', requests: '2000', concurrency: '8' });
+  assert.equal(r.answered, 2000);
+  assert.equal(r.backends.length, 1, 'the same first line every time: one backend');
+  assert.equal(r.backends[0]!.count, 2000);
+  const marker = r.backends[0]!.marker!;
+  assert.equal(marker.length, MAX_MARKER_CHARS, 'the first line, cut at 1 KiB');
+  assert.ok(/^b+$/.test(marker));
+  assert.ok(JSON.stringify(r).length < 16 * 1024, 'the result holds counts, not answers');
+});
+
+test('1,000 answers of 1,000 headers each: only the candidate methods\' markers are kept, once each', async () => {
+  // issue 9.7: 100,000 valid answers with 1,000 small headers grew lb-probe to 3.9 GB (every header of every answer was kept)
+  const methods = methodsFor({ kind: 'auto' }, 'http');
+  const settings: ProbeSettings = { mode: 'http', path: '/', host: 'x', timeoutMs: 5000, methods };
+  const log = new AnswerLog(1000, methods);
+  let most = 0;
+  const done = await runProbes({ address: hostile.of.manyHeaders.address, port: hostile.of.manyHeaders.port }, settings, {
+    count: 1000, concurrency: 8, sources: [], failFastAfter: 8,
+    onAnswer: (i, a) => {
+      most = Math.max(most, Object.keys(a.markers).length);
+      log.record(i, a);
+    },
+  });
+  assert.equal(done, 1000);
+  assert.equal(log.recorded, 1000);
+  assert.ok(most <= methods.length, `an answer gave ${most} markers for ${methods.length} methods`);
+  assert.deepEqual(Object.keys(log.tables).sort(), [...methods].sort(), 'tables for the candidate methods only');
+  assert.equal(log.markersKept(), 2, 'X-Backend b1 and one body hash, each once');
+  assert.equal(log.marker(999, 'header:x-backend'), 'b1');
+  const r = await hostileRun('manyHeaders', { requests: '100', concurrency: '4' });
+  assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  assert.equal(r.backends[0]!.marker, 'b1');
+  assert.equal(r.backends[0]!.count, 100);
+});
+
+test('a header over the cap: a 15 KB value is cut to a 1 KiB marker; a header block over 64 KiB fails the probe, saying so', async () => {
+  // issue 9.7: a 15 KB header value made lb-probe peak at 1.9 GB; headers are read up to a documented size
+  const long = await hostileRun('longHeader', { identify: 'header:x-pad-0', requests: '50' });
+  assert.equal(long.status, 'OK', JSON.stringify(long.problems));
+  assert.equal(long.backends.length, 1);
+  assert.ok(long.backends[0]!.marker!.length <= MAX_MARKER_CHARS, `a marker of ${long.backends[0]!.marker!.length} characters`);
+  assert.match(long.backends[0]!.marker!, /^v{1000}\.\.\. sha256:[0-9a-f]{12}$/);
+  const big = await hostileRun('tooLarge', { requests: '20' });
+  assert.equal(big.status, 'CRITICAL');
+  assert.deepEqual(big.problems.map((p) => p.code), ['VIP_ANSWER_TOO_LARGE']);
+  assert.match(big.problems[0]!.message, /answered with a header block over 64 KiB/);
+});
+
+test('a banner is its first line whatever the TCP segments: split one byte at a time, or long and split differently, it is one backend', async () => {
+  // issue 9.7: the TCP banner marker was the whole first read, so it changed with TCP segmentation
+  const pieces = await runLbProbe(parseLbProbeArgs({ target: hostile.of.pieces.hostPort, mode: 'tcp', requests: '5', backend: [hostile.of.pieces.hostPort] }));
+  assert.equal(pieces.backends[0]!.marker, 'backend-2 ready');
+  assert.equal(pieces.backends[0]!.count, 5, 'every probe attributed to the one backend');
+  assert.equal(pieces.unattributed, 0);
+  const split = await hostileRun('split', { mode: 'tcp', requests: '20' });
+  assert.equal(split.answered, 20);
+  assert.equal(split.backends.length, 1, `markers seen: ${split.backends.map((b) => b.marker!.length).join(', ')} characters`);
+  assert.equal(split.backends[0]!.marker!.length, MAX_MARKER_CHARS);
+  assert.equal(split.backends[0]!.count, 20);
+});
+
+test('--deadline stops a slow run, judges what was measured and says the deadline cut it (a note, not a problem)', async () => {
+  // issue 9.7: 100,000 requests against a 2-second server would run 52 minutes: no bound on the whole run
+  const r = await runCli(['lb-probe', hostile.of.slow.hostPort, '--requests', '1000', '--concurrency', '32', '--deadline', '1', '--json'], { timeoutMs: 20_000 });
+  assert.ok(r.ms < 10_000, `took ${r.ms} ms with --deadline 1`);
+  assert.equal(r.stderr, '', 'no warning (32 probes in flight each listen for the stop)');
+  const doc = JSON.parse(r.stdout) as Doc & { stoppedBy: string; sent: number; notes: string[] };
+  assert.equal(doc.stoppedBy, 'deadline');
+  assert.ok(doc.sent > 0 && doc.sent < 1000, `${doc.sent} probes done`);
+  assert.match(doc.notes.join('\n'), /the deadline of 1 s stopped the run after \d+ of 1000 probes/);
+  assert.ok(!doc.problems.some((p) => p.code === 'PROBES_FAILED'), 'probes stopped by the deadline are not failures');
+  assert.equal(doc.backends[0]!.count, doc.sent, 'every probe done was judged');
+  assert.equal(r.code, doc.status === 'OK' ? 0 : 3);
+  const text = await runCli(['lb-probe', hostile.of.slow.hostPort, '--requests', '1000', '--deadline', '0.5'], { timeoutMs: 20_000 });
+  assert.match(text.stdout.split('\n')[0]!, /^LB \w+ - 127\.0\.0\.1:\d+: .*; the deadline of 0\.5 s stopped the run after \d+ of 1000 probes$/);
+  // nothing measured through the VIP before the deadline: UNKNOWN, not unreachable
+  const silent = await runCli(['lb-probe', hostile.of.silent.hostPort, '--timeout', '30', '--deadline', '0.5', '--json'], { timeoutMs: 20_000 });
+  assert.ok(silent.ms < 10_000, `took ${silent.ms} ms with --deadline 0.5`);
+  assert.equal(silent.code, 3);
+  const s = JSON.parse(silent.stdout) as Doc;
+  assert.deepEqual(s.problems.map((p) => p.code), ['NOT_MEASURED']);
+});
+
+test('a VIP that answers garbage is broken, not unreachable: exit 2, VIP_NOT_HTTP with the bytes escaped', async () => {
+  // issue 9.12: lb-probe called a VIP that answers garbage "unreachable"
+  for (const key of ['garbage', 'garbageBanner'] as const) {
+    const r = await probe([hostile.of[key].hostPort, '--requests', '10']);
+    assert.equal(r.code, 2, key);
+    assert.equal(r.doc.status, 'CRITICAL', key);
+    assert.deepEqual(codes(r.doc), ['VIP_NOT_HTTP'], key);
+    assert.match(r.doc.problems[0]!.message, /^the VIP answered, but not with HTTP \(.*\): "\\x00\\xff/, key);
+    const text = await runCli(['lb-probe', hostile.of[key].hostPort, '--requests', '10']);
+    assert.equal(text.code, 2);
+    assert.match(text.stdout.split('\n')[0]!, /^LB CRITICAL - 127\.0\.0\.1:\d+: VIP_NOT_HTTP \(answered, but not with HTTP/);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(text.stdout, /[\x00\x07\x1b]/, 'no raw control characters on the terminal');
+  }
+  // what is really unreachable stays so: a refused port, a silent server
+  const refused = await probe([`127.56.0.99:${lab.httpPort}`, '--requests', '5']);
+  assert.deepEqual(codes(refused.doc), ['VIP_UNREACHABLE']);
+  const silent = await probe([hostile.of.silent.hostPort, '--requests', '5', '--timeout', '0.2']);
+  assert.equal(silent.code, 2);
+  assert.deepEqual(codes(silent.doc), ['VIP_UNREACHABLE']);
+});
+
+test('bad timing and empty values are usage errors, exit 3, before any probe', async () => {
+  // issue 9.11: --timeout 0.0001 rounded to 0 ms and every probe "failed"; an empty --host was taken
+  const vip = hostile.of.slow.hostPort;
+  const connections = hostile.of.slow.tracker.connections;
+  for (const [args, re] of [
+    [[vip, '--timeout', '0.0001'], /--timeout 0\.0001 is under 1 ms/],
+    [[vip, '--deadline', '0.0004'], /--deadline 0\.0004 is under 1 ms/],
+    [[vip, '--deadline', 'soon'], /--deadline needs seconds/],
+    [[vip, '--host', ''], /--host is empty/],
+    [[vip, '--path', ''], /--path is empty/],
+    [[vip, '--identify', ''], /--identify is empty/],
+    [[vip, '--backend', ''], /--backend is empty/],
+    [[''], /VIP:PORT is empty/],
+  ] as Array<[string[], RegExp]>) {
+    const r = await runCli(['lb-probe', ...args]);
+    assert.equal(r.code, 3, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal(hostile.of.slow.tracker.connections, connections, 'no connection was made');
+});
+
+test('interrupted (the signal aborts): returns at once with the probes done so far, interrupted, UNKNOWN', async () => {
+  // issue 9.14: SIGINT ended lb-probe with nothing printed
+  const controller = new AbortController();
+  let seen = 0;
+  const started = Date.now();
+  const running = runLbProbe({ ...parseLbProbeArgs({ target: hostile.of.slow.hostPort, requests: '1000', timeout: '30' }), signal: controller.signal }, (e) => {
+    if (e.phase === 'vip' && ++seen === 5) controller.abort();
+  });
+  const r = await running;
+  assert.ok(Date.now() - started < 10_000, 'not the 1000 probes of 100 ms');
+  assert.equal(r.interrupted, true);
+  assert.equal(r.stoppedBy, 'interrupt');
+  assert.equal(r.status, 'UNKNOWN');
+  assert.ok(r.sent >= 5 && r.sent < 1000, `${r.sent} probes`);
+  assert.equal(r.backends[0]!.count, r.sent, 'the probes done are attributed');
+  assert.match(renderLbProbeText(r).split('\n')[0]!, new RegExp(`^LB UNKNOWN - 127\\.0\\.0\\.1:\\d+: interrupted after ${r.sent} of 1000 probes`));
+  // in flight against a server that never answers: the probe is cut, not waited for (--timeout 30)
+  const silent = new AbortController();
+  const t0 = Date.now();
+  setTimeout(() => silent.abort(), 300);
+  const s = await hostileRun('silent', { timeout: '30' }, silent.signal);
+  assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+  assert.equal(s.interrupted, true);
+  assert.equal(s.sent, 0);
+  assert.equal(s.status, 'UNKNOWN');
+  assert.match(renderLbProbeText(s), /interrupted after 0 of 100 probes/);
 });

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { chiSquarePValue, gammaQ, goodnessOfFit, lnGamma } from '../../src/protocol/lb/stats.js';
 import { lvsWrrOrder, schedulerHint, smoothWrrOrder } from '../../src/protocol/lb/scheduler-hint.js';
 import { parseHostPort, parseSourceRange, pickSources, sameSlash24 } from '../../src/protocol/lb/addresses.js';
-import { mulberry32, sourceSchedule } from '../../src/protocol/lb/probe.js';
-import { chooseMethod, parseIdentify } from '../../src/protocol/lb/identify.js';
+import { bannerLine, MAX_BANNER_BYTES, mulberry32, sourceSchedule, type ProbeAnswer } from '../../src/protocol/lb/probe.js';
+import { boundMarker, chooseMethod, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, safeText, summarizeMarkers } from '../../src/protocol/lb/identify.js';
+import { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS, OTHER_MARKER } from '../../src/protocol/lb/tally.js';
 import { parseLbProbeArgs, parseWeights, type RawLbProbeArgs } from '../../src/commands/lb-probe.js';
 import { createScheduler } from '../../src/lab/lb/schedulers.js';
 import { NetlabError } from '../../src/errors.js';
@@ -287,4 +288,104 @@ test('a marker names a backend only by its whole address (127.56.0.1 is not 127.
   assert.equal(mentions('served by 127.56.0.10', '127.56.0.1'), false);
   assert.equal(mentions('at 127.56.0.1:5', '127.56.0.1'), true);
   assert.equal(mentions('[::1]:80', '[::1]:80'), true);
+});
+
+test('lb-probe timing options: whole milliseconds of at least 1, and a deadline for the whole run', () => {
+  // issue 9.11: --timeout 0.0001 rounded to 0 ms and every probe "failed"
+  const o = parseLbProbeArgs({ target: '127.56.0.11:80', timeout: '0.001', deadline: '2.5' });
+  assert.equal(o.timeoutMs, 1);
+  assert.equal(o.deadlineMs, 2500);
+  assert.equal(parseLbProbeArgs({ target: '127.56.0.11:80' }).deadlineMs, null, 'no deadline unless given');
+  for (const [raw, why] of [
+    [{ timeout: '0.0001' }, /--timeout 0\.0001 is under 1 ms/],
+    [{ timeout: '0.0004' }, /--timeout 0\.0004 is under 1 ms/],
+    [{ timeout: '301' }, /--timeout needs seconds from 0\.001 to 300/],
+    [{ deadline: '0' }, /--deadline 0 is under 1 ms/],
+    [{ deadline: '0.0001' }, /--deadline 0\.0001 is under 1 ms/],
+    [{ deadline: '-1' }, /--deadline needs seconds/],
+    [{ deadline: '1e3' }, /--deadline needs seconds/],
+    [{ deadline: '86401' }, /--deadline needs seconds from 0\.001 to 86400/],
+  ] as Array<[Partial<RawLbProbeArgs>, RegExp]>) {
+    assert.throws(() => parseLbProbeArgs({ target: '127.56.0.11:80', ...raw }), (e: unknown) => e instanceof NetlabError && e.status === 'UNKNOWN' && why.test(e.message), JSON.stringify(raw));
+  }
+});
+
+test('lb-probe: every string option given empty is a usage error naming it', () => {
+  // issue 9.11: an empty --host (and other empty values) was taken as given
+  const empty: Array<[keyof RawLbProbeArgs, string]> = [
+    ['host', '--host'], ['path', '--path'], ['identify', '--identify'], ['mode', '--mode'], ['weights', '--weights'], ['requests', '--requests'],
+    ['concurrency', '--concurrency'], ['sourceIps', '--source-ips'], ['timeout', '--timeout'], ['deadline', '--deadline'], ['alpha', '--alpha'],
+  ];
+  for (const [key, flag] of empty) {
+    for (const value of ['', ' ']) {
+      assert.throws(() => parseLbProbeArgs({ target: '127.56.0.11:80', [key]: value }), (e: unknown) => e instanceof NetlabError && e.status === 'UNKNOWN' && e.message === `${flag} is empty`, `${flag} '${value}'`);
+    }
+  }
+  assert.throws(() => parseLbProbeArgs({ target: '127.56.0.11:80', backend: ['127.56.0.1:80', ''] }), /--backend is empty/);
+  assert.throws(() => parseLbProbeArgs({ target: '' }), /VIP:PORT is empty/);
+});
+
+test('what a probe keeps is bounded: a banner\'s first line up to 1 KiB, header markers of the candidate methods only, each up to 1 KiB', () => {
+  // issue 9.7: every answer kept every header and the whole first read of a banner
+  assert.equal(MAX_BANNER_BYTES, 1024);
+  assert.equal(bannerLine(Buffer.from('220 mx ESMTP\r\nmore\r\n')), '220 mx ESMTP');
+  assert.equal(bannerLine(Buffer.from('no line end yet')), 'no line end yet');
+  const long = Buffer.alloc(10 * 1024 * 1024, 0x7a);
+  assert.equal(bannerLine(long).length, MAX_BANNER_BYTES);
+  // the same banner however it was read: whole, or its first 1,100 bytes
+  assert.equal(bannerLine(long.subarray(0, 1100)), bannerLine(long));
+  const headers: Record<string, string> = { 'x-backend': 'web1', server: 'nginx' };
+  for (let i = 0; i < 1000; i++) headers[`x-pad-${i}`] = 'v'.repeat(10);
+  headers['x-served-by'] = 'w'.repeat(15_000);
+  const methods = methodsFor({ kind: 'auto' }, 'http');
+  const m = httpMarkers(headers, Buffer.from('hello'), methods);
+  assert.deepEqual(Object.keys(m).sort(), ['body', 'header:server', 'header:x-backend', 'header:x-served-by']);
+  assert.ok(m['header:x-served-by']!.length <= MAX_MARKER_CHARS);
+  assert.notEqual(boundMarker('w'.repeat(15_000)), boundMarker(`${'w'.repeat(14_999)}x`), 'two long values still differ');
+  assert.equal(boundMarker('web1'), 'web1');
+  assert.deepEqual(Object.keys(httpMarkers(headers, Buffer.from('x'), ['header:x-backend'])), ['header:x-backend'], 'no body hash unless it is a candidate');
+});
+
+function answer(markers: Record<string, string>, over: Partial<ProbeAnswer> = {}): ProbeAnswer {
+  return { ok: true, source: null, latencyMs: 1, statusCode: 200, markers, snippet: 'hello', ...over };
+}
+
+test('the answer log keeps at most MAX_DISTINCT_MARKERS markers per method and MAX_DISTINCT_ERRORS messages, and counts every answer', () => {
+  // issue 9.7: 100,000 answers each kept its own markers (3.4 GB for 10 MB banners)
+  const methods = ['banner'];
+  const n = 2000;
+  const log = new AnswerLog(n, methods);
+  for (let i = 0; i < n; i++) {
+    // every answer a different marker of 1 KiB, and a failure of its own kind every 10th
+    if (i % 10 === 9) log.record(i, answer({}, { ok: false, statusCode: null, errorCode: 'OTHER', error: `failure #${i}` }));
+    else log.record(i, answer({ banner: `${i} ${'z'.repeat(1000)}` }, { statusCode: null }));
+  }
+  assert.equal(log.recorded, n);
+  assert.equal(log.tables.banner!.size, MAX_DISTINCT_MARKERS, 'markers beyond the cap are not kept');
+  assert.ok(log.markersKept() <= MAX_DISTINCT_MARKERS);
+  assert.ok(log.markerCharsKept() <= MAX_DISTINCT_MARKERS * 1024);
+  assert.equal(log.markerIds.banner![n - 2], OTHER_MARKER, 'but the answer is counted');
+  assert.equal(log.errorMessages.length, MAX_DISTINCT_ERRORS);
+  assert.match(log.errorMessages.at(-1)!, /^other errors/);
+  assert.equal(log.indexes().length, n);
+  assert.equal(log.errorKinds.get('OTHER')!.count, n / 10);
+  const same = new AnswerLog(n, methods);
+  for (let i = 0; i < n; i++) same.record(i, answer({ banner: 'backend-1 ready' }, { statusCode: null }));
+  assert.equal(same.markersKept(), 1, 'one marker for 2,000 answers that carry it');
+  assert.equal(same.marker(1234, 'banner'), 'backend-1 ready');
+});
+
+test('identification from a summary: a method with more markers than were kept is no identity', () => {
+  const methods = ['header:server', 'body'];
+  assert.equal(chooseMethod(methods, [], { answers: 5000, present: { 'header:server': 5000, body: 5000 }, distinct: { 'header:server': 1, body: Infinity } }).method, 'header:server');
+  assert.deepEqual(summarizeMarkers([{ body: 'a' }, { body: 'b' }, { body: 'a', 'header:server': 'x' }]), { answers: 3, present: { body: 3, 'header:server': 1 }, distinct: { body: 2, 'header:server': 1 } });
+});
+
+test('bytes a server sent are shown escaped: printable ASCII for what is no protocol, no control characters for markers', () => {
+  // issue 9.12: a VIP that answers garbage; its bytes go into the message, escaped
+  assert.equal(printable('\x00\xffgarbage\x07\r\n\x1b[31m'), '\\x00\\xffgarbage\\x07\\r\\n\\x1b[31m');
+  assert.equal(printable('a"b\\c'), 'a\\"b\\\\c');
+  assert.equal(printable('x'.repeat(50), 40), `${'x'.repeat(40)}...`);
+  assert.equal(safeText('web1 \u202eevil\x1b[2J'), 'web1 \\u202eevil\\x1b[2J');
+  assert.equal(safeText('wéb1 "ok" C:\\x'), 'wéb1 "ok" C:\\x', 'printable text stays as it is');
 });

@@ -1,8 +1,9 @@
 /**
- * Telling which backend answered. Every answer keeps a marker per method (the values of the
- * usual backend headers, a hash of the body, or a TCP banner); the method is chosen once all
- * answers are in: the one the user named, else the first of X-Backend, X-Served-By, X-Server,
- * Server, body hash that tells the backends apart.
+ * Telling which backend answered. Every answer gives a marker per candidate method (the values
+ * of the usual backend headers, a hash of the body, or a TCP banner), never more: not the other
+ * headers, not the body; the method is chosen once all answers are in: the one the user named,
+ * else the first of X-Backend, X-Served-By, X-Server, Server, body hash that tells the backends
+ * apart.
  */
 import { createHash } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
@@ -55,6 +56,57 @@ export function bodyMarker(body: Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex').slice(0, 12)}`;
 }
 
+/**
+ * The longest marker kept, in characters (a header value; a banner line is cut to this many
+ * bytes as it is read). A longer header value is kept as its first 1,000 characters and a hash
+ * of the whole, so that two long values still differ and no marker holds more than this.
+ */
+export const MAX_MARKER_CHARS = 1024;
+
+/** `value` when it is at most MAX_MARKER_CHARS long, else its head and a hash of the whole. */
+export function boundMarker(value: string): string {
+  if (value.length <= MAX_MARKER_CHARS) return value;
+  const hash = createHash('sha256').update(value).digest('hex').slice(0, 12);
+  return `${value.slice(0, MAX_MARKER_CHARS - 24)}... sha256:${hash}`;
+}
+
+/**
+ * `text` with every character that is not printable ASCII escaped (\\, \", \r, \n, \t, \xNN,
+ * \uNNNN), cut to `max` characters of input: for echoing bytes a server sent that are no
+ * protocol, so that the user sees what they were.
+ */
+export function printable(text: string, max = 40): string {
+  const cut = text.length > max;
+  return escapeChars(cut ? text.slice(0, max) : text, (c) => c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x22) + (cut ? '...' : '');
+}
+
+/**
+ * `text` with control characters (C0, DEL, C1) and the bidirectional-text controls escaped, the
+ * rest as it is: for showing a marker or banner on a terminal without letting it send escape
+ * sequences or reorder the line.
+ */
+export function safeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)) return text;
+  return escapeChars(text, (c) => !(c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x61c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)));
+}
+
+function escapeChars(text: string, keep: (codePoint: number) => boolean): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (keep(c)) out += ch;
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (c === 0x5c || c === 0x22) out += `\\${ch}`;
+    else if (c < 0x100) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\u{${c.toString(16)}}`;
+  }
+  return out;
+}
+
 /** The first line of a body or banner, trimmed and cut to 60 characters (for people, not matching). */
 export function firstLine(data: Buffer | string): string {
   const text = typeof data === 'string' ? data : data.subarray(0, 512).toString('latin1');
@@ -63,16 +115,50 @@ export function firstLine(data: Buffer | string): string {
   return t.length > 60 ? `${t.slice(0, 57)}...` : t;
 }
 
-/** Markers of one HTTP answer, per method. */
-export function httpMarkers(headers: Record<string, string | string[] | undefined>, body: Buffer): Record<MethodId, string> {
+/**
+ * Markers of one HTTP answer, for the candidate `methods` only (a thousand other headers are
+ * not kept), each at most MAX_MARKER_CHARS long. `headers` has lower-case names, as undici
+ * gives them.
+ */
+export function httpMarkers(headers: Record<string, string | string[] | undefined>, body: Buffer, methods: readonly MethodId[]): Record<MethodId, string> {
   const out: Record<MethodId, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
+  for (const m of methods) {
+    if (m === 'body') {
+      out.body = bodyMarker(body);
+      continue;
+    }
+    if (!m.startsWith('header:')) continue;
+    const v = headers[m.slice('header:'.length)];
     if (v === undefined) continue;
-    const value = Array.isArray(v) ? v.join(', ') : v;
-    if (value.trim() !== '') out[`header:${k.toLowerCase()}`] = value.trim();
+    const value = (Array.isArray(v) ? v.join(', ') : v).trim();
+    if (value !== '') out[m] = boundMarker(value);
   }
-  out.body = bodyMarker(body);
   return out;
+}
+
+/**
+ * What the answers through the VIP say about each method: how many carry a marker for it, and
+ * how many different markers (Infinity: more than were kept). Answers counted are those that
+ * are up (not failed, not 5xx).
+ */
+export interface MarkerSummary {
+  answers: number;
+  present: Record<MethodId, number>;
+  distinct: Record<MethodId, number>;
+}
+
+/** The summary of a list of answers' markers (for the direct probes, and for tests). */
+export function summarizeMarkers(list: Array<Record<MethodId, string>>): MarkerSummary {
+  const present: Record<MethodId, number> = {};
+  const values = new Map<MethodId, Set<string>>();
+  for (const markers of list) {
+    for (const [m, v] of Object.entries(markers)) {
+      present[m] = (present[m] ?? 0) + 1;
+      if (!values.has(m)) values.set(m, new Set());
+      values.get(m)!.add(v);
+    }
+  }
+  return { answers: list.length, present, distinct: Object.fromEntries([...values].map(([m, s]) => [m, s.size])) };
 }
 
 export interface MethodChoice {
@@ -85,17 +171,20 @@ export interface MethodChoice {
 
 /**
  * Choose the identification method. `direct` holds, per healthy backend given by the user, the
- * markers of its direct answers; `viaVip` the markers of each answer through the VIP.
+ * markers of its direct answers; `viaVip` what the answers through the VIP carried (a list of
+ * their markers, or its summary).
  * With backends: the first method whose markers are present for every healthy backend and
  * different between them. Without: the first method present in at least half of the answers,
  * passing over one that gives a single value everywhere (a `Server: nginx` on every backend)
  * when a later one tells a few backends apart.
  */
-export function chooseMethod(candidates: MethodId[], direct: Array<Record<MethodId, string>>, viaVip: Array<Record<MethodId, string>>): MethodChoice {
+export function chooseMethod(candidates: MethodId[], direct: Array<Record<MethodId, string>>, viaVip: MarkerSummary | Array<Record<MethodId, string>>): MethodChoice {
   const tried = candidates;
+  const vip = Array.isArray(viaVip) ? summarizeMarkers(viaVip) : viaVip;
+  const present = (m: MethodId) => vip.present[m] ?? 0;
   if (candidates.length === 1) {
     const m = candidates[0]!;
-    const seen = viaVip.some((x) => x[m] !== undefined) || direct.some((x) => x[m] !== undefined);
+    const seen = present(m) > 0 || direct.some((x) => x[m] !== undefined);
     const why = m === 'banner' ? 'the first line a TCP server sends' : 'as asked';
     return { method: m, tried, reason: seen ? why : `${why}, but no answer carried ${describeMethod(m)}` };
   }
@@ -107,14 +196,14 @@ export function chooseMethod(candidates: MethodId[], direct: Array<Record<Method
       }
     }
   }
-  const n = viaVip.length;
-  const covering = candidates.filter((m) => n > 0 && viaVip.filter((x) => x[m] !== undefined).length * 2 >= n);
-  const distinct = (m: MethodId) => new Set(viaVip.map((x) => x[m]).filter((v) => v !== undefined)).size;
+  const n = vip.answers;
+  const covering = candidates.filter((m) => n > 0 && present(m) * 2 >= n);
+  const distinct = (m: MethodId) => vip.distinct[m] ?? 0;
   const informative = covering.find((m) => distinct(m) >= 2 && distinct(m) <= Math.max(2, Math.ceil(n / 4)));
   for (const m of covering) {
     if (distinct(m) === 1 && informative !== undefined) continue;
     if (distinct(m) > Math.max(2, Math.ceil(n / 4)) && m === 'body') continue; // a body that changes every time
-    return { method: m, tried, reason: `present in ${viaVip.filter((x) => x[m] !== undefined).length} of ${n} answers through the VIP` };
+    return { method: m, tried, reason: `present in ${present(m)} of ${n} answers through the VIP` };
   }
   return { method: null, tried, reason: 'no method gives a marker that tells backends apart' };
 }

@@ -4,17 +4,26 @@
  * tested against the weights (chi-square); the order of answers read for a scheduler hint;
  * with several source addresses, stickiness per source. Returns plain data with a status and
  * the problems found; never prints, never exits.
+ *
+ * Memory is bounded whatever the servers send: each probe reads a bounded amount (probe.ts),
+ * and of each answer only numbers and interned markers are kept (tally.ts). The run as a whole
+ * can be bounded by a deadline, and stopped by the caller's signal: either way what was
+ * measured is judged, and the report says what stopped it.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Status } from '../../errors.js';
 import { formatHostPort, sameSlash24, type HostPort } from './addresses.js';
-import { chooseMethod, describeMethod, methodsFor, type IdentifySpec, type MethodId } from './identify.js';
-import { probeOnce, runProbes, sourceSchedule, type ProbeAnswer, type ProbeSettings } from './probe.js';
+import { chooseMethod, describeMethod, methodsFor, type IdentifySpec, type MarkerSummary, type MethodId } from './identify.js';
+import { probeOnce, runProbes, sourceSchedule, type ProbeAnswer, type ProbeErrorCode, type ProbeSettings } from './probe.js';
 import { schedulerHint, type SchedulerHint } from './scheduler-hint.js';
 import { goodnessOfFit, median, MIN_EXPECTED } from './stats.js';
+import { AnswerLog, MAX_DISTINCT_MARKERS, NO_MARKER, OTHER_MARKER } from './tally.js';
 
 export { parseHostPort, parseSourceRange, pickSources, formatHostPort, type HostPort } from './addresses.js';
-export { parseIdentify, type IdentifySpec } from './identify.js';
+export { parseIdentify, printable, safeText, MAX_BODY_BYTES, MAX_MARKER_CHARS, type IdentifySpec } from './identify.js';
+export { MAX_BANNER_BYTES, MAX_HEADER_BYTES } from './probe.js';
+export { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS } from './tally.js';
 export { MIN_EXPECTED } from './stats.js';
 
 export interface LbProbeSettings {
@@ -36,6 +45,14 @@ export interface LbProbeSettings {
   timeoutMs: number;
   /** Significance level of the chi-square test. */
   alpha: number;
+  /**
+   * The whole run (direct probes and probes through the VIP), ms; null or absent: none (the run
+   * is then bounded by the probes times their timeout). When it passes, probes in flight are
+   * stopped, none is started, and what was measured is judged.
+   */
+  deadlineMs?: number | null;
+  /** Aborting it (Ctrl-C) stops the run as the deadline does; the report then has `interrupted: true` and status UNKNOWN. */
+  signal?: AbortSignal;
 }
 
 export type LbEvent =
@@ -44,6 +61,9 @@ export type LbEvent =
 
 export type LbProblemCode =
   | 'VIP_UNREACHABLE'
+  | 'VIP_NOT_HTTP'
+  | 'VIP_ANSWER_TOO_LARGE'
+  | 'NOT_MEASURED'
   | 'PROBES_FAILED'
   | 'SERVER_ERRORS'
   | 'BACKEND_DOWN'
@@ -126,7 +146,7 @@ export interface LbProbeReport {
   path: string | null;
   /** Probes asked for. */
   requests: number;
-  /** Probes sent (fewer when the VIP answered none of the first ones). */
+  /** Probes done, answered or failed (fewer than asked when the VIP answered none of the first ones, or the run was stopped). */
   sent: number;
   answered: number;
   failed: number;
@@ -148,6 +168,14 @@ export interface LbProbeReport {
   /** Probes sent through the VIP per second of vipElapsedMs. */
   probesPerSecond: number;
   errors: Array<{ message: string; count: number }>;
+  /** The deadline of the run, ms; null without one. */
+  deadlineMs: number | null;
+  /** What stopped the run before every probe was done: the deadline, or the caller's signal; null when nothing did. */
+  stoppedBy: 'deadline' | 'interrupt' | null;
+  /** True when the caller's signal stopped the run (Ctrl-C): the status is then UNKNOWN. */
+  interrupted?: boolean;
+  /** What could not be judged and why (a note, never a problem). */
+  notes: string[];
   status: Status;
   problems: LbProblem[];
 }
@@ -157,10 +185,13 @@ const DIRECT_PROBES = 3;
 
 interface Direct {
   answers: ProbeAnswer[];
-  healthy: boolean;
+  /** null: stopped (deadline, interrupt) before any direct probe answered. */
+  healthy: boolean | null;
   latencyMs: number | null;
   /** Markers every successful direct answer agreed on. */
   markers: Record<MethodId, string>;
+  /** The run was stopped before its probes were done. */
+  cut: boolean;
 }
 
 function answerIsUp(a: ProbeAnswer): boolean {
@@ -169,11 +200,17 @@ function answerIsUp(a: ProbeAnswer): boolean {
 
 async function probeDirect(target: HostPort, settings: ProbeSettings): Promise<Direct> {
   const answers: ProbeAnswer[] = [];
+  let cut = false;
   // stop once the majority is decided: 2 up or 2 down
   while (answers.length < DIRECT_PROBES) {
-    answers.push(await probeOnce(target, settings, null));
+    const a = await probeOnce(target, settings, null);
+    if (a.errorCode === 'CUT') {
+      cut = true;
+      break;
+    }
+    answers.push(a);
     // all three when up (the median drops a cold first one); stop once down is decided
-    const down = answers.filter((a) => !answerIsUp(a)).length;
+    const down = answers.filter((x) => !answerIsUp(x)).length;
     if (down * 2 > DIRECT_PROBES) break;
   }
   const ups = answers.filter(answerIsUp);
@@ -181,18 +218,9 @@ async function probeDirect(target: HostPort, settings: ProbeSettings): Promise<D
   if (ups.length > 0) {
     for (const [k, v] of Object.entries(ups[0]!.markers)) if (ups.every((a) => a.markers[k] === v)) markers[k] = v;
   }
-  return {
-    answers,
-    healthy: ups.length * 2 > answers.length,
-    latencyMs: ups.length > 0 ? median(ups.map((a) => a.latencyMs)) : null,
-    markers,
-  };
-}
-
-function tally<T>(items: T[], key: (t: T) => string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
-  return m;
+  // stopped before the majority was decided: an answer is health enough, a failure alone is no verdict
+  const healthy = cut ? (ups.length > 0 ? true : null) : ups.length * 2 > answers.length;
+  return { answers, healthy, latencyMs: ups.length > 0 ? median(ups.map((a) => a.latencyMs)) : null, markers, cut };
 }
 
 function shortLabel(marker: string | null, fallback: string): string {
@@ -217,38 +245,108 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** The median of a list of numbers, sorted in place (NaN for none). */
+function medianInPlace(xs: Float64Array): number {
+  if (xs.length === 0) return NaN;
+  xs.sort();
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
+}
+
+/** Bucket of the answers whose marker was beyond the ones kept. */
+const OTHER_MARKERS_KEY = `(more than ${MAX_DISTINCT_MARKERS} distinct markers)`;
+
 /** Probe the balancer as `settings` say. Never throws for a broken target: that is in the report. */
 export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e: LbEvent) => void): Promise<LbProbeReport> {
-  const probeSettings: ProbeSettings = { mode: settings.mode, path: settings.path, host: settings.host, timeoutMs: settings.timeoutMs };
+  // one stop for the whole run: the deadline, or the caller's signal
+  const stop = new AbortController();
+  // every probe in flight listens to it: one per backend, then one per concurrent probe
+  setMaxListeners(settings.backends.length + settings.concurrency + 1, stop.signal);
+  let stoppedBy: LbProbeReport['stoppedBy'] = null;
+  const halt = (by: 'deadline' | 'interrupt') => {
+    stoppedBy ??= by;
+    stop.abort();
+  };
+  const onInterrupt = () => halt('interrupt');
+  if (settings.signal?.aborted) halt('interrupt');
+  else settings.signal?.addEventListener('abort', onInterrupt, { once: true });
+  const deadlineMs = settings.deadlineMs ?? null;
+  const deadline = deadlineMs !== null ? setTimeout(() => halt('deadline'), deadlineMs) : undefined;
+  try {
+    const candidates = methodsFor(settings.identify, settings.mode);
+    const probeSettings: ProbeSettings = { mode: settings.mode, path: settings.path, host: settings.host, timeoutMs: settings.timeoutMs, methods: candidates, signal: stop.signal };
+
+    // 1. the backends, directly (all at once; each one's probes in sequence)
+    let directDone = 0;
+    const directs = await Promise.all(settings.backends.map(async (b) => {
+      const d = await probeDirect(b, probeSettings);
+      onEvent?.({ phase: 'direct', done: ++directDone, of: settings.backends.length });
+      return d;
+    }));
+
+    // 2. the VIP, one fresh connection per probe; each answer kept as numbers and interned markers.
+    // The backends' own markers go in first, so that the cap on distinct markers never pushes them out.
+    const log = new AnswerLog(settings.requests, candidates, MAX_DISTINCT_MARKERS + settings.backends.length);
+    for (const d of directs) {
+      const first = d.answers.find(answerIsUp);
+      for (const [m, v] of Object.entries(d.markers)) log.tables[m]?.intern(v, first?.snippet ?? '', first?.statusCode ?? null);
+    }
+    const sources = sourceSchedule(settings.sources, settings.requests);
+    const vipStartedAt = performance.now();
+    await runProbes(settings.vip, probeSettings, {
+      count: settings.requests,
+      concurrency: settings.concurrency,
+      sources,
+      failFastAfter: Math.max(5, settings.concurrency),
+      onAnswer: (i, a) => log.record(i, a),
+      onProgress: (done, of) => onEvent?.({ phase: 'vip', done, of }),
+    });
+    const vipElapsedMs = performance.now() - vipStartedAt;
+    return judge(settings, directs, log, sources, vipElapsedMs, stoppedBy);
+  } finally {
+    clearTimeout(deadline);
+    settings.signal?.removeEventListener('abort', onInterrupt);
+  }
+}
+
+/** Everything after the probes: identification, attribution, the tests, the problems. Pure. */
+function judge(settings: LbProbeSettings, directs: Direct[], log: AnswerLog, sources: Array<string | null>, vipElapsedMs: number, stoppedBy: LbProbeReport['stoppedBy']): LbProbeReport {
   const vip = formatHostPort(settings.vip);
-
-  // 1. the backends, directly (all at once; each one's probes in sequence)
-  let directDone = 0;
-  const directs = await Promise.all(settings.backends.map(async (b) => {
-    const d = await probeDirect(b, probeSettings);
-    onEvent?.({ phase: 'direct', done: ++directDone, of: settings.backends.length });
-    return d;
-  }));
-
-  // 2. the VIP, one fresh connection per probe
-  const sources = sourceSchedule(settings.sources, settings.requests);
-  const vipStartedAt = performance.now();
-  const answers = await runProbes(settings.vip, probeSettings, {
-    count: settings.requests,
-    concurrency: settings.concurrency,
-    sources,
-    failFastAfter: Math.max(5, settings.concurrency),
-    onProgress: (done, of) => onEvent?.({ phase: 'vip', done, of }),
-  });
-  const vipElapsedMs = performance.now() - vipStartedAt;
-  const oks = answers.filter((a) => a.ok);
+  const deadlineMs = settings.deadlineMs ?? null;
   const problems: LbProblem[] = [];
+  const notes: string[] = [];
+  const order = log.indexes();
+  const sent = order.length;
+  const isUp = (i: number) => log.ok(i) && (log.status(i) === null || log.status(i)! < 500);
+  const answered = order.filter((i) => log.ok(i)).length;
 
   // 3. identification
-  const candidates = methodsFor(settings.identify, settings.mode);
-  const healthyDirect = directs.filter((d) => d.healthy);
-  const choice = chooseMethod(candidates, healthyDirect.map((d) => d.markers), oks.filter(answerIsUp).map((a) => a.markers));
+  const candidates = log.methods;
+  const healthyDirect = directs.filter((d) => d.healthy === true);
+  const summary: MarkerSummary = { answers: 0, present: {}, distinct: {} };
+  for (const m of candidates) {
+    const ids = log.markerIds[m]!;
+    const seen = new Set<number>();
+    let present = 0;
+    for (const i of order) {
+      if (!isUp(i) || ids[i] === NO_MARKER) continue;
+      present++;
+      seen.add(ids[i]!);
+    }
+    summary.present[m] = present;
+    summary.distinct[m] = seen.has(OTHER_MARKER) ? Infinity : seen.size;
+  }
+  summary.answers = order.filter(isUp).length;
+  const choice = chooseMethod([...candidates], healthyDirect.map((d) => d.markers), summary);
   const method = choice.method;
+  const table = method ? log.tables[method]! : null;
+  const ids = method ? log.markerIds[method]! : null;
+  /** The marker id of answer i under the method chosen (NO_MARKER when failed or none). */
+  const markerIdOf = (i: number): number => (ids && log.ok(i) ? ids[i]! : NO_MARKER);
 
   // backends: the given ones, keyed by their marker; markers shared by two are ambiguous
   const backends: LbBackend[] = settings.backends.map((b, i) => {
@@ -256,6 +354,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
     const marker = method ? d.markers[method] ?? null : null;
     const firstFail = d.answers.find((a) => !answerIsUp(a));
     const firstUp = d.answers.find(answerIsUp);
+    if (d.healthy === null) notes.push(`backend ${formatHostPort(b)} was not probed directly before the run was stopped: its health is not known`);
     return {
       address: formatHostPort(b),
       marker,
@@ -264,7 +363,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
       healthy: d.healthy,
       latencyMs: d.latencyMs,
       directStatus: (firstUp ?? firstFail)?.statusCode ?? null,
-      directError: d.healthy ? null : firstFail?.error ?? (firstFail?.statusCode ? `HTTP ${firstFail.statusCode}` : 'no answer'),
+      directError: d.healthy !== false ? null : firstFail?.error ?? (firstFail?.statusCode ? `HTTP ${firstFail.statusCode}` : 'no answer'),
       weight: settings.weights ? settings.weights[i]! : 1,
       count: 0,
       share: 0,
@@ -284,10 +383,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
   }
   const discover = settings.backends.length === 0;
 
-  // 4. attribution of each answer through the VIP
-  const attributed: Array<number | null> = answers.map(() => null);
-  const unknownMarkers = new Map<string, { count: number; snippet: string; statusCode: number | null }>();
-  const markerOf = (a: ProbeAnswer): string | undefined => (method && a.ok ? a.markers[method] : undefined);
+  // 4. attribution: once per distinct marker, then per answer by its marker's id
   const resolveMarker = (m: string): number | undefined => {
     const idx = byMarker.get(m);
     if (idx && idx.length === 1) return idx[0];
@@ -299,17 +395,18 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
     if (byAddr.length === 1) return byAddr[0]!.i;
     return undefined;
   };
-  if (discover) {
+  if (discover && table) {
     // every marker seen on a non-5xx answer is a backend
-    for (const a of answers) {
-      const m = markerOf(a);
-      if (m === undefined || !answerIsUp(a)) continue;
-      if (!backends.some((b) => b.marker === m)) {
-        backends.push({
-          address: null, marker: m, label: shortLabel(m, `#${backends.length + 1}`), snippet: a.snippet, healthy: null, latencyMs: null,
-          directStatus: null, directError: null, weight: 1, count: 0, share: 0, expectedShare: null, sources: null, byElimination: false,
-        });
-      }
+    const known = new Set<number>();
+    for (const i of order) {
+      const id = markerIdOf(i);
+      if (id < 0 || !isUp(i) || known.has(id)) continue;
+      known.add(id);
+      const m = table.values[id]!;
+      backends.push({
+        address: null, marker: m, label: shortLabel(m, `#${backends.length + 1}`), snippet: table.snippets[id]!, healthy: null, latencyMs: null,
+        directStatus: null, directError: null, weight: 1, count: 0, share: 0, expectedShare: null, sources: null, byElimination: false,
+      });
     }
     backends.forEach((b, i) => byMarker.set(b.marker!, [i]));
     // a body's first word names the backend often enough ("web1 ..."): use it when it is unique
@@ -318,64 +415,99 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
       if (b.label.startsWith('#')) b.label = words[i]!;
     });
   }
-  answers.forEach((a, i) => {
-    const m = markerOf(a);
-    if (m === undefined) return;
-    const idx = resolveMarker(m);
-    if (idx !== undefined) attributed[i] = idx;
-  });
+  /** Per marker id, the backend it is attributed to (-1: none). */
+  const backendOfId = new Int32Array(table?.size ?? 0).fill(-1);
+  if (table) for (let id = 0; id < table.size; id++) backendOfId[id] = resolveMarker(table.values[id]!) ?? -1;
   // by elimination: one given backend without a known marker, one marker nobody claims
-  if (!discover && method) {
-    const unclaimed = new Set<string>();
-    answers.forEach((a, i) => {
-      const m = markerOf(a);
-      if (m !== undefined && attributed[i] === null && answerIsUp(a) && !(byMarker.get(m)?.length ?? 0)) unclaimed.add(m);
-    });
+  if (!discover && table) {
+    const unclaimed = new Set<number>();
+    for (const i of order) {
+      const id = markerIdOf(i);
+      if (id >= 0 && backendOfId[id] === -1 && isUp(i) && !(byMarker.get(table.values[id]!)?.length ?? 0)) unclaimed.add(id);
+    }
     const markerless = backends.map((b, i) => ({ b, i })).filter(({ b }) => b.marker === null);
     if (unclaimed.size === 1 && markerless.length === 1) {
-      const m = [...unclaimed][0]!;
+      const id = [...unclaimed][0]!;
+      const m = table.values[id]!;
       const target = markerless[0]!;
       target.b.marker = m;
       target.b.label = shortLabel(m, target.b.address!);
       target.b.byElimination = true;
-      answers.forEach((a, i) => {
-        if (attributed[i] === null && markerOf(a) === m) attributed[i] = target.i;
-      });
+      backendOfId[id] = target.i;
     }
   }
-  answers.forEach((a, i) => {
-    if (!a.ok) return;
-    const idx = attributed[i];
-    if (idx !== null && idx !== undefined) {
+  /** Backend index of answer i (-1: failed or unattributed). */
+  const backendOf = (i: number): number => {
+    const id = markerIdOf(i);
+    return id >= 0 ? backendOfId[id]! : -1;
+  };
+  const unknownMarkers = new Map<string, { count: number; snippet: string; statusCode: number | null }>();
+  for (const i of order) {
+    if (!log.ok(i)) continue;
+    const idx = backendOf(i);
+    if (idx >= 0) {
       backends[idx]!.count++;
-      return;
+      continue;
     }
-    const key = markerOf(a) ?? '(no marker)';
-    const u = unknownMarkers.get(key) ?? { count: 0, snippet: a.snippet, statusCode: a.statusCode };
+    const id = markerIdOf(i);
+    const key = id >= 0 ? table!.values[id]! : id === OTHER_MARKER ? OTHER_MARKERS_KEY : '(no marker)';
+    let u = unknownMarkers.get(key);
+    if (!u) {
+      const first = id >= 0 ? { snippet: table!.snippets[id]!, statusCode: table!.statusCodes[id]! }
+        : id === OTHER_MARKER ? { snippet: '', statusCode: log.status(i) }
+        : method ? log.unmarked[method] ?? { snippet: '', statusCode: log.status(i) } : { snippet: log.firstSnippet?.snippet ?? '', statusCode: log.firstSnippet?.statusCode ?? null };
+      u = { count: 0, ...first };
+      unknownMarkers.set(key, u);
+    }
     u.count++;
-    unknownMarkers.set(key, u);
-  });
+  }
   const attributedCount = backends.reduce((s, b) => s + b.count, 0);
-  const unattributed = oks.length - attributedCount;
+  const unattributed = answered - attributedCount;
   for (const b of backends) b.share = attributedCount > 0 ? b.count / attributedCount : 0;
 
   // 5. failures, status codes, latency
   const statusCodes: Record<string, number> = {};
-  for (const a of oks) if (a.statusCode !== null) statusCodes[String(a.statusCode)] = (statusCodes[String(a.statusCode)] ?? 0) + 1;
-  const errorTally = tally(answers.filter((a) => !a.ok), (a) => a.error ?? 'failed');
-  const errors = [...errorTally].sort((x, y) => y[1] - x[1]).map(([message, count]) => ({ message, count }));
-  const failed = answers.length - oks.length;
-  if (oks.length === 0) {
-    const why = errors[0]?.message ?? 'no probe was sent';
-    problems.push({ code: 'VIP_UNREACHABLE', severity: 'CRITICAL', message: `VIP ${vip} is unreachable: ${why} (${failed} of ${failed} probes failed${answers.length < settings.requests ? `; the other ${settings.requests - answers.length} were not sent` : ''})` });
+  const fiveXx = new Map<string, number>();
+  const errorCounts = new Map<number, number>();
+  const kinds = new Map<ProbeErrorCode, { count: number; message: string }>();
+  for (const i of order) {
+    const code = log.status(i);
+    if (log.ok(i)) {
+      if (code !== null) statusCodes[String(code)] = (statusCodes[String(code)] ?? 0) + 1;
+      if (code !== null && code >= 500) fiveXx.set(String(code), (fiveXx.get(String(code)) ?? 0) + 1);
+      continue;
+    }
+    errorCounts.set(log.errorId[i]!, (errorCounts.get(log.errorId[i]!) ?? 0) + 1);
+  }
+  for (const [kind, k] of log.errorKinds) kinds.set(kind, k);
+  const errors = [...errorCounts].sort((x, y) => y[1] - x[1]).map(([id, count]) => ({ message: log.errorMessages[id] ?? 'failed', count }));
+  const failed = sent - answered;
+  const stoppedText = stoppedBy === 'deadline' ? `the deadline of ${seconds(deadlineMs!)} stopped the run` : 'the run was interrupted';
+  if (sent === 0) {
+    if (stoppedBy) problems.push({ code: 'NOT_MEASURED', severity: 'UNKNOWN', message: `${stoppedText} before any probe through the VIP ${vip} ended: nothing was measured through it` });
+  } else if (answered === 0) {
+    const notSent = settings.requests - sent;
+    const rest = notSent > 0 ? `; the other ${notSent} ${stoppedBy ? `were not done: ${stoppedText}` : 'were not sent'}` : '';
+    const notHttp = kinds.get('NOT_HTTP');
+    const tooLarge = kinds.get('TOO_LARGE');
+    // an answer that is not HTTP is an answer: the VIP is reachable, and broken
+    if (notHttp) {
+      problems.push({ code: 'VIP_NOT_HTTP', severity: 'CRITICAL', message: `the VIP ${notHttp.message.replace(`${vip} `, '')} (${notHttp.count} of ${failed} probes; none got an HTTP answer${rest})` });
+    } else if (tooLarge) {
+      problems.push({ code: 'VIP_ANSWER_TOO_LARGE', severity: 'CRITICAL', message: `the VIP ${tooLarge.message.replace(`${vip} `, '')} (${tooLarge.count} of ${failed} probes; none could be read${rest})` });
+    } else {
+      const why = errors[0]?.message ?? 'no probe was sent';
+      problems.push({ code: 'VIP_UNREACHABLE', severity: 'CRITICAL', message: `VIP ${vip} is unreachable: ${why} (${failed} of ${failed} probes failed${rest})` });
+    }
   } else if (failed > 0) {
-    problems.push({ code: 'PROBES_FAILED', severity: 'WARNING', message: `${failed} of ${answers.length} probes through the VIP failed: ${errors.map((e) => `${e.message} (${e.count})`).join('; ')}` });
+    problems.push({ code: 'PROBES_FAILED', severity: 'WARNING', message: `${failed} of ${sent} probes through the VIP failed: ${errors.map((e) => `${e.message} (${e.count})`).join('; ')}` });
   }
-  const fiveXx = oks.filter((a) => a.statusCode !== null && a.statusCode >= 500);
-  if (fiveXx.length > 0) {
-    const codes = [...tally(fiveXx, (a) => String(a.statusCode))].map(([c, n]) => `${c} x${n}`).join(', ');
-    problems.push({ code: 'SERVER_ERRORS', severity: 'WARNING', message: `${fiveXx.length} of ${oks.length} answers through the VIP were server errors (${codes})` });
+  if (fiveXx.size > 0) {
+    const n = [...fiveXx.values()].reduce((a, b) => a + b, 0);
+    const codes = [...fiveXx].map(([c, k]) => `${c} x${k}`).join(', ');
+    problems.push({ code: 'SERVER_ERRORS', severity: 'WARNING', message: `${n} of ${answered} answers through the VIP were server errors (${codes})` });
   }
+  if (stoppedBy && sent > 0) notes.push(`${stoppedText} after ${sent} of ${settings.requests} probes through the VIP: what was measured is judged`);
 
   // 6. backends: down, down but receiving, never through the VIP
   for (const b of backends) {
@@ -391,7 +523,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
   backends.forEach((b, i) => {
     b.expectedShare = weightSum > 0 ? (inService[i] ? (b.weight ?? 1) / weightSum : 0) : null;
   });
-  if (oks.length > 0) {
+  if (answered > 0) {
     for (const b of backends) {
       if (b.healthy === true && b.count === 0 && (b.expectedShare ?? 0) > 0 && attributedCount > 0) {
         problems.push({ code: 'NEVER_THROUGH_VIP', severity: 'WARNING', ...(b.address ? { backend: b.address } : {}), message: `backend ${b.address} answers directly but never through the VIP (0 of ${attributedCount} attributed answers; expected ${pct(b.expectedShare!)})` });
@@ -406,12 +538,13 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
   if (settings.sources.length > 1) {
     const per = new Map<string, Map<number, number>>();
     for (const s of settings.sources) per.set(s, new Map());
-    answers.forEach((a, i) => {
-      const idx = attributed[i];
-      if (!a.ok || idx === null || idx === undefined || a.source === null) return;
-      const m = per.get(a.source)!;
+    for (const i of order) {
+      const idx = backendOf(i);
+      const source = sources[i] ?? null;
+      if (idx < 0 || source === null) continue;
+      const m = per.get(source)!;
       m.set(idx, (m.get(idx) ?? 0) + 1);
-    });
+    }
     const perSource = [...per].map(([address, m]) => {
       const n = [...m.values()].reduce((x, y) => x + y, 0);
       const byLabel: Record<string, number> = {};
@@ -457,9 +590,11 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
     const unit = bySource ? 'sources' : 'attributed answers';
     const weights = backends.filter((_b, i) => inService[i]).map((b) => b.weight ?? 1).join(':');
     if (!fit.judged) {
-      const more = bySource
-        ? `give --source-ips a range of at least ${fit.needed} addresses and --requests ${2 * fit.needed} or more`
-        : `use --requests ${Math.ceil(fit.needed * (answers.length / Math.max(1, attributedCount)))} or more`;
+      const more = stoppedBy
+        ? `${stoppedText} after ${sent} of the ${settings.requests} probes asked for`
+        : bySource
+          ? `give --source-ips a range of at least ${fit.needed} addresses and --requests ${2 * fit.needed} or more`
+          : `use --requests ${Math.ceil(fit.needed * (sent / Math.max(1, attributedCount)))} or more`;
       problems.push({ code: 'TOO_FEW_TO_JUDGE', severity: 'UNKNOWN', message: `too few ${unit} to judge the split: the smallest expected count is ${fit.minExpected.toFixed(1)}, under ${MIN_EXPECTED} (${fit.needed} ${unit} needed); ${more}` });
     } else if (fit.matches === false) {
       const observedText = observed.filter((o, i) => inService[i] || o > 0).join('/');
@@ -469,29 +604,37 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
       problems.push({ code: 'DISTRIBUTION_OFF', severity: 'WARNING', message: `the split ${observedText} (${unit}) is off the weights ${weights}: chi-square ${fit.chiSquare!.toFixed(2)}, ${fit.df} df, ${formatP(fit.pValue!)}, below the ${settings.alpha} level${oneSource}` });
     }
   }
-  if (oks.length > 0 && attributedCount === 0) {
+  if (answered > 0 && attributedCount === 0) {
     const tried = choice.tried.map(describeMethod).join(', ');
     problems.push({ code: 'NOT_IDENTIFIABLE', severity: 'UNKNOWN', message: `no answer could be attributed to a backend (tried ${tried}); pass --identify header:NAME, body or banner${settings.backends.length === 0 ? ', and --backend ADDR:PORT for each backend' : ''}` });
   } else if (!discover && unattributed > 0) {
     const foreign = [...unknownMarkers].filter(([m, u]) => m !== '(no marker)' && (u.statusCode === null || u.statusCode < 500));
     const n = foreign.reduce((s, [, u]) => s + u.count, 0);
     if (n > 0) {
-      problems.push({ code: 'UNKNOWN_BACKEND', severity: 'WARNING', message: `${n} answers came from backends not given with --backend (${foreign.map(([m, u]) => `'${m.length > 40 ? `${m.slice(0, 37)}...` : m}' x${u.count}`).join(', ')})` });
+      const shown = foreign.slice(0, 10).map(([m, u]) => `'${m.length > 40 ? `${m.slice(0, 37)}...` : m}' x${u.count}`).join(', ');
+      problems.push({ code: 'UNKNOWN_BACKEND', severity: 'WARNING', message: `${n} answers came from backends not given with --backend (${shown}${foreign.length > 10 ? `, and ${foreign.length - 10} more markers` : ''})` });
     }
   }
 
-  const hint = schedulerHint(attributed.map((idx, i) => (answers[i]!.ok && idx !== null ? backends[idx]!.label : null)));
+  const hint = schedulerHint(order.map((i) => {
+    const idx = backendOf(i);
+    return idx >= 0 ? backends[idx]!.label : null;
+  }));
   const note = settings.concurrency > 1
     ? `a hint from the order of answers, not a proof; probes ran ${settings.concurrency} at a time, so the order is approximate`
     : 'a hint from the order of answers, not a proof';
+  const latencies = new Float64Array(answered);
+  let k = 0;
+  for (const i of order) if (log.ok(i)) latencies[k++] = log.latencyMs[i]!;
+  const interrupted = stoppedBy === 'interrupt';
 
   return {
     vip,
     mode: settings.mode,
     path: settings.mode === 'http' ? settings.path : null,
     requests: settings.requests,
-    sent: answers.length,
-    answered: oks.length,
+    sent,
+    answered,
     failed,
     concurrency: settings.concurrency,
     identify: { method, description: method ? describeMethod(method) : null, tried: choice.tried, reason: choice.reason },
@@ -502,11 +645,16 @@ export async function probeLoadBalancer(settings: LbProbeSettings, onEvent?: (e:
     unattributed,
     unattributedMarkers: [...unknownMarkers].map(([marker, u]) => ({ marker, ...u })),
     statusCodes,
-    vipLatencyMs: oks.length > 0 ? median(oks.map((a) => a.latencyMs)) : null,
+    vipLatencyMs: answered > 0 ? medianInPlace(latencies) : null,
     vipElapsedMs,
-    probesPerSecond: vipElapsedMs > 0 ? (answers.length * 1000) / vipElapsedMs : 0,
+    probesPerSecond: vipElapsedMs > 0 ? (sent * 1000) / vipElapsedMs : 0,
     errors,
-    status: worstStatus(problems),
+    deadlineMs,
+    stoppedBy,
+    ...(interrupted ? { interrupted: true } : {}),
+    notes,
+    // interrupted: what was judged is in the problems, but the run is not a verdict
+    status: interrupted ? 'UNKNOWN' : worstStatus(problems),
     problems,
   };
 }

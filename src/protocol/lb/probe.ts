@@ -4,15 +4,28 @@
  * with `Connection: close` on every request (no keep-alive: a new socket per probe); TCP probes
  * read the banner the server sends first (SMTP 220, SSH-2.0, ...). Both bound every wait by `timeoutMs` and never throw: a
  * failure is an answer with `ok: false` and the reason.
+ *
+ * What one probe reads is bounded too: a header block of at most MAX_HEADER_BYTES (a longer one
+ * fails the probe, saying so), a body of at most MAX_BODY_BYTES (hashed, then the connection is
+ * closed), a banner of its first line, at most MAX_BANNER_BYTES. Only the markers of the
+ * candidate methods leave the probe, never the other headers or the body.
  */
 import { mulberry32 } from '../../util/prng.js';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { formatHostPort, type HostPort } from './addresses.js';
-import { firstLine, httpMarkers, MAX_BODY_BYTES, type MethodId } from './identify.js';
+import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, type MethodId } from './identify.js';
 
-export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HTTP_ERROR' | 'OTHER';
+/**
+ * Why a probe failed. NOT_HTTP and TOO_LARGE: the server answered, but with bytes that are not
+ * HTTP, or with a header block over MAX_HEADER_BYTES. CUT: the run was stopped (deadline,
+ * interrupt) while the probe was in flight; such a probe is not counted.
+ */
+export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HTTP_ERROR' | 'NOT_HTTP' | 'TOO_LARGE' | 'CUT' | 'OTHER';
+
+/** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
+export const MAX_HEADER_BYTES = 64 * 1024;
 
 export interface ProbeAnswer {
   /** Answered at all (an HTTP status of any kind, or a banner line). */
@@ -38,6 +51,10 @@ export interface ProbeSettings {
   /** HTTP: Host header. */
   host: string;
   timeoutMs: number;
+  /** The identification methods whose markers each answer gives (the others are not kept). */
+  methods: readonly MethodId[];
+  /** Stops every probe in flight (its answer: ok false, errorCode CUT) and every probe not yet started. */
+  signal?: AbortSignal;
 }
 
 const USER_AGENT = 'netlab-lb-probe';
@@ -46,11 +63,24 @@ function failed(source: string | null, startedAt: number, errorCode: ProbeErrorC
   return { ok: false, source, latencyMs: performance.now() - startedAt, statusCode: null, markers: {}, snippet: '', errorCode, error };
 }
 
+/** The answer of a probe the run's signal stopped: not counted, not a failure of the target. */
+export function cut(source: string | null, startedAt: number): ProbeAnswer {
+  return failed(source, startedAt, 'CUT', 'stopped before the answer');
+}
+
 /** An error from node:net or undici -> our code and a short sentence. */
 export function describeProbeError(e: unknown, target: string, timeoutMs: number): { code: ProbeErrorCode; message: string } {
-  const err = e as NodeJS.ErrnoException & { name?: string };
+  const err = e as NodeJS.ErrnoException & { name?: string; data?: string };
   const code = err?.code ?? '';
   if (code === 'ECONNREFUSED') return { code: 'REFUSED', message: `connection to ${target} refused` };
+  // llhttp's codes: the server sent bytes, but not an HTTP response; err.data holds them from
+  // the point where parsing failed
+  if (err?.name === 'HTTPParserError' || code.startsWith('HPE_')) {
+    const why = /\(([^)]*)\)\s*$/.exec(err.message ?? '')?.[1] ?? code;
+    const what = err.data ? `: "${printable(err.data, 32)}"` : '';
+    return { code: 'NOT_HTTP', message: `${target} answered, but not with HTTP (${why})${what}` };
+  }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return { code: 'TOO_LARGE', message: `${target} answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
   if (code === 'EADDRNOTAVAIL') return { code: 'NO_SOURCE', message: `cannot bind the source address: ${err.message}` };
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return { code: 'RESET', message: `connection to ${target} closed before an answer` };
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT'
@@ -80,6 +110,8 @@ export class HttpProber {
     const { timeoutMs } = this.settings;
     const startedAt = performance.now();
     this.source = source;
+    const signal = this.settings.signal;
+    if (signal?.aborted) return Promise.resolve(cut(source, startedAt));
     const client = this.client ?? (this.client = this.newClient());
     return new Promise((resolve) => {
       let settled = false;
@@ -91,19 +123,22 @@ export class HttpProber {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (broken) this.drop(client);
         resolve(answer);
       };
+      const onAbort = (): void => finish(cut(source, startedAt), true);
       const fail = (e: unknown): void => {
         const d = describeProbeError(e, where, timeoutMs);
         finish(failed(source, startedAt, d.code, d.message), true);
       };
       const done = (): void => {
         const body = Buffer.concat(chunks);
-        finish({ ok: true, source, latencyMs: performance.now() - startedAt, statusCode, markers: httpMarkers(headers, body), snippet: firstLine(body) }, false);
+        finish({ ok: true, source, latencyMs: performance.now() - startedAt, statusCode, markers: httpMarkers(headers, body, this.settings.methods), snippet: firstLine(body) }, false);
       };
       // one bound for the whole probe: connect, request, headers and body
       const timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         client.dispatch({
           origin: `http://${where}`,
@@ -157,6 +192,7 @@ export class HttpProber {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       maxResponseSize: -1,
+      maxHeaderSize: MAX_HEADER_BYTES,
       // a plain socket from the probe's source; undici's own connector adds TCP keep-alive
       // probes and session caching that one short exchange has no use for
       connect: (_opts, callback) => {
@@ -193,13 +229,24 @@ export async function probeHttp(target: HostPort, settings: ProbeSettings, sourc
   }
 }
 
-/** The longest banner line read. */
-const MAX_BANNER_BYTES = 1024;
+/**
+ * The most of a banner read: its first line, cut to this many bytes. The marker is then the
+ * same however TCP splits the banner into segments (one read of 64 KiB or 1 byte at a time).
+ */
+export const MAX_BANNER_BYTES = MAX_MARKER_CHARS;
 
-/** One TCP connection, reading the first line the server sends. Never throws. */
+/** The first line of `data` (up to LF, without CR, trimmed), at most MAX_BANNER_BYTES of it. */
+export function bannerLine(data: Buffer): string {
+  const lf = data.indexOf(0x0a);
+  return data.subarray(0, Math.min(lf < 0 ? data.length : lf, MAX_BANNER_BYTES)).toString('latin1').trim();
+}
+
+/** One TCP connection, reading the first line the server sends (at most MAX_BANNER_BYTES). Never throws. */
 export function probeBanner(target: HostPort, settings: ProbeSettings, source: string | null): Promise<ProbeAnswer> {
   const where = formatHostPort(target);
   const startedAt = performance.now();
+  const signal = settings.signal;
+  if (signal?.aborted) return Promise.resolve(cut(source, startedAt));
   return new Promise((resolve) => {
     let data = Buffer.alloc(0);
     let settled = false;
@@ -209,11 +256,14 @@ export function probeBanner(target: HostPort, settings: ProbeSettings, source: s
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(answer);
     };
+    const onAbort = (): void => finish(cut(source, startedAt));
+    signal?.addEventListener('abort', onAbort, { once: true });
     const fromBanner = (): void => {
-      const line = data.toString('latin1').split(/\r?\n/)[0]!.trim();
+      const line = bannerLine(data);
       if (line === '') {
         finish(failed(source, startedAt, 'RESET', `${where} closed the connection without a banner`));
         return;
@@ -226,7 +276,8 @@ export function probeBanner(target: HostPort, settings: ProbeSettings, source: s
     }, settings.timeoutMs);
     socket.on('connect', () => (connected = true));
     socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
+      // keep no more than the first line can use: a 10 MB banner costs 1 KiB
+      if (data.length < MAX_BANNER_BYTES) data = Buffer.concat([data, chunk.subarray(0, MAX_BANNER_BYTES - data.length)]);
       if (data.includes(0x0a) || data.length >= MAX_BANNER_BYTES) fromBanner();
     });
     socket.on('end', () => fromBanner());
@@ -276,17 +327,20 @@ export interface ProbeRunOptions {
   sources: Array<string | null>;
   /** Stop when this many probes in a row failed from the start, before any answered. */
   failFastAfter: number;
+  /** Each answer as it comes, with the index of its probe (the order probes were started). Not called for a CUT probe. */
+  onAnswer: (index: number, answer: ProbeAnswer) => void;
   onProgress?: (done: number, of: number) => void;
 }
 
 /**
  * Send `count` probes through `target`, at most `concurrency` at a time, each with its source
- * from `sources`. Answers come back in the order the probes were started (the order the
- * balancer saw them, exactly with concurrency 1). A VIP that answers none of the first
- * `failFastAfter` is not probed further: the rest are not sent.
+ * from `sources`, and hand each answer to `onAnswer` with its probe's index (the order the
+ * balancer saw them, exactly with concurrency 1); nothing is kept here. A VIP that answers none
+ * of the first `failFastAfter` is not probed further: the rest are not sent. When
+ * `settings.signal` aborts, no probe is started and those in flight end at once, uncounted.
+ * Returns how many probes were answered or failed (counted).
  */
-export async function runProbes(target: HostPort, settings: ProbeSettings, options: ProbeRunOptions): Promise<ProbeAnswer[]> {
-  const answers: Array<ProbeAnswer | undefined> = new Array(options.count);
+export async function runProbes(target: HostPort, settings: ProbeSettings, options: ProbeRunOptions): Promise<number> {
   let next = 0;
   let done = 0;
   let anyOk = false;
@@ -295,11 +349,12 @@ export async function runProbes(target: HostPort, settings: ProbeSettings, optio
   const worker = async (): Promise<void> => {
     const http = settings.mode === 'http' ? new HttpProber(target, settings) : undefined;
     try {
-      while (!stop && next < options.count) {
+      while (!stop && !settings.signal?.aborted && next < options.count) {
         const i = next++;
         const source = options.sources[i] ?? null;
         const a = http ? await http.probe(source) : await probeBanner(target, settings, source);
-        answers[i] = a;
+        if (a.errorCode === 'CUT') break;
+        options.onAnswer(i, a);
         done++;
         if (a.ok) anyOk = true;
         else if (!anyOk && ++failuresFromStart >= options.failFastAfter) stop = true;
@@ -310,5 +365,5 @@ export async function runProbes(target: HostPort, settings: ProbeSettings, optio
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, options.count)) }, () => worker()));
-  return answers.filter((a): a is ProbeAnswer => a !== undefined);
+  return done;
 }
