@@ -196,18 +196,22 @@ function buildProgram(CommandClass: typeof Command): Command {
     .command('cert-check')
     .description('validate a TLS certificate chain and say everything that is wrong with it')
     .argument('[target]', 'HOST[:PORT] of the server (port 443 by default)')
-    .option('--servername <name>', 'SNI name to send (default: HOST; none for an IP address)')
+    .option('--servername <name>', 'SNI name to send (default: HOST; none for an IP address; an IP address here is refused: RFC 6066 allows names only)')
     .option('--connect-to <addr>', 'connect to this address instead of resolving HOST (keeps SNI and the name check)')
-    .option('--ca <file>', 'extra trust anchors (PEM); ADDED to the system roots (repeatable)', collect)
+    .option('--ca <file>', 'extra trust anchors (PEM, at most 16 MiB); ADDED to the system roots (repeatable)', collect)
     .option('--no-system-ca', 'do not trust the system roots: only --ca files')
     .option('--warn-days <n>', 'WARNING when a certificate expires within N days', '30')
     .option('--crit-days <n>', 'CRITICAL when a certificate expires within N days', '7')
     .option('--warn-percent <p>', "WARNING when under P% of the leaf's lifetime is left")
     .option('--crit-percent <p>', "CRITICAL when under P% of the leaf's lifetime is left")
     .option('--timeout <seconds>', 'connect and handshake timeout', '10')
-    .option('--file <bundle>', 'check a local PEM bundle (leaf and chain) instead of a server; no network')
+    .option('--file <bundle>', 'check a local PEM bundle (leaf and chain, at most 16 MiB) instead of a server; no network')
     .option('--host <name>', 'name the certificate must be valid for (default: HOST; with --file: none)')
     .option('--json', 'one JSON document on stdout')
+    .addHelpText('after', `
+Bounds: a path of at most 100 intermediate certificates (OpenSSL's default verify depth;
+more is CHAIN_TOO_LONG), at most 1000 certificates read from a server, --file and --ca
+files of at most 16 MiB (a FIFO that gives nothing for 10 s is an error). See netlab-cert-check(1).`)
     .action(async (target: string | undefined, opts: Record<string, unknown>) => {
       const { parseCertCheckArgs, runCertCheck } = await import('./commands/cert-check.js');
       const options = interruptible(parseCertCheckArgs({ ...(opts as object), target } as Parameters<typeof parseCertCheckArgs>[0]));

@@ -3,8 +3,8 @@ import type { X509Certificate } from 'node:crypto';
 import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
 import net from 'node:net';
 import { cannotRead, NetlabError, type Status } from '../errors.js';
-import { fetchPeerChain } from '../protocol/tls/connect.js';
-import { analyseChain, findLeaf, problem, statusOf, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
+import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from '../protocol/tls/connect.js';
+import { analyseChain, findLeaf, problem, verdict, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
 import type { OcspStaple } from '../protocol/tls/ocsp.js';
 import { loadTrustStore, type AnchorSet } from '../protocol/tls/trust.js';
 import { describeCert, issuedBy, parsePemBundle } from '../protocol/tls/certs.js';
@@ -26,6 +26,8 @@ export interface CertCheckOptions {
   critPercent?: number;
   timeoutMs: number;
   json: boolean;
+  /** Set by the CLI on SIGINT (or by a library caller): the check stops and returns what it has, `interrupted: true`. */
+  signal?: AbortSignal;
 }
 
 export interface CertCheckResult {
@@ -45,6 +47,10 @@ export interface CertCheckResult {
   trustStore: { sources: string[]; anchors: number };
   /** Days until the leaf expires; null when no chain was read. */
   daysLeft: number | null;
+  /** Present when the check was stopped (SIGINT) before it had a chain: status UNKNOWN. */
+  interrupted?: true;
+  /** Where it was stopped: before the TCP connection was made, or during the TLS handshake. */
+  interruptedDuring?: 'connect' | 'handshake';
 }
 
 export interface RawCertCheckArgs {
@@ -83,8 +89,33 @@ export function splitTarget(target: string): { host: string; port?: number } {
   return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
 }
 
+/** An option given an empty value (`--host ''`) is a mistake, not an absent option. */
+function notEmpty(value: string | undefined, name: string, what: string): void {
+  if (value !== undefined && value.trim() === '') throw usage(`${name} needs ${what}, got an empty value`);
+}
+
+/**
+ * The SNI name to send, checked: SNI carries a DNS host name only, never an IP address (RFC 6066
+ * section 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName"); Node would send
+ * one anyway with a DeprecationWarning.
+ */
+function checkServername(name: string): string {
+  const bare = name.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(bare)) {
+    throw usage(`--servername '${name}' is an IP address, and SNI carries host names only (RFC 6066 3): leave it out, and use --host ${bare} to check the certificate for that address`);
+  }
+  if (/[\s\x00-\x1f\x7f/:@]/.test(name)) throw usage(`--servername ${JSON.stringify(name)} is not a host name`);
+  return name;
+}
+
 /** Commander's raw values -> validated options. Pure; throws USAGE. */
 export function parseCertCheckArgs(raw: RawCertCheckArgs): CertCheckOptions {
+  notEmpty(raw.file, '--file', 'a file name');
+  notEmpty(raw.host, '--host', 'a name or an address');
+  notEmpty(raw.connectTo, '--connect-to', 'an address');
+  notEmpty(raw.servername, '--servername', 'a host name');
+  for (const ca of raw.ca ?? []) notEmpty(ca, '--ca', 'a file name');
+  if (raw.target !== undefined && raw.target.trim() === '') throw usage('HOST[:PORT] is empty');
   if (raw.target && raw.file) throw usage('give either HOST[:PORT] or --file, not both');
   if (!raw.target && !raw.file) throw usage('missing HOST[:PORT] (or --file BUNDLE.pem)');
   const warnDays = num(raw.warnDays, '--warn-days', 30, 3650)!;
@@ -124,7 +155,7 @@ export function parseCertCheckArgs(raw: RawCertCheckArgs): CertCheckOptions {
     o.connectTo = raw.connectTo;
   }
   // SNI carries names only (RFC 6066 3): none for an IP target unless asked for.
-  const sni = raw.servername ?? (net.isIP(t.host) ? undefined : t.host);
+  const sni = raw.servername !== undefined ? checkServername(raw.servername) : net.isIP(t.host) ? undefined : t.host;
   if (sni !== undefined) o.servername = sni;
   return o;
 }
@@ -151,16 +182,22 @@ function fromAnalysis(options: CertCheckOptions, a: ChainAnalysis, trust: { sour
 }
 
 function failure(options: CertCheckOptions, code: ProblemCode, message: string, trust: { sources: string[]; anchors: number }): CertCheckResult {
+  return { ...nothingRead(options, trust), ...verdict([problem(code, 'CRITICAL', message)], false) };
+}
+
+/** What a check knows before it has a chain: the target, the names, the trust store. */
+function nothingRead(options: CertCheckOptions, trust: { sources: string[]; anchors: number }): CertCheckResult {
   return {
-    target: options.target ?? '',
-    mode: 'network',
-    status: 'CRITICAL',
-    problems: [problem(code, 'CRITICAL', message)],
+    target: options.target ?? options.file ?? '',
+    mode: options.file ? 'file' : 'network',
+    status: 'UNKNOWN',
+    problems: [],
     trusted: false,
     hostnameMatch: null,
     host: options.host ?? null,
     servername: options.servername ?? null,
-    connectedTo: options.connectTo ?? options.host ?? null,
+    // where it was connecting to (address:port, as once connected)
+    connectedTo: options.file ? null : formatHostPort({ address: options.connectTo ?? options.host ?? '', port: options.port }),
     tls: null,
     chain: [],
     path: [],
@@ -189,11 +226,19 @@ async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: Anchor
   } else if (staple.certStatus === null) {
     a.problems.push(problem('BAD_OCSP_STAPLE', 'WARNING', `the stapled OCSP response cannot be relied on: ${staple.invalid}`));
   }
-  a.status = statusOf(a.problems);
+  Object.assign(a, verdict(a.problems, a.trusted));
   return staple;
 }
 
-/** Run the check. Throws only for bad input (INPUT/USAGE); a broken target is a result. */
+/** The result of a check stopped by its signal before it had a chain: UNKNOWN, with what is known. */
+function interrupted(options: CertCheckOptions, trust: { sources: string[]; anchors: number }, during: 'connect' | 'handshake'): CertCheckResult {
+  return { ...nothingRead(options, trust), interrupted: true, interruptedDuring: during };
+}
+
+/**
+ * Run the check. Throws only for bad input (INPUT/USAGE); a broken target is a result. When
+ * `options.signal` aborts, the connection is closed and the result says `interrupted: true`.
+ */
 export async function runCertCheck(options: CertCheckOptions, now = new Date()): Promise<CertCheckResult> {
   const store = loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
   const trust = { sources: store.sources, anchors: store.anchors.size };
@@ -220,16 +265,22 @@ export async function runCertCheck(options: CertCheckOptions, now = new Date()):
     if (leafIndex < 0) throw new NetlabError('INPUT', `'${options.file}' has no leaf: all ${certs.length} certificates are CA certificates`);
     return fromAnalysis(options, analyseChain(certs, store.anchors, policy, leafIndex), trust, {});
   }
+  if (options.signal?.aborted) return interrupted(options, trust, 'connect');
   const connectHost = options.connectTo ?? options.host!;
   try {
-    const peer = await fetchPeerChain({ connectHost, port: options.port, servername: options.servername, timeoutMs: options.timeoutMs });
+    const peer = await fetchPeerChain({ connectHost, port: options.port, servername: options.servername, timeoutMs: options.timeoutMs, signal: options.signal });
     const a = analyseChain(peer.certs, store.anchors, policy, 0);
+    if (peer.truncated) {
+      a.problems.push(problem('CHAIN_TOO_LONG', 'CRITICAL', `the server sent more than ${MAX_SENT_CERTS} certificates; only the first ${MAX_SENT_CERTS} were read`));
+      Object.assign(a, verdict(a.problems, a.trusted));
+    }
     const ocsp = peer.ocspResponse ? await checkStaple(peer.ocspResponse, peer.certs, store.anchors, a, now) : null;
     return fromAnalysis(options, a, trust, {
       connectedTo: formatHostPort({ address: peer.remoteAddress, port: options.port }),
       tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp },
     });
   } catch (e) {
+    if (e instanceof HandshakeInterrupted) return interrupted(options, trust, e.stage);
     if (e instanceof NetlabError && (e.code === 'UNREACHABLE' || e.code === 'HANDSHAKE_FAILED')) {
       return failure(options, e.code, e.message, trust);
     }

@@ -11,6 +11,10 @@ function subjectCN(dn: string): string {
 /** `CERT OK - www.example.test expires in 89 days` or `CERT CRITICAL - www.example.test: EXPIRED, ...`. */
 export function verdictLine(r: CertCheckResult): string {
   const name = r.host ?? r.target;
+  if (r.interrupted) {
+    const where = r.interruptedDuring === 'handshake' ? `during the TLS handshake with ${r.connectedTo}` : `while connecting to ${r.connectedTo}`;
+    return `CERT UNKNOWN - ${name}: interrupted ${where}, before any certificate was read`;
+  }
   if (r.problems.length === 0) {
     return `CERT OK - ${name} expires in ${r.daysLeft} day${r.daysLeft === 1 ? '' : 's'}`;
   }

@@ -245,4 +245,32 @@ export const modes = {
       });
     }),
   }),
+  /**
+   * A TLS handshake broken after it started: relays the client's bytes to a real TLS server
+   * (`upstream()`, read when a client connects), passes on its first record (the ServerHello),
+   * then sends `garbage` instead of the rest and closes. `bytesWritten` counts the records relayed.
+   */
+  tlsHelloThenGarbage: (upstream: () => { address: string; port: number }, garbage = Buffer.from('\x00\xffgarbage after the ServerHello\r\n', 'latin1')): Mode => ({
+    onConnection: (s, t) => {
+      const { address, port } = upstream();
+      const u = net.connect(port, address);
+      t.sockets.add(u);
+      u.on('error', () => s.destroy());
+      u.on('close', () => t.sockets.delete(u));
+      s.on('data', (d: Buffer) => u.write(d));
+      s.on('close', () => u.destroy());
+      let head = Buffer.alloc(0);
+      u.on('data', (d: Buffer) => {
+        if (u.destroyed) return;
+        head = Buffer.concat([head, d]);
+        // a TLS record: type (1), version (2), length (2), then the fragment; bounded by one record
+        if (head.length < 5 || head.length < 5 + head.readUInt16BE(3)) return;
+        u.destroy();
+        const hello = head.subarray(0, 5 + head.readUInt16BE(3));
+        t.bytesWritten += hello.length;
+        s.write(hello);
+        s.end(garbage);
+      });
+    },
+  }),
 };

@@ -245,3 +245,254 @@ test('an IPv6 server: connectedTo and messages put the address in brackets', asy
   assert.equal(refused.code, 2);
   assert.match(JSON.parse(refused.stdout).problems[0].message, new RegExp(`cannot connect to \\[::1\\]:${server.port}`));
 });
+
+/** `netlab cert-check --json` against a chain served on loopback and as a --file, with the trust given. */
+async function judgeBothWays(chain: { certChainPem: string; keyPem: string }, caPem: string, name: string) {
+  const { LabTlsServer } = await import('../../src/lab/tls/server.js');
+  const ca = join(dir, `${name}.ca.pem`);
+  const bundle = join(dir, `${name}.chain.pem`);
+  writeFileSync(ca, caPem);
+  writeFileSync(bundle, chain.certChainPem);
+  const server = new LabTlsServer({ address: '127.0.0.1', port: 0, certChainPem: chain.certChainPem, keyPem: chain.keyPem, body: name });
+  await server.start();
+  try {
+    const trust = ['--ca', ca, '--no-system-ca', '--json'];
+    const net = await runCli(['cert-check', `www.example.test:${server.port}`, '--connect-to', '127.0.0.1', ...trust]);
+    const file = await runCli(['cert-check', '--file', bundle, '--host', 'www.example.test', ...trust]);
+    return [net, file].map((r) => ({ code: r.code, stderr: r.stderr, doc: JSON.parse(r.stdout) as { status: string; trusted: boolean; problems: Array<{ code: string; message: string }>; chain: unknown[]; path: number[] } }));
+  } finally {
+    await server.close();
+  }
+}
+
+// issue 9.2: an untrusted chain of 11 or 12 certificates was CERT OK, exit 0 (trusted: false, no problem); 13 or more a WARNING with a false CHAIN_ORDER
+test('chains of 11, 12, 13 and 20 certificates: OK when trusted, CRITICAL UNTRUSTED_ROOT when not, over the network and with --file', async () => {
+  const { makeLadder } = await import('../helpers/long-chain.js');
+  const ladder = await makeLadder(19);
+  for (const n of [11, 12, 13, 20]) {
+    const chain = await ladder.chain(n);
+    for (const [trusted, caPem] of [[true, ladder.rootPem], [false, ladder.otherRootPem]] as const) {
+      const runs = await judgeBothWays(chain, caPem, `ladder-${n}-${trusted}`);
+      for (const [how, r] of [['network', runs[0]!], ['--file', runs[1]!]] as const) {
+        const what = `${n} certificates, ${trusted ? 'trusted' : 'untrusted'}, ${how}`;
+        assert.equal(r.doc.chain.length, n, what);
+        assert.equal(r.doc.trusted, trusted, what);
+        if (trusted) {
+          assert.deepEqual({ code: r.code, status: r.doc.status, problems: r.doc.problems, path: r.doc.path.length }, { code: 0, status: 'OK', problems: [], path: n }, what);
+        } else {
+          assert.deepEqual({ code: r.code, status: r.doc.status, codes: r.doc.problems.map((p) => p.code) }, { code: 2, status: 'CRITICAL', codes: ['UNTRUSTED_ROOT'] }, what);
+        }
+      }
+    }
+  }
+});
+
+// issue 9.2: path building stopped at depth 10 silently; past OpenSSL's depth (100 intermediates) a chain must say so
+test('a chain of 102 certificates (101 intermediates) is CRITICAL CHAIN_TOO_LONG, exit 2, over the network and with --file', async () => {
+  const { makeLadder } = await import('../helpers/long-chain.js');
+  const ladder = await makeLadder(101);
+  const runs = await judgeBothWays(await ladder.chain(102), ladder.rootPem, 'ladder-102');
+  for (const r of runs) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.doc.trusted, false);
+    assert.deepEqual(r.doc.problems.map((p) => p.code), ['CHAIN_TOO_LONG']);
+    assert.match(r.doc.problems[0]!.message, /more than 100 intermediate certificates/);
+    assert.equal(r.doc.chain.length, 102, 'every certificate sent is read and shown');
+  }
+  const text = await runCli(['cert-check', '--file', join(dir, 'ladder-102.chain.pem'), '--ca', join(dir, 'ladder-102.ca.pem')]);
+  assert.match(text.stdout, /^CERT CRITICAL - .*: CHAIN_TOO_LONG/);
+});
+
+// issue 9.9: the PEM scan was quadratic: 5 MB of BEGIN lines without an END took 72 s, through --file and --ca alike
+test('5 MB of BEGIN lines without an END, as --file or --ca: exit 3, one line, within the runner timeout', async () => {
+  const begins = join(dir, 'begins.pem');
+  writeFileSync(begins, '-----BEGIN CERTIFICATE-----\n'.repeat(Math.ceil(5_000_000 / 28)));
+  const file = await runCli(['cert-check', '--file', begins], { timeoutMs: 20_000 });
+  assert.equal(file.code, 3);
+  assert.match(file.stderr, /^netlab cert-check: '.*begins\.pem' holds no PEM certificate/);
+  assert.equal(file.stderr.trim().split('\n').length, 1);
+  const ca = await runCli(['cert-check', 'www.example.test:9', '--connect-to', '127.0.0.1', '--ca', begins], { timeoutMs: 20_000 });
+  assert.equal(ca.code, 3);
+  assert.match(ca.stderr, /^netlab cert-check: CA file '.*begins\.pem' holds no PEM certificate/);
+  assert.equal(ca.stderr.trim().split('\n').length, 1);
+});
+
+// issue 9.11: --servername with an IP address printed Node's DeprecationWarning (RFC 6066: SNI carries no address); empty --connect-to / --host were ignored
+test('bad names are usage errors before any connection: an IP address as --servername, empty --connect-to, --host, --file, --ca', async () => {
+  const { startHostileServers, modes } = await import('../helpers/hostile-tcp.js');
+  const servers = await startHostileServers({ silent: modes.silent() });
+  const { port, tracker } = servers.of.silent;
+  try {
+    const target = `www.example.test:${port}`;
+    for (const [args, re] of [
+      [[target, '--connect-to', '127.0.0.1', '--servername', '127.79.0.3'], /--servername '127\.79\.0\.3' is an IP address, and SNI carries host names only \(RFC 6066 3\)/],
+      [[target, '--connect-to', '127.0.0.1', '--servername', '::1'], /--servername '::1' is an IP address/],
+      [[target, '--connect-to', '127.0.0.1', '--servername', '[::1]'], /--servername '\[::1\]' is an IP address/],
+      [[target, '--connect-to', '127.0.0.1', '--servername', ''], /--servername needs a host name, got an empty value/],
+      [[target, '--connect-to', ''], /--connect-to needs an address, got an empty value/],
+      [[target, '--connect-to', '127.0.0.1', '--host', ''], /--host needs a name or an address, got an empty value/],
+      [['--file', ''], /--file needs a file name, got an empty value/],
+      [[target, '--connect-to', '127.0.0.1', '--ca', ''], /--ca needs a file name, got an empty value/],
+      [[''], /HOST\[:PORT\] is empty/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await runCli(['cert-check', ...args, '--timeout', '2']);
+      assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /DeprecationWarning/);
+      assert.equal(r.stdout, '');
+    }
+    assert.equal(tracker.connections, 0, 'no connection was made');
+  } finally {
+    await servers.close();
+  }
+});
+
+// issue 9.11: a --ca file with no certificate must be exit 3 before connecting (it failed at TLS time, exit 2, in trace-request)
+test('a --ca file without a certificate is exit 3, one line, and nothing is connected to', async () => {
+  const { startHostileServers, modes } = await import('../helpers/hostile-tcp.js');
+  const servers = await startHostileServers({ silent: modes.silent() });
+  try {
+    const noCert = join(dir, 'no-cert.pem');
+    writeFileSync(noCert, '# a CA file with a comment and no certificate\n');
+    const r = await runCli(['cert-check', `www.example.test:${servers.of.silent.port}`, '--connect-to', '127.0.0.1', '--ca', noCert, '--timeout', '2']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^netlab cert-check: CA file '.*no-cert\.pem' holds no PEM certificate\n$/);
+    assert.equal(servers.of.silent.tracker.connections, 0);
+  } finally {
+    await servers.close();
+  }
+});
+
+// issue 9.12: a raw OpenSSL error string with the path of the OpenSSL build leaked through on garbage after the ServerHello
+test('hostile servers end in HANDSHAKE_FAILED with a clean one-line reason, exit 2, within --timeout', async () => {
+  const { startHostileServers, modes } = await import('../helpers/hostile-tcp.js');
+  const { issueLeaf } = await import('../../src/lab/tls/ca.js');
+  const good = lab.cases.find((c) => c.name === 'good')!;
+  const now = Date.now();
+  const leaf = await issueLeaf(lab.pki.intermediate, { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 90 * 86_400_000), dnsNames: ['www.example.test'] });
+  // the real TLS server whose ServerHello the relay passes on (its port is known once all listen)
+  const upstream = { address: '127.0.0.1', port: 0 };
+  const servers = await startHostileServers({
+    upstream: { ...modes.silent(), tls: { certChainPem: leaf.certPem + lab.intermediatePem, keyPem: leaf.keyPem } },
+    garbage: modes.garbageBanner(),
+    helloThenGarbage: modes.tlsHelloThenGarbage(() => upstream),
+    // a record shaped like TLS 1.3 application data, whose content does not decrypt
+    helloThenBadRecord: modes.tlsHelloThenGarbage(() => upstream, Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x61)])),
+    silent: modes.silent(),
+    reset: modes.reset(),
+  });
+  upstream.port = servers.of.upstream.port;
+  const httpServer = http.createServer((_req, res) => res.end('plain'));
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', () => r()));
+  try {
+    const ports: Array<[string, number, RegExp]> = [
+      ['garbage', servers.of.garbage.port, /failed: the server sent something that is not TLS/],
+      ['garbage after the ServerHello', servers.of.helloThenGarbage.port, /failed: the server sent something that is not TLS/],
+      ['an undecryptable record after the ServerHello', servers.of.helloThenBadRecord.port, /failed: decryption failed or bad record mac$/],
+      ['an HTTP server', (httpServer.address() as net.AddressInfo).port, /failed: the server sent something that is not TLS/],
+      ['a reset', servers.of.reset.port, /failed: the server (reset|closed) the connection during the handshake/],
+      ['a silent server', servers.of.silent.port, /timed out after 2000 ms/],
+    ];
+    for (const [what, port, re] of ports) {
+      const r = await runCli(['cert-check', `${good.servername}:${port}`, '--connect-to', '127.0.0.1', '--timeout', '2', '--json'], { timeoutMs: 20_000 });
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.ok(r.ms < 10_000, `${what}: --timeout 2 and ${r.ms} ms`);
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual(doc.problems.map((p: { code: string }) => p.code), ['HANDSHAKE_FAILED'], what);
+      const message: string = doc.problems[0].message;
+      assert.match(message, re, `${what}: ${message}`);
+      assert.doesNotMatch(message, /\/|\.c:\d|routines|error:[0-9A-F]|ssl3_|ossl_|\n/, `${what}: ${message}`);
+      assert.equal(r.stderr, '', what);
+      const text = await runCli(['cert-check', `${good.servername}:${port}`, '--connect-to', '127.0.0.1', '--timeout', '2'], { timeoutMs: 20_000 });
+      assert.equal(text.stdout.split('\n').filter((l) => l.includes('HANDSHAKE_FAILED:')).length, 1, text.stdout);
+    }
+    assert.ok(servers.of.helloThenGarbage.tracker.bytesWritten > 0, 'a ServerHello from a real TLS server was relayed before the garbage');
+  } finally {
+    httpServer.close();
+    await servers.close();
+  }
+});
+
+// issue 9.8: --ca /dev/zero grew to 16 GB and aborted (std::bad_alloc), --file /dev/zero stopped at "Invalid string length"
+test('--file and --ca /dev/zero, and a FIFO as --file: exit 3 and one line, never a crash or a hang', async () => {
+  for (const args of [['--file', '/dev/zero'], ['www.example.test:9', '--connect-to', '127.0.0.1', '--ca', '/dev/zero']]) {
+    const r = await runCli(['cert-check', ...args], { timeoutMs: 30_000 });
+    assert.equal(r.code, 3, args.join(' '));
+    assert.match(r.stderr, /^netlab cert-check: cannot read (CA file )?'\/dev\/zero': larger than 16 MiB \(netlab's limit for this file\)\n$/);
+  }
+  const { spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'chain.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  // no writer: read as empty at once
+  const lone = await runCli(['cert-check', '--file', fifo], { timeoutMs: 20_000 });
+  assert.equal(lone.code, 3);
+  assert.match(lone.stderr, /^netlab cert-check: '.*chain\.fifo' holds no PEM certificate/);
+  assert.equal(lone.stderr.trim().split('\n').length, 1);
+  // a writer that never writes (this process holds it open): netlab gives up after its 10 s idle bound
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(fifo, 'r+');
+  try {
+    const stalled = await runCli(['cert-check', '--file', fifo], { timeoutMs: 30_000 });
+    assert.equal(stalled.code, 3);
+    assert.match(stalled.stderr, /^netlab cert-check: cannot read '.*chain\.fifo': no data in 10 s/);
+    assert.equal(stalled.stderr.trim().split('\n').length, 1);
+  } finally {
+    closeSync(fd);
+  }
+});
+
+// issue 9.14: SIGINT ended cert-check with nothing printed; the engine must stop at once and say what it knows
+test('an aborted signal stops a stalled handshake at once: UNKNOWN, interrupted, the target, and the socket closed', async () => {
+  const { startHostileServers } = await import('../helpers/hostile-tcp.js');
+  const { parseCertCheckArgs, runCertCheck } = await import('../../src/commands/cert-check.js');
+  const { renderCertText } = await import('../../src/output/cert-text.js');
+  // silent, but reading: so that it sees the client's FIN and its socket closes
+  const servers = await startHostileServers({ silent: { onConnection: (s) => s.resume() } });
+  const { port, tracker } = servers.of.silent;
+  try {
+    const timeoutSeconds = 60;
+    const options = parseCertCheckArgs({ target: `www.example.test:${port}`, connectTo: '127.0.0.1', timeout: String(timeoutSeconds) });
+    const controller = new AbortController();
+    options.signal = controller.signal;
+    const running = runCertCheck(options);
+    for (let i = 0; i < 500 && tracker.connections === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(tracker.connections, 1, 'connected');
+    const abortedAt = Date.now();
+    controller.abort();
+    const result = await running;
+    assert.ok(Date.now() - abortedAt < timeoutSeconds * 1000, 'returned on the abort, not on --timeout');
+    assert.equal(result.status, 'UNKNOWN');
+    assert.equal(result.interrupted, true);
+    assert.equal(result.interruptedDuring, 'handshake');
+    assert.equal(result.target, `www.example.test:${port}`);
+    assert.equal(result.connectedTo, `127.0.0.1:${port}`);
+    assert.deepEqual(result.chain, []);
+    assert.match(renderCertText(result), new RegExp(`^CERT UNKNOWN - www\\.example\\.test: interrupted during the TLS handshake with 127\\.0\\.0\\.1:${port}, before any certificate was read\\n`));
+    for (let i = 0; i < 500 && tracker.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(tracker.sockets.size, 0, 'the connection is closed');
+    // aborted before it starts: nothing is connected to
+    const early = await runCertCheck({ ...options, signal: AbortSignal.abort() });
+    assert.deepEqual({ status: early.status, interrupted: early.interrupted, during: early.interruptedDuring }, { status: 'UNKNOWN', interrupted: true, during: 'connect' });
+    assert.equal(tracker.connections, 1);
+  } finally {
+    await servers.close();
+  }
+});
+
+// issue 9.2 (found with the long chains): a certificate sent twice ended the walk of the chain received, so the rest was dropped and a good chain called UNTRUSTED_ROOT
+test('a certificate sent twice is read twice: the chain is whole, trusted, and the copy is a CHAIN_ORDER warning', async () => {
+  const { makeLadder } = await import('../helpers/long-chain.js');
+  const ladder = await makeLadder(12);
+  const chain = await ladder.chain(13);
+  const pems = chain.certChainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g)!;
+  const twice = { ...chain, certChainPem: [pems[0], pems[1], pems[1], ...pems.slice(2)].join('') };
+  const [net, file] = await judgeBothWays(twice, ladder.rootPem, 'twice');
+  for (const r of [net!, file!]) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.doc.chain.length, 14);
+    assert.equal(r.doc.trusted, true);
+    assert.deepEqual(r.doc.problems.map((p) => p.code), ['CHAIN_ORDER']);
+    assert.match(r.doc.problems[0]!.message, /^certificate 2 \(a copy of certificate 1\) is not part of the chain/);
+  }
+});

@@ -112,6 +112,7 @@ function chainCodeFor(e: { code: number; depth: number }): string | undefined {
     case 20: // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: at depth 0 the leaf's issuer is missing
       return e.depth === 0 ? 'MISSING_INTERMEDIATE' : 'UNTRUSTED_ROOT';
     case 7: return 'BAD_SIGNATURE'; // X509_V_ERR_CERT_SIGNATURE_FAILURE
+    case 22: return 'CHAIN_TOO_LONG'; // X509_V_ERR_CERT_CHAIN_TOO_LONG: past the verify depth (100 by default)
     default: return undefined;
   }
 }
@@ -252,3 +253,45 @@ test('the OCSP responses the lab staples: openssl ocsp verifies each against the
   }
 });
 
+
+// issue 9.2: cert-check built paths only 10 deep: untrusted chains of 11 and 12 certificates were CERT OK
+test('long chains (20 certificates trusted and untrusted, 102 past the depth): netlab agrees with openssl verify', { skip: SKIP, timeout: 120_000 }, async () => {
+  const { makeLadder } = await import('../helpers/long-chain.js');
+  const { LabTlsServer } = await import('../../src/lab/tls/server.js');
+  const ladder = await makeLadder(101);
+  const root = join(dir, 'ladder-root.pem');
+  const other = join(dir, 'ladder-other-root.pem');
+  writeFileSync(root, ladder.rootPem);
+  writeFileSync(other, ladder.otherRootPem);
+  for (const [n, ca, expected] of [[20, root, 'trusted'], [20, other, 'untrusted'], [101, root, 'trusted'], [101, other, 'untrusted'], [102, root, 'too long']] as const) {
+    const what = `${n} certificates, ${expected}`;
+    const chain = await ladder.chain(n);
+    const sent = chain.certChainPem.match(PEM_RE) ?? [];
+    assert.equal(sent.length, n);
+    const leaf = join(dir, `ladder-${n}.leaf.pem`);
+    const rest = join(dir, `ladder-${n}.untrusted.pem`);
+    writeFileSync(leaf, sent[0]!);
+    writeFileSync(rest, sent.slice(1).join(''));
+    const v = await run(OPENSSL!, ['verify', '-purpose', 'sslserver', '-CAfile', ca, '-untrusted', rest, leaf], 30_000);
+    const out = `${v.stdout}${v.stderr}`;
+    const errors = [...out.matchAll(/^error (\d+) at (\d+) depth lookup/gm)].map((m) => ({ code: Number(m[1]), depth: Number(m[2]) }));
+    const opensslOk = v.code === 0 && v.stdout.includes(`${leaf}: OK`);
+    assert.equal(opensslOk, expected === 'trusted', `${what}: openssl ${out}`);
+    const server = new LabTlsServer({ address: '127.0.0.1', port: 0, certChainPem: chain.certChainPem, keyPem: chain.keyPem, body: what });
+    await server.start();
+    try {
+      const r = await runCli(['cert-check', `${HOST}:${server.port}`, '--connect-to', '127.0.0.1', '--ca', ca, '--no-system-ca', '--json'], { timeoutMs: 30_000 });
+      const doc = JSON.parse(r.stdout) as NetlabDoc;
+      assert.equal(doc.chain.length, n, what);
+      assert.equal(doc.trusted, opensslOk, `${what}: netlab ${JSON.stringify(doc.problems)}; openssl ${out}`);
+      assert.equal(r.code, opensslOk ? 0 : 2, what);
+      if (!opensslOk) {
+        const code = chainCodeFor(errors[0]!);
+        assert.ok(code, `openssl error ${errors[0]?.code} has no netlab equivalent: ${out}`);
+        assert.deepEqual(codesOf(doc), [code], `${what}: openssl ${out}`);
+      }
+    } finally {
+      await server.close();
+    }
+  }
+});

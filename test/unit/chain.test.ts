@@ -1,10 +1,11 @@
 /** analyseChain on certificates made for each rule, with the clock injected. */
-import { test, before } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { analyseChain, findLeaf } from '../../src/protocol/tls/chain.js';
+import { analyseChain, findLeaf, MAX_INTERMEDIATES, problem, verdict, type Problem, type ProblemCode } from '../../src/protocol/tls/chain.js';
 import { describeCert } from '../../src/protocol/tls/certs.js';
 import { createLabPki, issueIntermediateCa, issueLeaf, DAY_MS, type LabPki, type LabCert } from '../../src/lab/tls/ca.js';
+import { makeLadder, type Ladder } from '../helpers/long-chain.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 let pki: LabPki;
@@ -42,6 +43,16 @@ test('a root sent at the end is harmless; an unrelated extra certificate is CHAI
   const extra = analyseChain([x(plain), x(pki.intermediate), x(pki.untrustedRoot)], [x(pki.root)], policy('www.example.test'));
   assert.deepEqual(codes(extra), ['CHAIN_ORDER']);
   assert.match(extra.problems[0]!.message, /certificate 2 is not part of the chain/);
+});
+
+test('a root sent in the middle is out of order; an unrelated certificate and a copy are not part of the chain', () => {
+  const middle = analyseChain([x(plain), x(pki.root), x(pki.intermediate)], [x(pki.root)], policy('www.example.test'));
+  assert.deepEqual(codes(middle), ['CHAIN_ORDER']);
+  assert.match(middle.problems[0]!.message, /^certificates are not in leaf-to-root order \(sent: /);
+  const copy = analyseChain([x(plain), x(pki.intermediate), x(pki.intermediate), x(pki.untrustedRoot)], [x(pki.root)], policy('www.example.test'));
+  assert.deepEqual(codes(copy), ['CHAIN_ORDER']);
+  assert.match(copy.problems[0]!.message, /^certificates 2 \(a copy of certificate 1\), 3 are not part of the chain/);
+  assert.equal(copy.trusted, true);
 });
 
 test('a bundle whose leaf is not first: the leaf is found, and the order is reported', () => {
@@ -140,4 +151,74 @@ test('an IP address target is checked against the IP SANs only (a DNS SAN spelle
   assert.equal(other.hostnameMatch, false);
   assert.deepEqual(codes(other), ['HOSTNAME_MISMATCH']);
   assert.equal(check(dnsOnly, '127.54.0.1').hostnameMatch, false);
+});
+
+// issue 9.2: an untrusted chain of 11 or 12 certificates was CERT OK (trusted: false, no problem): path building stopped at depth 10
+test('verdict: trusted false is never OK nor WARNING, whatever the problems (every subset of a sample)', () => {
+  const sample: Problem[] = [
+    problem('EXPIRES_SOON', 'WARNING', 'w'),
+    problem('CHAIN_ORDER', 'WARNING', 'o'),
+    problem('WEAK_KEY', 'WARNING', 'k'),
+    problem('EXPIRED', 'CRITICAL', 'e'),
+    problem('HOSTNAME_MISMATCH', 'CRITICAL', 'h'),
+    problem('UNTRUSTED_ROOT', 'CRITICAL', 'u'),
+    problem('MISSING_INTERMEDIATE', 'CRITICAL', 'm'),
+    problem('CHAIN_TOO_LONG', 'CRITICAL', 'l'),
+    problem('UNTRUSTED_ROOT', 'WARNING', 'a path code that does not claim CRITICAL explains nothing'),
+  ];
+  const pathCodes = new Set<ProblemCode>(['SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN']);
+  for (let mask = 0; mask < 1 << sample.length; mask++) {
+    const problems = sample.filter((_, i) => mask & (1 << i));
+    const given = JSON.stringify(problems);
+    const untrusted = verdict(problems, false);
+    assert.equal(untrusted.status, 'CRITICAL', `trusted false with ${given}`);
+    assert.ok(untrusted.problems.some((p) => p.severity === 'CRITICAL' && pathCodes.has(p.code)), `no CRITICAL problem says why: ${given}`);
+    assert.equal(JSON.stringify(problems), given, 'the problems given are not changed');
+    const explained = problems.some((p) => p.severity === 'CRITICAL' && pathCodes.has(p.code));
+    assert.equal(untrusted.problems.length, problems.length + (explained ? 0 : 1));
+    // trusted: the worst severity, nothing added
+    const trusted = verdict(problems, true);
+    assert.deepEqual(trusted.problems, problems);
+    const worst = problems.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : problems.length > 0 ? 'WARNING' : 'OK';
+    assert.equal(trusted.status, worst);
+  }
+  const none = verdict([], false);
+  assert.deepEqual(none.problems.map((p) => p.code), ['UNVERIFIED_CHAIN']);
+  assert.match(none.problems[0]!.fix, /bug of netlab/);
+});
+
+describe('long chains (issue 9.2)', () => {
+  let ladder: Ladder;
+  before(async () => {
+    ladder = await makeLadder(MAX_INTERMEDIATES + 1, NOW);
+  });
+  const pems = (text: string) => (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
+
+  // issue 9.2: chains of 11, 12 (CERT OK untrusted) and 13+ (false CHAIN_ORDER) were judged on their first 10 certificates only
+  test('chains of 11, 12, 13, 20 and 101 certificates build to the anchor when trusted, and are CRITICAL UNTRUSTED_ROOT when not', async () => {
+    for (const n of [11, 12, 13, 20, MAX_INTERMEDIATES + 1]) {
+      const chain = pems((await ladder.chain(n)).certChainPem);
+      assert.equal(chain.length, n);
+      const ok = analyseChain(chain, pems(ladder.rootPem), policy('www.example.test'));
+      assert.deepEqual({ status: ok.status, trusted: ok.trusted, codes: codes(ok), path: ok.path.length }, { status: 'OK', trusted: true, codes: [], path: n }, `${n} trusted`);
+      const bad = analyseChain(chain, pems(ladder.otherRootPem), policy('www.example.test'));
+      assert.deepEqual({ status: bad.status, trusted: bad.trusted, codes: codes(bad), path: bad.path.length }, { status: 'CRITICAL', trusted: false, codes: ['UNTRUSTED_ROOT'], path: n }, `${n} untrusted`);
+    }
+  });
+
+  test(`a path of more than ${MAX_INTERMEDIATES} intermediates is CRITICAL CHAIN_TOO_LONG, trusted or not, and not a false CHAIN_ORDER`, async () => {
+    const chain = pems((await ladder.chain(MAX_INTERMEDIATES + 2)).certChainPem);
+    for (const anchors of [ladder.rootPem, ladder.otherRootPem]) {
+      const a = analyseChain(chain, pems(anchors), policy('www.example.test'));
+      assert.equal(a.status, 'CRITICAL');
+      assert.equal(a.trusted, false);
+      assert.deepEqual(codes(a), ['CHAIN_TOO_LONG']);
+      assert.match(a.problems[0]!.message, /more than 100 intermediate certificates/);
+      assert.equal(a.path.length, chain.length, 'the rest of the chain is still followed, for the order check');
+    }
+    // the root sent as the last certificate is an anchor: it does not count, and 101 certificates + the root verify
+    const withRoot = [...pems((await ladder.chain(MAX_INTERMEDIATES + 1)).certChainPem), ...pems(ladder.rootPem)];
+    const a = analyseChain(withRoot, pems(ladder.rootPem), policy('www.example.test'));
+    assert.deepEqual({ status: a.status, trusted: a.trusted, codes: codes(a) }, { status: 'OK', trusted: true, codes: [] });
+  });
 });

@@ -13,7 +13,7 @@ import { AnchorSet } from './trust.js';
 export type ProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
-  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED';
+  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN';
 
 export type Severity = 'WARNING' | 'CRITICAL';
 
@@ -98,11 +98,33 @@ const FIX: Record<ProblemCode, string> = {
   BAD_OCSP_STAPLE: "Fix the server's OCSP stapling (fetch a fresh response from the CA's responder, for this certificate); clients ignore or reject a bad staple.",
   UNREACHABLE: 'Check the address, the port and that the server is listening (and any firewall on the way).',
   HANDSHAKE_FAILED: 'Check that the port speaks TLS and that client and server share a protocol version and cipher.',
+  CHAIN_TOO_LONG: 'Issue the leaf from a CA closer to the root: clients give up on paths with more than 100 intermediate certificates (OpenSSL\'s default verify depth).',
+  UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
 };
 
-/** The verdict of a list of problems: the worst severity, OK when there is none. */
-export function statusOf(problems: Problem[]): Status {
-  return problems.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : problems.length > 0 ? 'WARNING' : 'OK';
+/**
+ * OpenSSL's default verify depth (X509_VERIFY_PARAM "default", depth 100): the most intermediate
+ * CA certificates a path may have between the leaf and the trust anchor, neither of which
+ * counts. One more is `openssl verify` error 22, "certificate chain too long".
+ */
+export const MAX_INTERMEDIATES = 100;
+
+/** The codes that say why a chain was not verified to a trust anchor. */
+const UNTRUSTED_BECAUSE: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN',
+]);
+
+/**
+ * The verdict of a check: the worst severity among its problems, OK when there is none. A chain
+ * that is not trusted is CRITICAL, whatever else was found: when no CRITICAL problem says why it
+ * is not (a path code: SELF_SIGNED, UNTRUSTED_ROOT, ...), UNVERIFIED_CHAIN is added, so that
+ * `trusted: false` with OK or WARNING cannot come out of netlab. The only way to a status.
+ */
+export function verdict(problems: Problem[], trusted: boolean): { status: Status; problems: Problem[] } {
+  const explained = trusted || problems.some((p) => p.severity === 'CRITICAL' && UNTRUSTED_BECAUSE.has(p.code));
+  const all = explained ? problems : [...problems, problem('UNVERIFIED_CHAIN', 'CRITICAL', 'the chain was not verified to a trust anchor, and no check said why')];
+  const status: Status = all.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : all.length > 0 ? 'WARNING' : 'OK';
+  return { status, problems: all };
 }
 
 /** A problem with its code's fix sentence. */
@@ -131,7 +153,8 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
   let anchor: CertInfo | undefined;
   let trusted = false;
   let cur = sent[leafIndex]!;
-  for (let depth = 0; depth < 10; depth++) {
+  // Each turn adds a certificate not yet on the path, or ends: at most sent.length turns.
+  for (;;) {
     if (isAnchor(cur)) {
       trusted = true;
       break;
@@ -153,6 +176,18 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
       break;
     }
     const next = sent.findIndex((c, i) => !path.includes(i) && issuedBy(cur, c) === 'yes');
+    // the leaf and the anchor do not count against the depth (an anchor sent is recognised next turn)
+    if (next >= 0 && path.length - 1 >= MAX_INTERMEDIATES && !isAnchor(sent[next]!)) {
+      problems.push(problem('CHAIN_TOO_LONG', 'CRITICAL', `the path from the leaf needs more than ${MAX_INTERMEDIATES} intermediate certificates before a trust anchor, more than clients follow (OpenSSL's default verify depth; openssl verify says "certificate chain too long")`));
+      // What follows is still the chain as sent: walk it, without judging trust, so that the
+      // order check sees it whole. Each turn adds a certificate not yet on the path.
+      for (let i = next; i >= 0;) {
+        path.push(i);
+        const issued = sent[i]!;
+        i = sent.findIndex((c, j) => !path.includes(j) && issuedBy(issued, c) === 'yes');
+      }
+      break;
+    }
     if (next >= 0) {
       path.push(next);
       cur = sent[next]!;
@@ -176,14 +211,28 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
   // 2. Order: the path's certificates should be the first ones sent, in order; anything else is extra.
   const expected = path.map((_, i) => leafIndex + i);
   const inOrder = leafIndex === 0 && path.every((p, i) => p === expected[i]);
+  // leaf first and each issuer after the certificate it issued, extras in between or not
+  const ascending = leafIndex === 0 && path.every((p, i) => i === 0 || p > path[i - 1]!);
   const extras = infos.map((_, i) => i).filter((i) => !path.includes(i));
-  // A root sent at the end, the anchor of the path or the issuer of its last certificate, is harmless.
-  const harmless = (i: number) => i === sent.length - 1 && (isAnchor(sent[i]!) || issuedBy(sent[path[path.length - 1]!]!, sent[i]!) === 'yes');
-  const badExtras = extras.filter((i) => !harmless(i));
+  // The root of the path (an anchor, or the issuer of its last certificate) belongs to it: at the end
+  // it is harmless, elsewhere it is out of order; any other certificate is not part of the chain.
+  const last = sent[path[path.length - 1]!]!;
+  const rootOfPath = (i: number) => isAnchor(sent[i]!) || issuedBy(last, sent[i]!) === 'yes';
+  const badExtras = extras.filter((i) => !(i === sent.length - 1 && rootOfPath(i)));
+  const unrelated = badExtras.filter((i) => !rootOfPath(i));
   if (!inOrder || badExtras.length > 0) {
-    const order = infos.map((c, i) => `${i}:${c.subject}`).join('; ');
-    const why = !inOrder ? 'certificates are not in leaf-to-root order' : `certificate ${badExtras.join(', ')} is not part of the chain`;
-    problems.push(problem('CHAIN_ORDER', 'WARNING', `${why} (sent: ${order})`));
+    const shown = 20;
+    const order = infos.slice(0, shown).map((c, i) => `${i}:${c.subject}`).join('; ') + (infos.length > shown ? `; ... ${infos.length - shown} more` : '');
+    const why: string[] = [];
+    if (!ascending || unrelated.length < badExtras.length || unrelated.length === 0) why.push('certificates are not in leaf-to-root order');
+    if (unrelated.length > 0) {
+      const named = unrelated.slice(0, shown).map((i) => {
+        const copy = path.find((p) => infos[p]!.fingerprint256 === infos[i]!.fingerprint256);
+        return copy === undefined ? `${i}` : `${i} (a copy of certificate ${copy})`;
+      }).join(', ') + (unrelated.length > shown ? `, ... ${unrelated.length - shown} more` : '');
+      why.push(unrelated.length === 1 ? `certificate ${named} is not part of the chain` : `certificates ${named} are not part of the chain`);
+    }
+    problems.push(problem('CHAIN_ORDER', 'WARNING', `${why.join('; ')} (sent: ${order})`));
   }
 
   // 3. Dates, key and signature of every certificate on the path (and of the anchor's dates).
@@ -239,11 +288,12 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     }
   }
 
-  const status = statusOf(problems);
+  const isTrusted = trusted && !problems.some((p) => p.code === 'BAD_SIGNATURE');
+  const judged = verdict(problems, isTrusted);
   const result: ChainAnalysis = {
-    status,
-    problems,
-    trusted: trusted && !problems.some((p) => p.code === 'BAD_SIGNATURE'),
+    status: judged.status,
+    problems: judged.problems,
+    trusted: isTrusted,
     hostnameMatch,
     chain: infos.map((c) => toChainCert(c, policy.now)),
     path,
