@@ -182,7 +182,9 @@ function buildProgram(CommandClass: typeof Command): Command {
     .option('--insecure', 'do not verify the certificate (said in the output)')
     .option('--method <m>', 'HTTP method', 'GET')
     .option('--header <header>', "extra request header 'Name: value' (repeatable)", collect)
-    .option('--timeout <seconds>', 'timeout of each phase', '10')
+    .option('--timeout <seconds>', 'deadline of each phase as a whole (dns, tcp, tls, ttfb: the whole response head, transfer: the whole body); at least 0.001', '10')
+    .option('--max-time <seconds>', 'deadline of each request as a whole, as curl --max-time (default: 3 x --timeout)')
+    .option('--max-body <bytes>', 'body bytes read per request (K, M, G: 1024-based); past them the sample fails in transfer, as curl --max-filesize', '100M')
     .option('--no-warm-up', "skip the throwaway request to netlab's own loopback server that takes Node's first-request cost out of the first sample")
     .option('--json', 'one JSON document on stdout')
     .action(async (url: string | undefined, opts: Record<string, unknown>) => {
