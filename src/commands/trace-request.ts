@@ -7,7 +7,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { fileErrorReason, NetlabError, type Status } from '../errors.js';
 import { parseDnsServer } from './args.js';
-import { timeRequest, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
+import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
+import { parsePemBundle } from '../protocol/tls/certs.js';
 import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
 
 export interface TraceRequestOptions {
@@ -21,8 +22,16 @@ export interface TraceRequestOptions {
   originCa?: string[];
   insecure: boolean;
   method: string;
-  headers: Record<string, string>;
+  /** Validated request header fields, names in lower case; repeated names keep every value. */
+  headers: Record<string, string | string[]>;
+  /** Deadline of each phase as a whole (transfer: the whole body), ms. */
   timeoutMs: number;
+  /** Deadline of each request, ms (default 3 x timeoutMs). */
+  maxTimeMs: number;
+  /** Body bytes read per request at most (default HTTP_LIMITS.maxBodyBytes, 100 MiB). */
+  maxBodyBytes: number;
+  /** Aborting it stops the run: the samples done so far come back with `interrupted: true`. */
+  signal?: AbortSignal;
   /** One throwaway request to ourselves first, so no sample pays Node's first-request cost. */
   warmUp: boolean;
   json: boolean;
@@ -41,6 +50,8 @@ export interface RawTraceRequestArgs {
   method?: string;
   header?: string[];
   timeout?: string;
+  maxTime?: string;
+  maxBody?: string;
   /** commander's --no-warm-up gives warmUp: false */
   warmUp?: boolean;
   json?: boolean;
@@ -81,13 +92,18 @@ export interface PathResult {
   /** The cache verdict of each sample, in order (MISS then HIT shows the cache filling). */
   cacheBySample: Array<CacheEvidence['verdict']>;
   rtt: RttModel | null;
-  errors: Array<{ sample: number; phase: Phase; error: string; partial: Partial<Phases> }>;
+  /** Failed samples: the phase that failed, why, the phases measured before it (and the body bytes read, in transfer). */
+  errors: Array<{ sample: number; phase: Phase; kind: FailureKind; error: string; partial: Partial<Phases>; bodyBytes?: number }>;
   verificationOff: boolean;
 }
 
 export interface TraceRequestResult {
   url: string;
   status: Status;
+  /** Samples asked for per path (each path's `samples` is how many ran). */
+  samplesRequested: number;
+  /** Stopped by the caller's signal (Ctrl-C): the samples done so far, the one under way dropped; status UNKNOWN. */
+  interrupted?: true;
   paths: PathResult[];
   /** Per phase, second path minus first (ms, medians), when there are two. */
   difference: Phases | null;
@@ -101,12 +117,90 @@ function usage(message: string): NetlabError {
 function readCa(files: string[] | undefined, option: string): string[] | undefined {
   if (!files || files.length === 0) return undefined;
   return files.map((f) => {
+    let text: string;
     try {
-      return readFileBounded(f, FILE_LIMITS.pem).toString('utf8');
+      text = readFileBounded(f, FILE_LIMITS.pem).toString('utf8');
     } catch (e) {
       throw new NetlabError('INPUT', `${option} ${f}: ${fileErrorReason(e)}`, { cause: e });
     }
+    // checked now, not at the first handshake: a file of no certificate would fail every
+    // request as if the server's certificate were wrong
+    if (parsePemBundle(text, `${option} ${f}`).length === 0) {
+      throw new NetlabError('INPUT', `${option} ${f}: no certificate in it (expected PEM -----BEGIN CERTIFICATE----- blocks)`);
+    }
+    return text;
   });
+}
+
+/** Control characters shown, not sent to the terminal: `\r`, `\n`, `\x00`. */
+function shown(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => (c === '\r' ? '\\r' : c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+// RFC 9110 5.1: a field name is a token (tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" /
+// "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA).
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 5.5: a field value is visible characters, obs-text (0x80-0xFF) and SP/HTAB
+// between them; CR, LF and NUL never (a CR LF would start a header of its own).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * Header fields netlab refuses, and why. undici refuses Transfer-Encoding, Keep-Alive, Upgrade
+ * and Expect itself (lib/core/request.js processHeader), and would fail a Content-Length that
+ * no body matches; caught here, they are usage errors before any connection.
+ */
+const REFUSED_FIELDS: Record<string, string> = {
+  'transfer-encoding': 'netlab sends no request body, and the framing of the message is the HTTP client\'s to write',
+  'content-length': 'netlab sends no request body, and the framing of the message is the HTTP client\'s to write',
+  connection: 'it governs the connection itself (hop by hop, RFC 9110 7.6.1), and netlab opens a new one for each sample and closes it',
+  'keep-alive': 'it governs the connection itself (hop by hop, RFC 9110 7.6.1), and netlab opens a new one for each sample and closes it',
+  upgrade: 'it asks to switch protocols (RFC 9110 7.8), which a request timing does not follow',
+  expect: 'a 100-continue expectation waits to send a request body, and netlab sends none',
+};
+
+/** `--header` values -> validated fields, before any connection. Throws USAGE. */
+export function parseHeaderFields(raw: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const h of raw) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw usage(`--header needs 'Name: value', got '${shown(h)}'`);
+    const name = h.slice(0, i);
+    if (!FIELD_NAME.test(name)) {
+      throw usage(`--header '${shown(h)}': '${shown(name)}' is not a header name (RFC 9110: letters, digits and !#$%&'*+-.^_\`|~, no spaces, nothing before it)`);
+    }
+    const value = h.slice(i + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (!FIELD_VALUE.test(value)) {
+      throw usage(`--header '${shown(h)}': the value holds a control character (CR, LF, NUL...) or a character beyond Latin-1, which a header cannot carry`);
+    }
+    const key = name.toLowerCase();
+    const refused = REFUSED_FIELDS[key];
+    if (refused) throw usage(`--header '${shown(name)}' is not allowed: ${refused}`);
+    const before = headers[key];
+    if (before === undefined) headers[key] = value;
+    else if (key === 'host') throw usage(`--header 'Host' given twice: a request has one Host`);
+    else headers[key] = [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return headers;
+}
+
+/** Seconds (`10`, `0.5`) -> ms, at least 1 ms. Throws USAGE. */
+function secondsOption(v: string | undefined, name: string, maxSeconds: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw usage(`${name} needs a number of seconds such as 10 or 0.5, got '${shown(v)}'`);
+  const ms = Math.round(Number(v) * 1000);
+  if (Number(v) * 1000 < 1) throw usage(`${name} ${v} is under 1 ms: give at least 0.001 (seconds)`);
+  if (ms > maxSeconds * 1000) throw usage(`${name} ${v} is over ${maxSeconds} seconds`);
+  return ms;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Bytes (`1000000`, `100M`, `1GiB`; K, M, G are 1024-based, as curl's) -> a count. Throws USAGE. */
+function bytesOption(v: string | undefined, name: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(?:([kKmMgG])(?:i?B)?)?$/.exec(v);
+  const n = m ? Number(m[1]) * BYTE_UNITS[(m[2] ?? '').toLowerCase()]! : NaN;
+  if (!m || n < 1 || n > max) throw usage(`${name} needs a size from 1 byte to 1 TiB such as 1000000, 100M or 1G, got '${shown(v)}'`);
+  return n;
 }
 
 /** Commander's raw values -> validated options. Throws USAGE / INPUT. */
@@ -130,13 +224,10 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
     if (!net.isIP(bare)) throw usage(`${name} needs an IP address, got '${v}'`);
     return bare;
   };
-  const resolver = raw.resolver ? parseDnsServer(raw.resolver, '--resolver') : undefined;
-  const headers: Record<string, string> = {};
-  for (const h of raw.header ?? []) {
-    const i = h.indexOf(':');
-    if (i <= 0) throw usage(`--header needs 'Name: value', got '${h}'`);
-    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
-  }
+  // an empty --resolver is a mistake (an unset variable), not "the system resolver"
+  const resolver = raw.resolver !== undefined ? parseDnsServer(raw.resolver, '--resolver') : undefined;
+  const headers = parseHeaderFields(raw.header ?? []);
+  const timeoutMs = secondsOption(raw.timeout, '--timeout', 300) ?? 10_000;
   const method = (raw.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw usage(`--method '${raw.method}' is not an HTTP method`);
   const o: TraceRequestOptions = {
@@ -146,7 +237,9 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
     insecure: Boolean(raw.insecure),
     method,
     headers,
-    timeoutMs: int(raw.timeout, '--timeout', 10, 1, 300) * 1000,
+    timeoutMs,
+    maxTimeMs: secondsOption(raw.maxTime, '--max-time', 3600) ?? 3 * timeoutMs,
+    maxBodyBytes: bytesOption(raw.maxBody, '--max-body', 1024 ** 4) ?? HTTP_LIMITS.maxBodyBytes,
     warmUp: raw.warmUp !== false,
     json: Boolean(raw.json),
   };
@@ -209,16 +302,50 @@ export interface TraceRequestEvent {
   leg: LegLabel;
 }
 
-/** Run the samples, legs interleaved. Network failures are results; throws only for bad input. */
+/** The command line's advice for a failure, by kind (the protocol layer names no option). */
+const ADVICE: Partial<Record<FailureKind, string>> = {
+  certificate: '; use --ca FILE for a private CA, or --insecure',
+  timeout: ' (--timeout, per phase)',
+  'max-time': ' (--max-time)',
+  'body-limit': '; --max-body raises the limit',
+};
+
+/** A pause that ends early, and says so, when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Run the samples, legs interleaved. Network failures are results; throws only for bad input.
+ * When `o.signal` aborts, the sample under way is dropped and the samples done so far come back
+ * with `interrupted: true` and status UNKNOWN.
+ */
 export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: TraceRequestEvent) => void): Promise<TraceRequestResult> {
   const legs = legsOf(o);
   const collected = legs.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; f: SampleFailed }> }));
-  if (o.warmUp) {
+  if (o.warmUp && !o.signal?.aborted) {
     const { warmUp } = await import('../protocol/http/warm-up.js');
-    await warmUp(o.url.protocol === 'https:', { defaultRoots: !o.ca });
+    await warmUp(o.url.protocol === 'https:', { defaultRoots: !o.ca, signal: o.signal });
   }
-  for (let i = 0; i < o.samples; i++) {
+  let interrupted = false;
+  sampling: for (let i = 0; i < o.samples; i++) {
     for (const [li, leg] of legs.entries()) {
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break sampling;
+      }
       onEvent?.({ sample: i + 1, of: o.samples, leg: leg.label });
       // --origin-ca adds to the anchors in force: --ca if given, else Node's default roots
       const ca = leg.label === 'origin' && o.originCa ? [...o.originCa, ...(o.ca ?? tls.rootCertificates)] : o.ca;
@@ -230,11 +357,19 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
         ca,
         insecure: o.insecure,
         timeoutMs: o.timeoutMs,
+        maxTimeMs: o.maxTimeMs,
+        maxBodyBytes: o.maxBodyBytes,
+        signal: o.signal,
       });
+      if (!s.ok && s.kind === 'interrupted') {
+        // the sample under way measured nothing whole: dropped, not counted as a failure
+        interrupted = true;
+        break sampling;
+      }
       if (s.ok) collected[li]!.ok.push(s);
       else collected[li]!.failed.push({ sample: i + 1, f: s });
     }
-    if (o.intervalMs > 0 && i < o.samples - 1) await new Promise((r) => setTimeout(r, o.intervalMs));
+    if (o.intervalMs > 0 && i < o.samples - 1) await pause(o.intervalMs, o.signal);
   }
   const problems: TraceRequestResult['problems'] = [];
   const paths: PathResult[] = legs.map((leg, li) => {
@@ -253,7 +388,7 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
       label: leg.label,
       address: leg.pin ?? last?.remoteAddress ?? '',
       port,
-      samples: o.samples,
+      samples: ok.length + failed.length,
       succeeded: ok.length,
       status: last?.status ?? null,
       httpVersion: last ? `HTTP/${last.httpVersion}` : null,
@@ -265,11 +400,18 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
       cache: last ? cacheEvidence(last.headers) : null,
       cacheBySample: ok.map((s) => cacheEvidence(s.headers).verdict),
       rtt: median ? rttModel(median, last?.tlsVersion ?? null) : null,
-      errors: failed.map(({ sample, f }) => ({ sample, phase: f.phase, error: f.error, partial: f.partial })),
+      errors: failed.map(({ sample, f }) => ({
+        sample,
+        phase: f.phase,
+        kind: f.kind,
+        error: `${f.error}${ADVICE[f.kind] ?? ''}`,
+        partial: f.partial,
+        ...(f.bodyBytes === undefined ? {} : { bodyBytes: f.bodyBytes }),
+      })),
       verificationOff: o.insecure && o.url.protocol === 'https:',
     };
     for (const e of p.errors.slice(0, 1)) {
-      const many = p.errors.length > 1 ? ` (${p.errors.length} of ${o.samples} samples failed)` : '';
+      const many = p.errors.length > 1 ? ` (${p.errors.length} of ${p.samples} samples failed)` : '';
       problems.push({ code: `${e.phase.toUpperCase()}_FAILED`, severity: 'CRITICAL', message: `${leg.label}: ${e.phase} failed: ${e.error}${many}` });
     }
     const bad = ok.find((s) => s.status >= 400);
@@ -283,7 +425,10 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
   }
   return {
     url: o.url.toString(),
-    status: problems.length > 0 ? 'CRITICAL' : 'OK',
+    // interrupted, the samples asked for were not all taken: nothing is judged whole
+    status: interrupted ? 'UNKNOWN' : problems.length > 0 ? 'CRITICAL' : 'OK',
+    samplesRequested: o.samples,
+    ...(interrupted ? { interrupted: true as const } : {}),
     paths,
     difference,
     problems,

@@ -16,6 +16,16 @@ function where(p: PathResult): string {
   return `${p.label} ${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`;
 }
 
+/** `interrupted after 3 of 10 samples`, per path when the paths got different counts. */
+function interruptedNote(r: TraceRequestResult): string {
+  const counts = new Set(r.paths.map((p) => p.samples));
+  const of = r.samplesRequested;
+  const done = counts.size === 1
+    ? `after ${r.paths[0]?.samples ?? 0} of ${of} samples`
+    : `after ${r.paths.map((p) => `${p.samples} of ${of} samples on ${p.label}`).join(', ')}`;
+  return `interrupted ${done} (the sample under way was dropped)`;
+}
+
 export function verdictLine(r: TraceRequestResult): string {
   const totals = r.paths.filter((p) => p.phases).map((p) => `${p.label} ${p.phases!.totalMs.toFixed(0)} ms`).join(', ');
   let cmp = '';
@@ -24,7 +34,7 @@ export function verdictLine(r: TraceRequestResult): string {
     const [a, b] = r.paths as [PathResult, PathResult];
     cmp = d < 0 ? ` (${b.label} ${(-d).toFixed(0)} ms faster)` : d > 0 ? ` (${a.label} ${d.toFixed(0)} ms faster)` : '';
   }
-  const parts = [totals ? `${totals}${cmp}` : '', ...r.problems.map((p) => p.message)].filter(Boolean);
+  const parts = [r.interrupted ? interruptedNote(r) : '', totals ? `${totals}${cmp}` : '', ...r.problems.map((p) => p.message)].filter(Boolean);
   return `TRACE ${r.status} - ${r.url}: ${parts.join('; ')}`;
 }
 

@@ -5,6 +5,7 @@
  * away, timers are cleared on close, and nothing listens outside 127.0.0.0/8.
  */
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 
 /** What a listener does with each connection (after the TLS handshake when `tls` is set). */
@@ -270,6 +271,39 @@ export const modes = {
         t.bytesWritten += hello.length;
         s.write(hello);
         s.end(garbage);
+      });
+    },
+  }),
+  /**
+   * A real TLS server's first record (the ServerHello, made with `chain`), then `garbage` and
+   * close: a handshake that starts right and breaks. The listener itself is plain TCP (no
+   * `tls` on the mode): a TLS server runs in memory behind it and only its first record goes out.
+   */
+  garbageAfterServerHello: (chain: { certChainPem: string; keyPem: string }, garbage = Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x5a)])): Mode => ({
+    onConnection: (s) => {
+      let out = Buffer.alloc(0);
+      let sent = false;
+      // the in-memory TLS server's transport: what the client sends goes in, its output is held
+      const inner = new Duplex({
+        read: () => undefined,
+        write: (chunk: Buffer, _enc, done) => {
+          if (!sent) {
+            out = Buffer.concat([out, chunk]);
+            if (out.length >= 5 && out.length >= 5 + out.readUInt16BE(3)) {
+              sent = true;
+              s.write(out.subarray(0, 5 + out.readUInt16BE(3)));
+              s.end(garbage);
+            }
+          }
+          done();
+        },
+      });
+      const server = new tls.TLSSocket(inner as unknown as net.Socket, { isServer: true, cert: chain.certChainPem, key: chain.keyPem });
+      server.on('error', () => undefined);
+      s.on('data', (d: Buffer) => inner.push(d));
+      s.on('close', () => {
+        server.destroy();
+        inner.destroy();
       });
     },
   }),

@@ -11,6 +11,13 @@
  * attach first (undici's own fire after the request is sent); `undici:client:sendHeaders`
  * marks the request start, and the socket's first `readable` after it the first byte. Only
  * events on the sockets our connector made count: Node's fetch publishes on the same channels.
+ *
+ * Every wait is bounded, without moving a mark: each phase has a deadline of `timeoutMs` for
+ * the whole phase (not an idle timer), the request one of `maxTimeMs`, and the body is read
+ * up to `maxBodyBytes`. For the deadlines and for naming a failure, waiting for the response
+ * is the ttfb phase until the final response's head is complete (informational 1xx responses
+ * and header fields included), and the body is the transfer phase: a server that drips its
+ * headers or sends 103 forever fails in ttfb, one that never ends its body in transfer.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
@@ -20,9 +27,12 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { query } from '../dns/transport.js';
 import { formatHostPort } from '../../util/host-port.js';
+import { formatBytes } from '../../util/read-bounded.js';
 import type { Server } from '../dns/transport.js';
 
 export type Phase = 'dns' | 'tcp' | 'tls' | 'ttfb' | 'transfer';
+
+const PHASE_ORDER: readonly Phase[] = ['dns', 'tcp', 'tls', 'ttfb', 'transfer'];
 
 export interface Phases {
   dnsMs: number;
@@ -33,19 +43,36 @@ export interface Phases {
   totalMs: number;
 }
 
+/** The bounds of one timed request (documented in man/netlab-trace-request.1). */
+export const HTTP_LIMITS = {
+  /** Body bytes read by default; past them the request fails in transfer, as curl --max-filesize. */
+  maxBodyBytes: 100 * 1024 * 1024,
+  /** Informational (1xx) responses taken before the final one; a server sends a few at most. */
+  maxInformational: 100,
+  /** Header field bytes of one response (undici's maxHeaderSize; Node's own default is 16 KiB). */
+  maxHeaderBytes: 64 * 1024,
+} as const;
+
 export interface TimingOptions {
   /** Connect here instead of resolving the URL's host (curl --connect-to); Host and SNI stay. */
   pinAddress?: string;
   /** Resolve through this DNS server with netlab's own resolver instead of the system's. */
   resolver?: Server;
   method?: string;
-  headers?: Record<string, string>;
+  /** Request header fields, names in lower case; an array sends the field once per value. */
+  headers?: Record<string, string | string[]>;
   /** Extra trust anchors (PEM); they replace Node's default list for this request, as curl --cacert. */
   ca?: string[];
   /** Skip certificate verification (the user asked for it with --insecure). */
   insecure?: boolean;
-  /** Per phase, milliseconds. */
+  /** Deadline of each phase as a whole, milliseconds (transfer: the whole body). */
   timeoutMs: number;
+  /** Deadline of the whole request, milliseconds (default: none beyond the phases' own). */
+  maxTimeMs?: number;
+  /** Body bytes read at most (default HTTP_LIMITS.maxBodyBytes); past them the sample fails. */
+  maxBodyBytes?: number;
+  /** Aborting it stops the request at once: the sample fails with kind `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export interface SampleOk {
@@ -60,35 +87,42 @@ export interface SampleOk {
   bodyBytes: number;
 }
 
+/**
+ * Why a sample failed, for the caller's advice (the protocol layer quotes no option):
+ * `timeout` a phase's deadline, `max-time` the request's, `body-limit` maxBodyBytes,
+ * `informational-limit` too many 1xx, `header-limit` response headers too large,
+ * `certificate` the certificate was not accepted, `interrupted` the signal, `error` the
+ * network or the server (refused, reset, closed, not HTTP, not TLS...).
+ */
+export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted';
+
 export interface SampleFailed {
   ok: false;
   /** The phase that failed. */
   phase: Phase;
   error: string;
+  kind: FailureKind;
   /** Phases completed before the failure (the others are absent). */
   partial: Partial<Phases>;
+  /** Body bytes read before a failure in transfer. */
+  bodyBytes?: number;
 }
 
 export type Sample = SampleOk | SampleFailed;
 
 class PhaseError extends Error {
-  constructor(readonly phase: Phase, message: string) {
+  constructor(readonly phase: Phase, message: string, readonly kind: FailureKind = 'error') {
     super(message);
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, phase: Phase, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new PhaseError(phase, `${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]);
+/** `1 s`, `0.5 s`, `2.25 s`. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /** Resolve a host name, timed by the caller: system resolver, or netlab's own against `resolver`. */
-async function resolveHost(host: string, resolver: Server | undefined): Promise<string> {
+async function resolveHost(host: string, resolver: Server | undefined, signal: AbortSignal): Promise<string> {
   if (net.isIP(host)) return host;
   if (!resolver) {
     try {
@@ -101,7 +135,7 @@ async function resolveHost(host: string, resolver: Server | undefined): Promise<
   for (const type of [1, 28]) {
     let ex;
     try {
-      ex = await query(resolver, { name: host, type }, { timeoutMs: 2000, tries: 2 });
+      ex = await query(resolver, { name: host, type }, { timeoutMs: 2000, tries: 2, signal });
     } catch (e) {
       throw new PhaseError('dns', `resolving ${host} at ${resolver.address}#${resolver.port}: ${(e as Error).message}`);
     }
@@ -117,19 +151,117 @@ function describeNetError(e: NodeJS.ErrnoException, where: string): string {
     case 'ECONNREFUSED': return `connection to ${where} refused`;
     case 'EHOSTUNREACH': return `${where} unreachable`;
     case 'ECONNRESET': return `connection to ${where} reset`;
-    default: return `${where}: ${e.message}`;
+    default: return `${where}: ${firstLine(e.message)}`;
   }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+/**
+ * A TLS failure in one clean line. OpenSSL's errors come as its whole error queue
+ * (`80EC...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/
+ * openssl/ssl/record/ssl3_record.c:350:`); Node also gives the reason alone (`e.reason`).
+ */
+export function tlsFailureReason(e: Error & { code?: string; reason?: unknown }): { why: string; certificate: boolean } {
+  const code = e.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS_CERT/.test(code)) return { why: `certificate not accepted (${code})`, certificate: true };
+  if (code === 'ECONNRESET') return { why: 'the server closed the connection during the handshake', certificate: false };
+  let reason = typeof e.reason === 'string' && e.reason !== '' ? e.reason : firstLine(e.message);
+  // no OpenSSL queue prefix, function name, source file or line number, whatever the form
+  reason = reason.replace(/^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/, '').replace(/:[^:\s]*\.c:\d+:?.*$/, '').trim();
+  if (reason === '' || /[/\\]|\.c:\d/.test(reason)) reason = code || 'unknown TLS error';
+  if (/alert/i.test(reason)) return { why: `the server refused the handshake (${reason})`, certificate: false };
+  // a plain-HTTP port answers this way; so does a server that sends garbage mid-handshake
+  const plain = /wrong version number|packet length too long|unknown protocol|http request/i.test(reason);
+  return { why: `the server's answer is not valid TLS (${reason}${plain ? '; a plain-HTTP port?' : ''})`, certificate: false };
+}
+
+interface Marks {
+  start: number;
+  dns?: number;
+  tcp?: number;
+  tls?: number;
+  sent?: number;
+  first?: number;
+  end?: number;
+}
+
+/** What the response has given so far: for the deadlines' messages and the failures' phases. */
+interface Progress {
+  informational: number;
+  headDone: boolean;
+  bodyBytes: number;
+  contentLength: number | null;
 }
 
 /** Time one cold request (new connection, no TLS session reuse). Never throws for network failures. */
 export async function timeRequest(url: URL, options: TimingOptions): Promise<Sample> {
-  const marks: { start: number; dns?: number; tcp?: number; tls?: number; sent?: number; first?: number; end?: number } = { start: performance.now() };
+  const marks: Marks = { start: performance.now() };
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const timeoutMs = options.timeoutMs;
+  const maxBodyBytes = options.maxBodyBytes ?? HTTP_LIMITS.maxBodyBytes;
+  const progress: Progress = { informational: 0, headDone: false, bodyBytes: 0, contentLength: null };
   let ourSocket: net.Socket | undefined;
   let tlsVersion: string | null = null;
   let remoteAddress = '';
+
+  // One way to stop, whatever the cause (a deadline, a limit, the caller's signal): the first
+  // reason is kept, every socket of this request is destroyed, every wait rejects with it.
+  const ctl = new AbortController();
+  const sockets = new Set<net.Socket>();
+  const timers: NodeJS.Timeout[] = [];
+  let stopped: PhaseError | undefined;
+  const stop = (reason: PhaseError) => {
+    if (stopped) return;
+    stopped = reason;
+    ctl.abort(reason);
+    for (const s of sockets) s.destroy();
+  };
+  const after = (ms: number, fn: () => void) => {
+    timers.push(setTimeout(fn, ms));
+  };
+  const current = (): Phase => progress.headDone ? 'transfer'
+    : marks.sent !== undefined || marks.tls !== undefined ? 'ttfb'
+    : marks.tcp !== undefined ? 'tls'
+    : marks.dns !== undefined ? 'tcp' : 'dns';
+  const soFar = (): string => {
+    if (progress.headDone) return bodyNote(progress);
+    if (progress.informational > 0) return ` (${progress.informational} informational 1xx responses, no final one)`;
+    return marks.first !== undefined ? ' (response headers incomplete)' : '';
+  };
+  /** `p`, or a rejection when the phase passes its deadline or the request is stopped. */
+  const guard = <T>(p: Promise<T>, phase: Phase, what: string): Promise<T> => new Promise<T>((resolve, reject) => {
+    if (stopped) {
+      reject(stopped);
+      return;
+    }
+    const timer = setTimeout(() => stop(new PhaseError(phase, `${what} timed out after ${seconds(timeoutMs)}`, 'timeout')), timeoutMs);
+    const onAbort = () => reject(stopped);
+    ctl.signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      ctl.signal.removeEventListener('abort', onAbort);
+    };
+    p.then((v) => {
+      settle();
+      resolve(v);
+    }, (e: unknown) => {
+      settle();
+      reject(e);
+    });
+  });
+
+  if (options.maxTimeMs !== undefined) {
+    const maxTimeMs = options.maxTimeMs;
+    after(maxTimeMs, () => stop(new PhaseError(current(), `the whole request took longer than ${seconds(maxTimeMs)}${soFar()}`, 'max-time')));
+  }
+  const onAbort = () => stop(new PhaseError(current(), 'interrupted', 'interrupted'));
+  if (options.signal?.aborted) return { ok: false, phase: 'dns', error: 'interrupted', kind: 'interrupted', partial: {} };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const onSendHeaders = (message: unknown) => {
     const m = message as { socket?: net.Socket };
@@ -140,6 +272,14 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
     ourSocket.prependOnceListener('readable', () => {
       marks.first ??= performance.now();
     });
+    // ttfb's deadline: the whole response head, 1xx responses included
+    after(timeoutMs, () => {
+      if (progress.headDone) return;
+      const why = progress.informational > 0 ? `no final response within ${seconds(timeoutMs)} (${progress.informational} informational 1xx responses)`
+        : marks.first !== undefined ? `response headers incomplete after ${seconds(timeoutMs)}`
+        : `no response within ${seconds(timeoutMs)}`;
+      stop(new PhaseError('ttfb', why, 'timeout'));
+    });
   };
   diagnosticsChannel.subscribe('undici:client:sendHeaders', onSendHeaders);
 
@@ -149,17 +289,18 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
         // pinned, or an address in the URL: no resolution at all, the dns phase is 0
         const pinned = options.pinAddress ?? (net.isIP(host) ? host : undefined);
         if (pinned) marks.start = performance.now();
-        const address = pinned ?? await withTimeout(resolveHost(host, options.resolver), options.timeoutMs, 'dns', `resolving ${host}`);
+        const address = pinned ?? await guard(resolveHost(host, options.resolver, ctl.signal), 'dns', `resolving ${host}`);
         marks.dns = pinned ? marks.start : performance.now();
         const where = formatHostPort({ address, port });
         const socket = net.connect({ host: address, port });
-        await withTimeout(new Promise<void>((resolve, reject) => {
+        sockets.add(socket);
+        await guard(new Promise<void>((resolve, reject) => {
           socket.prependOnceListener('connect', () => {
             marks.tcp = performance.now();
             resolve();
           });
           socket.once('error', (e: NodeJS.ErrnoException) => reject(new PhaseError('tcp', describeNetError(e, where))));
-        }), options.timeoutMs, 'tcp', `connecting to ${where}`).catch((e) => {
+        }), 'tcp', `connecting to ${where}`).catch((e) => {
           socket.destroy();
           throw e;
         });
@@ -172,24 +313,24 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
         }
         const secure = tls.connect({
           socket,
+          // the name (or the address) the certificate must match; SNI only for a name (RFC 6066 3)
+          host,
           servername: net.isIP(host) ? undefined : host,
           ALPNProtocols: ['http/1.1'],
           rejectUnauthorized: !options.insecure,
           ...(options.ca ? { ca: options.ca } : {}),
         });
-        await withTimeout(new Promise<void>((resolve, reject) => {
+        sockets.add(secure);
+        await guard(new Promise<void>((resolve, reject) => {
           secure.prependOnceListener('secureConnect', () => {
             marks.tls = performance.now();
             resolve();
           });
           secure.once('error', (e: NodeJS.ErrnoException) => {
-            const code = (e as { code?: string }).code ?? '';
-            const why = /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS_CERT/.test(code)
-              ? `certificate not accepted (${code}); use --ca FILE for a private CA, or --insecure`
-              : e.message;
-            reject(new PhaseError('tls', `TLS handshake with ${where} failed: ${why}`));
+            const { why, certificate } = tlsFailureReason(e);
+            reject(new PhaseError('tls', `TLS handshake with ${where} failed: ${why}`, certificate ? 'certificate' : 'error'));
           });
-        }), options.timeoutMs, 'tls', `TLS handshake with ${where}`).catch((e) => {
+        }), 'tls', `TLS handshake with ${where}`).catch((e) => {
           secure.destroy();
           throw e;
         });
@@ -205,8 +346,11 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
   const client = new Client(url.origin, {
     connect: connector as never,
     pipelining: 1,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
+    // undici's timers are idle timers, refreshed by every byte (and every 1xx): ours above
+    // bound each phase as a whole, so undici's are off
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
     keepAliveTimeout: 1,
   });
   try {
@@ -214,10 +358,32 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
       path: `${url.pathname}${url.search}`,
       method: (options.method ?? 'GET') as 'GET',
       headers: { 'user-agent': 'netlab', ...options.headers },
+      // stopping aborts the request itself too: its promise and body settle even when the
+      // socket is destroyed in the middle of a parse (a 1xx flood over TLS did not settle)
+      signal: ctl.signal,
+      onInfo: () => {
+        progress.informational++;
+        if (progress.informational > HTTP_LIMITS.maxInformational) {
+          stop(new PhaseError('ttfb', `more than ${HTTP_LIMITS.maxInformational} informational (1xx) responses and no final one: netlab closed the connection`, 'informational-limit'));
+        }
+      },
     });
-    let bodyBytes = 0;
-    for await (const chunk of res.body) bodyBytes += (chunk as Buffer).length;
+    if (stopped) throw stopped;
+    progress.headDone = true;
+    const length = Number(res.headers['content-length']);
+    progress.contentLength = Number.isSafeInteger(length) && length >= 0 ? length : null;
+    // transfer's deadline: the whole body
+    after(timeoutMs, () => stop(new PhaseError('transfer', `body incomplete after ${seconds(timeoutMs)}${soFar()}`, 'timeout')));
+    for await (const chunk of res.body) {
+      progress.bodyBytes += (chunk as Buffer).length;
+      if (progress.bodyBytes > maxBodyBytes) {
+        stop(new PhaseError('transfer', `body larger than ${formatBytes(maxBodyBytes)}: netlab stopped reading after ${progress.bodyBytes} bytes${progress.contentLength === null ? '' : ` of ${progress.contentLength}`}`, 'body-limit'));
+        break;
+      }
+    }
     marks.end = performance.now();
+    // a body that ends with the connection looks complete to undici when it is we who closed it
+    if (stopped) throw stopped;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
     const first = marks.first ?? marks.end;
@@ -226,7 +392,6 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
     // appconnect..pretransfer) belongs to tls over HTTPS and to tcp over HTTP, so that the
     // phases add up to the total.
     const connected = https ? marks.tcp! : sent;
-    const round = (v: number) => Math.round(v * 1000) / 1000;
     return {
       ok: true,
       phases: {
@@ -243,28 +408,69 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
       remoteAddress,
       remotePort: port,
       headers,
-      bodyBytes,
+      bodyBytes: progress.bodyBytes,
     };
   } catch (e) {
-    return failed(e, marks);
+    return failed(stopped ?? e, marks, https, progress, current());
   } finally {
+    for (const t of timers) clearTimeout(t);
+    options.signal?.removeEventListener('abort', onAbort);
     diagnosticsChannel.unsubscribe('undici:client:sendHeaders', onSendHeaders);
     await client.destroy().catch(() => undefined);
   }
 }
 
-function failed(e: unknown, marks: { start: number; dns?: number; tcp?: number; tls?: number; sent?: number; first?: number }): SampleFailed {
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** What undici's error means here, in words, and the phase it ends. */
+function describeUndiciError(e: unknown, phase: Phase, progress: Progress, firstByte: boolean): PhaseError {
+  if (e instanceof PhaseError) return e;
+  const err = e as Error & { code?: string };
+  const code = err.code ?? '';
+  const message = e instanceof Error ? firstLine(e.message) : String(e);
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    return new PhaseError('ttfb', `response headers too large (over ${formatBytes(HTTP_LIMITS.maxHeaderBytes)}): netlab closed the connection`, 'header-limit');
+  }
+  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return new PhaseError('transfer', `the body does not match its Content-Length${bodyNote(progress)}`);
+  if (code === 'UND_ERR_SOCKET') {
+    // undici's SocketError: 'other side closed', or 'bad response' for a 100 Continue nobody asked for
+    if (message === 'bad response') return new PhaseError('ttfb', 'the server sent 100 Continue, which the request did not ask for');
+    if (phase === 'transfer') return new PhaseError(phase, `the server closed the connection before the end of the body${bodyNote(progress)}`);
+    if (phase === 'ttfb') return new PhaseError(phase, firstByte ? 'the server closed the connection before the end of the response headers' : 'the server closed the connection without answering');
+    return new PhaseError(phase, `the server closed the connection (${message})`);
+  }
+  if (/^HPE_/.test(code) || err.name === 'HTTPParserError') {
+    // llhttp's verdict: not HTTP/1.1 at all, or a broken chunk or header
+    return phase === 'transfer' ? new PhaseError(phase, `invalid response body: ${message}`) : new PhaseError('ttfb', `invalid response: ${message}`);
+  }
+  if (code === 'ECONNRESET') return new PhaseError(phase, 'connection reset by the server');
+  return new PhaseError(phase, message);
+}
+
+function bodyNote(p: Progress): string {
+  return ` (${p.bodyBytes}${p.contentLength === null ? '' : ` of ${p.contentLength}`} body bytes received)`;
+}
+
+function failed(e: unknown, marks: Marks, https: boolean, progress: Progress, phaseNow: Phase): SampleFailed {
+  const err = describeUndiciError(e, phaseNow, progress, marks.first !== undefined);
+  const phase = err.phase;
+  // the phases before the one that failed, with the same boundaries as a complete sample's
+  const done = (p: Phase) => PHASE_ORDER.indexOf(p) < PHASE_ORDER.indexOf(phase);
   const partial: Partial<Phases> = {};
-  if (marks.dns !== undefined) partial.dnsMs = marks.dns - marks.start;
-  if (marks.tcp !== undefined && marks.dns !== undefined) partial.tcpMs = marks.tcp - marks.dns;
-  if (marks.sent !== undefined && marks.tcp !== undefined) partial.tlsMs = marks.sent - marks.tcp;
-  if (marks.first !== undefined && marks.sent !== undefined) partial.ttfbMs = marks.first - marks.sent;
-  if (e instanceof PhaseError) return { ok: false, phase: e.phase, error: e.message, partial };
-  const code = (e as { code?: string }).code ?? '';
-  const phase: Phase = marks.first !== undefined ? 'transfer' : marks.sent !== undefined ? 'ttfb' : marks.tcp !== undefined ? 'tls' : marks.dns !== undefined ? 'tcp' : 'dns';
-  const message = code === 'UND_ERR_HEADERS_TIMEOUT' ? 'no response before the timeout'
-    : code === 'UND_ERR_BODY_TIMEOUT' ? 'the body stalled past the timeout'
-    : code === 'UND_ERR_SOCKET' ? 'the server closed the connection'
-    : e instanceof Error ? e.message : String(e);
-  return { ok: false, phase, error: message, partial };
+  if (done('dns') && marks.dns !== undefined) partial.dnsMs = round(marks.dns - marks.start);
+  if (done('tcp') && marks.dns !== undefined && marks.tcp !== undefined) {
+    // over HTTP, tcp runs up to the request being sent (tls is 0), as in a complete sample
+    partial.tcpMs = round((https ? marks.tcp : marks.sent ?? marks.tcp) - marks.dns);
+  }
+  if (done('tls') && marks.tcp !== undefined) {
+    const sent = marks.sent ?? marks.tls;
+    if (!https) partial.tlsMs = 0;
+    else if (sent !== undefined) partial.tlsMs = round(sent - marks.tcp);
+  }
+  if (done('ttfb') && marks.sent !== undefined && marks.first !== undefined) partial.ttfbMs = round(marks.first - marks.sent);
+  const out: SampleFailed = { ok: false, phase, error: err.message, kind: err.kind, partial };
+  if (phase === 'transfer') out.bodyBytes = progress.bodyBytes;
+  return out;
 }

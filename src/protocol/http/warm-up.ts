@@ -44,7 +44,7 @@ RQIhAIbqdmFLhKqr1u1CrPO/Ku2ujB2gMnKbyc6ImmdFgMTMAiBKMg6cSatGsp6T
  * `defaultRoots` (the real requests trust Node's default roots), that store is built now too:
  * Node builds it at the first TLS connection that uses it. Never throws.
  */
-export async function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number } = {}): Promise<void> {
+export async function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   if (secure && opts.defaultRoots) tls.createSecureContext();
   const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -59,7 +59,7 @@ export async function warmUp(secure: boolean, opts: { defaultRoots?: boolean; ti
     });
     const { port } = server.address() as AddressInfo;
     const url = new URL(`${secure ? 'https' : 'http'}://warm-up.netlab.invalid:${port}/`);
-    await timeRequest(url, { pinAddress: '127.0.0.1', ca: [CERT], timeoutMs });
+    await timeRequest(url, { pinAddress: '127.0.0.1', ca: [CERT], timeoutMs, maxTimeMs: timeoutMs, signal: opts.signal });
   } catch {
     // a warm-up that fails changes nothing but the first sample's speed
   } finally {
