@@ -578,6 +578,7 @@ async function writeZones(options: Hosts2zoneOptions, model: HostsModel, result:
     // stdout, through io.writeZone only (the CLI checks its writes); --json alone: counted, not written
     let records = 0;
     for (const ev of zoneEvents()) {
+      if (signal && ev.kind === 'text') await turn(); // a chunk is up to 1 MiB: let the signal in between
       if (signal?.aborted) {
         result.interrupted = true;
         result.interruptedWhile = 'writing';

@@ -628,3 +628,23 @@ test('interrupted during --verify against a server gone silent: returns promptly
     await server.close();
   }
 });
+
+test('interrupted while writing the zone to stdout: stops after the chunk in hand, says the output is incomplete', { timeout: 60_000 }, async () => {
+  const big = join(dir, 'sigint-stdout.hosts');
+  writeGeneratedHosts(big, 100_000, 'big.test'); // a zone of several 1 MiB chunks
+  const controller = new AbortController();
+  const options = parseHosts2zoneArgs({ files: [big], origin: 'big.test' });
+  options.signal = controller.signal;
+  let chunks = 0;
+  const r = await runHosts2zone(options, {
+    writeZone: () => {
+      chunks++;
+      controller.abort();
+    },
+  });
+  assert.equal(chunks, 1);
+  assert.equal(r.interrupted, true);
+  assert.equal(r.interruptedWhile, 'writing');
+  assert.equal(r.outDir, null);
+  assert.match(renderHosts2zoneText(r), /^HOSTS2ZONE UNKNOWN - big\.test\.: interrupted while writing the zone to stdout: what went there is incomplete/);
+});
