@@ -293,19 +293,28 @@ marker once, at most 1,024 per method (answers beyond are counted, never attribu
     .option('--aliases <how>', 'aliases as cname (CNAME to the canonical name) or a (address records)', 'cname')
     .option('--format <format>', 'zone, or rpz: a blocklist as a Response Policy Zone', 'zone')
     .option('--allow-underscore', "write names with '_' as owners of addresses too (BIND then needs check-names ignore)")
-    .option('--out <dir>', 'write db.DOMAIN (and the reverse zones) in DIR and print a summary; default: the zone on stdout')
+    .option('--out <dir>', 'write db.DOMAIN (and the reverse zones) in DIR and print a summary; default: the zone on stdout. Each file is written in full to a temporary file, synced, then renamed over the old one (which keeps its mode); a target that is not a regular file is refused')
     .option('--verify <server[:port]>', 'ask this server for every name (and PTR with --reverse) and compare with the files; writes nothing')
     .option('--concurrency <n>', 'queries in flight with --verify', '32')
     .option('--timeout <seconds>', 'per query with --verify', '2')
     .option('--json', 'one JSON document on stdout (without --out or --verify: only check the files, write nothing)')
+    .addHelpText('after', `
+Limits (netlab-hosts2zone(1), LIMITS):
+  a line is read in full up to 1 MiB; of a longer one, the names in its
+    first 1 MiB are kept and the rest is reported (LINE_TOO_LONG)
+  an input (file, FIFO, device or stdin) is read up to 1 GiB, then exit 3
+  a FIFO or device that gives no byte for 10 s: exit 3
+  the first 1,000 problems are listed (stderr, JSON); one line counts the rest
+  a line ends at LF, CR LF or a lone CR`)
     .action(async (files: string[], opts: Record<string, unknown>) => {
       const { parseHosts2zoneArgs, runHosts2zone } = await import('./commands/hosts2zone.js');
-      const { formatIssue, formatMismatch, renderHosts2zoneSummary, renderHosts2zoneText } = await import('./output/hosts2zone-text.js');
+      const { formatIssue, formatMismatch, formatOmitted, renderHosts2zoneSummary, renderHosts2zoneText } = await import('./output/hosts2zone-text.js');
       const options = interruptible(parseHosts2zoneArgs({ ...(opts as object), files } as Parameters<typeof parseHosts2zoneArgs>[0]));
       const result = await runHosts2zone(options, {
         stdin: process.stdin,
         writeZone: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((r) => process.stdout.once('drain', () => r()))),
         onIssue: (issue) => process.stderr.write(`${formatIssue(issue)}\n`),
+        onIssuesOmitted: (o) => process.stderr.write(`${formatOmitted(o)}\n`),
         onMismatch: (m) => process.stderr.write(`mismatch: ${formatMismatch(m)}\n`),
       });
       run.printed = true;

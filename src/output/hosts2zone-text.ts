@@ -1,12 +1,27 @@
 /** hosts2zone's text: the zones written (a cli-table3 table) or the verification, then a verdict line. */
 import Table from 'cli-table3';
-import type { Hosts2zoneResult } from '../commands/hosts2zone.js';
+import type { Hosts2zoneResult, OmittedProblems } from '../commands/hosts2zone.js';
 import type { HostsIssue } from '../protocol/zone/hosts.js';
 import type { Mismatch } from '../protocol/zone/verify.js';
 
+/** Control and bidi characters made visible: the messages already escape what they quote from the input; this guards the rest (a file name). */
+function safe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** `FILE:LINE: severity: message` (`FILE: ...` for what is about a whole file). */
 export function formatIssue(i: HostsIssue): string {
-  return `${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`;
+  return safe(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`);
+}
+
+/** The line after the problems listed: `... and 12,345 more problems not shown (12,000 errors, 345 warnings): only the first 1,000 are listed`. */
+export function formatOmitted(o: OmittedProblems): string {
+  const parts = [o.errors ? plural(o.errors, 'error') : '', o.warnings ? plural(o.warnings, 'warning') : '', o.notes ? plural(o.notes, 'note') : ''].filter(Boolean);
+  return `... and ${plural(o.problems, 'more problem', 'more problems')} not shown (${parts.join(', ')}): only the first ${thousands(o.listed)} are listed`;
 }
 
 /** One mismatch of --verify: `www.corp.test. A: server has 192.0.2.9, expected 192.0.2.10 (office.hosts:4)`. */
@@ -37,8 +52,22 @@ function inputsText(r: Hosts2zoneResult): string {
   return `${plural(r.inputs.length, 'file')}, ${plural(lines, 'line')}, ${plural(entries, 'entry', 'entries')}: ${plural(r.names, 'name')}, ${plural(r.addresses, 'address', 'addresses')}`;
 }
 
+/** What an interrupted run did: `interrupted while reading (12,345 lines of 1 file): nothing written`. */
+function interruptedText(r: Hosts2zoneResult): string {
+  const lines = r.inputs.reduce((a, i) => a + i.lines, 0);
+  if (r.interruptedWhile === 'verifying' && r.verify) {
+    const v = r.verify;
+    return `interrupted after ${plural(v.queries, 'query', 'queries')} to ${v.server} (${plural(v.names, 'name')}${v.addresses ? `, ${plural(v.addresses, 'PTR')}` : ''}): ${plural(v.mismatchCount, 'mismatch', 'mismatches')} so far`;
+  }
+  if (r.interruptedWhile === 'writing') {
+    return r.outDir === null ? 'interrupted while writing the zone to stdout: what went there is incomplete' : `interrupted while writing: nothing written, the files in ${r.outDir} are untouched`;
+  }
+  return `interrupted while reading (${plural(lines, 'line')} of ${plural(r.inputs.length, 'file')} read): nothing written`;
+}
+
 /** The verdict line, Nagios style: `HOSTS2ZONE OK - corp.test.: 3 zones written, no problems`. */
 export function verdictLine(r: Hosts2zoneResult): string {
+  if (r.interrupted) return `HOSTS2ZONE ${r.status} - ${r.origin}: ${interruptedText(r)}; ${problemsText(r)}`;
   if (r.action === 'verify' && r.verify) {
     const v = r.verify;
     const differ = [v.mismatchedNames ? plural(v.mismatchedNames, 'name') : '', v.mismatchedAddresses ? plural(v.mismatchedAddresses, 'PTR') : ''].filter(Boolean).join(' and ');
@@ -61,7 +90,7 @@ export function renderHosts2zoneText(r: Hosts2zoneResult): string {
       if (v.mismatchCount > v.mismatches.length) out.push(`  ... and ${v.mismatchCount - v.mismatches.length} more (every one was printed on stderr)`);
     }
     out.push('', `${plural(v.mismatchCount, 'mismatch', 'mismatches')}: ${plural(v.mismatchedNames, 'name')}, ${plural(v.mismatchedAddresses, 'PTR')}; ${plural(v.failures, 'query', 'queries')} without an answer.`);
-  } else {
+  } else if (!r.interrupted) {
     const table = new Table({ head: ['Zone', 'File', 'Records', 'Serial'], style: { head: [], border: [] } });
     for (const z of r.zones) table.push([z.zone, z.file ?? '(stdout)', thousands(z.records), String(z.serial)]);
     out.push(table.toString());

@@ -24,8 +24,9 @@ function boundError(code: 'EFBIG' | 'ETIMEDOUT', reason: string): BoundedReadErr
   return Object.assign(new Error(reason), { code, reason });
 }
 
-/** `16 MiB`, `512 KiB`, `100 bytes`. */
+/** `1 GiB`, `16 MiB`, `512 KiB`, `100 bytes`. */
 export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;
@@ -69,5 +70,124 @@ export function readFileBounded(path: string, maxBytes: number, idleMs = 10_000)
     return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** An input opened for streaming with a bound: its size (0 when not a regular file), its chunks, and a close. */
+export interface BoundedStream {
+  /** Bytes, for a regular file; 0 for a FIFO, a device or a socket. */
+  size: number;
+  /** The file's bytes in order, at most `maxBytes` of them (past that: EFBIG); read once. */
+  chunks: AsyncIterable<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface StreamBounds {
+  /** Past this many bytes the stream fails with EFBIG. */
+  maxBytes: number;
+  /** A FIFO or device that gives no byte for this long fails with ETIMEDOUT. Default 10 s. */
+  idleMs?: number;
+  chunkBytes?: number;
+  /** Stops the reading: the chunks end early (no error). */
+  signal?: AbortSignal;
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Open `path` for streaming, with readFileBounded's rules: opened non-blocking (a FIFO
+ * without a writer does not block the open), a directory is EISDIR, past `maxBytes` EFBIG,
+ * a FIFO or device that gives nothing for `idleMs` ETIMEDOUT. A FIFO is waited for until a
+ * writer has given its first byte (an end before that is a writer not there yet), then read
+ * to its end. Throws the fs error of the open.
+ */
+export async function openStreamBounded(path: string, bounds: StreamBounds): Promise<BoundedStream> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let st;
+  try {
+    st = await fh.stat();
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR', syscall: 'read' });
+    if (st.isFile() && st.size > bounds.maxBytes) throw boundError('EFBIG', `larger than ${formatBytes(bounds.maxBytes)} (netlab's limit for this file)`);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  const fifo = st.isFIFO();
+  const idleMs = bounds.idleMs ?? 10_000;
+  const chunkBytes = bounds.chunkBytes ?? 256 * 1024;
+  const { maxBytes, signal } = bounds;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let total = 0;
+    let any = false;
+    let idleSince = Date.now();
+    // every turn reads at least one byte, waits 10 ms, or ends: bounded by maxBytes and idleMs
+    for (;;) {
+      if (signal?.aborted) return;
+      const buf = Buffer.allocUnsafe(Math.min(chunkBytes, maxBytes + 1 - total));
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        n = -1;
+      }
+      if (n === 0 && (any || !fifo)) return;
+      if (n <= 0) {
+        if (Date.now() - idleSince > idleMs) throw boundError('ETIMEDOUT', `no data in ${idleMs / 1000} s (a FIFO or device that nothing writes to?)`);
+        await pause(10, signal);
+        continue;
+      }
+      any = true;
+      idleSince = Date.now();
+      total += n;
+      if (total > maxBytes) throw boundError('EFBIG', `larger than ${formatBytes(maxBytes)} (netlab's limit for this input)`);
+      yield buf.subarray(0, n);
+    }
+  }
+  return { size: st.isFile() ? st.size : 0, chunks: chunks(), close: () => fh.close() };
+}
+
+/**
+ * The chunks of an already open stream (stdin) with the same bound: past `maxBytes`, EFBIG.
+ * On `signal` the chunks end at once, even while the source is waiting for input.
+ */
+export async function* boundChunks(source: AsyncIterable<Buffer | string>, maxBytes: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let total = 0;
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  let finished = false;
+  try {
+    for (;;) {
+      if (signal?.aborted) return;
+      const next = signal ? await Promise.race([it.next(), aborted]) : await it.next();
+      if (next === 'aborted') return;
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+      total += chunk.length;
+      if (total > maxBytes) throw boundError('EFBIG', `larger than ${formatBytes(maxBytes)} (netlab's limit for this input)`);
+      yield chunk;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    // a source left early (bound, abort, error) is told to stop; not awaited: it may be waiting for input
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
   }
 }

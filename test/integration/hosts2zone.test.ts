@@ -4,8 +4,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { loadZoneFiles } from '../../src/protocol/zone/master.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { writeGeneratedHosts } from '../helpers/hosts-gen.js';
+import { formatIssue, renderHosts2zoneText } from '../../src/output/hosts2zone-text.js';
+import { parseHosts2zoneArgs, runHosts2zone } from '../../src/commands/hosts2zone.js';
+import { goodReply, startHostile } from '../helpers/hostile.js';
+import type { HostsIssue } from '../../src/protocol/zone/hosts.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/hosts/', import.meta.url));
 const OFFICE = join(FIXTURES, 'office.hosts');
@@ -267,4 +273,378 @@ test('netlab demo migrates its sample hosts file, serves it and verifies it', { 
   assert.deepEqual(steps.map((s) => [s.expected, s.status]), [['WARNING', 'WARNING'], ['WARNING', 'WARNING'], ['CRITICAL', 'CRITICAL']]);
   assert.match(steps[0]!.output, /^office\.hosts:34: error: '127\.1' is a short IPv4 address/m);
   assert.match(steps[2]!.output, /A print\.corp\.test\.: server has 198\.51\.100\.13, expected 198\.51\.100\.31/);
+});
+
+// --- issue 9: hostile input and hostile targets --------------------------------------
+
+/** The files left in a directory whose name ends in .tmp (a temporary zone not removed). */
+function temps(d: string): string[] {
+  return readdirSync(d).filter((f) => f.endsWith('.tmp'));
+}
+
+/** Spawn the binary with raw bytes on stdin (runCli takes a string). */
+function runWithStdin(args: string[], input: Buffer, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`netlab ${args.join(' ')} did not finish in ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined); // netlab may stop reading first
+    child.stdin.end(input);
+  });
+}
+
+/** A tmpfs of `size` mounted on a new directory, or the reason it cannot be (then the test skips). */
+function smallTmpfs(size: string): { dir: string; unmount: () => void } | string {
+  if (process.getuid?.() !== 0) return 'needs root to mount a small tmpfs (a full file system)';
+  const d = mkdtempSync(join(tmpdir(), 'netlab-h2z-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', d], { stdio: 'pipe' });
+  } catch (e) {
+    rmSync(d, { recursive: true, force: true });
+    return `cannot mount a tmpfs here: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return {
+    dir: d,
+    unmount: () => {
+      execFileSync('umount', [d]);
+      rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+// issue 9.1: on a full disk the zone was cut mid-record (418 records of 5,000 lines, 10.9.1.1 for 10.9.1.168) and the exit was 0
+test('a full file system: exit 3, one line naming the file and "no space left", the old zone byte for byte, no temporary file', async (t) => {
+  const fs = smallTmpfs('16k');
+  if (typeof fs === 'string') return t.skip(fs);
+  try {
+    const small = join(dir, 'full-small.hosts');
+    writeFileSync(small, '192.0.2.1 www.big.test\n');
+    const first = await runCli(['hosts2zone', small, '--origin', 'big.test', '--out', fs.dir]);
+    assert.equal(first.code, 0, first.stderr);
+    const old = readFileSync(join(fs.dir, 'db.big.test'));
+    const big = join(dir, 'full-big.hosts');
+    writeGeneratedHosts(big, 5000, 'big.test');
+    const r = await runCli(['hosts2zone', big, '--origin', 'big.test', '--out', fs.dir]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+    assert.match(r.stderr, /^netlab hosts2zone: cannot write '.*db\.big\.test': no space left on the device\n$/);
+    assert.deepEqual(readFileSync(join(fs.dir, 'db.big.test')), old);
+    assert.deepEqual(temps(fs.dir), []);
+  } finally {
+    fs.unmount();
+  }
+});
+
+// issue 9.1: the reverse zones had their own write path: the forward zone was already replaced when a reverse zone failed
+test('a full file system while writing the reverse zones: no zone replaced, the forward one included; no temporary file', async (t) => {
+  const fs = smallTmpfs('16k');
+  if (typeof fs === 'string') return t.skip(fs);
+  try {
+    const one = join(dir, 'full-rev1.hosts');
+    writeFileSync(one, '192.0.2.1 www.corp.test\n');
+    const first = await runCli(['hosts2zone', one, '--origin', 'corp.test', '--reverse', '--out', fs.dir]);
+    assert.equal(first.code, 0, first.stderr);
+    const before = new Map(readdirSync(fs.dir).map((f) => [f, readFileSync(join(fs.dir, f))]));
+    assert.equal(before.size, 2);
+    // ten /24s: ten reverse zones of one page each, more than the 16 KiB left
+    const many = join(dir, 'full-rev10.hosts');
+    writeFileSync(many, Array.from({ length: 10 }, (_, i) => `198.51.${i}.1 h${i}.corp.test\n`).join('') + '192.0.2.1 www.corp.test\n');
+    const r = await runCli(['hosts2zone', many, '--origin', 'corp.test', '--reverse', '--out', fs.dir]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /^netlab hosts2zone: cannot write '.*db\.\d+\.51\.198\.in-addr\.arpa': no space left on the device\n$/);
+    assert.deepEqual(new Map(readdirSync(fs.dir).map((f) => [f, readFileSync(join(fs.dir, f))])), before);
+  } finally {
+    fs.unmount();
+  }
+});
+
+// issue 9.3: '192.0.2.1 a\r192.0.2.2 b\r' was one line: b became 'CNAME a' in a zone that loads
+test('lone CR line ends: two lines, two address records, no CNAME', async () => {
+  const r = await runCli(['hosts2zone', '-', '--origin', 'corp.test', '--serial', '1'], { input: '192.0.2.1 a\r192.0.2.2 b\r' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\na\tIN\tA\t192\.0\.2\.1\nb\tIN\tA\t192\.0\.2\.2\n$/);
+  assert.doesNotMatch(r.stdout, /CNAME/);
+  assert.match(r.stderr, /1 file, 2 lines, 2 entries: 2 names, 2 addresses/);
+});
+
+// issue 9.4: a line over 16 KiB was dropped whole: every valid name on it lost
+test('a line of 3,000 names (over 16 KiB) gives 3,000 names, exit 0', async () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `host-${i}`);
+  const r = await runCli(['hosts2zone', '-', '--origin', 'corp.test', '--json', '--aliases', 'a'], { input: `192.0.2.1 ${names.join(' ')}\n` });
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.names, 3000);
+  assert.equal(doc.zones[0].records, 3002);
+});
+
+// issue 9.4: a 50 MB line of garbage: bounded, the valid lines kept, the long one reported with FILE:LINE
+test('a 50 MB line: reported as FILE:LINE, the other lines kept, exit 1', async () => {
+  const f = join(dir, 'fifty.hosts');
+  const fd = openSync(f, 'w');
+  try {
+    writeSync(fd, '192.0.2.1 before\n');
+    const junk = Buffer.alloc(1024 * 1024, 'z');
+    for (let i = 0; i < 50; i++) writeSync(fd, junk);
+    writeSync(fd, '\n192.0.2.2 after\n');
+  } finally {
+    closeSync(fd);
+  }
+  const r = await runCli(['hosts2zone', f, '--origin', 'corp.test', '--json'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, `${f}:2: error: line longer than 1 MiB (netlab's limit per line; it has 52,428,800 bytes) without a blank in its first 1 MiB: skipped (is this a hosts file?)\n`);
+  assert.equal(JSON.parse(r.stdout).names, 2);
+  rmSync(f);
+});
+
+// issue 9.4 and 9.8: /dev/zero as a hosts file grew without bound
+test('/dev/zero as the hosts file: the 1 GiB bound, one line, exit 3', { skip: existsSync('/dev/zero') ? false : 'no /dev/zero here' }, async () => {
+  const r = await runCli(['hosts2zone', '/dev/zero', '--origin', 'corp.test'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.stderr, "netlab hosts2zone: cannot read '/dev/zero': larger than 1 GiB (netlab's limit for this input)\n");
+});
+
+// issue 9.8: a FIFO as the hosts file: never hangs; one nobody writes to is a clear error
+test('a FIFO as the hosts file: read when a writer comes, one line and exit 3 when none does', { skip: process.platform === 'win32' ? 'no FIFOs' : false }, async () => {
+  const fifo = join(dir, 'in.fifo');
+  execFileSync('mkfifo', [fifo]);
+  // a writer that comes after netlab has opened it (its open waits for a reader)
+  const writer = spawn('sh', ['-c', `sleep 0.3; printf '192.0.2.1 www\\n' > '${fifo}'`]);
+  const ok = await runCli(['hosts2zone', fifo, '--origin', 'corp.test', '--json'], { timeoutMs: 20_000 });
+  writer.kill();
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).names, 1);
+  // nobody writes: the 10 s idle bound, not forever
+  const r = await runCli(['hosts2zone', fifo, '--origin', 'corp.test'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 3);
+  assert.equal(r.stderr, `netlab hosts2zone: cannot read '${fifo}': no data in 10 s (a FIFO or device that nothing writes to?)\n`);
+  rmSync(fifo);
+});
+
+// issue 9.10: db.DOMAIN a FIFO: hosts2zone hung forever on the serial read
+test('targets that are not regular files are refused before anything is written: FIFO, directory, symlink to a device', async () => {
+  const cases: Array<[string, (p: string) => void, RegExp]> = [
+    ['fifo', (p) => execFileSync('mkfifo', [p]), /a FIFO, not a regular file/],
+    ['directory', (p) => mkdirSync(p), /a directory, not a regular file/],
+    ['device', (p) => symlinkSync('/dev/null', p), /a symbolic link to a character device, not a regular file/],
+  ];
+  for (const [what, make, message] of cases) {
+    const d = join(dir, `target-${what}`);
+    mkdirSync(d);
+    make(join(d, 'db.branch.test'));
+    const r = await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d], { timeoutMs: 20_000 });
+    assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^netlab hosts2zone: cannot write '.*db\\.branch\\.test': ${message.source}`));
+    assert.deepEqual(readdirSync(d), ['db.branch.test'], what);
+  }
+});
+
+// issue 9.10: a rename that fails (an immutable target) left db.DOMAIN.PID.tmp behind
+test('an immutable target: exit 3, one line, the old zone untouched, no temporary file', async (t) => {
+  const d = join(dir, 'immutable');
+  const w = await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d, '--serial', '1']);
+  assert.equal(w.code, 0, w.stderr);
+  const target = join(d, 'db.branch.test');
+  const old = readFileSync(target);
+  try {
+    execFileSync('chattr', ['+i', target], { stdio: 'pipe' });
+  } catch (e) {
+    return t.skip(`chattr +i is not possible here: ${(e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    const r = await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d, '--serial', '2']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^netlab hosts2zone: cannot replace '.*db\.branch\.test': operation not permitted .*; nothing was replaced\n$/);
+    assert.deepEqual(readFileSync(target), old);
+    assert.deepEqual(temps(d), []);
+  } finally {
+    execFileSync('chattr', ['-i', target]);
+  }
+});
+
+// issue 9.10: a read-only (0444) db.DOMAIN came back 0644, silently
+test('a read-only target is replaced, keeps its mode 0444, and a note says so', async () => {
+  const d = join(dir, 'readonly');
+  await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d, '--serial', '1']);
+  const target = join(d, 'db.branch.test');
+  chmodSync(target, 0o444);
+  const r = await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d, '--serial', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, `${target}: note: was read-only (mode 0444): replaced, and the new zone keeps that mode\n`);
+  assert.equal(statSync(target).mode & 0o777, 0o444);
+  assert.match(readFileSync(target, 'utf8'), /\t2\t; serial/);
+  chmodSync(target, 0o640);
+  await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', d, '--serial', '3']);
+  assert.equal(statSync(target).mode & 0o777, 0o640);
+  assert.deepEqual(temps(d), []);
+});
+
+// issue 9.12: --out naming a regular file said "EEXIST"
+test('--out naming a file: "not a directory", exit 3', async () => {
+  const f = join(dir, 'a-file');
+  writeFileSync(f, 'x');
+  const r = await runCli(['hosts2zone', BRANCH, '--origin', 'branch.test', '--out', f]);
+  assert.equal(r.code, 3);
+  assert.equal(r.stderr, `netlab hosts2zone: cannot write in '${f}': not a directory\n`);
+  assert.equal(readFileSync(f, 'utf8'), 'x');
+});
+
+// issue 9.13: 200 MB of random bytes on stdin gave 130 MB of errors on stderr, control characters raw
+test('random bytes on stdin: the first 1,000 problems, one line counting the rest, the same in JSON; no raw control character', async () => {
+  const garbage = randomBytes(2 * 1024 * 1024);
+  const r = await runWithStdin(['hosts2zone', '-', '--origin', 'corp.test'], garbage);
+  assert.equal(r.code, 3);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1002, lines.slice(-3).join('\n'));
+  const more = /^\.\.\. and ([\d,]+) more problems not shown \(([\d,]+) errors(?:, ([\d,]+) warnings)?\): only the first 1,000 are listed$/.exec(lines[1000]!);
+  assert.ok(more, lines[1000]);
+  assert.match(lines[1001]!, /^netlab hosts2zone: no valid entry for corp\.test in -/);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  // the JSON lists the same first 1,000 and counts the rest the same way
+  const good = Buffer.concat([garbage, Buffer.from('\n192.0.2.1 www\n')]);
+  const j = await runWithStdin(['hosts2zone', '-', '--origin', 'corp.test', '--json'], good);
+  assert.equal(j.code, 1);
+  const doc = JSON.parse(j.stdout);
+  const jl = j.stderr.split('\n').filter(Boolean);
+  assert.equal(doc.problems.length, 1000);
+  assert.equal(jl.length, 1001);
+  assert.deepEqual(jl.slice(0, 1000), doc.problems.map((p: HostsIssue) => formatIssue(p)));
+  const n = Number(/^\.\.\. and ([\d,]+) more/.exec(jl[1000]!)![1]!.replace(/,/g, ''));
+  assert.equal(doc.problemsOmitted, n);
+  assert.equal(doc.counts.errors + doc.counts.warnings + doc.counts.notes, 1000 + n);
+});
+
+// issue 9.13: a bidi override in a hosts line went raw to the terminal
+test('bidi overrides and escape sequences in a hosts line are escaped on stderr', async () => {
+  const r = await runCli(['hosts2zone', '-', '--origin', 'corp.test'], { input: '192.0.2.1 ok\n192.0.2.2 a\u202eb\n192.0.2.\x1b[31m3 c\n' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^-:2: error: 'a\\u202eb' is not a valid internationalised name/m);
+  assert.match(r.stderr, /^-:3: error: '192\.0\.2\.\\x1b\[31m3' is not an IP address/m);
+});
+
+// --- issue 9.14: SIGINT (the library side: options.signal) ----------------------------
+
+// issue 9.14: Ctrl-C ended hosts2zone with nothing printed; it must return what it did, marked interrupted
+test('interrupted while reading stdin: returns at once, interrupted, the lines read so far, nothing written', { timeout: 30_000 }, async () => {
+  const d = join(dir, 'sigint-read');
+  const controller = new AbortController();
+  // one line, then a stdin that never gives more (a user typing nothing)
+  const stdin: AsyncIterable<Buffer> = {
+    [Symbol.asyncIterator]() {
+      let n = 0;
+      return {
+        next: () => {
+          if (n++ === 0) return Promise.resolve({ value: Buffer.from('192.0.2.1 www\n192.0.2.2 mail\n'), done: false });
+          setImmediate(() => controller.abort());
+          return new Promise<IteratorResult<Buffer>>(() => undefined);
+        },
+      };
+    },
+  };
+  const options = parseHosts2zoneArgs({ files: ['-'], origin: 'corp.test', out: d });
+  options.signal = controller.signal;
+  const r = await runHosts2zone(options, { stdin });
+  assert.equal(r.interrupted, true);
+  assert.equal(r.interruptedWhile, 'reading');
+  assert.equal(r.status, 'UNKNOWN');
+  assert.deepEqual(r.inputs, [{ file: '-', lines: 2, entries: 2 }]);
+  assert.deepEqual(r.zones, []);
+  assert.equal(existsSync(d), false);
+  assert.match(renderHosts2zoneText(r), /^HOSTS2ZONE UNKNOWN - corp\.test\.: interrupted while reading \(2 lines of 1 file read\): nothing written/);
+});
+
+test('interrupted while writing --out: every temporary file removed, the old zones byte for byte, nothing new', { timeout: 120_000 }, async () => {
+  const d = join(dir, 'sigint-write');
+  const small = join(dir, 'sigint-small.hosts');
+  writeFileSync(small, '10.0.0.1 h1.big.test\n');
+  const first = await runCli(['hosts2zone', small, '--origin', 'big.test', '--reverse', '--out', d]);
+  assert.equal(first.code, 0, first.stderr);
+  const before = new Map(readdirSync(d).map((f) => [f, readFileSync(join(d, f))]));
+  const big = join(dir, 'sigint-big.hosts');
+  writeGeneratedHosts(big, 100_000, 'big.test'); // about 400 reverse zones
+  const controller = new AbortController();
+  // Ctrl-C as soon as the first temporary zone exists
+  let polls = 0;
+  const poll = () => {
+    if (temps(d).length > 0) controller.abort();
+    else if (++polls < 1_000_000) setImmediate(poll);
+  };
+  const options = parseHosts2zoneArgs({ files: [big], origin: 'big.test', reverse: true, out: d });
+  options.signal = controller.signal;
+  setImmediate(poll);
+  const r = await runHosts2zone(options, {});
+  assert.equal(controller.signal.aborted, true, 'no temporary file was ever seen');
+  assert.equal(r.interrupted, true);
+  assert.equal(r.interruptedWhile, 'writing');
+  assert.equal(r.status, 'UNKNOWN');
+  assert.deepEqual(r.zones, []);
+  assert.deepEqual(new Map(readdirSync(d).map((f) => [f, readFileSync(join(d, f))])), before);
+  assert.match(renderHosts2zoneText(r), /interrupted while writing: nothing written, the files in .*sigint-write are untouched/);
+});
+
+test('interrupted during --verify against a server gone silent: returns promptly with what was compared, interrupted', { timeout: 60_000 }, async () => {
+  const controller = new AbortController();
+  let seen = 0;
+  // answers the SOA query and the next 5, then nothing (each later query would wait out 30 s twice)
+  const server = await startHostile({
+    udp: (q) => {
+      seen++;
+      if (seen === 12) setImmediate(() => controller.abort());
+      return seen <= 6 ? [{ bytes: goodReply(q) }] : [];
+    },
+  });
+  try {
+    const hosts = join(dir, 'sigint-verify.hosts');
+    writeFileSync(hosts, Array.from({ length: 50 }, (_, i) => `192.0.2.1 h${i}\n`).join(''));
+    const options = parseHosts2zoneArgs({ files: [hosts], origin: 'corp.test', verify: `${server.address}:${server.port}`, timeout: '30', concurrency: '8' });
+    options.signal = controller.signal;
+    let abortedAt = 0;
+    controller.signal.addEventListener('abort', () => (abortedAt = Date.now()));
+    const r = await runHosts2zone(options, {});
+    // well under one query timeout (30 s): the queries in flight were not waited for
+    assert.ok(Date.now() - abortedAt < 10_000, `returned ${Date.now() - abortedAt} ms after the abort`);
+    assert.equal(r.interrupted, true);
+    assert.equal(r.interruptedWhile, 'verifying');
+    assert.equal(r.status, 'UNKNOWN');
+    assert.equal(r.verify!.interrupted, true);
+    assert.equal(r.verify!.queries, 6); // the SOA and the 5 answered; those in flight are not counted
+    assert.equal(r.verify!.mismatchCount, 0);
+    assert.ok(r.verify!.names >= 1 && r.verify!.names <= 5, String(r.verify!.names));
+    assert.match(renderHosts2zoneText(r), /^HOSTS2ZONE UNKNOWN - corp\.test\.: interrupted after 6 queries to 127\.0\.0\.1#\d+ \(\d names?\): 0 mismatches so far/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('interrupted while writing the zone to stdout: stops after the chunk in hand, says the output is incomplete', { timeout: 60_000 }, async () => {
+  const big = join(dir, 'sigint-stdout.hosts');
+  writeGeneratedHosts(big, 100_000, 'big.test'); // a zone of several 1 MiB chunks
+  const controller = new AbortController();
+  const options = parseHosts2zoneArgs({ files: [big], origin: 'big.test' });
+  options.signal = controller.signal;
+  let chunks = 0;
+  const r = await runHosts2zone(options, {
+    writeZone: () => {
+      chunks++;
+      controller.abort();
+    },
+  });
+  assert.equal(chunks, 1);
+  assert.equal(r.interrupted, true);
+  assert.equal(r.interruptedWhile, 'writing');
+  assert.equal(r.outDir, null);
+  assert.match(renderHosts2zoneText(r), /^HOSTS2ZONE UNKNOWN - big\.test\.: interrupted while writing the zone to stdout: what went there is incomplete/);
 });

@@ -5,9 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { canonicalIPv6, formatIPv6, hostNameProblem, ipv4Text, parseHostsText, parseIPv4, readHosts } from '../../src/protocol/zone/hosts.js';
-import { forEachLine } from '../../src/protocol/zone/lines.js';
+import { canonicalIPv6, entryName, entryNames, escapeText, formatIPv6, hostNameProblem, ipv4Text, parseHostsText, parseIPv4, readHosts, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+import { forEachLine, splitLines, stringChunks } from '../../src/protocol/zone/lines.js';
 import { formatIssue } from '../../src/output/hosts2zone-text.js';
+
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 interface Ok {
   line: string;
@@ -93,7 +95,7 @@ const REJECTED: Bad[] = [
   { line: '192.0.2.1 a"b', code: 'BAD_NAME', message: /has the character '"'/ },
   { line: '192.0.2.1 a\\b', code: 'BAD_NAME', message: /has the character '\\'/ },
   { line: '192.0.2.1 a@b', code: 'BAD_NAME', message: /has the character '@'/ },
-  { line: '192.0.2.1 a\x01b', code: 'BAD_NAME', message: /has the character \\001/ },
+  { line: '192.0.2.1 a\x01b', code: 'BAD_NAME', message: /has the character '\\x01'/ },
   { line: '192.0.2.1 good -bad also', code: 'BAD_NAME', message: /'-bad'/, names: ['good', 'also'] },
 ];
 
@@ -148,13 +150,75 @@ test('CRLF files give the same entries as LF files', async () => {
   assert.deepEqual(crlf, lf);
 });
 
-test('a line longer than 16 KiB is reported and skipped, the next line is read', async () => {
-  const long = `192.0.2.1 ${'a'.repeat(20_000)}`;
-  const r = await parseHostsText(`192.0.2.9 before\n${long}\n192.0.2.10 after\n`, 'long.hosts');
-  assert.deepEqual(r.entries.map((e) => [e.line, e.names[0]]), [[1, 'before'], [3, 'after']]);
+// issue 9.4: a line over 16 KiB was dropped whole (every valid name on it lost, one error), the cap undocumented
+test('a line of 3,000 names (30 KB) is read in full: every name kept, no problem', async () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `n${i}`);
+  const r = await parseHostsText(`192.0.2.9 before\n192.0.2.1 ${names.join(' ')}\n192.0.2.10 after\n`, 'long.hosts');
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.entries.map((e) => [e.line, e.names.length]), [[1, 1], [2, 3000], [3, 1]]);
+  assert.deepEqual(r.entries[1]!.names, names);
+});
+
+// issue 9.4: past the line bound (1 MiB), the names that fit are kept and the rest reported with FILE:LINE
+test('a line over 1 MiB keeps the names of its first 1 MiB, reports the rest as LINE_TOO_LONG, and the next line is read', async () => {
+  const names = Array.from({ length: 1000 }, (_, i) => `n${i}`);
+  const long = `192.0.2.1 ${names.join(' ')} ${'x'.repeat(2 * 1024 * 1024)} lost`;
+  const issues: HostsIssue[] = [];
+  const entries: Array<[number, string[]]> = [];
+  // big chunks too: the line spans many of them
+  await readHosts(stringChunks(`192.0.2.9 before\n${long}\n192.0.2.10 after\n`, 100_000), 'long.hosts', (e, line) => entries.push([line, entryNames(e)]), (i) => issues.push(i));
+  assert.deepEqual(entries.map(([l, n]) => [l, n.length]), [[1, 1], [2, 1000], [3, 1]]);
+  assert.deepEqual(entries[1]![1], names);
+  assert.equal(issues.length, 1, JSON.stringify(issues));
+  assert.equal(issues[0]!.code, 'LINE_TOO_LONG');
+  assert.equal(issues[0]!.line, 2);
+  assert.equal(formatIssue(issues[0]!), `long.hosts:2: error: line longer than 1 MiB (netlab's limit per line; it has ${thousands(long.length)} bytes): the names in its first 1 MiB are read, the rest is skipped`);
+});
+
+test('a line over 1 MiB without a blank is reported and skipped; one whose rest is a comment loses nothing and says nothing', async () => {
+  const r = { entries: [] as Array<[number, string]>, issues: [] as HostsIssue[] };
+  const text = `${'a'.repeat(1024 * 1024 + 5)}\n192.0.2.1 ok # ${'c'.repeat(1024 * 1024)}\n192.0.2.2 after\n`;
+  await readHosts(stringChunks(text, 65_536), 'x.hosts', (e, line) => r.entries.push([line, entryName(e, 0)]), (i) => r.issues.push(i));
+  assert.deepEqual(r.entries, [[2, 'ok'], [3, 'after']]);
   assert.equal(r.issues.length, 1);
-  assert.equal(r.issues[0]!.code, 'LINE_TOO_LONG');
-  assert.equal(r.issues[0]!.line, 2);
+  assert.equal(r.issues[0]!.line, 1);
+  assert.match(r.issues[0]!.message, /without a blank in its first 1 MiB: skipped/);
+});
+
+// issue 9.3: a lone CR did not end a line: '192.0.2.1 a\r192.0.2.2 b\r' was one line, and b became a CNAME of a
+test('a lone CR ends a line, as LF and CR LF do: two lines, two entries', async () => {
+  const r = await parseHostsText('192.0.2.1 a\r192.0.2.2 b\r', 'cr.hosts');
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.entries.map((e) => [e.line, e.address, e.names]), [[1, '192.0.2.1', ['a']], [2, '192.0.2.2', ['b']]]);
+  const mixed = await parseHostsText('192.0.2.1 a\r\n192.0.2.2 b\r192.0.2.3 c\n\r192.0.2.4 d', 'mixed.hosts');
+  assert.deepEqual(mixed.entries.map((e) => [e.line, e.names[0]]), [[1, 'a'], [2, 'b'], [3, 'c'], [5, 'd']]);
+});
+
+test('CR, CR LF and LF line ends split anywhere across chunks give the same lines', async () => {
+  const text = '192.0.2.1 a\r\n192.0.2.2 b\r192.0.2.3 c\n\r\r\n#x\r2001:db8::5 d';
+  const expected = ['192.0.2.1 a', '192.0.2.2 b', '192.0.2.3 c', '', '', '#x', '2001:db8::5 d'];
+  assert.deepEqual(splitLines(text), expected);
+  const bytes = Buffer.from(text);
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const seen: string[] = [];
+    await forEachLine(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), { line: (b, s, e) => seen.push(b.toString('latin1', s, e)) });
+    assert.deepEqual(seen, expected, `cut at ${cut}`);
+  }
+});
+
+// issue 9.13: control characters and bidi overrides were echoed raw into messages
+test('what a message quotes from the input has its control and bidi characters escaped', async () => {
+  assert.equal(escapeText('a\x1b[31mb\u202ec\u2066d\x7fe\x9bf\\g'), 'a\\x1b[31mb\\u202ec\\u2066d\\x7fe\\x9bf\\\\g');
+  const r = await parseHostsText('192.0.2.\u202e1 evil\n192.0.2.2 a\u202eb\n192.0.2.3 x\x1b[2Jy\nfe80::1%e\u2067th0 s\n', 'bidi.hosts');
+  assert.equal(r.issues.length, 4, JSON.stringify(r.issues));
+  for (const i of r.issues) {
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(formatIssue(i), /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, i.message);
+  }
+  assert.match(r.issues[0]!.message, /'192\.0\.2\.\\u202e1'/);
+  assert.match(r.issues[1]!.message, /'a\\u202eb'/);
+  assert.match(r.issues[2]!.message, /'x\\x1b\[2Jy'/);
+  assert.match(r.issues[3]!.message, /zone index '%e\\u2067th0'/);
 });
 
 test('lines are streamed: a chunk boundary anywhere gives the same lines', async () => {

@@ -148,3 +148,32 @@ test('files: read streaming, loaded for the lab, the serial read from the head o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// issue 9.3: lone CRs joined the lines of a master file into one (readSerial split on LF only); BIND ends a line at a lone CR
+test('a lone CR ends a line in a master file, as in BIND: the zone and its serial read as with LF', async () => {
+  const lf = '$ORIGIN t.\n$TTL 60\n@ IN SOA ns. h. (\n 2026010107 ; serial\n 1 1 1 1 )\n@ IN NS ns.\na IN A 192.0.2.1\nb IN A 192.0.2.2\n';
+  const cr = lf.replace(/\n/g, '\r');
+  assert.deepEqual(parseMasterText(cr), parseMasterText(lf));
+  assert.equal(parseMasterText(lf.replace('\nb IN', '\rb IN')).records.length, 4);
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-master-'));
+  try {
+    writeFileSync(join(dir, 'db.t'), cr);
+    assert.equal(await readSerial(join(dir, 'db.t')), 2026010107);
+    assert.deepEqual((await readMasterFile(join(dir, 'db.t'))).records, parseMasterText(lf).records);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// issue 9.10: the serial read of a db.DOMAIN that is a FIFO hung forever (a blocking open)
+test('readSerial refuses a FIFO at once (opened non-blocking), and a directory', { skip: process.platform === 'win32' ? 'no FIFOs on Windows' : false }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-master-'));
+  try {
+    execFileSync('mkfifo', [join(dir, 'db.t')]);
+    await assert.rejects(readSerial(join(dir, 'db.t')), /cannot read '.*db\.t': not a regular file/);
+    await assert.rejects(readSerial(dir), /not a regular file|is a directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -15,7 +15,7 @@
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { ipv6Bytes } from '../dns/reverse.js';
-import { forEachLine, stringChunks } from './lines.js';
+import { forEachLine, MAX_LINE_BYTES, stringChunks } from './lines.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -36,7 +36,8 @@ export type IssueCode =
   | 'PTR_CONFLICT'
   | 'APEX_ALIAS'
   | 'BLOCKLIST'
-  | 'SERIAL';
+  | 'SERIAL'
+  | 'READ_ONLY';
 
 /** Something said about one line of one input file (`FILE:LINE: message`; line 0: the whole file). */
 export interface HostsIssue {
@@ -71,11 +72,44 @@ export interface HostsEntry {
 
 export type Report = (severity: Severity, code: IssueCode, message: string) => void;
 
-const MAX_NAMES = 8192;
-
-/** A fresh (reusable) entry. */
+/** A fresh (reusable) entry; its arrays grow with the line (a line of MAX_LINE_BYTES holds at most half a million names). */
 export function newEntry(): HostsEntry {
-  return { family: 4, v4: 0, v6: '', count: 0, bufs: [], starts: new Uint32Array(MAX_NAMES), lengths: new Uint16Array(MAX_NAMES), bytes: Buffer.alloc(128 * 1024) };
+  return { family: 4, v4: 0, v6: '', count: 0, bufs: [], starts: new Uint32Array(256), lengths: new Uint16Array(256), bytes: Buffer.alloc(64 * 1024) };
+}
+
+/** Room for one more name in `e`. */
+function growNames(e: HostsEntry): void {
+  const starts = new Uint32Array(e.starts.length * 2);
+  starts.set(e.starts);
+  const lengths = new Uint16Array(e.lengths.length * 2);
+  lengths.set(e.lengths);
+  e.starts = starts;
+  e.lengths = lengths;
+}
+
+/**
+ * Room for `n` more bytes in the scratch buffer at `pos`: when there is none, a new buffer
+ * (the names already in the old one keep pointing at it). Returns where to write.
+ */
+function scratchAt(e: HostsEntry, pos: number, n: number): number {
+  if (pos + n <= e.bytes.length) return pos;
+  e.bytes = Buffer.alloc(Math.max(e.bytes.length * 2, n));
+  return 0;
+}
+
+/**
+ * Text taken from the input, made safe to echo on a terminal: backslash, C0 and C1 control
+ * characters and DEL as `\\`, `\xHH`; the bidirectional overrides and isolates (U+202A-202E,
+ * U+2066-2069), the marks U+200E, U+200F, U+061C and the separators U+2028, U+2029 as `\uHHHH`
+ * (Trojan Source, CVE-2021-42574: they reorder what the terminal shows).
+ */
+export function escapeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Name i of an entry, as a string. */
@@ -346,7 +380,7 @@ function problemText(code: number, n: number): { code: 'BAD_NAME' | 'NAME_IS_ADD
     case IS_ADDRESS: return { code: 'NAME_IS_ADDRESS', reason: 'is an IP address, not a name (RFC 1123 2.1: a name never has the form #.#.#.#)' };
     default: {
       const c = badChar;
-      const shown = c > 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `\\${c.toString().padStart(3, '0')}`;
+      const shown = `'${c > 32 && c < 127 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`}'`;
       return { code: 'BAD_NAME', reason: `has the character ${shown} (host names hold letters, digits and '-', RFC 1123 2.1)` };
     }
   }
@@ -409,10 +443,10 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
 }
 
+/** Input bytes quoted for a message: at most 80 of them, escaped (escapeText). */
 function shown(buf: Uint8Array, s: number, e: number): string {
   const text = Buffer.from(buf.subarray(s, Math.min(e, s + 80))).toString('utf8');
-  // eslint-disable-next-line no-control-regex
-  return `'${text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString().padStart(3, '0')}`)}${e - s > 80 ? '...' : ''}'`;
+  return `'${escapeText(text)}${e - s > 80 ? '...' : ''}'`;
 }
 
 /**
@@ -458,7 +492,7 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     out.v6 = '';
   } else {
     if (percent >= 0) {
-      report('error', 'SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index '${buf.toString('latin1', percent, ae)}' names a local interface, which a AAAA record cannot carry`);
+      report('error', 'SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index ${shown(buf, percent, ae)} names a local interface, which a AAAA record cannot carry`);
       return false;
     }
     if (!scanIPv6(buf, as, ae)) {
@@ -470,7 +504,6 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     out.v6 = formatGroups(groupsScratch);
   }
 
-  const bytes = out.bytes;
   let pos = 0;
   let count = 0;
   let tokens = 0;
@@ -550,24 +583,26 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
       }
       const ascii = domainToASCII(text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
       if (ascii === '' || ascii.length > 253) {
-        report('error', 'BAD_IDN', `'${text}' is not a valid internationalised name (UTS #46 / IDNA 2008)`);
+        report('error', 'BAD_IDN', `${shown(buf, ns, i)} is not a valid internationalised name (UTS #46 / IDNA 2008)`);
         continue;
       }
-      nb = bytes;
+      pos = scratchAt(out, pos, ascii.length);
+      nb = out.bytes;
       start = pos;
-      len = bytes.write(ascii, pos, 'latin1');
+      len = nb.write(ascii, pos, 'latin1');
       pos += len;
-      problem = checkName(bytes, start, len);
+      problem = checkName(nb, start, len);
     } else {
       if (problem === OK && len > 253) problem = TOO_LONG;
       if (problem === OK && !letters && dots > 0) problem = IS_ADDRESS;
       if (problem === OK && upper) {
         // lower-cased into the scratch buffer
-        nb = bytes;
+        pos = scratchAt(out, pos, len);
+        nb = out.bytes;
         start = pos;
         for (let k = 0; k < len; k++) {
           const c = buf[ns + k]!;
-          bytes[pos + k] = c >= 65 && c <= 90 ? c | 32 : c;
+          nb[pos + k] = c >= 65 && c <= 90 ? c | 32 : c;
         }
         pos += len;
       }
@@ -577,10 +612,7 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
       report('error', p.code, `name ${shown(buf, ns, i)} ${p.reason}`);
       continue;
     }
-    if (count === MAX_NAMES) {
-      report('error', 'BAD_NAME', `more than ${MAX_NAMES} names on one line: the rest is skipped`);
-      break;
-    }
+    if (count === out.starts.length) growNames(out);
     out.bufs[count] = nb;
     out.starts[count] = start;
     out.lengths[count] = len;
@@ -599,9 +631,27 @@ export interface HostsReadStats {
   entries: number;
 }
 
+export interface ReadHostsOptions {
+  /** Stops the reading between chunks (the stats count what was read). */
+  signal?: AbortSignal;
+  /** Default MAX_LINE_BYTES (1 MiB). */
+  maxLineBytes?: number;
+}
+
+/** 1234567 -> `1,234,567`. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function sizeText(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${thousands(n)} bytes`;
+}
+
 /**
  * Read a hosts file from a byte stream, line by line. `onEntry` gets each valid line (the
  * entry object is reused: copy what you keep), `onIssue` each rejection as `FILE:LINE` data.
+ * A line longer than maxLineBytes keeps the names of its first maxLineBytes (up to the last
+ * blank: a name cut in two is no name) and is reported (LINE_TOO_LONG) for the rest.
  * Rejects only when the stream fails.
  */
 export async function readHosts(
@@ -609,25 +659,45 @@ export async function readHosts(
   file: string,
   onEntry: (entry: HostsEntry, line: number) => void,
   onIssue: (issue: HostsIssue) => void,
+  options: ReadHostsOptions = {},
 ): Promise<HostsReadStats> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let entries = 0;
   let lineNo = 0;
   const entry = newEntry();
   const report: Report = (severity, code, message) => onIssue({ file, line: lineNo, severity, code, message });
+  const parse = (buf: Buffer, start: number, end: number, n: number) => {
+    // a UTF-8 byte order mark before the first line
+    if (n === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+    if (parseHostsLine(buf, start, end, report, entry)) {
+      entries++;
+      onEntry(entry, n);
+    }
+  };
   const lines = await forEachLine(input, {
     line(buf, start, end, n) {
       lineNo = n;
-      // a UTF-8 byte order mark before the first line
-      if (n === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
-      if (parseHostsLine(buf, start, end, report, entry)) {
-        entries++;
-        onEntry(entry, n);
+      parse(buf, start, end, n);
+    },
+    tooLong(buf, start, end, n, length) {
+      lineNo = n;
+      // what can be read of it: up to a '#' (the rest is a comment: nothing lost), else up to the last blank
+      const hash = buf.indexOf(35, start);
+      if (hash >= 0 && hash < end) {
+        parse(buf, start, hash, n);
+        return;
+      }
+      let cut = end;
+      while (cut > start && !isSpace(buf[cut - 1]!)) cut--;
+      const limit = `longer than ${sizeText(maxLineBytes)} (netlab's limit per line; it has ${thousands(length)} bytes)`;
+      if (cut > start) {
+        report('error', 'LINE_TOO_LONG', `line ${limit}: the names in its first ${sizeText(maxLineBytes)} are read, the rest is skipped`);
+        parse(buf, start, cut, n);
+      } else {
+        report('error', 'LINE_TOO_LONG', `line ${limit} without a blank in its first ${sizeText(maxLineBytes)}: skipped (is this a hosts file?)`);
       }
     },
-    tooLong(n) {
-      onIssue({ file, line: n, severity: 'error', code: 'LINE_TOO_LONG', message: 'line longer than 16 KiB: skipped (is this a hosts file?)' });
-    },
-  });
+  }, { maxLineBytes, signal: options.signal });
   return { lines, entries };
 }
 

@@ -6,6 +6,7 @@
  * data for any type. The records come out in the shape the lab's DNS server serves
  * (dns-packet answers: owner without the trailing dot), so `netlab lab --zone FILE` can load them.
  */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
@@ -13,7 +14,7 @@ import { cannotRead, NetlabError } from '../../errors.js';
 import { escapeLabel, splitName } from '../dns/names.js';
 import { typeCode, typeName } from '../dns/types.js';
 import { canonicalIPv6, parseIPv4 } from './hosts.js';
-import { forEachLine } from './lines.js';
+import { forEachLine, MAX_LINE_BYTES, splitLines } from './lines.js';
 
 /** A record as dns-packet encodes it (the lab's ZoneRecord): owner without the trailing dot. */
 export interface ZoneRecordData {
@@ -422,9 +423,7 @@ export function unescapeString(text: string): Buffer | undefined {
 /** Parse master-file text (tests, small zones). Throws INPUT. */
 export function parseMasterText(text: string, options: MasterOptions = {}): ZoneData {
   const reader = new MasterReader(options);
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((l, i) => reader.line(l, i + 1));
+  splitLines(text).forEach((l, i) => reader.line(l, i + 1));
   return reader.finish();
 }
 
@@ -453,8 +452,8 @@ export async function readMasterFile(path: string, options: MasterOptions = {}):
   try {
     await forEachLine(stream, {
       line: (buf, start, end, n) => reader.line(buf.toString('utf8', start, end), n),
-      tooLong: (n) => {
-        throw new NetlabError('INPUT', `${path}:${n}: line longer than 16 KiB`);
+      tooLong: (_buf, _start, _end, n) => {
+        throw new NetlabError('INPUT', `${path}:${n}: line longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB`);
       },
     });
   } catch (e) {
@@ -493,29 +492,37 @@ export async function loadZoneFiles(paths: string[]): Promise<ZoneData[]> {
 
 /**
  * The SOA serial of a master file, read from its first 64 KiB only (the SOA comes first);
- * undefined when the file does not exist. Throws INPUT when it exists but has no readable SOA there.
+ * undefined when the file does not exist. Throws INPUT when it is not a regular file (a FIFO
+ * would never end: it is opened non-blocking and refused), or has no readable SOA there.
  */
 export async function readSerial(path: string, origin?: string): Promise<number | undefined> {
-  let fh;
+  // synchronous calls inside: one zone may replace thousands of reverse zones, and a thread-pool
+  // round trip per call costs more than the read
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw cannotRead(path, e);
   }
   let text: string;
+  let whole = false;
   try {
+    if (!fstatSync(fd).isFile()) throw new NetlabError('INPUT', `cannot read '${path}': not a regular file`);
     const buf = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const bytesRead = readSync(fd, buf, 0, buf.length, 0);
     text = buf.toString('utf8', 0, bytesRead);
+    whole = bytesRead < buf.length;
   } catch (e) {
+    if (e instanceof NetlabError) throw e;
     throw cannotRead(path, e);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   const reader = new MasterReader({ file: path, origin });
-  const lines = text.split('\n');
-  lines.pop(); // maybe cut in the middle
+  // a lone CR ends a line too (as in forEachLine); the last line may be cut in the middle
+  const lines = text.split(/\r\n|\r|\n/);
+  if (!whole || lines[lines.length - 1] === '') lines.pop();
   for (const [i, l] of lines.entries()) {
     reader.line(l, i + 1);
     const first = reader.records[0];

@@ -145,8 +145,10 @@ export class HostsModel {
   private ptr6: Array<{ nibbles: string; record: number }> = [];
   // per line scratch
   private readonly keyBuf: Uint8Array[] = [];
-  private readonly keyS = new Int32Array(8192);
-  private readonly keyL = new Int32Array(8192);
+  private keyS = new Int32Array(256);
+  private keyL = new Int32Array(256);
+  /** the keys of a line with many names, to find duplicates without comparing every pair */
+  private readonly lineKeys = new Set<string>();
 
   constructor(options: ModelOptions, report: (issue: HostsIssue) => void) {
     this.options = options;
@@ -409,13 +411,29 @@ export class HostsModel {
         }
       }
       let dup = false;
-      for (let j = 0; j < keys && !dup; j++) dup = this.keyL[j] === kl && sameBytes(this.keyBuf[j]!, this.keyS[j]!, kb, ks, kl);
+      if (keys < 16) {
+        for (let j = 0; j < keys && !dup; j++) dup = this.keyL[j] === kl && sameBytes(this.keyBuf[j]!, this.keyS[j]!, kb, ks, kl);
+      } else {
+        // a long line (up to half a million names): a set, not every pair
+        if (keys === 16) {
+          this.lineKeys.clear();
+          for (let j = 0; j < keys; j++) this.lineKeys.add(this.keyString(j));
+        }
+        const text = Buffer.from(kb.buffer, kb.byteOffset + ks, kl).toString('latin1');
+        dup = this.lineKeys.has(text);
+        if (!dup) this.lineKeys.add(text);
+      }
       if (dup) continue;
+      if (keys === this.keyS.length) {
+        this.keyS = grow(this.keyS, keys * 2);
+        this.keyL = grow(this.keyL, keys * 2);
+      }
       this.keyBuf[keys] = kb;
       this.keyS[keys] = ks;
       this.keyL[keys] = kl;
       keys++;
     }
+    if (this.lineKeys.size > 0) this.lineKeys.clear();
     if (nonLocal === 0) return; // only the machine's own names: not an entry of the zone (nor of a blocklist)
     this.stats.entries++;
     const sink = e.family === 4 ? e.v4 === 0 || e.v4 === 0x7f000001 : e.v6 === '::' || e.v6 === '::1';

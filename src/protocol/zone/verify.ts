@@ -23,6 +23,8 @@ export interface VerifyOptions {
   reverse: boolean;
   /** Stop after this many failed queries in a row (the server died). Default 100. */
   maxConsecutiveFailures?: number;
+  /** Stops the check at once: the result covers the queries answered so far, with `interrupted: true`. */
+  signal?: AbortSignal;
 }
 
 export type VerifyType = 'A' | 'AAAA' | 'PTR' | 'CNAME' | 'SOA';
@@ -47,10 +49,11 @@ export interface VerifyResult {
   reachable: boolean;
   /** The SOA query came back authoritative with the zone's SOA; null when unreachable. */
   authoritative: boolean | null;
-  /** Names checked (their A and AAAA, or their RPZ policy). */
+  /** Names checked (their A and AAAA, or their RPZ policy): at least one of their queries answered or failed. */
   names: number;
   /** Addresses whose PTR was checked (with reverse). */
   addresses: number;
+  /** Queries answered or failed (one interrupted in flight is not counted). */
   queries: number;
   /** Queries that got no usable answer (timeout, unreachable, malformed). */
   failures: number;
@@ -63,6 +66,8 @@ export interface VerifyResult {
   mismatches: Mismatch[];
   /** Why the check stopped early, if it did. */
   aborted: string | null;
+  /** The signal stopped it: the counts cover the queries answered before (those in flight are dropped). */
+  interrupted?: boolean;
   timeMs: number;
 }
 
@@ -147,19 +152,46 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
   const server = options.server;
   const label = `${server.address}#${server.port}`;
   const pool = new UdpPool(Math.min(8, Math.max(1, Math.ceil(options.concurrency / 16))));
-  const qopts = { timeoutMs: options.timeoutMs, tries: options.tries, recurse: false, pool };
+  const qopts = { timeoutMs: options.timeoutMs, tries: options.tries, recurse: false, pool, signal: options.signal };
   const result: VerifyResult = {
     server: label, reachable: false, authoritative: null, names: 0, addresses: 0, queries: 0, failures: 0,
     mismatchedNames: 0, mismatchedAddresses: 0, mismatchCount: 0, mismatches: [], aborted: null, timeMs: 0,
   };
+  const signal = options.signal;
+  let stop = () => undefined as void;
+  // settles when the signal aborts: each query races it, so an interrupt does not wait for a timeout
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    stop = () => resolve('interrupted');
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+  const ask = async (name: string, type: number): Promise<DnsMessage | 'interrupted'> => {
+    if (!signal) return (await query(server, { name, type }, qopts)).message;
+    const r = await Promise.race([query(server, { name, type }, qopts), interrupted]);
+    return r === 'interrupted' ? r : r.message;
+  };
   try {
+    if (signal?.aborted) {
+      result.interrupted = true;
+      return result;
+    }
     const origin = `${model.options.origin}.`;
     result.queries++;
     try {
-      const soa = await query(server, { name: origin, type: 6 }, qopts);
+      const soa = await ask(origin, 6);
+      if (soa === 'interrupted') {
+        result.queries--;
+        result.interrupted = true;
+        return result;
+      }
       result.reachable = true;
-      result.authoritative = soa.message.rcode === 'NOERROR' && soa.message.flags.includes('aa') && soa.message.answers.some((r) => r.type === 'SOA');
+      result.authoritative = soa.rcode === 'NOERROR' && soa.flags.includes('aa') && soa.answers.some((r) => r.type === 'SOA');
     } catch (e) {
+      if (signal?.aborted) {
+        result.queries--;
+        result.interrupted = true;
+        return result;
+      }
       result.failures++;
       result.aborted = `${label} did not answer the SOA query for ${origin}: ${e instanceof Error ? e.message : String(e)}`;
       return result;
@@ -168,7 +200,19 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
     const source = tasks(model, options.reverse);
     const badOwners = new Set<number>();
     const badAddresses = new Set<number>();
-    let lastOwner = 0;
+    // owners with at least one query answered (or failed): names and addresses count what was compared
+    let counted = new Uint8Array(1024);
+    const compared = (t: Task) => {
+      if (t.owner >= counted.length) {
+        const bigger = new Uint8Array(Math.max(t.owner + 1, counted.length * 2));
+        bigger.set(counted);
+        counted = bigger;
+      }
+      if (counted[t.owner]) return;
+      counted[t.owner] = 1;
+      if (t.ptr) result.addresses++;
+      else result.names++;
+    };
     let consecutive = 0;
     const maxFail = options.maxConsecutiveFailures ?? 100;
     const record = (m: Mismatch, owner: number, ptr: boolean) => {
@@ -179,27 +223,39 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
     };
     const worker = async () => {
       for (;;) {
-        if (result.aborted) return;
+        if (result.aborted || result.interrupted) return;
+        if (signal?.aborted) {
+          result.interrupted = true;
+          return;
+        }
         const next = source.next();
         if (next.done) return;
         const t = next.value;
-        if (t.owner !== lastOwner) {
-          lastOwner = t.owner;
-          if (t.ptr) result.addresses++;
-          else result.names++;
-        }
         result.queries++;
         let message: DnsMessage;
         try {
-          message = (await query(server, { name: t.name, type: t.qtype }, qopts)).message;
+          const answer = await ask(t.name, t.qtype);
+          if (answer === 'interrupted') {
+            result.queries--; // never answered: not compared
+            result.interrupted = true;
+            return;
+          }
+          message = answer;
           consecutive = 0;
         } catch (e) {
+          if (signal?.aborted) {
+            result.queries--;
+            result.interrupted = true;
+            return;
+          }
           if (!(e instanceof NetlabError)) throw e;
+          compared(t);
           result.failures++;
           record({ name: t.name, type: t.type, expected: t.expected, got: [], rcode: null, where: t.where, message: describe(t, [], null, e.message) }, t.owner, t.ptr);
           if (++consecutive >= maxFail) result.aborted = `${maxFail} queries in a row got no answer from ${label}: stopped`;
           continue;
         }
+        compared(t);
         const got = answerData(message, t.type);
         const ok = message.rcode === 'NOERROR' || (message.rcode === 'NXDOMAIN' && t.expected.length === 0);
         if (!ok || !sameSet(got, t.expected)) {
@@ -213,6 +269,7 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
     result.mismatchedAddresses = badAddresses.size;
     return result;
   } finally {
+    signal?.removeEventListener('abort', stop);
     await pool.close();
     result.timeMs = performance.now() - started;
   }
