@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, waitFor } from '../helpers/cli.js';
 import { goodReply, startHostile } from '../helpers/hostile.js';
+import { modes, startHostileServers, type Mode } from '../helpers/hostile-tcp.js';
 
 /** A DNS server that answers names starting with `ok` and never answers the rest. */
 async function halfSilent() {
@@ -98,4 +99,76 @@ test('a second Ctrl-C ends the process at once, still exit 3', async () => {
   } finally {
     await server.close();
   }
+});
+
+/** Start a hostile listener, run netlab against it, Ctrl-C once it has connected; returns the run. */
+async function interruptWhenConnected(mode: Mode, args: (hostPort: string, port: number) => string[]) {
+  const servers = await startHostileServers({ target: mode });
+  try {
+    const t = servers.of.target;
+    const run = startCli(args(t.hostPort, t.port));
+    await waitFor(() => t.tracker.connections > 0, 'a connection from netlab');
+    run.child.kill('SIGINT');
+    return await run.done;
+  } finally {
+    await servers.close();
+  }
+}
+
+test('cert-check: Ctrl-C during a stalled handshake is one JSON document marked interrupted, exit 3', async () => {
+  const r = await interruptWhenConnected(modes.silent(), (hp) => ['cert-check', hp, '--servername', 'www.example.test', '--timeout', '30', '--json']);
+  assert.equal(r.code, 3, r.stderr);
+  const doc = JSON.parse(r.stdout) as { status: string; interrupted?: boolean; target?: string };
+  assert.equal(doc.status, 'UNKNOWN');
+  assert.equal(doc.interrupted, true);
+  assert.ok(doc.target, 'the result of the run, not the bare document of a run that did not stop');
+});
+
+test('trace-request: Ctrl-C during a dripping body keeps what was measured, exit 3', async () => {
+  const r = await interruptWhenConnected(modes.dripBody(200), (hp) => [`http://${hp}/`, '--timeout', '30', '--json'].flatMap((a, i) => (i === 0 ? ['trace-request', a] : [a])));
+  assert.equal(r.code, 3, r.stderr);
+  const doc = JSON.parse(r.stdout) as { status: string; interrupted?: boolean; url?: string };
+  assert.equal(doc.interrupted, true);
+  assert.equal(doc.status, 'UNKNOWN');
+  assert.ok(doc.url, 'the result of the run, not the bare document of a run that did not stop');
+});
+
+test('lb-probe: Ctrl-C against a silent VIP says interrupted, exit 3', async () => {
+  const r = await interruptWhenConnected(modes.silent(), (hp) => ['lb-probe', hp, '--requests', '50', '--timeout', '30']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /interrupted/i);
+  assert.doesNotMatch(r.stderr, /^netlab lb-probe: interrupted$/m, 'the engine stopped, not the grace timer');
+});
+
+test('hosts2zone --verify: Ctrl-C against a silent server says interrupted, exit 3, writes nothing', async () => {
+  let asked = 0;
+  const server = await startHostile({ udp: () => {
+    asked++;
+    return [];
+  } });
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-int-'));
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, '192.0.2.1 www.example.test\n192.0.2.2 mail.example.test\n');
+  try {
+    const run = startCli(['hosts2zone', hosts, '--origin', 'example.test', '--verify', `${server.address}:${server.port}`, '--timeout', '30', '--json']);
+    await waitFor(() => asked > 0, 'a query from netlab');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 3, r.stderr);
+    const doc = JSON.parse(r.stdout) as { status: string; interrupted?: boolean; origin?: string };
+    assert.equal(doc.interrupted, true);
+    assert.equal(doc.status, 'UNKNOWN');
+    assert.equal(doc.origin, 'example.test.', 'the result of the run, not the bare document of a run that did not stop');
+  } finally {
+    await server.close();
+  }
+});
+
+test('demo: Ctrl-C stops after the step under way, closes the lab, exit 3', async () => {
+  const run = startCli(['demo'], { timeoutMs: 60_000 });
+  await waitFor(() => run.out.stdout.includes('\n== '), 'the first step', 30_000);
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /^demo: interrupted after \d+ steps\.$/m);
 });
