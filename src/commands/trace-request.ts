@@ -3,6 +3,7 @@
  * paths (direct to the origin, through the CDN), sampled cold and interleaved.
  */
 import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
+import { pause } from '../util/pause.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileErrorReason, NetlabError, type Status } from '../errors.js';
@@ -310,22 +311,6 @@ const ADVICE: Partial<Record<FailureKind, string>> = {
   'body-limit': '; --max-body raises the limit',
 };
 
-/** A pause that ends early, and says so, when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Run the samples, legs interleaved. Network failures are results; throws only for bad input.

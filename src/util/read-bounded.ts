@@ -6,6 +6,7 @@
  * `idleMs` is an error, and past `maxBytes` reading stops with an error that names the bound.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { pause } from './pause.js';
 
 /** The bounds netlab reads its input files with (documented in the man pages). */
 export const FILE_LIMITS = {
@@ -92,17 +93,6 @@ export interface StreamBounds {
   signal?: AbortSignal;
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Open `path` for streaming, with readFileBounded's rules: opened non-blocking (a FIFO

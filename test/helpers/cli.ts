@@ -11,7 +11,7 @@ export interface CliRun {
   ms: number;
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export function runCli(args: string[], options: { timeoutMs?: number; input?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {

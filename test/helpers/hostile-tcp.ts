@@ -247,40 +247,12 @@ export const modes = {
     }),
   }),
   /**
-   * A TLS handshake broken after it started: relays the client's bytes to a real TLS server
-   * (`upstream()`, read when a client connects), passes on its first record (the ServerHello),
-   * then sends `garbage` instead of the rest and closes. `bytesWritten` counts the records relayed.
-   */
-  tlsHelloThenGarbage: (upstream: () => { address: string; port: number }, garbage = Buffer.from('\x00\xffgarbage after the ServerHello\r\n', 'latin1')): Mode => ({
-    onConnection: (s, t) => {
-      const { address, port } = upstream();
-      const u = net.connect(port, address);
-      t.sockets.add(u);
-      u.on('error', () => s.destroy());
-      u.on('close', () => t.sockets.delete(u));
-      s.on('data', (d: Buffer) => u.write(d));
-      s.on('close', () => u.destroy());
-      let head = Buffer.alloc(0);
-      u.on('data', (d: Buffer) => {
-        if (u.destroyed) return;
-        head = Buffer.concat([head, d]);
-        // a TLS record: type (1), version (2), length (2), then the fragment; bounded by one record
-        if (head.length < 5 || head.length < 5 + head.readUInt16BE(3)) return;
-        u.destroy();
-        const hello = head.subarray(0, 5 + head.readUInt16BE(3));
-        t.bytesWritten += hello.length;
-        s.write(hello);
-        s.end(garbage);
-      });
-    },
-  }),
-  /**
    * A real TLS server's first record (the ServerHello, made with `chain`), then `garbage` and
-   * close: a handshake that starts right and breaks. The listener itself is plain TCP (no
+   * close: a handshake that starts right and breaks (`bytesWritten` counts the ServerHello sent). The listener itself is plain TCP (no
    * `tls` on the mode): a TLS server runs in memory behind it and only its first record goes out.
    */
   garbageAfterServerHello: (chain: { certChainPem: string; keyPem: string }, garbage = Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x5a)])): Mode => ({
-    onConnection: (s) => {
+    onConnection: (s, t) => {
       let out = Buffer.alloc(0);
       let sent = false;
       // the in-memory TLS server's transport: what the client sends goes in, its output is held
@@ -291,6 +263,7 @@ export const modes = {
             out = Buffer.concat([out, chunk]);
             if (out.length >= 5 && out.length >= 5 + out.readUInt16BE(3)) {
               sent = true;
+              t.bytesWritten += 5 + out.readUInt16BE(3);
               s.write(out.subarray(0, 5 + out.readUInt16BE(3)));
               s.end(garbage);
             }

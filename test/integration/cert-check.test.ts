@@ -371,18 +371,15 @@ test('hostile servers end in HANDSHAKE_FAILED with a clean one-line reason, exit
   const good = lab.cases.find((c) => c.name === 'good')!;
   const now = Date.now();
   const leaf = await issueLeaf(lab.pki.intermediate, { notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 90 * 86_400_000), dnsNames: ['www.example.test'] });
-  // the real TLS server whose ServerHello the relay passes on (its port is known once all listen)
-  const upstream = { address: '127.0.0.1', port: 0 };
+  const chain = { certChainPem: leaf.certPem + lab.intermediatePem, keyPem: leaf.keyPem };
   const servers = await startHostileServers({
-    upstream: { ...modes.silent(), tls: { certChainPem: leaf.certPem + lab.intermediatePem, keyPem: leaf.keyPem } },
     garbage: modes.garbageBanner(),
-    helloThenGarbage: modes.tlsHelloThenGarbage(() => upstream),
+    helloThenGarbage: modes.garbageAfterServerHello(chain, Buffer.from('\x00\xffgarbage after the ServerHello\r\n', 'latin1')),
     // a record shaped like TLS 1.3 application data, whose content does not decrypt
-    helloThenBadRecord: modes.tlsHelloThenGarbage(() => upstream, Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x61)])),
+    helloThenBadRecord: modes.garbageAfterServerHello(chain, Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x61)])),
     silent: modes.silent(),
     reset: modes.reset(),
   });
-  upstream.port = servers.of.upstream.port;
   const httpServer = http.createServer((_req, res) => res.end('plain'));
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', () => r()));
   try {

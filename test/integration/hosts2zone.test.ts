@@ -282,26 +282,6 @@ function temps(d: string): string[] {
   return readdirSync(d).filter((f) => f.endsWith('.tmp'));
 }
 
-/** Spawn the binary with raw bytes on stdin (runCli takes a string). */
-function runWithStdin(args: string[], input: Buffer, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`netlab ${args.join(' ')} did not finish in ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined); // netlab may stop reading first
-    child.stdin.end(input);
-  });
-}
 
 /** A tmpfs of `size` mounted on a new directory, or the reason it cannot be (then the test skips). */
 function smallTmpfs(size: string): { dir: string; unmount: () => void } | string {
@@ -504,7 +484,7 @@ test('--out naming a file: "not a directory", exit 3', async () => {
 // issue 9.13: 200 MB of random bytes on stdin gave 130 MB of errors on stderr, control characters raw
 test('random bytes on stdin: the first 1,000 problems, one line counting the rest, the same in JSON; no raw control character', async () => {
   const garbage = randomBytes(2 * 1024 * 1024);
-  const r = await runWithStdin(['hosts2zone', '-', '--origin', 'corp.test'], garbage);
+  const r = await runCli(['hosts2zone', '-', '--origin', 'corp.test'], { input: garbage, timeoutMs: 60_000 });
   assert.equal(r.code, 3);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1002, lines.slice(-3).join('\n'));
@@ -515,7 +495,7 @@ test('random bytes on stdin: the first 1,000 problems, one line counting the res
   assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
   // the JSON lists the same first 1,000 and counts the rest the same way
   const good = Buffer.concat([garbage, Buffer.from('\n192.0.2.1 www\n')]);
-  const j = await runWithStdin(['hosts2zone', '-', '--origin', 'corp.test', '--json'], good);
+  const j = await runCli(['hosts2zone', '-', '--origin', 'corp.test', '--json'], { input: good, timeoutMs: 60_000 });
   assert.equal(j.code, 1);
   const doc = JSON.parse(j.stdout);
   const jl = j.stderr.split('\n').filter(Boolean);
