@@ -17,7 +17,7 @@ import { readSerial } from '../protocol/zone/master.js';
 import type { Mismatch, VerifyResult } from '../protocol/zone/verify.js';
 import type { Server } from '../protocol/dns/transport.js';
 import { parseDnsServer } from './args.js';
-import { boundChunks, openStreamBounded } from '../util/read-bounded.js';
+import { boundChunks, FILE_LIMITS, openStreamBounded } from '../util/read-bounded.js';
 
 export interface Hosts2zoneOptions {
   files: string[];
@@ -134,7 +134,7 @@ export interface Hosts2zoneIo {
 export const MAX_PROBLEMS = 1000;
 
 /** Bytes read from one input at most (netlab-hosts2zone(1)): about 30 million hosts lines; /dev/zero stops here. */
-export const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+export const MAX_INPUT_BYTES = FILE_LIMITS.hosts;
 
 function usage(message: string): NetlabError {
   return new NetlabError('USAGE', message);

@@ -14,6 +14,10 @@ export const FILE_LIMITS = {
   pem: 16 * 1024 * 1024,
   /** A dig -f batch: about 3 million queries. */
   batch: 64 * 1024 * 1024,
+  /** A hosts file (streamed: blocklists run to hundreds of MB). */
+  hosts: 1024 * 1024 * 1024,
+  /** A master file (streamed; `lab --zone`, the zone hosts2zone replaces). */
+  zone: 1024 * 1024 * 1024,
 } as const;
 
 /** The error of a read that went past its bound or stalled: `code` is EFBIG or ETIMEDOUT, `reason` the words for it. */

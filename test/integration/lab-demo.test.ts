@@ -67,3 +67,11 @@ test('netlab lab on a taken port is one clear line and exit 3', async () => {
     await lab.close();
   }
 });
+
+// issue 9.8/9.10 (found after the merge): `lab --zone FIFO` hung forever opening the FIFO; /dev/zero grew without bound
+test('netlab lab --zone /dev/zero is one line and exit 3, never a hang', async () => {
+  const r = await runCli(['lab', '--port', '0', '--zone', '/dev/zero'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^netlab lab: cannot read '\/dev\/zero': /);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});

@@ -7,7 +7,7 @@
  * (dns-packet answers: owner without the trailing dot), so `netlab lab --zone FILE` can load them.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { FILE_LIMITS, openStreamBounded } from '../../util/read-bounded.js';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { cannotRead, NetlabError } from '../../errors.js';
@@ -439,18 +439,15 @@ export function originFromFileName(path: string): string | undefined {
 /** Read a master file, streaming. Throws INPUT (unreadable, or `FILE:LINE: what is wrong`). */
 export async function readMasterFile(path: string, options: MasterOptions = {}): Promise<ZoneData> {
   const reader = new MasterReader({ file: path, origin: options.origin ?? originFromFileName(path), maxRecords: options.maxRecords });
-  let fh;
+  // bounded and non-blocking, as every input (a FIFO or /dev/zero given as a zone file must not hang)
+  let input;
   try {
-    fh = await open(path, 'r');
-    const st = await fh.stat();
-    if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    input = await openStreamBounded(path, { maxBytes: FILE_LIMITS.zone });
   } catch (e) {
-    await fh?.close();
     throw cannotRead(path, e);
   }
-  const stream = fh.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 });
   try {
-    await forEachLine(stream, {
+    await forEachLine(input.chunks, {
       line: (buf, start, end, n) => reader.line(buf.toString('utf8', start, end), n),
       tooLong: (_buf, _start, _end, n) => {
         throw new NetlabError('INPUT', `${path}:${n}: line longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB`);
@@ -460,8 +457,7 @@ export async function readMasterFile(path: string, options: MasterOptions = {}):
     if (e instanceof NetlabError) throw e;
     throw cannotRead(path, e);
   } finally {
-    stream.destroy();
-    await fh.close();
+    await input.close();
   }
   return reader.finish();
 }
