@@ -25,6 +25,7 @@ import tls from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
+import { handshakeFailureReason } from '../tls/connect.js';
 import { query } from '../dns/transport.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { formatBytes } from '../../util/read-bounded.js';
@@ -160,22 +161,13 @@ function firstLine(s: string): string {
 }
 
 /**
- * A TLS failure in one clean line. OpenSSL's errors come as its whole error queue
- * (`80EC...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/
- * openssl/ssl/record/ssl3_record.c:350:`); Node also gives the reason alone (`e.reason`).
+ * A TLS failure in one clean line: a certificate Node refused, or the handshake's reason in
+ * handshakeFailureReason's words (never OpenSSL's error queue with its build paths).
  */
 export function tlsFailureReason(e: Error & { code?: string; reason?: unknown }): { why: string; certificate: boolean } {
   const code = e.code ?? '';
   if (/CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS_CERT/.test(code)) return { why: `certificate not accepted (${code})`, certificate: true };
-  if (code === 'ECONNRESET') return { why: 'the server closed the connection during the handshake', certificate: false };
-  let reason = typeof e.reason === 'string' && e.reason !== '' ? e.reason : firstLine(e.message);
-  // no OpenSSL queue prefix, function name, source file or line number, whatever the form
-  reason = reason.replace(/^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/, '').replace(/:[^:\s]*\.c:\d+:?.*$/, '').trim();
-  if (reason === '' || /[/\\]|\.c:\d/.test(reason)) reason = code || 'unknown TLS error';
-  if (/alert/i.test(reason)) return { why: `the server refused the handshake (${reason})`, certificate: false };
-  // a plain-HTTP port answers this way; so does a server that sends garbage mid-handshake
-  const plain = /wrong version number|packet length too long|unknown protocol|http request/i.test(reason);
-  return { why: `the server's answer is not valid TLS (${reason}${plain ? '; a plain-HTTP port?' : ''})`, certificate: false };
+  return { why: handshakeFailureReason(e), certificate: false };
 }
 
 interface Marks {
