@@ -3,6 +3,7 @@ import type { X509Certificate } from 'node:crypto';
 import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
 import net from 'node:net';
 import { cannotRead, NetlabError, type Status } from '../errors.js';
+import { parseSeconds } from './args.js';
 import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from '../protocol/tls/connect.js';
 import { analyseChain, findLeaf, problem, verdict, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
 import type { OcspStaple } from '../protocol/tls/ocsp.js';
@@ -126,15 +127,14 @@ export function parseCertCheckArgs(raw: RawCertCheckArgs): CertCheckOptions {
   if (warnPercent !== undefined && critPercent !== undefined && critPercent > warnPercent) {
     throw usage(`--crit-percent (${critPercent}) is more than --warn-percent (${warnPercent})`);
   }
-  const timeout = num(raw.timeout, '--timeout', 10, 300)!;
-  if (timeout <= 0) throw usage('--timeout must be more than 0');
+  const timeoutMs = raw.timeout === undefined ? 10_000 : parseSeconds(raw.timeout, '--timeout', 300);
   const o: CertCheckOptions = {
     port: 443,
     caFiles: raw.ca ?? [],
     systemRoots: raw.systemCa !== false,
     warnDays,
     critDays,
-    timeoutMs: timeout * 1000,
+    timeoutMs,
     json: Boolean(raw.json),
   };
   if (warnPercent !== undefined) o.warnPercent = warnPercent;

@@ -16,7 +16,7 @@ import {
 import { readSerial } from '../protocol/zone/master.js';
 import type { Mismatch, VerifyResult } from '../protocol/zone/verify.js';
 import type { Server } from '../protocol/dns/transport.js';
-import { parseDnsServer } from './args.js';
+import { parseDnsServer, parseSeconds } from './args.js';
 import { boundChunks, FILE_LIMITS, openStreamBounded } from '../util/read-bounded.js';
 
 export interface Hosts2zoneOptions {
@@ -162,8 +162,7 @@ export function parseHosts2zoneArgs(raw: RawHosts2zoneArgs): Hosts2zoneOptions {
   const v6PrefixBits = integer(raw.v6Prefix, '--v6-prefix', 64, 4, 124)!;
   if (v6PrefixBits % 4 !== 0) throw usage(`--v6-prefix must be a multiple of 4 (a nibble boundary, RFC 3596 2.5), got ${v6PrefixBits}`);
   const concurrency = integer(raw.concurrency, '--concurrency', 32, 1, 1024)!;
-  const timeout = raw.timeout === undefined ? 2 : Number(raw.timeout);
-  if (!/^\d+(\.\d+)?$/.test(raw.timeout ?? '2') || timeout <= 0 || timeout > 60) throw usage(`--timeout needs seconds from 0 to 60, got '${raw.timeout}'`);
+  const timeoutMs = raw.timeout === undefined ? 2000 : parseSeconds(raw.timeout, '--timeout', 60);
   const ns = (raw.ns && raw.ns.length > 0 ? raw.ns : ['localhost.']).map((value) => {
     const absolute = value.endsWith('.');
     const name = hostNameOption(value, '--ns');
@@ -178,7 +177,7 @@ export function parseHosts2zoneArgs(raw: RawHosts2zoneArgs): Hosts2zoneOptions {
   if (raw.reverse && raw.out === undefined && raw.verify === undefined) throw usage('--reverse writes several zones: give --out DIR');
   const o: Hosts2zoneOptions = {
     files, origin, ns, rname, ttl, reverse: Boolean(raw.reverse), v6PrefixBits, aliases, format,
-    allowUnderscore: Boolean(raw.allowUnderscore), concurrency, timeoutMs: Math.round(timeout * 1000), json: Boolean(raw.json),
+    allowUnderscore: Boolean(raw.allowUnderscore), concurrency, timeoutMs, json: Boolean(raw.json),
   };
   if (serial !== undefined) o.serial = serial;
   if (raw.out !== undefined) {

@@ -1,5 +1,6 @@
 /** `netlab lb-probe`: options -> probe the VIP and its backends -> LbProbeResult (src/protocol/lb). */
 import { NetlabError } from '../errors.js';
+import { parseSeconds } from './args.js';
 import {
   formatHostPort,
   parseHostPort,
@@ -68,16 +69,6 @@ export function parseWeights(value: string): number[] {
   return weights;
 }
 
-/**
- * Seconds as given to `name` -> whole milliseconds, at least 1 ms (a value that would round to
- * 0 ms would make every probe fail at once) and at most `maxSeconds`. Throws USAGE.
- */
-function milliseconds(value: string, name: string, maxSeconds: number): number {
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > maxSeconds) throw usage(`${name} needs seconds from 0.001 to ${maxSeconds}, got '${value}'`);
-  const ms = Math.round(1000 * Number(value));
-  if (ms < 1) throw usage(`${name} ${value} is under 1 ms: give at least 0.001 (seconds)`);
-  return ms;
-}
 
 /** Commander's raw values -> validated options. Pure; throws USAGE naming the option. */
 export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
@@ -115,8 +106,8 @@ export function parseLbProbeArgs(raw: RawLbProbeArgs): LbProbeOptions {
   if (!path.startsWith('/') || /[\s]/.test(path)) throw usage(`--path '${path}' must start with / and hold no spaces`);
   const host = raw.host ?? formatHostPort(vip);
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw usage(`--host '${host}' is not a host name`);
-  const timeoutMs = raw.timeout === undefined ? 1000 * LB_PROBE_DEFAULTS.timeoutSeconds : milliseconds(raw.timeout, '--timeout', MAX_TIMEOUT_SECONDS);
-  const deadlineMs = raw.deadline === undefined ? null : milliseconds(raw.deadline, '--deadline', MAX_DEADLINE_SECONDS);
+  const timeoutMs = raw.timeout === undefined ? 1000 * LB_PROBE_DEFAULTS.timeoutSeconds : parseSeconds(raw.timeout, '--timeout', MAX_TIMEOUT_SECONDS);
+  const deadlineMs = raw.deadline === undefined ? null : parseSeconds(raw.deadline, '--deadline', MAX_DEADLINE_SECONDS);
   if (raw.alpha !== undefined && (!/^0?\.\d+$/.test(raw.alpha) || Number(raw.alpha) <= 0 || Number(raw.alpha) >= 0.5)) {
     throw usage(`--alpha needs a significance level between 0 and 0.5 (e.g. 0.01), got '${raw.alpha}'`);
   }

@@ -7,7 +7,7 @@ import { pause } from '../util/pause.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileErrorReason, NetlabError, type Status } from '../errors.js';
-import { parseDnsServer } from './args.js';
+import { parseDnsServer, parseSeconds } from './args.js';
 import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
 import { parsePemBundle } from '../protocol/tls/certs.js';
 import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
@@ -183,15 +183,6 @@ export function parseHeaderFields(raw: string[]): Record<string, string | string
   return headers;
 }
 
-/** Seconds (`10`, `0.5`) -> ms, at least 1 ms. Throws USAGE. */
-function secondsOption(v: string | undefined, name: string, maxSeconds: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v)) throw usage(`${name} needs a number of seconds such as 10 or 0.5, got '${shown(v)}'`);
-  const ms = Math.round(Number(v) * 1000);
-  if (Number(v) * 1000 < 1) throw usage(`${name} ${v} is under 1 ms: give at least 0.001 (seconds)`);
-  if (ms > maxSeconds * 1000) throw usage(`${name} ${v} is over ${maxSeconds} seconds`);
-  return ms;
-}
 
 const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -228,7 +219,7 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
   // an empty --resolver is a mistake (an unset variable), not "the system resolver"
   const resolver = raw.resolver !== undefined ? parseDnsServer(raw.resolver, '--resolver') : undefined;
   const headers = parseHeaderFields(raw.header ?? []);
-  const timeoutMs = secondsOption(raw.timeout, '--timeout', 300) ?? 10_000;
+  const timeoutMs = (raw.timeout === undefined ? 10_000 : parseSeconds(raw.timeout, '--timeout', 300));
   const method = (raw.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw usage(`--method '${raw.method}' is not an HTTP method`);
   const o: TraceRequestOptions = {
@@ -239,7 +230,7 @@ export function parseTraceRequestArgs(raw: RawTraceRequestArgs): TraceRequestOpt
     method,
     headers,
     timeoutMs,
-    maxTimeMs: secondsOption(raw.maxTime, '--max-time', 3600) ?? 3 * timeoutMs,
+    maxTimeMs: (raw.maxTime === undefined ? 3 * timeoutMs : parseSeconds(raw.maxTime, '--max-time', 3600)),
     maxBodyBytes: bytesOption(raw.maxBody, '--max-body', 1024 ** 4) ?? HTTP_LIMITS.maxBodyBytes,
     warmUp: raw.warmUp !== false,
     json: Boolean(raw.json),

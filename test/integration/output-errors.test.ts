@@ -115,3 +115,17 @@ test('with --json a usage error is one JSON document on stdout too', async () =>
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
 });
+
+// issue 9.11: `--timeout 0.0001` rounded to 0 ms (lb-probe, trace-request) or 0.1 ms (cert-check)
+test('every subcommand refuses a timeout under 1 ms before doing anything', async () => {
+  for (const args of [
+    ['cert-check', '127.0.0.1:1', '--timeout', '0.0001'],
+    ['trace-request', 'http://127.0.0.1:1/', '--timeout', '0.0001'],
+    ['lb-probe', '127.0.0.1:1', '--timeout', '0.0001'],
+    ['hosts2zone', '-', '--origin', 'example.test', '--verify', '127.0.0.1:1', '--timeout', '0.0001'],
+  ]) {
+    const r = await runCli(args, { input: '192.0.2.1 www\n' });
+    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /--timeout 0\.0001 is under 1 ms/);
+  }
+});
