@@ -3,19 +3,13 @@ import Table from 'cli-table3';
 import type { Hosts2zoneResult, OmittedProblems } from '../commands/hosts2zone.js';
 import type { HostsIssue } from '../protocol/zone/hosts.js';
 import type { Mismatch } from '../protocol/zone/verify.js';
+// the messages already escape what they quote from the input; this guards the rest (a file name)
+import { escapeControl } from '../util/printable.js';
 
-/** Control and bidi characters made visible: the messages already escape what they quote from the input; this guards the rest (a file name). */
-function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
-}
 
 /** `FILE:LINE: severity: message` (`FILE: ...` for what is about a whole file). */
 export function formatIssue(i: HostsIssue): string {
-  return safe(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`);
+  return escapeControl(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`);
 }
 
 /** The line after the problems listed: `... and 12,345 more problems not shown (12,000 errors, 345 warnings): only the first 1,000 are listed`. */

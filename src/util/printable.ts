@@ -4,9 +4,10 @@
  * one line and shows what the bytes were instead of acting on the terminal.
  */
 
-// C0 and DEL, C1, and the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069)
+// C0 and DEL, C1, the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069), the
+// marks U+061C, U+200E, U+200F and the separators U+2028, U+2029 (Trojan Source, CVE-2021-42574)
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `\n`, `\r`, `\t` as such; other unsafe characters as `\xHH` or `\uHHHH`. */
 export function escapeControl(text: string): string {

@@ -12,6 +12,7 @@ test('control characters and bidi overrides are escaped; printable text is kept'
     ['\x00\x7f\x85', '\\x00\\x7f\\x85'],
     ['evil\u202egnp.exe', 'evil\\u202egnp.exe'],
     ['\u2066iso\u2069', '\\u2066iso\\u2069'],
+    ['a\u200fb\u2028c', 'a\\u200fb\\u2028c'],
     ['über.example', 'über.example'],
   ];
   for (const [input, want] of cases) assert.equal(escapeControl(input), want);
