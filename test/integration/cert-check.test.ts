@@ -442,8 +442,8 @@ test('--file and --ca /dev/zero, and a FIFO as --file: exit 3 and one line, neve
 // issue 9.14: SIGINT ended cert-check with nothing printed; the engine must stop at once and say what it knows
 test('an aborted signal stops a stalled handshake at once: UNKNOWN, interrupted, the target, and the socket closed', async () => {
   const { startHostileServers } = await import('../helpers/hostile-tcp.js');
-  const { parseCertCheckArgs, runCertCheck } = await import('../../src/commands/cert-check.js');
-  const { renderCertText } = await import('../../src/output/cert-text.js');
+  const { parseCertCheckArgs, runCertCheck } = await import('../../src/commands/cert-check/run.js');
+  const { renderCertText } = await import('../../src/commands/cert-check/render.js');
   // silent, but reading: so that it sees the client's FIN and its socket closes
   const servers = await startHostileServers({ silent: { onConnection: (s) => s.resume() } });
   const { port, tracker } = servers.of.silent;

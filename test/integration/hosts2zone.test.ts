@@ -15,8 +15,8 @@ import { startLab, type Lab } from '../../src/lab/index.js';
 import { loadZoneFiles } from '../../src/protocol/zone/master.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { writeGeneratedHosts } from '../helpers/hosts-gen.js';
-import { formatIssue, renderHosts2zoneText } from '../../src/output/hosts2zone-text.js';
-import { parseHosts2zoneArgs, runHosts2zone } from '../../src/commands/hosts2zone.js';
+import { formatIssue, renderHosts2zoneText } from '../../src/commands/hosts2zone/render.js';
+import { parseHosts2zoneArgs, runHosts2zone } from '../../src/commands/hosts2zone/run.js';
 import { goodReply, startHostile } from '../helpers/hostile.js';
 import type { HostsIssue } from '../../src/protocol/zone/hosts.js';
 

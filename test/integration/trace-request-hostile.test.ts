@@ -248,7 +248,7 @@ test('issue 9.11: bad --header, --ca without a certificate, empty --resolver/--o
   }
   assert.equal(target.tracker.connections, connections, 'no usage error reached the server');
   // a NUL cannot come through argv, but the library's parser refuses it too
-  const { parseHeaderFields } = await import('../../src/commands/trace-request.js');
+  const { parseHeaderFields } = await import('../../src/commands/trace-request/run.js');
   assert.throws(() => parseHeaderFields(['X-A: nul\0']), /--header 'X-A: nul\\x00': the value holds a control character/);
   assert.throws(() => parseHeaderFields(['X-A: \u20ac']), /beyond Latin-1/);
 });
@@ -280,8 +280,8 @@ test('valid --header fields are sent; a repeated name sends each value; fraction
 test('issue 9.14: an aborted run returns promptly with the samples done, the one under way dropped, interrupted and UNKNOWN', async () => {
   // issue 9.14: SIGINT ended trace-request with nothing printed
   const { createServer } = await import('node:http');
-  const { parseTraceRequestArgs, runTraceRequest } = await import('../../src/commands/trace-request.js');
-  const { renderTraceRequestText } = await import('../../src/output/trace-request-text.js');
+  const { parseTraceRequestArgs, runTraceRequest } = await import('../../src/commands/trace-request/run.js');
+  const { renderTraceRequestText } = await import('../../src/commands/trace-request/render.js');
   // the first request is answered at once, every later one never
   let requests = 0;
   const open = new Set<import('node:net').Socket>();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDnsServer } from '../../src/commands/args.js';
 import type { NetlabError } from '../../src/errors.js';
-import { parseTraceRequestArgs } from '../../src/commands/trace-request.js';
+import { parseTraceRequestArgs } from '../../src/commands/trace-request/run.js';
 
 test('parseDnsServer: ADDR, ADDR:PORT, [V6]:PORT and a bare IPv6 address; port 53 by default', () => {
   assert.deepEqual(parseDnsServer('127.53.0.3', '--x'), { address: '127.53.0.3', port: 53 });

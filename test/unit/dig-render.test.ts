@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderDigText, digDate, recordLine } from '../../src/output/dig-text.js';
+import { renderDigText, digDate, recordLine } from '../../src/commands/dig/render.js';
 import { parseDigArgs } from '../../src/commands/dig/options.js';
-import type { DigResult } from '../../src/commands/dig/index.js';
+import type { DigResult } from '../../src/commands/dig/run.js';
 
 process.env.TZ = 'UTC';
 const GOLDEN = fileURLToPath(new URL('../../../test/golden/dig/', import.meta.url));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { canonicalIPv6, entryName, entryNames, escapeText, formatIPv6, hostNameProblem, ipv4Text, parseHostsText, parseIPv4, readHosts, type HostsIssue } from '../../src/protocol/zone/hosts.js';
 import { forEachLine, splitLines, stringChunks } from '../../src/protocol/zone/lines.js';
-import { formatIssue } from '../../src/output/hosts2zone-text.js';
+import { formatIssue } from '../../src/commands/hosts2zone/render.js';
 
 const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 

@@ -11,7 +11,7 @@ import { parseHostPort, parseSourceRange, pickSources, sameSlash24 } from '../..
 import { bannerLine, MAX_BANNER_BYTES, mulberry32, sourceSchedule, type ProbeAnswer } from '../../src/protocol/lb/probe.js';
 import { boundMarker, chooseMethod, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, safeText, summarizeMarkers } from '../../src/protocol/lb/identify.js';
 import { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS, OTHER_MARKER } from '../../src/protocol/lb/tally.js';
-import { parseLbProbeArgs, parseWeights, type RawLbProbeArgs } from '../../src/commands/lb-probe.js';
+import { parseLbProbeArgs, parseWeights, type RawLbProbeArgs } from '../../src/commands/lb-probe/run.js';
 import { createScheduler } from '../../src/lab/lb/schedulers.js';
 import { NetlabError } from '../../src/errors.js';
 import { mentions } from '../../src/protocol/lb/index.js';

@@ -334,7 +334,7 @@ for (const row of REJECTED) {
 
 test('older and rarer types: every answer BIND named gave is printed as BIND dig printed it (test/fixtures/dns/older-types.json)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { recordLine } = await import('../../src/output/dig-text.js');
+  const { recordLine } = await import('../../src/commands/dig/render.js');
   const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/dns/older-types.json', import.meta.url), 'utf8')) as {
     cases: Array<{ query: string; response: string; bind: string[] }>;
   };

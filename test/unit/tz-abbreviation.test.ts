@@ -85,7 +85,7 @@ test('the same abbreviation as `date +%Z` for real zones, winter and summer', { 
 
 test('localZoneName: UTC in a UTC process, else the file, and the renderer only prints what it is given', async () => {
   const { localZoneName } = await import('../../src/util/tz-abbreviation.js');
-  const { digDate } = await import('../../src/output/dig-text.js');
+  const { digDate } = await import('../../src/commands/dig/render.js');
   const utc = { getTimezoneOffset: () => 0 } as Date;
   assert.equal(localZoneName(utc, {}), 'UTC');
   assert.equal(localZoneName({ getTimezoneOffset: () => -540 } as Date, { TZ: 'JST-9' }), 'JST');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { dataLines, head, modelFrom, reverseTexts, zoneText } from '../helpers/hosts-model.js';
 import { HostsModel } from '../../src/protocol/zone/model.js';
 import { newEntry } from '../../src/protocol/zone/hosts.js';
-import { formatIssue } from '../../src/output/hosts2zone-text.js';
+import { formatIssue } from '../../src/commands/hosts2zone/render.js';
 import {
   absoluteText, dateSerial, hostNameOption, labelText, mailboxToRname, nameText, nextSerial, reverseZoneOf4, reverseZoneOf6,
   serialGreater, zoneHeadText,
@@ -224,7 +224,7 @@ test('every zone written reads back with the same data', async () => {
 
 // issue 9.1: the byte count of each write was ignored: on a filling disk the zone was cut mid-record, exit 0
 test('every write is checked: short writes are continued until every byte is out; a write of nothing is an error', async () => {
-  const { writeAll } = await import('../../src/commands/hosts2zone.js');
+  const { writeAll } = await import('../../src/commands/hosts2zone/run.js');
   const out: Buffer[] = [];
   // at most 7 bytes per call, as a filling disk gives
   const short = (buf: Uint8Array, off: number, len: number) => {

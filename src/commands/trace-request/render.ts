@@ -1,8 +1,8 @@
 /** trace-request's text: verdict line, a per-phase table, a waterfall per path, the RTT model. */
-import { formatHostPort } from '../util/host-port.js';
+import { formatHostPort } from '../../util/host-port.js';
 import Table from 'cli-table3';
-import type { PathResult, TraceRequestResult } from '../commands/trace-request.js';
-import type { Phases } from '../protocol/http/timing.js';
+import type { PathResult, TraceRequestResult } from './run.js';
+import type { Phases } from '../../protocol/http/timing.js';
 
 const ROWS: Array<[keyof Phases, string]> = [
   ['dnsMs', 'dns'], ['tcpMs', 'tcp'], ['tlsMs', 'tls'], ['ttfbMs', 'ttfb'], ['transferMs', 'transfer'], ['totalMs', 'total'],

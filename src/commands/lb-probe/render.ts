@@ -1,7 +1,7 @@
 /** lb-probe's text: the verdict line first (as Nagios plugins print it), a table per backend, the verdicts. */
 import Table from 'cli-table3';
-import type { LbProbeResult } from '../commands/lb-probe.js';
-import { formatP, MIN_EXPECTED, safeText, type LbProblem } from '../protocol/lb/index.js';
+import type { LbProbeResult } from './run.js';
+import { formatP, MIN_EXPECTED, safeText, type LbProblem } from '../../protocol/lb/index.js';
 
 /** Unattributed markers listed in the text; the rest are counted. */
 const MAX_MARKERS_SHOWN = 10;

@@ -1,7 +1,7 @@
 /** `netlab lab`: start the loopback lab and describe it. Printing and waiting are cli.ts's. */
-import { NetlabError } from '../errors.js';
-import { startLab, type Lab } from '../lab/index.js';
-import { loadExtraZones } from '../lab/zone-files.js';
+import { NetlabError } from '../../errors.js';
+import { startLab, type Lab } from '../../lab/index.js';
+import { loadExtraZones } from '../../lab/zone-files.js';
 
 export interface LabCommandOptions {
   port?: number;

@@ -2,18 +2,12 @@
  * `netlab demo`: start the lab, run each subcommand against it, show what they print.
  * Each step states what it expects; a step that does not get it makes the demo fail.
  */
-import type { Status } from '../errors.js';
-import { startLab } from '../lab/index.js';
-import { parseDigArgs, runDigStream } from './dig/index.js';
-import { renderDigResult } from '../output/dig-text.js';
-import { localZoneName } from '../util/tz-abbreviation.js';
-import { parseCertCheckArgs, runCertCheck } from './cert-check.js';
-import { renderCertText } from '../output/cert-text.js';
-import { parseTraceRequestArgs, runTraceRequest } from './trace-request.js';
-import { renderTraceRequestText } from '../output/trace-request-text.js';
-import { parseLbProbeArgs, runLbProbe } from './lb-probe.js';
-import { renderLbProbeText } from '../output/lb-probe-text.js';
-import { prepareHosts2zoneDemo } from './hosts2zone-demo.js';
+import type { Status } from '../../errors.js';
+import { startLab } from '../../lab/index.js';
+import { Readable } from 'node:stream';
+import { parseArgv, type AnyCommand, type CommandIo } from '../command.js';
+import { COMMANDS } from '../registry.js';
+import { prepareHosts2zoneDemo } from '../hosts2zone/demo-sample.js';
 
 export interface DemoStep {
   title: string;
@@ -28,11 +22,6 @@ export interface DemoResult {
   steps: DemoStep[];
   /** Ctrl-C: the steps done before it; the one under way is dropped. */
   interrupted?: boolean;
-}
-
-/** The options with the demo's Ctrl-C signal (every engine takes `signal` in its options). */
-function stoppable<O extends object>(options: O, signal: AbortSignal | undefined): O {
-  return signal ? Object.assign(options, { signal }) : options;
 }
 
 interface StepSpec {
@@ -90,34 +79,17 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       const v = lab.lb.vip(vip);
       specs.push({ command: 'lb-probe', title, args: [`${v.address}:${v.httpPort}`, ...lab.lb.backendTargets(vip, 'http').flatMap((b) => ['--backend', b]), '--weights', weights], expected });
     }
-    const zone = localZoneName(new Date());
     for (const spec of specs) {
       if (signal?.aborted) break;
-      let status: Status;
-      let output: string;
-      if (spec.command === 'trace-request') {
-        const [url, , origin, , cdn, , ca, , samples] = spec.args;
-        const result = await runTraceRequest(stoppable(parseTraceRequestArgs({ url, origin, cdn, ca: [ca!], samples }), signal));
-        status = result.status;
-        output = `${renderTraceRequestText(result)}${lab.http.notes.length ? `note: ${lab.http.notes[0]}\n` : ''}`;
-      } else if (spec.command === 'lb-probe') {
-        const [target, ...rest] = spec.args;
-        const backend = rest.flatMap((x, i) => (rest[i - 1] === '--backend' ? [x] : []));
-        const weights = rest[rest.indexOf('--weights') + 1];
-        const result = await runLbProbe(stoppable(parseLbProbeArgs({ target, backend, weights }), signal));
-        status = result.status;
-        output = renderLbProbeText(result);
-      } else if (spec.command === 'dig') {
-        const options = stoppable(parseDigArgs(spec.args), signal);
-        const texts: string[] = [];
-        status = (await runDigStream(options, (r, i) => texts.push(renderDigResult(r, i, options, version, zone)))).status;
-        output = texts.join('');
-      } else {
-        const [target, , connectTo, , ca] = spec.args;
-        const result = await runCertCheck(stoppable(parseCertCheckArgs({ target, connectTo, ca: [ca!] }), signal));
-        status = result.status;
-        output = renderCertText(result);
-      }
+      // the same path as the command line: the registry, parseArgv, the command's run and render
+      const def: AnyCommand = (await COMMANDS[spec.command].load()).command;
+      const options = await parseArgv(def, spec.args);
+      let printed = '';
+      const io: CommandIo = { out: (chunk) => void (printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), err: () => undefined, stdin: Readable.from([]) };
+      const result = await def.run(options, { signal: signal ?? new AbortController().signal, io, version });
+      const status: Status = result.status;
+      let output = def.render ? def.render(result, options, {}) : printed;
+      if (spec.command === 'trace-request' && lab.http.notes.length) output += `note: ${lab.http.notes[0]}\n`;
       if (signal?.aborted) break;
       const step: DemoStep = {
         title: spec.title,

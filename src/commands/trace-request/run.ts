@@ -2,15 +2,15 @@
  * `netlab trace-request`: where the time of one request goes, per phase, on one or two
  * paths (direct to the origin, through the CDN), sampled cold and interleaved.
  */
-import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
-import { pause } from '../util/pause.js';
+import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
+import { pause } from '../../util/pause.js';
 import net from 'node:net';
 import tls from 'node:tls';
-import { fileErrorReason, NetlabError, type Status } from '../errors.js';
-import { parseDnsServer, parseSeconds } from './args.js';
-import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from '../protocol/http/timing.js';
-import { parsePemBundle } from '../protocol/tls/certs.js';
-import { cacheEvidence, summarise, type CacheEvidence } from '../protocol/http/cache.js';
+import { fileErrorReason, NetlabError, type Status } from '../../errors.js';
+import { parseDnsServer, parseSeconds } from '../args.js';
+import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from '../../protocol/http/timing.js';
+import { parsePemBundle } from '../../protocol/tls/certs.js';
+import { cacheEvidence, summarise, type CacheEvidence } from '../../protocol/http/cache.js';
 
 export interface TraceRequestOptions {
   url: URL;
@@ -312,7 +312,7 @@ export async function runTraceRequest(o: TraceRequestOptions, onEvent?: (e: Trac
   const legs = legsOf(o);
   const collected = legs.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; f: SampleFailed }> }));
   if (o.warmUp && !o.signal?.aborted) {
-    const { warmUp } = await import('../protocol/http/warm-up.js');
+    const { warmUp } = await import('../../protocol/http/warm-up.js');
     await warmUp(o.url.protocol === 'https:', { defaultRoots: !o.ca, signal: o.signal });
   }
   let interrupted = false;

@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Status } from '../errors.js';
-import { OFFICE_HOSTS } from '../lab/office-hosts.js';
-import { loadZoneFiles, type ZoneData } from '../protocol/zone/master.js';
-import type { HostsIssue } from '../protocol/zone/hosts.js';
-import { parseHosts2zoneArgs, runHosts2zone } from './hosts2zone.js';
-import { formatIssue, renderHosts2zoneText } from '../output/hosts2zone-text.js';
+import type { Status } from '../../errors.js';
+import { OFFICE_HOSTS } from '../../lab/office-hosts.js';
+import { loadZoneFiles, type ZoneData } from '../../protocol/zone/master.js';
+import type { HostsIssue } from '../../protocol/zone/hosts.js';
+import { parseHosts2zoneArgs, runHosts2zone } from './run.js';
+import { formatIssue, renderHosts2zoneText } from './render.js';
 
 export interface Hosts2zoneDemoStep {
   title: string;

@@ -1,15 +1,15 @@
 /** `netlab cert-check`: options -> fetch the chain (or read --file) -> analyse -> CertCheckResult. */
 import type { X509Certificate } from 'node:crypto';
-import { FILE_LIMITS, readFileBounded } from '../util/read-bounded.js';
+import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import net from 'node:net';
-import { cannotRead, NetlabError, type Status } from '../errors.js';
-import { parseSeconds } from './args.js';
-import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from '../protocol/tls/connect.js';
-import { analyseChain, findLeaf, problem, verdict, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../protocol/tls/chain.js';
-import type { OcspStaple } from '../protocol/tls/ocsp.js';
-import { loadTrustStore, type AnchorSet } from '../protocol/tls/trust.js';
-import { describeCert, issuedBy, parsePemBundle } from '../protocol/tls/certs.js';
-import { formatHostPort } from '../util/host-port.js';
+import { cannotRead, NetlabError, type Status } from '../../errors.js';
+import { parseSeconds } from '../args.js';
+import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from '../../protocol/tls/connect.js';
+import { analyseChain, findLeaf, problem, verdict, type ChainAnalysis, type ChainCert, type Problem, type ProblemCode } from '../../protocol/tls/chain.js';
+import type { OcspStaple } from '../../protocol/tls/ocsp.js';
+import { loadTrustStore, type AnchorSet } from '../../protocol/tls/trust.js';
+import { describeCert, issuedBy, parsePemBundle } from '../../protocol/tls/certs.js';
+import { formatHostPort } from '../../util/host-port.js';
 
 export interface CertCheckOptions {
   /** HOST[:PORT] of the server; undefined with --file. */
@@ -214,7 +214,7 @@ function nothingRead(options: CertCheckOptions, trust: { sources: string[]; anch
  * modules load only here, when a server staples.
  */
 async function checkStaple(der: Buffer, sent: X509Certificate[], anchors: AnchorSet, a: ChainAnalysis, now: Date): Promise<OcspStaple> {
-  const { readOcspStaple } = await import('../protocol/tls/ocsp.js');
+  const { readOcspStaple } = await import('../../protocol/tls/ocsp.js');
   const leaf = sent[0]!;
   const issuer = [...sent.slice(1), ...anchors.issuersOf(leaf)].find((c) => issuedBy(leaf, c) === 'yes');
   const staple = readOcspStaple(der, leaf, issuer, now);

@@ -6,18 +6,18 @@ import { closeSync, constants, fchmodSync, fchownSync, fsync, lstatSync, openSyn
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileErrorReason, NetlabError, type Status } from '../errors.js';
-import { readHosts, type HostsIssue, type Severity } from '../protocol/zone/hosts.js';
-import { HostsModel, type AliasMode, type ZoneFormat } from '../protocol/zone/model.js';
+import { fileErrorReason, NetlabError, type Status } from '../../errors.js';
+import { readHosts, type HostsIssue, type Severity } from '../../protocol/zone/hosts.js';
+import { HostsModel, type AliasMode, type ZoneFormat } from '../../protocol/zone/model.js';
 import {
   absoluteText, DEFAULT_TIMERS, DEFAULT_TTL, forwardZoneText, hostNameOption, mailboxToRname, nextSerial,
   reverseZoneOf4, reverseZoneOf6, reverseZoneText, rpzZoneText, serialGreater, type WriteStats, type ZoneHead,
-} from '../protocol/zone/writer.js';
-import { readSerial } from '../protocol/zone/master.js';
-import type { Mismatch, VerifyResult } from '../protocol/zone/verify.js';
-import type { Server } from '../protocol/dns/transport.js';
-import { parseDnsServer, parseSeconds } from './args.js';
-import { boundChunks, FILE_LIMITS, openStreamBounded } from '../util/read-bounded.js';
+} from '../../protocol/zone/writer.js';
+import { readSerial } from '../../protocol/zone/master.js';
+import type { Mismatch, VerifyResult } from '../../protocol/zone/verify.js';
+import type { Server } from '../../protocol/dns/transport.js';
+import { parseDnsServer, parseSeconds } from '../args.js';
+import { boundChunks, FILE_LIMITS, openStreamBounded } from '../../util/read-bounded.js';
 
 export interface Hosts2zoneOptions {
   files: string[];
@@ -487,7 +487,7 @@ async function run(
 
   if (options.verify) {
     // loaded only here: writing a zone needs no sockets
-    const { verifyZone } = await import('../protocol/zone/verify.js');
+    const { verifyZone } = await import('../../protocol/zone/verify.js');
     result.verify = await verifyZone(model, {
       server: options.verify, concurrency: options.concurrency, timeoutMs: options.timeoutMs, tries: 2, reverse: options.reverse, signal,
     }, io.onMismatch);

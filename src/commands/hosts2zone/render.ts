@@ -1,10 +1,10 @@
 /** hosts2zone's text: the zones written (a cli-table3 table) or the verification, then a verdict line. */
 import Table from 'cli-table3';
-import type { Hosts2zoneResult, OmittedProblems } from '../commands/hosts2zone.js';
-import type { HostsIssue } from '../protocol/zone/hosts.js';
-import type { Mismatch } from '../protocol/zone/verify.js';
+import type { Hosts2zoneResult, OmittedProblems } from './run.js';
+import type { HostsIssue } from '../../protocol/zone/hosts.js';
+import type { Mismatch } from '../../protocol/zone/verify.js';
 // the messages already escape what they quote from the input; this guards the rest (a file name)
-import { escapeControl } from '../util/printable.js';
+import { escapeControl } from '../../util/printable.js';
 
 
 /** `FILE:LINE: severity: message` (`FILE: ...` for what is about a whole file). */

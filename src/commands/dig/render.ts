@@ -1,6 +1,6 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
-import type { DigHopJson, DigRecordJson, DigResult } from '../commands/dig/index.js';
-import type { DigOptions } from '../commands/dig/options.js';
+import type { DigHopJson, DigRecordJson, DigResult } from './run.js';
+import type { DigOptions } from './options.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records

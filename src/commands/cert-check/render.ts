@@ -1,7 +1,7 @@
 /** cert-check's text: the verdict line first (as Nagios plugins print it), the chain, the problems. */
 import Table from 'cli-table3';
-import type { CertCheckResult } from '../commands/cert-check.js';
-import type { OcspStaple } from '../protocol/tls/ocsp.js';
+import type { CertCheckResult } from './run.js';
+import type { OcspStaple } from '../../protocol/tls/ocsp.js';
 
 function subjectCN(dn: string): string {
   const cn = /(?:^|, )CN=([^,]+)/.exec(dn);

@@ -1,6 +1,6 @@
 /** `netlab lb-probe`: options -> probe the VIP and its backends -> LbProbeResult (src/protocol/lb). */
-import { NetlabError } from '../errors.js';
-import { parseSeconds } from './args.js';
+import { NetlabError } from '../../errors.js';
+import { parseSeconds } from '../args.js';
 import {
   formatHostPort,
   parseHostPort,
@@ -12,7 +12,7 @@ import {
   type LbEvent,
   type LbProbeReport,
   type LbProbeSettings,
-} from '../protocol/lb/index.js';
+} from '../../protocol/lb/index.js';
 
 /** What probeLoadBalancer takes, plus what only the command needs. */
 export interface LbProbeOptions extends LbProbeSettings {

@@ -1,0 +1,34 @@
+/**
+ * The one translation of socket errors to words (node:net, node:dgram, node:tls, undici), so
+ * that every subcommand says the same thing for the same failure. Pure.
+ */
+
+const WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed by the peer',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  ENOTFOUND: 'name not found',
+  EAI_AGAIN: 'name lookup failed (temporary failure)',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the response head',
+  UND_ERR_BODY_TIMEOUT: 'timed out waiting for the body',
+  UND_ERR_SOCKET: 'connection closed by the peer',
+};
+
+/** The error codes that mean the peer could not be reached at all (nothing was exchanged). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** A socket error in a few words ('connection refused'), else the first line of its message. */
+export function socketErrorReason(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown } | null | undefined;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (code && WORDS[code]) return WORDS[code]!;
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  return message.split('\n')[0]!.trim() || code || 'unknown error';
+}
