@@ -118,11 +118,12 @@ async function runCommand(def: AnyCommand, argv: string[]): Promise<void> {
     stdin: process.stdin,
   };
   if (def.untilStopped) process.once('SIGTERM', () => interruption.abort());
+  const style = { columns: process.stdout.isTTY ? process.stdout.columns : undefined };
   const result = (await withProgress(options.json, def.progress, (onProgress) =>
-    def.run(options, { signal: interruption.signal, onProgress, io, version: VERSION }))) as { status: Status; interrupted?: boolean };
+    def.run(options, { signal: interruption.signal, onProgress, io, version: VERSION, style }))) as { status: Status; interrupted?: boolean };
   if (def.render) {
     run.printed = true;
-    write(options.json ? `${JSON.stringify(result, null, 2)}\n` : def.render(result, options, { columns: process.stdout.isTTY ? process.stdout.columns : undefined }));
+    write(options.json ? `${JSON.stringify(result, null, 2)}\n` : def.render(result, options, style));
   }
   process.exitCode = result.interrupted ? 3 : exitCodeFor(result.status);
 }

@@ -71,6 +71,8 @@ export interface RunContext {
   /** For commands that stream: hosts2zone's zone, dig's batch, the lab's listing. */
   io: CommandIo;
   version: string;
+  /** How text should look (the terminal's width), for commands that print their own text. */
+  style: RenderStyle;
 }
 
 export interface CommandIo {

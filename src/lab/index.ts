@@ -11,14 +11,17 @@ import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 
+/** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
   /** DNS port on every DNS address; 0: a free port. */
   port?: number;
   /** TLS port on every TLS address; 0 (default): a free port. */
   tlsPort?: number;
+  /** More zones to serve on the example.test servers (e.g. read from master files). */
   extraZones?: Zone[];
 }
 
+/** One server of the lab, as `netlab lab` lists it. */
 export interface LabEndpoint {
   role: string;
   address: string;
@@ -27,7 +30,9 @@ export interface LabEndpoint {
   description: string;
 }
 
+/** A running lab: its servers, their addresses, and `close()`, which stops them and removes the temporary CA file. */
 export interface Lab {
+  /** The DNS port of every DNS server. */
   port: number;
   dns: DnsLab;
   tls: TlsLab;
@@ -40,6 +45,13 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/**
+ * Start the course's network on loopback, in this process: the DNS hierarchy, the TLS cases
+ * (a lab CA made now, its root written to a temporary file, `lab.tls.caFile`), the HTTPS
+ * origin, the CDN edge and relays, and the load-balancing backends and VIPs. Use it in
+ * integration tests as undici's MockAgent is used, but with real servers; always `await
+ * lab.close()`. Throws the listen error (e.g. EADDRINUSE for a taken `port`).
+ */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dns = await startDnsLab({ port: options.port ?? 0, extraZones: options.extraZones });
   let tls: TlsLab;

@@ -13,7 +13,7 @@ export interface TableOptions {
 }
 
 /** The narrowest a column is made (its text wraps below that). */
-const MIN_COLUMN = 6;
+const MIN_COLUMN = 3;
 
 /** Display width of a cell's longest line (tables hold no wide or combining characters we make). */
 function widthOf(text: string): number {

@@ -3,24 +3,30 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { BIN, runCli } from '../helpers/cli.js';
 
-test('netlab demo runs every dig case on the lab and exits 0', async () => {
-  const r = await runCli(['demo'], { timeoutMs: 30_000 });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
+// issue 10.7: the demo ran twice in the suite (text, then --json); once now, in process, through
+// the same registry, parseArgv, run and output as the command line
+test('netlab demo runs every part of the course on the lab: every step as expected, text and result', async () => {
+  const { Readable } = await import('node:stream');
+  const { COMMANDS } = await import('../../src/commands/registry.js');
+  const { parseArgv } = await import('../../src/commands/command.js');
+  const { command } = await COMMANDS.demo.load();
+  const options = await parseArgv(command, []);
+  let text = '';
+  const result = await command.run(options, {
+    signal: new AbortController().signal,
+    io: { out: (c: string | Uint8Array) => void (text += String(c)), err: () => undefined, stdin: Readable.from([]) },
+    version: '0.0.0-test',
+    style: {},
+  });
+  assert.equal(result.status, 'OK', text);
   for (const part of [/== Ask the authoritative server/, /\+trace www\.example\.test/, /-x 2001:db8::10/, /;; Skipped ns1\.lame\.test\./, /demo: every step gave what it should\./]) {
-    assert.match(r.stdout, part);
+    assert.match(text, part);
   }
-  assert.doesNotMatch(r.stdout, /^!! expected/m);
-});
-
-test('netlab demo --json is one document with a status per step', async () => {
-  const r = await runCli(['demo', '--json'], { timeoutMs: 30_000 });
-  assert.equal(r.code, 0);
-  const doc = JSON.parse(r.stdout);
-  assert.equal(doc.status, 'OK');
-  assert.ok(doc.steps.length >= 8);
-  // every part of the course has its steps
-  assert.deepEqual([...new Set(doc.steps.map((s: { command: string }) => s.command.split(' ')[1]))].sort(), ['cert-check', 'dig', 'hosts2zone', 'lb-probe', 'trace-request']);
-  for (const s of doc.steps) assert.equal(s.status, s.expected, s.title);
+  assert.doesNotMatch(text, /^!! expected/m);
+  assert.ok(result.steps.length >= 8);
+  // every part of the course has its steps, each as expected
+  assert.deepEqual([...new Set(result.steps.map((s: { command: string }) => s.command.split(' ')[1]))].sort(), ['cert-check', 'dig', 'hosts2zone', 'lb-probe', 'trace-request']);
+  for (const s of result.steps) assert.equal(s.status, s.expected, s.title);
 });
 
 test('netlab lab --json prints its endpoints, serves them, and stops on SIGINT with exit 0', async () => {
@@ -63,6 +69,15 @@ test('netlab lab on a taken port is one clear line and exit 3', async () => {
     assert.match(r.stderr, new RegExp(`^netlab lab: port ${lab.port} on 127\\.53\\.0\\.1 is already in use: choose another with --port`));
     assert.doesNotMatch(r.stderr, /internal error/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+    // issue 10.6: the lab's listing was 223 columns wide whatever the terminal: it fits 60 now
+    const { renderLabText } = await import('../../src/commands/lab/run.js');
+    const listing = renderLabText(lab, 60).split('\n');
+    const endpoints = listing.filter((l) => /^ {2}\S/.test(l) && !l.startsWith('  netlab ') && !l.startsWith('  note:'));
+    assert.ok(endpoints.length > 20);
+    for (const l of listing.filter((x) => !x.startsWith('  netlab ') && !x.startsWith('  note:') && !x.startsWith('netlab lab:') && !x.startsWith('TLS servers') && !x.startsWith('HTTP(S)') && !x.startsWith('Load balancing'))) {
+      assert.ok(l.length <= 60, `wider than 60 columns: ${l}`);
+    }
+    assert.ok(renderLabText(lab).split('\n').some((l) => l.length > 100), 'without a width, one line per endpoint');
   } finally {
     await lab.close();
   }

@@ -29,7 +29,7 @@ export const command: CommandDef<LabOptions, CommandResult> = {
   async run(options, ctx) {
     const started = await runLab({ port: options.port, privileged: process.getuid?.() === 0, zoneFiles: options.zoneFiles });
     for (const n of started.notes) ctx.io.err(`netlab lab: ${n}`);
-    await ctx.io.out(options.json ? `${JSON.stringify(labJson(started.lab), null, 2)}\n` : renderLabText(started.lab));
+    await ctx.io.out(options.json ? `${JSON.stringify(labJson(started.lab), null, 2)}\n` : renderLabText(started.lab, ctx.style.columns));
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });

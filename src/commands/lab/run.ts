@@ -50,23 +50,45 @@ function portError(e: unknown, port: number): unknown {
   return new NetlabError('USAGE', `port ${port}${where} ${why[err.code]}: choose another with --port, or --port 0 for a free one`, { cause: e });
 }
 
-export function renderLabText(lab: Lab): string {
+/** `role  address  description`, the description wrapped under itself when `columns` is too narrow for it. */
+function endpointLine(role: string, where: string, description: string, columns: number | undefined): string {
+  const lead = `  ${role.padEnd(24)} ${where.padEnd(20)} `;
+  if (columns === undefined || lead.length + description.length <= columns) return `${lead}${description}`;
+  // narrow: the description wrapped under the role, indented, when beside it leaves under 30 columns
+  const beside = columns - lead.length >= 30;
+  const indent = beside ? lead.length : 4;
+  const room = Math.max(10, columns - indent);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of description.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  const first = beside ? [`${lead}${lines.shift() ?? ''}`] : [`  ${role} ${where}`];
+  return [...first, ...lines.map((l) => `${' '.repeat(indent)}${l}`)].join('\n');
+}
+
+/** The lab's listing; `columns`: the terminal's width, to wrap the descriptions in (none: one line each). */
+export function renderLabText(lab: Lab, columns?: number): string {
   const lines = [`netlab lab: the course's network on loopback, DNS on port ${lab.port}, TLS on port ${lab.tls.port}. Ctrl-C stops it.`, '', 'DNS servers'];
   for (const e of lab.endpoints.filter((x) => x.protocol === 'dns')) {
-    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}#${e.port}`.padEnd(20)} ${e.description}`);
+    lines.push(endpointLine(e.role, `${e.address}#${e.port}`, e.description, columns));
   }
   lines.push('', `TLS servers (SNI www.example.test; lab root CA: ${lab.tls.caFile})`);
   for (const e of lab.endpoints.filter((x) => x.protocol === 'tls')) {
-    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
+    lines.push(endpointLine(e.role, `${e.address}:${e.port}`, e.description, columns));
   }
   lines.push('', 'HTTP(S) origin and CDN edge (names in example.test; same lab root CA)');
   for (const e of lab.endpoints.filter((x) => x.protocol === 'http')) {
-    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
+    lines.push(endpointLine(e.role, `${e.address}:${e.port}`, e.description, columns));
   }
   for (const n of lab.http.notes) lines.push(`  note: ${n}`);
   lines.push('', `Load balancing: backends and VIPs (HTTP ${lab.lb.httpPort}; L4 relay of HTTP ${lab.lb.tcpPort}; banner service ${lab.lb.bannerPort})`);
   for (const e of lab.endpoints.filter((x) => x.protocol === 'lb')) {
-    lines.push(`  ${e.role.padEnd(24)} ${`${e.address}:${e.port}`.padEnd(20)} ${e.description}`);
+    lines.push(endpointLine(e.role, `${e.address}:${e.port}`, e.description, columns));
   }
   lines.push('', 'Try', ...lab.examples.map((x) => `  ${x}`), '');
   return lines.join('\n');
