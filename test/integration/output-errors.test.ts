@@ -46,8 +46,10 @@ test('a write error on stdout is one line on stderr and exit 3, for every subcom
       ['cert-check (usage error, --json)', ['cert-check', '--json']],
       ['trace-request (usage error, --json)', ['trace-request', '--json']],
     ];
-    for (const [what, args, input] of runs) {
-      const r = await runToFull(args, input);
+    // the runs are independent: at once (the suite's time is spawns)
+    const results = await Promise.all(runs.map(([, args, input]) => runToFull(args, input)));
+    for (const [i, [what]] of runs.entries()) {
+      const r = results[i]!;
       assert.equal(r.code, 3, `${what}: ${r.stderr}`);
       assert.match(r.stderr, /cannot write the output: no space left on the device$/m, what);
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack trace`);
@@ -75,8 +77,9 @@ test('input files are read with a bound: /dev/zero is one line and exit 3', asyn
     [['cert-check', '127.0.0.1:1', '--ca', '/dev/zero'], /^netlab cert-check: cannot read CA file '\/dev\/zero': larger than 16 MiB/m],
     [['trace-request', 'https://www.example.test/', '--ca', '/dev/zero'], /^netlab trace-request: --ca \/dev\/zero: larger than 16 MiB/m],
   ];
-  for (const [args, message] of cases) {
-    const r = await runCli(args, { timeoutMs: 30_000 });
+  const results = await Promise.all(cases.map(([args]) => runCli(args, { timeoutMs: 30_000 })));
+  for (const [i, [args, message]] of cases.entries()) {
+    const r = results[i]!;
     assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
@@ -93,10 +96,9 @@ test('a FIFO nobody writes to, given as an input file, does not hang', async () 
     return;
   }
   try {
-    const dig = await runCli(['dig', '-f', fifo], { timeoutMs: 20_000 });
+    const [dig, cert] = await Promise.all([runCli(['dig', '-f', fifo], { timeoutMs: 20_000 }), runCli(['cert-check', '--file', fifo], { timeoutMs: 20_000 })]);
     assert.equal(dig.code, 3, dig.stderr);
     assert.match(dig.stderr, /no queries/);
-    const cert = await runCli(['cert-check', '--file', fifo], { timeoutMs: 20_000 });
     assert.equal(cert.code, 3, cert.stderr);
     assert.match(cert.stderr, /holds no PEM certificate/);
   } finally {
@@ -105,8 +107,10 @@ test('a FIFO nobody writes to, given as an input file, does not hang', async () 
 });
 
 test('with --json a usage error is one JSON document on stdout too', async () => {
-  for (const args of [['cert-check', '--json'], ['cert-check', '--json', '--no-such-option'], ['dig', '--json', '+nosuchoption'], ['lb-probe', '--json']]) {
-    const r = await runCli(args);
+  const runs = [['cert-check', '--json'], ['cert-check', '--json', '--no-such-option'], ['dig', '--json', '+nosuchoption'], ['lb-probe', '--json']];
+  const results = await Promise.all(runs.map((args) => runCli(args)));
+  for (const [i, args] of runs.entries()) {
+    const r = results[i]!;
     assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
     const doc = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
     assert.equal(doc.status, 'UNKNOWN');
@@ -118,14 +122,21 @@ test('with --json a usage error is one JSON document on stdout too', async () =>
 
 // issue 9.11: `--timeout 0.0001` rounded to 0 ms (lb-probe, trace-request) or 0.1 ms (cert-check)
 test('every subcommand refuses a timeout under 1 ms before doing anything', async () => {
+  // the parse path of the command line, in process: nothing is connected to
+  const { COMMANDS } = await import('../../src/commands/registry.js');
+  const { parseArgv } = await import('../../src/commands/command.js');
+  const { NetlabError } = await import('../../src/errors.js');
   for (const args of [
     ['cert-check', '127.0.0.1:1', '--timeout', '0.0001'],
     ['trace-request', 'http://127.0.0.1:1/', '--timeout', '0.0001'],
     ['lb-probe', '127.0.0.1:1', '--timeout', '0.0001'],
     ['hosts2zone', '-', '--origin', 'example.test', '--verify', '127.0.0.1:1', '--timeout', '0.0001'],
-  ]) {
-    const r = await runCli(args, { input: '192.0.2.1 www\n' });
-    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, /--timeout 0\.0001 is under 1 ms/);
+  ] as const) {
+    const { command } = await COMMANDS[args[0]].load();
+    await assert.rejects(parseArgv(command, args.slice(1)), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE' && /--timeout 0\.0001 is under 1 ms/.test(e.message), args.join(' '));
   }
+  // and once through the binary: exit 3, one line
+  const r = await runCli(['lb-probe', '127.0.0.1:1', '--timeout', '0.0001']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^netlab lb-probe: --timeout 0\.0001 is under 1 ms/);
 });
