@@ -12,6 +12,8 @@ export type Goal =
   | { kind: 'absMaxMs'; value: number }
   /** |netlab - peer| must be at most `ms`, or at most `fraction` of the peer (either will do). */
   | { kind: 'within'; ms: number; fraction: number }
+  /** netlab - peer must be at most this many ms (what netlab adds to the peer). */
+  | { kind: 'addMaxMs'; value: number }
   | { kind: 'none' };
 
 export interface Row {
@@ -50,6 +52,7 @@ export function metOf(r: Row): 'yes' | 'no' | 'n/a' {
     case 'ratioMax': return ratio === undefined ? 'n/a' : ratio <= r.goal.value ? 'yes' : 'no';
     case 'ratioMin': return ratio === undefined ? 'n/a' : ratio >= r.goal.value ? 'yes' : 'no';
     case 'absMaxMs': return r.netlab === undefined ? 'n/a' : r.netlab <= r.goal.value ? 'yes' : 'no';
+    case 'addMaxMs': return r.netlab === undefined || r.peer === undefined ? 'n/a' : r.netlab - r.peer <= r.goal.value ? 'yes' : 'no';
     case 'within': {
       if (r.netlab === undefined || r.peer === undefined) return 'n/a';
       const d = Math.abs(r.netlab - r.peer);
@@ -65,6 +68,7 @@ export function goalText(g: Goal): string {
     case 'ratioMin': return `ratio >= ${g.value}`;
     case 'absMaxMs': return `netlab <= ${g.value >= 1000 ? `${g.value / 1000} s` : `${g.value} ms`}`;
     case 'within': return `difference within ${g.ms} ms or ${+(g.fraction * 100).toFixed(2)}%`;
+    case 'addMaxMs': return `netlab - peer <= ${g.value} ms`;
     default: return '—';
   }
 }

@@ -10,6 +10,7 @@
  * namespace whose /etc/hosts maps the lab's NS names and whose resolv.conf names 127.0.0.1:
  * it never reaches the machine's real resolver.
  */
+import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -78,15 +79,21 @@ async function benchStartup(): Promise<Section> {
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const check = await timed(NODE, [NETLAB, '--version'], { capture: true });
   if (check.code !== 0 || check.stdout.trim() !== version) throw new Error(`netlab --version printed '${check.stdout.trim()}' (exit ${check.code})`);
-  const [ours, bare] = await compare([netlab('--version'), [NODE, '-e', '0']], 40, 5);
+  const entry = (path: string) => [NODE, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(ROOT, path)).href)})`];
+  const [ours, bare, root, dns] = await compare([netlab('--version'), [NODE, '-e', '0'], entry('dist/src/index.js'), entry('dist/src/entry/dns.js')], 40, 5);
+  const importRow = (label: string, t: typeof root): Row => ({
+    label, unit: 'ms', netlab: t!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
+    goal: { kind: 'addMaxMs', value: 15 },
+    detail: `${label}: min ${ms(t!.minMs)} max ${ms(t!.maxMs)}; adds ${ms(t!.medianMs - bare!.medianMs)} to bare Node`,
+  });
   return {
     title: '1. Startup',
-    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI): median wall time of ${ours!.runs} runs each after 5 warm-ups, measured with ${ours!.method === 'hyperfine' ? '`hyperfine -N` (no shell)' : 'a loop of spawns (hyperfine is not installed)'}.`,
+    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI), and a process that only imports the library (\`await import('netlab')\`, \`await import('netlab/dns')\`, by their files in dist/): median wall time of ${ours!.runs} runs each after 5 warm-ups, measured with ${ours!.method === 'hyperfine' ? '`hyperfine -N` (no shell)' : 'a loop of spawns (hyperfine is not installed)'}.`,
     rows: [{
       label: '`netlab --version` vs `node -e 0`', unit: 'ms', netlab: ours!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
       goal: { kind: 'ratioMax', value: 1.3 },
       detail: `netlab min ${ms(ours!.minMs)} max ${ms(ours!.maxMs)}; node -e 0 min ${ms(bare!.minMs)} max ${ms(bare!.maxMs)}; netlab adds ${ms(ours!.medianMs - bare!.medianMs)} to bare Node`,
-    }],
+    }, importRow("`import 'netlab'` vs `node -e 0`", root), importRow("`import 'netlab/dns'` vs `node -e 0`", dns)],
   };
 }
 
