@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli, waitFor } from '../helpers/cli.js';
+import { BIN, startCli, waitFor } from '../helpers/cli.js';
 import { goodReply, startHostile } from '../helpers/hostile.js';
 import { modes, startHostileServers, type Mode } from '../helpers/hostile-tcp.js';
 
@@ -172,3 +173,42 @@ test('demo: Ctrl-C stops after the step under way, closes the lab, exit 3', asyn
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /^demo: interrupted after \d+ steps\.$/m);
 });
+
+/** `script` gives the command a terminal (a pty), where a Ctrl-C typed is the tty's SIGINT. */
+const script = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+// issue 10.6: on a terminal Ctrl-C did nothing in lb-probe and trace-request: the spinner (ora's
+// discardStdin) put the terminal in raw mode, so the typed ^C was a byte, not a signal
+for (const [name, args] of [
+  ['lb-probe', (hp: string) => ['lb-probe', hp, '--requests', '1000', '--timeout', '30']],
+  ['trace-request', (hp: string) => ['trace-request', `http://${hp}/`, '--timeout', '30', '--samples', '50', '--no-warm-up']],
+] as const) {
+  test(`${name} on a terminal, with its spinner: a typed Ctrl-C stops it, exit 3`, { skip: script ? false : 'no script(1) here' }, async () => {
+    const servers = await startHostileServers({ target: modes.silent() });
+    try {
+      const t = servers.of.target;
+      const line = ['stty cols 80 rows 24;', 'exec', JSON.stringify(process.execPath), JSON.stringify(BIN), ...args(t.hostPort)].join(' ');
+      const child = spawn(script!, ['-qefc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm' } });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await waitFor(() => t.tracker.connections > 0, 'a connection from netlab');
+      // the spinner is up (it starts before the first probe); ^C as the terminal's user types it
+      await waitFor(() => /probing|sampling|backends|through the VIP|sample/.test(out), 'the spinner');
+      child.stdin.write('\x03');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await done;
+      clearTimeout(timer);
+      assert.equal(code, 3, `the typed Ctrl-C did not stop ${name}: ${out.slice(-300)}`);
+      assert.match(out, /interrupted/i);
+    } finally {
+      await servers.close();
+    }
+  });
+}
