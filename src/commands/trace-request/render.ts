@@ -31,10 +31,6 @@ function ms(v: number | undefined | null): string {
   return v === undefined || v === null ? '-' : `${v.toFixed(1)} ms`;
 }
 
-function where(p: PathResult): string {
-  return `${p.label} ${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`;
-}
-
 /** `interrupted after 3 of 10 samples`, per path when the paths got different counts. */
 function interruptedNote(r: TraceRequestResult): string {
   const counts = new Set(r.paths.map((p) => p.samples));
@@ -102,26 +98,57 @@ function widthOf(table: string): number {
   return [...(table.split('\n')[0] ?? '')].length;
 }
 
+/** The RTT model's cells of one path: `narrow` puts each parenthesis on a line of its own. */
+function rttCells(p: PathResult, narrow: boolean): string[] {
+  const nl = narrow ? '\n' : ' ';
+  const m = p.rtt!;
+  return [
+    p.label,
+    `${m.rttMs.toFixed(1)} ms${nl}(from ${m.source})`,
+    m.source === 'tls' ? `${ms(m.protocolMs.tcpMs)}${nl}(measured:${nl}answered nearby)` : ms(m.protocolMs.tcpMs),
+    m.tlsRoundTrips === 0 ? 'no TLS' : `${ms(m.protocolMs.tlsMs)}${nl}(${m.tlsRoundTrips} RTT)`,
+    ms(m.protocolMs.requestMs),
+    ms(m.protocolMs.totalMs),
+    ms(p.phases!.totalMs),
+    ms(p.phases!.totalMs - m.protocolMs.totalMs),
+  ];
+}
+
 /** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
 function rttTable(modelled: PathResult[], columns: number | undefined): string {
   const head = ['path', 'RTT', 'tcp', 'tls', 'request', 'protocol total', 'measured total', 'server and other'];
-  const rows = modelled.map((p) => {
-    const m = p.rtt!;
-    return [
-      p.label,
-      `${m.rttMs.toFixed(1)} ms (from ${m.source})`,
-      m.source === 'tls' ? `${ms(m.protocolMs.tcpMs)} (measured: answered nearby)` : ms(m.protocolMs.tcpMs),
-      m.tlsRoundTrips === 0 ? 'no TLS' : `${ms(m.protocolMs.tlsMs)} (${m.tlsRoundTrips} RTT)`,
-      ms(m.protocolMs.requestMs),
-      ms(m.protocolMs.totalMs),
-      ms(p.phases!.totalMs),
-      ms(p.phases!.totalMs - m.protocolMs.totalMs),
-    ];
-  });
-  const wide = renderTable(head, rows);
+  const wide = renderTable(head, modelled.map((p) => rttCells(p, false)));
   if (columns === undefined || widthOf(wide) <= columns) return wide;
   // transposed: the quantities down, the paths across
-  return renderTable(['RTT model', ...rows.map((r) => r[0]!)], head.slice(1).map((name, i) => [name, ...rows.map((r) => r[i + 1]!)]), { columns });
+  const cells = modelled.map((p) => rttCells(p, true));
+  return renderTable(['RTT model', ...cells.map((c) => c[0]!)], head.slice(1).map((name, i) => [name, ...cells.map((c) => c[i + 1]!)]), { columns });
+}
+
+/**
+ * The phases of each path side by side (medians and p95), the difference, the response, the
+ * samples and the cache headers. `narrow`: each path's address, p95 and TLS version on a line
+ * of their own, for a terminal too narrow for the one-line cells, then fitted to `columns`.
+ */
+function phaseTable(r: TraceRequestResult, narrow: boolean, columns?: number): string {
+  const nl = narrow ? '\n' : ' ';
+  const two = r.paths.length === 2 && r.difference;
+  const head = [`phase${nl}(median)`, ...r.paths.map((p) => `${p.label}${nl}${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`)];
+  if (two) head.push(`${r.paths[1]!.label} -${nl}${r.paths[0]!.label}`);
+  const rows: string[][] = [];
+  for (const [k, name] of ROWS) {
+    const row = [name, ...r.paths.map((p) => (p.phases ? `${ms(p.phases[k])}${nl}(p95 ${ms(p.p95?.[k])})` : '-'))];
+    if (two) row.push(`${r.difference![k] >= 0 ? '+' : ''}${r.difference![k].toFixed(1)} ms`);
+    rows.push(row);
+  }
+  const info = (f: (p: PathResult) => string) => r.paths.map(f);
+  rows.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? `${nl}${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
+  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
+  rows.push(['cache', ...info((p) => {
+    if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
+    const seq = p.cacheBySample.filter(Boolean).join(' ');
+    return `${Object.entries(p.cache.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${seq ? `\nby sample: ${seq}` : ''}`;
+  }), ...(two ? [''] : [])]);
+  return renderTable(head, rows, { columns });
 }
 
 /** The text of a trace, fitted to `style.columns` when it is set (a terminal). */
@@ -136,24 +163,8 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
     }
     return `${out.join('\n')}\n`;
   }
-  const two = r.paths.length === 2 && r.difference;
-  const head = ['phase (median)', ...r.paths.map(where)];
-  if (two) head.push(`${r.paths[1]!.label} - ${r.paths[0]!.label}`);
-  const rows: string[][] = [];
-  for (const [k, name] of ROWS) {
-    const row = [name, ...r.paths.map((p) => (p.phases ? `${ms(p.phases[k])} (p95 ${ms(p.p95?.[k])})` : '-'))];
-    if (two) row.push(`${r.difference![k] >= 0 ? '+' : ''}${r.difference![k].toFixed(1)} ms`);
-    rows.push(row);
-  }
-  const info = (f: (p: PathResult) => string) => r.paths.map(f);
-  rows.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? ` ${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
-  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
-  rows.push(['cache', ...info((p) => {
-    if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
-    const seq = p.cacheBySample.filter(Boolean).join(' ');
-    return `${Object.entries(p.cache.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${seq ? `\nby sample: ${seq}` : ''}`;
-  }), ...(two ? [''] : [])]);
-  out.push(renderTable(head, rows, { columns: style.columns }), '');
+  const wide = phaseTable(r, false);
+  out.push(style.columns === undefined || widthOf(wide) <= style.columns ? wide : phaseTable(r, true, style.columns), '');
   out.push(...waterfall(r.paths, style.columns), '');
   const modelled = r.paths.filter((p) => p.rtt);
   if (modelled.length > 0) {
