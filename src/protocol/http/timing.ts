@@ -33,18 +33,24 @@ import { socketErrorReason } from '../../util/net-errors.js';
 import { roundMs } from '../../util/round.js';
 import type { Server } from '../dns/transport.js';
 
-/** A phase of one request, in order; `total` is their sum. */
+/** A phase of one request, in the order they happen (see the module's comment for their boundaries). */
 export type Phase = 'dns' | 'tcp' | 'tls' | 'ttfb' | 'transfer';
 
 const PHASE_ORDER: readonly Phase[] = ['dns', 'tcp', 'tls', 'ttfb', 'transfer'];
 
 /** The time of each phase of one request (or a median, a p95 of them), in milliseconds rounded to the microsecond. */
 export interface Phases {
+  /** Start to the name resolved (0 when the address is pinned or in the URL). */
   dnsMs: number;
+  /** To the TCP connection made (over HTTP, up to the request going out). */
   tcpMs: number;
+  /** The TLS handshake, up to the request going out (0 over HTTP). */
   tlsMs: number;
+  /** Request sent to the first response byte. */
   ttfbMs: number;
+  /** First response byte to the last body byte. */
   transferMs: number;
+  /** Start to the last body byte: the sum of the phases (to the microsecond). */
   totalMs: number;
 }
 
