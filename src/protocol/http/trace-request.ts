@@ -219,7 +219,7 @@ function plan(o: TraceRequestOptions): Plan {
     // checked now, not at the first handshake: a text of no certificate would fail every
     // request as if the server's certificate were wrong
     texts?.forEach((text, i) => {
-      if (parsePemBundle(text, `${name}[${i}]`).length === 0) throw new NetlabError('INPUT', `${name}[${i}]: no certificate in it (expected PEM -----BEGIN CERTIFICATE----- blocks)`);
+      if (parsePemBundle(text, `${name}[${i}]`).length === 0) throw new NetlabError('INPUT', `${name}[${i}]: no certificate in it (expected PEM certificate blocks)`);
     });
   }
   const timeoutMs = whole(o.timeoutMs, 'timeoutMs', 10_000, 1);
