@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDnsServer } from '../../src/commands/args.js';
 import type { NetlabError } from '../../src/errors.js';
-import { parseTraceRequestArgs } from '../../src/commands/trace-request/run.js';
 
 test('parseDnsServer: ADDR, ADDR:PORT, [V6]:PORT and a bare IPv6 address; port 53 by default', () => {
   assert.deepEqual(parseDnsServer('127.53.0.3', '--x'), { address: '127.53.0.3', port: 53 });
@@ -14,12 +13,6 @@ test('parseDnsServer: ADDR, ADDR:PORT, [V6]:PORT and a bare IPv6 address; port 5
   for (const bad of ['dns.example', 'dns.example:53', '127.0.0.1:0', '127.0.0.1:70000', 'fe80::1%lo', '[fe80::1%lo]:53', '']) {
     assert.throws(() => parseDnsServer(bad, '--x'), /^NetlabError: --x (needs ADDR\[:PORT\]|port \d+ is out of range)/, bad);
   }
-});
-
-test('trace-request --resolver takes a bare IPv6 address (it used to read ::1 as host ":" and port 1)', () => {
-  const o = parseTraceRequestArgs({ url: 'http://www.example.test/', resolver: '::1' });
-  assert.deepEqual(o.resolver, { address: '::1', port: 53 });
-  assert.deepEqual(parseTraceRequestArgs({ url: 'http://www.example.test/', resolver: '[::1]:5353' }).resolver, { address: '::1', port: 5353 });
 });
 
 // issue 9.11: `--timeout 0.0001` rounded to 0 ms and every probe "failed"; cert-check took it as 0.1 ms

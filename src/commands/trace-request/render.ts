@@ -1,19 +1,34 @@
-/** trace-request's text: verdict line, a per-phase table, a waterfall per path, the RTT model. */
+/**
+ * trace-request's text: the verdict line, a per-phase table, a waterfall per path, the RTT
+ * model, then the warnings and the failed samples. Tables and bars fit `style.columns`. The
+ * command-line advice ("use --ca FILE ...") is added here, from each failure's kind: the
+ * library's messages name no option.
+ */
 import { formatHostPort } from '../../util/host-port.js';
-import Table from 'cli-table3';
-import type { PathResult, TraceRequestResult } from './run.js';
-import type { Phases } from '../../protocol/http/timing.js';
+import { renderTable } from '../../output/table.js';
+import type { RenderStyle } from '../command.js';
+import type { FailureKind, Phases } from '../../protocol/http/timing.js';
+import type { PathResult, SampleError, TraceRequestResult } from '../../protocol/http/trace-request.js';
 
 const ROWS: Array<[keyof Phases, string]> = [
   ['dnsMs', 'dns'], ['tcpMs', 'tcp'], ['tlsMs', 'tls'], ['ttfbMs', 'ttfb'], ['transferMs', 'transfer'], ['totalMs', 'total'],
 ];
 
-function ms(v: number | undefined | null): string {
-  return v === undefined || v === null ? '-' : `${v.toFixed(1)} ms`;
+/** The command line's advice for a failure, by kind. */
+const ADVICE: Partial<Record<FailureKind, string>> = {
+  certificate: '; use --ca FILE for a private CA, or --insecure',
+  timeout: ' (--timeout, per phase)',
+  'max-time': ' (--max-time)',
+  'body-limit': '; --max-body raises the limit',
+};
+
+/** A failed sample's words, with the option that changes the outcome when there is one. */
+export function failureText(e: SampleError): string {
+  return `${e.error}${ADVICE[e.kind] ?? ''}`;
 }
 
-function where(p: PathResult): string {
-  return `${p.label} ${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`;
+function ms(v: number | undefined | null): string {
+  return v === undefined || v === null ? '-' : `${v.toFixed(1)} ms`;
 }
 
 /** `interrupted after 3 of 10 samples`, per path when the paths got different counts. */
@@ -26,6 +41,16 @@ function interruptedNote(r: TraceRequestResult): string {
   return `interrupted ${done} (the sample under way was dropped)`;
 }
 
+/** A problem as the command line says it: a failure with its advice before the count of failed samples. */
+function problemText(problem: TraceRequestResult['problems'][number], r: TraceRequestResult): string {
+  const e = problem.code === 'HTTP_ERROR' ? undefined : r.paths.find((p) => p.label === problem.subject)?.errors[0];
+  if (!e) return problem.message;
+  const failed = problem.counts?.failed ?? 1;
+  const many = failed > 1 ? ` (${failed} of ${problem.counts?.samples ?? failed} samples failed)` : '';
+  return `${problem.subject}: ${e.phase} failed: ${failureText(e)}${many}`;
+}
+
+/** `TRACE STATUS - URL: totals (who is faster); problems`. */
 export function verdictLine(r: TraceRequestResult): string {
   const totals = r.paths.filter((p) => p.phases).map((p) => `${p.label} ${p.phases!.totalMs.toFixed(0)} ms`).join(', ');
   let cmp = '';
@@ -34,16 +59,23 @@ export function verdictLine(r: TraceRequestResult): string {
     const [a, b] = r.paths as [PathResult, PathResult];
     cmp = d < 0 ? ` (${b.label} ${(-d).toFixed(0)} ms faster)` : d > 0 ? ` (${a.label} ${d.toFixed(0)} ms faster)` : '';
   }
-  const parts = [r.interrupted ? interruptedNote(r) : '', totals ? `${totals}${cmp}` : '', ...r.problems.map((p) => p.message)].filter(Boolean);
+  const parts = [r.interrupted ? interruptedNote(r) : '', totals ? `${totals}${cmp}` : '', ...r.problems.map((p) => problemText(p, r))].filter(Boolean);
   return `TRACE ${r.status} - ${r.url}: ${parts.join('; ')}`;
 }
 
-/** httpstat-style bars: each phase a run of its own letter, scaled to the slowest path. */
-function waterfall(paths: PathResult[], width = 60): string[] {
+/** The bars' width: 60, or less so that a line fits `columns`. */
+const BAR_WIDTH = 60;
+const MIN_BAR_WIDTH = 10;
+
+/** httpstat-style bars: each phase a run of its own letter, scaled to the slowest path, fitted to `columns`. */
+function waterfall(paths: PathResult[], columns: number | undefined): string[] {
   const max = Math.max(...paths.map((p) => p.phases?.totalMs ?? 0), 0.001);
   const letters: Array<[keyof Phases, string]> = [['dnsMs', 'd'], ['tcpMs', 'c'], ['tlsMs', 's'], ['ttfbMs', 'w'], ['transferMs', 'x']];
   const out = ['Waterfall (d dns, c tcp, s tls, w waiting for the first byte, x transfer):'];
   const labelWidth = Math.max(...paths.map((p) => p.label.length));
+  // "  LABEL |BAR| 1234.5 ms"
+  const totalWidth = Math.max(...paths.map((p) => ms(p.phases?.totalMs).length));
+  const width = columns === undefined ? BAR_WIDTH : Math.max(MIN_BAR_WIDTH, Math.min(BAR_WIDTH, columns - (2 + labelWidth + 2 + 2 + totalWidth)));
   for (const p of paths) {
     if (!p.phases) {
       out.push(`  ${p.label.padEnd(labelWidth)} |failed`);
@@ -56,63 +88,92 @@ function waterfall(paths: PathResult[], width = 60): string[] {
       const target = Math.round((acc / max) * width);
       bar += ch.repeat(Math.max(0, target - bar.length));
     }
-    out.push(`  ${p.label.padEnd(labelWidth)} |${bar.padEnd(width)}| ${p.phases.totalMs.toFixed(1)} ms`);
+    out.push(`  ${p.label.padEnd(labelWidth)} |${bar.slice(0, width).padEnd(width)}| ${ms(p.phases.totalMs)}`);
   }
   return out;
 }
 
-export function renderTraceRequestText(r: TraceRequestResult): string {
+/** Width of a rendered table (its first line). */
+function widthOf(table: string): number {
+  return [...(table.split('\n')[0] ?? '')].length;
+}
+
+/** The RTT model's cells of one path: `narrow` puts each parenthesis on a line of its own. */
+function rttCells(p: PathResult, narrow: boolean): string[] {
+  const nl = narrow ? '\n' : ' ';
+  const m = p.rtt!;
+  return [
+    p.label,
+    `${m.rttMs.toFixed(1)} ms${nl}(from ${m.source})`,
+    m.source === 'tls' ? `${ms(m.protocolMs.tcpMs)}${nl}(measured:${nl}answered nearby)` : ms(m.protocolMs.tcpMs),
+    m.tlsRoundTrips === 0 ? 'no TLS' : `${ms(m.protocolMs.tlsMs)}${nl}(${m.tlsRoundTrips} RTT)`,
+    ms(m.protocolMs.requestMs),
+    ms(m.protocolMs.totalMs),
+    ms(p.phases!.totalMs),
+    ms(p.phases!.totalMs - m.protocolMs.totalMs),
+  ];
+}
+
+/** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
+function rttTable(modelled: PathResult[], columns: number | undefined): string {
+  const head = ['path', 'RTT', 'tcp', 'tls', 'request', 'protocol total', 'measured total', 'server and other'];
+  const wide = renderTable(head, modelled.map((p) => rttCells(p, false)));
+  if (columns === undefined || widthOf(wide) <= columns) return wide;
+  // transposed: the quantities down, the paths across
+  const cells = modelled.map((p) => rttCells(p, true));
+  return renderTable(['RTT model', ...cells.map((c) => c[0]!)], head.slice(1).map((name, i) => [name, ...cells.map((c) => c[i + 1]!)]), { columns });
+}
+
+/**
+ * The phases of each path side by side (medians and p95), the difference, the response, the
+ * samples and the cache headers. `narrow`: each path's address, p95 and TLS version on a line
+ * of their own, for a terminal too narrow for the one-line cells, then fitted to `columns`.
+ */
+function phaseTable(r: TraceRequestResult, narrow: boolean, columns?: number): string {
+  const nl = narrow ? '\n' : ' ';
+  const two = r.paths.length === 2 && r.difference;
+  const head = [`phase${nl}(median)`, ...r.paths.map((p) => `${p.label}${nl}${p.address === '' ? `?:${p.port}` : formatHostPort(p)}`)];
+  if (two) head.push(`${r.paths[1]!.label} -${nl}${r.paths[0]!.label}`);
+  const rows: string[][] = [];
+  for (const [k, name] of ROWS) {
+    const row = [name, ...r.paths.map((p) => (p.phases ? `${ms(p.phases[k])}${nl}(p95 ${ms(p.p95?.[k])})` : '-'))];
+    if (two) row.push(`${r.difference![k] >= 0 ? '+' : ''}${r.difference![k].toFixed(1)} ms`);
+    rows.push(row);
+  }
+  const info = (f: (p: PathResult) => string) => r.paths.map(f);
+  rows.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? `${nl}${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
+  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
+  rows.push(['cache', ...info((p) => {
+    if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
+    const seq = p.cacheBySample.filter(Boolean).join(' ');
+    return `${Object.entries(p.cache.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${seq ? `\nby sample: ${seq}` : ''}`;
+  }), ...(two ? [''] : [])]);
+  return renderTable(head, rows, { columns });
+}
+
+/** The text of a trace, fitted to `style.columns` when it is set (a terminal). */
+export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle = {}): string {
   const out: string[] = [verdictLine(r), ''];
   if (r.paths.every((p) => !p.phases)) {
     for (const p of r.paths) {
       for (const e of p.errors) {
         const done = Object.entries(e.partial).map(([k, v]) => `${k.replace(/Ms$/, '')} ${ms(v)}`).join(', ');
-        out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${e.error}${done ? ` (after ${done})` : ''}`);
+        out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}${done ? ` (after ${done})` : ''}`);
       }
     }
     return `${out.join('\n')}\n`;
   }
-  const two = r.paths.length === 2 && r.difference;
-  const head = ['phase (median)', ...r.paths.map(where)];
-  if (two) head.push(`${r.paths[1]!.label} - ${r.paths[0]!.label}`);
-  const table = new Table({ head, style: { head: [], border: [] } });
-  for (const [k, name] of ROWS) {
-    const row = [name, ...r.paths.map((p) => (p.phases ? `${ms(p.phases[k])} (p95 ${ms(p.p95?.[k])})` : '-'))];
-    if (two) row.push(`${r.difference![k] >= 0 ? '+' : ''}${r.difference![k].toFixed(1)} ms`);
-    table.push(row);
-  }
-  const info = (f: (p: PathResult) => string) => r.paths.map(f);
-  table.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? ` ${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
-  table.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
-  table.push(['cache', ...info((p) => {
-    if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
-    const seq = p.cacheBySample.filter(Boolean).join(' ');
-    return `${Object.entries(p.cache.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}${seq ? `\nby sample: ${seq}` : ''}`;
-  }), ...(two ? [''] : [])]);
-  out.push(table.toString(), '');
-  out.push(...waterfall(r.paths), '');
+  const wide = phaseTable(r, false);
+  out.push(style.columns === undefined || widthOf(wide) <= style.columns ? wide : phaseTable(r, true, style.columns), '');
+  out.push(...waterfall(r.paths, style.columns), '');
   const modelled = r.paths.filter((p) => p.rtt);
   if (modelled.length > 0) {
     out.push('What the protocol alone costs at the estimated RTT (TCP 1 RTT, TLS 1.2 2 RTT or 1.3 1 RTT, request 1 RTT):');
-    const t = new Table({ head: ['path', 'RTT', 'tcp', 'tls', 'request', 'protocol total', 'measured total', 'server and other'], style: { head: [], border: [] } });
-    for (const p of modelled) {
-      const m = p.rtt!;
-      t.push([
-        p.label,
-        `${m.rttMs.toFixed(1)} ms (from ${m.source})`,
-        m.source === 'tls' ? `${ms(m.protocolMs.tcpMs)} (measured: answered nearby)` : ms(m.protocolMs.tcpMs),
-        m.tlsRoundTrips === 0 ? 'no TLS' : `${ms(m.protocolMs.tlsMs)} (${m.tlsRoundTrips} RTT)`,
-        ms(m.protocolMs.requestMs),
-        ms(m.protocolMs.totalMs),
-        ms(p.phases!.totalMs),
-        ms(p.phases!.totalMs - m.protocolMs.totalMs),
-      ]);
-    }
-    out.push(t.toString(), '');
+    out.push(rttTable(modelled, style.columns), '');
   }
   for (const p of r.paths) {
     if (p.verificationOff) out.push(`WARNING: ${p.label}: certificate verification is OFF (--insecure)`);
-    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${e.error}`);
+    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}`);
   }
   return `${out.join('\n')}\n`;
 }

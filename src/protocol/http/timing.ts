@@ -29,24 +29,34 @@ import { handshakeFailureReason } from '../tls/connect.js';
 import { query } from '../dns/transport.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { formatBytes } from '../../util/read-bounded.js';
+import { socketErrorReason } from '../../util/net-errors.js';
+import { roundMs } from '../../util/round.js';
 import type { Server } from '../dns/transport.js';
 
+/** A phase of one request, in the order they happen (see the module's comment for their boundaries). */
 export type Phase = 'dns' | 'tcp' | 'tls' | 'ttfb' | 'transfer';
 
 const PHASE_ORDER: readonly Phase[] = ['dns', 'tcp', 'tls', 'ttfb', 'transfer'];
 
+/** The time of each phase of one request (or a median, a p95 of them), in milliseconds rounded to the microsecond. */
 export interface Phases {
+  /** Start to the name resolved (0 when the address is pinned or in the URL). */
   dnsMs: number;
+  /** To the TCP connection made (over HTTP, up to the request going out). */
   tcpMs: number;
+  /** The TLS handshake, up to the request going out (0 over HTTP). */
   tlsMs: number;
+  /** Request sent to the first response byte. */
   ttfbMs: number;
+  /** First response byte to the last body byte. */
   transferMs: number;
+  /** Start to the last body byte: the sum of the phases (to the microsecond). */
   totalMs: number;
 }
 
 /** The bounds of one timed request (documented in man/netlab-trace-request.1). */
 export const HTTP_LIMITS = {
-  /** Body bytes read by default; past them the request fails in transfer, as curl --max-filesize. */
+  /** Body bytes read by default; past them the request fails in transfer, as curl's --max-filesize. */
   maxBodyBytes: 100 * 1024 * 1024,
   /** Informational (1xx) responses taken before the final one; a server sends a few at most. */
   maxInformational: 100,
@@ -54,17 +64,18 @@ export const HTTP_LIMITS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
+/** How to make and bound one timed request ({@link timeRequest}). */
 export interface TimingOptions {
-  /** Connect here instead of resolving the URL's host (curl --connect-to); Host and SNI stay. */
+  /** Connect here instead of resolving the URL's host (as curl's --connect-to); Host and SNI stay. */
   pinAddress?: string;
   /** Resolve through this DNS server with netlab's own resolver instead of the system's. */
   resolver?: Server;
   method?: string;
   /** Request header fields, names in lower case; an array sends the field once per value. */
   headers?: Record<string, string | string[]>;
-  /** Extra trust anchors (PEM); they replace Node's default list for this request, as curl --cacert. */
+  /** Trust anchors (PEM texts); they replace Node's default list for this request, as curl's --cacert. */
   ca?: string[];
-  /** Skip certificate verification (the user asked for it with --insecure). */
+  /** Skip certificate verification (said in the result by the caller). */
   insecure?: boolean;
   /** Deadline of each phase as a whole, milliseconds (transfer: the whole body). */
   timeoutMs: number;
@@ -76,6 +87,7 @@ export interface TimingOptions {
   signal?: AbortSignal;
 }
 
+/** A sample that got its whole response: its phases, the response's status and version, and where it went. */
 export interface SampleOk {
   ok: true;
   phases: Phases;
@@ -97,6 +109,7 @@ export interface SampleOk {
  */
 export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted';
 
+/** A sample that failed: the phase it failed in, why in words, and what was measured before. */
 export interface SampleFailed {
   ok: false;
   /** The phase that failed. */
@@ -109,6 +122,7 @@ export interface SampleFailed {
   bodyBytes?: number;
 }
 
+/** One timed request: {@link SampleOk} or {@link SampleFailed} (`ok` tells which). */
 export type Sample = SampleOk | SampleFailed;
 
 class PhaseError extends Error {
@@ -129,8 +143,7 @@ async function resolveHost(host: string, resolver: Server | undefined, signal: A
     try {
       return (await lookup(host)).address;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new PhaseError('dns', `cannot resolve ${host}: ${code === 'ENOTFOUND' ? 'name not found' : code ?? String(e)}`);
+      throw new PhaseError('dns', `cannot resolve ${host}: ${socketErrorReason(e)}`);
     }
   }
   for (const type of [1, 28]) {
@@ -147,12 +160,13 @@ async function resolveHost(host: string, resolver: Server | undefined, signal: A
   throw new PhaseError('dns', `cannot resolve ${host}: no A or AAAA record`);
 }
 
+/** A connect failure in words that name the peer; the words themselves are socketErrorReason's. */
 function describeNetError(e: NodeJS.ErrnoException, where: string): string {
   switch (e.code) {
     case 'ECONNREFUSED': return `connection to ${where} refused`;
     case 'EHOSTUNREACH': return `${where} unreachable`;
     case 'ECONNRESET': return `connection to ${where} reset`;
-    default: return `${where}: ${firstLine(e.message)}`;
+    default: return `${where}: ${socketErrorReason(e)}`;
   }
 }
 
@@ -161,8 +175,9 @@ function firstLine(s: string): string {
 }
 
 /**
- * A TLS failure in one clean line: a certificate Node refused, or the handshake's reason in
- * handshakeFailureReason's words (never OpenSSL's error queue with its build paths).
+ * A TLS failure in one clean line: a certificate Node refused (`certificate: true`), or the
+ * handshake's reason in handshakeFailureReason's words (never OpenSSL's error queue with its
+ * build paths). Pure.
  */
 export function tlsFailureReason(e: Error & { code?: string; reason?: unknown }): { why: string; certificate: boolean } {
   const code = e.code ?? '';
@@ -188,7 +203,11 @@ interface Progress {
   contentLength: number | null;
 }
 
-/** Time one cold request (new connection, no TLS session reuse). Never throws for network failures. */
+/**
+ * Time one cold request (a new connection, no TLS session reuse), phase by phase, every wait
+ * bounded by `options`. Network and server failures come back as a {@link SampleFailed}; it
+ * does not throw for them (nor for an abort: kind `interrupted`).
+ */
 export async function timeRequest(url: URL, options: TimingOptions): Promise<Sample> {
   const marks: Marks = { start: performance.now() };
   const https = url.protocol === 'https:';
@@ -387,12 +406,12 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
     return {
       ok: true,
       phases: {
-        dnsMs: round(marks.dns! - marks.start),
-        tcpMs: round(connected - marks.dns!),
-        tlsMs: round(https ? sent - marks.tcp! : 0),
-        ttfbMs: round(first - sent),
-        transferMs: round(marks.end - first),
-        totalMs: round(marks.end - marks.start),
+        dnsMs: roundMs(marks.dns! - marks.start),
+        tcpMs: roundMs(connected - marks.dns!),
+        tlsMs: roundMs(https ? sent - marks.tcp! : 0),
+        ttfbMs: roundMs(first - sent),
+        transferMs: roundMs(marks.end - first),
+        totalMs: roundMs(marks.end - marks.start),
       },
       status: res.statusCode,
       httpVersion: '1.1',
@@ -410,10 +429,6 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
     diagnosticsChannel.unsubscribe('undici:client:sendHeaders', onSendHeaders);
     await client.destroy().catch(() => undefined);
   }
-}
-
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }
 
 /** What undici's error means here, in words, and the phase it ends. */
@@ -438,7 +453,7 @@ function describeUndiciError(e: unknown, phase: Phase, progress: Progress, first
     return phase === 'transfer' ? new PhaseError(phase, `invalid response body: ${message}`) : new PhaseError('ttfb', `invalid response: ${message}`);
   }
   if (code === 'ECONNRESET') return new PhaseError(phase, 'connection reset by the server');
-  return new PhaseError(phase, message);
+  return new PhaseError(phase, socketErrorReason(e));
 }
 
 function bodyNote(p: Progress): string {
@@ -451,17 +466,17 @@ function failed(e: unknown, marks: Marks, https: boolean, progress: Progress, ph
   // the phases before the one that failed, with the same boundaries as a complete sample's
   const done = (p: Phase) => PHASE_ORDER.indexOf(p) < PHASE_ORDER.indexOf(phase);
   const partial: Partial<Phases> = {};
-  if (done('dns') && marks.dns !== undefined) partial.dnsMs = round(marks.dns - marks.start);
+  if (done('dns') && marks.dns !== undefined) partial.dnsMs = roundMs(marks.dns - marks.start);
   if (done('tcp') && marks.dns !== undefined && marks.tcp !== undefined) {
     // over HTTP, tcp runs up to the request being sent (tls is 0), as in a complete sample
-    partial.tcpMs = round((https ? marks.tcp : marks.sent ?? marks.tcp) - marks.dns);
+    partial.tcpMs = roundMs((https ? marks.tcp : marks.sent ?? marks.tcp) - marks.dns);
   }
   if (done('tls') && marks.tcp !== undefined) {
     const sent = marks.sent ?? marks.tls;
     if (!https) partial.tlsMs = 0;
-    else if (sent !== undefined) partial.tlsMs = round(sent - marks.tcp);
+    else if (sent !== undefined) partial.tlsMs = roundMs(sent - marks.tcp);
   }
-  if (done('ttfb') && marks.sent !== undefined && marks.first !== undefined) partial.ttfbMs = round(marks.first - marks.sent);
+  if (done('ttfb') && marks.sent !== undefined && marks.first !== undefined) partial.ttfbMs = roundMs(marks.first - marks.sent);
   const out: SampleFailed = { ok: false, phase, error: err.message, kind: err.kind, partial };
   if (phase === 'transfer') out.bodyBytes = progress.bodyBytes;
   return out;

@@ -40,7 +40,7 @@ RQIhAIbqdmFLhKqr1u1CrPO/Ku2ujB2gMnKbyc6ImmdFgMTMAiBKMg6cSatGsp6T
 `;
 
 /**
- * One throwaway request to ourselves over HTTPS (or HTTP), at most `timeoutMs`. With
+ * One throwaway request to ourselves over HTTPS (or HTTP), at most `timeoutMs` (ms, default 2000). With
  * `defaultRoots` (the real requests trust Node's default roots), that store is built now too:
  * Node builds it at the first TLS connection that uses it. Never throws.
  */

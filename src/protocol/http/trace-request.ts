@@ -1,0 +1,369 @@
+/**
+ * traceRequest(): where the time of one request goes, per phase, on one or two paths (pinned
+ * to the origin, pinned to the CDN edge, or as the URL resolves), sampled cold and interleaved,
+ * with medians and p95 per phase, the cache evidence, and the RTT model that separates the
+ * network's distance from the server's time. The job of `netlab trace-request` as a library
+ * call: the command only reads its files and renders the result.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { NetlabError, statusOf, type Problem, type Progress, type Status } from '../../errors.js';
+import { pause } from '../../util/pause.js';
+import { roundMs } from '../../util/round.js';
+import { median, percentile } from '../../util/stats.js';
+import { parsePemBundle } from '../tls/certs.js';
+import { cacheEvidence, type CacheEvidence } from './cache.js';
+import { checkHeaders } from './headers.js';
+import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
+
+/** Which path a result is about: pinned to the origin, pinned to the CDN, or the URL's own resolution. */
+export type PathLabel = 'origin' | 'cdn' | 'resolved';
+
+/** The codes of trace-request's problems: a phase that failed (on some sample of a path), or an HTTP error status. */
+export type TraceProblemCode = 'DNS_FAILED' | 'TCP_FAILED' | 'TLS_FAILED' | 'TTFB_FAILED' | 'TRANSFER_FAILED' | 'HTTP_ERROR';
+
+/** What {@link traceRequest} does; only `url` is required. */
+export interface TraceRequestOptions {
+  /** An http: or https: URL. */
+  url: URL | string;
+  /** Pin one path to the origin's IP address (Host and SNI stay the URL's, as curl's --connect-to). */
+  origin?: string;
+  /** Pin one path to the CDN edge's IP address. */
+  cdn?: string;
+  /** Resolve with netlab's own DNS client against this server instead of the system resolver. */
+  resolver?: { address: string; port: number };
+  /** Trust anchors for HTTPS, PEM texts; they replace Node's default roots (as curl's --cacert). */
+  ca?: string[];
+  /** Extra trust anchors for the origin path only, PEM texts, added to `ca` (or to Node's roots). */
+  originCa?: string[];
+  /** Do not verify the certificate (said in each path's `verificationOff`). Default false. */
+  insecure?: boolean;
+  /** HTTP method (letters; upper-cased). Default GET. */
+  method?: string;
+  /** Request header fields (an array sends the field once per value); checked by checkHeaders. */
+  headers?: Record<string, string | string[]>;
+  /** Deadline of each phase as a whole (transfer: the whole body), ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Deadline of each request, ms. Default 3 x timeoutMs. */
+  maxTimeMs?: number;
+  /** Body bytes read per request at most; past them the sample fails in transfer. Default HTTP_LIMITS.maxBodyBytes (100 MiB). */
+  maxBodyBytes?: number;
+  /** Cold samples per path (a new connection, no TLS resumption each). Default 1. */
+  samples?: number;
+  /** Pause between rounds of samples, ms. Default 0. */
+  intervalMs?: number;
+  /** One throwaway request to a server of netlab's own on 127.0.0.1 first, so no sample pays Node's first-request cost. Default true. */
+  warmUp?: boolean;
+  /** Aborting it stops the run: the samples done so far come back with `interrupted: true`. */
+  signal?: AbortSignal;
+  /** Called before each sample: `{ phase: 'sample', done: the round under way (1-based), total: samples, detail: the path's label }`. */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** The course's model of one path at its round-trip time; every time in ms. */
+export interface RttModel {
+  /** Estimated round-trip time, ms. */
+  rttMs: number;
+  /** What it was estimated from. */
+  source: 'tcp' | 'tls';
+  /** Round trips the TLS handshake takes: 2 for TLS 1.2, 1 for TLS 1.3, 0 without TLS. */
+  tlsRoundTrips: number;
+  /** What the protocol alone costs at that RTT: TCP 1, TLS n, request 1 RTT (plus the dns measured). */
+  protocolMs: { tcpMs: number; tlsMs: number; requestMs: number; totalMs: number };
+  /** Median ttfb minus one RTT: roughly the server's own time. */
+  serverMs: number;
+}
+
+/** A failed sample: the phase that failed, why, and the phases measured before it. */
+export interface SampleError {
+  /** Which sample of the path (1-based). */
+  sample: number;
+  phase: Phase;
+  kind: FailureKind;
+  /** What happened, in words (no command-line advice). */
+  error: string;
+  /** The phases measured before the one that failed, ms. */
+  partial: Partial<Phases>;
+  /** Body bytes read, for a failure in transfer. */
+  bodyBytes?: number;
+}
+
+/** One path's samples, summed up; every time in ms rounded to the microsecond. */
+export interface PathResult {
+  label: PathLabel;
+  /** Where the requests went (pinned, or as resolved); '' when no sample got that far. */
+  address: string;
+  port: number;
+  /** Samples run (those asked for, unless interrupted). */
+  samples: number;
+  succeeded: number;
+  /** HTTP status of the last successful sample. */
+  status: number | null;
+  httpVersion: string | null;
+  tlsVersion: string | null;
+  /** Medians over the successful samples. */
+  phases: Phases | null;
+  /** 95th percentiles (nearest rank) over the successful samples. */
+  p95: Phases | null;
+  /** The first (coldest) successful sample. */
+  first: Phases | null;
+  /** The first sample is more than 25% and 2 ms off the median of the rest (null under 3 samples). */
+  firstDiffers: boolean | null;
+  cache: CacheEvidence | null;
+  /** The cache verdict of each sample, in order (MISS then HIT shows the cache filling). */
+  cacheBySample: Array<CacheEvidence['verdict']>;
+  rtt: RttModel | null;
+  /** Failed samples, in order. */
+  errors: SampleError[];
+  /** HTTPS with certificate verification off (`insecure`). */
+  verificationOff: boolean;
+}
+
+/** What {@link traceRequest} found: the same document as `netlab trace-request --json`. */
+export interface TraceRequestResult {
+  url: string;
+  /** CRITICAL when a sample failed or a response had a status of 400 or more; UNKNOWN when interrupted. */
+  status: Status;
+  /** Samples asked for per path (each path's `samples` is how many ran). */
+  samplesRequested: number;
+  /** Stopped by the caller's signal: the samples done so far, the one under way dropped; status UNKNOWN. */
+  interrupted?: true;
+  paths: PathResult[];
+  /** Per phase, second path minus first (ms, medians), when there are two. */
+  difference: Phases | null;
+  /** One per failing path (its first failure, `counts: { failed, samples }`) and per path with an HTTP error (`counts: { httpStatus }`); `subject` is the path's label. */
+  problems: Array<Problem<TraceProblemCode>>;
+}
+
+const PHASE_KEYS = ['dnsMs', 'tcpMs', 'tlsMs', 'ttfbMs', 'transferMs', 'totalMs'] as const;
+
+/** Round every time of `p` to the microsecond. */
+function rounded(p: Phases): Phases {
+  const out = {} as Phases;
+  for (const k of PHASE_KEYS) out[k] = roundMs(p[k]);
+  return out;
+}
+
+function aggregate(samples: Phases[], pick: (xs: number[]) => number): Phases {
+  const out = {} as Phases;
+  for (const k of PHASE_KEYS) out[k] = pick(samples.map((s) => s[k]));
+  return rounded(out);
+}
+
+/**
+ * The course's model at the path's RTT: TCP 1 RTT, TLS 1.2 2 RTT (1.3: 1), request 1 RTT, with
+ * the RTT from the median TCP connect (from the TLS handshake when something nearby answered
+ * the TCP handshake). `median` in ms; the result's times in ms, rounded to the microsecond. Pure.
+ */
+export function rttModel(median: Phases, tlsVersion: string | null): RttModel {
+  const tlsRoundTrips = tlsVersion === null ? 0 : tlsVersion === 'TLSv1.3' ? 1 : 2;
+  let rttMs = median.tcpMs;
+  let source: RttModel['source'] = 'tcp';
+  // A local relay or proxy answers the TCP handshake itself: then the TLS round trips say more.
+  if (tlsRoundTrips > 0 && median.tlsMs / tlsRoundTrips > 2 * median.tcpMs + 1) {
+    rttMs = median.tlsMs / tlsRoundTrips;
+    source = 'tls';
+  }
+  // When the TCP handshake did not cost the RTT (answered nearby), count what it did cost.
+  const tcpMs = source === 'tls' ? median.tcpMs : rttMs;
+  const tlsMs = tlsRoundTrips * rttMs;
+  return {
+    rttMs: roundMs(rttMs),
+    source,
+    tlsRoundTrips,
+    protocolMs: { tcpMs: roundMs(tcpMs), tlsMs: roundMs(tlsMs), requestMs: roundMs(rttMs), totalMs: roundMs(median.dnsMs + tcpMs + tlsMs + rttMs) },
+    serverMs: roundMs(Math.max(0, median.ttfbMs - rttMs)),
+  };
+}
+
+function usage(message: string): NetlabError {
+  return new NetlabError('USAGE', message);
+}
+
+/** The options checked, with their defaults: what the run uses. */
+interface Plan {
+  url: URL;
+  paths: Array<{ label: PathLabel; pin?: string }>;
+  samples: number;
+  intervalMs: number;
+  method: string;
+  headers: Record<string, string | string[]>;
+  timeoutMs: number;
+  maxTimeMs: number;
+  maxBodyBytes: number;
+}
+
+function whole(v: number | undefined, name: string, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v < min) throw usage(`${name} must be a whole number of at least ${min}, got ${v}`);
+  return v;
+}
+
+function address(v: string | undefined, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (!net.isIP(v)) throw usage(`${name} must be an IP address, got '${v}'`);
+  return v;
+}
+
+function plan(o: TraceRequestOptions): Plan {
+  let url: URL;
+  try {
+    url = typeof o.url === 'string' ? new URL(o.url) : new URL(o.url.href);
+  } catch {
+    throw usage(`'${String(o.url)}' is not a URL (try https://host/path)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`unsupported scheme '${url.protocol.replace(/:$/, '')}': http and https only`);
+  const method = (o.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw usage(`method '${o.method}' is not an HTTP method`);
+  for (const [name, texts] of [['ca', o.ca], ['originCa', o.originCa]] as const) {
+    // checked now, not at the first handshake: a text of no certificate would fail every
+    // request as if the server's certificate were wrong
+    texts?.forEach((text, i) => {
+      if (parsePemBundle(text, `${name}[${i}]`).length === 0) throw new NetlabError('INPUT', `${name}[${i}]: no certificate in it (expected PEM certificate blocks)`);
+    });
+  }
+  const timeoutMs = whole(o.timeoutMs, 'timeoutMs', 10_000, 1);
+  const origin = address(o.origin, 'origin');
+  const cdn = address(o.cdn, 'cdn');
+  const paths: Plan['paths'] = origin && cdn ? [{ label: 'origin', pin: origin }, { label: 'cdn', pin: cdn }]
+    : origin ? [{ label: 'origin', pin: origin }, { label: 'resolved' }]
+    : cdn ? [{ label: 'resolved' }, { label: 'cdn', pin: cdn }]
+    : [{ label: 'resolved' }];
+  if (o.intervalMs !== undefined && !(Number.isFinite(o.intervalMs) && o.intervalMs >= 0)) throw usage(`intervalMs must be 0 or more, got ${o.intervalMs}`);
+  return {
+    url,
+    paths,
+    samples: whole(o.samples, 'samples', 1, 1),
+    intervalMs: o.intervalMs ?? 0,
+    method,
+    headers: checkHeaders(o.headers ?? {}),
+    timeoutMs,
+    maxTimeMs: whole(o.maxTimeMs, 'maxTimeMs', 3 * timeoutMs, 1),
+    maxBodyBytes: whole(o.maxBodyBytes, 'maxBodyBytes', HTTP_LIMITS.maxBodyBytes, 1),
+  };
+}
+
+/** One path's samples -> its result, and its problems. */
+function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[], failed: Array<{ sample: number; f: SampleFailed }>, o: TraceRequestOptions, url: URL): { path: PathResult; problems: Array<Problem<TraceProblemCode>> } {
+  const phases = ok.map((s) => s.phases);
+  const mid = phases.length ? aggregate(phases, median) : null;
+  const last = ok[ok.length - 1];
+  let firstDiffers: boolean | null = null;
+  if (phases.length >= 3) {
+    const rest = median(phases.slice(1).map((p) => p.totalMs));
+    const d = Math.abs(phases[0]!.totalMs - rest);
+    firstDiffers = d > 2 && d > 0.25 * rest;
+  }
+  const path: PathResult = {
+    label,
+    address: pin ?? last?.remoteAddress ?? '',
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    samples: ok.length + failed.length,
+    succeeded: ok.length,
+    status: last?.status ?? null,
+    httpVersion: last ? `HTTP/${last.httpVersion}` : null,
+    tlsVersion: last?.tlsVersion ?? null,
+    phases: mid,
+    p95: phases.length ? aggregate(phases, (xs) => percentile(xs, 95)) : null,
+    first: phases[0] ? rounded(phases[0]) : null,
+    firstDiffers,
+    cache: last ? cacheEvidence(last.headers) : null,
+    cacheBySample: ok.map((s) => cacheEvidence(s.headers).verdict),
+    rtt: mid ? rttModel(mid, last?.tlsVersion ?? null) : null,
+    errors: failed.map(({ sample, f }) => ({
+      sample,
+      phase: f.phase,
+      kind: f.kind,
+      error: f.error,
+      partial: f.partial,
+      ...(f.bodyBytes === undefined ? {} : { bodyBytes: f.bodyBytes }),
+    })),
+    verificationOff: Boolean(o.insecure) && url.protocol === 'https:',
+  };
+  const problems: Array<Problem<TraceProblemCode>> = [];
+  const e = path.errors[0];
+  if (e) {
+    const many = path.errors.length > 1 ? ` (${path.errors.length} of ${path.samples} samples failed)` : '';
+    problems.push({
+      code: `${e.phase.toUpperCase() as Uppercase<Phase>}_FAILED`,
+      severity: 'CRITICAL',
+      message: `${label}: ${e.phase} failed: ${e.error}${many}`,
+      subject: label,
+      counts: { failed: path.errors.length, samples: path.samples },
+    });
+  }
+  const bad = ok.find((s) => s.status >= 400);
+  if (bad) problems.push({ code: 'HTTP_ERROR', severity: 'CRITICAL', message: `${label}: HTTP ${bad.status}`, subject: label, counts: { httpStatus: bad.status } });
+  return { path, problems };
+}
+
+/**
+ * Time `options.url` phase by phase, `samples` cold samples per path, the paths interleaved
+ * round by round. Failed samples, error statuses and unreachable servers are results (status
+ * CRITICAL), never throws; an abort of `signal` drops the sample under way and returns the
+ * samples done so far with `interrupted: true` and status UNKNOWN.
+ * @throws NetlabError USAGE for a bad URL, scheme, method, header, pin or number; INPUT for a
+ * `ca`/`originCa` text with no certificate. All before any connection.
+ */
+export async function traceRequest(options: TraceRequestOptions): Promise<TraceRequestResult> {
+  const p = plan(options);
+  const { signal } = options;
+  const collected = p.paths.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; f: SampleFailed }> }));
+  if (options.warmUp !== false && !signal?.aborted) {
+    const { warmUp } = await import('./warm-up.js');
+    await warmUp(p.url.protocol === 'https:', { defaultRoots: !options.ca, signal });
+  }
+  let interrupted = false;
+  sampling: for (let i = 0; i < p.samples; i++) {
+    for (const [pi, path] of p.paths.entries()) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break sampling;
+      }
+      options.onProgress?.({ phase: 'sample', done: i + 1, total: p.samples, detail: path.label });
+      // originCa adds to the anchors in force: ca if given, else Node's default roots
+      const ca = path.label === 'origin' && options.originCa ? [...options.originCa, ...(options.ca ?? tls.rootCertificates)] : options.ca;
+      const s = await timeRequest(p.url, {
+        pinAddress: path.pin,
+        resolver: options.resolver,
+        method: p.method,
+        headers: p.headers,
+        ca,
+        insecure: options.insecure,
+        timeoutMs: p.timeoutMs,
+        maxTimeMs: p.maxTimeMs,
+        maxBodyBytes: p.maxBodyBytes,
+        signal,
+      });
+      if (!s.ok && s.kind === 'interrupted') {
+        // the sample under way measured nothing whole: dropped, not counted as a failure
+        interrupted = true;
+        break sampling;
+      }
+      if (s.ok) collected[pi]!.ok.push(s);
+      else collected[pi]!.failed.push({ sample: i + 1, f: s });
+    }
+    if (p.intervalMs > 0 && i < p.samples - 1) await pause(p.intervalMs, signal);
+  }
+  const problems: Array<Problem<TraceProblemCode>> = [];
+  const paths = p.paths.map((path, pi) => {
+    const r = summarisePath(path.label, path.pin, collected[pi]!.ok, collected[pi]!.failed, options, p.url);
+    problems.push(...r.problems);
+    return r.path;
+  });
+  let difference: Phases | null = null;
+  if (paths.length === 2 && paths[0]!.phases && paths[1]!.phases) {
+    difference = {} as Phases;
+    for (const k of PHASE_KEYS) difference[k] = roundMs(paths[1]!.phases[k] - paths[0]!.phases[k]);
+  }
+  return {
+    url: p.url.toString(),
+    // interrupted, the samples asked for were not all taken: nothing is judged whole
+    status: statusOf(problems, { interrupted }),
+    samplesRequested: p.samples,
+    ...(interrupted ? { interrupted: true as const } : {}),
+    paths,
+    difference,
+    problems,
+  };
+}
