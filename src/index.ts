@@ -15,4 +15,4 @@ export { analyseChain, findLeaf, verdict, MAX_INTERMEDIATES, type ChainAnalysis,
 export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from './protocol/tls/connect.js';
 export { AnchorSet, loadTrustStore, type TrustStore } from './protocol/tls/trust.js';
 export { timeRequest, type Phases, type Sample, type TimingOptions } from './protocol/http/timing.js';
-export { cacheEvidence, summarise, type CacheEvidence } from './protocol/http/cache.js';
+export { cacheEvidence, type CacheEvidence } from './protocol/http/cache.js';

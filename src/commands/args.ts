@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { NetlabError } from '../errors.js';
 import { clip, escapeControl } from '../util/printable.js';
+import { splitHostPort } from '../util/host-port.js';
 import type { Server } from '../protocol/dns/transport.js';
 
 /**
@@ -9,22 +10,13 @@ import type { Server } from '../protocol/dns/transport.js';
  * by default. Only addresses: a name would need a resolver to find the resolver.
  */
 export function parseDnsServer(value: string, option: string): Server {
-  let address = value;
-  let port = 53;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  const v4 = /^([^:]+):(\d+)$/.exec(value);
-  if (v6) {
-    address = v6[1]!;
-    if (v6[2] !== undefined) port = Number(v6[2]);
-  } else if (v4) {
-    address = v4[1]!;
-    port = Number(v4[2]);
+  const hp = splitHostPort(value, 53);
+  if ('error' in hp || !net.isIP(hp.host) || hp.host.includes('%')) {
+    const port = /:(\d+)$/.exec(value);
+    if ('error' in hp && port && /out of range|not a number/.test(hp.error)) throw new NetlabError('USAGE', `${option} port ${port[1]} is out of range`);
+    throw new NetlabError('USAGE', `${option} needs ADDR[:PORT], an IP address with an optional port (no name: it would need a resolver), got '${escapeControl(clip(value, 60))}'`);
   }
-  if (!net.isIP(address) || address.includes('%')) {
-    throw new NetlabError('USAGE', `${option} needs ADDR[:PORT], an IP address with an optional port (no name: it would need a resolver), got '${value}'`);
-  }
-  if (port < 1 || port > 65535) throw new NetlabError('USAGE', `${option} port ${port} is out of range`);
-  return { address, port };
+  return { address: hp.host, port: hp.port };
 }
 
 /**

@@ -1,5 +1,4 @@
 /** Cache evidence in response headers: what CDNs and caches say about how they served it. */
-import { median, percentile } from '../../util/stats.js';
 
 /** The headers that tell whether a cache served the response, in the order they are shown. */
 export const CACHE_HEADERS = ['x-cache', 'cf-cache-status', 'cache-status', 'age', 'via', 'x-served-by', 'server-timing', 'x-cache-hits'] as const;
@@ -28,12 +27,3 @@ export function cacheEvidence(headers: Record<string, string>): CacheEvidence {
   return { headers: found, verdict };
 }
 
-/**
- * Median and 95th percentile (nearest rank), minimum and maximum of some numbers; all 0 for none.
- * Kept for the library's users: it is src/util/stats.ts's median and percentile.
- * @deprecated use `median` and `percentile` (netlab's one copy of them).
- */
-export function summarise(values: number[]): { median: number; p95: number; min: number; max: number } {
-  if (values.length === 0) return { median: 0, p95: 0, min: 0, max: 0 };
-  return { median: median(values), p95: percentile(values, 95), min: values.reduce((a, b) => Math.min(a, b)), max: values.reduce((a, b) => Math.max(a, b)) };
-}
