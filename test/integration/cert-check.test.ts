@@ -442,17 +442,18 @@ test('--file and --ca /dev/zero, and a FIFO as --file: exit 3 and one line, neve
 // issue 9.14: SIGINT ended cert-check with nothing printed; the engine must stop at once and say what it knows
 test('an aborted signal stops a stalled handshake at once: UNKNOWN, interrupted, the target, and the socket closed', async () => {
   const { startHostileServers } = await import('../helpers/hostile-tcp.js');
-  const { parseCertCheckArgs, runCertCheck } = await import('../../src/commands/cert-check/run.js');
+  const { runCertCheck } = await import('../../src/commands/cert-check/run.js');
+  const { parseArgv } = await import('../../src/commands/command.js');
+  const { command } = await import('../../src/commands/cert-check/index.js');
   const { renderCertText } = await import('../../src/commands/cert-check/render.js');
   // silent, but reading: so that it sees the client's FIN and its socket closes
   const servers = await startHostileServers({ silent: { onConnection: (s) => s.resume() } });
   const { port, tracker } = servers.of.silent;
   try {
     const timeoutSeconds = 60;
-    const options = parseCertCheckArgs({ target: `www.example.test:${port}`, connectTo: '127.0.0.1', timeout: String(timeoutSeconds) });
+    const options = await parseArgv(command, [`www.example.test:${port}`, '--connect-to', '127.0.0.1', '--timeout', String(timeoutSeconds)]);
     const controller = new AbortController();
-    options.signal = controller.signal;
-    const running = runCertCheck(options);
+    const running = runCertCheck(options, { signal: controller.signal });
     for (let i = 0; i < 500 && tracker.connections === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(tracker.connections, 1, 'connected');
     const abortedAt = Date.now();
@@ -469,7 +470,7 @@ test('an aborted signal stops a stalled handshake at once: UNKNOWN, interrupted,
     for (let i = 0; i < 500 && tracker.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(tracker.sockets.size, 0, 'the connection is closed');
     // aborted before it starts: nothing is connected to
-    const early = await runCertCheck({ ...options, signal: AbortSignal.abort() });
+    const early = await runCertCheck(options, { signal: AbortSignal.abort() });
     assert.deepEqual({ status: early.status, interrupted: early.interrupted, during: early.interruptedDuring }, { status: 'UNKNOWN', interrupted: true, during: 'connect' });
     assert.equal(tracker.connections, 1);
   } finally {
