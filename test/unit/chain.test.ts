@@ -2,7 +2,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { analyseChain, findLeaf, MAX_INTERMEDIATES, problem, verdict, type CertProblem, type CertProblemCode } from '../../src/protocol/tls/chain.js';
+import { analyseChain, findLeaf, FIX, MAX_INTERMEDIATES, problem, verdict, type CertProblem, type CertProblemCode } from '../../src/protocol/tls/chain.js';
 import { describeCert } from '../../src/protocol/tls/certs.js';
 import { createLabPki, issueIntermediateCa, issueLeaf, DAY_MS, type LabPki, type LabCert } from '../../src/lab/tls/ca.js';
 import { makeLadder, type Ladder } from '../helpers/long-chain.js';
@@ -221,4 +221,23 @@ describe('long chains (issue 9.2)', () => {
     const a = analyseChain(withRoot, pems(ladder.rootPem), policy('www.example.test'));
     assert.deepEqual({ status: a.status, trusted: a.trusted, codes: codes(a) }, { status: 'OK', trusted: true, codes: [] });
   });
+});
+
+// issue 10.2: protocol text quoted a command-line flag (UNTRUSTED_ROOT's fix said --ca FILE), which a library user cannot act on
+test('no fix sentence names a command-line flag; every code has one', () => {
+  const codes = Object.keys(FIX) as CertProblemCode[];
+  assert.equal(codes.length, 17);
+  for (const code of codes) {
+    assert.doesNotMatch(FIX[code], /--[a-z]/, code);
+    assert.match(FIX[code], /^[A-Z].*\.$/, `${code}: one sentence`);
+  }
+});
+
+test('a problem about one certificate names it in subject; a problem about the chain has none', () => {
+  const a = analyseChain([x(plain)], [], { ...policy('nope.example.test'), now: new Date(plain.notAfter.getTime() + DAY_MS) });
+  const leafSubject = describeCert(x(plain)).subject;
+  assert.deepEqual(a.problems.map((p) => [p.code, p.subject]).sort(), [['EXPIRED', leafSubject], ['HOSTNAME_MISMATCH', leafSubject], ['MISSING_INTERMEDIATE', leafSubject]]);
+  const order = analyseChain([x(pki.intermediate), x(plain)], [x(pki.root)], policy('www.example.test'), 1);
+  assert.deepEqual(order.problems.map((p) => [p.code, p.subject]), [['CHAIN_ORDER', undefined]]);
+  assert.ok(!('subject' in order.problems[0]!), 'absent, not undefined, in JSON');
 });

@@ -36,6 +36,12 @@ export function verdictLine(r: CertCheckResult): string {
   return `CERT ${r.status} - ${name}: ${codes}${days}`;
 }
 
+/** The width a table of these rows takes unwrapped: each column's longest cell, its padding and the borders. */
+function naturalWidth(rows: string[][]): number {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...(row[i] ?? '')].length)));
+  return widths.reduce((sum, w) => sum + w + 3, 1);
+}
+
 /** The whole text of a check; the chain's table fitted to `style.columns` when stdout is a terminal. */
 export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): string {
   const out: string[] = [verdictLine(r), ''];
@@ -44,11 +50,17 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
       ? `Chain in ${r.target}`
       : `Chain as sent by ${r.connectedTo}${r.servername ? ` (SNI ${r.servername})` : ' (no SNI)'}`;
     out.push(`${source}:`);
-    const rows = r.chain.map((c, i) => {
+    const head = ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'];
+    let rows = r.chain.map((c, i) => {
       const mark = r.path.includes(i) ? '' : ' (extra)';
       return [`${i}${mark}`, subjectCN(c.subject), subjectCN(c.issuer), c.notAfter.slice(0, 10), String(c.daysLeft), `${c.keyType} ${c.keyBits}`, c.signatureAlgorithm];
     });
-    out.push(renderTable(['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'], rows, { columns: style.columns }));
+    // a terminal too narrow for the whole table: the issuer goes (each certificate's lines below name it)
+    if (style.columns !== undefined && naturalWidth([head, ...rows]) > style.columns) {
+      head.splice(2, 1);
+      rows = rows.map((row) => row.filter((_, i) => i !== 2));
+    }
+    out.push(renderTable(head, rows, { columns: style.columns }));
     r.chain.forEach((c, i) => {
       out.push(`  ${i}: subject ${c.subject}`);
       out.push(`     issuer  ${c.issuer}`);
