@@ -73,7 +73,7 @@ export interface BundleCertCheckOptions extends CertCheckCommon {
 }
 
 /** A server or a bundle to check; see {@link checkCertificate}. */
-export type CertCheckOptions = ServerCertCheckOptions | BundleCertCheckOptions;
+export type CheckCertificateOptions = ServerCertCheckOptions | BundleCertCheckOptions;
 
 /** What the TLS handshake gave besides the chain. */
 export interface CertCheckTls {
@@ -216,7 +216,7 @@ async function judgeStaple(der: Buffer, sent: X509Certificate[], anchors: Anchor
  * without a certificate or without a leaf, a block that does not parse, a CA text without a
  * certificate).
  */
-export async function checkCertificate(options: CertCheckOptions): Promise<CertCheckResult> {
+export async function checkCertificate(options: CheckCertificateOptions): Promise<CertCheckResult> {
   const policy = {
     now: options.now ?? new Date(),
     warnDays: checkNumber(options.warnDays, 'warnDays', 30, 0, 3650),
