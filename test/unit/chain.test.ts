@@ -2,7 +2,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { analyseChain, findLeaf, MAX_INTERMEDIATES, problem, verdict, type Problem, type ProblemCode } from '../../src/protocol/tls/chain.js';
+import { analyseChain, findLeaf, FIX, MAX_INTERMEDIATES, problem, verdict, type CertProblem, type CertProblemCode } from '../../src/protocol/tls/chain.js';
 import { describeCert } from '../../src/protocol/tls/certs.js';
 import { createLabPki, issueIntermediateCa, issueLeaf, DAY_MS, type LabPki, type LabCert } from '../../src/lab/tls/ca.js';
 import { makeLadder, type Ladder } from '../helpers/long-chain.js';
@@ -155,7 +155,7 @@ test('an IP address target is checked against the IP SANs only (a DNS SAN spelle
 
 // issue 9.2: an untrusted chain of 11 or 12 certificates was CERT OK (trusted: false, no problem): path building stopped at depth 10
 test('verdict: trusted false is never OK nor WARNING, whatever the problems (every subset of a sample)', () => {
-  const sample: Problem[] = [
+  const sample: CertProblem[] = [
     problem('EXPIRES_SOON', 'WARNING', 'w'),
     problem('CHAIN_ORDER', 'WARNING', 'o'),
     problem('WEAK_KEY', 'WARNING', 'k'),
@@ -166,7 +166,7 @@ test('verdict: trusted false is never OK nor WARNING, whatever the problems (eve
     problem('CHAIN_TOO_LONG', 'CRITICAL', 'l'),
     problem('UNTRUSTED_ROOT', 'WARNING', 'a path code that does not claim CRITICAL explains nothing'),
   ];
-  const pathCodes = new Set<ProblemCode>(['SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN']);
+  const pathCodes = new Set<CertProblemCode>(['SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN']);
   for (let mask = 0; mask < 1 << sample.length; mask++) {
     const problems = sample.filter((_, i) => mask & (1 << i));
     const given = JSON.stringify(problems);
@@ -221,4 +221,23 @@ describe('long chains (issue 9.2)', () => {
     const a = analyseChain(withRoot, pems(ladder.rootPem), policy('www.example.test'));
     assert.deepEqual({ status: a.status, trusted: a.trusted, codes: codes(a) }, { status: 'OK', trusted: true, codes: [] });
   });
+});
+
+// issue 10.2: protocol text quoted a command-line flag (UNTRUSTED_ROOT's fix said --ca FILE), which a library user cannot act on
+test('no fix sentence names a command-line flag; every code has one', () => {
+  const codes = Object.keys(FIX) as CertProblemCode[];
+  assert.equal(codes.length, 17);
+  for (const code of codes) {
+    assert.doesNotMatch(FIX[code], /--[a-z]/, code);
+    assert.match(FIX[code], /^[A-Z].*\.$/, `${code}: one sentence`);
+  }
+});
+
+test('a problem about one certificate names it in subject; a problem about the chain has none', () => {
+  const a = analyseChain([x(plain)], [], { ...policy('nope.example.test'), now: new Date(plain.notAfter.getTime() + DAY_MS) });
+  const leafSubject = describeCert(x(plain)).subject;
+  assert.deepEqual(a.problems.map((p) => [p.code, p.subject]).sort(), [['EXPIRED', leafSubject], ['HOSTNAME_MISMATCH', leafSubject], ['MISSING_INTERMEDIATE', leafSubject]]);
+  const order = analyseChain([x(pki.intermediate), x(plain)], [x(pki.root)], policy('www.example.test'), 1);
+  assert.deepEqual(order.problems.map((p) => [p.code, p.subject]), [['CHAIN_ORDER', undefined]]);
+  assert.ok(!('subject' in order.problems[0]!), 'absent, not undefined, in JSON');
 });

@@ -1,7 +1,20 @@
 /** cert-check's text: the verdict line first (as Nagios plugins print it), the chain, the problems. */
-import Table from 'cli-table3';
-import type { CertCheckResult } from './run.js';
+import type { RenderStyle } from '../command.js';
+import type { CertProblemCode } from '../../protocol/tls/chain.js';
+import type { CertCheckResult } from '../../protocol/tls/check.js';
 import type { OcspStaple } from '../../protocol/tls/ocsp.js';
+import { renderTable } from '../../output/table.js';
+
+/** What the command line can do about a problem, added to its fix sentence (the library's sentences name no flag). */
+const CLI_ADVICE: Partial<Record<CertProblemCode, string>> = {
+  UNTRUSTED_ROOT: '--ca FILE to check against it',
+};
+
+/** A problem's fix sentence, with the command line's advice for its code: `... this root (--ca FILE to check against it).` */
+export function fixText(code: CertProblemCode, fix: string): string {
+  const advice = CLI_ADVICE[code];
+  return advice ? `${fix.replace(/\.$/, '')} (${advice}).` : fix;
+}
 
 function subjectCN(dn: string): string {
   const cn = /(?:^|, )CN=([^,]+)/.exec(dn);
@@ -23,24 +36,31 @@ export function verdictLine(r: CertCheckResult): string {
   return `CERT ${r.status} - ${name}: ${codes}${days}`;
 }
 
-export function renderCertText(r: CertCheckResult): string {
+/** The width a table of these rows takes unwrapped: each column's longest cell, its padding and the borders. */
+function naturalWidth(rows: string[][]): number {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...(row[i] ?? '')].length)));
+  return widths.reduce((sum, w) => sum + w + 3, 1);
+}
+
+/** The whole text of a check; the chain's table fitted to `style.columns` when stdout is a terminal. */
+export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): string {
   const out: string[] = [verdictLine(r), ''];
   if (r.chain.length > 0) {
     const source = r.mode === 'file'
       ? `Chain in ${r.target}`
       : `Chain as sent by ${r.connectedTo}${r.servername ? ` (SNI ${r.servername})` : ' (no SNI)'}`;
     out.push(`${source}:`);
-    const table = new Table({
-      head: ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'],
-      style: { head: [], border: [] },
-      wordWrap: true,
-      colWidths: [4, 26, 26, 12, 7, 10, 26],
-    });
-    r.chain.forEach((c, i) => {
+    const head = ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'];
+    let rows = r.chain.map((c, i) => {
       const mark = r.path.includes(i) ? '' : ' (extra)';
-      table.push([`${i}${mark}`, subjectCN(c.subject), subjectCN(c.issuer), c.notAfter.slice(0, 10), String(c.daysLeft), `${c.keyType} ${c.keyBits}`, c.signatureAlgorithm]);
+      return [`${i}${mark}`, subjectCN(c.subject), subjectCN(c.issuer), c.notAfter.slice(0, 10), String(c.daysLeft), `${c.keyType} ${c.keyBits}`, c.signatureAlgorithm];
     });
-    out.push(table.toString());
+    // a terminal too narrow for the whole table: the issuer goes (each certificate's lines below name it)
+    if (style.columns !== undefined && naturalWidth([head, ...rows]) > style.columns) {
+      head.splice(2, 1);
+      rows = rows.map((row) => row.filter((_, i) => i !== 2));
+    }
+    out.push(renderTable(head, rows, { columns: style.columns }));
     r.chain.forEach((c, i) => {
       out.push(`  ${i}: subject ${c.subject}`);
       out.push(`     issuer  ${c.issuer}`);
@@ -60,7 +80,7 @@ export function renderCertText(r: CertCheckResult): string {
     out.push('', 'Problems:');
     for (const p of r.problems) {
       out.push(`  ${p.severity.padEnd(8)} ${p.code}: ${p.message}`);
-      out.push(`           fix: ${p.fix}`);
+      out.push(`           fix: ${fixText(p.code, p.fix)}`);
     }
   }
   out.push('');

@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
 
+/** Everything cert-check reads from one certificate ({@link describeCert}), with Node's object for checks. */
 export interface CertInfo {
   /** Node's certificate, for checks and signatures. */
   node: X509Certificate;
@@ -62,7 +63,7 @@ export function pemBlocks(text: string): Buffer[] {
   return pemBodies(text).map(([from, to]) => Buffer.from(text.slice(from, to).replace(/-----BEGIN CERTIFICATE-----|\s+/g, ''), 'base64'));
 }
 
-/** Split PEM text into certificates. Throws INPUT when a block does not parse. */
+/** Split PEM text into certificates, in order (none when it holds no block). Throws NetlabError INPUT (`SOURCE: certificate N is not a valid X.509 certificate`) when a block does not parse. */
 export function parsePemBundle(text: string, source: string): X509Certificate[] {
   return pemBlocks(text).map((der, i) => {
     try {
@@ -132,6 +133,8 @@ function oidText(bytes: Buffer): string {
 /**
  * The certificate's signatureAlgorithm (RFC 5280 4.1.1.2): Certificate is SEQUENCE {
  * tbsCertificate, signatureAlgorithm SEQUENCE { algorithm OID, ... }, signatureValue }.
+ * OpenSSL's name for it, the dotted OID when it has none, `unknown` for bytes that are not a
+ * certificate; never throws.
  */
 export function signatureAlgorithmOf(der: Buffer): string {
   try {
@@ -220,7 +223,7 @@ export function issuedBy(child: X509Certificate, parent: X509Certificate): 'yes'
   }
 }
 
-/** Read everything cert-check reports about one certificate. */
+/** Read everything cert-check reports about one certificate (key size in bits, dates as Date). Never throws. */
 export function describeCert(node: X509Certificate): CertInfo {
   const details = node.publicKey.asymmetricKeyDetails ?? {};
   const keyType = node.publicKey.asymmetricKeyType ?? 'unknown';
@@ -255,7 +258,7 @@ export function describeCert(node: X509Certificate): CertInfo {
   return info;
 }
 
-/** The signature is made with MD5 or SHA-1. */
+/** Whether a signature algorithm (OpenSSL's name) hashes with MD5, MD2 or SHA-1. */
 export function weakSignature(alg: string): boolean {
   return /md5|md2|sha1(?!\d)|SHA1$/i.test(alg);
 }

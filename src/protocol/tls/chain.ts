@@ -6,36 +6,50 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import type { Status } from '../../errors.js';
+import { statusOf, type Problem, type Severity, type Status } from '../../errors.js';
 import { describeCert, issuedBy, weakSignature, type CertInfo } from './certs.js';
 import { AnchorSet } from './trust.js';
 
-export type ProblemCode =
+/**
+ * The codes of cert-check's problems (shared/CONTRACT.md, netlab cert-check, and netlab's
+ * additions), each documented in netlab-cert-check(1).
+ */
+export type CertProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
   | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN';
 
-export type Severity = 'WARNING' | 'CRITICAL';
+/**
+ * A problem of a certificate check: the shared {@link Problem} with cert-check's codes, always
+ * with its `fix` sentence, and `subject` (the certificate's subject, one line) when it is about
+ * one certificate.
+ */
+export type CertProblem = Problem<CertProblemCode> & { fix: string };
 
-export interface Problem {
-  code: ProblemCode;
-  severity: Severity;
-  message: string;
-  /** One sentence on how to fix it. */
-  fix: string;
-}
+/**
+ * @deprecated Use {@link CertProblemCode}. Kept while src/index.ts still exports it under this name.
+ */
+export type ProblemCode = CertProblemCode;
+/** @deprecated The shared Problem type of src/errors.ts, re-exported while src/index.ts imports it from here. */
+export type { Problem } from '../../errors.js';
 
+/** How a chain is judged: the clock, the name to check, and the expiry thresholds. */
 export interface ChainPolicy {
+  /** The time to judge the dates at. */
   now: Date;
   /** Name (or IP address) the certificate must be valid for; undefined skips the check. */
   host?: string;
+  /** WARNING when a certificate on the path has fewer whole days left. */
   warnDays: number;
+  /** CRITICAL when a certificate on the path has fewer whole days left. */
   critDays: number;
-  /** Percent of the leaf's lifetime left under which to warn / go critical. */
+  /** Percent (0-100) of the leaf's lifetime left under which to warn. */
   warnPercent?: number;
+  /** Percent (0-100) of the leaf's lifetime left under which the check is CRITICAL. */
   critPercent?: number;
 }
 
+/** One certificate as cert-check reports it (a chain entry of the result, JSON-able). */
 export interface ChainCert {
   subject: string;
   issuer: string;
@@ -50,9 +64,10 @@ export interface ChainCert {
   isCA: boolean;
 }
 
+/** What {@link analyseChain} finds: the verdict, the problems, the path and the certificates as sent. */
 export interface ChainAnalysis {
   status: Status;
-  problems: Problem[];
+  problems: CertProblem[];
   trusted: boolean;
   /** null when no host was given. */
   hostnameMatch: boolean | null;
@@ -82,13 +97,14 @@ function toChainCert(c: CertInfo, now: Date): ChainCert {
   };
 }
 
-const FIX: Record<ProblemCode, string> = {
+/** One sentence per code on how to fix it: data, never command-line advice (renderers add that). */
+export const FIX: Record<CertProblemCode, string> = {
   EXPIRED: 'Renew the certificate and deploy the new one (check that renewal automation runs and reloads the server).',
   NOT_YET_VALID: "Check the clock of the machine that issued it and of this one; deploy a certificate whose notBefore has passed.",
   EXPIRES_SOON: 'Renew it now; if renewal is automated, find out why it has not run.',
   HOSTNAME_MISMATCH: 'Issue a certificate whose subjectAltName lists this name (or serve the right one for this SNI name).',
   SELF_SIGNED: 'Use a certificate issued by a CA that clients trust (or distribute this one to clients as a trust anchor).',
-  UNTRUSTED_ROOT: 'Chain to a root that clients trust, or give clients this root (--ca FILE to check against it).',
+  UNTRUSTED_ROOT: 'Chain to a root that clients trust, or give clients this root.',
   MISSING_INTERMEDIATE: 'Serve the intermediate certificate(s) after the leaf (configure the full chain, e.g. fullchain.pem).',
   CHAIN_ORDER: 'Send the leaf first, then each issuer in order; leave out certificates that are not part of the chain.',
   WEAK_KEY: 'Reissue with an RSA key of at least 2048 bits or an ECDSA P-256 key.',
@@ -110,7 +126,7 @@ const FIX: Record<ProblemCode, string> = {
 export const MAX_INTERMEDIATES = 100;
 
 /** The codes that say why a chain was not verified to a trust anchor. */
-const UNTRUSTED_BECAUSE: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+const UNTRUSTED_BECAUSE: ReadonlySet<CertProblemCode> = new Set<CertProblemCode>([
   'SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN',
 ]);
 
@@ -118,33 +134,35 @@ const UNTRUSTED_BECAUSE: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
  * The verdict of a check: the worst severity among its problems, OK when there is none. A chain
  * that is not trusted is CRITICAL, whatever else was found: when no CRITICAL problem says why it
  * is not (a path code: SELF_SIGNED, UNTRUSTED_ROOT, ...), UNVERIFIED_CHAIN is added, so that
- * `trusted: false` with OK or WARNING cannot come out of netlab. The only way to a status.
+ * `trusted: false` with OK or WARNING cannot come out of netlab. The status is {@link statusOf}'s.
+ * Returns a new list when it adds a problem; never changes `problems`.
  */
-export function verdict(problems: Problem[], trusted: boolean): { status: Status; problems: Problem[] } {
+export function verdict(problems: CertProblem[], trusted: boolean): { status: Status; problems: CertProblem[] } {
   const explained = trusted || problems.some((p) => p.severity === 'CRITICAL' && UNTRUSTED_BECAUSE.has(p.code));
   const all = explained ? problems : [...problems, problem('UNVERIFIED_CHAIN', 'CRITICAL', 'the chain was not verified to a trust anchor, and no check said why')];
-  const status: Status = all.some((p) => p.severity === 'CRITICAL') ? 'CRITICAL' : all.length > 0 ? 'WARNING' : 'OK';
-  return { status, problems: all };
+  return { status: statusOf(all), problems: all };
 }
 
-/** A problem with its code's fix sentence. */
-export function problem(code: ProblemCode, severity: Severity, message: string): Problem {
-  return { code, severity, message, fix: FIX[code] };
+/** A problem with its code's fix sentence, and the subject of the certificate it is about (when it is about one). */
+export function problem(code: CertProblemCode, severity: Severity, message: string, subject?: string): CertProblem {
+  return subject === undefined ? { code, severity, message, fix: FIX[code] } : { code, severity, message, subject, fix: FIX[code] };
 }
 
-/** Pick the leaf of a bundle: the first certificate that is not a CA. */
+/** The index of a bundle's leaf: the first certificate that is not a CA; -1 when all are CAs. */
 export function findLeaf(certs: CertInfo[]): number {
   return certs.findIndex((c) => !c.isCA);
 }
 
 /**
- * Analyse a chain. `sent[leafIndex]` is the leaf (0 for a TLS peer). Trust anchors are the
- * certificates a path may end at.
+ * Analyse a chain: build the path from `sent[leafIndex]` (0 for a TLS peer) to a trust anchor,
+ * and check its order, dates, keys, signatures and the name of `policy.host`, reporting every
+ * problem found. Trust anchors are the certificates a path may end at. Pure; never throws on a
+ * bad chain (the problems say what is wrong).
  */
 export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] | AnchorSet, policy: ChainPolicy, leafIndex = 0): ChainAnalysis {
   const anchors = Array.isArray(trust) ? AnchorSet.of(trust) : trust;
   const infos = sent.map(describeCert);
-  const problems: Problem[] = [];
+  const problems: CertProblem[] = [];
   const leaf = infos[leafIndex]!;
   const isAnchor = (c: X509Certificate) => anchors.has(c);
 
@@ -169,9 +187,9 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     if (selfSigned) {
       const c = infos[path[path.length - 1]!]!;
       if (path.length === 1) {
-        problems.push(problem('SELF_SIGNED', 'CRITICAL', `the leaf "${c.subject}" is self-signed and not a trust anchor`));
+        problems.push(problem('SELF_SIGNED', 'CRITICAL', `the leaf "${c.subject}" is self-signed and not a trust anchor`, c.subject));
       } else {
-        problems.push(problem('UNTRUSTED_ROOT', 'CRITICAL', `the chain ends at "${c.subject}", a root that is not trusted`));
+        problems.push(problem('UNTRUSTED_ROOT', 'CRITICAL', `the chain ends at "${c.subject}", a root that is not trusted`, c.subject));
       }
       break;
     }
@@ -196,14 +214,14 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     const forged = [...sent, ...anchors.issuersOf(cur)].find((c) => c !== cur && issuedBy(cur, c) === 'bad-signature');
     const curInfo = infos[path[path.length - 1]!]!;
     if (forged) {
-      problems.push(problem('BAD_SIGNATURE', 'CRITICAL', `"${curInfo.subject}" names "${curInfo.issuer}" as issuer but its signature does not verify with that certificate's key`));
+      problems.push(problem('BAD_SIGNATURE', 'CRITICAL', `"${curInfo.subject}" names "${curInfo.issuer}" as issuer but its signature does not verify with that certificate's key`, curInfo.subject));
     } else if (curInfo.isCA && path.length > 1) {
       // The chain sent reaches a CA whose issuer nobody has: usually a root the client lacks
       // (servers need not send roots), as OpenSSL's "unable to get local issuer certificate".
-      problems.push(problem('UNTRUSTED_ROOT', 'CRITICAL', `the chain ends at "${curInfo.subject}", issued by "${curInfo.issuer}", which is not a trust anchor (if that is an intermediate, it is missing too)`));
+      problems.push(problem('UNTRUSTED_ROOT', 'CRITICAL', `the chain ends at "${curInfo.subject}", issued by "${curInfo.issuer}", which is not a trust anchor (if that is an intermediate, it is missing too)`, curInfo.subject));
     } else {
       const aia = curInfo.aiaIssuerUrl ? ` (its AIA points to ${curInfo.aiaIssuerUrl})` : '';
-      problems.push(problem('MISSING_INTERMEDIATE', 'CRITICAL', `the issuer of "${curInfo.subject}", "${curInfo.issuer}", was not sent and is not a trust anchor${aia}`));
+      problems.push(problem('MISSING_INTERMEDIATE', 'CRITICAL', `the issuer of "${curInfo.subject}", "${curInfo.issuer}", was not sent and is not a trust anchor${aia}`, curInfo.subject));
     }
     break;
   }
@@ -241,12 +259,12 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
   const checkDates = (c: CertInfo, role: string) => {
     if (now > c.notAfter.getTime()) {
       const ago = Math.floor((now - c.notAfter.getTime()) / DAY_MS);
-      problems.push(problem('EXPIRED', 'CRITICAL', `${role} "${c.subject}" expired ${ago} day${ago === 1 ? '' : 's'} ago (${c.notAfter.toISOString()})`));
+      problems.push(problem('EXPIRED', 'CRITICAL', `${role} "${c.subject}" expired ${ago} day${ago === 1 ? '' : 's'} ago (${c.notAfter.toISOString()})`, c.subject));
       return;
     }
     if (now < c.notBefore.getTime()) {
       const days = Math.ceil((c.notBefore.getTime() - now) / DAY_MS);
-      problems.push(problem('NOT_YET_VALID', 'CRITICAL', `${role} "${c.subject}" is not valid before ${c.notBefore.toISOString()} (in ${days} day${days === 1 ? '' : 's'})`));
+      problems.push(problem('NOT_YET_VALID', 'CRITICAL', `${role} "${c.subject}" is not valid before ${c.notBefore.toISOString()} (in ${days} day${days === 1 ? '' : 's'})`, c.subject));
       return;
     }
     const daysLeft = Math.floor((c.notAfter.getTime() - now) / DAY_MS);
@@ -257,7 +275,7 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     const crit = daysLeft < policy.critDays || (leafOnly && policy.critPercent !== undefined && percentLeft < policy.critPercent);
     const warn = daysLeft < policy.warnDays || (leafOnly && policy.warnPercent !== undefined && percentLeft < policy.warnPercent);
     if (crit || warn) {
-      problems.push(problem('EXPIRES_SOON', crit ? 'CRITICAL' : 'WARNING', `${role} "${c.subject}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${c.notAfter.toISOString()}, ${percentLeft.toFixed(0)}% of its lifetime left)`));
+      problems.push(problem('EXPIRES_SOON', crit ? 'CRITICAL' : 'WARNING', `${role} "${c.subject}" expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${c.notAfter.toISOString()}, ${percentLeft.toFixed(0)}% of its lifetime left)`, c.subject));
     }
   };
   onPath.forEach((c, i) => checkDates(c, i === 0 ? 'the leaf' : 'the intermediate'));
@@ -265,14 +283,14 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
   for (const [i, c] of onPath.entries()) {
     const role = i === 0 ? 'the leaf' : 'the intermediate';
     if ((c.keyType === 'RSA' || c.keyType === 'DSA') && c.keyBits < 2048) {
-      problems.push(problem('WEAK_KEY', 'WARNING', `${role} "${c.subject}" has a ${c.keyBits}-bit ${c.keyType} key (under 2048)`));
+      problems.push(problem('WEAK_KEY', 'WARNING', `${role} "${c.subject}" has a ${c.keyBits}-bit ${c.keyType} key (under 2048)`, c.subject));
     } else if (c.keyType === 'EC' && c.keyBits < 256) {
-      problems.push(problem('WEAK_KEY', 'WARNING', `${role} "${c.subject}" has a ${c.keyBits}-bit EC key (under 256)`));
+      problems.push(problem('WEAK_KEY', 'WARNING', `${role} "${c.subject}" has a ${c.keyBits}-bit EC key (under 256)`, c.subject));
     }
     // A self-signed root's own signature is not checked by anyone: skip it.
     const selfSignedRoot = c.selfIssued && i === onPath.length - 1 && i > 0;
     if (!selfSignedRoot && weakSignature(c.signatureAlgorithm)) {
-      problems.push(problem('WEAK_SIGNATURE', 'WARNING', `${role} "${c.subject}" is signed with ${c.signatureAlgorithm}`));
+      problems.push(problem('WEAK_SIGNATURE', 'WARNING', `${role} "${c.subject}" is signed with ${c.signatureAlgorithm}`, c.subject));
     }
   }
 
@@ -284,7 +302,7 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     hostnameMatch = matched !== undefined;
     if (!hostnameMatch) {
       const names = leaf.san.length > 0 ? leaf.san.join(', ') : 'no subjectAltName';
-      problems.push(problem('HOSTNAME_MISMATCH', 'CRITICAL', `the leaf is not valid for ${host} (it lists ${names})`));
+      problems.push(problem('HOSTNAME_MISMATCH', 'CRITICAL', `the leaf is not valid for ${host} (it lists ${names})`, leaf.subject));
     }
   }
 

@@ -9,13 +9,18 @@ import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
 import { formatHostPort } from '../../util/host-port.js';
+import { socketErrorReason } from '../../util/net-errors.js';
+import { roundMs } from '../../util/round.js';
 
+/** Where {@link fetchPeerChain} connects, and how long it may take. */
 export interface TlsTarget {
-  /** Address or name to connect to (the --connect-to address when given). */
+  /** Address or name to connect to (resolved by the system resolver when a name). */
   connectHost: string;
+  /** TCP port, 1 to 65535. */
   port: number;
-  /** SNI name; undefined for an IP target without --servername (SNI cannot carry an address). */
+  /** SNI name; undefined sends none (SNI cannot carry an IP address, RFC 6066 3). */
   servername?: string;
+  /** Milliseconds for connecting and the handshake together. */
   timeoutMs: number;
   /** Aborting it stops the connection at once: fetchPeerChain rejects with HandshakeInterrupted. */
   signal?: AbortSignal;
@@ -54,16 +59,21 @@ export function handshakeFailureReason(e: NodeJS.ErrnoException & { reason?: unk
   return words || 'no reason given';
 }
 
+/** What a TLS server sent in its handshake, as {@link fetchPeerChain} read it. */
 export interface PeerChain {
   /** The certificates in the order the server sent them, leaf first. */
   certs: X509Certificate[];
+  /** The TLS version negotiated: TLSv1.3, TLSv1.2, ... */
   protocol: string;
+  /** The cipher suite's IANA name (OpenSSL's when Node gives no standard name). */
   cipher: string;
   /** The OCSP response the server stapled, or null. */
   ocspResponse: Buffer | null;
   /** The server sent more than MAX_SENT_CERTS certificates: `certs` holds the first ones. */
   truncated: boolean;
+  /** The address connected to. */
   remoteAddress: string;
+  /** Milliseconds from the start of the connection to the end of the handshake, to the microsecond. */
   handshakeMs: number;
 }
 
@@ -142,15 +152,14 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
         ocspResponse,
         truncated,
         remoteAddress: socket.remoteAddress ?? target.connectHost,
-        handshakeMs: performance.now() - started,
+        handshakeMs: roundMs(performance.now() - started),
       });
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? '';
       // ECONNRESET while connecting: the server accepted the connection, then reset it (refusing is ECONNREFUSED)
       if (!connected && code !== 'ECONNRESET' && code !== 'EPIPE') {
-        const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'name not found' : code === 'EHOSTUNREACH' ? 'host unreachable' : e.message;
-        finish(new NetlabError('UNREACHABLE', `cannot connect to ${where}: ${why}`, { cause: e }));
+        finish(new NetlabError('UNREACHABLE', `cannot connect to ${where}: ${socketErrorReason(e)}`, { cause: e }));
         return;
       }
       finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${handshakeFailureReason(e)}`, { cause: e }));

@@ -17,8 +17,10 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_kp_OCSPSigning, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
 
+/** What an OCSP response says of a certificate (RFC 6960 4.2.1 CertStatus). */
 export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
 
+/** A stapled OCSP response as read and checked by {@link readOcspStaple}; dates are ISO 8601 (JSON-able). */
 export interface OcspStaple {
   /** What the staple says about the certificate; null when the staple cannot be relied on. */
   certStatus: OcspCertStatus | null;

@@ -38,17 +38,19 @@ export class AnchorSet {
   private readonly bySha = new Set<string>();
   private allParsed = false;
 
-  /** Anchors from certificates already parsed (the --ca files, or a caller's list). */
+  /** Anchors from certificates already parsed (a caller's list). */
   static of(certs: X509Certificate[]): AnchorSet {
     const set = new AnchorSet();
     for (const c of certs) set.add(c.raw, c);
     return set;
   }
 
+  /** How many anchors (each certificate once). */
   get size(): number {
     return this.entries.length;
   }
 
+  /** Add an anchor by its DER (and the parsed certificate when the caller has it); a certificate already there is not added again. */
   add(der: Buffer, cert?: X509Certificate): void {
     const sha256 = createHash('sha256').update(der).digest('hex');
     if (this.bySha.has(sha256)) return;
@@ -94,15 +96,26 @@ export class AnchorSet {
   }
 }
 
+/** Trust anchors and where they came from, as {@link loadTrustStore} makes them. */
 export interface TrustStore {
   anchors: AnchorSet;
   /** Where they came from: file paths, or "node:tls.rootCertificates". */
   sources: string[];
 }
 
+/** CA certificates as PEM text, and what to call them (a file name) in the trust sources and in errors. */
+export interface CaPem {
+  pem: string;
+  source: string;
+}
+
+/** Which trust anchors {@link loadTrustStore} loads. */
 export interface TrustOptions {
-  /** Extra anchors (PEM files); they add to the system roots unless `systemRoots` is false. */
+  /** Extra anchors from PEM files (read here, at most 16 MiB each); they add to the system roots unless `systemRoots` is false. */
   caFiles?: string[];
+  /** Extra anchors as PEM text (after the files); a bare string is named `CA text N` (N from 1). */
+  caPems?: Array<string | CaPem>;
+  /** Trust the system's CA bundle (default true). */
   systemRoots?: boolean;
   /** Candidate system bundles, for tests. */
   bundles?: string[];
@@ -117,9 +130,10 @@ function readPemFile(path: string): string {
 }
 
 /**
- * Load the trust anchors: the system bundle (kept unparsed until needed, see AnchorSet) and the
- * --ca files (parsed at once, so that a broken one is an error now). Throws INPUT for an
- * unreadable or certificate-free --ca file.
+ * Load the trust anchors: the system bundle (kept unparsed until needed, see AnchorSet), then the
+ * extra CA files and texts (parsed at once, so that a broken one is an error now). Throws
+ * NetlabError INPUT for an unreadable CA file, or a CA file or text that holds no certificate or
+ * one that does not parse.
  */
 export function loadTrustStore(options: TrustOptions = {}): TrustStore {
   const anchors = new AnchorSet();
@@ -145,11 +159,16 @@ export function loadTrustStore(options: TrustOptions = {}): TrustStore {
       sources.push('node:tls.rootCertificates');
     }
   }
-  for (const file of options.caFiles ?? []) {
-    const certs = parsePemBundle(readPemFile(file), file);
-    if (certs.length === 0) throw new NetlabError('INPUT', `CA file '${file}' holds no PEM certificate`);
+  const add = (text: string, source: string, what: string): void => {
+    const certs = parsePemBundle(text, source);
+    if (certs.length === 0) throw new NetlabError('INPUT', `${what} holds no PEM certificate`);
     for (const c of certs) anchors.add(c.raw, c);
-    sources.push(file);
-  }
+    sources.push(source);
+  };
+  for (const file of options.caFiles ?? []) add(readPemFile(file), file, `CA file '${file}'`);
+  (options.caPems ?? []).forEach((ca, i) => {
+    if (typeof ca === 'string') add(ca, `CA text ${i + 1}`, `CA text ${i + 1}`);
+    else add(ca.pem, ca.source, `CA '${ca.source}'`);
+  });
   return { anchors, sources };
 }

@@ -1,0 +1,141 @@
+/**
+ * `netlab cert-check`'s options, declared once (flags, --help text, defaults), and the pure
+ * parser from what the command line gave to typed options. Throws NetlabError USAGE naming the
+ * option.
+ */
+import net from 'node:net';
+import { NetlabError } from '../../errors.js';
+import { splitHostPort } from '../../util/host-port.js';
+import { parseSeconds } from '../args.js';
+import type { ArgDecl, Given, OptionDecl } from '../command.js';
+
+export const CERT_CHECK_ARGS: ArgDecl[] = [{ name: '[target]', description: 'HOST[:PORT] of the server (port 443 by default)' }];
+
+export const CERT_CHECK_OPTIONS: OptionDecl[] = [
+  { flags: '--servername <name>', description: 'SNI name to send (default: HOST; none for an IP address; an IP address here is refused: RFC 6066 allows names only)' },
+  { flags: '--connect-to <addr>', description: 'connect to this address instead of resolving HOST (keeps SNI and the name check)' },
+  { flags: '--ca <file>', description: 'extra trust anchors (PEM, at most 16 MiB); ADDED to the system roots (repeatable)', repeatable: true },
+  { flags: '--no-system-ca', description: 'do not trust the system roots: only --ca files' },
+  { flags: '--warn-days <n>', description: 'WARNING when a certificate expires within N days', default: 30 },
+  { flags: '--crit-days <n>', description: 'CRITICAL when a certificate expires within N days', default: 7 },
+  { flags: '--warn-percent <p>', description: "WARNING when under P% of the leaf's lifetime is left" },
+  { flags: '--crit-percent <p>', description: "CRITICAL when under P% of the leaf's lifetime is left" },
+  { flags: '--timeout <seconds>', description: 'connect and handshake timeout', default: 10 },
+  { flags: '--file <bundle>', description: 'check a local PEM bundle (leaf and chain, at most 16 MiB) instead of a server; no network' },
+  { flags: '--host <name>', description: 'name the certificate must be valid for (default: HOST; with --file: none)' },
+  { flags: '--json', description: 'one JSON document on stdout' },
+];
+
+export const CERT_CHECK_HELP_AFTER = `
+Bounds: a path of at most 100 intermediate certificates (OpenSSL's default verify depth;
+more is CHAIN_TOO_LONG), at most 1000 certificates read from a server, --file and --ca
+files of at most 16 MiB (a FIFO that gives nothing for 10 s is an error). See netlab-cert-check(1).`;
+
+/** The command's options, typed and checked. */
+export interface CertCheckOptions {
+  /** HOST[:PORT] as given; undefined with --file. */
+  target?: string;
+  /** The server of the target: its host (an address without brackets, or a name) and port (443 when not given). */
+  server?: { host: string; port: number };
+  /** The name the leaf must be valid for: --host, else the target's HOST; with --file only --host. */
+  host?: string;
+  /** The SNI name: --servername, else HOST when it is a name; none for an address. */
+  servername?: string;
+  connectTo?: string;
+  /** --file: the bundle to check instead of a server. */
+  file?: string;
+  caFiles: string[];
+  systemRoots: boolean;
+  warnDays: number;
+  critDays: number;
+  warnPercent?: number;
+  critPercent?: number;
+  timeoutMs: number;
+  json: boolean;
+}
+
+function usage(message: string): NetlabError {
+  return new NetlabError('USAGE', message);
+}
+
+/** An option's value, or its declared default (as text): the one place defaults live is the declaration. */
+function valueOf(given: Given, name: string): string | undefined {
+  const value = given.text(name);
+  if (value !== undefined) return value;
+  const declared = CERT_CHECK_OPTIONS.find((o) => o.flags.includes(`--${name} `))?.default;
+  return declared === undefined ? undefined : String(declared);
+}
+
+function num(value: string | undefined, name: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > max) throw usage(`${name} needs a number from 0 to ${max}, got '${value}'`);
+  return Number(value);
+}
+
+/** An option given an empty value (`--host ''`) is a mistake, not an absent option. */
+function notEmpty(value: string | undefined, name: string, what: string): void {
+  if (value !== undefined && value.trim() === '') throw usage(`${name} needs ${what}, got an empty value`);
+}
+
+/**
+ * The SNI name to send, checked: SNI carries a DNS host name only, never an IP address (RFC 6066
+ * section 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName"); Node would send
+ * one anyway with a DeprecationWarning.
+ */
+function checkServername(name: string): string {
+  const bare = name.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(bare)) {
+    throw usage(`--servername '${name}' is an IP address, and SNI carries host names only (RFC 6066 3): leave it out, and use --host ${bare} to check the certificate for that address`);
+  }
+  if (/[\s\x00-\x1f\x7f/:@]/.test(name)) throw usage(`--servername ${JSON.stringify(name)} is not a host name`);
+  return name;
+}
+
+/** What the command line gave -> checked options. Pure; throws NetlabError USAGE naming the option. */
+export function parseCertCheckArgs(given: Given): CertCheckOptions {
+  const target = given.args[0];
+  const file = given.text('file');
+  const host = given.text('host');
+  const connectTo = given.text('connect-to');
+  const servername = given.text('servername');
+  const caFiles = given.list('ca');
+  notEmpty(file, '--file', 'a file name');
+  notEmpty(host, '--host', 'a name or an address');
+  notEmpty(connectTo, '--connect-to', 'an address');
+  notEmpty(servername, '--servername', 'a host name');
+  for (const ca of caFiles) notEmpty(ca, '--ca', 'a file name');
+  if (target !== undefined && target.trim() === '') throw usage('HOST[:PORT] is empty');
+  if (target && file) throw usage('give either HOST[:PORT] or --file, not both');
+  if (!target && !file) throw usage('missing HOST[:PORT] (or --file BUNDLE.pem)');
+  const warnDays = num(valueOf(given, 'warn-days'), '--warn-days', 3650)!;
+  const critDays = num(valueOf(given, 'crit-days'), '--crit-days', 3650)!;
+  if (critDays > warnDays) throw usage(`--crit-days (${critDays}) is more than --warn-days (${warnDays})`);
+  const warnPercent = num(valueOf(given, 'warn-percent'), '--warn-percent', 100);
+  const critPercent = num(valueOf(given, 'crit-percent'), '--crit-percent', 100);
+  if (warnPercent !== undefined && critPercent !== undefined && critPercent > warnPercent) {
+    throw usage(`--crit-percent (${critPercent}) is more than --warn-percent (${warnPercent})`);
+  }
+  const timeoutMs = parseSeconds(valueOf(given, 'timeout')!, '--timeout', 300);
+  const o: CertCheckOptions = { caFiles, systemRoots: given.flag('system-ca', true), warnDays, critDays, timeoutMs, json: given.flag('json') };
+  if (warnPercent !== undefined) o.warnPercent = warnPercent;
+  if (critPercent !== undefined) o.critPercent = critPercent;
+  if (file) {
+    if (connectTo || servername) throw usage('--connect-to and --servername need HOST[:PORT], not --file');
+    o.file = file;
+    if (host) o.host = host;
+    return o;
+  }
+  const split = splitHostPort(target!, 443);
+  if ('error' in split) throw usage(`'${target}' is not HOST[:PORT]: ${split.error}`);
+  o.target = target!;
+  o.server = { host: split.host, port: split.port };
+  o.host = host ?? split.host;
+  if (connectTo) {
+    if (!net.isIP(connectTo) && !/^[A-Za-z0-9.-]+$/.test(connectTo)) throw usage(`--connect-to '${connectTo}' is not an address`);
+    o.connectTo = connectTo;
+  }
+  // SNI carries names only (RFC 6066 3): none for an IP target unless asked for.
+  const sni = servername !== undefined ? checkServername(servername) : net.isIP(split.host) ? undefined : split.host;
+  if (sni !== undefined) o.servername = sni;
+  return o;
+}
