@@ -36,7 +36,7 @@ function inFreshNode(script: string): number | undefined {
  * trust store) and its text renderer (with cli-table3). cert-check no longer loads
  * @peculiar/x509 (certs.ts reads the signature algorithm from the DER itself).
  */
-const MODULES_IMPORT = "const t = performance.now(); await import('./dist/src/commands/cert-check.js'); await import('./dist/src/output/cert-text.js'); process.stdout.write(String(performance.now() - t));";
+const MODULES_IMPORT = "const t = performance.now(); await import('./dist/src/commands/cert-check/run.js'); await import('./dist/src/commands/cert-check/render.js'); process.stdout.write(String(performance.now() - t));";
 /** Reading and parsing the system roots, as cert-check does unless --no-system-ca (the module loaded first). */
 const LOAD_ROOTS = "const { loadTrustStore } = await import('./dist/src/protocol/tls/trust.js'); const t = performance.now(); loadTrustStore(); process.stdout.write(String(performance.now() - t));";
 

@@ -11,7 +11,7 @@ export { typeName, typeCode, className, classCode, rcodeName } from './protocol/
 export { canonicalName, nameToWire } from './protocol/dns/names.js';
 export { systemNameserver } from './protocol/dns/resolv-conf.js';
 export { ROOT_HINTS } from './protocol/dns/root-hints.js';
-export { analyseChain, findLeaf, verdict, MAX_INTERMEDIATES, type ChainAnalysis, type ChainPolicy, type Problem, type ProblemCode } from './protocol/tls/chain.js';
+export { analyseChain, findLeaf, verdict, MAX_INTERMEDIATES, type ChainAnalysis, type ChainPolicy } from './protocol/tls/chain.js';
 export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from './protocol/tls/connect.js';
 export { AnchorSet, loadTrustStore, type TrustStore } from './protocol/tls/trust.js';
 export { timeRequest, type Phases, type Sample, type TimingOptions } from './protocol/http/timing.js';

@@ -16,10 +16,9 @@ export type TlsCaseName =
   | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
   | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked';
 
-/** The certificate problem codes of shared/CONTRACT.md (cert-check). */
-export type CertProblemCode =
-  | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
-  | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'REVOKED';
+/** cert-check's problem codes (one list, in protocol/tls/chain.ts). */
+import type { CertProblemCode } from '../../protocol/tls/chain.js';
+export type { CertProblemCode };
 
 export type ExpectedStatus = 'OK' | 'WARNING' | 'CRITICAL';
 

@@ -26,13 +26,6 @@ export type CertProblemCode =
  */
 export type CertProblem = Problem<CertProblemCode> & { fix: string };
 
-/**
- * @deprecated Use {@link CertProblemCode}. Kept while src/index.ts still exports it under this name.
- */
-export type ProblemCode = CertProblemCode;
-/** @deprecated The shared Problem type of src/errors.ts, re-exported while src/index.ts imports it from here. */
-export type { Problem } from '../../errors.js';
-
 /** How a chain is judged: the clock, the name to check, and the expiry thresholds. */
 export interface ChainPolicy {
   /** The time to judge the dates at. */
