@@ -148,6 +148,11 @@ test('a sticky source hash seen from 8 sources: healthy and sticky, too few sour
   assert.deepEqual(noteCodes(r), ['TOO_FEW_TO_JUDGE']);
   assert.deepEqual(r.notes[0]!.counts, { observed: 8, needed: 25, minExpected: 1.6, requestsNeeded: 50, sourcesNeeded: 25 });
   assert.doesNotMatch(r.notes[0]!.message, /--/, 'data, not flag advice');
+  // 8 sources often miss a backend of weight 1 in 5 ((4/5)^8 = 17%): chance, not NEVER_THROUGH_VIP
+  const missed = await probe({ vip: vipOf('sh'), backends: backendsOf('sh'), weights: [3, 1, 1], ...sourcesOf('127.56.1.1-127.56.20.1', 16) });
+  assert.deepEqual(missed.backends.map((b) => b.sources), [5, 0, 3], 'the lab source hash leaves web2 out of these 8');
+  assert.equal(missed.status, 'OK', JSON.stringify(missed.problems));
+  assert.deepEqual(missed.problems, []);
 });
 
 test('too few answers for the chi-square: probed and judged on the rest, the split not judged (a note with the count needed)', async () => {

@@ -22,6 +22,8 @@ export interface SplitContext {
   /** Source addresses the probes were bound to (0 or 1: no stickiness). */
   sources: number;
   stickiness: StickinessVerdict | null;
+  /** Every source sticks to one backend: sources are counted, not answers. */
+  bySource: boolean;
   stop: { by: LbProbeReport['stoppedBy']; deadlineMs: number | null };
 }
 
@@ -31,9 +33,7 @@ export function judgeDistribution(a: Attribution, c: SplitContext): { distributi
   const problems: LbProblem[] = [];
   const notes: LbNote[] = [];
   if (a.attributed === 0) return { distribution: null, problems, notes };
-  // when every source sticks to one backend, what the balancer spreads is sources
-  const st = c.stickiness?.stickiness;
-  const bySource = st?.verdict === 'sticky' && st.judged >= 2;
+  const bySource = c.bySource;
   const observed = bySource
     ? backends.map((_b, i) => c.stickiness!.stickyBackendOfSource.filter((x) => x === i).length)
     : backends.map((b) => b.count);

@@ -101,11 +101,23 @@ export function expectShares(a: Attribution, weighted: boolean): boolean[] {
   return inService;
 }
 
+/** How the split is counted: per attributed answer, or per source when every source sticks to one backend. */
+export interface Units {
+  bySource: boolean;
+  /** Answers attributed, or sources that stuck. */
+  observed: number;
+  alpha: number;
+}
+
 /**
  * Step 6: the backends: down, down but receiving, never through the VIP; answers that no backend
  * given claims; no answer attributed at all (a note: nothing of the split can be said).
+ * A healthy backend that got none of the `units` is NEVER_THROUGH_VIP only when chance alone
+ * would leave it out less often than `alpha` ((1 - share)^n < alpha, its share from the weights,
+ * or an equal one without): a source hash seen from 8 sources may well miss a backend of weight 1
+ * in 5.
  */
-export function judgeBackends(a: Attribution, inService: readonly boolean[], answered: number): { problems: LbProblem[]; notes: LbNote[] } {
+export function judgeBackends(a: Attribution, inService: readonly boolean[], answered: number, units: Units): { problems: LbProblem[]; notes: LbNote[] } {
   const problems: LbProblem[] = [];
   const notes: LbNote[] = [];
   const ambiguousBackends = new Set(a.ambiguous.flatMap((x) => x.backends));
@@ -114,12 +126,16 @@ export function judgeBackends(a: Attribution, inService: readonly boolean[], ans
     problems.push({ code: 'BACKEND_DOWN', severity: 'WARNING', subject: b.address, message: `backend ${b.address} is down: ${b.directError}` });
     if (b.count > 0) problems.push({ code: 'DOWN_BUT_RECEIVING', severity: 'WARNING', subject: b.address, message: `backend ${b.address} does not answer directly but answered ${b.count} probes through the VIP`, counts: { answers: b.count } });
   }
-  if (a.attributed > 0) {
+  if (units.observed > 0) {
+    const serving = a.backends.filter((b, i) => inService[i] && b.weight !== 0).length;
+    const unit = units.bySource ? 'sources' : 'attributed answers';
     a.backends.forEach((b, i) => {
       // a weight of 0 expects nothing; an ambiguous backend's answers went unattributed
       if (b.healthy !== true || b.count > 0 || !inService[i] || b.weight === 0 || ambiguousBackends.has(i) || b.address === null) return;
+      const share = b.expectedShare ?? 1 / serving;
+      if ((1 - share) ** units.observed >= units.alpha) return;
       const expected = b.expectedShare !== null ? `; expected ${pct(b.expectedShare)}` : '';
-      problems.push({ code: 'NEVER_THROUGH_VIP', severity: 'WARNING', subject: b.address, message: `backend ${b.address} answers directly but never through the VIP (0 of ${a.attributed} attributed answers${expected})`, counts: { attributed: a.attributed } });
+      problems.push({ code: 'NEVER_THROUGH_VIP', severity: 'WARNING', subject: b.address, message: `backend ${b.address} answers directly but never through the VIP (0 of ${units.observed} ${unit}${expected})`, counts: { observed: units.observed } });
     });
   }
   if (answered > 0 && a.attributed === 0) {

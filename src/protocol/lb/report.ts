@@ -44,12 +44,15 @@ export function buildReport(s: ResolvedSettings, directs: readonly Direct[], pro
   // 5: the VIP
   const v = judgeVip(vip, s.requests, log, a.order, stop);
   const answered = sent - v.failed;
+  // stickiness: when every source sticks to one backend, what the balancer spreads is sources
+  const st = s.sources.length > 1 ? judgeStickiness(s.sources, probes.sources, a) : null;
+  const bySource = st?.stickiness.verdict === 'sticky' && st.stickiness.judged >= 2;
+  const units = { bySource, observed: bySource ? st.stickyBackendOfSource.length : a.attributed, alpha: s.alpha };
   // 6: the backends
   const inService = expectShares(a, s.weights !== null);
-  const b = judgeBackends(a, inService, answered);
-  // 7: stickiness, then the split (by source when every source sticks)
-  const st = s.sources.length > 1 ? judgeStickiness(s.sources, probes.sources, a) : null;
-  const d = judgeDistribution(a, { weighted: s.weights !== null, inService, alpha: s.alpha, requests: s.requests, sent, sources: s.sources.length, stickiness: st, stop });
+  const b = judgeBackends(a, inService, answered, units);
+  // 7: the split
+  const d = judgeDistribution(a, { weighted: s.weights !== null, inService, alpha: s.alpha, requests: s.requests, sent, sources: s.sources.length, stickiness: st, bySource, stop });
 
   const hint = schedulerHint(a.order.map((i) => {
     const idx = a.backendOf(i);
