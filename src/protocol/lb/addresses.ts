@@ -36,6 +36,7 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { address: host, port };
 }
 
+/** `ADDR:PORT`, an IPv6 address in brackets (util/host-port.ts). */
 export { formatHostPort };
 
 /** Dotted quad -> unsigned 32-bit integer. Throws RangeError for anything but an IPv4 address. */

@@ -28,6 +28,7 @@ export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HT
 /** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
+/** What one probe found: an answer (its status, markers, first line, latency) or why there was none. */
 export interface ProbeAnswer {
   /** Answered at all (an HTTP status of any kind, or a banner line). */
   ok: boolean;
@@ -45,6 +46,7 @@ export interface ProbeAnswer {
   error?: string;
 }
 
+/** How every probe of a run is made (mode, request, timeout, the markers kept) and what stops it. */
 export interface ProbeSettings {
   mode: 'http' | 'tcp';
   /** HTTP: request path. */
@@ -325,6 +327,7 @@ export function sourceSchedule(sources: string[], count: number, seed = 1): Arra
   return out;
 }
 
+/** A run of probes through one target: how many, how many at a time, from which sources, and where the answers go. */
 export interface ProbeRunOptions {
   count: number;
   concurrency: number;

@@ -83,6 +83,7 @@ export function chiSquarePValue(x: number, df: number): number {
 /** Below this expected count the chi-square approximation is not trusted (Cochran's rule). */
 export const MIN_EXPECTED = 5;
 
+/** The result of {@link goodnessOfFit}. */
 export interface GoodnessOfFit {
   /** Sum over categories of (observed - expected)^2 / expected; null when not judged. */
   chiSquare: number | null;
