@@ -5,6 +5,7 @@
  */
 import type { Attribution } from './attribution.js';
 import { NO_MARKER_KEY } from './attribution.js';
+import { clip } from '../../util/printable.js';
 import { describeMethod } from './identify.js';
 import type { ProbeErrorCode } from './probe.js';
 import type { AnswerLog } from './tally.js';
@@ -146,7 +147,7 @@ export function judgeBackends(a: Attribution, inService: readonly boolean[], ans
     const foreign = [...a.unknownMarkers].filter(([m, u]) => m !== NO_MARKER_KEY && !ambiguousMarkers.has(m) && (u.statusCode === null || u.statusCode < 500));
     const n = foreign.reduce((s, [, u]) => s + u.count, 0);
     if (n > 0) {
-      const shown = foreign.slice(0, 10).map(([m, u]) => `'${m.length > 40 ? `${m.slice(0, 37)}...` : m}' x${u.count}`).join(', ');
+      const shown = foreign.slice(0, 10).map(([m, u]) => `'${clip(m, 40)}' x${u.count}`).join(', ');
       problems.push({ code: 'UNKNOWN_BACKEND', severity: 'WARNING', message: `${n} answers came from backends not among those given (${shown}${foreign.length > 10 ? `, and ${foreign.length - 10} more markers` : ''})`, counts: { answers: n, markers: foreign.length } });
     }
   }
