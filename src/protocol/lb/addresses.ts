@@ -1,32 +1,42 @@
 /**
  * Addresses for lb-probe: ADDR:PORT endpoints and source-address ranges (A-B) for the
- * stickiness check. Pure; usage errors are NetlabError('USAGE') naming the option.
+ * stickiness check. Pure; a bad value is a NetlabError('USAGE') naming what it was given as
+ * (`what`: the caller's name for it, such as an option).
  */
-import { formatHostPort } from '../../util/host-port.js';
 import net from 'node:net';
 import { NetlabError } from '../../errors.js';
+import { formatHostPort, splitHostPort } from '../../util/host-port.js';
 
+/** An endpoint: an IP address (or a host name) and a port. */
 export interface HostPort {
   address: string;
   port: number;
 }
 
-/** `127.0.0.1:8080` or `[::1]:8080` -> { address, port }. Throws USAGE naming `what`. */
+/**
+ * `127.0.0.1:8080`, `[::1]:8080` or `host.example:8080` -> { address, port }, through the one
+ * host:port parser (util/host-port.ts). The port is required. Throws NetlabError USAGE naming
+ * `what` (`VIP`, or the option it came from).
+ */
 export function parseHostPort(value: string, what: string): HostPort {
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(value);
-  const v4 = /^([^:[\]]+):(\d+)$/.exec(value);
-  const m = v6 ?? v4;
-  if (!m) throw new NetlabError('USAGE', `${what} '${value}' is not ADDR:PORT`);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new NetlabError('USAGE', `${what} '${value}': port ${m[2]} is out of range (1-65535)`);
-  const address = m[1]!;
-  if (v6 && !net.isIPv6(address)) throw new NetlabError('USAGE', `${what} '${value}': '${address}' is not an IPv6 address`);
-  if (!v6 && !net.isIPv4(address) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(address)) {
-    throw new NetlabError('USAGE', `${what} '${value}': '${address}' is not an address or host name`);
+  const usage = (why: string) => new NetlabError('USAGE', `${what} '${value}'${why}`);
+  const split = splitHostPort(value);
+  if ('error' in split) {
+    const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(value)?.[1];
+    if (bracketed && !net.isIPv6(bracketed)) throw usage(`: '${bracketed}' is not an IPv6 address`);
+    const port = /^(?:\[[^\]]*\]|[^:[\]]+):(\d+)$/.exec(value)?.[1];
+    if (port !== undefined) throw usage(`: port ${port} is out of range (1-65535)`);
+    throw usage(' is not ADDR:PORT');
   }
-  return { address, port };
+  const { host, port } = split;
+  // splitHostPort takes an IPv6 address only in brackets when a port follows
+  if (!net.isIPv6(host) && !net.isIPv4(host) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
+    throw usage(`: '${host}' is not an address or host name`);
+  }
+  return { address: host, port };
 }
 
+/** `ADDR:PORT`, an IPv6 address in brackets (util/host-port.ts). */
 export { formatHostPort };
 
 /** Dotted quad -> unsigned 32-bit integer. Throws RangeError for anything but an IPv4 address. */
@@ -35,33 +45,33 @@ export function ipv4ToInt(address: string): number {
   return address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 
+/** Unsigned 32-bit integer -> dotted quad. */
 export function intToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
-/** The most addresses a --source-ips range may hold. */
+/** The most addresses a source range may hold. */
 export const MAX_SOURCE_RANGE = 65_536;
 
 /**
  * Parse `A-B` (inclusive IPv4 range, both in 127.0.0.0/8, A <= B) or a single address. Only
  * loopback sources can be bound on any Linux host without configuring an interface (the whole
- * of 127/8 routes to lo). Throws USAGE naming --source-ips.
+ * of 127/8 routes to lo). Throws NetlabError USAGE naming `what` (the option it came from).
  */
-export function parseSourceRange(value: string): { first: string; last: string; size: number } {
+export function parseSourceRange(value: string, what: string): { first: string; last: string; size: number } {
+  const usage = (why: string) => new NetlabError('USAGE', `${what} '${value}'${why}`);
   const parts = value.split('-').map((s) => s.trim());
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new NetlabError('USAGE', `--source-ips '${value}' is not a range A-B (e.g. 127.56.1.1-127.56.1.50)`);
+  if (parts.length > 2 || parts.some((p) => p === '')) throw usage(' is not a range A-B (e.g. 127.56.1.1-127.56.1.50)');
   for (const p of parts) {
-    if (!net.isIPv4(p)) throw new NetlabError('USAGE', `--source-ips '${value}': '${p}' is not an IPv4 address`);
-    if (!p.startsWith('127.')) throw new NetlabError('USAGE', `--source-ips '${value}': ${p} is not in 127.0.0.0/8 (only loopback sources can be bound without configuring them)`);
+    if (!net.isIPv4(p)) throw usage(`: '${p}' is not an IPv4 address`);
+    if (!p.startsWith('127.')) throw usage(`: ${p} is not in 127.0.0.0/8 (only loopback sources can be bound without configuring them)`);
   }
   const a = ipv4ToInt(parts[0]!);
   const b = ipv4ToInt(parts[1] ?? parts[0]!);
-  if (b < a) throw new NetlabError('USAGE', `--source-ips '${value}': ${parts[1]} comes before ${parts[0]}`);
-  if (a === ipv4ToInt('127.0.0.0') || b === ipv4ToInt('127.255.255.255')) {
-    throw new NetlabError('USAGE', `--source-ips '${value}': 127.0.0.0 and 127.255.255.255 cannot be sources`);
-  }
+  if (b < a) throw usage(`: ${parts[1]} comes before ${parts[0]}`);
+  if (a === ipv4ToInt('127.0.0.0') || b === ipv4ToInt('127.255.255.255')) throw usage(': 127.0.0.0 and 127.255.255.255 cannot be sources');
   const size = b - a + 1;
-  if (size > MAX_SOURCE_RANGE) throw new NetlabError('USAGE', `--source-ips '${value}' holds ${size} addresses; at most ${MAX_SOURCE_RANGE}`);
+  if (size > MAX_SOURCE_RANGE) throw usage(` holds ${size} addresses; at most ${MAX_SOURCE_RANGE}`);
   return { first: intToIpv4(a), last: intToIpv4(b), size };
 }
 

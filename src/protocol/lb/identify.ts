@@ -8,26 +8,27 @@
 import { createHash } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
 
+/** How answers are told apart: `auto` (the first method that tells the backends apart), a header, a body hash, a banner. */
 export type IdentifySpec =
   | { kind: 'auto' }
   | { kind: 'header'; name: string }
   | { kind: 'body' }
   | { kind: 'banner' };
 
-/** The headers tried, in order, when no --identify is given (lower case, as Node gives them). */
+/** The headers tried, in order, when no method is named (lower case, as Node gives them). */
 export const AUTO_HEADERS = ['x-backend', 'x-served-by', 'x-server', 'server'] as const;
 
 /** Method ids as they appear in markers and results: `header:x-backend`, `body`, `banner`. */
 export type MethodId = string;
 
-/** `header:NAME`, `body` or `banner` -> spec. Throws USAGE naming --identify. */
-export function parseIdentify(value: string | undefined): IdentifySpec {
+/** `header:NAME`, `body`, `banner` or `auto` (or nothing) -> spec. Throws NetlabError USAGE naming `what`. */
+export function parseIdentify(value: string | undefined, what: string): IdentifySpec {
   if (value === undefined || value === 'auto') return { kind: 'auto' };
   if (value === 'body') return { kind: 'body' };
   if (value === 'banner') return { kind: 'banner' };
   const m = /^header:([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/.exec(value);
   if (m) return { kind: 'header', name: m[1]!.toLowerCase() };
-  throw new NetlabError('USAGE', `--identify '${value}' is not header:NAME, body or banner`);
+  throw new NetlabError('USAGE', `${what} '${value}' is not header:NAME, body or banner`);
 }
 
 /** The methods to look at for a spec, in the order they are tried. */
@@ -40,7 +41,7 @@ export function methodsFor(spec: IdentifySpec, mode: 'http' | 'tcp'): MethodId[]
   }
 }
 
-/** How a method reads in a sentence. */
+/** How a method reads in a sentence: `header X-Backend`, `a hash of the body`. */
 export function describeMethod(m: MethodId): string {
   if (m === 'body') return 'a hash of the body';
   if (m === 'banner') return 'the banner (first line)';
@@ -78,17 +79,6 @@ export function boundMarker(value: string): string {
 export function printable(text: string, max = 40): string {
   const cut = text.length > max;
   return escapeChars(cut ? text.slice(0, max) : text, (c) => c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x22) + (cut ? '...' : '');
-}
-
-/**
- * `text` with control characters (C0, DEL, C1) and the bidirectional-text controls escaped, the
- * rest as it is: for showing a marker or banner on a terminal without letting it send escape
- * sequences or reorder the line.
- */
-export function safeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)) return text;
-  return escapeChars(text, (c) => !(c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x61c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)));
 }
 
 function escapeChars(text: string, keep: (codePoint: number) => boolean): string {
@@ -161,6 +151,7 @@ export function summarizeMarkers(list: Array<Record<MethodId, string>>): MarkerS
   return { answers: list.length, present, distinct: Object.fromEntries([...values].map(([m, s]) => [m, s.size])) };
 }
 
+/** The method chosen (null: none tells the backends apart), every one looked at, and why. */
 export interface MethodChoice {
   method: MethodId | null;
   /** Every method looked at, in order. */

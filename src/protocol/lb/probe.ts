@@ -14,6 +14,7 @@ import { mulberry32 } from '../../util/prng.js';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
+import { socketErrorReason } from '../../util/net-errors.js';
 import { formatHostPort, type HostPort } from './addresses.js';
 import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, type MethodId } from './identify.js';
 
@@ -27,6 +28,7 @@ export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HT
 /** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
+/** What one probe found: an answer (its status, markers, first line, latency) or why there was none. */
 export interface ProbeAnswer {
   /** Answered at all (an HTTP status of any kind, or a banner line). */
   ok: boolean;
@@ -44,6 +46,7 @@ export interface ProbeAnswer {
   error?: string;
 }
 
+/** How every probe of a run is made (mode, request, timeout, the markers kept) and what stops it. */
 export interface ProbeSettings {
   mode: 'http' | 'tcp';
   /** HTTP: request path. */
@@ -68,27 +71,30 @@ export function cut(source: string | null, startedAt: number): ProbeAnswer {
   return failed(source, startedAt, 'CUT', 'stopped before the answer');
 }
 
-/** An error from node:net or undici -> our code and a short sentence. */
-export function describeProbeError(e: unknown, target: string, timeoutMs: number): { code: ProbeErrorCode; message: string } {
+/**
+ * An error from node:net or undici -> our code and a few words without the target (the report
+ * says which VIP or backend): the plain socket codes in the words of util/net-errors.ts.
+ */
+export function describeProbeError(e: unknown, timeoutMs: number): { code: ProbeErrorCode; message: string } {
   const err = e as NodeJS.ErrnoException & { name?: string; data?: string };
   const code = err?.code ?? '';
-  if (code === 'ECONNREFUSED') return { code: 'REFUSED', message: `connection to ${target} refused` };
   // llhttp's codes: the server sent bytes, but not an HTTP response; err.data holds them from
   // the point where parsing failed
   if (err?.name === 'HTTPParserError' || code.startsWith('HPE_')) {
     const why = /\(([^)]*)\)\s*$/.exec(err.message ?? '')?.[1] ?? code;
     const what = err.data ? `: "${printable(err.data, 32)}"` : '';
-    return { code: 'NOT_HTTP', message: `${target} answered, but not with HTTP (${why})${what}` };
+    return { code: 'NOT_HTTP', message: `answered, but not with HTTP (${why})${what}` };
   }
-  if (code === 'UND_ERR_HEADERS_OVERFLOW') return { code: 'TOO_LARGE', message: `${target} answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
-  if (code === 'EADDRNOTAVAIL') return { code: 'NO_SOURCE', message: `cannot bind the source address: ${err.message}` };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return { code: 'RESET', message: `connection to ${target} closed before an answer` };
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return { code: 'TOO_LARGE', message: `answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT'
     || err?.name === 'TimeoutError' || err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
-    return { code: 'TIMEOUT', message: `no answer from ${target} within ${timeoutMs} ms` };
+    return { code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` };
   }
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { code: 'REFUSED', message: `${target} unreachable` };
-  return { code: 'OTHER', message: `${target}: ${err?.message ?? String(e)}` };
+  const reason = socketErrorReason(e);
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { code: 'REFUSED', message: reason };
+  if (code === 'EADDRNOTAVAIL') return { code: 'NO_SOURCE', message: `cannot bind the source address: ${reason}` };
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return { code: 'RESET', message: `${reason} before an answer` };
+  return { code: 'OTHER', message: reason };
 }
 
 /**
@@ -129,7 +135,7 @@ export class HttpProber {
       };
       const onAbort = (): void => finish(cut(source, startedAt), true);
       const fail = (e: unknown): void => {
-        const d = describeProbeError(e, where, timeoutMs);
+        const d = describeProbeError(e, timeoutMs);
         finish(failed(source, startedAt, d.code, d.message), true);
       };
       const done = (): void => {
@@ -243,7 +249,6 @@ export function bannerLine(data: Buffer): string {
 
 /** One TCP connection, reading the first line the server sends (at most MAX_BANNER_BYTES). Never throws. */
 export function probeBanner(target: HostPort, settings: ProbeSettings, source: string | null): Promise<ProbeAnswer> {
-  const where = formatHostPort(target);
   const startedAt = performance.now();
   const signal = settings.signal;
   if (signal?.aborted) return Promise.resolve(cut(source, startedAt));
@@ -265,14 +270,14 @@ export function probeBanner(target: HostPort, settings: ProbeSettings, source: s
     const fromBanner = (): void => {
       const line = bannerLine(data);
       if (line === '') {
-        finish(failed(source, startedAt, 'RESET', `${where} closed the connection without a banner`));
+        finish(failed(source, startedAt, 'RESET', 'closed the connection without a banner'));
         return;
       }
       finish({ ok: true, source, latencyMs: performance.now() - startedAt, statusCode: null, markers: { banner: line }, snippet: firstLine(line) });
     };
     const timer = setTimeout(() => {
       if (data.length > 0) fromBanner();
-      else finish(failed(source, startedAt, 'TIMEOUT', connected ? `${where} sent no banner within ${settings.timeoutMs} ms` : `no connection to ${where} within ${settings.timeoutMs} ms`));
+      else finish(failed(source, startedAt, 'TIMEOUT', connected ? `sent no banner within ${settings.timeoutMs} ms` : `no connection within ${settings.timeoutMs} ms`));
     }, settings.timeoutMs);
     socket.on('connect', () => (connected = true));
     socket.on('data', (chunk: Buffer) => {
@@ -286,12 +291,13 @@ export function probeBanner(target: HostPort, settings: ProbeSettings, source: s
     });
     socket.on('error', (e) => {
       if (data.length > 0) return fromBanner();
-      const d = describeProbeError(e, where, settings.timeoutMs);
+      const d = describeProbeError(e, settings.timeoutMs);
       finish(failed(source, startedAt, d.code, d.message));
     });
   });
 }
 
+/** One probe of `target` in the settings' mode, bound to `source` (null: the system's choice). Never throws. */
 export function probeOnce(target: HostPort, settings: ProbeSettings, source: string | null): Promise<ProbeAnswer> {
   return settings.mode === 'tcp' ? probeBanner(target, settings, source) : probeHttp(target, settings, source);
 }
@@ -321,6 +327,7 @@ export function sourceSchedule(sources: string[], count: number, seed = 1): Arra
   return out;
 }
 
+/** A run of probes through one target: how many, how many at a time, from which sources, and where the answers go. */
 export interface ProbeRunOptions {
   count: number;
   concurrency: number;

@@ -12,6 +12,7 @@
  *   single-backend                 every answer from one backend (a hash of one source, or one left)
  */
 
+/** What the scheduler looks like from the order of answers (see the module comment). */
 export type SchedulerKind =
   | 'round-robin'
   | 'smooth-weighted-round-robin'
@@ -22,6 +23,7 @@ export type SchedulerKind =
   | 'single-backend'
   | 'too-few';
 
+/** The scheduler hint: its kind, a sentence, and the cycle or repeats it was read from. */
 export interface SchedulerHint {
   kind: SchedulerKind;
   /** One sentence for people. */

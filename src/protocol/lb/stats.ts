@@ -83,6 +83,7 @@ export function chiSquarePValue(x: number, df: number): number {
 /** Below this expected count the chi-square approximation is not trusted (Cochran's rule). */
 export const MIN_EXPECTED = 5;
 
+/** The result of {@link goodnessOfFit}. */
 export interface GoodnessOfFit {
   /** Sum over categories of (observed - expected)^2 / expected; null when not judged. */
   chiSquare: number | null;
@@ -132,10 +133,9 @@ export function goodnessOfFit(observed: number[], shares: number[], alpha = 0.01
   return { chiSquare, df, pValue, matches: pValue >= alpha, minExpected, needed, judged: true, unexpected };
 }
 
-/** Median of a list (NaN for an empty one). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/** A p-value for people, with its sign: `p = 0.930`, `p = 3.2e-4`, `p < 1e-12`. */
+export function formatP(p: number): string {
+  if (p < 1e-12) return 'p < 1e-12';
+  if (p < 0.001) return `p = ${p.toExponential(1)}`;
+  return `p = ${p.toFixed(3)}`;
 }
