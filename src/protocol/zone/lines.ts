@@ -32,7 +32,7 @@ export interface LineOptions {
  * Feed every line of `input` to `handler`, in order, synchronously per chunk.
  * Resolves to the number of lines; rejects only when the stream itself fails (or a handler throws).
  */
-export async function forEachLine(input: AsyncIterable<Buffer | string>, handler: LineHandler, options: LineOptions = {}): Promise<number> {
+export async function forEachLine(input: AsyncIterable<Uint8Array | string>, handler: LineHandler, options: LineOptions = {}): Promise<number> {
   const max = options.maxLineBytes ?? MAX_LINE_BYTES;
   const signal = options.signal;
   let lineNo = 0;
@@ -79,7 +79,7 @@ export async function forEachLine(input: AsyncIterable<Buffer | string>, handler
 
   for await (const piece of input) {
     if (signal?.aborted) return lineNo;
-    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     if (chunk.length === 0) continue;
     let pos = 0;
     if (afterCR) {
