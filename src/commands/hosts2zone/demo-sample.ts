@@ -15,6 +15,7 @@ import { command } from './index.js';
 import { runHosts2zone } from './run.js';
 import { formatIssue, renderHosts2zoneText } from './render.js';
 
+/** One step of the demo, as the demo shows it. */
 export interface Hosts2zoneDemoStep {
   title: string;
   command: string;
@@ -23,6 +24,7 @@ export interface Hosts2zoneDemoStep {
   output: string;
 }
 
+/** The demo's hosts2zone part: its zones for the lab, then its steps. */
 export interface Hosts2zoneDemo {
   /** The zones written, to serve in the lab (startLab's extraZones). */
   zones: ZoneData[];

@@ -8,6 +8,7 @@ import type { CommandDef } from '../command.js';
 import { ARGS, HELP_AFTER, OPTIONS, parseHosts2zoneArgs, type Hosts2zoneOptions } from './options.js';
 import type { Hosts2zoneResult } from './run.js';
 
+/** The hosts2zone subcommand, for the registry (src/commands/registry.ts). */
 export const command: CommandDef<Hosts2zoneOptions, Hosts2zoneResult> = {
   name: 'hosts2zone',
   args: ARGS,

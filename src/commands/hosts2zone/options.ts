@@ -15,6 +15,7 @@ export interface Hosts2zoneOptions {
   ns: string[];
   /** The SOA mailbox as given (checked); absent: hostsToZone's default, hostmaster@ORIGIN. */
   contact?: string;
+  /** $TTL, seconds. */
   ttl: number;
   serial?: number;
   reverse: boolean;
@@ -25,12 +26,15 @@ export interface Hosts2zoneOptions {
   outDir?: string;
   verify?: Server;
   concurrency: number;
+  /** Per try of a --verify query, milliseconds. */
   timeoutMs: number;
   json: boolean;
 }
 
+/** The positional arguments: the hosts files. */
 export const ARGS: ArgDecl[] = [{ name: '[files...]', description: 'hosts files (- for stdin)' }];
 
+/** Every option, declared once: flags, --help text, default (given to the parser as text when absent). */
 export const OPTIONS: OptionDecl[] = [
   { flags: '--origin <domain>', description: 'the zone: names inside it become its owners, short names go under it, others are skipped' },
   // no declared default: a repeatable option's default would be commander's first `previous` (command.ts); hostsToZone's is localhost.
@@ -50,6 +54,7 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--json', description: 'one JSON document on stdout (without --out or --verify: only check the files, write nothing)' },
 ];
 
+/** --help's text after the options. */
 export const HELP_AFTER = `
 Limits (netlab-hosts2zone(1), LIMITS):
   a line is read in full up to 1 MiB; of a longer one, the names in its

@@ -55,11 +55,13 @@ export interface Hosts2zoneResult {
   notes: HostsNote[];
   /** Problems and notes found past the first MAX_PROBLEMS (counted in `counts`, not listed). */
   problemsOmitted: number;
+  /** --verify: the server's comparison; else null. */
   verify: VerifyResult | null;
   /** The signal stopped the run: what is here covers the work done before it; nothing was written in --out. */
   interrupted?: boolean;
   /** What it was doing when it was stopped. */
   interruptedWhile?: 'reading' | 'writing' | 'verifying';
+  /** Milliseconds, to the microsecond. */
   timeMs: number;
 }
 

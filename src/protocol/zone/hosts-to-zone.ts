@@ -123,7 +123,9 @@ export interface HostsToZoneResult {
   notes: HostsNote[];
   /** Problems and notes found past the listed ones (counted in `counts`). */
   problemsOmitted: number;
+  /** The signal stopped the reading: the counts cover what was read, no zone. */
   interrupted?: boolean;
+  /** Milliseconds, to the microsecond. */
   timeMs: number;
 }
 

@@ -64,7 +64,9 @@ export type HostsRemedy = 'allowUnderscore' | 'aliasesCname' | 'formatRpz';
  * (`line` 0, `subject` is `FILE`): a line or name rejected, a conflict between lines.
  */
 export interface HostsProblem extends Problem<HostsCode> {
+  /** `FILE:LINE`, or `FILE` for line 0. */
   subject: string;
+  /** The input's name (`-` for standard input). */
   file: string;
   /** 1-based; 0 for what is about the whole file. */
   line: number;
@@ -225,6 +227,7 @@ export function parseIPv4(text: string): number | undefined {
   return v >= 0 ? v : undefined;
 }
 
+/** An IPv4 address as an unsigned 32-bit number -> dotted-quad text. */
 export function ipv4Text(v: number): string {
   return `${Math.floor(v / 16777216)}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
@@ -676,11 +679,13 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
   return count > 0;
 }
 
+/** What one input gave: its lines, and its entries (lines with an address and at least one valid name). */
 export interface HostsReadStats {
   lines: number;
   entries: number;
 }
 
+/** How {@link readHosts} reads. */
 export interface ReadHostsOptions {
   /** Stops the reading between chunks (the stats count what was read). */
   signal?: AbortSignal;

@@ -10,6 +10,7 @@
 /** Longest line read in full, bytes (documented in netlab-hosts2zone(1)); of a longer one only its first MAX_LINE_BYTES are kept. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** What {@link forEachLine} calls for each line. */
 export interface LineHandler {
   /** One line, `buf[start, end)`, without its line end (LF, CR LF or CR). */
   line(buf: Buffer, start: number, end: number, lineNo: number): void;
@@ -21,6 +22,7 @@ export interface LineHandler {
   tooLong?(buf: Buffer, start: number, end: number, lineNo: number, length: number): void;
 }
 
+/** How {@link forEachLine} reads. */
 export interface LineOptions {
   /** Default MAX_LINE_BYTES. */
   maxLineBytes?: number;

@@ -94,6 +94,7 @@ const AT = Buffer.from('@');
 /** The model of one zone built from hosts lines: add every line, finish(), then read the owners and PTRs. */
 export class HostsModel {
   readonly options: ModelOptions;
+  /** The input files, by the index addFile gave them. */
   readonly files: string[] = [];
   readonly stats: ModelStats = { entries: 0, sinkEntries: 0 };
   private readonly report: (issue: HostsIssue) => void;
@@ -585,10 +586,12 @@ export class HostsModel {
     return this.head[id]! - 1;
   }
 
+  /** The next own address record of the same owner, or -1. */
   nextRecord(r: number): number {
     return this.rNext[r]! - 1;
   }
 
+  /** 4 or 6: the family of an address record. */
   recordFamily(r: number): number {
     return this.rFam[r]!;
   }
@@ -680,6 +683,7 @@ export class HostsModel {
     }
   }
 
+  /** PTR bindings (after finish()): one per address. */
   get ptrCount(): number {
     return this.ptr4.length + this.ptr6.length;
   }

@@ -84,6 +84,7 @@ export interface VerifyResult {
   mismatchedNames: number;
   /** Addresses whose PTR differs. */
   mismatchedAddresses: number;
+  /** Mismatches found (every one, also past the ones kept). */
   mismatchCount: number;
   /** The first MAX_MISMATCHES mismatches (every one goes to onMismatch). */
   mismatches: Mismatch[];
@@ -91,6 +92,7 @@ export interface VerifyResult {
   aborted: string | null;
   /** The signal stopped it: the counts cover the queries answered before (those in flight are dropped). */
   interrupted?: boolean;
+  /** Milliseconds, to the microsecond. */
   timeMs: number;
 }
 

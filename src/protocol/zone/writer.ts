@@ -23,9 +23,11 @@ export interface SoaFields {
   /** Master-file text of the mailbox (RFC 1035 8), fully qualified. */
   rname: string;
   serial: number;
+  /** Seconds, as the other timers. */
   refresh: number;
   retry: number;
   expire: number;
+  /** The negative-caching TTL (RFC 2308 4). */
   minimum: number;
 }
 
@@ -33,6 +35,7 @@ export interface SoaFields {
 export interface ZoneHead {
   /** Lower-case ASCII, no trailing dot. */
   origin: string;
+  /** $TTL, seconds. */
   ttl: number;
   soa: SoaFields;
   /** Master-file text of each name server, fully qualified. */
