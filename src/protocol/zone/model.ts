@@ -19,6 +19,7 @@
  */
 import type { HostsEntry, HostsCode, HostsIssue, HostsRemedy } from './hosts.js';
 import { hostsNote, hostsProblem, ipv4Text, ipv6Nibbles, isLocalNameBytes } from './hosts.js';
+import { AddressTable } from './address-table.js';
 import { grow, NameTable, sameBytes } from './name-table.js';
 
 /** Aliases as CNAME records to their canonical name, or as address records. */
@@ -105,8 +106,6 @@ export class HostsModel {
   private flags: Uint8Array;
   /** canonical id + 1 (0: none) */
   private target: Int32Array;
-  /** first address record + 1 (0: none) */
-  private head: Int32Array;
   /** where the alias (or, in an RPZ, the block) was first seen */
   private aliasFile: Uint16Array;
   private aliasLine: Uint32Array;
@@ -115,15 +114,8 @@ export class HostsModel {
   private readonly extraTargets = new Map<number, number[]>();
   /** an alias on more than one line (with other addresses): the records of the others */
   private readonly extraAliasRecords = new Map<number, number[]>();
-  // address records: each owner's own addresses
-  private rCount = 0;
-  private rAddr: Uint32Array; // IPv4, or index into v6Texts
-  private rFam: Uint8Array;
-  private rNext: Int32Array; // next record of the same owner + 1
-  private rOwner: Int32Array;
-  private rFile: Uint16Array;
-  private rLine: Uint32Array;
-  private readonly v6Texts: string[] = [];
+  /** each owner's own addresses (an alias's are those of its canonical name's records) */
+  private readonly records: AddressTable;
   /** finish(): the record that gives each address its PTR, by address */
   private ptr4: Uint32Array = new Uint32Array(0);
   private ptr6: Array<{ nibbles: string; record: number }> = [];
@@ -144,16 +136,10 @@ export class HostsModel {
     const n = this.names.capacity;
     this.flags = new Uint8Array(n);
     this.target = new Int32Array(n);
-    this.head = new Int32Array(n);
     this.aliasFile = new Uint16Array(n);
     this.aliasLine = new Uint32Array(n);
     this.aliasRecord = new Int32Array(n);
-    this.rAddr = new Uint32Array(n);
-    this.rFam = new Uint8Array(n);
-    this.rNext = new Int32Array(n);
-    this.rOwner = new Int32Array(n);
-    this.rFile = new Uint16Array(n);
-    this.rLine = new Uint32Array(n);
+    this.records = new AddressTable(n);
   }
 
   /** Register an input file; its index goes with every line added from it. */
@@ -170,7 +156,7 @@ export class HostsModel {
 
   /** Address records held (each owner's own, duplicates merged). */
   get addressCount(): number {
-    return this.rCount;
+    return this.records.size;
   }
 
   /** The zone is a blocklist: every entry points at 0.0.0.0, 127.0.0.1, :: or ::1. */
@@ -210,7 +196,7 @@ export class HostsModel {
       const need = id + 1;
       this.flags = grow(this.flags, need);
       this.target = grow(this.target, need);
-      this.head = grow(this.head, need);
+      this.records.growOwners(need);
       this.aliasFile = grow(this.aliasFile, need);
       this.aliasLine = grow(this.aliasLine, need);
       this.aliasRecord = grow(this.aliasRecord, need);
@@ -271,38 +257,12 @@ export class HostsModel {
   // --- adding lines ------------------------------------------------------------
 
   private addRecord(id: number, e: HostsEntry, file: number, line: number): number {
-    let last = -1;
-    for (let r = this.head[id]! - 1; r >= 0; r = this.rNext[r]! - 1) {
-      if (this.rFam[r] === e.family && (e.family === 4 ? this.rAddr[r] === e.v4 : this.v6Texts[this.rAddr[r]!] === e.v6)) return r;
-      last = r;
-    }
-    const r = this.rCount++;
-    if (r >= this.rAddr.length) {
-      const n = r + 1;
-      this.rAddr = grow(this.rAddr, n);
-      this.rFam = grow(this.rFam, n);
-      this.rNext = grow(this.rNext, n);
-      this.rOwner = grow(this.rOwner, n);
-      this.rFile = grow(this.rFile, n);
-      this.rLine = grow(this.rLine, n);
-    }
-    this.rFam[r] = e.family;
-    if (e.family === 4) this.rAddr[r] = e.v4;
-    else {
-      this.rAddr[r] = this.v6Texts.length;
-      this.v6Texts.push(e.v6);
-    }
-    this.rNext[r] = 0;
-    this.rOwner[r] = id;
-    this.rFile[r] = file;
-    this.rLine[r] = line;
-    if (last < 0) this.head[id] = r + 1;
-    else this.rNext[last] = r + 1;
-    return r;
+    return this.records.add(id, e.family, e.v4, e.v6, file, line);
   }
 
-  private recordText(r: number): string {
-    return this.rFam[r] === 4 ? ipv4Text(this.rAddr[r]!) : this.v6Texts[this.rAddr[r]!]!;
+  /** Where record r comes from: `FILE:LINE`. */
+  private recordWhere(r: number): string {
+    return this.where(this.records.file(r), this.records.line(r));
   }
 
   private static entryText(e: HostsEntry): string {
@@ -439,8 +399,8 @@ export class HostsModel {
     if (aid === cid) return;
     const f = this.flags[aid]!;
     if (f & OWN && !(f & WARNED)) {
-      const r = this.head[aid]! - 1;
-      this.warn(file, line, 'CONFLICT', `'${this.fqdn(this.keyOf(aid))}' is an alias of '${this.fqdn(this.keyOf(cid))}' here and has the address ${this.recordText(r)} at ${this.where(this.rFile[r]!, this.rLine[r]!)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
+      const r = this.records.first(aid);
+      this.warn(file, line, 'CONFLICT', `'${this.fqdn(this.keyOf(aid))}' is an alias of '${this.fqdn(this.keyOf(cid))}' here and has the address ${this.records.text(r)} at ${this.recordWhere(r)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
       this.flags[aid] = this.flags[aid]! | WARNED;
     }
     if (f & APEX && !(f & WARNED) && this.options.aliases === 'cname') {
@@ -487,8 +447,8 @@ export class HostsModel {
       const f = this.flags[id]!;
       if (sink) {
         if (f & OWN && !(f & WARNED)) {
-          const r = this.head[id]! - 1;
-          this.warn(file, line, 'CONFLICT', `'${this.keyOf(id)}' is blocked here and has the address ${this.recordText(r)} at ${this.where(this.rFile[r]!, this.rLine[r]!)}: blocked, the address is not written`);
+          const r = this.records.first(id);
+          this.warn(file, line, 'CONFLICT', `'${this.keyOf(id)}' is blocked here and has the address ${this.records.text(r)} at ${this.recordWhere(r)}: blocked, the address is not written`);
           this.flags[id] = this.flags[id]! | WARNED;
         }
         if (!(f & BLOCK)) {
@@ -515,21 +475,21 @@ export class HostsModel {
     if (!this.options.reverse || this.options.format === 'rpz') return;
     const v4: number[] = [];
     const v6: Array<{ nibbles: string; record: number }> = [];
-    for (let r = 0; r < this.rCount; r++) {
-      if (this.rFam[r] === 4) v4.push(r);
-      else v6.push({ nibbles: ipv6Nibbles(this.v6Texts[this.rAddr[r]!]!), record: r });
+    const records = this.records;
+    for (let r = 0; r < records.size; r++) {
+      if (records.family(r) === 4) v4.push(r);
+      else v6.push({ nibbles: ipv6Nibbles(records.v6(r)), record: r });
     }
-    const addr = this.rAddr;
     // by address, then by record (the order of the lines): the first of each address is its PTR
-    const sorted4 = Uint32Array.from(v4).sort((a, b) => addr[a]! - addr[b]! || a - b);
+    const sorted4 = Uint32Array.from(v4).sort((a, b) => records.v4(a) - records.v4(b) || a - b);
     v6.sort((a, b) => (a.nibbles < b.nibbles ? -1 : a.nibbles > b.nibbles ? 1 : a.record - b.record));
     const keep4: number[] = [];
     for (let i = 0; i < sorted4.length;) {
       const first = sorted4[i]!;
       keep4.push(first);
       let j = i + 1;
-      const seen = [this.rOwner[first]!];
-      while (j < sorted4.length && addr[sorted4[j]!] === addr[first]) {
+      const seen = [records.owner(first)];
+      while (j < sorted4.length && records.v4(sorted4[j]!) === records.v4(first)) {
         this.ptrConflict(first, sorted4[j]!, seen);
         j++;
       }
@@ -541,7 +501,7 @@ export class HostsModel {
       const first = v6[i]!;
       keep6.push(first);
       let j = i + 1;
-      const seen = [this.rOwner[first.record]!];
+      const seen = [records.owner(first.record)];
       while (j < v6.length && v6[j]!.nibbles === first.nibbles) {
         this.ptrConflict(first.record, v6[j]!.record, seen);
         j++;
@@ -552,11 +512,12 @@ export class HostsModel {
   }
 
   private ptrConflict(first: number, other: number, seen: number[]): void {
-    const owner = this.rOwner[other]!;
+    const records = this.records;
+    const owner = records.owner(other);
     if (seen.includes(owner)) return;
     seen.push(owner);
-    const name = this.fqdn(this.keyOf(this.rOwner[first]!));
-    this.warn(this.rFile[other]!, this.rLine[other]!, 'PTR_CONFLICT', `${this.recordText(other)} is '${name}' at ${this.where(this.rFile[first]!, this.rLine[first]!)} and '${this.fqdn(this.keyOf(owner))}' here: its PTR names '${name}' (both names get the address)`);
+    const name = this.fqdn(this.keyOf(records.owner(first)));
+    this.warn(records.file(other), records.line(other), 'PTR_CONFLICT', `${records.text(other)} is '${name}' at ${this.recordWhere(first)} and '${this.fqdn(this.keyOf(owner))}' here: its PTR names '${name}' (both names get the address)`);
   }
 
   // --- reading the result --------------------------------------------------------
@@ -583,27 +544,27 @@ export class HostsModel {
 
   /** First own address record of an owner, or -1; then nextRecord(r) until -1. */
   firstRecord(id: number): number {
-    return this.head[id]! - 1;
+    return this.records.first(id);
   }
 
   /** The next own address record of the same owner, or -1. */
   nextRecord(r: number): number {
-    return this.rNext[r]! - 1;
+    return this.records.next(r);
   }
 
   /** 4 or 6: the family of an address record. */
   recordFamily(r: number): number {
-    return this.rFam[r]!;
+    return this.records.family(r);
   }
 
   /** IPv4 of a family-4 record, as a number. */
   recordV4(r: number): number {
-    return this.rAddr[r]!;
+    return this.records.v4(r);
   }
 
   /** IPv6 text of a family-6 record. */
   recordV6(r: number): string {
-    return this.v6Texts[this.rAddr[r]!]!;
+    return this.records.v6(r);
   }
 
   /**
@@ -625,24 +586,24 @@ export class HostsModel {
 
   /** The address of record r, appended to v4/v6 unless there already. */
   private recordAddress(r: number, v4: number[], v6: string[]): void {
-    if (this.rFam[r] === 4) {
-      const a = this.rAddr[r]!;
+    if (this.records.family(r) === 4) {
+      const a = this.records.v4(r);
       if (!v4.includes(a)) v4.push(a);
     } else {
-      const a = this.v6Texts[this.rAddr[r]!]!;
+      const a = this.records.v6(r);
       if (!v6.includes(a)) v6.push(a);
     }
   }
 
   /** An owner's own addresses only (an RPZ's local data). */
   ownAddresses(id: number, v4: number[], v6: string[]): void {
-    for (let r = this.head[id]! - 1; r >= 0; r = this.rNext[r]! - 1) this.recordAddress(r, v4, v6);
+    for (let r = this.records.first(id); r >= 0; r = this.records.next(r)) this.recordAddress(r, v4, v6);
   }
 
   /** Where a name first appears (for messages): `FILE:LINE`. */
   placeOf(id: number): string {
-    const r = this.head[id]! - 1;
-    if (r >= 0) return this.where(this.rFile[r]!, this.rLine[r]!);
+    const r = this.records.first(id);
+    if (r >= 0) return this.recordWhere(r);
     if (this.target[id]! > 0 || this.flags[id]! & BLOCK) return this.where(this.aliasFile[id]!, this.aliasLine[id]!);
     return '';
   }
@@ -670,15 +631,15 @@ export class HostsModel {
     const view: PtrView = { family: 4, v4: 0, nibbles: '', target: '' };
     for (const r of this.ptr4) {
       view.family = 4;
-      view.v4 = this.rAddr[r]!;
-      view.target = `${this.fqdn(this.keyOf(this.rOwner[r]!))}.`;
+      view.v4 = this.records.v4(r);
+      view.target = `${this.fqdn(this.keyOf(this.records.owner(r)))}.`;
       yield view;
     }
     for (const { nibbles, record } of this.ptr6) {
       view.family = 6;
       view.v4 = 0;
       view.nibbles = nibbles;
-      view.target = `${this.fqdn(this.keyOf(this.rOwner[record]!))}.`;
+      view.target = `${this.fqdn(this.keyOf(this.records.owner(record)))}.`;
       yield view;
     }
   }
