@@ -163,7 +163,7 @@ export async function runHosts2zone(options: Hosts2zoneOptions, io: Hosts2zoneIo
     };
     const finish = (): Hosts2zoneResult => {
       result.problemsOmitted = issues.omitted.problems;
-      result.status = result.interrupted ? 'UNKNOWN' : statusOfZone(zone, result.verify?.problems);
+      result.status = statusOfZone(zone, result.verify?.problems, { interrupted: result.interrupted });
       result.timeMs = roundMs(performance.now() - started);
       return result;
     };

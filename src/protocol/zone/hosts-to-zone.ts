@@ -358,11 +358,13 @@ export async function readHostsZone(inputs: readonly HostsInput[], options: Host
 /**
  * The status of what was read (statusOf, the one rule): WARNING when a line was rejected or a
  * conflict found (listed or not), OK else; UNKNOWN when interrupted or no valid entry (nothing
- * could be judged: the input is bad). `more`: the problems found after the reading (a verification's).
+ * could be judged: the input is bad). `more`: the problems found after the reading (a
+ * verification's); `how.interrupted`: a later step (writing, verifying) was stopped.
  */
-export function statusOfZone(zone: HostsZone, more: readonly { severity: Severity }[] = []): Status {
+export function statusOfZone(zone: HostsZone, more: readonly { severity: Severity }[] = [], how: { interrupted?: boolean } = {}): Status {
   const { issues } = zone;
-  if (zone.interrupted || zone.names === 0) return statusOf([], { judged: false, interrupted: zone.interrupted });
+  const interrupted = zone.interrupted || Boolean(how.interrupted);
+  if (interrupted || zone.names === 0) return statusOf([], { judged: false, interrupted });
   const found: { severity: Severity }[] = [...issues.problems, ...more];
   // problems past the listed ones count too (a list full of notes)
   if (issues.omitted.errors + issues.omitted.warnings > 0) found.push({ severity: 'WARNING' });

@@ -2,8 +2,9 @@
  * The hosts-to-zone rules: what the hosts lines say, merged into the owner names of one zone.
  * Names placed under the origin, addresses per name, aliases, duplicates merged, conflicts
  * reported with both `FILE:LINE` places, and the PTR of every address. The names themselves
- * are ids of a {@link NameTable} (name-table.ts); everything about a name or an address is a
- * slot in a typed array, so that a million lines make no object per name.
+ * are ids of a {@link NameTable} (name-table.ts), their addresses records of an
+ * {@link AddressTable} (address-table.ts); everything about a name or an address is a slot in
+ * a typed array, so that a million lines make no object per name.
  *
  * The rules (shared/CONTRACT.md, hosts2zone):
  * - the first name of a line is its canonical name, the others its aliases; a name with a
