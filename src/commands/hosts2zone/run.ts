@@ -6,7 +6,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { NetlabError, type Progress, type Status } from '../../errors.js';
+import { fileErrorReason, NetlabError, type Progress, type Status } from '../../errors.js';
 import { hostsNote, hostsProblem, type HostsIssue, type HostsNote, type HostsProblem } from '../../protocol/zone/hosts.js';
 import {
   IssueList, readHostsZone, statusOfZone, type HostsInput, type HostsZone, type InputRead, type IssueCounts, type OmittedIssues,
@@ -17,7 +17,6 @@ import { nextSerial, serialGreater } from '../../protocol/zone/writer.js';
 import type { Mismatch, VerifyResult } from '../../protocol/zone/verify.js';
 import { cannotWrite, checkWriteTarget, PendingWrite, syncDir, writeReason, type WriteTarget } from '../../util/atomic-write.js';
 import { boundChunks, FILE_LIMITS, openStreamBounded } from '../../util/read-bounded.js';
-import { fileErrorReason } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import type { Hosts2zoneOptions } from './options.js';
 
