@@ -105,7 +105,9 @@ for (const c of REJECTED) {
     assert.equal(r.issues.length, 1, JSON.stringify(r.issues));
     const issue = r.issues[0]!;
     assert.equal(issue.code, c.code);
-    assert.equal(issue.severity, 'error');
+    // a line or name rejected: a WARNING (exit 1), `error:` on stderr as before issue 10
+    assert.equal(issue.severity, 'WARNING');
+    assert.equal(issue.subject, 'office.hosts:3');
     assert.equal(issue.line, 3);
     assert.match(formatIssue(issue), /^office\.hosts:3: error: /);
     assert.match(issue.message, c.message);

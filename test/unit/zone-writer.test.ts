@@ -6,8 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dataLines, head, modelFrom, reverseTexts, zoneText } from '../helpers/hosts-model.js';
-import { HostsModel } from '../../src/protocol/zone/model.js';
-import { newEntry } from '../../src/protocol/zone/hosts.js';
+import { HostsModel, type ModelOptions } from '../../src/protocol/zone/model.js';
+import { ipv4Text, newEntry, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+
+/** A problem's severity, or 'note'. */
+const severity = (i: HostsIssue) => ('severity' in i ? i.severity : 'note');
 import { formatIssue } from '../../src/commands/hosts2zone/render.js';
 import {
   absoluteText, dateSerial, hostNameOption, labelText, mailboxToRname, nameText, nextSerial, reverseZoneOf4, reverseZoneOf6,
@@ -36,11 +39,40 @@ test('a host with several addresses gets several records; exact duplicates are m
   assert.deepEqual(dataLines(zoneText(model).text), ['rr A 192.0.2.1', 'rr A 192.0.2.2', 'web CNAME rr']);
 });
 
-test('--aliases a: every alias gets the addresses of its canonical name', async () => {
-  const { model, issues } = await modelFrom('192.0.2.10 www web\n2001:db8::10 www\n', { aliases: 'a' });
-  assert.deepEqual(issues, []);
-  assert.deepEqual(dataLines(zoneText(model).text), ['www A 192.0.2.10', 'www AAAA 2001:db8::10', 'web A 192.0.2.10', 'web AAAA 2001:db8::10']);
-});
+// issue 10.6: --aliases a gave an alias the addresses its canonical name has on other lines
+// (`192.0.2.10 web www` plus `2001:db8::10 web` wrote `www AAAA 2001:db8::10`); getaddrinfo
+// over the same file answers www with 192.0.2.10 only
+const ALIAS_ADDRESSES: Array<[string, string, Partial<ModelOptions>, string[]]> = [
+  ['--aliases a: the lines the alias stands on, not its name\'s other lines', '192.0.2.10 web www\n2001:db8::10 web\n', { aliases: 'a' },
+    ['web A 192.0.2.10', 'web AAAA 2001:db8::10', 'www A 192.0.2.10']],
+  ['--aliases a: an alias on two lines of its name gets both addresses, not a third line\'s', '192.0.2.10 web www\n2001:db8::10 web www\n192.0.2.11 web\n', { aliases: 'a' },
+    ['web A 192.0.2.10', 'web AAAA 2001:db8::10', 'web A 192.0.2.11', 'www A 192.0.2.10', 'www AAAA 2001:db8::10']],
+  ['--aliases a: every alias of a line gets that line\'s address', '192.0.2.10 www web intranet\n2001:db8::10 www\n', { aliases: 'a' },
+    ['www A 192.0.2.10', 'www AAAA 2001:db8::10', 'web A 192.0.2.10', 'intranet A 192.0.2.10']],
+  ['cname: an alias that cannot be a CNAME (it has an address of its own) gets its lines\' addresses too', '192.0.2.10 www web\n192.0.2.11 www\n192.0.2.12 web\n', {},
+    ['www A 192.0.2.10', 'www A 192.0.2.11', 'web A 192.0.2.10', 'web A 192.0.2.12']],
+  ['cname: the apex as an alias gets the address of its line only', '192.0.2.1 www corp.test\n2001:db8::1 www\n', {},
+    ['www A 192.0.2.1', 'www AAAA 2001:db8::1', '@ A 192.0.2.1']],
+  ['cname: an alias as a CNAME follows its name (all of its addresses, through the CNAME)', '192.0.2.10 web www\n2001:db8::10 web\n', {},
+    ['web A 192.0.2.10', 'web AAAA 2001:db8::10', 'www CNAME web']],
+];
+
+for (const [what, hosts, options, expected] of ALIAS_ADDRESSES) {
+  test(what, async () => {
+    const { model } = await modelFrom(hosts, options);
+    const lines = dataLines(zoneText(model).text);
+    assert.deepEqual([...lines].sort(), [...expected].sort());
+    // what --verify expects a client to get is what the zone holds (through a CNAME too)
+    for (const v of model.owners()) {
+      if (v.kind !== 'address') continue;
+      const own = lines.filter((l) => l.startsWith(`${v.owner} `)).map((l) => l.split(' ')[2]).sort();
+      const v4: number[] = [];
+      const v6: string[] = [];
+      model.addressesOf(v.id, v4, v6);
+      assert.deepEqual([...v4.map(ipv4Text), ...v6].sort(), own, v.owner);
+    }
+  });
+}
 
 test('a name that is an alias and has addresses of its own is never a CNAME: address records, warned with both places', async () => {
   const { model, issues } = await modelFrom('192.0.2.10 www web\n192.0.2.12 web\n');
@@ -83,8 +115,11 @@ test('an in-zone name server without an address is found', async () => {
 test("a name with '_': a CNAME when it is an alias, skipped (warned) when it would need addresses", async () => {
   const { model, issues } = await modelFrom('192.0.2.1 my_host myhost\n192.0.2.2 only_underscore\n');
   assert.deepEqual(dataLines(zoneText(model).text), ['myhost A 192.0.2.1', 'my_host CNAME myhost']);
-  assert.deepEqual(issues.map((i) => [i.line, i.code, i.severity]), [[1, 'UNDERSCORE', 'warning'], [2, 'UNDERSCORE', 'warning']]);
-  assert.match(issues[1]!.message, /skipped.*--allow-underscore/);
+  assert.deepEqual(issues.map((i) => [i.line, i.code, severity(i)]), [[1, 'UNDERSCORE', 'WARNING'], [2, 'UNDERSCORE', 'WARNING']]);
+  assert.match(issues[1]!.message, /skipped, BIND's check-names refuses it/);
+  // the library names the remedy; the CLI renders it as the flag
+  assert.equal(issues[1]!.remedy, 'allowUnderscore');
+  assert.match(formatIssue(issues[1]!), /skipped.*\(--allow-underscore writes it\)$/);
   const allowed = await modelFrom('192.0.2.2 only_underscore\n', { allowUnderscore: true });
   assert.deepEqual(dataLines(zoneText(allowed.model).text), ['only_underscore A 192.0.2.2']);
   assert.match(allowed.issues[0]!.message, /check-names ignore/);
@@ -93,7 +128,10 @@ test("a name with '_': a CNAME when it is an alias, skipped (warned) when it wou
 test("the machine's own names (localhost, ip6-*) are noted, not put in the zone", async () => {
   const { model, issues } = await modelFrom('127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\n192.0.2.1 www\n');
   assert.deepEqual(dataLines(zoneText(model).text), ['www A 192.0.2.1']);
-  assert.ok(issues.every((i) => i.severity === 'note' && i.code === 'LOCAL_NAME'));
+  // issue 10.6: `every` passed with no issue at all: one note per name left out, with its line
+  assert.deepEqual(issues.map((i) => [i.line, i.code, severity(i)]), [
+    [1, 'LOCAL_NAME', 'note'], [2, 'LOCAL_NAME', 'note'], [2, 'LOCAL_NAME', 'note'], [2, 'LOCAL_NAME', 'note'], [3, 'LOCAL_NAME', 'note'],
+  ]);
   assert.equal(model.isBlocklist, false);
 });
 
@@ -215,29 +253,17 @@ test('every zone written reads back with the same data', async () => {
   assert.equal(fwd.origin, 'corp.test.');
   const rows = fwd.records.map((r) => `${r.name} ${r.type} ${typeof r.data === 'string' ? r.data : ''}`);
   assert.deepEqual(rows.slice(2), ['ns1.corp.test A 192.0.2.53', 'www.corp.test A 192.0.2.10', 'www.corp.test AAAA 2001:db8::10', 'web.corp.test CNAME www.corp.test', 'corp.test A 192.0.2.1']);
+  // issue 10.6: `every` passed when no PTR was written: each address has its PTR, to its first canonical name
+  const ptrs: string[] = [];
   for (const [origin, text] of reverseTexts(model)) {
     const z = parseMasterText(text, { file: origin });
     assert.equal(z.origin, `${origin}.`);
-    assert.ok(z.records.filter((r) => r.type === 'PTR').every((r) => /(^|\.)corp\.test$/.test(String(r.data))));
+    for (const r of z.records) if (r.type === 'PTR') ptrs.push(`${r.name} ${String(r.data)}`);
   }
-});
-
-// issue 9.1: the byte count of each write was ignored: on a filling disk the zone was cut mid-record, exit 0
-test('every write is checked: short writes are continued until every byte is out; a write of nothing is an error', async () => {
-  const { writeAll } = await import('../../src/commands/hosts2zone/run.js');
-  const out: Buffer[] = [];
-  // at most 7 bytes per call, as a filling disk gives
-  const short = (buf: Uint8Array, off: number, len: number) => {
-    const n = Math.min(len, 7);
-    out.push(Buffer.from(buf.subarray(off, off + n)));
-    return n;
-  };
-  const text = 'www\tIN\tA\t10.9.1.168\nmail\tIN\tA\t10.9.1.169\n';
-  writeAll(short, text);
-  assert.equal(Buffer.concat(out).toString(), text);
-  assert.throws(() => writeAll(() => 0, text), (e: NodeJS.ErrnoException) => e.code === 'EIO');
-  const full = () => {
-    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-  };
-  assert.throws(() => writeAll(full, text), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC');
+  assert.deepEqual(ptrs.sort(), [
+    '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa www.corp.test',
+    '1.2.0.192.in-addr.arpa corp.test',
+    '10.2.0.192.in-addr.arpa www.corp.test',
+    '53.2.0.192.in-addr.arpa ns1.corp.test',
+  ]);
 });

@@ -10,9 +10,12 @@ import type { Status } from '../../errors.js';
 import { OFFICE_HOSTS } from '../../lab/office-hosts.js';
 import { loadZoneFiles, type ZoneData } from '../../protocol/zone/master.js';
 import type { HostsIssue } from '../../protocol/zone/hosts.js';
-import { parseHosts2zoneArgs, runHosts2zone } from './run.js';
+import { parseArgv } from '../command.js';
+import { command } from './index.js';
+import { runHosts2zone } from './run.js';
 import { formatIssue, renderHosts2zoneText } from './render.js';
 
+/** One step of the demo, as the demo shows it. */
 export interface Hosts2zoneDemoStep {
   title: string;
   command: string;
@@ -21,6 +24,7 @@ export interface Hosts2zoneDemoStep {
   output: string;
 }
 
+/** The demo's hosts2zone part: its zones for the lab, then its steps. */
 export interface Hosts2zoneDemo {
   /** The zones written, to serve in the lab (startLab's extraZones). */
   zones: ZoneData[];
@@ -31,17 +35,10 @@ export interface Hosts2zoneDemo {
 
 const ZONE_ARGS = ['--origin', 'corp.test', '--ns', 'ns1', '--ns', 'ns2', '--reverse'];
 
+/** One step: `args` through the command line's parser (parseArgv), then the run, its problems and its text as the CLI prints them. */
 async function step(dir: string, title: string, args: string[], expected: Status, shown: string[], withIssues = true): Promise<Hosts2zoneDemoStep> {
   const issues: HostsIssue[] = [];
-  const [file, ...rest] = args;
-  const raw: Record<string, unknown> = { files: [file] };
-  for (let i = 0; i < rest.length; i += 1) {
-    const key = rest[i]!.replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    if (key === 'reverse') raw.reverse = true;
-    else if (key === 'ns') raw.ns = [...((raw.ns as string[] | undefined) ?? []), rest[++i]];
-    else raw[key] = rest[++i];
-  }
-  const result = await runHosts2zone(parseHosts2zoneArgs(raw), { onIssue: (i) => issues.push(i) });
+  const result = await runHosts2zone(await parseArgv(command, args), { onIssue: (i) => issues.push(i) });
   // the temporary directory is noise in the output: files are shown relative to it
   const rel = (p: string) => p.split(`${dir}/`).join('');
   for (const z of result.zones) z.file = z.file === null ? null : rel(z.file);

@@ -1,19 +1,32 @@
-/** hosts2zone's text: the zones written (a cli-table3 table) or the verification, then a verdict line. */
-import Table from 'cli-table3';
-import type { Hosts2zoneResult, OmittedProblems } from './run.js';
-import type { HostsIssue } from '../../protocol/zone/hosts.js';
+/** hosts2zone's text: the zones written (a table fitted to the terminal) or the verification, then a verdict line. */
+import type { RenderStyle } from '../command.js';
+import type { Hosts2zoneOptions } from './options.js';
+import type { Hosts2zoneResult } from './run.js';
+import { isProblem, isRejection, type HostsIssue, type HostsRemedy } from '../../protocol/zone/hosts.js';
+import type { OmittedIssues } from '../../protocol/zone/hosts-to-zone.js';
 import type { Mismatch } from '../../protocol/zone/verify.js';
+import { renderTable } from '../../output/table.js';
 // the messages already escape what they quote from the input; this guards the rest (a file name)
 import { escapeControl } from '../../util/printable.js';
 
+/** The command-line advice for a remedy the library names. */
+const ADVICE: Record<HostsRemedy, string> = {
+  allowUnderscore: ' (--allow-underscore writes it)',
+  aliasesCname: ' (--aliases cname would write it as a CNAME)',
+  formatRpz: '; --format rpz writes it as a Response Policy Zone',
+};
 
-/** `FILE:LINE: severity: message` (`FILE: ...` for what is about a whole file). */
+/**
+ * `FILE:LINE: WORD: message` (`FILE: ...` for what is about a whole file): WORD is `error` for a
+ * line or name rejected, `warning` for the other problems (both of severity WARNING), `note`.
+ */
 export function formatIssue(i: HostsIssue): string {
-  return escapeControl(`${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.severity}: ${i.message}`);
+  const word = !isProblem(i) ? 'note' : isRejection(i.code) ? 'error' : 'warning';
+  return escapeControl(`${i.subject}: ${word}: ${i.message}${i.remedy ? ADVICE[i.remedy] : ''}`);
 }
 
 /** The line after the problems listed: `... and 12,345 more problems not shown (12,000 errors, 345 warnings): only the first 1,000 are listed`. */
-export function formatOmitted(o: OmittedProblems): string {
+export function formatOmitted(o: OmittedIssues): string {
   const parts = [o.errors ? plural(o.errors, 'error') : '', o.warnings ? plural(o.warnings, 'warning') : '', o.notes ? plural(o.notes, 'note') : ''].filter(Boolean);
   return `... and ${plural(o.problems, 'more problem', 'more problems')} not shown (${parts.join(', ')}): only the first ${thousands(o.listed)} are listed`;
 }
@@ -72,8 +85,8 @@ export function verdictLine(r: Hosts2zoneResult): string {
   return `HOSTS2ZONE ${r.status} - ${r.origin}: ${zones}, ${problemsText(r)}`;
 }
 
-/** The full text: a table of the zones written, or the mismatches of --verify. */
-export function renderHosts2zoneText(r: Hosts2zoneResult): string {
+/** The full text (--out or --verify): a table of the zones written, or the mismatches of --verify; the verdict first. */
+export function renderHosts2zoneText(r: Hosts2zoneResult, style: RenderStyle = {}): string {
   const out: string[] = [verdictLine(r), ''];
   if (r.action === 'verify' && r.verify) {
     const v = r.verify;
@@ -85,9 +98,8 @@ export function renderHosts2zoneText(r: Hosts2zoneResult): string {
     }
     out.push('', `${plural(v.mismatchCount, 'mismatch', 'mismatches')}: ${plural(v.mismatchedNames, 'name')}, ${plural(v.mismatchedAddresses, 'PTR')}; ${plural(v.failures, 'query', 'queries')} without an answer.`);
   } else if (!r.interrupted) {
-    const table = new Table({ head: ['Zone', 'File', 'Records', 'Serial'], style: { head: [], border: [] } });
-    for (const z of r.zones) table.push([z.zone, z.file ?? '(stdout)', thousands(z.records), String(z.serial)]);
-    out.push(table.toString());
+    const rows = r.zones.map((z) => [z.zone, z.file ?? '(stdout)', thousands(z.records), String(z.serial)]);
+    out.push(renderTable(['Zone', 'File', 'Records', 'Serial'], rows, { columns: style.columns }));
   }
   out.push(`${inputsText(r)}; ${problemsText(r)}.`);
   if (r.blocklist && r.format === 'zone') out.push('This looks like a blocklist: --format rpz writes it as a Response Policy Zone.');
@@ -98,4 +110,13 @@ export function renderHosts2zoneText(r: Hosts2zoneResult): string {
 /** What goes to stderr when the zone itself went to stdout: the verdict and the counts. */
 export function renderHosts2zoneSummary(r: Hosts2zoneResult): string {
   return `${verdictLine(r)}\n${inputsText(r)}; ${thousands(r.zones[0]?.records ?? 0)} records, serial ${r.serial}.\n`;
+}
+
+/**
+ * The command's text for stdout once the run is done: with --out or --verify the full text
+ * ({@link renderHosts2zoneText}); without them the zone itself went to stdout and the summary to
+ * stderr as the run ended, so nothing more.
+ */
+export function renderHosts2zone(r: Hosts2zoneResult, options: Hosts2zoneOptions, style: RenderStyle): string {
+  return options.outDir !== undefined || options.verify ? renderHosts2zoneText(r, style) : '';
 }

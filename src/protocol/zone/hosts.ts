@@ -15,11 +15,16 @@
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { ipv6Bytes } from '../dns/reverse.js';
+import type { Note, Problem } from '../../errors.js';
+import { escapeControl } from '../../util/printable.js';
 import { forEachLine, MAX_LINE_BYTES, stringChunks } from './lines.js';
 
-export type Severity = 'error' | 'warning' | 'note';
-
-export type IssueCode =
+/**
+ * What hosts2zone says about its input, by code. Lines and names rejected (dropped: SHORT_IPV4
+ * ... LINE_TOO_LONG, see {@link isRejection}) and conflicts are problems of severity WARNING;
+ * LOCAL_NAME, BLOCKLIST, READ_ONLY and NO_VALID_ENTRY are notes, which never change the status.
+ */
+export type HostsCode =
   | 'BAD_ADDRESS'
   | 'SHORT_IPV4'
   | 'LEADING_ZERO'
@@ -31,21 +36,72 @@ export type IssueCode =
   | 'LINE_TOO_LONG'
   | 'UNDERSCORE'
   | 'OUTSIDE_ORIGIN'
-  | 'LOCAL_NAME'
   | 'CONFLICT'
   | 'PTR_CONFLICT'
   | 'APEX_ALIAS'
-  | 'BLOCKLIST'
   | 'SERIAL'
-  | 'READ_ONLY';
+  | 'LOCAL_NAME'
+  | 'BLOCKLIST'
+  | 'READ_ONLY'
+  | 'NO_VALID_ENTRY';
 
-/** Something said about one line of one input file (`FILE:LINE: message`; line 0: the whole file). */
-export interface HostsIssue {
+const REJECTIONS: ReadonlySet<HostsCode> = new Set<HostsCode>(['BAD_ADDRESS', 'SHORT_IPV4', 'LEADING_ZERO', 'SCOPED_IPV6', 'NO_NAME', 'BAD_NAME', 'NAME_IS_ADDRESS', 'BAD_IDN', 'LINE_TOO_LONG']);
+
+/** Whether a code says that a line, or a name on it, was rejected as invalid (a "bad line", `error:` on stderr). */
+export function isRejection(code: HostsCode): boolean {
+  return REJECTIONS.has(code);
+}
+
+/**
+ * The option of hosts2zone that would write what a problem or note says was not written:
+ * `allowUnderscore` (names with `_` as owners of addresses), `aliasesCname` (aliases as CNAME
+ * records), `formatRpz` (a blocklist as a Response Policy Zone). Renderers turn it into advice.
+ */
+export type HostsRemedy = 'allowUnderscore' | 'aliasesCname' | 'formatRpz';
+
+/**
+ * A problem with one line of one input (`subject` is `FILE:LINE`) or with a whole file
+ * (`line` 0, `subject` is `FILE`): a line or name rejected, a conflict between lines.
+ */
+export interface HostsProblem extends Problem<HostsCode> {
+  /** `FILE:LINE`, or `FILE` for line 0. */
+  subject: string;
+  /** The input's name (`-` for standard input). */
+  file: string;
+  /** 1-based; 0 for what is about the whole file. */
+  line: number;
+  remedy?: HostsRemedy;
+}
+
+/** What is only said, never judged (a name of the machine itself, a blocklist detected): `subject` as in {@link HostsProblem}. */
+export interface HostsNote extends Note<HostsCode> {
+  subject: string;
   file: string;
   line: number;
-  severity: Severity;
-  code: IssueCode;
-  message: string;
+  remedy?: HostsRemedy;
+}
+
+/** A problem or a note, in the order they were found (the `FILE:LINE:` lines on stderr). */
+export type HostsIssue = HostsProblem | HostsNote;
+
+/** Whether an issue is a problem (it has a severity), not a note. */
+export function isProblem(issue: HostsIssue): issue is HostsProblem {
+  return 'severity' in issue;
+}
+
+/** `FILE:LINE`, or `FILE` for line 0. */
+export function subjectOf(file: string, line: number): string {
+  return line > 0 ? `${file}:${line}` : file;
+}
+
+/** A WARNING problem about `FILE:LINE` (line 0: the whole file). */
+export function hostsProblem(file: string, line: number, code: HostsCode, message: string): HostsProblem {
+  return { code, severity: 'WARNING', message, subject: subjectOf(file, line), file, line };
+}
+
+/** A note about `FILE:LINE` (line 0: the whole file). */
+export function hostsNote(file: string, line: number, code: HostsCode, message: string): HostsNote {
+  return { code, message, subject: subjectOf(file, line), file, line };
 }
 
 /**
@@ -70,7 +126,8 @@ export interface HostsEntry {
   bytes: Buffer;
 }
 
-export type Report = (severity: Severity, code: IssueCode, message: string) => void;
+/** Where the line parser sends each rejection (of the line, or of one of its names). */
+export type Report = (code: HostsCode, message: string) => void;
 
 /** A fresh (reusable) entry; its arrays grow with the line (a line of MAX_LINE_BYTES holds at most half a million names). */
 export function newEntry(): HostsEntry {
@@ -98,18 +155,13 @@ function scratchAt(e: HostsEntry, pos: number, n: number): number {
 }
 
 /**
- * Text taken from the input, made safe to echo on a terminal: backslash, C0 and C1 control
- * characters and DEL as `\\`, `\xHH`; the bidirectional overrides and isolates (U+202A-202E,
- * U+2066-2069), the marks U+200E, U+200F, U+061C and the separators U+2028, U+2029 as `\uHHHH`
- * (Trojan Source, CVE-2021-42574: they reorder what the terminal shows).
+ * Text taken from the input, made safe to echo on a terminal: a backslash doubled (so that what
+ * follows cannot be taken for an escape), then the control characters, bidirectional overrides
+ * and marks as util/printable.ts's escapeControl writes them (`\xHH`, `\uHHHH`). Terminal
+ * escaping for messages, not master-file escaping (that is escapeLabel, protocol/dns/names.ts).
  */
 export function escapeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\\') return '\\\\';
-    const n = c.charCodeAt(0);
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
+  return escapeControl(text.replace(/\\/g, '\\\\'));
 }
 
 /** Name i of an entry, as a string. */
@@ -175,6 +227,7 @@ export function parseIPv4(text: string): number | undefined {
   return v >= 0 ? v : undefined;
 }
 
+/** An IPv4 address as an unsigned 32-bit number -> dotted-quad text. */
 export function ipv4Text(v: number): string {
   return `${Math.floor(v / 16777216)}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
@@ -474,16 +527,16 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     const r = scanIPv4(buf, as, ae);
     if (r < 0) {
       const t = shown(buf, as, ae);
-      if (r === V4_SHORT) report('error', 'SHORT_IPV4', `${t} is a short IPv4 address (inet_aton shorthand; getaddrinfo and DNS need all four parts)`);
-      else if (r === V4_LEADING_ZERO) report('error', 'LEADING_ZERO', `${t} has a leading zero (inet_aton reads it as octal, most tools as decimal); write it without`);
-      else if (r === V4_RANGE) report('error', 'BAD_ADDRESS', `${t} is not an IPv4 address: a part is over 255`);
+      if (r === V4_SHORT) report('SHORT_IPV4', `${t} is a short IPv4 address (inet_aton shorthand; getaddrinfo and DNS need all four parts)`);
+      else if (r === V4_LEADING_ZERO) report('LEADING_ZERO', `${t} has a leading zero (inet_aton reads it as octal, most tools as decimal); write it without`);
+      else if (r === V4_RANGE) report('BAD_ADDRESS', `${t} is not an IPv4 address: a part is over 255`);
       else {
         let letters = false;
         for (let k = as; k < ae; k++) {
           const c = buf[k]! | 0x20;
           if (c >= 97 && c <= 122) letters = true;
         }
-        report('error', 'BAD_ADDRESS', letters ? `${t} is not an IP address (a hosts line starts with the address, then the names)` : `${t} is not an IPv4 address`);
+        report('BAD_ADDRESS', letters ? `${t} is not an IP address (a hosts line starts with the address, then the names)` : `${t} is not an IPv4 address`);
       }
       return false;
     }
@@ -492,11 +545,11 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     out.v6 = '';
   } else {
     if (percent >= 0) {
-      report('error', 'SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index ${shown(buf, percent, ae)} names a local interface, which a AAAA record cannot carry`);
+      report('SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index ${shown(buf, percent, ae)} names a local interface, which a AAAA record cannot carry`);
       return false;
     }
     if (!scanIPv6(buf, as, ae)) {
-      report('error', 'BAD_ADDRESS', `${shown(buf, as, ae)} is not an IPv6 address`);
+      report('BAD_ADDRESS', `${shown(buf, as, ae)} is not an IPv6 address`);
       return false;
     }
     out.family = 6;
@@ -578,12 +631,12 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     if (high) {
       const text = buf.toString('utf8', ns, i);
       if (text.includes('\uFFFD')) {
-        report('error', 'BAD_IDN', `${shown(buf, ns, i)} is not valid UTF-8`);
+        report('BAD_IDN', `${shown(buf, ns, i)} is not valid UTF-8`);
         continue;
       }
       const ascii = domainToASCII(text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
       if (ascii === '' || ascii.length > 253) {
-        report('error', 'BAD_IDN', `${shown(buf, ns, i)} is not a valid internationalised name (UTS #46 / IDNA 2008)`);
+        report('BAD_IDN', `${shown(buf, ns, i)} is not a valid internationalised name (UTS #46 / IDNA 2008)`);
         continue;
       }
       pos = scratchAt(out, pos, ascii.length);
@@ -609,7 +662,7 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     }
     if (problem !== OK) {
       const p = problemText(problem, len);
-      report('error', p.code, `name ${shown(buf, ns, i)} ${p.reason}`);
+      report(p.code, `name ${shown(buf, ns, i)} ${p.reason}`);
       continue;
     }
     if (count === out.starts.length) growNames(out);
@@ -620,17 +673,19 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
   }
   out.count = count;
   if (tokens === 0) {
-    report('error', 'NO_NAME', `address ${shown(buf, as, ae)} has no name`);
+    report('NO_NAME', `address ${shown(buf, as, ae)} has no name`);
     return false;
   }
   return count > 0;
 }
 
+/** What one input gave: its lines, and its entries (lines with an address and at least one valid name). */
 export interface HostsReadStats {
   lines: number;
   entries: number;
 }
 
+/** How {@link readHosts} reads. */
 export interface ReadHostsOptions {
   /** Stops the reading between chunks (the stats count what was read). */
   signal?: AbortSignal;
@@ -649,23 +704,23 @@ function sizeText(n: number): string {
 
 /**
  * Read a hosts file from a byte stream, line by line. `onEntry` gets each valid line (the
- * entry object is reused: copy what you keep), `onIssue` each rejection as `FILE:LINE` data.
+ * entry object is reused: copy what you keep), `onProblem` each rejection as a WARNING about `FILE:LINE`.
  * A line longer than maxLineBytes keeps the names of its first maxLineBytes (up to the last
  * blank: a name cut in two is no name) and is reported (LINE_TOO_LONG) for the rest.
  * Rejects only when the stream fails.
  */
 export async function readHosts(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Uint8Array | string>,
   file: string,
   onEntry: (entry: HostsEntry, line: number) => void,
-  onIssue: (issue: HostsIssue) => void,
+  onProblem: (problem: HostsProblem) => void,
   options: ReadHostsOptions = {},
 ): Promise<HostsReadStats> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let entries = 0;
   let lineNo = 0;
   const entry = newEntry();
-  const report: Report = (severity, code, message) => onIssue({ file, line: lineNo, severity, code, message });
+  const report: Report = (code, message) => onProblem(hostsProblem(file, lineNo, code, message));
   const parse = (buf: Buffer, start: number, end: number, n: number) => {
     // a UTF-8 byte order mark before the first line
     if (n === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
@@ -691,10 +746,10 @@ export async function readHosts(
       while (cut > start && !isSpace(buf[cut - 1]!)) cut--;
       const limit = `longer than ${sizeText(maxLineBytes)} (netlab's limit per line; it has ${thousands(length)} bytes)`;
       if (cut > start) {
-        report('error', 'LINE_TOO_LONG', `line ${limit}: the names in its first ${sizeText(maxLineBytes)} are read, the rest is skipped`);
+        report('LINE_TOO_LONG', `line ${limit}: the names in its first ${sizeText(maxLineBytes)} are read, the rest is skipped`);
         parse(buf, start, cut, n);
       } else {
-        report('error', 'LINE_TOO_LONG', `line ${limit} without a blank in its first ${sizeText(maxLineBytes)}: skipped (is this a hosts file?)`);
+        report('LINE_TOO_LONG', `line ${limit} without a blank in its first ${sizeText(maxLineBytes)}: skipped (is this a hosts file?)`);
       }
     },
   }, { maxLineBytes, signal: options.signal });
@@ -710,9 +765,9 @@ export interface ParsedLine {
 }
 
 /** Parse a whole hosts text (tests, small inputs), in small chunks to exercise line splitting. */
-export async function parseHostsText(text: string, file = '-'): Promise<{ entries: ParsedLine[]; issues: HostsIssue[] }> {
+export async function parseHostsText(text: string, file = '-'): Promise<{ entries: ParsedLine[]; issues: HostsProblem[] }> {
   const entries: ParsedLine[] = [];
-  const issues: HostsIssue[] = [];
+  const issues: HostsProblem[] = [];
   await readHosts(stringChunks(text, 7), file, (e, line) => {
     entries.push({ line, family: e.family, address: e.family === 4 ? ipv4Text(e.v4) : e.v6, names: entryNames(e) });
   }, (i) => issues.push(i));

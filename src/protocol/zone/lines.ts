@@ -10,6 +10,7 @@
 /** Longest line read in full, bytes (documented in netlab-hosts2zone(1)); of a longer one only its first MAX_LINE_BYTES are kept. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** What {@link forEachLine} calls for each line. */
 export interface LineHandler {
   /** One line, `buf[start, end)`, without its line end (LF, CR LF or CR). */
   line(buf: Buffer, start: number, end: number, lineNo: number): void;
@@ -21,6 +22,7 @@ export interface LineHandler {
   tooLong?(buf: Buffer, start: number, end: number, lineNo: number, length: number): void;
 }
 
+/** How {@link forEachLine} reads. */
 export interface LineOptions {
   /** Default MAX_LINE_BYTES. */
   maxLineBytes?: number;
@@ -32,7 +34,7 @@ export interface LineOptions {
  * Feed every line of `input` to `handler`, in order, synchronously per chunk.
  * Resolves to the number of lines; rejects only when the stream itself fails (or a handler throws).
  */
-export async function forEachLine(input: AsyncIterable<Buffer | string>, handler: LineHandler, options: LineOptions = {}): Promise<number> {
+export async function forEachLine(input: AsyncIterable<Uint8Array | string>, handler: LineHandler, options: LineOptions = {}): Promise<number> {
   const max = options.maxLineBytes ?? MAX_LINE_BYTES;
   const signal = options.signal;
   let lineNo = 0;
@@ -79,7 +81,7 @@ export async function forEachLine(input: AsyncIterable<Buffer | string>, handler
 
   for await (const piece of input) {
     if (signal?.aborted) return lineNo;
-    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     if (chunk.length === 0) continue;
     let pos = 0;
     if (afterCR) {

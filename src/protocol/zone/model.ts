@@ -1,28 +1,34 @@
 /**
- * What the hosts lines say, merged into the owner names of one zone: names placed under the
- * origin, addresses per name, aliases, duplicates merged, conflicts reported with both
- * `FILE:LINE` places, and the PTR of every address.
+ * The hosts-to-zone rules: what the hosts lines say, merged into the owner names of one zone.
+ * Names placed under the origin, addresses per name, aliases, duplicates merged, conflicts
+ * reported with both `FILE:LINE` places, and the PTR of every address. The names themselves
+ * are ids of a {@link NameTable} (name-table.ts), their addresses records of an
+ * {@link AddressTable} (address-table.ts); everything about a name or an address is a slot in
+ * a typed array, so that a million lines make no object per name.
  *
  * The rules (shared/CONTRACT.md, hosts2zone):
  * - the first name of a line is its canonical name, the others its aliases; a name with a
  *   `_` cannot own addresses (BIND's check-names), so the first name without one is canonical;
  * - an alias becomes a CNAME to its canonical name, unless it may not be one: it has addresses
  *   of its own, it is an alias of two names, it is the apex, or it is an in-zone name server
- *   (RFC 2181 10.3); then it gets the addresses of its canonical name(s) as address records;
- * - with `--aliases a` every alias gets address records;
+ *   (RFC 2181 10.3);
+ * - with aliases 'a' every alias gets address records;
+ * - an alias written as address records gets exactly the addresses of the lines it stands on
+ *   (and its own), as getaddrinfo over the same hosts file answers for it; a CNAME follows its
+ *   canonical name to all of that name's addresses;
  * - in an RPZ (blocklist) a name pointing at 0.0.0.0, 127.0.0.1, :: or ::1 is blocked.
- *
- * Built for a million lines in a fraction of what loading the zone costs BIND: a V8 Map of a
- * million strings costs half a second and ~100 MB, so the names live as bytes in one arena,
- * found through an open-addressing hash table (FNV-1a, linear probing), and everything else
- * about a name or an address is a slot in a typed array. No object is made per name.
  */
-import type { HostsEntry, HostsIssue, IssueCode, Severity } from './hosts.js';
-import { ipv4Text, ipv6Nibbles, isLocalNameBytes } from './hosts.js';
+import type { HostsEntry, HostsCode, HostsIssue, HostsRemedy } from './hosts.js';
+import { hostsNote, hostsProblem, ipv4Text, ipv6Nibbles, isLocalNameBytes } from './hosts.js';
+import { AddressTable } from './address-table.js';
+import { grow, NameTable, sameBytes } from './name-table.js';
 
+/** Aliases as CNAME records to their canonical name, or as address records. */
 export type AliasMode = 'cname' | 'a';
+/** A forward zone, or a Response Policy Zone (a blocklist). */
 export type ZoneFormat = 'zone' | 'rpz';
 
+/** How the model places and writes names. */
 export interface ModelOptions {
   /** Lower-case ASCII, no trailing dot. */
   origin: string;
@@ -45,6 +51,7 @@ const NS = 32; // an in-zone name server: never a CNAME
 const WARNED = 64; // its address/alias conflict was reported
 const APEX = 128;
 
+/** How an owner is written: a CNAME, address records, an RPZ block (`CNAME .`), or not at all. */
 export type OwnerKind = 'cname' | 'address' | 'block' | 'none';
 
 /** One owner name as the verifier sees it; the object is reused from one owner to the next. */
@@ -61,6 +68,7 @@ export interface OwnerView {
   v6: string[];
 }
 
+/** One PTR binding of the reverse zones; the object is reused from one address to the next. */
 export interface PtrView {
   /** IPv4 as a number (family 4); IPv6 as 32 hex nibbles (family 6). */
   family: 4 | 6;
@@ -70,32 +78,12 @@ export interface PtrView {
   target: string;
 }
 
+/** Counts of the lines added, for the blocklist guess. */
 export interface ModelStats {
   /** Lines with an address and at least one name that is not the machine's own. */
   entries: number;
   /** Of those, lines whose address is 0.0.0.0, 127.0.0.1, :: or ::1. */
   sinkEntries: number;
-}
-
-type Arr = Uint8Array | Uint16Array | Uint32Array | Int32Array;
-
-function grow<T extends Arr>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, Math.ceil(a.length * 1.5)));
-  b.set(a);
-  return b;
-}
-
-function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false;
-  return true;
-}
-
-/** FNV-1a, as a signed 32-bit value (what an Int32Array slot holds). */
-function hashBytes(b: Uint8Array, s: number, n: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let k = 0; k < n; k++) h = Math.imul(h ^ b[s + k]!, 0x01000193);
-  return h;
 }
 
 function hasDot(b: Uint8Array, s: number, n: number): boolean {
@@ -105,41 +93,30 @@ function hasDot(b: Uint8Array, s: number, n: number): boolean {
 
 const AT = Buffer.from('@');
 
+/** The model of one zone built from hosts lines: add every line, finish(), then read the owners and PTRs. */
 export class HostsModel {
   readonly options: ModelOptions;
+  /** The input files, by the index addFile gave them. */
   readonly files: string[] = [];
   readonly stats: ModelStats = { entries: 0, sinkEntries: 0 };
   private readonly report: (issue: HostsIssue) => void;
   private readonly originBytes: Buffer;
   private readonly dotOrigin: string;
-  // names: bytes in the arena, found by hash
-  private count = 0;
-  private arena = Buffer.allocUnsafe(64 * 1024);
-  private arenaUsed = 0;
-  private kOff = new Uint32Array(1024);
-  private kLen = new Uint8Array(1024);
-  /** the hash table: pairs [id + 1 (0: empty), hash], so that a probe reads one cache line */
-  private slots = new Int32Array(4096);
-  private mask = 2047;
-  // per name
-  private flags = new Uint8Array(1024);
+  private readonly names: NameTable;
+  // per name, indexed by id
+  private flags: Uint8Array;
   /** canonical id + 1 (0: none) */
-  private target = new Int32Array(1024);
-  /** first address record + 1 (0: none) */
-  private head = new Int32Array(1024);
+  private target: Int32Array;
   /** where the alias (or, in an RPZ, the block) was first seen */
-  private aliasFile = new Uint16Array(1024);
-  private aliasLine = new Uint32Array(1024);
+  private aliasFile: Uint16Array;
+  private aliasLine: Uint32Array;
+  /** an alias: the address record of the first line it stands on + 1 (0: none) */
+  private aliasRecord: Int32Array;
   private readonly extraTargets = new Map<number, number[]>();
-  // address records: each owner's own addresses
-  private rCount = 0;
-  private rAddr = new Uint32Array(1024); // IPv4, or index into v6Texts
-  private rFam = new Uint8Array(1024);
-  private rNext = new Int32Array(1024); // next record of the same owner + 1
-  private rOwner = new Int32Array(1024);
-  private rFile = new Uint16Array(1024);
-  private rLine = new Uint32Array(1024);
-  private readonly v6Texts: string[] = [];
+  /** an alias on more than one line (with other addresses): the records of the others */
+  private readonly extraAliasRecords = new Map<number, number[]>();
+  /** each owner's own addresses (an alias's are those of its canonical name's records) */
+  private readonly records: AddressTable;
   /** finish(): the record that gives each address its PTR, by address */
   private ptr4: Uint32Array = new Uint32Array(0);
   private ptr6: Array<{ nibbles: string; record: number }> = [];
@@ -150,32 +127,20 @@ export class HostsModel {
   /** the keys of a line with many names, to find duplicates without comparing every pair */
   private readonly lineKeys = new Set<string>();
 
+  /** `report` gets every problem and note as it is found. */
   constructor(options: ModelOptions, report: (issue: HostsIssue) => void) {
     this.options = options;
     this.report = report;
     this.originBytes = Buffer.from(options.origin, 'latin1');
     this.dotOrigin = `.${options.origin}`;
-    const n = Math.min(Math.max(options.expectedNames ?? 0, 1024), 1 << 24);
-    if (n > 1024) {
-      this.kOff = new Uint32Array(n);
-      this.kLen = new Uint8Array(n);
-      this.flags = new Uint8Array(n);
-      this.target = new Int32Array(n);
-      this.head = new Int32Array(n);
-      this.aliasFile = new Uint16Array(n);
-      this.aliasLine = new Uint32Array(n);
-      this.rAddr = new Uint32Array(n);
-      this.rFam = new Uint8Array(n);
-      this.rNext = new Int32Array(n);
-      this.rOwner = new Int32Array(n);
-      this.rFile = new Uint16Array(n);
-      this.rLine = new Uint32Array(n);
-      this.arena = Buffer.allocUnsafe(n * 8);
-      let size = 2048;
-      while (size * 3 < n * 4) size *= 2; // a load of at most 3/4 (linear probing)
-      this.slots = new Int32Array(size * 2);
-      this.mask = size - 1;
-    }
+    this.names = new NameTable(options.expectedNames);
+    const n = this.names.capacity;
+    this.flags = new Uint8Array(n);
+    this.target = new Int32Array(n);
+    this.aliasFile = new Uint16Array(n);
+    this.aliasLine = new Uint32Array(n);
+    this.aliasRecord = new Int32Array(n);
+    this.records = new AddressTable(n);
   }
 
   /** Register an input file; its index goes with every line added from it. */
@@ -187,12 +152,12 @@ export class HostsModel {
 
   /** Owner names, the unwritten ones included; ids are 0 .. size-1, in the order names first appear. */
   get size(): number {
-    return this.count;
+    return this.names.size;
   }
 
   /** Address records held (each owner's own, duplicates merged). */
   get addressCount(): number {
-    return this.rCount;
+    return this.records.size;
   }
 
   /** The zone is a blocklist: every entry points at 0.0.0.0, 127.0.0.1, :: or ::1. */
@@ -210,86 +175,55 @@ export class HostsModel {
     return `${this.files[file]}:${line}`;
   }
 
-  private say(file: number, line: number, severity: Severity, code: IssueCode, message: string): void {
-    this.report({ file: this.files[file]!, line, severity, code, message });
+  /** A WARNING about a line: a line or name rejected, a conflict. */
+  private warn(file: number, line: number, code: HostsCode, message: string, remedy?: HostsRemedy): void {
+    const p = hostsProblem(this.files[file]!, line, code, message);
+    if (remedy) p.remedy = remedy;
+    this.report(p);
+  }
+
+  private note(file: number, line: number, code: HostsCode, message: string): void {
+    this.report(hostsNote(this.files[file]!, line, code, message));
   }
 
   // --- names -------------------------------------------------------------------
 
-  private find(b: Uint8Array, s: number, n: number, h: number): number {
-    const slots = this.slots;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = slots[i * 2]!;
-      if (v === 0) return -1 - i; // not there: where it would go
-      const id = v - 1;
-      if (slots[i * 2 + 1] === h && this.kLen[id] === n && sameBytes(this.arena, this.kOff[id]!, b, s, n)) return id;
-    }
-  }
-
+  /** The id of a name (key bytes), added when new, with room for it in the per-name arrays. */
   private idFor(b: Uint8Array, s: number, n: number): number {
-    const h = hashBytes(b, s, n);
-    const found = this.find(b, s, n, h);
-    if (found >= 0) return found;
-    const id = this.count++;
-    if (id >= this.kOff.length) {
+    const before = this.names.size;
+    const id = this.names.idFor(b, s, n);
+    if (id !== before) return id;
+    if (id >= this.flags.length) {
       const need = id + 1;
-      this.kOff = grow(this.kOff, need);
-      this.kLen = grow(this.kLen, need);
       this.flags = grow(this.flags, need);
       this.target = grow(this.target, need);
-      this.head = grow(this.head, need);
+      this.records.growOwners(need);
       this.aliasFile = grow(this.aliasFile, need);
       this.aliasLine = grow(this.aliasLine, need);
+      this.aliasRecord = grow(this.aliasRecord, need);
     }
-    if (this.arenaUsed + n > this.arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.arenaUsed + n, Math.ceil(this.arena.length * 1.5)));
-      this.arena.copy(bigger, 0, 0, this.arenaUsed);
-      this.arena = bigger;
-    }
-    for (let k = 0; k < n; k++) this.arena[this.arenaUsed + k] = b[s + k]!;
-    this.kOff[id] = this.arenaUsed;
-    this.kLen[id] = n;
-    this.arenaUsed += n;
-    this.slots[(-1 - found) * 2] = id + 1;
-    this.slots[(-1 - found) * 2 + 1] = h;
-    if (this.count * 4 > this.mask * 3) this.rehash();
     if (n === 1 && b[s] === 64 && this.options.format === 'zone') this.flags[id] = APEX;
     return id;
   }
 
-  private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const mask = size - 1;
-    const slots = new Int32Array(size * 2);
-    const old = this.slots;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j] === 0) continue;
-      const h = old[j + 1]!;
-      let i = (h >>> 0) & mask;
-      while (slots[i * 2] !== 0) i = (i + 1) & mask;
-      slots[i * 2] = old[j]!;
-      slots[i * 2 + 1] = h;
-    }
-    this.slots = slots;
-    this.mask = mask;
-  }
-
   /** The relative key of an owner (`@` for the apex; in an RPZ the full name). */
   keyOf(id: number): string {
-    return this.arena.toString('latin1', this.kOff[id]!, this.kOff[id]! + this.kLen[id]!);
+    return this.names.nameOf(id);
   }
 
   /** The bytes of the arena that hold names (read-only use: the writer copies from it). */
   get nameBytes(): Buffer {
-    return this.arena;
+    return this.names.bytes;
   }
 
+  /** Where an owner's key starts in {@link nameBytes}. */
   keyStart(id: number): number {
-    return this.kOff[id]!;
+    return this.names.start(id);
   }
 
+  /** The length in bytes of an owner's key. */
   keyLength(id: number): number {
-    return this.kLen[id]!;
+    return this.names.length(id);
   }
 
   /**
@@ -314,7 +248,7 @@ export class HostsModel {
   /** In-zone name servers that no hosts line gives an address (fully qualified). */
   nameServersWithoutAddress(): string[] {
     const out: string[] = [];
-    for (let id = 0; id < this.count; id++) {
+    for (let id = 0; id < this.names.size; id++) {
       const f = this.flags[id]!;
       if (f & NS && !(f & (OWN | ALIAS))) out.push(this.fqdn(this.keyOf(id)));
     }
@@ -324,38 +258,12 @@ export class HostsModel {
   // --- adding lines ------------------------------------------------------------
 
   private addRecord(id: number, e: HostsEntry, file: number, line: number): number {
-    let last = -1;
-    for (let r = this.head[id]! - 1; r >= 0; r = this.rNext[r]! - 1) {
-      if (this.rFam[r] === e.family && (e.family === 4 ? this.rAddr[r] === e.v4 : this.v6Texts[this.rAddr[r]!] === e.v6)) return r;
-      last = r;
-    }
-    const r = this.rCount++;
-    if (r >= this.rAddr.length) {
-      const n = r + 1;
-      this.rAddr = grow(this.rAddr, n);
-      this.rFam = grow(this.rFam, n);
-      this.rNext = grow(this.rNext, n);
-      this.rOwner = grow(this.rOwner, n);
-      this.rFile = grow(this.rFile, n);
-      this.rLine = grow(this.rLine, n);
-    }
-    this.rFam[r] = e.family;
-    if (e.family === 4) this.rAddr[r] = e.v4;
-    else {
-      this.rAddr[r] = this.v6Texts.length;
-      this.v6Texts.push(e.v6);
-    }
-    this.rNext[r] = 0;
-    this.rOwner[r] = id;
-    this.rFile[r] = file;
-    this.rLine[r] = line;
-    if (last < 0) this.head[id] = r + 1;
-    else this.rNext[last] = r + 1;
-    return r;
+    return this.records.add(id, e.family, e.v4, e.v6, file, line);
   }
 
-  private recordText(r: number): string {
-    return this.rFam[r] === 4 ? ipv4Text(this.rAddr[r]!) : this.v6Texts[this.rAddr[r]!]!;
+  /** Where record r comes from: `FILE:LINE`. */
+  private recordWhere(r: number): string {
+    return this.where(this.records.file(r), this.records.line(r));
   }
 
   private static entryText(e: HostsEntry): string {
@@ -386,7 +294,7 @@ export class HostsModel {
       const s = e.starts[i]!;
       const n = e.lengths[i]!;
       if (isLocalNameBytes(b, s, n)) {
-        this.say(file, line, 'note', 'LOCAL_NAME', `'${b.toString('latin1', s, s + n)}' names this machine itself: not put in the zone`);
+        this.note(file, line, 'LOCAL_NAME', `'${b.toString('latin1', s, s + n)}' names this machine itself: not put in the zone`);
         continue;
       }
       nonLocal++;
@@ -402,11 +310,11 @@ export class HostsModel {
           kl = n - ol - 1;
         } else if (!hasDot(b, s, n)) {
           if (n + 1 + ol > 253) {
-            this.say(file, line, 'error', 'BAD_NAME', `name '${b.toString('latin1', s, s + n)}' under ${this.options.origin} is ${n + 1 + ol} characters long (at most 253)`);
+            this.warn(file, line, 'BAD_NAME', `name '${b.toString('latin1', s, s + n)}' under ${this.options.origin} is ${n + 1 + ol} characters long (at most 253)`);
             continue;
           }
         } else {
-          this.say(file, line, 'warning', 'OUTSIDE_ORIGIN', `'${b.toString('latin1', s, s + n)}' is outside ${this.options.origin}: skipped`);
+          this.warn(file, line, 'OUTSIDE_ORIGIN', `'${b.toString('latin1', s, s + n)}' is outside ${this.options.origin}: skipped`);
           continue;
         }
       }
@@ -448,50 +356,56 @@ export class HostsModel {
     while (ci < keys && !allow && this.keyHasUnderscore(ci)) ci++;
     if (ci === keys) {
       for (let k = 0; k < keys; k++) {
-        this.say(file, line, 'warning', 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): skipped, BIND's check-names refuses it as the owner of an address (--allow-underscore writes it)`);
+        this.warn(file, line, 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): skipped, BIND's check-names refuses it as the owner of an address`, 'allowUnderscore');
       }
       return;
     }
     if (allow && this.keyHasUnderscore(ci)) {
-      this.say(file, line, 'warning', 'UNDERSCORE', `'${this.fqdn(this.keyString(ci))}' has '_', which host names cannot have (RFC 1123 2.1): written (--allow-underscore), so BIND needs 'check-names ignore' for the zone`);
+      this.warn(file, line, 'UNDERSCORE', `'${this.fqdn(this.keyString(ci))}' has '_', which host names cannot have (RFC 1123 2.1): written (underscores allowed), so BIND needs 'check-names ignore' for the zone`);
     }
     const cid = this.idFor(this.keyBuf[ci]!, this.keyS[ci]!, this.keyL[ci]!);
-    this.addOwn(cid, e, file, line);
+    const record = this.addOwn(cid, e, file, line);
     for (let k = 0; k < keys; k++) {
       if (k === ci) continue;
       const underscore = this.keyHasUnderscore(k);
       if (underscore && !allow && this.options.aliases === 'a') {
-        this.say(file, line, 'warning', 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): skipped, BIND's check-names refuses it as the owner of an address (--aliases cname would write it as a CNAME)`);
+        this.warn(file, line, 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): skipped, BIND's check-names refuses it as the owner of an address`, 'aliasesCname');
         continue;
       }
       if (underscore) {
-        this.say(file, line, 'warning', 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): written as an alias of '${this.fqdn(this.keyOf(cid))}'`);
+        this.warn(file, line, 'UNDERSCORE', `'${this.fqdn(this.keyString(k))}' has '_', which host names cannot have (RFC 1123 2.1): written as an alias of '${this.fqdn(this.keyOf(cid))}'`);
       }
-      this.addAlias(this.idFor(this.keyBuf[k]!, this.keyS[k]!, this.keyL[k]!), cid, file, line, underscore && !allow);
+      this.addAlias(this.idFor(this.keyBuf[k]!, this.keyS[k]!, this.keyL[k]!), cid, record, file, line, underscore && !allow);
     }
   }
 
-  private addOwn(id: number, e: HostsEntry, file: number, line: number): void {
+  /** The line's address as a record of its canonical name; returns that record (a duplicate's is the one already held). */
+  private addOwn(id: number, e: HostsEntry, file: number, line: number): number {
     const f = this.flags[id]!;
     if (f & ALIAS && !(f & OWN) && !(f & WARNED)) {
       const t = this.target[id]! - 1;
-      this.say(file, line, 'warning', 'CONFLICT', `'${this.fqdn(this.keyOf(id))}' has the address ${HostsModel.entryText(e)} here and is an alias of '${this.fqdn(this.keyOf(t))}' at ${this.where(this.aliasFile[id]!, this.aliasLine[id]!)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
+      this.warn(file, line, 'CONFLICT', `'${this.fqdn(this.keyOf(id))}' has the address ${HostsModel.entryText(e)} here and is an alias of '${this.fqdn(this.keyOf(t))}' at ${this.where(this.aliasFile[id]!, this.aliasLine[id]!)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
       this.flags[id] = f | WARNED;
     }
-    this.addRecord(id, e, file, line);
+    const r = this.addRecord(id, e, file, line);
     this.flags[id] = this.flags[id]! | OWN;
+    return r;
   }
 
-  private addAlias(aid: number, cid: number, file: number, line: number, underscore: boolean): void {
+  /**
+   * `aid` stands as an alias of `cid` on a line whose address is `record` (cid's record): the
+   * alias follows cid as a CNAME, or, written as address records, gets that line's address.
+   */
+  private addAlias(aid: number, cid: number, record: number, file: number, line: number, underscore: boolean): void {
     if (aid === cid) return;
     const f = this.flags[aid]!;
     if (f & OWN && !(f & WARNED)) {
-      const r = this.head[aid]! - 1;
-      this.say(file, line, 'warning', 'CONFLICT', `'${this.fqdn(this.keyOf(aid))}' is an alias of '${this.fqdn(this.keyOf(cid))}' here and has the address ${this.recordText(r)} at ${this.where(this.rFile[r]!, this.rLine[r]!)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
+      const r = this.records.first(aid);
+      this.warn(file, line, 'CONFLICT', `'${this.fqdn(this.keyOf(aid))}' is an alias of '${this.fqdn(this.keyOf(cid))}' here and has the address ${this.records.text(r)} at ${this.recordWhere(r)}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME cannot sit beside other data, RFC 1034 3.6.2)' : 'it gets the addresses of both'}`);
       this.flags[aid] = this.flags[aid]! | WARNED;
     }
     if (f & APEX && !(f & WARNED) && this.options.aliases === 'cname') {
-      this.say(file, line, 'warning', 'APEX_ALIAS', `the zone's apex ${this.options.origin} cannot be an alias (a CNAME beside its SOA and NS, RFC 1034 3.6.2): written as address records of '${this.fqdn(this.keyOf(cid))}'`);
+      this.warn(file, line, 'APEX_ALIAS', `the zone's apex ${this.options.origin} cannot be an alias (a CNAME beside its SOA and NS, RFC 1034 3.6.2): written as address records of '${this.fqdn(this.keyOf(cid))}'`);
       this.flags[aid] = this.flags[aid]! | WARNED;
     }
     const t = this.target[aid]! - 1;
@@ -499,8 +413,15 @@ export class HostsModel {
       this.target[aid] = cid + 1;
       this.aliasFile[aid] = file;
       this.aliasLine[aid] = line;
+      this.aliasRecord[aid] = record + 1;
       this.flags[aid] = this.flags[aid]! | ALIAS;
       return;
+    }
+    // issue 10.6: another line of the alias; as address records it gets this line's address too, and no other
+    if (this.aliasRecord[aid] !== record + 1) {
+      const more = this.extraAliasRecords.get(aid);
+      if (!more) this.extraAliasRecords.set(aid, [record]);
+      else if (!more.includes(record)) more.push(record);
     }
     if (t === cid) return;
     let extra = this.extraTargets.get(aid);
@@ -511,24 +432,24 @@ export class HostsModel {
     const before = `'${this.fqdn(this.keyOf(aid))}' is an alias of '${this.fqdn(this.keyOf(t))}' at ${this.where(this.aliasFile[aid]!, this.aliasLine[aid]!)} and of '${this.fqdn(this.keyOf(cid))}' here`;
     if (underscore) {
       this.flags[aid] = this.flags[aid]! | SKIP;
-      this.say(file, line, 'warning', 'CONFLICT', `${before}: it would need address records, which BIND refuses for a name with '_': skipped`);
+      this.warn(file, line, 'CONFLICT', `${before}: it would need address records, which BIND refuses for a name with '_': skipped`);
     } else {
-      this.say(file, line, 'warning', 'CONFLICT', `${before}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME has one target)' : 'it gets the addresses of both'}`);
+      this.warn(file, line, 'CONFLICT', `${before}: ${this.options.aliases === 'cname' ? 'written as address records of both (a CNAME has one target)' : 'it gets the addresses of both'}`);
     }
   }
 
   private addPolicy(keys: number, e: HostsEntry, sink: boolean, file: number, line: number): void {
     for (let k = 0; k < keys; k++) {
       if (!sink && !this.options.allowUnderscore && this.keyHasUnderscore(k)) {
-        this.say(file, line, 'warning', 'UNDERSCORE', `'${this.keyString(k)}' has '_', which host names cannot have (RFC 1123 2.1): its address is skipped, BIND's check-names refuses it as the owner of an address`);
+        this.warn(file, line, 'UNDERSCORE', `'${this.keyString(k)}' has '_', which host names cannot have (RFC 1123 2.1): its address is skipped, BIND's check-names refuses it as the owner of an address`);
         continue;
       }
       const id = this.idFor(this.keyBuf[k]!, this.keyS[k]!, this.keyL[k]!);
       const f = this.flags[id]!;
       if (sink) {
         if (f & OWN && !(f & WARNED)) {
-          const r = this.head[id]! - 1;
-          this.say(file, line, 'warning', 'CONFLICT', `'${this.keyOf(id)}' is blocked here and has the address ${this.recordText(r)} at ${this.where(this.rFile[r]!, this.rLine[r]!)}: blocked, the address is not written`);
+          const r = this.records.first(id);
+          this.warn(file, line, 'CONFLICT', `'${this.keyOf(id)}' is blocked here and has the address ${this.records.text(r)} at ${this.recordWhere(r)}: blocked, the address is not written`);
           this.flags[id] = this.flags[id]! | WARNED;
         }
         if (!(f & BLOCK)) {
@@ -538,7 +459,7 @@ export class HostsModel {
         this.flags[id] = this.flags[id]! | BLOCK;
       } else {
         if (f & BLOCK && !(f & WARNED)) {
-          this.say(file, line, 'warning', 'CONFLICT', `'${this.keyOf(id)}' has the address ${HostsModel.entryText(e)} here and is blocked at ${this.where(this.aliasFile[id]!, this.aliasLine[id]!)}: blocked, the address is not written`);
+          this.warn(file, line, 'CONFLICT', `'${this.keyOf(id)}' has the address ${HostsModel.entryText(e)} here and is blocked at ${this.where(this.aliasFile[id]!, this.aliasLine[id]!)}: blocked, the address is not written`);
           this.flags[id] = this.flags[id]! | WARNED;
         }
         this.addRecord(id, e, file, line);
@@ -555,21 +476,21 @@ export class HostsModel {
     if (!this.options.reverse || this.options.format === 'rpz') return;
     const v4: number[] = [];
     const v6: Array<{ nibbles: string; record: number }> = [];
-    for (let r = 0; r < this.rCount; r++) {
-      if (this.rFam[r] === 4) v4.push(r);
-      else v6.push({ nibbles: ipv6Nibbles(this.v6Texts[this.rAddr[r]!]!), record: r });
+    const records = this.records;
+    for (let r = 0; r < records.size; r++) {
+      if (records.family(r) === 4) v4.push(r);
+      else v6.push({ nibbles: ipv6Nibbles(records.v6(r)), record: r });
     }
-    const addr = this.rAddr;
     // by address, then by record (the order of the lines): the first of each address is its PTR
-    const sorted4 = Uint32Array.from(v4).sort((a, b) => addr[a]! - addr[b]! || a - b);
+    const sorted4 = Uint32Array.from(v4).sort((a, b) => records.v4(a) - records.v4(b) || a - b);
     v6.sort((a, b) => (a.nibbles < b.nibbles ? -1 : a.nibbles > b.nibbles ? 1 : a.record - b.record));
     const keep4: number[] = [];
     for (let i = 0; i < sorted4.length;) {
       const first = sorted4[i]!;
       keep4.push(first);
       let j = i + 1;
-      const seen = [this.rOwner[first]!];
-      while (j < sorted4.length && addr[sorted4[j]!] === addr[first]) {
+      const seen = [records.owner(first)];
+      while (j < sorted4.length && records.v4(sorted4[j]!) === records.v4(first)) {
         this.ptrConflict(first, sorted4[j]!, seen);
         j++;
       }
@@ -581,7 +502,7 @@ export class HostsModel {
       const first = v6[i]!;
       keep6.push(first);
       let j = i + 1;
-      const seen = [this.rOwner[first.record]!];
+      const seen = [records.owner(first.record)];
       while (j < v6.length && v6[j]!.nibbles === first.nibbles) {
         this.ptrConflict(first.record, v6[j]!.record, seen);
         j++;
@@ -592,11 +513,12 @@ export class HostsModel {
   }
 
   private ptrConflict(first: number, other: number, seen: number[]): void {
-    const owner = this.rOwner[other]!;
+    const records = this.records;
+    const owner = records.owner(other);
     if (seen.includes(owner)) return;
     seen.push(owner);
-    const name = this.fqdn(this.keyOf(this.rOwner[first]!));
-    this.say(this.rFile[other]!, this.rLine[other]!, 'warning', 'PTR_CONFLICT', `${this.recordText(other)} is '${name}' at ${this.where(this.rFile[first]!, this.rLine[first]!)} and '${this.fqdn(this.keyOf(owner))}' here: its PTR names '${name}' (both names get the address)`);
+    const name = this.fqdn(this.keyOf(records.owner(first)));
+    this.warn(records.file(other), records.line(other), 'PTR_CONFLICT', `${records.text(other)} is '${name}' at ${this.recordWhere(first)} and '${this.fqdn(this.keyOf(owner))}' here: its PTR names '${name}' (both names get the address)`);
   }
 
   // --- reading the result --------------------------------------------------------
@@ -623,53 +545,66 @@ export class HostsModel {
 
   /** First own address record of an owner, or -1; then nextRecord(r) until -1. */
   firstRecord(id: number): number {
-    return this.head[id]! - 1;
+    return this.records.first(id);
   }
 
+  /** The next own address record of the same owner, or -1. */
   nextRecord(r: number): number {
-    return this.rNext[r]! - 1;
+    return this.records.next(r);
   }
 
+  /** 4 or 6: the family of an address record. */
   recordFamily(r: number): number {
-    return this.rFam[r]!;
+    return this.records.family(r);
   }
 
   /** IPv4 of a family-4 record, as a number. */
   recordV4(r: number): number {
-    return this.rAddr[r]!;
+    return this.records.v4(r);
   }
 
   /** IPv6 text of a family-6 record. */
   recordV6(r: number): string {
-    return this.v6Texts[this.rAddr[r]!]!;
+    return this.records.v6(r);
   }
 
-  /** The addresses an owner answers with (through its CNAME too), appended to v4/v6 without duplicates. */
+  /**
+   * The addresses an owner answers with, appended to v4/v6 without duplicates: its own, and for
+   * an alias, through its CNAME all of its canonical name's, or, written as address records,
+   * those of the lines it stands on.
+   */
   addressesOf(id: number, v4: number[], v6: string[]): void {
     this.ownAddresses(id, v4, v6);
     if (this.options.format === 'rpz' || !(this.flags[id]! & ALIAS)) return;
-    this.ownAddresses(this.target[id]! - 1, v4, v6);
-    const extra = this.extraTargets.get(id);
-    if (extra) for (const t of extra) this.ownAddresses(t, v4, v6);
+    if (this.kindOf(id) === 'cname') {
+      this.ownAddresses(this.target[id]! - 1, v4, v6);
+      return;
+    }
+    this.recordAddress(this.aliasRecord[id]! - 1, v4, v6);
+    const more = this.extraAliasRecords.get(id);
+    if (more) for (const r of more) this.recordAddress(r, v4, v6);
+  }
+
+  /** The address of record r, appended to v4/v6 unless there already. */
+  private recordAddress(r: number, v4: number[], v6: string[]): void {
+    if (this.records.family(r) === 4) {
+      const a = this.records.v4(r);
+      if (!v4.includes(a)) v4.push(a);
+    } else {
+      const a = this.records.v6(r);
+      if (!v6.includes(a)) v6.push(a);
+    }
   }
 
   /** An owner's own addresses only (an RPZ's local data). */
   ownAddresses(id: number, v4: number[], v6: string[]): void {
-    for (let r = this.head[id]! - 1; r >= 0; r = this.rNext[r]! - 1) {
-      if (this.rFam[r] === 4) {
-        const a = this.rAddr[r]!;
-        if (!v4.includes(a)) v4.push(a);
-      } else {
-        const a = this.v6Texts[this.rAddr[r]!]!;
-        if (!v6.includes(a)) v6.push(a);
-      }
-    }
+    for (let r = this.records.first(id); r >= 0; r = this.records.next(r)) this.recordAddress(r, v4, v6);
   }
 
   /** Where a name first appears (for messages): `FILE:LINE`. */
   placeOf(id: number): string {
-    const r = this.head[id]! - 1;
-    if (r >= 0) return this.where(this.rFile[r]!, this.rLine[r]!);
+    const r = this.records.first(id);
+    if (r >= 0) return this.recordWhere(r);
     if (this.target[id]! > 0 || this.flags[id]! & BLOCK) return this.where(this.aliasFile[id]!, this.aliasLine[id]!);
     return '';
   }
@@ -677,7 +612,7 @@ export class HostsModel {
   /** Every owner, in the order the names first appear; one view object, refilled. */
   *owners(): Generator<OwnerView> {
     const view: OwnerView = { id: 0, owner: '', kind: 'none', target: '', v4: [], v6: [] };
-    for (let id = 0; id < this.count; id++) {
+    for (let id = 0; id < this.names.size; id++) {
       view.id = id;
       view.owner = this.keyOf(id);
       view.kind = this.kindOf(id);
@@ -697,19 +632,20 @@ export class HostsModel {
     const view: PtrView = { family: 4, v4: 0, nibbles: '', target: '' };
     for (const r of this.ptr4) {
       view.family = 4;
-      view.v4 = this.rAddr[r]!;
-      view.target = `${this.fqdn(this.keyOf(this.rOwner[r]!))}.`;
+      view.v4 = this.records.v4(r);
+      view.target = `${this.fqdn(this.keyOf(this.records.owner(r)))}.`;
       yield view;
     }
     for (const { nibbles, record } of this.ptr6) {
       view.family = 6;
       view.v4 = 0;
       view.nibbles = nibbles;
-      view.target = `${this.fqdn(this.keyOf(this.rOwner[record]!))}.`;
+      view.target = `${this.fqdn(this.keyOf(this.records.owner(record)))}.`;
       yield view;
     }
   }
 
+  /** PTR bindings (after finish()): one per address. */
   get ptrCount(): number {
     return this.ptr4.length + this.ptr6.length;
   }

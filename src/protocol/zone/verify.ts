@@ -1,34 +1,51 @@
 /**
- * Does a DNS server answer what the hosts files say? For every name the model would write,
- * ask the server for its A and AAAA records (and every address's PTR with reverse, or the
- * policy CNAME of an RPZ) with a bounded number of queries in flight, and compare the
- * addresses a client would get (through a CNAME too) with the ones the files give it.
+ * Does a DNS server answer what the hosts files say? For every name the zone would hold, ask
+ * the server for its A and AAAA records (and every address's PTR with reverse, or the policy
+ * CNAME of an RPZ) with a bounded number of queries in flight, and compare the addresses a
+ * client would get (through a CNAME too) with the ones the files give it.
  */
 import { performance } from 'node:perf_hooks';
-import { NetlabError } from '../../errors.js';
+import { NetlabError, statusOf, type Note, type Problem, type Progress, type Status } from '../../errors.js';
+import { roundMs } from '../../util/round.js';
 import { query, UdpPool, type Server } from '../dns/transport.js';
 import { reverseName } from '../dns/reverse.js';
 import type { DnsMessage } from '../dns/wire.js';
 import { canonicalIPv6, ipv4Text, formatIPv6 } from './hosts.js';
+import type { HostsZone } from './hosts-to-zone.js';
 import type { HostsModel } from './model.js';
 
+/** What {@link verifyZone} takes. */
 export interface VerifyOptions {
+  /** The server asked: an IP address and a port. */
   server: Server;
-  /** Queries in flight at most. */
-  concurrency: number;
-  /** Per try, milliseconds. */
-  timeoutMs: number;
-  tries: number;
-  /** Check PTR records too. */
-  reverse: boolean;
+  /** Queries in flight at most, 1 to 1024. Default 32. */
+  concurrency?: number;
+  /** Per try, milliseconds. Default 2000. */
+  timeoutMs?: number;
+  /** Tries per query. Default 2. */
+  tries?: number;
+  /** Check the PTR record of every address too. Default: whether the zone was read with reverse. */
+  reverse?: boolean;
   /** Stop after this many failed queries in a row (the server died). Default 100. */
   maxConsecutiveFailures?: number;
   /** Stops the check at once: the result covers the queries answered so far, with `interrupted: true`. */
   signal?: AbortSignal;
+  /** Progress: `{ phase: 'verify', done, total }` in queries, every 1 % or so. */
+  onProgress?: (progress: Progress) => void;
+  /** Every mismatch as it is found (the result keeps the first 1000). */
+  onMismatch?: (m: Mismatch) => void;
 }
 
+/** The problems of a verification: answers that differ (MISMATCH), a server that stopped answering (NO_ANSWER). */
+export type VerifyCode = 'MISMATCH' | 'NO_ANSWER';
+
+/** What a verification could not judge: NOT_AUTHORITATIVE (the server answers, but not as the zone's authority). */
+export type VerifyNoteCode = 'NOT_AUTHORITATIVE';
+
+/** The record types a verification asks for. */
 export type VerifyType = 'A' | 'AAAA' | 'PTR' | 'CNAME' | 'SOA';
 
+/** One answer that differs from the hosts files. */
 export interface Mismatch {
   /** The name asked, fully qualified with the trailing dot. */
   name: string;
@@ -42,7 +59,13 @@ export interface Mismatch {
   message: string;
 }
 
+/** What {@link verifyZone} returns: plain JSON-able data. */
 export interface VerifyResult {
+  /** CRITICAL when an answer differs or the server stopped answering; UNKNOWN when interrupted. */
+  status: Status;
+  /** At most one of each code, with the counts (`{ names, addresses, mismatches }`, `{ failures }`). */
+  problems: Problem<VerifyCode>[];
+  notes: Note<VerifyNoteCode>[];
   /** `ADDRESS#PORT`, as dig writes it. */
   server: string;
   /** The server answered the SOA query of the zone. */
@@ -61,17 +84,21 @@ export interface VerifyResult {
   mismatchedNames: number;
   /** Addresses whose PTR differs. */
   mismatchedAddresses: number;
+  /** Mismatches found (every one, also past the ones kept). */
   mismatchCount: number;
-  /** The first MAX_KEPT mismatches (every one goes to onMismatch). */
+  /** The first MAX_MISMATCHES mismatches (every one goes to onMismatch). */
   mismatches: Mismatch[];
   /** Why the check stopped early, if it did. */
   aborted: string | null;
   /** The signal stopped it: the counts cover the queries answered before (those in flight are dropped). */
   interrupted?: boolean;
+  /** Milliseconds, to the microsecond. */
   timeMs: number;
 }
 
-const MAX_KEPT = 1000;
+/** Mismatches kept in the result (every one goes to onMismatch). */
+export const MAX_MISMATCHES = 1000;
+
 
 interface Task {
   name: string;
@@ -143,19 +170,42 @@ function describe(t: Task, got: string[], rcode: string | null, error?: string):
   return `${t.type} ${t.name}: server has ${got.join(' ')}, expected ${exp}`;
 }
 
+/** The queries a verification asks: the SOA, two per name (one per RPZ policy), one per PTR. */
+function queryCount(model: HostsModel, reverse: boolean): number {
+  let n = 1;
+  for (let id = 0; id < model.size; id++) {
+    const kind = model.kindOf(id);
+    if (kind === 'block') n += 1;
+    else if (kind !== 'none') n += 2;
+  }
+  return reverse ? n + model.ptrCount : n;
+}
+
 /**
- * Query `options.server` for everything the model would write and compare. Never throws for
- * what the server does (a dead server is a result); throws only on a bug.
+ * Ask `options.server` for everything the zone read from the hosts files would hold, and
+ * compare with what the files say. Never throws for what the server does (a dead server is a
+ * result: NO_ANSWER); throws only on a bug. With the signal, returns at once what was
+ * compared, `interrupted: true` (UNKNOWN).
  */
-export async function verifyZone(model: HostsModel, options: VerifyOptions, onMismatch?: (m: Mismatch) => void): Promise<VerifyResult> {
+export async function verifyZone(zone: HostsZone, options: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
+  const model = zone.model;
   const server = options.server;
+  const reverse = options.reverse ?? zone.reverse;
+  const concurrency = options.concurrency ?? 32;
+  const onMismatch = options.onMismatch;
   const label = `${server.address}#${server.port}`;
-  const pool = new UdpPool(Math.min(8, Math.max(1, Math.ceil(options.concurrency / 16))));
-  const qopts = { timeoutMs: options.timeoutMs, tries: options.tries, recurse: false, pool, signal: options.signal };
+  const pool = new UdpPool(Math.min(8, Math.max(1, Math.ceil(concurrency / 16))));
+  const qopts = { timeoutMs: options.timeoutMs ?? 2000, tries: options.tries ?? 2, recurse: false, pool, signal: options.signal };
   const result: VerifyResult = {
+    status: 'OK', problems: [], notes: [],
     server: label, reachable: false, authoritative: null, names: 0, addresses: 0, queries: 0, failures: 0,
     mismatchedNames: 0, mismatchedAddresses: 0, mismatchCount: 0, mismatches: [], aborted: null, timeMs: 0,
+  };
+  const total = options.onProgress ? queryCount(model, reverse) : 0;
+  const step = Math.max(1, Math.floor(total / 100));
+  const progress = () => {
+    if (options.onProgress && result.queries % step === 0) options.onProgress({ phase: 'verify', done: result.queries, total, detail: label });
   };
   const signal = options.signal;
   let stop = () => undefined as void;
@@ -197,7 +247,7 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
       return result;
     }
 
-    const source = tasks(model, options.reverse);
+    const source = tasks(model, reverse);
     const badOwners = new Set<number>();
     const badAddresses = new Set<number>();
     // owners with at least one query answered (or failed): names and addresses count what was compared
@@ -218,7 +268,7 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
     const record = (m: Mismatch, owner: number, ptr: boolean) => {
       result.mismatchCount++;
       (ptr ? badAddresses : badOwners).add(owner);
-      if (result.mismatches.length < MAX_KEPT) result.mismatches.push(m);
+      if (result.mismatches.length < MAX_MISMATCHES) result.mismatches.push(m);
       onMismatch?.(m);
     };
     const worker = async () => {
@@ -250,12 +300,14 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
           }
           if (!(e instanceof NetlabError)) throw e;
           compared(t);
+          progress();
           result.failures++;
           record({ name: t.name, type: t.type, expected: t.expected, got: [], rcode: null, where: t.where, message: describe(t, [], null, e.message) }, t.owner, t.ptr);
           if (++consecutive >= maxFail) result.aborted = `${maxFail} queries in a row got no answer from ${label}: stopped`;
           continue;
         }
         compared(t);
+        progress();
         const got = answerData(message, t.type);
         const ok = message.rcode === 'NOERROR' || (message.rcode === 'NXDOMAIN' && t.expected.length === 0);
         if (!ok || !sameSet(got, t.expected)) {
@@ -263,7 +315,7 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
         }
       }
     };
-    const n = Math.max(1, Math.min(options.concurrency, 1024));
+    const n = Math.max(1, Math.min(concurrency, 1024));
     await Promise.all(Array.from({ length: n }, () => worker()));
     result.mismatchedNames = badOwners.size;
     result.mismatchedAddresses = badAddresses.size;
@@ -271,6 +323,26 @@ export async function verifyZone(model: HostsModel, options: VerifyOptions, onMi
   } finally {
     signal?.removeEventListener('abort', stop);
     await pool.close();
-    result.timeMs = performance.now() - started;
+    judge(result);
+    result.timeMs = roundMs(performance.now() - started);
   }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The problems, notes and status of a verification from its counts. */
+function judge(r: VerifyResult): void {
+  if (r.mismatchCount > 0) {
+    const differ = [r.mismatchedNames ? plural(r.mismatchedNames, 'name') : '', r.mismatchedAddresses ? plural(r.mismatchedAddresses, 'PTR') : ''].filter(Boolean).join(' and ');
+    r.problems.push({
+      code: 'MISMATCH', severity: 'CRITICAL', subject: r.server,
+      message: `${differ || plural(r.mismatchCount, 'answer')} differ${r.mismatchedNames + r.mismatchedAddresses === 1 ? 's' : ''} on ${r.server}`,
+      counts: { names: r.mismatchedNames, addresses: r.mismatchedAddresses, mismatches: r.mismatchCount },
+    });
+  }
+  if (r.aborted) r.problems.push({ code: 'NO_ANSWER', severity: 'CRITICAL', subject: r.server, message: r.aborted, counts: { failures: r.failures } });
+  if (r.authoritative === false) r.notes.push({ code: 'NOT_AUTHORITATIVE', subject: r.server, message: `${r.server} answers, but not as the authority of the zone: its answers may come from a cache` });
+  r.status = statusOf(r.problems, { interrupted: r.interrupted });
 }

@@ -13,23 +13,29 @@ import type { HostsModel } from './model.js';
 /** SOA timers, seconds: RFC 1912 2.2 ranges; the minimum is the negative-caching TTL (RFC 2308 4). */
 export const DEFAULT_TIMERS = { refresh: 3600, retry: 900, expire: 1_209_600, minimum: 3600 } as const;
 
+/** The default TTL of a zone written ($TTL), seconds. */
 export const DEFAULT_TTL = 3600;
 
+/** The fields of an SOA record as the writer takes them. */
 export interface SoaFields {
   /** Master-file text, fully qualified (trailing dot). */
   mname: string;
   /** Master-file text of the mailbox (RFC 1035 8), fully qualified. */
   rname: string;
   serial: number;
+  /** Seconds, as the other timers. */
   refresh: number;
   retry: number;
   expire: number;
+  /** The negative-caching TTL (RFC 2308 4). */
   minimum: number;
 }
 
+/** What goes before the records of a zone: $ORIGIN, $TTL, the SOA and the NS records. */
 export interface ZoneHead {
   /** Lower-case ASCII, no trailing dot. */
   origin: string;
+  /** $TTL, seconds. */
   ttl: number;
   soa: SoaFields;
   /** Master-file text of each name server, fully qualified. */
@@ -87,9 +93,10 @@ export function hostNameOption(value: string, option: string): string {
  * (the local part is one label, its dots escaped); a name without `@` is taken as an RNAME
  * already (`hostmaster.corp.test`). Special characters are escaped; spaces, control and
  * non-ASCII characters in the local part are refused (BIND's check-names refuses them too).
- * Throws USAGE.
+ * Throws NetlabError USAGE, its message starting with `option` (the name the caller gave the
+ * mailbox: `--contact` on the command line).
  */
-export function mailboxToRname(contact: string): string {
+export function mailboxToRname(contact: string, option = 'contact'): string {
   const at = contact.lastIndexOf('@');
   let local: string;
   let domain: string;
@@ -99,17 +106,17 @@ export function mailboxToRname(contact: string): string {
   } else {
     const name = contact.endsWith('.') ? contact.slice(0, -1) : contact;
     const dot = name.search(/(?<!\\)\./);
-    if (dot < 0) throw usage(`--contact '${contact}' is neither a mailbox (user@domain) nor an RNAME (user.domain)`);
+    if (dot < 0) throw usage(`${option} '${contact}' is neither a mailbox (user@domain) nor an RNAME (user.domain)`);
     local = name.slice(0, dot).replace(/\\\./g, '.');
     domain = name.slice(dot + 1);
   }
-  if (local.length === 0) throw usage(`--contact '${contact}' has an empty local part`);
+  if (local.length === 0) throw usage(`${option} '${contact}' has an empty local part`);
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f-\uffff]/.test(local)) throw usage(`--contact '${contact}': the local part cannot hold spaces, control or non-ASCII characters`);
-  if (local.length > 63) throw usage(`--contact '${contact}': the local part is longer than 63 bytes`);
-  const d = hostNameOption(domain, '--contact');
+  if (/[\x00-\x20\x7f-\uffff]/.test(local)) throw usage(`${option} '${contact}': the local part cannot hold spaces, control or non-ASCII characters`);
+  if (local.length > 63) throw usage(`${option} '${contact}': the local part is longer than 63 bytes`);
+  const d = hostNameOption(domain, option);
   const text = `${labelText(local)}.${d}.`;
-  if (local.length + 2 + d.length + 1 > 255) throw usage(`--contact '${contact}' is longer than 255 bytes as a name`);
+  if (local.length + 2 + d.length + 1 > 255) throw usage(`${option} '${contact}' is longer than 255 bytes as a name`);
   return text;
 }
 
@@ -126,11 +133,24 @@ export function serialGreater(a: number, b: number): boolean {
   return d !== 0 && d < 2147483648;
 }
 
-/** The next serial: today's YYYYMMDD00, or previous + 1 when that would not be greater (RFC 1982). */
-export function nextSerial(now: Date, previous?: number): number {
+/** The greatest of some serials in RFC 1982 order (the first of equals), or undefined for none. */
+export function latestSerial(serials: Iterable<number>): number | undefined {
+  let latest: number | undefined;
+  for (const s of serials) if (latest === undefined || serialGreater(s, latest)) latest = s;
+  return latest;
+}
+
+/**
+ * The serial rule of netlab: today's YYYYMMDD00 (UTC), or, when that would not be greater (RFC
+ * 1982) than the serial of a zone being replaced, that serial + 1, so that secondaries always
+ * take the new zone. `previous`: the serial replaced, or the serials of every zone replaced
+ * together (the greatest counts).
+ */
+export function nextSerial(now: Date, previous?: number | Iterable<number>): number {
   const today = dateSerial(now);
-  if (previous === undefined || serialGreater(today, previous)) return today;
-  return (previous + 1) % 4294967296;
+  const latest = typeof previous === 'number' ? previous : previous === undefined ? undefined : latestSerial(previous);
+  if (latest === undefined || serialGreater(today, latest)) return today;
+  return (latest + 1) % 4294967296;
 }
 
 // --- zones ------------------------------------------------------------------------
@@ -164,6 +184,7 @@ export function zoneHeadText(h: ZoneHead): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Filled by a zone writer once its generator is done. */
 export interface WriteStats {
   /** Records written, SOA and NS included. */
   records: number;
