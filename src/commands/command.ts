@@ -152,7 +152,8 @@ export async function parseArgv<O extends { json: boolean }>(def: CommandDef<O, 
   for (const o of optionDecls) {
     const option = new Option(o.flags, o.description);
     if (o.default !== undefined) option.default(String(o.default), String(o.default));
-    if (o.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    // the first occurrence replaces the default (a string, not a list to add to)
+    if (o.repeatable) option.argParser((v: string, prev: string[] | string | undefined) => [...(Array.isArray(prev) ? prev : []), v]);
     sub.addOption(option);
   }
   if (def.helpAfter) sub.addHelpText('after', def.helpAfter);
