@@ -84,7 +84,7 @@ test('a valid response decodes: id, flags, question, answer with the compressed 
   assert.equal(m.rcodeCode, 0);
   assert.deepEqual(m.flags, ['qr', 'rd', 'ra']);
   assert.deepEqual(m.questions, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1 }]);
-  assert.deepEqual(m.answers, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1, ttl: 300, data: '192.0.2.1' }]);
+  assert.deepEqual(m.answers, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1, ttl: 300, data: '192.0.2.1', rdata: { type: 'A', address: '192.0.2.1' } }]);
   assert.deepEqual(m.authorities, []);
   assert.deepEqual(m.additionals, []);
   assert.equal(m.edns, undefined);

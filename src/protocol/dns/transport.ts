@@ -9,6 +9,8 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { NetlabError } from '../../errors.js';
+import { roundMs } from '../../util/round.js';
+import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
 
@@ -60,7 +62,7 @@ export async function query(server: Server, question: Question, options: Transpo
   const tries = Math.max(1, options.tries ?? 3);
   if (options.tcp) {
     const r = await tcpExchange(server, question, options, timeoutMs);
-    return { server, transport: 'tcp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+    return { server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
   }
   let lastError: NetlabError | undefined;
   for (let attempt = 0; attempt < tries; attempt++) {
@@ -69,9 +71,9 @@ export async function query(server: Server, question: Question, options: Transpo
       const r = options.pool ? await options.pool.exchange(server, question, options, timeoutMs) : await udpExchange(server, question, options, timeoutMs);
       if (r.message.flags.includes('tc') && !options.ignoreTruncation) {
         const t = await tcpExchange(server, question, options, timeoutMs);
-        return { server, transport: 'tcp', message: t.message, timeMs: t.timeMs, tcpFallback: true };
+        return { server, transport: 'tcp', message: t.message, timeMs: roundMs(t.timeMs), tcpFallback: true };
       }
-      return { server, transport: 'udp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+      return { server, transport: 'udp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
     } catch (e) {
       if (!(e instanceof NetlabError) || e.code !== 'TIMEOUT') throw e;
       lastError = e;
@@ -149,8 +151,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
     }, timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
-      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e }));
     });
     socket.on('message', (buf, rinfo) => {
       const timeMs = performance.now() - start;
@@ -217,8 +218,7 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
       socket.write(frame(wire));
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' ? 'connection reset' : e.message;
-      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e }));
     });
     socket.on('end', () => {
       const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
@@ -323,7 +323,7 @@ export class UdpPool {
       entry.ready.catch(() => undefined); // awaited by each query on this socket, maybe by none
       socket.on('message', (buf, rinfo) => this.onMessage(entry, server, buf, rinfo));
       socket.on('error', (e: NodeJS.ErrnoException) => {
-        const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
+        const what = socketErrorReason(e);
         for (const w of entry.waiting.values()) {
           clearTimeout(w.timer);
           w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
@@ -364,7 +364,7 @@ export class UdpPool {
     const entry = list[this.next++ % list.length]!;
     if (!entry.isReady) {
       await entry.ready.catch((e: Error) => {
-        throw new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${e.message}`, { cause: e });
+        throw new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e });
       });
     }
     let built = buildQuery(question, options);
