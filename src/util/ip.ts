@@ -45,7 +45,8 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   const tail = tailText === undefined || tailText === '' ? [] : tailText.split(':');
   const groups: number[][] = [[], []];
   const parts: Array<[string[], number]> = [[head, 0], [tail, 1]];
-  const lastPart = tail.length > 0 ? tail : head;
+  // an IPv4 tail ends the address: the last group of all, never before a `::`
+  const lastPart = gap < 0 ? head : tail;
   for (const [list, side] of parts) {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;

@@ -7,7 +7,8 @@
  * code units as `\udcff` escapes.
  */
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// made on first use: most records are ASCII, and building one costs at startup
+let utf8: { decode(input: Uint8Array): string } | undefined;
 
 /** Bytes as text: UTF-8, each stray byte as U+DC00 + byte (see the module comment). */
 export function bytesToText(bytes: Uint8Array): string {
@@ -20,6 +21,7 @@ export function bytesToText(bytes: Uint8Array): string {
   }
   if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   try {
+    utf8 ??= new TextDecoder('utf-8', { fatal: true });
     return utf8.decode(bytes);
   } catch {
     // not UTF-8 throughout: decode sequence by sequence, escaping the bytes that fit none

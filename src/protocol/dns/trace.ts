@@ -16,6 +16,7 @@ import type { DnsMessage, DnsRecord } from './wire.js';
 import { canonicalName } from './names.js';
 import { ROOT_HINTS } from './root-hints.js';
 
+/** Options of trace(); every wait is bounded (timeouts in milliseconds, queries and hops counted). */
 export interface TraceOptions {
   /** Ask this server for the root NS set first (as `dig +trace @server`); default: built-in root hints. */
   start?: Server;
@@ -39,9 +40,14 @@ export interface TraceOptions {
   signal?: AbortSignal;
 }
 
-/** `unanswered`: no server of the zone answered usefully; the hop has no server, `skipped` says why. */
+/**
+ * What a hop's reply was: the root NS set, a referral, the answer (or a CNAME to follow),
+ * NODATA, NXDOMAIN; `unanswered`: no server of the zone answered usefully; the hop has no
+ * server, `skipped` says why.
+ */
 export type HopKind = 'root' | 'referral' | 'answer' | 'nodata' | 'nxdomain' | 'cname' | 'unanswered';
 
+/** A server of a zone passed over, and why (`REFUSED`, `no reply in 1200 ms`, `connection refused`...). */
 export interface ServerFailure {
   serverName: string;
   address: string;
@@ -55,6 +61,7 @@ class BudgetSpent extends Error {
   }
 }
 
+/** One step of the delegation chain: the zone, the server that answered, its records. */
 export interface TraceHop {
   /** The zone whose servers answered this hop (`.` for the root). */
   zone: string;
@@ -124,7 +131,8 @@ function labelCount(name: string): number {
  * Follow the delegation chain for (qname, qtype: a type code) from the root, as `dig +trace`
  * does, and return every hop with a status: OK when it reached the answer, CRITICAL (with a
  * TRACE_INCOMPLETE problem) when it could not, UNKNOWN when `options.signal` stopped it.
- * Never throws for server misbehaviour; throws NetlabError USAGE for a name that cannot be sent.
+ * Times in milliseconds, rounded to the microsecond. Never throws: a server's misbehaviour,
+ * and a name that cannot be sent, end the trace with the reason in `error`.
  */
 export async function trace(qnameIn: string, qtype: number, options: TraceOptions = {}): Promise<TraceResult> {
   const t0 = performance.now();

@@ -14,17 +14,20 @@ import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
 
+/** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
   address: string;
   port: number;
 }
 
+/** A question: the name (presentation form), the type code, the class code (default 1, IN). */
 export interface Question {
   name: string;
   type: number;
   class?: number;
 }
 
+/** Options of query(); the defaults are dig's: 5000 ms per try, 3 tries over UDP, EDNS with a 1232-byte size, RD set. */
 export interface TransportOptions {
   /** Per try, milliseconds. */
   timeoutMs?: number;
@@ -44,6 +47,7 @@ export interface TransportOptions {
   pool?: UdpPool;
 }
 
+/** One question answered: the server, the transport that carried the answer, the decoded message. */
 export interface Exchange {
   server: Server;
   transport: 'udp' | 'tcp';
@@ -54,9 +58,16 @@ export interface Exchange {
   tcpFallback: boolean;
 }
 
+/** EDNS of a query unless told otherwise: a 1232-byte UDP size (DNS Flag Day 2020), as BIND's dig. */
 export const DEFAULT_EDNS = { udpSize: 1232 } as const;
 
-/** Ask one server one question. Throws NetlabError TIMEOUT / UNREACHABLE / MALFORMED_PACKET. */
+/**
+ * Ask one server one question, over UDP (a truncated answer asked again over TCP, as dig
+ * does) or TCP. Throws NetlabError TIMEOUT (no matching reply within `timeoutMs` on every
+ * try, or `signal` aborted), UNREACHABLE (`communications error to ADDR#PORT: connection
+ * refused`...), MALFORMED_PACKET (a TCP stream that cannot be a message), USAGE (a name that
+ * cannot be sent). Replies that do not match the query are dropped, and named in the timeout.
+ */
 export async function query(server: Server, question: Question, options: TransportOptions = {}): Promise<Exchange> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const tries = Math.max(1, options.tries ?? 3);
@@ -283,6 +294,7 @@ export class UdpPool {
   private readonly sockets = new Map<string, PoolSocket[]>();
   private next = 0;
 
+  /** `size` sockets per server. */
   constructor(private readonly size = 8) {}
 
   private last?: { server: Server; list: PoolSocket[] };
@@ -407,6 +419,7 @@ export class UdpPool {
     });
   }
 
+  /** Close every socket; queries still waiting are dropped. */
   async close(): Promise<void> {
     const all = [...this.sockets.values()].flat();
     this.sockets.clear();

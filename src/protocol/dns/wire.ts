@@ -15,10 +15,13 @@ import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type Record
 import { presentRdata } from './present.js';
 import { nameToWire, readName } from './names.js';
 
+/** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
 export type { DnsRecord, RecordData } from './rdata.js';
 
+/** A header flag bit, by dig's name. */
 export type HeaderFlag = 'qr' | 'aa' | 'tc' | 'rd' | 'ra' | 'ad' | 'cd';
 
+/** A question of a decoded message. */
 export interface DnsQuestion {
   /** Fully qualified, presentation form (escaped), with the trailing dot. */
   name: string;
@@ -28,6 +31,7 @@ export interface DnsQuestion {
   classCode: number;
 }
 
+/** An EDNS option (RFC 6891 6.1.2) as it came: its code, a name (`NSID`, `COOKIE`, `OPT65001`) and its data. */
 export interface EdnsOption {
   code: number;
   name: string;
@@ -35,6 +39,7 @@ export interface EdnsOption {
   hex: string;
 }
 
+/** The OPT record of a decoded message (RFC 6891). */
 export interface EdnsInfo {
   version: number;
   udpSize: number;
@@ -47,6 +52,7 @@ export interface EdnsInfo {
   nsid?: string;
 }
 
+/** A decoded DNS message: header, questions, the three record sections (OPT taken out into `edns`). */
 export interface DnsMessage {
   id: number;
   opcode: string;
@@ -63,6 +69,7 @@ export interface DnsMessage {
   size: number;
 }
 
+/** A query to encode (encodeQuery): id, name, type and class codes, RD (default on), EDNS, CD and AD. */
 export interface QueryOptions {
   id: number;
   name: string;
@@ -380,7 +387,7 @@ export function encodeMessage(m: MessageInput): Buffer {
 
 // --- TCP framing (RFC 1035 4.2.2) -----------------------------------------------
 
-/** Prefix a message with its 2-byte length. */
+/** Prefix a message with its 2-byte length (TCP framing). Throws INTERNAL for a message over 65535 bytes. */
 export function frame(message: Uint8Array): Buffer {
   if (message.length > 0xffff) throw new NetlabError('INTERNAL', 'DNS message over 65535 bytes');
   const len = Buffer.alloc(2);
@@ -394,6 +401,7 @@ export function frame(message: Uint8Array): Buffer {
  */
 export class FrameReader {
   private pending: Buffer = Buffer.alloc(0);
+  /** `maxPending`: bytes that may wait for a frame before the stream is refused. */
   constructor(private readonly maxPending = 70_000) {}
 
   /** Feed bytes; returns the complete frames now available. Throws MALFORMED_PACKET past maxPending. */
@@ -410,6 +418,7 @@ export class FrameReader {
     return frames;
   }
 
+  /** Bytes waiting for the rest of their frame. */
   get buffered(): number {
     return this.pending.length;
   }

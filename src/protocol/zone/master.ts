@@ -17,6 +17,7 @@ import { encodeRdata, makeRecord, type DnsRecord } from '../dns/rdata.js';
 import { parseRdata, parseTtl, unescapeString, type RdataToken } from './master-rdata.js';
 import { forEachLine, MAX_LINE_BYTES, splitLines } from './lines.js';
 
+/** TTL text (BIND units) and character-string unescaping, for the reader's users (see master-rdata.ts). */
 export { parseTtl, unescapeString };
 
 /** A zone: its name and its records, as the lab serves it (src/lab/dns/server.ts `Zone`). */
