@@ -219,3 +219,21 @@ test('-f: an error about a huge token is one clipped line', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// every query of a batch listened on the one Ctrl-C signal: past 10, Node printed a MaxListenersExceededWarning on stderr
+test('-f with 32 queries in flight prints no MaxListenersExceededWarning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const file = join(dir, 'listeners.txt');
+    writeFileSync(file, `${Array.from({ length: 64 }, (_, i) => `l${i}.wild.example.test`).join('\n')}\n`);
+    const r = await digHere([...here, '-f', file, '+short', '--concurrency', '32']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 64);
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+});

@@ -346,7 +346,7 @@ test('OPT may come before or after other additional records', () => {
   }
 });
 
-test('dns-packet-decoded RDATA that does not fill RDLENGTH is MALFORMED_PACKET (TXT string short)', () => {
+test('TXT RDATA whose character-string runs past RDLENGTH is MALFORMED_PACKET', () => {
   assertMalformed(Buffer.concat([header({ qd: 1, an: 1 }), question(QNAME, 16), rr(PTR(12), 16, Buffer.from([5, 0x61, 0x62]))]), 'TXT string of 5 in 3 bytes');
 });
 

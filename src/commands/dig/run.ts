@@ -3,6 +3,7 @@
  * library, src/protocol/dns/lookup.ts) for each, at most --concurrency at once -> DigResult,
  * handed over in input order as they complete.
  */
+import { setMaxListeners } from 'node:events';
 import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors.js';
 import { UdpPool } from '../../protocol/dns/transport.js';
 import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
@@ -101,6 +102,9 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
       onResult(next, emitted++);
     }
   };
+  // every query in flight listens on the one Ctrl-C signal (a trace's servers too): more than
+  // Node's default of 10 listeners, which would print a MaxListenersExceededWarning
+  if (options.signal) setMaxListeners(Math.max(10, 2 * options.concurrency + 4), options.signal);
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
   let next = 0;
