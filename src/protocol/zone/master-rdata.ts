@@ -5,7 +5,6 @@
  * (RFC 9460 A), TLSA/SMIMEA and NAPTR, and RFC 3597 `\# LEN HEX` for any type. Names are
  * resolved by the reader (relative names, `@`), which gives a context.
  */
-import { NetlabError } from '../../errors.js';
 import { ipv4FromInt, ipv6FromBytes, parseIPv4, parseIPv6 } from '../../util/ip.js';
 import { decodeRdata, encodeRdata, svcKeyCode, svcKeyName, type RecordData, type SvcParam } from '../dns/rdata.js';
 import { sigTimeSeconds } from '../dns/present.js';
@@ -361,14 +360,5 @@ export function parseRdata(code: number, t: RdataToken[], ctx: RdataContext): Re
 
   function fail(message: string): never {
     throw ctx.fail(message);
-  }
-}
-
-/** Checks a value by encoding it once; throws NetlabError INPUT with `where` for one that cannot be. */
-export function checkEncodable(rd: RecordData, where: string): void {
-  try {
-    encodeRdata(rd);
-  } catch (e) {
-    throw new NetlabError('INPUT', `${where}: ${(e as Error).message}`, { cause: e });
   }
 }
