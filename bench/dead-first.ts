@@ -4,7 +4,8 @@
  * Two kinds of dead: bound but never answering (LabDnsServer 'silent', a resolver waits for
  * its timeout) and nothing listening at all (ICMP port unreachable, an error at once).
  */
-import { LabDnsServer, type Zone, type ZoneRecord } from '../src/lab/dns/server.js';
+import { LabDnsServer, type Zone } from '../src/lab/dns/server.js';
+import { makeRecord, type DnsRecord, type RecordData } from '../src/protocol/dns/rdata.js';
 
 export const DEAD_FIRST = {
   root: '127.53.2.1',
@@ -32,16 +33,19 @@ export const DEAD_FIRST_HOSTS: Array<[string, string]> = [
   ['ns2.example.bench', A.zone],
 ];
 
-function rr(name: string, type: string, data: unknown, ttl = 3600): ZoneRecord {
-  return { name, type, class: 'IN', ttl, data } as ZoneRecord;
+function rr(name: string, rdata: RecordData, ttl = 3600): DnsRecord {
+  return makeRecord(name, ttl, rdata);
 }
 
-function soa(origin: string, mname: string): ZoneRecord {
-  return rr(origin, 'SOA', { mname, rname: `hostmaster.${origin === '.' ? 'bench' : origin}`, serial: 2026112301, refresh: 3600, retry: 900, expire: 604800, minimum: 300 });
+const ns = (target: string): RecordData => ({ type: 'NS', target: `${target}.` });
+const a = (address: string): RecordData => ({ type: 'A', address });
+
+function soa(origin: string, mname: string): DnsRecord {
+  return rr(origin, { type: 'SOA', mname: `${mname}.`, rname: `hostmaster.${origin === '.' ? 'bench' : origin}.`, serial: 2026112301, refresh: 3600, retry: 900, expire: 604800, minimum: 300 });
 }
 
-function glue(names: string[]): ZoneRecord[] {
-  return names.map((n) => rr(n, 'A', DEAD_FIRST_HOSTS.find(([h]) => h === n)![1]));
+function glue(names: string[]): DnsRecord[] {
+  return names.map((n) => rr(n, a(DEAD_FIRST_HOSTS.find(([h]) => h === n)![1])));
 }
 
 export function deadFirstZones(): { root: Zone; tld: Zone; zone: Zone } {
@@ -50,10 +54,10 @@ export function deadFirstZones(): { root: Zone; tld: Zone; zone: Zone } {
       origin: '.',
       records: [
         soa('.', 'b.root.bench'),
-        rr('.', 'NS', 'a.root.bench'),
-        rr('.', 'NS', 'b.root.bench'),
-        rr('bench', 'NS', 'a.nic.bench'),
-        rr('bench', 'NS', 'b.nic.bench'),
+        rr('.', ns('a.root.bench')),
+        rr('.', ns('b.root.bench')),
+        rr('bench', ns('a.nic.bench')),
+        rr('bench', ns('b.nic.bench')),
         ...glue(['a.root.bench', 'b.root.bench', 'a.nic.bench', 'b.nic.bench']),
       ],
     },
@@ -61,10 +65,10 @@ export function deadFirstZones(): { root: Zone; tld: Zone; zone: Zone } {
       origin: 'bench.',
       records: [
         soa('bench', 'b.nic.bench'),
-        rr('bench', 'NS', 'a.nic.bench'),
-        rr('bench', 'NS', 'b.nic.bench'),
-        rr('example.bench', 'NS', 'ns1.example.bench'),
-        rr('example.bench', 'NS', 'ns2.example.bench'),
+        rr('bench', ns('a.nic.bench')),
+        rr('bench', ns('b.nic.bench')),
+        rr('example.bench', ns('ns1.example.bench')),
+        rr('example.bench', ns('ns2.example.bench')),
         ...glue(['a.nic.bench', 'b.nic.bench', 'ns1.example.bench', 'ns2.example.bench']),
       ],
     },
@@ -72,10 +76,10 @@ export function deadFirstZones(): { root: Zone; tld: Zone; zone: Zone } {
       origin: 'example.bench.',
       records: [
         soa('example.bench', 'ns2.example.bench'),
-        rr('example.bench', 'NS', 'ns1.example.bench'),
-        rr('example.bench', 'NS', 'ns2.example.bench'),
+        rr('example.bench', ns('ns1.example.bench')),
+        rr('example.bench', ns('ns2.example.bench')),
         ...glue(['ns1.example.bench', 'ns2.example.bench']),
-        rr('www.example.bench', 'A', '192.0.2.80', 300),
+        rr('www.example.bench', a('192.0.2.80'), 300),
       ],
     },
   };

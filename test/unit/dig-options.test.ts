@@ -59,3 +59,31 @@ test('a plain -f line (NAME or NAME TYPE) gives the queries parseDigArgs gives, 
     assert.ok(got.every((j) => j.options === base), line);
   }
 });
+
+// the same table through the command's own entry point, as src/cli.ts and the demo reach it
+const { parseArgv, HelpRequested } = await import('../../src/commands/command.js');
+const { command } = await import('../../src/commands/dig/index.js');
+
+const THROUGH_PARSE_ARGV: Array<[string[], Partial<Record<'server' | 'port' | 'json' | 'short' | 'trace' | 'tcp' | 'recurse' | 'timeoutMs' | 'concurrency' | 'batchFile', unknown>>, Array<[string, number, number]>]> = [
+  [['www.example.test'], { port: 53, json: false, recurse: true, timeoutMs: 5000, concurrency: 16 }, [['www.example.test', 1, 1]]],
+  [['@127.0.0.1', '-p', '5353', 'example.test', 'MX', '--json'], { server: '127.0.0.1', port: 5353, json: true }, [['example.test', 15, 1]]],
+  [['+trace', '+short', 'x.test', 'AAAA', '+time=2'], { trace: true, short: true, recurse: false, timeoutMs: 2000 }, [['x.test', 28, 1]]],
+  [['-f', 'names.txt', '--concurrency', '4', '+tcp'], { batchFile: 'names.txt', concurrency: 4, tcp: true }, []],
+  [['-x', '192.0.2.1', '+json'], { json: true }, [['1.2.0.192.in-addr.arpa.', 12, 1]]],
+];
+
+for (const [argv, fields, queries] of THROUGH_PARSE_ARGV) {
+  test(`parseArgv(dig, ${JSON.stringify(argv)}) gives the options parseDigArgs gives`, async () => {
+    const o = await parseArgv(command, argv);
+    for (const [k, v] of Object.entries(fields)) assert.deepEqual((o as unknown as Record<string, unknown>)[k], v, k);
+    assert.deepEqual(o.queries.map((q) => [q.name, q.type, q.class]), queries);
+    assert.deepEqual(o, parseDigArgs([...argv]));
+  });
+}
+
+test('parseArgv(dig): -h and --help ask for the help text; a bad token is USAGE', async () => {
+  for (const argv of [['-h'], ['x.test', '--help']]) {
+    await assert.rejects(parseArgv(command, argv), (e: unknown) => e instanceof HelpRequested && /^Usage: netlab dig/.test(e.text));
+  }
+  await assert.rejects(parseArgv(command, ['x.test', '+bogus']), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE');
+});

@@ -24,6 +24,7 @@ function golden(name: string, actual: string): void {
 const base: DigResult = {
   query: { name: 'www.example.test.', type: 'A', class: 'IN', server: '127.53.0.3', serverName: '127.53.0.3', port: 5353, transport: 'udp' },
   status: 'OK',
+  problems: [],
   rcode: 'NOERROR',
   id: 4242,
   opcode: 'QUERY',
@@ -32,8 +33,8 @@ const base: DigResult = {
   edns: { version: 0, udpSize: 1232, do: false, flags: 0, options: [] },
   question: [{ name: 'www.example.test.', type: 'A', class: 'IN', ttl: 0, data: '' }],
   answer: [
-    { name: 'www.example.test.', type: 'A', class: 'IN', ttl: 300, data: '192.0.2.10' },
-    { name: 'a-very-long-owner-name.example.test.', type: 'TYPE65534', class: 'IN', ttl: 86400, data: '\\# 4 0A000001' },
+    { name: 'www.example.test.', type: 'A', class: 'IN', ttl: 300, data: '192.0.2.10', rdata: { type: 'A', address: '192.0.2.10' } },
+    { name: 'a-very-long-owner-name.example.test.', type: 'TYPE65534', class: 'IN', ttl: 86400, data: '\\# 4 0A000001', rdata: { type: 'TYPE65534', text: '\\# 4 0A000001', hex: '0A000001' } },
   ],
   authority: [],
   additional: [],
@@ -53,7 +54,10 @@ test('dig layout: NXDOMAIN with SOA in authority, truncation retried over TCP', 
     rcode: 'NXDOMAIN',
     answer: [],
     counts: { query: 1, answer: 0, authority: 1, additional: 1 },
-    authority: [{ name: 'example.test.', type: 'SOA', class: 'IN', ttl: 3600, data: 'ns1.example.test. hostmaster.example.test. 1 3600 900 604800 300' }],
+    authority: [{
+      name: 'example.test.', type: 'SOA', class: 'IN', ttl: 3600, data: 'ns1.example.test. hostmaster.example.test. 1 3600 900 604800 300',
+      rdata: { type: 'SOA', mname: 'ns1.example.test.', rname: 'hostmaster.example.test.', serial: 1, refresh: 3600, retry: 900, expire: 604800, minimum: 300 },
+    }],
     tcpFallback: true,
     query: { ...base.query, transport: 'tcp' },
   };
@@ -76,8 +80,8 @@ test('+trace: hops, skipped servers, glueless resolution, failure line', () => {
     status: 'CRITICAL',
     error: 'trace failed: no server for dead.test. answered usefully',
     hops: [
-      { zone: '.', server: '127.53.0.1', serverName: '127.53.0.1', port: 5353, timeMs: 0.4, msgSize: 79, kind: 'root', skipped: [], records: [{ name: '.', type: 'NS', class: 'IN', ttl: 518400, data: 'a.root.test.' }] },
-      { zone: '.', server: '127.53.0.1', serverName: 'a.root.test.', port: 5353, timeMs: 0.3, msgSize: 100, kind: 'referral', skipped: [], records: [{ name: 'test.', type: 'NS', class: 'IN', ttl: 172800, data: 'ns1.nic.test.' }], resolvedGlueless: [{ name: 'ns.x.test.', addresses: ['127.53.0.5'] }] },
+      { zone: '.', server: '127.53.0.1', serverName: '127.53.0.1', port: 5353, timeMs: 0.4, msgSize: 79, kind: 'root', skipped: [], records: [{ name: '.', type: 'NS', class: 'IN', ttl: 518400, data: 'a.root.test.', rdata: { type: 'NS', target: 'a.root.test.' } }] },
+      { zone: '.', server: '127.53.0.1', serverName: 'a.root.test.', port: 5353, timeMs: 0.3, msgSize: 100, kind: 'referral', skipped: [], records: [{ name: 'test.', type: 'NS', class: 'IN', ttl: 172800, data: 'ns1.nic.test.', rdata: { type: 'NS', target: 'ns1.nic.test.' } }], resolvedGlueless: [{ name: 'ns.x.test.', addresses: ['127.53.0.5'] }] },
       { zone: 'dead.test.', server: '', serverName: '', port: 5353, timeMs: 0, msgSize: 0, kind: 'unanswered', records: [], skipped: [{ serverName: 'ns1.dead.test.', address: '127.53.0.9', reason: 'connection refused' }, { serverName: 'ns2.dead.test.', address: '', reason: 'no address found for this NS name' }] },
     ],
   };

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabDnsServer, resolveAuthoritative, type Zone, type ZoneRecord } from '../../src/lab/dns/server.js';
+import { LabDnsServer, resolveAuthoritative, type Zone } from '../../src/lab/dns/server.js';
+import type { DnsRecord } from '../../src/protocol/dns/rdata.js';
 import { labZones, BIG_RRSET_SIZE, LAB_DNS_ADDRESSES } from '../../src/lab/dns/zones.js';
 import { decodeMessage, encodeQuery, type QueryOptions } from '../../src/protocol/dns/wire.js';
 import { nameToWire } from '../../src/protocol/dns/names.js';
@@ -17,8 +18,9 @@ const TLD_SERVER: Zone[] = [z.tld, z.inAddrArpa, z.ip6Arpa];
 
 const A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, DS = 43, ANY = 255;
 
-function summary(list: ZoneRecord[]): string[] {
-  return list.map((r) => `${r.name} ${r.type} ${typeof r.data === 'string' ? r.data : JSON.stringify(r.data)}`);
+/** `OWNER TYPE DATA`, the owner without its trailing dot, the data as dig prints it. */
+function summary(list: DnsRecord[]): string[] {
+  return list.map((r) => `${r.name.replace(/\.$/, '')} ${r.type} ${r.data}`);
 }
 
 // --- resolveAuthoritative ---------------------------------------------------------
@@ -41,20 +43,20 @@ test('CNAME chain: alias -> chain -> www, all three in the answer, in order', ()
   const a = resolveAuthoritative(EXAMPLE_SERVER, 'alias.example.test', A);
   assert.equal(a.rcode, 0);
   assert.deepEqual(summary(a.answers), [
-    'alias.example.test CNAME chain.example.test',
-    'chain.example.test CNAME www.example.test',
+    'alias.example.test CNAME chain.example.test.',
+    'chain.example.test CNAME www.example.test.',
     'www.example.test A 192.0.2.10',
   ]);
 });
 
 test('a CNAME query returns the CNAME itself, not the chain', () => {
-  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, 'alias.example.test', CNAME).answers), ['alias.example.test CNAME chain.example.test']);
+  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, 'alias.example.test', CNAME).answers), ['alias.example.test CNAME chain.example.test.']);
 });
 
 test('CNAME chain to a name without that type: the chain and no SOA', () => {
   const a = resolveAuthoritative(EXAMPLE_SERVER, 'alias.example.test', MX);
   assert.equal(a.rcode, 0);
-  assert.deepEqual(summary(a.answers), ['alias.example.test CNAME chain.example.test', 'chain.example.test CNAME www.example.test']);
+  assert.deepEqual(summary(a.answers), ['alias.example.test CNAME chain.example.test.', 'chain.example.test CNAME www.example.test.']);
   assert.deepEqual(a.authorities, []);
 });
 
@@ -63,12 +65,12 @@ test('wildcard (RFC 4592): anything.wild.example.test gets *.wild records under 
   assert.equal(a.rcode, 0);
   assert.equal(a.aa, true);
   assert.deepEqual(summary(a.answers), ['anything.wild.example.test A 192.0.2.99']);
-  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, 'a.b.wild.example.test', TXT).answers), ['a.b.wild.example.test TXT ["wildcard"]']);
+  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, 'a.b.wild.example.test', TXT).answers), ['a.b.wild.example.test TXT "wildcard"']);
 });
 
 test('the wildcard record in the zone is not changed by a wildcard answer', () => {
   resolveAuthoritative(EXAMPLE_SERVER, 'x.wild.example.test', A);
-  assert.ok(z.example.records.some((r) => r.name === '*.wild.example.test' && r.type === 'A'));
+  assert.ok(z.example.records.some((r) => r.name === '*.wild.example.test.' && r.type === 'A'));
 });
 
 test('empty non-terminal (wild.example.test, _tcp.example.test) is NODATA: rcode 0, no answers, SOA in authority', () => {
@@ -77,7 +79,7 @@ test('empty non-terminal (wild.example.test, _tcp.example.test) is NODATA: rcode
     assert.equal(a.rcode, 0, name);
     assert.equal(a.aa, true, name);
     assert.deepEqual(a.answers, [], name);
-    assert.deepEqual(a.authorities.map((r) => `${r.name} ${r.type}`), ['example.test SOA'], name);
+    assert.deepEqual(a.authorities.map((r) => `${r.name} ${r.type}`), ['example.test. SOA'], name);
   }
 });
 
@@ -93,8 +95,9 @@ test('NXDOMAIN: rcode 3, aa, the zone SOA in authority', () => {
   assert.equal(a.rcode, 3);
   assert.equal(a.aa, true);
   assert.deepEqual(a.answers, []);
-  assert.deepEqual(a.authorities.map((r) => `${r.name} ${r.type}`), ['example.test SOA']);
-  assert.equal((a.authorities[0]!.data as { minimum: number }).minimum, 300);
+  assert.deepEqual(a.authorities.map((r) => `${r.name} ${r.type}`), ['example.test. SOA']);
+  const soa = a.authorities[0]!.rdata;
+  assert.equal(soa.type === 'SOA' && soa.minimum, 300);
 });
 
 test('referral from test.: example.test NS in authority with glue A records, not authoritative', () => {
@@ -102,7 +105,7 @@ test('referral from test.: example.test NS in authority with glue A records, not
   assert.equal(a.rcode, 0);
   assert.equal(a.aa, false);
   assert.deepEqual(a.answers, []);
-  assert.deepEqual(summary(a.authorities), ['example.test NS ns1.example.test', 'example.test NS ns2.example.test']);
+  assert.deepEqual(summary(a.authorities), ['example.test NS ns1.example.test.', 'example.test NS ns2.example.test.']);
   assert.deepEqual(summary(a.additionals), [`ns1.example.test A ${LAB_DNS_ADDRESSES.ns1Example}`, `ns2.example.test A ${LAB_DNS_ADDRESSES.ns2Example}`]);
 });
 
@@ -111,21 +114,21 @@ test('a query for the delegated name itself is a referral too, except for DS (an
   const ds = resolveAuthoritative(TLD_SERVER, 'example.test', DS);
   assert.equal(ds.aa, true);
   assert.deepEqual(ds.answers, []);
-  assert.deepEqual(ds.authorities.map((r) => `${r.name} ${r.type}`), ['test SOA']);
+  assert.deepEqual(ds.authorities.map((r) => `${r.name} ${r.type}`), ['test. SOA']);
 });
 
 test('glueless referral: glueless.test NS lives in another zone, so no glue comes with it', () => {
   const a = resolveAuthoritative(TLD_SERVER, 'www.glueless.test', A);
   assert.equal(a.rcode, 0);
   assert.equal(a.aa, false);
-  assert.deepEqual(summary(a.authorities), ['glueless.test NS ns.glueless-host.example.test']);
+  assert.deepEqual(summary(a.authorities), ['glueless.test NS ns.glueless-host.example.test.']);
   assert.deepEqual(a.additionals, []);
 });
 
 test('the root refers test. to ns1.nic.test with glue', () => {
   const a = resolveAuthoritative([z.root], 'www.example.test', A);
   assert.equal(a.aa, false);
-  assert.deepEqual(summary(a.authorities), ['test NS ns1.nic.test']);
+  assert.deepEqual(summary(a.authorities), ['test NS ns1.nic.test.']);
   assert.deepEqual(summary(a.additionals), [`ns1.nic.test A ${LAB_DNS_ADDRESSES.tld}`]);
 });
 
@@ -159,7 +162,7 @@ test('ANY returns every record at the name', () => {
 
 test('SOA at the apex, and the reverse zones answer PTR', () => {
   assert.deepEqual(resolveAuthoritative(EXAMPLE_SERVER, 'example.test', SOA).answers.map((r) => r.type), ['SOA']);
-  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, '10.2.0.192.in-addr.arpa', 12).answers), ['10.2.0.192.in-addr.arpa PTR www.example.test']);
+  assert.deepEqual(summary(resolveAuthoritative(EXAMPLE_SERVER, '10.2.0.192.in-addr.arpa', 12).answers), ['10.2.0.192.in-addr.arpa PTR www.example.test.']);
 });
 
 // --- LabDnsServer.respond --------------------------------------------------------

@@ -251,6 +251,7 @@ test('every answer keeps its type mnemonic, class IN, TTL and the owner from the
   const msg = decodeMessage(response(65, hex('00010000050000')));
   assert.deepEqual(msg.answers[0], {
     name: 'rr.example.test.', type: 'HTTPS', typeCode: 65, class: 'IN', classCode: 1, ttl: 300, data: '1 . ech',
+    rdata: { type: 'HTTPS', priority: 1, target: '.', params: [{ key: 'ech', config: '' }] },
   });
   assert.equal(decodeMessage(response(65533, hex('00'))).answers[0]!.type, 'TYPE65533');
 });

@@ -66,3 +66,26 @@ test('ipv6Bytes throws USAGE for IPv4, zoned and invalid addresses', () => {
     assert.throws(() => ipv6Bytes(a), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE', a);
   }
 });
+
+// issue 10.5: IP text lived in five places; src/util/ip.ts is the one now
+test('util/ip: strict IPv4 both ways, RFC 5952 IPv6 with and without the dotted tail', async () => {
+  const ip = await import('../../src/util/ip.js');
+  assert.equal(ip.parseIPv4('192.0.2.1'), 0xc0000201);
+  assert.equal(ip.parseIPv4('255.255.255.255'), 0xffffffff);
+  for (const bad of ['127.1', '010.0.0.1', '256.0.0.1', '1.2.3.4.5', ' 1.2.3.4', '']) assert.equal(ip.parseIPv4(bad), undefined, bad);
+  assert.equal(ip.ipv4FromInt(0xc0000201), '192.0.2.1');
+  assert.equal(ip.ipv4FromInt(0xffffffff), '255.255.255.255');
+  assert.deepEqual([...ip.ipv4Bytes('192.0.2.1')!], [192, 0, 2, 1]);
+  assert.equal(ip.ipv4FromBytes([10, 0, 0, 1, 9], 1), '0.0.1.9');
+  assert.equal(ip.canonicalIPv6('2001:0DB8:0:0:0:0:0:1'), '2001:db8::1');
+  assert.equal(ip.canonicalIPv6('::ffff:192.0.2.1'), '::ffff:192.0.2.1');
+  assert.equal(ip.canonicalIPv6('::ffff:192.0.2.1', { mixed: false }), '::ffff:c000:201');
+  assert.equal(ip.canonicalIPv6('1:0:0:2:0:0:0:3'), '1:0:0:2::3', 'the longest run of zeros, the first of equal ones');
+  assert.equal(ip.canonicalIPv6('1:0:2:3:4:5:6:7'), '1:0:2:3:4:5:6:7', 'one zero group is not shortened');
+  for (const bad of ['1::2::3', ':::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '12345::', 'fe80::1%eth0', '1.2.3.4::', '::1.2.3', '']) {
+    assert.equal(ip.parseIPv6(bad), undefined, bad);
+  }
+  assert.equal(ip.ipv6Nibbles('2001:db8::1'), '20010db8000000000000000000000001');
+  assert.equal(ip.reverseName('192.0.2.1'), '1.2.0.192.in-addr.arpa.');
+  assert.equal(ip.reverseName('nope'), undefined);
+});

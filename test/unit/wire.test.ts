@@ -84,7 +84,7 @@ test('a valid response decodes: id, flags, question, answer with the compressed 
   assert.equal(m.rcodeCode, 0);
   assert.deepEqual(m.flags, ['qr', 'rd', 'ra']);
   assert.deepEqual(m.questions, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1 }]);
-  assert.deepEqual(m.answers, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1, ttl: 300, data: '192.0.2.1' }]);
+  assert.deepEqual(m.answers, [{ name: 'www.example.test.', type: 'A', typeCode: 1, class: 'IN', classCode: 1, ttl: 300, data: '192.0.2.1', rdata: { type: 'A', address: '192.0.2.1' } }]);
   assert.deepEqual(m.authorities, []);
   assert.deepEqual(m.additionals, []);
   assert.equal(m.edns, undefined);
@@ -346,7 +346,7 @@ test('OPT may come before or after other additional records', () => {
   }
 });
 
-test('dns-packet-decoded RDATA that does not fill RDLENGTH is MALFORMED_PACKET (TXT string short)', () => {
+test('TXT RDATA whose character-string runs past RDLENGTH is MALFORMED_PACKET', () => {
   assertMalformed(Buffer.concat([header({ qd: 1, an: 1 }), question(QNAME, 16), rr(PTR(12), 16, Buffer.from([5, 0x61, 0x62]))]), 'TXT string of 5 in 3 bytes');
 });
 

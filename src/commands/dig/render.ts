@@ -1,5 +1,5 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
-import type { DigHopJson, DigRecordJson, DigResult } from './run.js';
+import type { DigHop, DigQuestion, DigResult } from '../../protocol/dns/lookup.js';
 import type { DigOptions } from './options.js';
 
 const TAB = 8;
@@ -20,8 +20,11 @@ function indent(cur: number, toWanted: number): { text: string; col: number } {
   return { text, col: to };
 }
 
+/** What a record line shows: owner, TTL, class, type and the presentation text. */
+export type RecordLineInput = Pick<DigQuestion, 'name' | 'ttl' | 'class' | 'type' | 'data'>;
+
 /** One record line, tab-aligned as dig prints it. */
-export function recordLine(r: DigRecordJson): string {
+export function recordLine(r: RecordLineInput): string {
   let line = r.name;
   let col = line.length;
   for (const [text, to] of [[String(r.ttl), TTL_COLUMN], [r.class, CLASS_COLUMN], [r.type, TYPE_COLUMN]] as const) {
@@ -32,7 +35,7 @@ export function recordLine(r: DigRecordJson): string {
   return `${line}${indent(col, RDATA_COLUMN).text}${r.data}`;
 }
 
-function questionLine(q: DigRecordJson): string {
+function questionLine(q: DigQuestion): string {
   const name = `;${q.name}`;
   const a = indent(name.length, CLASS_COLUMN);
   const b = indent(a.col + q.class.length, TYPE_COLUMN);
@@ -102,7 +105,7 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
     out.push('');
     out.push(...ednsLines(r));
   }
-  const section = (title: string, on: boolean, records: DigRecordJson[], line: (x: DigRecordJson) => string) => {
+  const section = (title: string, on: boolean, records: RecordLineInput[], line: (x: DigQuestion) => string) => {
     if (!on || records.length === 0) return;
     if (s.comments) out.push(`;; ${title} SECTION:`);
     out.push(...records.map(line));
@@ -122,7 +125,7 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   return out;
 }
 
-function hopText(h: DigHopJson): string[] {
+function hopText(h: DigHop): string[] {
   const out: string[] = [];
   for (const s of h.skipped) {
     const where = s.address ? `${s.address}#${h.port}` : 'no address';

@@ -1,84 +1,16 @@
-/** `netlab dig`: argv -> DigOptions -> queries (or a trace) -> DigResult[] -> text or JSON -> status. */
-import net from 'node:net';
-import { fileErrorReason, NetlabError, type Status } from '../../errors.js';
-import { query, UdpPool, type Exchange } from '../../protocol/dns/transport.js';
-import { trace, type TraceHop } from '../../protocol/dns/trace.js';
-import { systemNameserver } from '../../protocol/dns/resolv-conf.js';
-import { className, typeName } from '../../protocol/dns/types.js';
-import type { DnsRecord, EdnsInfo } from '../../protocol/dns/wire.js';
+/**
+ * `netlab dig`: DigOptions -> the -f batch and the command line's queries -> lookup() (the
+ * library, src/protocol/dns/lookup.ts) for each, at most --concurrency at once -> DigResult,
+ * handed over in input order as they complete.
+ */
+import { setMaxListeners } from 'node:events';
+import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors.js';
+import { UdpPool } from '../../protocol/dns/transport.js';
+import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
 
 export { parseDigArgs, type DigOptions };
-
-export interface DigRecordJson {
-  name: string;
-  type: string;
-  class: string;
-  ttl: number;
-  data: string;
-}
-
-export interface DigHopJson {
-  zone: string;
-  server: string;
-  serverName: string;
-  port: number;
-  timeMs: number;
-  msgSize: number;
-  kind: TraceHop['kind'];
-  records: DigRecordJson[];
-  skipped: TraceHop['skipped'];
-  resolvedGlueless?: TraceHop['resolvedGlueless'];
-}
-
-export interface DigResult {
-  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: 'udp' | 'tcp' };
-  status: Status;
-  rcode: string | null;
-  id?: number;
-  opcode?: string;
-  flags: string[];
-  counts?: { query: number; answer: number; authority: number; additional: number };
-  edns?: EdnsInfo;
-  question?: DigRecordJson[];
-  answer: DigRecordJson[];
-  authority: DigRecordJson[];
-  additional: DigRecordJson[];
-  timeMs: number | null;
-  msgSize: number | null;
-  /** The UDP answer was truncated and this one came over TCP. */
-  tcpFallback?: boolean;
-  /** ISO time the answer arrived. */
-  when: string;
-  /** Why no answer: the one-line error. */
-  error?: string;
-  hops?: DigHopJson[];
-  /** Stopped by Ctrl-C before it finished: status UNKNOWN, `error` 'interrupted'. */
-  interrupted?: boolean;
-}
-
-function recordJson(r: DnsRecord): DigRecordJson {
-  return { name: r.name, type: r.type, class: r.class, ttl: r.ttl, data: r.data };
-}
-
-function fqdn(name: string): string {
-  return name.endsWith('.') ? name : `${name}.`;
-}
-
-/** Resolve @server: an address as is, a name through the system resolver (as dig does). */
-async function serverAddress(options: DigOptions): Promise<{ address: string; name: string }> {
-  const given = options.server ?? systemNameserver() ?? '127.0.0.1';
-  const bare = given.replace(/^\[(.*)\]$/, '$1');
-  if (net.isIP(bare)) return { address: bare, name: given };
-  try {
-    const family = options.ipv6Only ? 6 : 4;
-    const { lookup } = await import('node:dns/promises');
-    const r = await lookup(bare, { family });
-    return { address: r.address, name: given };
-  } catch (e) {
-    throw new NetlabError('USAGE', `couldn't get address for '${given}': not found`, { cause: e });
-  }
-}
+export type { DigHop, DigQuestion, DigRecord, DigResult } from '../../protocol/dns/lookup.js';
 
 /** Queries from the command line, then those of the -f file in order. Throws INPUT for an unreadable file. */
 export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
@@ -107,103 +39,30 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   return queries;
 }
 
-function failed(q: DigQuery, server: { address: string; name: string }, options: DigOptions, message: string): DigResult {
-  return {
-    query: { name: fqdn(q.name), type: typeName(q.type), class: className(q.class), server: server.address, serverName: server.name, port: options.port, transport: options.tcp ? 'tcp' : 'udp' },
-    status: 'CRITICAL',
-    rcode: null,
-    flags: [],
-    answer: [],
-    authority: [],
-    additional: [],
-    timeMs: null,
-    msgSize: null,
-    when: new Date().toISOString(),
-    error: message,
-  };
-}
-
-function fromExchange(q: DigQuery, server: { address: string; name: string }, options: DigOptions, ex: Exchange): DigResult {
-  const m = ex.message;
-  const r: DigResult = {
-    query: { name: fqdn(q.name), type: typeName(q.type), class: className(q.class), server: server.address, serverName: server.name, port: options.port, transport: ex.transport },
-    status: m.rcode === 'NOERROR' ? 'OK' : 'CRITICAL',
-    rcode: m.rcode,
-    id: m.id,
-    opcode: m.opcode,
-    flags: m.flags,
-    counts: { query: m.questions.length, answer: m.answers.length, authority: m.authorities.length, additional: m.additionals.length + (m.edns ? 1 : 0) },
-    question: m.questions.map((x) => ({ name: x.name, type: x.type, class: x.class, ttl: 0, data: '' })),
-    answer: m.answers.map(recordJson),
-    authority: m.authorities.map(recordJson),
-    additional: m.additionals.map(recordJson),
-    timeMs: ex.timeMs,
-    msgSize: m.size,
-    when: new Date().toISOString(),
-  };
-  if (m.edns) r.edns = m.edns;
-  if (ex.tcpFallback) r.tcpFallback = true;
-  return r;
-}
-
-function markInterrupted(r: DigResult): DigResult {
-  r.status = 'UNKNOWN';
-  r.interrupted = true;
-  r.error = 'interrupted';
-  return r;
-}
-
-async function runOne(q: DigQuery, server: { address: string; name: string }, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
-  const edns = options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false as const;
-  if (options.trace) {
-    const t = await trace(q.name, q.type, {
-      start: options.server ? { address: server.address, port: options.port } : undefined,
-      port: options.port,
-      tcp: options.tcp,
-      edns,
-      ipv6: options.ipv6Only,
-      signal: options.signal,
-      // +time given: that is the per-hop timeout; else trace's own short one
-      ...(options.timeoutMs !== 5000 ? { timeoutMs: options.timeoutMs } : {}),
-    });
-    const last = t.hops[t.hops.length - 1];
-    const result: DigResult = t.final && last
-      ? fromExchange(q, { address: last.server, name: last.serverName }, options, { server: { address: last.server, port: last.port }, transport: last.transport, message: t.final, timeMs: last.timeMs, tcpFallback: false })
-      : failed(q, server, options, `trace failed: ${t.error ?? 'unknown reason'}`);
-    result.hops = t.hops.filter((h) => h.kind !== 'unanswered' || h.skipped.length > 0).map((h) => {
-      const hop: DigHopJson = {
-        zone: h.zone, server: h.server, serverName: h.serverName, port: h.port, timeMs: h.timeMs,
-        msgSize: h.msgSize, kind: h.kind, records: h.records.map(recordJson), skipped: h.skipped,
-      };
-      if (h.resolvedGlueless) hop.resolvedGlueless = h.resolvedGlueless;
-      return hop;
-    });
-    if (t.interrupted) return markInterrupted(result);
-    if (!t.complete) {
-      result.status = 'CRITICAL';
-      result.error = `trace failed: ${t.error ?? 'unknown reason'}`;
-    }
-    return result;
-  }
-  try {
-    const ex = await query({ address: server.address, port: options.port }, q, {
-      timeoutMs: options.timeoutMs,
-      tries: options.tries,
-      tcp: options.tcp,
-      ignoreTruncation: options.ignoreTruncation,
-      recurse: options.recurse,
-      edns,
-      cd: options.cd,
-      ad: options.ad,
-      pool,
-      signal: options.signal,
-    });
-    return fromExchange(q, server, options, ex);
-  } catch (e) {
-    if (options.signal?.aborted) return markInterrupted(failed(q, server, options, 'interrupted'));
-    if (e instanceof NetlabError && e.code !== 'USAGE' && e.code !== 'INTERNAL') return failed(q, server, options, e.message);
-    throw e;
-  }
+/** One query of the run through the library, under its own options (a -f line may set them). */
+function runOne(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
+  return lookup({
+    name: q.name,
+    type: q.type,
+    class: q.class,
+    server,
+    port: options.port,
+    trace: options.trace,
+    // +trace asks @server for the root NS set when one is given, else the built-in root hints
+    traceFrom: options.server ? 'server' : 'root',
+    tcp: options.tcp,
+    ignoreTruncation: options.ignoreTruncation,
+    recurse: options.recurse,
+    // +time given: that is the per-hop timeout of a trace too; else the trace's own short one
+    timeoutMs: options.trace && options.timeoutMs === 5000 ? undefined : options.timeoutMs,
+    tries: options.tries,
+    edns: options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false,
+    cd: options.cd,
+    ad: options.ad,
+    ipv6: options.ipv6Only,
+    signal: options.signal,
+    pool,
+  });
 }
 
 /**
@@ -216,18 +75,18 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   // each distinct @server is looked up once
-  const servers = new Map<string, Promise<{ address: string; name: string }>>();
+  const servers = new Map<string, Promise<ResolvedServer>>();
   const serverOf = (o: DigOptions) => {
     const key = `${o.server ?? ''}/${o.ipv6Only}`;
     let s = servers.get(key);
     if (!s) {
-      s = serverAddress(o);
+      s = resolveServer(o.server, { ipv6: o.ipv6Only });
       servers.set(key, s);
     }
     return s;
   };
   // resolved once per distinct option set (a plain batch shares the command line's)
-  const resolved = new Map<DigOptions, { address: string; name: string }>();
+  const resolved = new Map<DigOptions, ResolvedServer>();
   await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
@@ -238,11 +97,14 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     pending.set(i, r);
     for (let next = pending.get(emitted); next; next = pending.get(emitted)) {
       pending.delete(emitted);
-      if (ORDER.indexOf(next.status) > ORDER.indexOf(worst)) worst = next.status;
+      worst = worstOf([worst, next.status]);
       if (next.interrupted) cut = true;
       onResult(next, emitted++);
     }
   };
+  // every query in flight listens on the one Ctrl-C signal (a trace's servers too): more than
+  // Node's default of 10 listeners, which would print a MaxListenersExceededWarning
+  if (options.signal) setMaxListeners(Math.max(10, 2 * options.concurrency + 4), options.signal);
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
   let next = 0;
@@ -273,5 +135,3 @@ export interface DigStreamSummary {
   interrupted: boolean;
 }
 
-// worst last: the order of the exit codes
-const ORDER: Status[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];

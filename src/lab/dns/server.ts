@@ -1,37 +1,19 @@
 /**
  * A small authoritative DNS server for the lab: real UDP and TCP sockets, the same codec as
- * the client. It answers from in-memory zones: exact matches, CNAME chains, wildcards
- * (RFC 4592), referrals with glue, NODATA and NXDOMAIN with the SOA, and truncation when
- * a UDP answer does not fit (RFC 1035 4.2.1, RFC 6891 7).
+ * the client (decodeMessage, encodeMessage) and the same record shape (DnsRecord, typed
+ * rdata). It answers from in-memory zones: exact matches, CNAME chains, wildcards (RFC 4592),
+ * referrals with glue, NODATA and NXDOMAIN with the SOA, and truncation when a UDP answer does
+ * not fit (RFC 1035 4.2.1, RFC 6891 7).
  */
 import { listen } from '../listen.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { createRequire } from 'node:module';
-import type * as DnsPacketNS from 'dns-packet';
-import { decodeMessage, frame, FrameReader, type DnsMessage } from '../../protocol/dns/wire.js';
-import { canonicalName, readName } from '../../protocol/dns/names.js';
-import { typeCode as typeCodeOf } from '../../protocol/dns/types.js';
+import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type DnsRecord, type EdnsInput, type HeaderFlag } from '../../protocol/dns/wire.js';
+import { canonicalName } from '../../protocol/dns/names.js';
+import type { ZoneData } from '../../protocol/zone/master.js';
 
-const require = createRequire(import.meta.url);
-const packet = require('dns-packet') as typeof DnsPacketNS & {
-  answer: { encode: ((a: unknown) => Buffer) & { bytes: number } };
-};
-
-/** A record as dns-packet encodes it: owner without the trailing dot, `UNKNOWN_nnn` with raw bytes for other types. */
-export interface ZoneRecord {
-  name: string;
-  type: string;
-  class?: string;
-  ttl?: number;
-  data?: unknown;
-}
-
-export interface Zone {
-  /** Fully qualified, e.g. `example.test.` or `.`. */
-  origin: string;
-  records: ZoneRecord[];
-}
+/** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
+export type Zone = ZoneData;
 
 export type ServerBehaviour = 'authoritative' | 'refuse' | 'silent';
 
@@ -57,28 +39,43 @@ function isBelowOrAt(name: string, origin: string): boolean {
   return origin === '.' || name === origin || name.endsWith(`.${origin}`);
 }
 
+/** The parent of a fully qualified name; a dot escaped in a label (`a\.b.test.`) does not split it. */
 function parentOf(name: string): string {
   if (name === '.') return '.';
-  const i = name.indexOf('.');
+  let i = name.indexOf('.');
+  if (name.includes('\\')) {
+    // skip dots preceded by an odd number of backslashes
+    while (i > 0) {
+      let k = i - 1;
+      while (k >= 0 && name[k] === '\\') k--;
+      if ((i - 1 - k) % 2 === 0) break;
+      i = name.indexOf('.', i + 1);
+    }
+  }
+  if (i < 0) return '.';
   const rest = name.slice(i + 1);
   return rest === '' ? '.' : rest;
 }
 
-function recordType(r: ZoneRecord): number {
-  return typeCodeOf(r.type.replace(/^UNKNOWN_/, 'TYPE')) ?? 0;
+/** The name a record points to, for glue and CNAME chains (NS, CNAME, MX). */
+function targetOf(r: DnsRecord): string {
+  const rd = r.rdata;
+  if (rd.type === 'MX') return rd.exchange;
+  if (rd.type === 'NS' || rd.type === 'CNAME' || rd.type === 'DNAME' || rd.type === 'PTR') return rd.target;
+  return '.';
 }
 
 export interface AnswerSections {
   rcode: number;
   aa: boolean;
-  answers: ZoneRecord[];
-  authorities: ZoneRecord[];
-  additionals: ZoneRecord[];
+  answers: DnsRecord[];
+  authorities: DnsRecord[];
+  additionals: DnsRecord[];
 }
 
 interface ZoneIndex {
   /** Records by fully qualified, lower-case owner name. */
-  byName: Map<string, ZoneRecord[]>;
+  byName: Map<string, DnsRecord[]>;
   /** Every proper ancestor of an owner name, down from the apex: the names that have names below them. */
   above: Set<string>;
 }
@@ -119,8 +116,8 @@ export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: numb
   const origin = fq(zone.origin);
   const { byName, above } = indexOf(zone);
   const soa = (byName.get(origin) ?? []).filter((r) => r.type === 'SOA');
-  const glueFor = (targets: string[]): ZoneRecord[] => {
-    const out: ZoneRecord[] = [];
+  const glueFor = (targets: string[]): DnsRecord[] => {
+    const out: DnsRecord[] = [];
     for (const t of targets) {
       for (const z of zones) {
         for (const r of indexOf(z).byName.get(fq(t)) ?? []) {
@@ -142,12 +139,12 @@ export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: numb
         aa: false,
         answers: [],
         authorities: ns,
-        additionals: glueFor(ns.map((r) => String(r.data))),
+        additionals: glueFor(ns.map(targetOf)),
       };
     }
   }
 
-  const answers: ZoneRecord[] = [];
+  const answers: DnsRecord[] = [];
   let name = qname;
   for (let hops = 0; hops < 16; hops++) {
     let rrs = byName.get(name);
@@ -159,26 +156,25 @@ export function resolveAuthoritative(zones: Zone[], qnameIn: string, qtype: numb
       while (!exists(encloser) && encloser !== origin && encloser !== '.') encloser = parentOf(encloser);
       const hasBelow = above.has(name);
       const wild = hasBelow ? undefined : byName.get(`*.${encloser}`);
-      if (wild) rrs = wild.map((r) => ({ ...r, name: owner.replace(/\.$/, '') }) as ZoneRecord);
+      if (wild) rrs = wild.map((r) => ({ ...r, name: owner }));
       else if (hasBelow) rrs = []; // an empty non-terminal: NODATA, not NXDOMAIN
     }
     if (!rrs) {
       if (answers.length > 0) return { rcode: 0, aa: true, answers, authorities: [], additionals: [] };
       return { rcode: 3, aa: true, answers: [], authorities: soa, additionals: [] };
     }
-    const matching = rrs.filter((r) => qtype === 255 || recordType(r) === qtype);
+    const matching = rrs.filter((r) => qtype === 255 || r.typeCode === qtype);
     if (matching.length > 0) {
       answers.push(...matching);
       // Additional-section processing (RFC 1035 3.3.2, 3.3.9): addresses of NS and MX targets.
-      const targets = qtype === 15 ? matching.map((r) => (r.data as { exchange: string }).exchange)
-        : qtype === 2 ? matching.map((r) => String(r.data)) : [];
+      const targets = qtype === 15 || qtype === 2 ? matching.map(targetOf) : [];
       const extra = glueFor(targets);
       return { rcode: 0, aa: true, answers, authorities: [], additionals: extra };
     }
     const cname = rrs.find((r) => r.type === 'CNAME');
     if (cname && qtype !== 5) {
       answers.push(cname);
-      const target = fq(String(cname.data));
+      const target = fq(targetOf(cname));
       if (!isBelowOrAt(target, origin)) return { rcode: 0, aa: true, answers, authorities: [], additionals: [] };
       name = target;
       owner = target;
@@ -308,63 +304,44 @@ export class LabDnsServer {
       msg = decodeMessage(query);
     } catch {
       this.stats.malformed++;
-      return query.length >= 12 ? header(query.readUInt16BE(0), 0x8001, 0) : undefined; // FORMERR
+      // FORMERR with the query's id
+      return query.length >= 12 ? encodeMessage({ id: query.readUInt16BE(0), flags: ['qr'], rcode: 1 }) : undefined;
     }
     if (msg.flags.includes('qr')) return undefined;
     const q = msg.questions[0];
-    const questionBytes = msg.questions.length === 1 ? query.subarray(12, readName(query, 12).end + 4) : Buffer.alloc(0);
-    const rd = msg.flags.includes('rd') ? 0x0100 : 0;
-    const opt = msg.edns ? [this.opt(msg)] : [];
+    // the question as it came, case included (a query with several gets none back)
+    const questions = msg.questions.length === 1 ? msg.questions : [];
+    const flags: HeaderFlag[] = msg.flags.includes('rd') ? ['qr', 'rd'] : ['qr'];
+    const edns = msg.edns ? this.opt(msg) : undefined;
+    const reply = (rcode: number, extra: { aa?: boolean; tc?: boolean; answers?: DnsRecord[]; authorities?: DnsRecord[]; additionals?: DnsRecord[] } = {}) => encodeMessage({
+      id: msg.id,
+      flags: [...flags, ...(extra.aa ? ['aa' as const] : []), ...(extra.tc ? ['tc' as const] : [])],
+      rcode,
+      questions,
+      answers: extra.answers,
+      authorities: extra.authorities,
+      additionals: extra.additionals,
+      edns,
+    });
     if (!q || msg.opcode !== 'QUERY' || q.classCode !== 1) {
-      const rcode = !q ? 1 : msg.opcode !== 'QUERY' ? 4 : 5;
-      return build(msg.id, 0x8000 | rd | rcode, questionBytes, [], [], opt);
+      return reply(!q ? 1 : msg.opcode !== 'QUERY' ? 4 : 5);
     }
-    if (this.options.behaviour === 'refuse') {
-      return build(msg.id, 0x8000 | rd | 5, questionBytes, [], [], opt);
-    }
+    if (this.options.behaviour === 'refuse') return reply(5);
     const a = resolveAuthoritative(this.options.zones, q.name, q.typeCode);
-    const bits = 0x8000 | (a.aa ? 0x0400 : 0) | rd | a.rcode;
-    const full = build(msg.id, bits, questionBytes, a.answers, a.authorities, [...a.additionals, ...opt]);
+    const full = reply(a.rcode, { aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
     if (transport === 'udp') {
       const limit = msg.edns ? Math.min(Math.max(msg.edns.udpSize, 512), MAX_UDP) : 512;
-      if (full.length > limit) return build(msg.id, bits | 0x0200, questionBytes, [], [], opt);
+      if (full.length > limit) return reply(a.rcode, { aa: a.aa, tc: true });
     }
     return full;
   }
 
-  private opt(msg: DnsMessage): ZoneRecord {
-    const options: { code: number; data: Buffer }[] = [];
+  /** The OPT of a reply: the lab's UDP size, DO copied, NSID when asked for and the server has one. */
+  private opt(msg: DnsMessage): EdnsInput {
+    const options: { code: number; hex: string }[] = [];
     if (this.options.nsid && msg.edns?.options.some((o) => o.code === 3)) {
-      options.push({ code: 3, data: Buffer.from(this.options.nsid) });
+      options.push({ code: 3, hex: Buffer.from(this.options.nsid).toString('hex') });
     }
-    return { type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: msg.edns?.do ? 0x8000 : 0, options } as unknown as ZoneRecord;
+    return { udpSize: 1232, do: Boolean(msg.edns?.do), options };
   }
-}
-
-function header(id: number, bits: number, qdcount: number, an = 0, ns = 0, ar = 0): Buffer {
-  const h = Buffer.alloc(12);
-  h.writeUInt16BE(id, 0);
-  h.writeUInt16BE(bits, 2);
-  h.writeUInt16BE(qdcount, 4);
-  h.writeUInt16BE(an, 6);
-  h.writeUInt16BE(ns, 8);
-  h.writeUInt16BE(ar, 10);
-  return h;
-}
-
-/** Header + the query's own question bytes (echoed exactly) + records encoded by dns-packet. */
-function build(id: number, bits: number, question: Buffer, an: ZoneRecord[], ns: ZoneRecord[], ar: ZoneRecord[]): Buffer {
-  // dns-packet sizes its buffer from encodingLength, which overcounts mail-form names by a
-  // byte: keep only the bytes it wrote.
-  const enc = (list: ZoneRecord[]) => list.map((r) => {
-    const b = packet.answer.encode(r);
-    return b.subarray(0, packet.answer.encode.bytes);
-  });
-  return Buffer.concat([
-    header(id, bits, question.length > 0 ? 1 : 0, an.length, ns.length, ar.length),
-    question,
-    ...enc(an),
-    ...enc(ns),
-    ...enc(ar),
-  ]);
 }

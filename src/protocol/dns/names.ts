@@ -42,7 +42,7 @@ export function nameToWire(name: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Split a presentation-form name into raw labels, honouring `\.` and `\DDD` escapes. */
+/** Split a presentation-form name into raw labels, honouring `\.` and `\DDD` escapes. Throws USAGE for a bad escape. */
 export function splitName(name: string): Buffer[] {
   if (name === '.' || name === '') return [];
   const labels: Buffer[] = [];
@@ -80,13 +80,18 @@ export function canonicalName(name: string): string {
   return fq === '..' ? '.' : fq.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-interface NameRead {
+/** A name read from a message, and the offset just past it. */
+export interface NameRead {
   name: string;
   /** Offset just past the name where it started (pointers followed elsewhere). */
   end: number;
 }
 
-/** Read a possibly compressed name, validating every pointer and length. */
+/**
+ * Read a possibly compressed name at `offset`, not past `limit`, validating every pointer (only
+ * to prior data, RFC 1035 4.1.4) and length; returns its presentation form and where it ended.
+ * Throws MALFORMED_PACKET.
+ */
 export function readName(buf: Uint8Array, offset: number, limit = buf.length): NameRead {
   const labels: string[] = [];
   let pos = offset;

@@ -1,43 +1,26 @@
-/** Reverse-lookup names: in-addr.arpa (RFC 1035 3.5) and nibble ip6.arpa (RFC 3596 2.5). */
-import net from 'node:net';
+/**
+ * Reverse-lookup names for dig's -x: in-addr.arpa (RFC 1035 3.5) and nibble ip6.arpa
+ * (RFC 3596 2.5), over src/util/ip.ts, with a usage error for text that is not an address.
+ */
 import { NetlabError } from '../../errors.js';
+import { parseIPv6, reverseName as ptrName } from '../../util/ip.js';
 
-/** Expand an IPv6 address (any valid text form, IPv4 tail included) to its 16 bytes. */
+/**
+ * The 16 bytes of an IPv6 address given in any valid text form (an IPv4 tail included).
+ * Throws NetlabError USAGE for anything else (IPv4, a zone index, junk).
+ */
 export function ipv6Bytes(address: string): Uint8Array {
-  if (!net.isIPv6(address) || address.includes('%')) {
-    throw new NetlabError('USAGE', `'${address}' is not an IPv6 address`);
-  }
-  let text = address;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const parts = v4[1]!.split('.').map(Number);
-    text = `${text.slice(0, -v4[1]!.length)}${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
-  return out;
+  const b = parseIPv6(address);
+  if (!b) throw new NetlabError('USAGE', `'${address}' is not an IPv6 address`);
+  return b;
 }
 
 /**
  * The PTR owner name for an address: `1.2.0.192.in-addr.arpa.` or the 32-nibble ip6.arpa name.
- * Throws USAGE for anything that is not an IPv4 or IPv6 address.
+ * Throws NetlabError USAGE for anything that is not an IPv4 or IPv6 address.
  */
 export function reverseName(address: string): string {
-  if (net.isIPv4(address)) {
-    return `${address.split('.').reverse().join('.')}.in-addr.arpa.`;
-  }
-  if (net.isIPv6(address) && !address.includes('%')) {
-    const nibbles: string[] = [];
-    for (const b of ipv6Bytes(address)) nibbles.push((b >> 4).toString(16), (b & 0xf).toString(16));
-    return `${nibbles.reverse().join('.')}.ip6.arpa.`;
-  }
-  throw new NetlabError('USAGE', `'${address}' is not an IPv4 or IPv6 address`);
+  const name = ptrName(address);
+  if (name === undefined) throw new NetlabError('USAGE', `'${address}' is not an IPv4 or IPv6 address`);
+  return name;
 }

@@ -1,10 +1,12 @@
 /** The IANA root hints (named.root), used by `trace()` when no start server is given. */
+/** One root server of the hints. */
 export interface RootHint {
   name: string;
   ipv4: string;
   ipv6: string;
 }
 
+/** The 13 root servers (IANA named.root), names fully qualified, their IPv4 and IPv6 addresses. */
 export const ROOT_HINTS: readonly RootHint[] = [
   { name: 'a.root-servers.net.', ipv4: '198.41.0.4', ipv6: '2001:503:ba3e::2:30' },
   { name: 'b.root-servers.net.', ipv4: '170.247.170.2', ipv6: '2801:1b8:10::b' },

@@ -9,12 +9,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import net from 'node:net';
-import { NetlabError } from '../../errors.js';
+import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
+import { roundMs } from '../../util/round.js';
 import { query, type Exchange, type Server, type TransportOptions } from './transport.js';
 import type { DnsMessage, DnsRecord } from './wire.js';
 import { canonicalName } from './names.js';
 import { ROOT_HINTS } from './root-hints.js';
 
+/** Options of trace(); every wait is bounded (timeouts in milliseconds, queries and hops counted). */
 export interface TraceOptions {
   /** Ask this server for the root NS set first (as `dig +trace @server`); default: built-in root hints. */
   start?: Server;
@@ -38,9 +40,14 @@ export interface TraceOptions {
   signal?: AbortSignal;
 }
 
-/** `unanswered`: no server of the zone answered usefully; the hop has no server, `skipped` says why. */
+/**
+ * What a hop's reply was: the root NS set, a referral, the answer (or a CNAME to follow),
+ * NODATA, NXDOMAIN; `unanswered`: no server of the zone answered usefully; the hop has no
+ * server, `skipped` says why.
+ */
 export type HopKind = 'root' | 'referral' | 'answer' | 'nodata' | 'nxdomain' | 'cname' | 'unanswered';
 
+/** A server of a zone passed over, and why (`REFUSED`, `no reply in 1200 ms`, `connection refused`...). */
 export interface ServerFailure {
   serverName: string;
   address: string;
@@ -54,6 +61,7 @@ class BudgetSpent extends Error {
   }
 }
 
+/** One step of the delegation chain: the zone, the server that answered, its records. */
 export interface TraceHop {
   /** The zone whose servers answered this hop (`.` for the root). */
   zone: string;
@@ -73,9 +81,17 @@ export interface TraceHop {
   resolvedGlueless?: Array<{ name: string; addresses: string[] }>;
 }
 
+/** What can be wrong with a trace: it could not reach an answer (see `error`). */
+export type TraceProblemCode = 'TRACE_INCOMPLETE';
+
+/** The result of trace(): every hop, and whether the trace reached an answer. Plain JSON-able data. */
 export interface TraceResult {
   qname: string;
   qtype: number;
+  /** OK when the trace reached the zone's answer (an NXDOMAIN or NODATA answer included), CRITICAL when it could not, UNKNOWN when interrupted. */
+  status: Status;
+  /** TRACE_INCOMPLETE (CRITICAL) when the trace could not finish, with `error` as its message. */
+  problems: Problem<TraceProblemCode>[];
   complete: boolean;
   hops: TraceHop[];
   /** Why the trace stopped short, when it did. */
@@ -111,7 +127,13 @@ function labelCount(name: string): number {
   return name === '.' ? 0 : name.split('.').length - 1;
 }
 
-/** Follow the delegation chain for (qname, qtype) from the root. Never throws for server misbehaviour. */
+/**
+ * Follow the delegation chain for (qname, qtype: a type code) from the root, as `dig +trace`
+ * does, and return every hop with a status: OK when it reached the answer, CRITICAL (with a
+ * TRACE_INCOMPLETE problem) when it could not, UNKNOWN when `options.signal` stopped it.
+ * Times in milliseconds, rounded to the microsecond. Never throws: a server's misbehaviour,
+ * and a name that cannot be sent, end the trace with the reason in `error`.
+ */
 export async function trace(qnameIn: string, qtype: number, options: TraceOptions = {}): Promise<TraceResult> {
   const t0 = performance.now();
   const opts = { ...DEFAULTS, ...options };
@@ -123,13 +145,19 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
   let rootServers: Candidate[] = [];
 
   const finish = (complete: boolean, error?: string, final?: DnsMessage): TraceResult => {
-    const r: TraceResult = { qname, qtype, complete, hops, queries, timeMs: performance.now() - t0 };
-    if (options.signal?.aborted) {
-      r.complete = false;
-      r.interrupted = true;
+    const interrupted = Boolean(options.signal?.aborted);
+    if (interrupted) {
+      complete = false;
       error = 'interrupted';
       final = undefined;
     }
+    const problems: Problem<TraceProblemCode>[] = complete || interrupted ? [] : [{
+      code: 'TRACE_INCOMPLETE', severity: 'CRITICAL', message: `trace failed: ${error ?? 'unknown reason'}`, subject: qname,
+    }];
+    const r: TraceResult = {
+      qname, qtype, status: statusOf(problems, { interrupted }), problems, complete, hops, queries, timeMs: roundMs(performance.now() - t0),
+    };
+    if (interrupted) r.interrupted = true;
     if (error) r.error = error;
     if (final) r.final = final;
     return r;
@@ -384,7 +412,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
       server: at.address,
       port,
       serverName: at.candidate.name,
-      timeMs: ex.timeMs,
+      timeMs: roundMs(ex.timeMs),
       msgSize: ex.message.size,
       rcode: ex.message.rcode,
       transport: ex.transport,

@@ -9,20 +9,25 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { NetlabError } from '../../errors.js';
+import { roundMs } from '../../util/round.js';
+import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
 
+/** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
   address: string;
   port: number;
 }
 
+/** A question: the name (presentation form), the type code, the class code (default 1, IN). */
 export interface Question {
   name: string;
   type: number;
   class?: number;
 }
 
+/** Options of query(); the defaults are dig's: 5000 ms per try, 3 tries over UDP, EDNS with a 1232-byte size, RD set. */
 export interface TransportOptions {
   /** Per try, milliseconds. */
   timeoutMs?: number;
@@ -42,6 +47,7 @@ export interface TransportOptions {
   pool?: UdpPool;
 }
 
+/** One question answered: the server, the transport that carried the answer, the decoded message. */
 export interface Exchange {
   server: Server;
   transport: 'udp' | 'tcp';
@@ -52,15 +58,22 @@ export interface Exchange {
   tcpFallback: boolean;
 }
 
+/** EDNS of a query unless told otherwise: a 1232-byte UDP size (DNS Flag Day 2020), as BIND's dig. */
 export const DEFAULT_EDNS = { udpSize: 1232 } as const;
 
-/** Ask one server one question. Throws NetlabError TIMEOUT / UNREACHABLE / MALFORMED_PACKET. */
+/**
+ * Ask one server one question, over UDP (a truncated answer asked again over TCP, as dig
+ * does) or TCP. Throws NetlabError TIMEOUT (no matching reply within `timeoutMs` on every
+ * try, or `signal` aborted), UNREACHABLE (`communications error to ADDR#PORT: connection
+ * refused`...), MALFORMED_PACKET (a TCP stream that cannot be a message), USAGE (a name that
+ * cannot be sent). Replies that do not match the query are dropped, and named in the timeout.
+ */
 export async function query(server: Server, question: Question, options: TransportOptions = {}): Promise<Exchange> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const tries = Math.max(1, options.tries ?? 3);
   if (options.tcp) {
     const r = await tcpExchange(server, question, options, timeoutMs);
-    return { server, transport: 'tcp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+    return { server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
   }
   let lastError: NetlabError | undefined;
   for (let attempt = 0; attempt < tries; attempt++) {
@@ -69,9 +82,9 @@ export async function query(server: Server, question: Question, options: Transpo
       const r = options.pool ? await options.pool.exchange(server, question, options, timeoutMs) : await udpExchange(server, question, options, timeoutMs);
       if (r.message.flags.includes('tc') && !options.ignoreTruncation) {
         const t = await tcpExchange(server, question, options, timeoutMs);
-        return { server, transport: 'tcp', message: t.message, timeMs: t.timeMs, tcpFallback: true };
+        return { server, transport: 'tcp', message: t.message, timeMs: roundMs(t.timeMs), tcpFallback: true };
       }
-      return { server, transport: 'udp', message: r.message, timeMs: r.timeMs, tcpFallback: false };
+      return { server, transport: 'udp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
     } catch (e) {
       if (!(e instanceof NetlabError) || e.code !== 'TIMEOUT') throw e;
       lastError = e;
@@ -149,8 +162,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
     }, timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
-      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e }));
     });
     socket.on('message', (buf, rinfo) => {
       const timeMs = performance.now() - start;
@@ -217,8 +229,7 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
       socket.write(frame(wire));
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' ? 'connection reset' : e.message;
-      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
+      finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e }));
     });
     socket.on('end', () => {
       const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
@@ -283,6 +294,7 @@ export class UdpPool {
   private readonly sockets = new Map<string, PoolSocket[]>();
   private next = 0;
 
+  /** `size` sockets per server. */
   constructor(private readonly size = 8) {}
 
   private last?: { server: Server; list: PoolSocket[] };
@@ -323,7 +335,7 @@ export class UdpPool {
       entry.ready.catch(() => undefined); // awaited by each query on this socket, maybe by none
       socket.on('message', (buf, rinfo) => this.onMessage(entry, server, buf, rinfo));
       socket.on('error', (e: NodeJS.ErrnoException) => {
-        const what = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
+        const what = socketErrorReason(e);
         for (const w of entry.waiting.values()) {
           clearTimeout(w.timer);
           w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
@@ -364,7 +376,7 @@ export class UdpPool {
     const entry = list[this.next++ % list.length]!;
     if (!entry.isReady) {
       await entry.ready.catch((e: Error) => {
-        throw new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${e.message}`, { cause: e });
+        throw new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e });
       });
     }
     let built = buildQuery(question, options);
@@ -407,6 +419,7 @@ export class UdpPool {
     });
   }
 
+  /** Close every socket; queries still waiting are dropped. */
   async close(): Promise<void> {
     const all = [...this.sockets.values()].flat();
     this.sockets.clear();

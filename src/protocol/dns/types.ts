@@ -2,7 +2,7 @@
  * RR type and class mnemonics (IANA "DNS Parameters"), with RFC 3597 TYPEnnn / CLASSnnn
  * for everything else. dns-packet's own table lacks SVCB, HTTPS and URI.
  */
-const TYPES: ReadonlyArray<readonly [string, number]> = [
+const TYPES = [
   ['A', 1], ['NS', 2], ['MD', 3], ['MF', 4], ['CNAME', 5], ['SOA', 6], ['MB', 7], ['MG', 8],
   ['MR', 9], ['NULL', 10], ['WKS', 11], ['PTR', 12], ['HINFO', 13], ['MINFO', 14], ['MX', 15],
   ['TXT', 16], ['RP', 17], ['AFSDB', 18], ['X25', 19], ['ISDN', 20], ['RT', 21], ['NSAP', 22],
@@ -15,23 +15,35 @@ const TYPES: ReadonlyArray<readonly [string, number]> = [
   ['L32', 105], ['L64', 106], ['LP', 107], ['EUI48', 108], ['EUI64', 109], ['TKEY', 249],
   ['TSIG', 250], ['IXFR', 251], ['AXFR', 252], ['ANY', 255], ['URI', 256], ['CAA', 257],
   ['AVC', 258], ['DOA', 259], ['AMTRELAY', 260], ['TA', 32768], ['DLV', 32769],
-];
+] as const;
 
-const TYPE_BY_NAME = new Map(TYPES.map(([n, c]) => [n, c]));
-const TYPE_BY_CODE = new Map(TYPES.map(([n, c]) => [c, n]));
+/** Every type mnemonic netlab knows (IANA), e.g. `'A'`, `'HTTPS'`; other types are `TYPEnnn`. */
+export type TypeName = (typeof TYPES)[number][0];
 
-const CLASSES: ReadonlyArray<readonly [string, number]> = [
+const TYPE_BY_NAME = new Map<string, number>(TYPES.map(([n, c]) => [n, c]));
+const TYPE_BY_CODE = new Map<number, string>(TYPES.map(([n, c]) => [c, n]));
+
+const CLASSES = [
   ['IN', 1], ['CH', 3], ['HS', 4], ['NONE', 254], ['ANY', 255],
-];
-const CLASS_BY_NAME = new Map(CLASSES.map(([n, c]) => [n, c]));
-const CLASS_BY_CODE = new Map(CLASSES.map(([n, c]) => [c, n]));
+] as const;
+
+/** Every class mnemonic netlab knows; other classes are `CLASSnnn`. `CHAOS` and `HESIOD` are read as CH and HS. */
+export type ClassName = (typeof CLASSES)[number][0] | 'CHAOS' | 'HESIOD';
+
+const CLASS_BY_NAME = new Map<string, number>(CLASSES.map(([n, c]) => [n, c]));
+const CLASS_BY_CODE = new Map<number, string>(CLASSES.map(([n, c]) => [c, n]));
 
 /** Mnemonic for a type code: `A`, `HTTPS`, or `TYPE65534` (RFC 3597 section 5). */
 export function typeName(code: number): string {
   return TYPE_BY_CODE.get(code) ?? `TYPE${code}`;
 }
 
-/** Type code for a mnemonic or `TYPEnnn`, case-insensitive; undefined when it is neither. */
+/**
+ * Type code for a mnemonic or `TYPEnnn`, case-insensitive; undefined when it is neither. A
+ * known mnemonic given as a literal (`typeCode('MX')`) is typed `number`.
+ */
+export function typeCode(name: TypeName): number;
+export function typeCode(name: string): number | undefined;
 export function typeCode(name: string): number | undefined {
   const upper = name.toUpperCase();
   const known = TYPE_BY_NAME.get(upper);
@@ -44,10 +56,17 @@ export function typeCode(name: string): number | undefined {
   return undefined;
 }
 
+/** Mnemonic for a class code: `IN`, `CH`, or `CLASS254`... (RFC 3597 section 5). */
 export function className(code: number): string {
   return CLASS_BY_CODE.get(code) ?? `CLASS${code}`;
 }
 
+/**
+ * Class code for a mnemonic or `CLASSnnn`, case-insensitive; undefined when it is neither. A
+ * known mnemonic given as a literal (`classCode('IN')`) is typed `number`.
+ */
+export function classCode(name: ClassName): number;
+export function classCode(name: string): number | undefined;
 export function classCode(name: string): number | undefined {
   const upper = name.toUpperCase();
   const known = CLASS_BY_NAME.get(upper);
@@ -76,6 +95,7 @@ export function rcodeName(code: number): string {
 
 const OPCODES = ['QUERY', 'IQUERY', 'STATUS', 'RESERVED3', 'NOTIFY', 'UPDATE'];
 
+/** Opcode mnemonic (`QUERY`, `NOTIFY`, `UPDATE`), `RESERVEDn` for the others, as dig names them. */
 export function opcodeName(code: number): string {
   return OPCODES[code] ?? `RESERVED${code}`;
 }

@@ -1,31 +1,27 @@
 /**
- * DNS wire format: dns-packet behind a hardening layer.
+ * DNS wire format: one decoder that trusts nothing, and one encoder for whole messages.
  *
- * dns-packet decodes well-formed messages but trusts its input: it throws RangeError on
- * short buffers, turns a 0-length A record into "undefined.undefined.undefined.undefined",
- * decodes labels as UTF-8 (so a label holding a dot becomes two labels) and its
- * streamDecode reads past the frame. So every message is first walked here: header,
- * names (pointers only to prior data, RFC 1035 4.1.4), RR framing and per-type RDATA
- * lengths. Only a message that passes is handed to dns-packet, inside a try/catch, and
- * any throw becomes a MALFORMED_PACKET error.
+ * Every message is walked here before anything is read from it: header, names (pointers only
+ * to prior data, RFC 1035 4.1.4), RR framing and per-type RDATA lengths; then each RDATA is
+ * decoded into its typed value (rdata.ts), which throws on anything BIND would reject. Any
+ * failure is a MALFORMED_PACKET error, never a RangeError. (netlab used dns-packet here; it
+ * trusts its input: it throws RangeError on short buffers, turns a 0-length A record into
+ * "undefined.undefined.undefined.undefined", decodes labels and strings as UTF-8, and its
+ * streamDecode reads past the frame.)
  */
-import { createRequire } from 'node:module';
-import type * as DnsPacketNS from 'dns-packet';
 import { NetlabError } from '../../errors.js';
-import { className, opcodeName, rcodeName, typeName } from './types.js';
-import { rdataToText } from './present.js';
+import { className, opcodeName, rcodeName, typeCode as typeCodeOf, typeName } from './types.js';
+import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type RecordData } from './rdata.js';
+import { presentRdata } from './present.js';
 import { nameToWire, readName } from './names.js';
 
-const require = createRequire(import.meta.url);
-// dns-packet is CommonJS; load it once, on first use, so importing this module stays cheap.
-let dnsPacket: typeof DnsPacketNS | undefined;
-function packet(): typeof DnsPacketNS {
-  dnsPacket ??= require('dns-packet') as typeof DnsPacketNS;
-  return dnsPacket;
-}
+/** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
+export type { DnsRecord, RecordData } from './rdata.js';
 
+/** A header flag bit, by dig's name. */
 export type HeaderFlag = 'qr' | 'aa' | 'tc' | 'rd' | 'ra' | 'ad' | 'cd';
 
+/** A question of a decoded message. */
 export interface DnsQuestion {
   /** Fully qualified, presentation form (escaped), with the trailing dot. */
   name: string;
@@ -35,19 +31,7 @@ export interface DnsQuestion {
   classCode: number;
 }
 
-export interface DnsRecord {
-  /** Owner name, fully qualified, presentation form. */
-  name: string;
-  type: string;
-  typeCode: number;
-  class: string;
-  classCode: number;
-  /** Seconds. */
-  ttl: number;
-  /** RDATA in presentation format, as BIND's dig prints it. */
-  data: string;
-}
-
+/** An EDNS option (RFC 6891 6.1.2) as it came: its code, a name (`NSID`, `COOKIE`, `OPT65001`) and its data. */
 export interface EdnsOption {
   code: number;
   name: string;
@@ -55,6 +39,7 @@ export interface EdnsOption {
   hex: string;
 }
 
+/** The OPT record of a decoded message (RFC 6891). */
 export interface EdnsInfo {
   version: number;
   udpSize: number;
@@ -67,6 +52,7 @@ export interface EdnsInfo {
   nsid?: string;
 }
 
+/** A decoded DNS message: header, questions, the three record sections (OPT taken out into `edns`). */
 export interface DnsMessage {
   id: number;
   opcode: string;
@@ -83,6 +69,7 @@ export interface DnsMessage {
   size: number;
 }
 
+/** A query to encode (encodeQuery): id, name, type and class codes, RD (default on), EDNS, CD and AD. */
 export interface QueryOptions {
   id: number;
   name: string;
@@ -109,21 +96,6 @@ interface RawRecord {
   rdataOffset: number;
   rdlength: number;
 }
-
-/** Fixed RDATA lengths, and minimums for variable ones, so a short record is an error. */
-const FIXED_RDLENGTH: Record<number, number> = { 1: 4, 28: 16 };
-const MIN_RDLENGTH: Record<number, number> = {
-  2: 1, 5: 1, 12: 1, 39: 1, // a name: at least the root label
-  6: 22, 15: 3, 33: 7, 16: 1, 13: 2, 257: 2, 46: 19, 47: 1,
-  64: 3, 65: 3, 256: 4,
-  // RFC 1035 3.3.14: TXT (and SPF, RFC 7208 3.3) hold one or more character-strings
-  99: 1,
-  // The digest, fingerprint, certificate data and key are at least one byte (BIND rejects
-  // shorter RDATA; an empty field would print as a trailing space): RFC 4034 2.1 and 5.1
-  // (DNSKEY, DS; RFC 7344 for CDS/CDNSKEY, whose delete form is `0 0 0 00` / `0 3 0 AA==`),
-  // RFC 4255 3.1 (SSHFP), RFC 6698 2.1 and RFC 8162 (TLSA, SMIMEA).
-  43: 5, 59: 5, 48: 5, 60: 5, 44: 3, 52: 4, 53: 4,
-};
 
 function u16(buf: Uint8Array, o: number): number {
   return (buf[o]! << 8) | buf[o + 1]!;
@@ -170,14 +142,7 @@ function decodeUnsafe(buf: Buffer): DnsMessage {
       const rdlength = u16(buf, n.end + 8);
       const rdataOffset = n.end + 10;
       if (rdataOffset + rdlength > buf.length) throw malformed(`${typeName(typeCode)} RDATA runs past the end`);
-      const fixed = FIXED_RDLENGTH[typeCode];
-      if (fixed !== undefined && rdlength !== fixed) {
-        throw malformed(`${typeName(typeCode)} RDATA is ${rdlength} bytes, not ${fixed}`);
-      }
-      const min = MIN_RDLENGTH[typeCode];
-      if (min !== undefined && rdlength < min) {
-        throw malformed(`${typeName(typeCode)} RDATA is ${rdlength} bytes, under ${min}`);
-      }
+      checkRdataLength(typeCode, rdlength);
       sections[s]!.push({
         name: n.name,
         typeCode,
@@ -203,6 +168,7 @@ function decodeUnsafe(buf: Buffer): DnsMessage {
         edns = decodeOpt(buf, raw);
         continue;
       }
+      const rdata = decodeRdata(raw.typeCode, buf, raw.rdataOffset, raw.rdlength);
       out[s]!.push({
         name: raw.name,
         type: typeName(raw.typeCode),
@@ -210,7 +176,8 @@ function decodeUnsafe(buf: Buffer): DnsMessage {
         class: className(raw.classCode),
         classCode: raw.classCode,
         ttl: raw.ttl,
-        data: decodeRdata(buf, raw),
+        data: presentRdata(rdata),
+        rdata,
       });
     }
   }
@@ -271,32 +238,6 @@ function decodeOpt(buf: Buffer, raw: RawRecord): EdnsInfo {
   return info;
 }
 
-/** Types whose RDATA dns-packet decodes for us; the rest present.ts reads from the bytes. */
-// HINFO, CAA, DNSKEY and SSHFP are read from the bytes in present.ts: dns-packet decodes
-// their strings as UTF-8, throws on a DNSKEY protocol other than 3 and cannot size an
-// SSHFP fingerprint of a hash type other than 1 or 2, all of which dig prints.
-const PACKET_CODECS: Record<number, 'txt' | 'ds' | 'tlsa'> = {
-  16: 'txt', 99: 'txt', 43: 'ds', 59: 'ds', 52: 'tlsa', 53: 'tlsa',
-};
-
-interface RdataCodec {
-  decode: { (buf: Buffer, offset: number): unknown; bytes: number };
-}
-
-function decodeRdata(buf: Buffer, raw: RawRecord): string {
-  const codecName = PACKET_CODECS[raw.typeCode];
-  let value: unknown;
-  if (codecName !== undefined) {
-    // dns-packet codecs read the 2-byte RDLENGTH before the RDATA.
-    const codec = (packet() as unknown as Record<string, RdataCodec>)[codecName]!;
-    value = codec.decode(buf, raw.rdataOffset - 2);
-    if (codec.decode.bytes !== raw.rdlength + 2) {
-      throw malformed(`${typeName(raw.typeCode)} RDATA does not fill its ${raw.rdlength} bytes`);
-    }
-  }
-  return rdataToText({ typeCode: raw.typeCode, message: buf, offset: raw.rdataOffset, length: raw.rdlength, value });
-}
-
 // --- encoding -------------------------------------------------------------------
 
 /** Build a query message. Throws USAGE for a name that cannot be encoded. */
@@ -329,9 +270,124 @@ export function encodeQuery(q: QueryOptions): Buffer {
   return out;
 }
 
+/** A record to encode: a decoded or read DnsRecord does, or just its owner, TTL and typed value. */
+export interface RecordInput {
+  /** Owner name, presentation form (escapes understood). */
+  name: string;
+  /** Seconds. */
+  ttl: number;
+  rdata: RecordData;
+  /** Default 1 (IN). */
+  classCode?: number;
+}
+
+/** A question to encode: a decoded DnsQuestion does. */
+export interface QuestionInput {
+  name: string;
+  typeCode: number;
+  /** Default 1 (IN). */
+  classCode?: number;
+}
+
+/** The OPT record (RFC 6891) of a message to encode. */
+export interface EdnsInput {
+  udpSize: number;
+  /** Default 0. */
+  version?: number;
+  /** DNSSEC OK. */
+  do?: boolean;
+  /** Options in order, their data in hex (as EdnsOption has it). */
+  options?: ReadonlyArray<{ code: number; hex: string }>;
+}
+
+/** A whole message to encode (encodeMessage). */
+export interface MessageInput {
+  id: number;
+  /** Header flags to set. */
+  flags?: readonly HeaderFlag[];
+  /** Default 0 (QUERY). */
+  opcode?: number;
+  /** Full RCODE; the bits above the header's 4 go into the OPT record (RFC 6891 6.1.3), which needs `edns`. */
+  rcode?: number;
+  questions?: readonly QuestionInput[];
+  answers?: readonly RecordInput[];
+  authorities?: readonly RecordInput[];
+  additionals?: readonly RecordInput[];
+  /** Adds an OPT record at the end of the additional section. */
+  edns?: EdnsInput;
+}
+
+const FLAG_BITS: Record<HeaderFlag, number> = { qr: 0x8000, aa: 0x0400, tc: 0x0200, rd: 0x0100, ra: 0x0080, ad: 0x0020, cd: 0x0010 };
+
+function encodeRecord(r: RecordInput): Buffer[] {
+  const type = typeCodeOf(r.rdata.type);
+  if (type === undefined) throw new NetlabError('USAGE', `unknown record type '${r.rdata.type}'`);
+  const rdata = encodeRdata(r.rdata);
+  if (rdata.length > 0xffff) throw new NetlabError('USAGE', `${r.name} ${r.rdata.type}: RDATA over 65535 bytes`);
+  const fixed = Buffer.alloc(10);
+  fixed.writeUInt16BE(type, 0);
+  fixed.writeUInt16BE(r.classCode ?? 1, 2);
+  fixed.writeUInt32BE(r.ttl >>> 0, 4);
+  fixed.writeUInt16BE(rdata.length, 8);
+  return [nameToWire(r.name), fixed, rdata];
+}
+
+/**
+ * Encode a whole message: header, questions, the three record sections from typed values, and
+ * an OPT record when `edns` is given. Names are written uncompressed. The answer encoder of the
+ * lab's DNS server, and for anyone who answers DNS in a test. Throws NetlabError USAGE for a
+ * record or name that cannot be encoded, INTERNAL for a message over 65535 bytes.
+ */
+export function encodeMessage(m: MessageInput): Buffer {
+  let bits = ((m.opcode ?? 0) & 0x0f) << 11;
+  for (const f of m.flags ?? []) bits |= FLAG_BITS[f];
+  const rcode = m.rcode ?? 0;
+  if (rcode > 0x0f && !m.edns) throw new NetlabError('USAGE', `RCODE ${rcode} needs EDNS (RFC 6891 6.1.3)`);
+  bits |= rcode & 0x0f;
+  const questions = m.questions ?? [];
+  const sections = [m.answers ?? [], m.authorities ?? [], m.additionals ?? []];
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(m.id, 0);
+  header.writeUInt16BE(bits, 2);
+  header.writeUInt16BE(questions.length, 4);
+  header.writeUInt16BE(sections[0]!.length, 6);
+  header.writeUInt16BE(sections[1]!.length, 8);
+  header.writeUInt16BE(sections[2]!.length + (m.edns ? 1 : 0), 10);
+  const parts: Buffer[] = [header];
+  for (const q of questions) {
+    const tc = Buffer.alloc(4);
+    tc.writeUInt16BE(q.typeCode, 0);
+    tc.writeUInt16BE(q.classCode ?? 1, 2);
+    parts.push(nameToWire(q.name), tc);
+  }
+  for (const list of sections) for (const r of list) parts.push(...encodeRecord(r));
+  if (m.edns) {
+    const options = (m.edns.options ?? []).map((o) => {
+      const data = Buffer.from(o.hex, 'hex');
+      const head = Buffer.alloc(4);
+      head.writeUInt16BE(o.code, 0);
+      head.writeUInt16BE(data.length, 2);
+      return Buffer.concat([head, data]);
+    });
+    const rdata = Buffer.concat(options);
+    const opt = Buffer.alloc(11);
+    opt[0] = 0; // root owner
+    opt.writeUInt16BE(41, 1);
+    opt.writeUInt16BE(m.edns.udpSize, 3);
+    opt[5] = (rcode >> 4) & 0xff; // extended RCODE
+    opt[6] = m.edns.version ?? 0;
+    opt.writeUInt16BE(m.edns.do ? 0x8000 : 0, 7);
+    opt.writeUInt16BE(rdata.length, 9);
+    parts.push(opt, rdata);
+  }
+  const out = Buffer.concat(parts);
+  if (out.length > 0xffff) throw new NetlabError('INTERNAL', 'DNS message over 65535 bytes');
+  return out;
+}
+
 // --- TCP framing (RFC 1035 4.2.2) -----------------------------------------------
 
-/** Prefix a message with its 2-byte length. */
+/** Prefix a message with its 2-byte length (TCP framing). Throws INTERNAL for a message over 65535 bytes. */
 export function frame(message: Uint8Array): Buffer {
   if (message.length > 0xffff) throw new NetlabError('INTERNAL', 'DNS message over 65535 bytes');
   const len = Buffer.alloc(2);
@@ -345,6 +401,7 @@ export function frame(message: Uint8Array): Buffer {
  */
 export class FrameReader {
   private pending: Buffer = Buffer.alloc(0);
+  /** `maxPending`: bytes that may wait for a frame before the stream is refused. */
   constructor(private readonly maxPending = 70_000) {}
 
   /** Feed bytes; returns the complete frames now available. Throws MALFORMED_PACKET past maxPending. */
@@ -361,6 +418,7 @@ export class FrameReader {
     return frames;
   }
 
+  /** Bytes waiting for the rest of their frame. */
   get buffered(): number {
     return this.pending.length;
   }

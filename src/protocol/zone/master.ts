@@ -3,35 +3,31 @@
  * BIND-style zone files: `$ORIGIN`, `$TTL`, relative names, `@`, a blank owner (the previous
  * one), TTL and class in either order, TTL units (`1h30m`, BIND), parentheses over several
  * lines, `;` comments, quoted strings, `\X` and `\DDD` escapes, and RFC 3597 `\# LEN HEX`
- * data for any type. The records come out in the shape the lab's DNS server serves
- * (dns-packet answers: owner without the trailing dot), so `netlab lab --zone FILE` can load them.
+ * data for any type. Records come out in netlab's one record shape (DnsRecord: typed `rdata`,
+ * its presentation text in `data`), the shape the lab's DNS server serves, so
+ * `netlab lab --zone FILE` can load them.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { FILE_LIMITS, openStreamBounded } from '../../util/read-bounded.js';
 import { basename } from 'node:path';
-import { createRequire } from 'node:module';
 import { cannotRead, NetlabError } from '../../errors.js';
-import { escapeLabel, splitName } from '../dns/names.js';
-import { typeCode, typeName } from '../dns/types.js';
-import { canonicalIPv6, parseIPv4 } from './hosts.js';
+import { escapeLabel, nameToWire, splitName } from '../dns/names.js';
+import { typeCode } from '../dns/types.js';
+import { encodeRdata, makeRecord, type DnsRecord } from '../dns/rdata.js';
+import { parseRdata, parseTtl, unescapeString, type RdataToken } from './master-rdata.js';
 import { forEachLine, MAX_LINE_BYTES, splitLines } from './lines.js';
 
-/** A record as dns-packet encodes it (the lab's ZoneRecord): owner without the trailing dot. */
-export interface ZoneRecordData {
-  name: string;
-  type: string;
-  class?: string;
-  ttl?: number;
-  data?: unknown;
-}
+/** TTL text (BIND units) and character-string unescaping, for the reader's users (see master-rdata.ts). */
+export { parseTtl, unescapeString };
 
-/** A zone as the lab serves it (src/lab/dns/server.ts Zone). */
+/** A zone: its name and its records, as the lab serves it (src/lab/dns/server.ts `Zone`). */
 export interface ZoneData {
   /** Fully qualified, with the trailing dot. */
   origin: string;
-  records: ZoneRecordData[];
+  records: DnsRecord[];
 }
 
+/** Options of the master-file reader. */
 export interface MasterOptions {
   /** The zone's name (fully qualified or not); else the owner of the first SOA. Also the initial $ORIGIN. */
   origin?: string;
@@ -41,14 +37,9 @@ export interface MasterOptions {
   maxRecords?: number;
 }
 
-interface Token {
-  text: string;
-  quoted: boolean;
-}
+type Token = RdataToken;
 
 type Labels = Buffer[];
-
-const MAX_TTL = 2147483647; // RFC 2181 8
 
 function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\r';
@@ -81,7 +72,8 @@ export class MasterReader {
   private blankOwner = false;
   private startLine = 0;
   private lineNo = 0;
-  readonly records: Array<ZoneRecordData & { line: number; key: string }> = [];
+  /** The records read so far, each with its line and the lower-case key of its owner. */
+  readonly records: Array<DnsRecord & { line: number; key: string }> = [];
 
   constructor(options: MasterOptions = {}) {
     this.file = options.file ?? '-';
@@ -106,6 +98,8 @@ export class MasterReader {
     }
     let i = 0;
     const n = text.length;
+    // where the last field ended: a field that starts there is glued to it (`alpn="h2"`)
+    let lastEnd = -1;
     while (i < n) {
       const c = text[i]!;
       if (isSpace(c)) {
@@ -133,16 +127,18 @@ export class MasterReader {
           } else out += text[j++];
         }
         if (j >= n) throw this.fail('a quoted string does not end on its line', lineNo);
-        this.pending.push({ text: out, quoted: true });
+        this.pending.push({ text: out, quoted: true, glued: i === lastEnd });
         i = j + 1;
+        lastEnd = i;
         continue;
       }
       let j = i;
       while (j < n && !isSpace(text[j]) && text[j] !== ';' && text[j] !== '(' && text[j] !== ')' && text[j] !== '"') {
         j += text[j] === '\\' && j + 1 < n ? 2 : 1;
       }
-      this.pending.push({ text: text.slice(i, j), quoted: false });
+      this.pending.push({ text: text.slice(i, j), quoted: false, glued: i === lastEnd });
       i = j;
+      lastEnd = j;
     }
     if (this.depth === 0 && this.pending.length > 0) {
       const tokens = this.pending;
@@ -222,12 +218,13 @@ export class MasterReader {
     if (!typeToken || typeToken.quoted) throw this.fail('missing record type');
     const code = typeCode(typeToken.text);
     if (code === undefined) throw this.fail(`unknown record type '${typeToken.text}'`);
-    const rdata = tokens.slice(k);
-    const type = typeName(code);
-    const data = this.rdata(type, code, rdata);
-    if (code === 6 && ttl === undefined && this.defaultTtl === undefined && this.lastTtl === undefined) {
+    const rdata = parseRdata(code, tokens.slice(k), {
+      name: (t, what) => labelsText(this.name(t, what)),
+      fail: (message) => this.fail(message),
+    });
+    if (rdata.type === 'SOA' && ttl === undefined && this.defaultTtl === undefined && this.lastTtl === undefined) {
       // RFC 1035 5.2 leaves it open; BIND uses the SOA minimum (with a warning)
-      ttl = (data.value as { minimum: number }).minimum;
+      ttl = rdata.minimum;
     }
     const effectiveTtl = ttl ?? this.defaultTtl ?? this.lastTtl;
     if (effectiveTtl === undefined) throw this.fail('no TTL: give one, or a $TTL line before the first record');
@@ -235,15 +232,11 @@ export class MasterReader {
     this.lastOwner = owner;
     if (this.records.length >= this.maxRecords) throw this.fail(`more than ${this.maxRecords} records`);
     if (code === 6 && !this.zoneOrigin) this.zoneOrigin = owner;
-    this.records.push({
-      name: this.packetName(owner, 'owner name'),
-      type: data.type,
-      class: 'IN',
-      ttl: effectiveTtl,
-      data: data.value,
-      line: this.startLine,
-      key: keyOf(owner),
-    });
+    const ownerText = labelsText(owner);
+    const record = makeRecord(ownerText, effectiveTtl, rdata) as DnsRecord & { line: number; key: string };
+    record.line = this.startLine;
+    record.key = ownerText.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    this.records.push(record);
   }
 
   private directive(name: string, args: Token[]): void {
@@ -263,94 +256,6 @@ export class MasterReader {
     }
     if (name === '$INCLUDE' || name === '$GENERATE') throw this.fail(`${name} is not supported by this reader: expand it first (named-compilezone -f text)`);
     throw this.fail(`unknown directive ${name}`);
-  }
-
-  /** A name as dns-packet writes it: labels joined by dots. Labels holding a dot or non-ASCII bytes cannot be. */
-  private packetName(labels: Labels, what: string): string {
-    if (labels.length === 0) return '.';
-    for (const l of labels) {
-      if (l.includes(0x2e) || l.some((b) => b >= 0x80)) {
-        throw this.fail(`${what} ${labelsText(labels)} has a label with a '.' or a non-ASCII byte, which the lab's DNS server cannot serve`);
-      }
-    }
-    return labels.map((l) => l.toString('latin1')).join('.');
-  }
-
-  private u(t: Token | undefined, bits: 8 | 16 | 32, what: string): number {
-    if (!t || !/^\d+$/.test(t.text)) throw this.fail(`bad ${what} '${t?.text ?? ''}'`);
-    const v = Number(t.text);
-    if (v >= 2 ** bits) throw this.fail(`${what} ${v} is out of range`);
-    return v;
-  }
-
-  private chars(t: Token): Buffer {
-    const b = unescapeString(t.text);
-    if (b === undefined) throw this.fail(`bad escape in '${t.text}'`);
-    if (b.length > 255) throw this.fail('a character-string is longer than 255 bytes');
-    return b;
-  }
-
-  private rdata(type: string, code: number, t: Token[]): { type: string; value: unknown } {
-    const count = (n: number) => {
-      if (t.length !== n) throw this.fail(`${type} takes ${n} field${n === 1 ? '' : 's'}, got ${t.length}`);
-    };
-    if (t[0]?.text === '\\#' && !t[0].quoted) {
-      // RFC 3597 5: \# LENGTH HEX...
-      const len = this.u(t[1], 16, 'RDATA length');
-      const hex = t.slice(2).map((x) => x.text).join('');
-      if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length !== len * 2) throw this.fail(`the \\# data is not ${len} bytes of hex`);
-      return { type: `UNKNOWN_${code}`, value: Buffer.from(hex, 'hex') };
-    }
-    switch (type) {
-      case 'A': {
-        count(1);
-        if (parseIPv4(t[0]!.text) === undefined) throw this.fail(`bad IPv4 address '${t[0]!.text}'`);
-        return { type, value: t[0]!.text };
-      }
-      case 'AAAA': {
-        count(1);
-        const a = canonicalIPv6(t[0]!.text);
-        if (a === undefined) throw this.fail(`bad IPv6 address '${t[0]!.text}'`);
-        return { type, value: a };
-      }
-      case 'NS':
-      case 'CNAME':
-      case 'PTR':
-      case 'DNAME':
-        count(1);
-        return { type, value: this.packetName(this.name(t[0], `${type} target`), `${type} target`) };
-      case 'MX':
-        count(2);
-        return { type, value: { preference: this.u(t[0], 16, 'preference'), exchange: this.packetName(this.name(t[1], 'exchange'), 'exchange') } };
-      case 'SRV':
-        count(4);
-        return { type, value: { priority: this.u(t[0], 16, 'priority'), weight: this.u(t[1], 16, 'weight'), port: this.u(t[2], 16, 'port'), target: this.packetName(this.name(t[3], 'target'), 'target') } };
-      case 'SOA': {
-        count(7);
-        const mname = this.packetName(this.name(t[0], 'SOA MNAME'), 'SOA MNAME');
-        const rname = this.packetName(this.name(t[1], 'SOA RNAME'), 'SOA RNAME');
-        const serial = this.u(t[2], 32, 'serial');
-        const [refresh, retry, expire, minimum] = t.slice(3).map((x) => this.ttl(x.text, 'SOA timer')) as [number, number, number, number];
-        return { type, value: { mname, rname, serial, refresh, retry, expire, minimum } };
-      }
-      case 'TXT':
-      case 'SPF':
-        if (t.length === 0) throw this.fail(`${type} needs at least one string`);
-        return { type, value: t.map((x) => this.chars(x)) };
-      case 'HINFO':
-        count(2);
-        return { type, value: { cpu: this.chars(t[0]!).toString('latin1'), os: this.chars(t[1]!).toString('latin1') } };
-      case 'CAA': {
-        count(3);
-        const tag = t[1]!.text;
-        if (!/^[a-zA-Z0-9]{1,15}$/.test(tag)) throw this.fail(`bad CAA tag '${tag}'`);
-        const value = this.chars(t[2]!);
-        if (value.some((b) => b >= 0x80)) throw this.fail('a CAA value with non-ASCII bytes cannot be served by the lab');
-        return { type, value: { flags: this.u(t[0], 8, 'CAA flags'), tag, value: value.toString('latin1') } };
-      }
-      default:
-        throw this.fail(`${type} records are not read here: write them in the RFC 3597 form (${type} \\# LENGTH HEX)`);
-    }
   }
 
   /**
@@ -377,47 +282,8 @@ export class MasterReader {
       if (types.has('CNAME') && types.size > 1) throw this.fail(`${r.key} has a CNAME and other data (RFC 1034 3.6.2)`, r.line);
     }
     if (nsAtApex === 0) throw new NetlabError('INPUT', `${this.file}: no NS record at ${origin}`);
-    return { origin, records: this.records.map(({ name, type, class: c, ttl, data }) => ({ name, type, class: c, ttl, data })) };
+    return { origin, records: this.records.map(({ line: _line, key: _key, ...record }) => record) };
   }
-}
-
-/** TTL text: seconds, or BIND's units (`1w2d3h4m5s`, any case). Undefined when it is neither. */
-export function parseTtl(text: string): number | undefined {
-  let v: number;
-  if (/^\d+$/.test(text)) v = Number(text);
-  else {
-    const m = text.match(/^(?:\d+[wdhms])+$/i);
-    if (!m) return undefined;
-    v = 0;
-    for (const [, n, u] of text.matchAll(/(\d+)([wdhms])/gi)) {
-      v += Number(n) * { w: 604800, d: 86400, h: 3600, m: 60, s: 1 }[u!.toLowerCase() as 'w' | 'd' | 'h' | 'm' | 's'];
-    }
-  }
-  return v <= MAX_TTL ? v : undefined;
-}
-
-/** A character-string's bytes from its master-file text (`\X`, `\DDD`). Undefined on a bad escape. */
-export function unescapeString(text: string): Buffer | undefined {
-  const bytes = Buffer.from(text, 'utf8');
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c !== 0x5c) {
-      out.push(c);
-      continue;
-    }
-    const d = bytes.subarray(i + 1, i + 4).toString('latin1');
-    if (/^\d{3}$/.test(d)) {
-      const v = Number(d);
-      if (v > 255) return undefined;
-      out.push(v);
-      i += 3;
-    } else if (i + 1 < bytes.length) {
-      out.push(bytes[i + 1]!);
-      i++;
-    } else return undefined;
-  }
-  return Buffer.from(out);
 }
 
 /** Parse master-file text (tests, small zones). Throws INPUT. */
@@ -462,20 +328,19 @@ export async function readMasterFile(path: string, options: MasterOptions = {}):
   return reader.finish();
 }
 
-const require = createRequire(import.meta.url);
-
 /**
- * Load master files for the lab's DNS server: read, check, and encode every record once with
- * dns-packet (as the server will) so that a record it cannot encode fails here, with its file.
+ * Load master files for the lab's DNS server: read and check each, and encode every record
+ * once (as the server will), so that a record that cannot be encoded fails here, with its
+ * file. Throws INPUT for a file that cannot be read or served, or a zone given twice.
  */
 export async function loadZoneFiles(paths: string[]): Promise<ZoneData[]> {
-  const packet = require('dns-packet') as { answer: { encode(a: unknown): Buffer } };
   const zones: ZoneData[] = [];
   for (const path of paths) {
     const zone = await readMasterFile(path);
     for (const r of zone.records) {
       try {
-        packet.answer.encode(r);
+        nameToWire(r.name);
+        encodeRdata(r.rdata);
       } catch (e) {
         throw new NetlabError('INPUT', `${path}: ${r.name} ${r.type} cannot be encoded: ${(e as Error).message}`, { cause: e });
       }
@@ -523,8 +388,8 @@ export async function readSerial(path: string, origin?: string): Promise<number 
     reader.line(l, i + 1);
     const first = reader.records[0];
     if (first) {
-      if (first.type !== 'SOA') break;
-      return (first.data as { serial: number }).serial;
+      if (first.rdata.type !== 'SOA') break;
+      return first.rdata.serial;
     }
   }
   throw new NetlabError('INPUT', `${path}: no SOA record in its first 64 KiB`);

@@ -1,0 +1,329 @@
+/**
+ * One dig query as a library call: `lookup({ name, type, server })` returns what
+ * `netlab dig --json` prints for that query (DigResult): the answer in dig's terms, typed
+ * records, a status and the problems found. A query that gets no reply is a result too
+ * (status CRITICAL, `error`), never an exception.
+ */
+import net from 'node:net';
+import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
+import { roundMs } from '../../util/round.js';
+import { query, type Exchange, type UdpPool } from './transport.js';
+import { trace, type TraceHop } from './trace.js';
+import { systemNameserver } from './resolv-conf.js';
+import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
+import type { DnsRecord, EdnsInfo } from './wire.js';
+import type { RecordData } from './rdata.js';
+
+/**
+ * What can be wrong with a dig query, each CRITICAL: the answer's RCODE (NXDOMAIN, SERVFAIL,
+ * REFUSED, ERROR_RCODE for any other but NOERROR), no usable reply (TIMEOUT, UNREACHABLE,
+ * MALFORMED_REPLY), or a +trace that could not reach the answer (TRACE_INCOMPLETE).
+ */
+export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE';
+
+/** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
+export interface DigRecord {
+  name: string;
+  type: string;
+  class: string;
+  /** Seconds. */
+  ttl: number;
+  /** RDATA in presentation format, as BIND's dig prints it. */
+  data: string;
+  /** RDATA as a typed value (see RecordData). */
+  rdata: RecordData;
+}
+
+/** A question as `netlab dig --json` shows it (TTL 0, no data, as dig's question line). */
+export interface DigQuestion {
+  name: string;
+  type: string;
+  class: string;
+  ttl: number;
+  data: string;
+}
+
+/** One hop of a +trace. */
+export interface DigHop {
+  /** The zone whose servers answered (`.` for the root). */
+  zone: string;
+  /** Address of the server that answered; empty for an `unanswered` hop. */
+  server: string;
+  serverName: string;
+  port: number;
+  /** Milliseconds, rounded to the microsecond. */
+  timeMs: number;
+  msgSize: number;
+  kind: TraceHop['kind'];
+  records: DigRecord[];
+  skipped: TraceHop['skipped'];
+  resolvedGlueless?: TraceHop['resolvedGlueless'];
+}
+
+/** One query's result, the document `netlab dig --json` prints for it. Plain JSON-able data. */
+export interface DigResult {
+  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: 'udp' | 'tcp' };
+  /** OK for a NOERROR answer (empty or not); CRITICAL for another RCODE, no reply, or a trace that could not finish; UNKNOWN when interrupted. */
+  status: Status;
+  problems: Problem<DigProblemCode>[];
+  /** The answer's RCODE; null when there was no answer. */
+  rcode: string | null;
+  id?: number;
+  opcode?: string;
+  flags: string[];
+  counts?: { query: number; answer: number; authority: number; additional: number };
+  edns?: EdnsInfo;
+  question?: DigQuestion[];
+  answer: DigRecord[];
+  authority: DigRecord[];
+  additional: DigRecord[];
+  /** Milliseconds, rounded to the microsecond; null when there was no answer. */
+  timeMs: number | null;
+  msgSize: number | null;
+  /** The UDP answer was truncated and this one came over TCP. */
+  tcpFallback?: boolean;
+  /** ISO time the answer arrived. */
+  when: string;
+  /** Why no answer: the one-line error. */
+  error?: string;
+  hops?: DigHop[];
+  /** Stopped by the signal before it finished: status UNKNOWN, `error` 'interrupted'. */
+  interrupted?: boolean;
+}
+
+/** A server to ask, already resolved: its address and the name to show for it. */
+export interface ResolvedServer {
+  address: string;
+  /** As given (a host name, `[::1]`...), for display. */
+  name: string;
+}
+
+/** Options of lookup(); the defaults are dig's (BIND 9.18). */
+export interface LookupOptions {
+  /** The name to ask about (`.` for the root); a reverse name for PTR (see reverseName). */
+  name: string;
+  /** Mnemonic (`MX`, `TYPE65534`) or code. Default A. */
+  type?: string | number;
+  /** Mnemonic or code. Default IN. */
+  class?: string | number;
+  /**
+   * The server: an address, or a host name looked up through the system resolver, or one
+   * already resolved. Default: the first nameserver of /etc/resolv.conf, else 127.0.0.1.
+   */
+  server?: string | ResolvedServer;
+  /** Default 53; with `trace`, the port of every hop. */
+  port?: number;
+  /** Follow referrals from the root, as `dig +trace`. */
+  trace?: boolean;
+  /** Where a trace asks for the root NS set: `server` (default when `server` is given) or the built-in root hints. */
+  traceFrom?: 'server' | 'root';
+  /** Over TCP from the start. */
+  tcp?: boolean;
+  /** Keep a truncated UDP answer instead of asking again over TCP. */
+  ignoreTruncation?: boolean;
+  /** Set RD. Default true (false with `trace`). */
+  recurse?: boolean;
+  /** Per try, milliseconds. Default 5000 (a trace: 1200 per query, see TraceOptions). */
+  timeoutMs?: number;
+  /** UDP tries. Default 3. */
+  tries?: number;
+  /** EDNS(0): false for none. Default a 1232-byte UDP size, DO and NSID off. */
+  edns?: false | { udpSize?: number; do?: boolean; nsid?: boolean };
+  /** Set CD. */
+  cd?: boolean;
+  /** Set AD. Default true, as dig. */
+  ad?: boolean;
+  /** Reach a server given by name over IPv6, and use IPv6 addresses in a trace. */
+  ipv6?: boolean;
+  /** Stop: the result is marked interrupted (status UNKNOWN). */
+  signal?: AbortSignal;
+  /** Share UDP sockets among many lookups (see UdpPool). */
+  pool?: UdpPool;
+}
+
+function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+/**
+ * The server to ask: an address as is (`[::1]` unbracketed), a host name through the system
+ * resolver (as dig does), none given: the first nameserver of /etc/resolv.conf, else
+ * 127.0.0.1. Throws NetlabError USAGE for a name that does not resolve.
+ */
+export async function resolveServer(server: string | undefined, options: { ipv6?: boolean } = {}): Promise<ResolvedServer> {
+  const given = server ?? systemNameserver() ?? '127.0.0.1';
+  const bare = given.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(bare)) return { address: bare, name: given };
+  try {
+    const { lookup: lookupHost } = await import('node:dns/promises');
+    const r = await lookupHost(bare, { family: options.ipv6 ? 6 : 4 });
+    return { address: r.address, name: given };
+  } catch (e) {
+    throw new NetlabError('USAGE', `couldn't get address for '${given}': not found`, { cause: e });
+  }
+}
+
+function record(r: DnsRecord): DigRecord {
+  return { name: r.name, type: r.type, class: r.class, ttl: r.ttl, data: r.data, rdata: r.rdata };
+}
+
+const RCODE_PROBLEMS: Record<string, { code: DigProblemCode; what: string }> = {
+  NXDOMAIN: { code: 'NXDOMAIN', what: 'does not exist' },
+  SERVFAIL: { code: 'SERVFAIL', what: 'could not be answered by the server (SERVFAIL)' },
+  REFUSED: { code: 'REFUSED', what: 'was refused by the server (REFUSED)' },
+};
+
+function rcodeProblems(qname: string, qtype: string, rcode: string): Problem<DigProblemCode>[] {
+  if (rcode === 'NOERROR') return [];
+  const known = RCODE_PROBLEMS[rcode];
+  if (known?.code === 'NXDOMAIN') return [{ code: 'NXDOMAIN', severity: 'CRITICAL', message: `${qname} does not exist (NXDOMAIN)`, subject: qname }];
+  if (known) return [{ code: known.code, severity: 'CRITICAL', message: `${qname} ${qtype} ${known.what}`, subject: qname }];
+  return [{ code: 'ERROR_RCODE', severity: 'CRITICAL', message: `${qname} ${qtype}: the server answered ${rcode}`, subject: qname }];
+}
+
+interface Asked {
+  name: string;
+  type: number;
+  class: number;
+  server: ResolvedServer;
+  port: number;
+  transport: 'udp' | 'tcp';
+}
+
+function queryOf(a: Asked): DigResult['query'] {
+  return { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
+}
+
+function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
+  const problems: Problem<DigProblemCode>[] = [{ code, severity: 'CRITICAL', message, subject: `${a.server.address}#${a.port}` }];
+  return {
+    query: queryOf(a),
+    status: statusOf(problems),
+    problems,
+    rcode: null,
+    flags: [],
+    answer: [],
+    authority: [],
+    additional: [],
+    timeMs: null,
+    msgSize: null,
+    when: new Date().toISOString(),
+    error: message,
+  };
+}
+
+function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback'>): DigResult {
+  const m = ex.message;
+  const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
+  const r: DigResult = {
+    query: { ...queryOf(a), transport: ex.transport },
+    status: statusOf(problems),
+    problems,
+    rcode: m.rcode,
+    id: m.id,
+    opcode: m.opcode,
+    flags: m.flags,
+    counts: { query: m.questions.length, answer: m.answers.length, authority: m.authorities.length, additional: m.additionals.length + (m.edns ? 1 : 0) },
+    question: m.questions.map((x) => ({ name: x.name, type: x.type, class: x.class, ttl: 0, data: '' })),
+    answer: m.answers.map(record),
+    authority: m.authorities.map(record),
+    additional: m.additionals.map(record),
+    timeMs: roundMs(ex.timeMs),
+    msgSize: m.size,
+    when: new Date().toISOString(),
+  };
+  if (m.edns) r.edns = m.edns;
+  if (ex.tcpFallback) r.tcpFallback = true;
+  return r;
+}
+
+/** Stopped before it finished: nothing was judged, so no problem, status UNKNOWN. */
+function markInterrupted(r: DigResult): DigResult {
+  r.problems = [];
+  r.status = statusOf([], { interrupted: true });
+  r.interrupted = true;
+  r.error = 'interrupted';
+  return r;
+}
+
+const ERROR_CODES: Partial<Record<NetlabError['code'], DigProblemCode>> = {
+  TIMEOUT: 'TIMEOUT', MALFORMED_PACKET: 'MALFORMED_REPLY',
+};
+
+function codeOf(value: string | number | undefined, fallback: number, of: (name: string) => number | undefined, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new NetlabError('USAGE', `${what} ${value} is not a 16-bit number`);
+    return value;
+  }
+  const code = of(value);
+  if (code === undefined) throw new NetlabError('USAGE', `unknown ${what} '${value}'`);
+  return code;
+}
+
+/**
+ * Ask one question as `netlab dig` does (a trace too, with `trace`) and return the result
+ * `netlab dig --json` prints for it. No reply, a malformed reply or an unfinished trace is a
+ * CRITICAL result with `error`, never an exception. Throws NetlabError USAGE for an unknown
+ * type or class, a name that cannot be sent, or a server name that does not resolve.
+ */
+export async function lookup(options: LookupOptions): Promise<DigResult> {
+  const type = codeOf(options.type, 1, typeCodeOf, 'type');
+  const klass = codeOf(options.class, 1, classCodeOf, 'class');
+  const server = typeof options.server === 'object' ? options.server : await resolveServer(options.server, { ipv6: options.ipv6 });
+  const port = options.port ?? 53;
+  const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
+  const edns = options.edns === false ? false as const : { udpSize: options.edns?.udpSize ?? 1232, do: options.edns?.do, nsid: options.edns?.nsid };
+  if (options.trace) {
+    const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
+    const t = await trace(options.name, type, {
+      start: fromServer ? { address: server.address, port } : undefined,
+      port,
+      tcp: options.tcp,
+      edns,
+      ipv6: options.ipv6,
+      signal: options.signal,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    const last = t.hops[t.hops.length - 1];
+    const why = `trace failed: ${t.error ?? 'unknown reason'}`;
+    const result = t.final && last
+      ? fromExchange({ ...asked, server: { address: last.server, name: last.serverName } }, { message: t.final, timeMs: last.timeMs, transport: last.transport, tcpFallback: false })
+      : failed(asked, why, 'TRACE_INCOMPLETE');
+    result.hops = t.hops.filter((h) => h.kind !== 'unanswered' || h.skipped.length > 0).map((h) => {
+      const hop: DigHop = {
+        zone: h.zone, server: h.server, serverName: h.serverName, port: h.port, timeMs: h.timeMs,
+        msgSize: h.msgSize, kind: h.kind, records: h.records.map(record), skipped: h.skipped,
+      };
+      if (h.resolvedGlueless) hop.resolvedGlueless = h.resolvedGlueless;
+      return hop;
+    });
+    if (t.interrupted) return markInterrupted(result);
+    if (!t.complete && !result.problems.some((p) => p.code === 'TRACE_INCOMPLETE')) {
+      result.problems.push({ code: 'TRACE_INCOMPLETE', severity: 'CRITICAL', message: why, subject: fqdn(options.name) });
+      result.status = statusOf(result.problems);
+      result.error = why;
+    }
+    return result;
+  }
+  try {
+    const ex = await query({ address: server.address, port }, { name: options.name, type, class: klass }, {
+      timeoutMs: options.timeoutMs ?? 5000,
+      tries: options.tries ?? 3,
+      tcp: options.tcp,
+      ignoreTruncation: options.ignoreTruncation,
+      recurse: options.recurse,
+      edns,
+      cd: options.cd,
+      ad: options.ad ?? true,
+      pool: options.pool,
+      signal: options.signal,
+    });
+    return fromExchange(asked, ex);
+  } catch (e) {
+    if (options.signal?.aborted) return markInterrupted(failed(asked, 'interrupted', 'TIMEOUT'));
+    // a failure to reach or understand the server is the result; a bad question or a bug is thrown
+    if (e instanceof NetlabError && e.code !== 'USAGE' && e.code !== 'INTERNAL') return failed(asked, e.message, ERROR_CODES[e.code] ?? 'UNREACHABLE');
+    throw e;
+  }
+}
