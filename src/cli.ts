@@ -2,7 +2,7 @@
  * The netlab command line: a registry of subcommands (src/commands/registry.ts), each imported
  * only when it runs, and one flow for all of them: argv -> the command's typed options
  * (src/commands/command.ts parseArgv) -> its run, with Ctrl-C and progress -> text or JSON ->
- * the exit code. Statically this imports only errors.ts and the registry; commander, dns-packet,
+ * the exit code. Statically this imports only errors.ts and the registry; commander,
  * undici and ora load below a subcommand. The one catch of the program is here: one line on
  * stderr, the exit code of the contract.
  */

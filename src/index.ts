@@ -1,18 +1,60 @@
 /**
- * netlab's typed protocol library: `import { query, trace, reverseName } from 'netlab'`.
- * Nothing here prints or exits; failures are NetlabError or data in the results.
+ * netlab's library: every subcommand's job as a typed call, returning what its `--json` prints.
+ *
+ * `import { lookup, checkCertificate, traceRequest, probeLoadBalancer, hostsToZone, startLab } from 'netlab'`.
+ * This entry stays light: the DNS code loads with it, and each other engine (with node:tls,
+ * undici, the lab) only when it is first called. The subpaths `netlab/dns`, `netlab/tls`,
+ * `netlab/http`, `netlab/lb`, `netlab/zone` and `netlab/lab` export each area in full.
+ * Nothing here prints or exits; failures are a NetlabError (bad input) or data in the results.
+ * @packageDocumentation
  */
-export { NetlabError, exitCodeFor, type Status, type NetlabErrorCode } from './errors.js';
-export { query, type Server, type Question, type TransportOptions, type Exchange } from './protocol/dns/transport.js';
-export { trace, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure } from './protocol/dns/trace.js';
-export { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage, type DnsRecord, type DnsQuestion, type EdnsInfo } from './protocol/dns/wire.js';
-export { reverseName, ipv6Bytes } from './protocol/dns/reverse.js';
-export { typeName, typeCode, className, classCode, rcodeName } from './protocol/dns/types.js';
-export { canonicalName, nameToWire } from './protocol/dns/names.js';
-export { systemNameserver } from './protocol/dns/resolv-conf.js';
-export { ROOT_HINTS } from './protocol/dns/root-hints.js';
-export { analyseChain, findLeaf, verdict, MAX_INTERMEDIATES, type ChainAnalysis, type ChainPolicy } from './protocol/tls/chain.js';
-export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from './protocol/tls/connect.js';
-export { AnchorSet, loadTrustStore, type TrustStore } from './protocol/tls/trust.js';
-export { timeRequest, type Phases, type Sample, type TimingOptions } from './protocol/http/timing.js';
-export { cacheEvidence, type CacheEvidence } from './protocol/http/cache.js';
+import type * as Tls from './entry/tls.js';
+import type * as Http from './entry/http.js';
+import type * as Lb from './entry/lb.js';
+import type * as Zone from './entry/zone.js';
+import type * as LabEntry from './entry/lab.js';
+
+export {
+  NetlabError, exitCodeFor, statusOf, worstOf,
+  type Status, type NetlabErrorCode, type Problem, type Note, type Severity, type Progress,
+} from './errors.js';
+
+// DNS (light: no dependency)
+export {
+  lookup, query, trace, decodeMessage, encodeMessage, encodeQuery, frame, FrameReader, reverseName, ipv6Bytes,
+  typeName, typeCode, className, classCode, rcodeName, canonicalName, nameToWire, systemNameserver, ROOT_HINTS, presentRdata,
+  type LookupOptions, type DigResult, type DigRecord, type DigHop, type DigProblemCode, type Server, type Question,
+  type TransportOptions, type Exchange, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure,
+  type DnsMessage, type DnsRecord, type DnsQuestion, type EdnsInfo, type RecordData, type TypeName, type ClassName,
+} from './entry/dns.js';
+
+// The other engines load on their first call.
+export type { CheckCertificateOptions, CertCheckResult, CertProblem, CertProblemCode, ChainCert } from './entry/tls.js';
+export type { TraceRequestOptions, TraceRequestResult, PathResult, Phases, Sample, TimingOptions } from './entry/http.js';
+export type { LbProbeSettings, LbProbeReport, LbBackend, LbProblem, LbProblemCode, LbNote } from './entry/lb.js';
+export type { HostsInput, HostsToZoneOptions, HostsToZoneResult, VerifyOptions, VerifyResult, Mismatch } from './entry/zone.js';
+export type { Lab, LabOptions, LabEndpoint } from './entry/lab.js';
+
+/** `netlab cert-check`'s job; see `netlab/tls` {@link Tls.checkCertificate}. Loads node:tls on the first call. */
+export const checkCertificate: typeof Tls.checkCertificate = async (options) => (await import('./entry/tls.js')).checkCertificate(options);
+
+/** `netlab trace-request`'s job; see `netlab/http` {@link Http.traceRequest}. Loads undici on the first call. */
+export const traceRequest: typeof Http.traceRequest = async (options) => (await import('./entry/http.js')).traceRequest(options);
+
+/** One request timed phase by phase; see `netlab/http` {@link Http.timeRequest}. Loads undici on the first call. */
+export const timeRequest: typeof Http.timeRequest = async (url, options) => (await import('./entry/http.js')).timeRequest(url, options);
+
+/** `netlab lb-probe`'s job; see `netlab/lb` {@link Lb.probeLoadBalancer}. Loads undici on the first call. */
+export const probeLoadBalancer: typeof Lb.probeLoadBalancer = async (settings) => (await import('./entry/lb.js')).probeLoadBalancer(settings);
+
+/** `netlab hosts2zone`'s job (the zone texts; nothing is written); see `netlab/zone` {@link Zone.hostsToZone}. */
+export const hostsToZone: typeof Zone.hostsToZone = async (inputs, options) => (await import('./entry/zone.js')).hostsToZone(inputs, options);
+
+/** Read hosts files into a zone to check a server against it with {@link verifyZone}; see `netlab/zone`. */
+export const readHostsZone: typeof Zone.readHostsZone = async (inputs, options, issues) => (await import('./entry/zone.js')).readHostsZone(inputs, options, issues);
+
+/** `netlab hosts2zone --verify`'s job; see `netlab/zone` {@link Zone.verifyZone}. */
+export const verifyZone: typeof Zone.verifyZone = async (zone, options) => (await import('./entry/zone.js')).verifyZone(zone, options);
+
+/** Start the course's network on loopback; see `netlab/lab` {@link LabEntry.startLab}. */
+export const startLab: typeof LabEntry.startLab = async (options) => (await import('./entry/lab.js')).startLab(options);
