@@ -189,7 +189,7 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Replace `path` with `data` atomically: checked ({@link checkWriteTarget}), written in full to a
+ * Replace `path` with `data` atomically: checked (`checkWriteTarget`), written in full to a
  * temporary file, synced, renamed over it, the directory synced; the replaced file's mode kept.
  * On any failure the temporary file is removed and the old file is left as it was. Throws
  * NetlabError INPUT (`cannot write 'PATH': why`).

@@ -20,7 +20,7 @@ import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_kp_OCSPSigning,
 /** What an OCSP response says of a certificate (RFC 6960 4.2.1 CertStatus). */
 export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
 
-/** A stapled OCSP response as read and checked by {@link readOcspStaple}; dates are ISO 8601 (JSON-able). */
+/** A stapled OCSP response as read and checked by `readOcspStaple`; dates are ISO 8601 (JSON-able). */
 export interface OcspStaple {
   /** What the staple says about the certificate; null when the staple cannot be relied on. */
   certStatus: OcspCertStatus | null;
