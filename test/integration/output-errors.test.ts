@@ -4,8 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -62,8 +63,21 @@ test('a write error on stdout is one line on stderr and exit 3, for every subcom
 test('a reader that goes away (EPIPE) stays quiet', async () => {
   const server = await startHostile({ udp: (q) => [{ bytes: goodReply(q) }] });
   try {
-    const out = execFileSync('sh', ['-c', `"${process.execPath}" "${BIN}" dig @${server.address} -p ${server.port} www.example.test | head -c 1 >/dev/null; echo "$?"`], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(out.trim(), '0');
+    // asynchronously: a synchronous spawn blocked this process, and with it the server, so dig
+    // waited out its three 5 s tries before it had an answer to write
+    const { stdout } = await promisify(execFile)('sh', ['-c', `"${process.execPath}" "${BIN}" dig @${server.address} -p ${server.port} www.example.test | head -c 1 >/dev/null; echo "$?"`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(stdout.trim(), '0');
+    // a zone far larger than a pipe's buffer: the writes after head left do meet EPIPE
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-epipe-'));
+    try {
+      const hosts = join(dir, 'hosts');
+      writeFileSync(hosts, Array.from({ length: 20_000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1 host${i}`).join('\n'));
+      const zone = await promisify(execFile)('sh', ['-c', `"${process.execPath}" "${BIN}" hosts2zone "${hosts}" --origin example.test 2>"${dir}/err" | head -c 1 >/dev/null; echo "$?"; cat "${dir}/err"`], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(zone.stdout.split('\n')[0], '0', zone.stdout);
+      assert.doesNotMatch(zone.stdout, /cannot write|EPIPE|internal error/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   } finally {
     await server.close();
   }
