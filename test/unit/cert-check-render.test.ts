@@ -4,21 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fixText, renderCertText, verdictLine } from '../../src/commands/cert-check/render.js';
 import { problem, type ChainCert } from '../../src/protocol/tls/chain.js';
 import type { CertCheckResult } from '../../src/protocol/tls/check.js';
+import { goldenOf } from '../helpers/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../test/golden/cert-check/', import.meta.url));
-
-function golden(name: string, actual: string): void {
-  const file = `${GOLDEN}${name}.txt`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  // a missing golden file fails: writing it here would make the test pass without comparing
-  assert.ok(existsSync(file), `golden ${name} is missing (UPDATE_GOLDEN=1 writes it)`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
-}
+const golden = goldenOf('cert-check');
 
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
 /** The lines of the chain's table (its borders and rows). */

@@ -4,22 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { renderDigText, digDate, recordLine } from '../../src/commands/dig/render.js';
 import { parseDigArgs } from '../../src/commands/dig/options.js';
 import type { DigResult } from '../../src/commands/dig/run.js';
+import { goldenOf } from '../helpers/golden.js';
 
 process.env.TZ = 'UTC';
-const GOLDEN = fileURLToPath(new URL('../../../test/golden/dig/', import.meta.url));
-
-function golden(name: string, actual: string): void {
-  const file = `${GOLDEN}${name}.txt`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  // a missing golden file fails: writing it here would make the test pass without comparing
-  assert.ok(existsSync(file), `golden ${name} is missing (UPDATE_GOLDEN=1 writes it)`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
-}
+const golden = goldenOf('dig');
 
 const base: DigResult = {
   query: { name: 'www.example.test.', type: 'A', class: 'IN', server: '127.53.0.3', serverName: '127.53.0.3', port: 5353, transport: 'udp' },

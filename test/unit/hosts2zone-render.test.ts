@@ -5,23 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { formatIssue, formatOmitted, renderHosts2zone, renderHosts2zoneSummary, renderHosts2zoneText } from '../../src/commands/hosts2zone/render.js';
 import type { Hosts2zoneResult } from '../../src/commands/hosts2zone/run.js';
 import type { Hosts2zoneOptions } from '../../src/commands/hosts2zone/options.js';
 import { hostsNote, hostsProblem } from '../../src/protocol/zone/hosts.js';
 import type { VerifyResult } from '../../src/protocol/zone/verify.js';
+import { goldenOf } from '../helpers/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../test/golden/hosts2zone/', import.meta.url));
-
-function golden(name: string, actual: string): void {
-  const file = `${GOLDEN}${name}.txt`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  // a missing golden file fails: writing it here would make the test pass without comparing
-  assert.ok(existsSync(file), `golden ${name} is missing (UPDATE_GOLDEN=1 writes it)`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
-}
+const golden = goldenOf('hosts2zone');
 
 /** Every line fits in `columns`. */
 function fits(text: string, columns: number): void {

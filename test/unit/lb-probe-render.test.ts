@@ -5,21 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { lbVerdictLine, renderLbProbeText } from '../../src/commands/lb-probe/render.js';
 import type { LbProbeResult } from '../../src/commands/lb-probe/run.js';
 import type { LbBackend } from '../../src/protocol/lb/types.js';
+import { goldenOf } from '../helpers/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../test/golden/lb-probe/', import.meta.url));
-
-function golden(name: string, actual: string): void {
-  const file = `${GOLDEN}${name}.txt`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  // a missing golden file fails: writing it here would make the test pass without comparing
-  assert.ok(existsSync(file), `golden ${name} is missing (UPDATE_GOLDEN=1 writes it)`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
-}
+const golden = goldenOf('lb-probe');
 
 function widest(text: string): number {
   return Math.max(...text.split('\n').map((l) => [...l].length));

@@ -6,21 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { renderTraceRequestText } from '../../src/commands/trace-request/render.js';
 import { rttModel, type PathResult, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
 import type { Phases } from '../../src/protocol/http/timing.js';
+import { goldenOf } from '../helpers/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../test/golden/trace-request/', import.meta.url));
-
-function golden(name: string, actual: string): void {
-  const file = `${GOLDEN}${name}.txt`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  // a missing golden file fails: writing it here would make the test pass without comparing
-  assert.ok(existsSync(file), `golden ${name} is missing (UPDATE_GOLDEN=1 writes it)`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to rewrite)`);
-}
+const golden = goldenOf('trace-request');
 
 /** Every line of the tables (box drawing) and bars (|) of `text` fits `columns`; the prose lines are the terminal's to wrap. */
 function fits(text: string, columns: number): void {
