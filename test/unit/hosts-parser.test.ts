@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { canonicalIPv6, entryName, entryNames, escapeText, formatIPv6, hostNameProblem, ipv4Text, parseHostsText, parseIPv4, readHosts, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+import { entryName, entryNames, escapeText, hostNameProblem, parseHostsText, readHosts, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+import { canonicalIPv6, ipv4FromInt, ipv6FromBytes, parseIPv4 } from '../../src/util/ip.js';
 import { forEachLine, splitLines, stringChunks } from '../../src/protocol/zone/lines.js';
 import { formatIssue } from '../../src/commands/hosts2zone/render.js';
 
@@ -235,18 +236,20 @@ test('lines are streamed: a chunk boundary anywhere gives the same lines', async
   assert.equal(expected.entries.length, 3);
 });
 
-test('strict IPv4: parseIPv4 and ipv4Text round-trip, shorthand and octal refused', () => {
-  for (const a of ['0.0.0.0', '10.20.30.40', '255.255.255.255', '192.0.2.1']) assert.equal(ipv4Text(parseIPv4(a)!), a);
+test('strict IPv4: parseIPv4 and ipv4FromInt round-trip, shorthand and octal refused', () => {
+  for (const a of ['0.0.0.0', '10.20.30.40', '255.255.255.255', '192.0.2.1']) assert.equal(ipv4FromInt(parseIPv4(a)!), a);
   for (const a of ['127.1', '010.0.0.1', '1.2.3.256', '1.2.3', '', 'a.b.c.d', '1.2.3.4 ']) assert.equal(parseIPv4(a), undefined, a);
 });
 
 test('IPv6 is written in RFC 5952 form (lower case, longest zero run as ::, no IPv4 tail)', () => {
-  assert.equal(canonicalIPv6('2001:DB8::0:1'), '2001:db8::1');
-  assert.equal(canonicalIPv6('2001:db8:0:0:1:0:0:0'), '2001:db8:0:0:1::');
-  assert.equal(canonicalIPv6('0:0:0:0:0:0:0:1'), '::1');
-  assert.equal(canonicalIPv6('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1');
-  assert.equal(canonicalIPv6('fe80::1%lo0'), undefined);
-  assert.equal(formatIPv6(new Uint8Array(16)), '::');
+  const hexOnly = { mixed: false };
+  assert.equal(canonicalIPv6('2001:DB8::0:1', hexOnly), '2001:db8::1');
+  assert.equal(canonicalIPv6('2001:db8:0:0:1:0:0:0', hexOnly), '2001:db8:0:0:1::');
+  assert.equal(canonicalIPv6('0:0:0:0:0:0:0:1', hexOnly), '::1');
+  assert.equal(canonicalIPv6('2001:db8:0:1:1:1:1:1', hexOnly), '2001:db8:0:1:1:1:1:1');
+  assert.equal(canonicalIPv6('::ffff:192.0.2.1', hexOnly), '::ffff:c000:201');
+  assert.equal(canonicalIPv6('fe80::1%lo0', hexOnly), undefined);
+  assert.equal(ipv6FromBytes(new Uint8Array(16), hexOnly), '::');
 });
 
 test('hostNameProblem: host names pass, the rest says why', () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chiSquarePValue, gammaQ, goodnessOfFit, lnGamma } from '../../src/protocol/lb/stats.js';
 import { lvsWrrOrder, schedulerHint, smoothWrrOrder } from '../../src/protocol/lb/scheduler-hint.js';
-import { parseHostPort, parseSourceRange, pickSources, sameSlash24 } from '../../src/protocol/lb/addresses.js';
+import { parseHostPort, parseSourceRange, pickSources, sameSlash24, slash24Of } from '../../src/protocol/lb/addresses.js';
 import { bannerLine, MAX_BANNER_BYTES, mulberry32, sourceSchedule, type ProbeAnswer } from '../../src/protocol/lb/probe.js';
 import { boundMarker, chooseMethod, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, summarizeMarkers } from '../../src/protocol/lb/identify.js';
 import { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS, OTHER_MARKER } from '../../src/protocol/lb/tally.js';
@@ -188,6 +188,8 @@ test('sources: a wide range is spread evenly; each source once per pass, later p
   assert.deepEqual(wide, ['127.56.0.1', '127.56.2.129', '127.56.5.1', '127.56.7.129', '127.56.10.1']);
   assert.equal(sameSlash24(wide), false);
   assert.equal(sameSlash24(['127.56.1.1', '127.56.1.200']), true);
+  assert.equal(sameSlash24(['a.b.c.1', 'a.b.c.2']), false, 'names are not in a /24');
+  assert.equal(slash24Of('127.56.1.200'), '127.56.1.0/24');
   const s = ['a', 'b', 'c', 'd'];
   const sched = sourceSchedule(s, 10);
   assert.deepEqual(sched.slice(0, 4), s);
@@ -242,6 +244,14 @@ test('lab schedulers: weighted ones give the weights over a turn; hashes stick p
     for (let i = 0; i < 10; i++) assert.equal(s.pick('127.56.1.7', new Set()), first, name);
     assert.notEqual(s.pick('127.56.1.7', new Set([first!])), first, `${name} skips a dead backend`);
   }
+  for (const name of ['sh', 'iphash'] as const) {
+    const s = createScheduler(name, [3, 1, 1]);
+    // a dual-stack socket reports an IPv4 peer IPv4-mapped: the same source to the hashes
+    assert.equal(s.pick('::ffff:127.56.1.7', new Set()), s.pick('127.56.1.7', new Set()), name);
+  }
+  const iphash = createScheduler('iphash', [3, 1, 1]);
+  const by24 = new Set(Array.from({ length: 50 }, (_, i) => iphash.pick(`127.56.1.${i + 1}`, new Set())));
+  assert.equal(by24.size, 1, 'ip_hash keys on the first three octets');
   const wrr = createScheduler('wrr', [3, 1, 1]);
   const picks = Array.from({ length: 6 }, () => wrr.pick('x', new Set([0])));
   assert.deepEqual(picks, [1, 2, 1, 2, 1, 2], 'a dead heavy backend leaves the others in turn');

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dataLines, head, modelFrom, reverseTexts, zoneText } from '../helpers/hosts-model.js';
 import { HostsModel, type ModelOptions } from '../../src/protocol/zone/model.js';
-import { ipv4Text, newEntry, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+import { newEntry, type HostsIssue } from '../../src/protocol/zone/hosts.js';
+import { ipv4FromInt } from '../../src/util/ip.js';
 
 /** A problem's severity, or 'note'. */
 const severity = (i: HostsIssue) => ('severity' in i ? i.severity : 'note');
@@ -69,7 +70,7 @@ for (const [what, hosts, options, expected] of ALIAS_ADDRESSES) {
       const v4: number[] = [];
       const v6: string[] = [];
       model.addressesOf(v.id, v4, v6);
-      assert.deepEqual([...v4.map(ipv4Text), ...v6].sort(), own, v.owner);
+      assert.deepEqual([...v4.map(ipv4FromInt), ...v6].sort(), own, v.owner);
     }
   });
 }

@@ -13,6 +13,8 @@
  * undefined when none is left.
  */
 
+import { parsePeerIPv4 } from '../../util/ip.js';
+
 export type SchedulerName = 'rr' | 'wrr' | 'wrr-lvs' | 'lc' | 'sh' | 'iphash' | 'ch';
 
 
@@ -49,10 +51,9 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
+/** The source as a 32-bit number: its IPv4 address (mapped or not), else a hash of its text. */
 function ipv4Int(address: string): number {
-  const m = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (!m) return hash32(address);
-  return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  return parsePeerIPv4(address) ?? hash32(address);
 }
 
 function noCounting(): Pick<Scheduler, 'acquire' | 'release'> {

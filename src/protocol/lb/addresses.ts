@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { NetlabError } from '../../errors.js';
 import { formatHostPort, splitHostPort } from '../../util/host-port.js';
+import { ipv4FromInt, parseIPv4 } from '../../util/ip.js';
 
 /** An endpoint: an IP address (or a host name) and a port. */
 export interface HostPort {
@@ -39,19 +40,12 @@ export function parseHostPort(value: string, what: string): HostPort {
 /** `ADDR:PORT`, an IPv6 address in brackets (util/host-port.ts). */
 export { formatHostPort };
 
-/** Dotted quad -> unsigned 32-bit integer. Throws RangeError for anything but an IPv4 address. */
-export function ipv4ToInt(address: string): number {
-  if (!net.isIPv4(address)) throw new RangeError(`'${address}' is not an IPv4 address`);
-  return address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-/** Unsigned 32-bit integer -> dotted quad. */
-export function intToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
-
 /** The most addresses a source range may hold. */
 export const MAX_SOURCE_RANGE = 65_536;
+
+/** 127.0.0.0 and 127.255.255.255, the network and broadcast addresses of 127/8. */
+const LOOPBACK_FIRST = 0x7f000000;
+const LOOPBACK_LAST = 0x7fffffff;
 
 /**
  * Parse `A-B` (inclusive IPv4 range, both in 127.0.0.0/8, A <= B) or a single address. Only
@@ -62,17 +56,19 @@ export function parseSourceRange(value: string, what: string): { first: string; 
   const usage = (why: string) => new NetlabError('USAGE', `${what} '${value}'${why}`);
   const parts = value.split('-').map((s) => s.trim());
   if (parts.length > 2 || parts.some((p) => p === '')) throw usage(' is not a range A-B (e.g. 127.56.1.1-127.56.1.50)');
-  for (const p of parts) {
-    if (!net.isIPv4(p)) throw usage(`: '${p}' is not an IPv4 address`);
-    if (!p.startsWith('127.')) throw usage(`: ${p} is not in 127.0.0.0/8 (only loopback sources can be bound without configuring them)`);
-  }
-  const a = ipv4ToInt(parts[0]!);
-  const b = ipv4ToInt(parts[1] ?? parts[0]!);
+  const ints = parts.map((p) => {
+    const v = parseIPv4(p);
+    if (v === undefined) throw usage(`: '${p}' is not an IPv4 address`);
+    if (v >>> 24 !== 127) throw usage(`: ${p} is not in 127.0.0.0/8 (only loopback sources can be bound without configuring them)`);
+    return v;
+  });
+  const a = ints[0]!;
+  const b = ints[1] ?? a;
   if (b < a) throw usage(`: ${parts[1]} comes before ${parts[0]}`);
-  if (a === ipv4ToInt('127.0.0.0') || b === ipv4ToInt('127.255.255.255')) throw usage(': 127.0.0.0 and 127.255.255.255 cannot be sources');
+  if (a === LOOPBACK_FIRST || b === LOOPBACK_LAST) throw usage(': 127.0.0.0 and 127.255.255.255 cannot be sources');
   const size = b - a + 1;
   if (size > MAX_SOURCE_RANGE) throw usage(` holds ${size} addresses; at most ${MAX_SOURCE_RANGE}`);
-  return { first: intToIpv4(a), last: intToIpv4(b), size };
+  return { first: ipv4FromInt(a), last: ipv4FromInt(b), size };
 }
 
 /**
@@ -81,15 +77,22 @@ export function parseSourceRange(value: string, what: string): { first: string; 
  * varies every octet it spans (nginx ip_hash keys on the first three).
  */
 export function pickSources(range: { first: string; size: number }, count: number): string[] {
-  const start = ipv4ToInt(range.first);
+  const start = parseIPv4(range.first);
+  if (start === undefined) throw new RangeError(`'${range.first}' is not an IPv4 address`);
   const n = Math.max(1, Math.min(range.size, count));
-  if (n === 1) return [intToIpv4(start)];
+  if (n === 1) return [ipv4FromInt(start)];
   const step = (range.size - 1) / (n - 1);
-  return Array.from({ length: n }, (_, i) => intToIpv4(start + Math.round(i * step)));
+  return Array.from({ length: n }, (_, i) => ipv4FromInt(start + Math.round(i * step)));
 }
 
-/** True when every address shares its first three octets with the first one (one /24). */
+/** The /24 an IPv4 address is in, as `192.0.2.0/24`; undefined for anything but an IPv4 address. */
+export function slash24Of(address: string): string | undefined {
+  const v = parseIPv4(address);
+  return v === undefined ? undefined : `${ipv4FromInt((v & 0xffffff00) >>> 0)}/24`;
+}
+
+/** True when every address is IPv4 and shares its first three octets with the first one (one /24). */
 export function sameSlash24(addresses: string[]): boolean {
-  const prefix = (a: string) => a.split('.').slice(0, 3).join('.');
-  return addresses.every((a) => prefix(a) === prefix(addresses[0]!));
+  const first = slash24Of(addresses[0] ?? '');
+  return first !== undefined && addresses.every((a) => slash24Of(a) === first);
 }

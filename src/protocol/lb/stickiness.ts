@@ -2,7 +2,7 @@
  * With several source addresses: does each source stick to one backend (a source hash, nginx's
  * ip_hash, a consistent hash), and how do the sources spread over the backends? Pure.
  */
-import { sameSlash24 } from './addresses.js';
+import { sameSlash24, slash24Of } from './addresses.js';
 import type { Attribution } from './attribution.js';
 import type { LbNote, LbStickiness } from './types.js';
 
@@ -45,7 +45,7 @@ export function judgeStickiness(sources: readonly string[], schedule: ReadonlyAr
   const reached = Object.keys(spread).length;
   let note: string | null = null;
   if (verdict === 'sticky' && reached === 1 && sameSlash24([...sources])) {
-    note = `all ${sources.length} sources are in one /24 (${sources[0]!.split('.').slice(0, 3).join('.')}.x): nginx's ip_hash keys on the first three octets of IPv4, so to it they are one client; give a range that varies the third octet (e.g. 127.56.1.1-127.56.40.1) to see a spread`;
+    note = `all ${sources.length} sources are in one /24 (${slash24Of(sources[0]!)}): nginx's ip_hash keys on the first three octets of IPv4, so to it they are one client; give a range that varies the third octet (e.g. 127.56.1.1-127.56.40.1) to see a spread`;
   }
   const notes: LbNote[] = verdict === 'not-judged'
     ? [{ code: 'STICKINESS_NOT_JUDGED', message: `no source of the ${sources.length} had two attributed answers: stickiness is not judged`, counts: { sources: sources.length } }]

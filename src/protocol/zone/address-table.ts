@@ -5,7 +5,7 @@
  * added. Duplicates (the same address for the same owner) are one record: the first.
  */
 import { grow } from './name-table.js';
-import { ipv4Text } from './hosts.js';
+import { ipv4FromInt } from '../../util/ip.js';
 
 /** Address records by owner id (model.ts's names). */
 export class AddressTable {
@@ -105,7 +105,7 @@ export class AddressTable {
 
   /** The address of a record as text (dotted quad or RFC 5952). */
   text(r: number): string {
-    return this.fam[r] === 4 ? ipv4Text(this.addr[r]!) : this.v6Texts[this.addr[r]!]!;
+    return this.fam[r] === 4 ? ipv4FromInt(this.addr[r]!) : this.v6Texts[this.addr[r]!]!;
   }
 
   /** The owner id of a record. */

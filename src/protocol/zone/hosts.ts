@@ -12,10 +12,9 @@
  * its names are copied (lower-cased) into one reused scratch buffer; nothing is allocated per
  * line but the IPv6 text of an IPv6 line.
  */
-import net from 'node:net';
 import { domainToASCII } from 'node:url';
-import { ipv6Bytes } from '../dns/reverse.js';
 import type { Note, Problem } from '../../errors.js';
+import { ipv4FromInt, ipv6FromGroups, IPV4_LEADING_ZERO, IPV4_RANGE, IPV4_SHORT, scanIPv4, scanIPv6 } from '../../util/ip.js';
 import { escapeControl } from '../../util/printable.js';
 import { forEachLine, MAX_LINE_BYTES, stringChunks } from './lines.js';
 
@@ -176,181 +175,12 @@ export function entryNames(e: HostsEntry): string[] {
   return out;
 }
 
-// --- addresses -------------------------------------------------------------------
+// --- addresses: util/ip.ts's scanners, on the bytes of the line --------------------
 
-const V4_NOT = -1;
-const V4_SHORT = -2;
-const V4_LEADING_ZERO = -3;
-const V4_RANGE = -4;
-
-/** Strict dotted-quad IPv4 from bytes: the value, or a negative V4_* code. */
-function scanIPv4(buf: Uint8Array, s: number, e: number): number {
-  let parts = 0;
-  let value = 0;
-  let acc = 0;
-  let digits = 0;
-  let leadingZero = false;
-  let range = false;
-  let firstZero = false;
-  for (let i = s; i < e; i++) {
-    const c = buf[i]!;
-    if (c >= 48 && c <= 57) {
-      if (digits === 0) firstZero = c === 48;
-      else if (firstZero) leadingZero = true;
-      acc = acc * 10 + (c - 48);
-      if (++digits > 3) range = true;
-    } else if (c === 46) {
-      if (digits === 0) return V4_NOT;
-      if (acc > 255) range = true;
-      value = value * 256 + (acc & 255);
-      parts++;
-      acc = 0;
-      digits = 0;
-    } else {
-      return V4_NOT;
-    }
-  }
-  if (digits === 0) return V4_NOT;
-  if (acc > 255) range = true;
-  value = value * 256 + (acc & 255);
-  parts++;
-  if (parts > 4) return V4_NOT;
-  if (range) return V4_RANGE;
-  if (parts < 4) return V4_SHORT;
-  if (leadingZero) return V4_LEADING_ZERO;
-  return value;
-}
-
-/** Strict dotted-quad IPv4 text -> unsigned 32-bit number, or undefined. */
-export function parseIPv4(text: string): number | undefined {
-  const v = scanIPv4(Buffer.from(text, 'latin1'), 0, text.length);
-  return v >= 0 ? v : undefined;
-}
-
-/** An IPv4 address as an unsigned 32-bit number -> dotted-quad text. */
-export function ipv4Text(v: number): string {
-  return `${Math.floor(v / 16777216)}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-const HEX = '0123456789abcdef';
-
-function groupHex(g: number): string {
-  if (g < 16) return HEX[g]!;
-  if (g < 256) return HEX[g >> 4]! + HEX[g & 15]!;
-  if (g < 4096) return HEX[g >> 8]! + HEX[(g >> 4) & 15]! + HEX[g & 15]!;
-  return HEX[g >> 12]! + HEX[(g >> 8) & 15]! + HEX[(g >> 4) & 15]! + HEX[g & 15]!;
-}
-
-/** 8 groups -> RFC 5952 text: lower case, the longest run of 2 or more zero groups as `::`, no mixed IPv4 form. */
-function formatGroups(groups: ArrayLike<number>): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += groupHex(groups[i]!);
-  }
-  return out;
-}
-
-/** 16 bytes -> RFC 5952 text. */
-export function formatIPv6(bytes: Uint8Array): string {
-  const g = new Uint16Array(8);
-  for (let i = 0; i < 8; i++) g[i] = (bytes[i * 2]! << 8) | bytes[i * 2 + 1]!;
-  return formatGroups(g);
-}
+/** RFC 5952 text of IPv6 records: hexadecimal only, as a AAAA record's data is 128 bits, not an IPv4 address. */
+const HEX_ONLY = { mixed: false } as const;
 
 const groupsScratch = new Uint16Array(8);
-
-/**
- * Strict IPv6 (RFC 4291 2.2, an IPv4 tail allowed) from bytes, into `groupsScratch`.
- * False when it is not one; a `%` (zone index) is not accepted here.
- */
-function scanIPv6(buf: Uint8Array, s: number, e: number): boolean {
-  const g = groupsScratch;
-  const head: number[] = [];
-  const tail: number[] = [];
-  let cur = head;
-  let i = s;
-  let gap = false;
-  if (e - s >= 2 && buf[s] === 58 && buf[s + 1] === 58) {
-    gap = true;
-    cur = tail;
-    i = s + 2;
-    if (i === e) {
-      g.fill(0);
-      return true;
-    }
-  } else if (buf[s] === 58) return false;
-  for (;;) {
-    // one group, or an IPv4 tail
-    let j = i;
-    let v = 0;
-    while (j < e && j - i < 5) {
-      const c = buf[j]!;
-      const d = c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
-      if (d < 0) break;
-      v = v * 16 + d;
-      j++;
-    }
-    if (j < e && buf[j] === 46) {
-      // IPv4 tail: the rest must be a dotted quad, and it takes two groups
-      const v4 = scanIPv4(buf, i, e);
-      if (v4 < 0) return false;
-      cur.push(Math.floor(v4 / 65536), v4 & 0xffff);
-      break;
-    }
-    if (j === i || j - i > 4) return false;
-    cur.push(v);
-    if (j === e) break;
-    if (buf[j] !== 58) return false;
-    if (j + 1 < e && buf[j + 1] === 58) {
-      if (gap) return false;
-      gap = true;
-      cur = tail;
-      i = j + 2;
-      if (i === e) break;
-    } else {
-      i = j + 1;
-      if (i === e) return false;
-    }
-  }
-  const n = head.length + tail.length;
-  if (gap ? n > 7 : n !== 8) return false;
-  g.fill(0);
-  for (let k = 0; k < head.length; k++) g[k] = head[k]!;
-  for (let k = 0; k < tail.length; k++) g[8 - tail.length + k] = tail[k]!;
-  return true;
-}
-
-/** Any valid IPv6 text (no zone index) -> RFC 5952 form; undefined when it is not one. */
-export function canonicalIPv6(text: string): string | undefined {
-  if (text.includes('%') || !net.isIPv6(text)) return undefined;
-  return formatIPv6(ipv6Bytes(text));
-}
-
-/** The 32 hex nibbles of an IPv6 address, most significant first. */
-export function ipv6Nibbles(text: string): string {
-  return Buffer.from(ipv6Bytes(text)).toString('hex');
-}
 
 // --- names -----------------------------------------------------------------------
 
@@ -527,9 +357,9 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
     const r = scanIPv4(buf, as, ae);
     if (r < 0) {
       const t = shown(buf, as, ae);
-      if (r === V4_SHORT) report('SHORT_IPV4', `${t} is a short IPv4 address (inet_aton shorthand; getaddrinfo and DNS need all four parts)`);
-      else if (r === V4_LEADING_ZERO) report('LEADING_ZERO', `${t} has a leading zero (inet_aton reads it as octal, most tools as decimal); write it without`);
-      else if (r === V4_RANGE) report('BAD_ADDRESS', `${t} is not an IPv4 address: a part is over 255`);
+      if (r === IPV4_SHORT) report('SHORT_IPV4', `${t} is a short IPv4 address (inet_aton shorthand; getaddrinfo and DNS need all four parts)`);
+      else if (r === IPV4_LEADING_ZERO) report('LEADING_ZERO', `${t} has a leading zero (inet_aton reads it as octal, most tools as decimal); write it without`);
+      else if (r === IPV4_RANGE) report('BAD_ADDRESS', `${t} is not an IPv4 address: a part is over 255`);
       else {
         let letters = false;
         for (let k = as; k < ae; k++) {
@@ -548,13 +378,13 @@ export function parseHostsLine(buf: Buffer, start: number, end: number, report: 
       report('SCOPED_IPV6', `${shown(buf, as, ae)} is a scoped IPv6 address: its zone index ${shown(buf, percent, ae)} names a local interface, which a AAAA record cannot carry`);
       return false;
     }
-    if (!scanIPv6(buf, as, ae)) {
+    if (!scanIPv6(buf, as, ae, groupsScratch)) {
       report('BAD_ADDRESS', `${shown(buf, as, ae)} is not an IPv6 address`);
       return false;
     }
     out.family = 6;
     out.v4 = 0;
-    out.v6 = formatGroups(groupsScratch);
+    out.v6 = ipv6FromGroups(groupsScratch, HEX_ONLY);
   }
 
   let pos = 0;
@@ -769,7 +599,7 @@ export async function parseHostsText(text: string, file = '-'): Promise<{ entrie
   const entries: ParsedLine[] = [];
   const issues: HostsProblem[] = [];
   await readHosts(stringChunks(text, 7), file, (e, line) => {
-    entries.push({ line, family: e.family, address: e.family === 4 ? ipv4Text(e.v4) : e.v6, names: entryNames(e) });
+    entries.push({ line, family: e.family, address: e.family === 4 ? ipv4FromInt(e.v4) : e.v6, names: entryNames(e) });
   }, (i) => issues.push(i));
   return { entries, issues };
 }

@@ -19,7 +19,8 @@
  * - in an RPZ (blocklist) a name pointing at 0.0.0.0, 127.0.0.1, :: or ::1 is blocked.
  */
 import type { HostsEntry, HostsCode, HostsIssue, HostsRemedy } from './hosts.js';
-import { hostsNote, hostsProblem, ipv4Text, ipv6Nibbles, isLocalNameBytes } from './hosts.js';
+import { ipv4FromInt, ipv6Nibbles } from '../../util/ip.js';
+import { hostsNote, hostsProblem, isLocalNameBytes } from './hosts.js';
 import { AddressTable } from './address-table.js';
 import { grow, NameTable, sameBytes } from './name-table.js';
 
@@ -267,7 +268,7 @@ export class HostsModel {
   }
 
   private static entryText(e: HostsEntry): string {
-    return e.family === 4 ? ipv4Text(e.v4) : e.v6;
+    return e.family === 4 ? ipv4FromInt(e.v4) : e.v6;
   }
 
   private keyHasUnderscore(k: number): boolean {
@@ -479,7 +480,7 @@ export class HostsModel {
     const records = this.records;
     for (let r = 0; r < records.size; r++) {
       if (records.family(r) === 4) v4.push(r);
-      else v6.push({ nibbles: ipv6Nibbles(records.v6(r)), record: r });
+      else v6.push({ nibbles: ipv6Nibbles(records.v6(r))!, record: r }); // valid: the parser wrote it
     }
     // by address, then by record (the order of the lines): the first of each address is its PTR
     const sorted4 = Uint32Array.from(v4).sort((a, b) => records.v4(a) - records.v4(b) || a - b);

@@ -6,11 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { NetlabError, statusOf, type Note, type Problem, type Progress, type Status } from '../../errors.js';
+import { canonicalIPv6, inAddrArpa, ip6Arpa, ipv4FromInt, ipv6FromBytes } from '../../util/ip.js';
 import { roundMs } from '../../util/round.js';
 import { query, UdpPool, type Server } from '../dns/transport.js';
-import { reverseName } from '../dns/reverse.js';
 import type { DnsMessage } from '../dns/wire.js';
-import { canonicalIPv6, ipv4Text, formatIPv6 } from './hosts.js';
 import type { HostsZone } from './hosts-to-zone.js';
 import type { HostsModel } from './model.js';
 
@@ -121,7 +120,7 @@ function answerData(message: DnsMessage, type: VerifyType): string[] {
   for (const r of message.answers) {
     if (r.type !== type) continue;
     let v = r.data;
-    if (type === 'AAAA') v = canonicalIPv6(v) ?? v;
+    if (type === 'AAAA') v = canonicalIPv6(v, { mixed: false }) ?? v; // as the zone has it: hexadecimal only
     else if (type === 'PTR' || type === 'CNAME') v = lower(v);
     if (!out.includes(v)) out.push(v);
   }
@@ -151,14 +150,15 @@ function* tasks(model: HostsModel, reverse: boolean): Generator<Task> {
       v4.push(...v.v4);
       v6.push(...v.v6);
     } else model.addressesOf(v.id, v4, v6);
-    yield { name: fq, type: 'A', qtype: 1, expected: v4.map(ipv4Text), where, owner, ptr: false };
+    yield { name: fq, type: 'A', qtype: 1, expected: v4.map(ipv4FromInt), where, owner, ptr: false };
     yield { name: fq, type: 'AAAA', qtype: 28, expected: v6, where, owner, ptr: false };
   }
   if (!reverse) return;
   for (const p of model.ptrs()) {
     owner++;
-    const address = p.family === 4 ? ipv4Text(p.v4) : formatIPv6(Buffer.from(p.nibbles, 'hex'));
-    yield { name: reverseName(address), type: 'PTR', qtype: 12, expected: [lower(p.target)], where: address, owner, ptr: true };
+    const address = p.family === 4 ? ipv4FromInt(p.v4) : ipv6FromBytes(Buffer.from(p.nibbles, 'hex'), { mixed: false });
+    const name = `${p.family === 4 ? inAddrArpa(p.v4) : ip6Arpa(p.nibbles)}.`;
+    yield { name, type: 'PTR', qtype: 12, expected: [lower(p.target)], where: address, owner, ptr: true };
   }
 }
 

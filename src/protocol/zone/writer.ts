@@ -7,6 +7,7 @@
 import { domainToASCII } from 'node:url';
 import { NetlabError } from '../../errors.js';
 import { escapeLabel } from '../dns/names.js';
+import { inAddrArpa, ip6Arpa, nibbleLabels, putIPv4 } from '../../util/ip.js';
 import { hostNameProblem } from './hosts.js';
 import type { HostsModel } from './model.js';
 
@@ -210,17 +211,6 @@ function put(out: Buffer, pos: number, src: Uint8Array): number {
   return pos + src.length;
 }
 
-function putV4(out: Buffer, pos: number, v: number): number {
-  for (let shift = 24; shift >= 0; shift -= 8) {
-    const o = shift === 24 ? Math.floor(v / 16777216) : (v >>> shift) & 255;
-    if (o >= 100) out[pos++] = 48 + Math.floor(o / 100);
-    if (o >= 10) out[pos++] = 48 + (Math.floor(o / 10) % 10);
-    out[pos++] = 48 + (o % 10);
-    if (shift > 0) out[pos++] = 46;
-  }
-  return pos;
-}
-
 /**
  * Writes owner names from the model's arena: copied as they are when every byte is a host-name
  * byte (or the key is `@`), else escaped label by label (nameText), never raw.
@@ -298,7 +288,7 @@ function* zoneChunks(model: HostsModel, head: ZoneHead, stats: WriteStats, rpz: 
         pos = owner.put(out, pos);
         if (model.recordFamily(r) === 4) {
           pos = put(out, pos, tagA);
-          pos = putV4(out, pos, model.recordV4(r));
+          pos = putIPv4(out, pos, model.recordV4(r));
         } else {
           pos = put(out, pos, tagAAAA);
           pos += out.write(model.recordV6(r), pos, 'latin1');
@@ -320,7 +310,7 @@ function* zoneChunks(model: HostsModel, head: ZoneHead, stats: WriteStats, rpz: 
       pos = owner.put(out, pos);
       if (k < v4.length) {
         pos = put(out, pos, tagA);
-        pos = putV4(out, pos, v4[k]!);
+        pos = putIPv4(out, pos, v4[k]!);
       } else {
         pos = put(out, pos, tagAAAA);
         pos += out.write(v6[k - v4.length]!, pos, 'latin1');
@@ -354,14 +344,13 @@ export type ReverseEvent =
 
 /** The reverse zone of an IPv4 address (per /24): `2.0.192.in-addr.arpa` and the owner `1`. */
 export function reverseZoneOf4(v4: number): { zone: string; owner: string } {
-  return { zone: `${(v4 >>> 8) & 255}.${(v4 >>> 16) & 255}.${Math.floor(v4 / 16777216)}.in-addr.arpa`, owner: String(v4 & 255) };
+  return { zone: inAddrArpa(v4, 3), owner: String(v4 & 255) };
 }
 
 /** The reverse zone of an IPv6 address (32 nibbles) under a prefix of `prefixBits` (a multiple of 4). */
 export function reverseZoneOf6(nibbles: string, prefixBits: number): { zone: string; owner: string } {
   const n = prefixBits / 4;
-  const rev = (s: string) => s.split('').reverse().join('.');
-  return { zone: `${rev(nibbles.slice(0, n))}.ip6.arpa`, owner: rev(nibbles.slice(n)) };
+  return { zone: ip6Arpa(nibbles.slice(0, n)), owner: nibbleLabels(nibbles.slice(n)) };
 }
 
 /**
