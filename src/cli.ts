@@ -123,7 +123,7 @@ async function runCommand(def: AnyCommand, argv: string[]): Promise<void> {
     def.run(options, { signal: interruption.signal, onProgress, io, version: VERSION, style }))) as { status: Status; interrupted?: boolean };
   if (def.render) {
     run.printed = true;
-    write(options.json ? `${JSON.stringify(result, null, 2)}\n` : def.render(result, options, style));
+    write(options.json ? `${JSON.stringify(result, null, 2)}\n` : await def.render(result, options, style));
   }
   process.exitCode = result.interrupted ? 3 : exitCodeFor(result.status);
 }

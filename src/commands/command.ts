@@ -107,8 +107,11 @@ export interface CommandDef<O extends { json: boolean }, R extends CommandResult
   /** Given -> typed options; pure, throws NetlabError USAGE naming the option. (Absent with `own`.) */
   parse?(given: Given): O;
   run(options: O, ctx: RunContext): Promise<R>;
-  /** The text for stdout. Absent: the run wrote its own output (and its JSON) through ctx.io. */
-  render?(result: R, options: O, style: RenderStyle): string;
+  /**
+   * The text for stdout (a promise, so that the renderer's module, with cli-table3, loads only
+   * when text is printed). Absent: the run wrote its own output (and its JSON) through ctx.io.
+   */
+  render?(result: R, options: O, style: RenderStyle): string | Promise<string>;
   /** The spinner's words before the first progress event. */
   progress?: string;
   /** Runs until Ctrl-C or SIGTERM, which end it normally (the lab): exit 0, not 3. */

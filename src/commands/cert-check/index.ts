@@ -7,9 +7,6 @@ import type { CommandDef } from '../command.js';
 import { CERT_CHECK_ARGS, CERT_CHECK_HELP_AFTER, CERT_CHECK_OPTIONS, parseCertCheckArgs, type CertCheckOptions } from './options.js';
 import type { CertCheckResult } from './run.js';
 
-/** render.ts, loaded by run for text output (render itself is synchronous). */
-let renderer: typeof import('./render.js') | undefined;
-
 export const command: CommandDef<CertCheckOptions, CertCheckResult> = {
   name: 'cert-check',
   args: CERT_CHECK_ARGS,
@@ -17,12 +14,10 @@ export const command: CommandDef<CertCheckOptions, CertCheckResult> = {
   helpAfter: CERT_CHECK_HELP_AFTER,
   parse: parseCertCheckArgs,
   async run(options, ctx) {
-    const [{ runCertCheck }, text] = await Promise.all([import('./run.js'), options.json ? undefined : import('./render.js')]);
-    renderer ??= text;
+    const { runCertCheck } = await import('./run.js');
     return runCertCheck(options, { signal: ctx.signal, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) });
   },
-  render(result, _options, style) {
-    if (!renderer) throw new Error('cert-check: render before run (render.ts is loaded by run)');
-    return renderer.renderCertText(result, style);
+  async render(result, _options, style) {
+    return (await import('./render.js')).renderCertText(result, style);
   },
 };

@@ -88,7 +88,7 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       const io: CommandIo = { out: (chunk) => void (printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), err: () => undefined, stdin: Readable.from([]) };
       const result = await def.run(options, { signal: signal ?? new AbortController().signal, io, version, style: {} });
       const status: Status = result.status;
-      let output = def.render ? def.render(result, options, {}) : printed;
+      let output = def.render ? await def.render(result, options, {}) : printed;
       if (spec.command === 'trace-request' && lab.http.notes.length) output += `note: ${lab.http.notes[0]}\n`;
       if (signal?.aborted) break;
       const step: DemoStep = {

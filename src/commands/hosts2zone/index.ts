@@ -17,7 +17,6 @@ export const command: CommandDef<Hosts2zoneOptions, Hosts2zoneResult> = {
   parse: parseHosts2zoneArgs,
   async run(options, ctx) {
     const [{ runHosts2zone }, render] = await Promise.all([import('./run.js'), import('./render.js')]);
-    loaded = render;
     const { formatIssue, formatMismatch, formatOmitted, renderHosts2zoneSummary } = render;
     const result = await runHosts2zone(options, {
       stdin: ctx.io.stdin,
@@ -34,11 +33,7 @@ export const command: CommandDef<Hosts2zoneOptions, Hosts2zoneResult> = {
     }
     return result;
   },
-  render(result, options, style) {
-    if (!loaded) throw new Error('hosts2zone: render before run');
-    return loaded.renderHosts2zone(result, options, style);
+  async render(result, options, style) {
+    return (await import('./render.js')).renderHosts2zone(result, options, style);
   },
 };
-
-/** render.ts, loaded by the run (the CLI renders only after it). */
-let loaded: typeof import('./render.js') | undefined;

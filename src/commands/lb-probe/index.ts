@@ -6,9 +6,6 @@ import type { CommandDef } from '../command.js';
 import { LB_PROBE_ARGS, LB_PROBE_OPTIONS, parseLbProbeArgs, type LbProbeOptions } from './options.js';
 import type { LbProbeResult } from './run.js';
 
-/** render.ts, loaded by the run (render is synchronous and always comes after a run). */
-let renderer: typeof import('./render.js') | undefined;
-
 export const command: CommandDef<LbProbeOptions, LbProbeResult> = {
   name: 'lb-probe',
   args: LB_PROBE_ARGS,
@@ -20,13 +17,11 @@ up to 1 KiB. Of each answer only its attribution, status and latency are kept; e
 marker once, at most 1,024 per method (answers beyond are counted, never attributed).`,
   parse: parseLbProbeArgs,
   async run(options, ctx) {
-    const [{ runLbProbe }, render] = await Promise.all([import('./run.js'), import('./render.js')]);
-    renderer = render;
+    const { runLbProbe } = await import('./run.js');
     return runLbProbe(options, ctx);
   },
-  render(result, _options, style) {
-    if (!renderer) throw new Error('lb-probe: render before run');
-    return renderer.renderLbProbeText(result, style);
+  async render(result, _options, style) {
+    return (await import('./render.js')).renderLbProbeText(result, style);
   },
   progress: 'probing the backends',
 };
