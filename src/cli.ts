@@ -117,7 +117,13 @@ async function runCommand(def: AnyCommand, argv: string[]): Promise<void> {
     err: (line: string) => void process.stderr.write(`${line}\n`),
     stdin: process.stdin,
   };
-  if (def.untilStopped) process.once('SIGTERM', () => interruption.abort());
+  if (def.untilStopped) {
+    // the lab runs until Ctrl-C or SIGTERM: its normal end, not an interruption
+    const stop = () => interruption.abort();
+    process.off('SIGINT', onInterrupt);
+    process.on('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
   const style = { columns: process.stdout.isTTY ? process.stdout.columns : undefined };
   const result = (await withProgress(options.json, def.progress, (onProgress) =>
     def.run(options, { signal: interruption.signal, onProgress, io, version: VERSION, style }))) as { status: Status; interrupted?: boolean };
@@ -156,8 +162,7 @@ async function main(argvIn: string[]): Promise<void> {
   }
   run.command = name;
   run.json = argv.includes('--json') || (name === 'dig' && argv.includes('+json'));
-  // the lab runs until interrupted: Ctrl-C is its normal end
-  process.on('SIGINT', name === 'lab' ? () => interruption.abort() : onInterrupt);
+  process.on('SIGINT', onInterrupt);
   try {
     const { command } = await COMMANDS[name].load();
     await runCommand(command, argv.slice(1));
