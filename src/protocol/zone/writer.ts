@@ -10,6 +10,7 @@ import { escapeLabel } from '../dns/names.js';
 import { inAddrArpa, ip6Arpa, nibbleLabels, putIPv4 } from '../../util/ip.js';
 import { hostNameProblem } from './hosts.js';
 import type { HostsModel } from './model.js';
+import type { SoaData } from '../dns/rdata.js';
 
 /** SOA timers, seconds: RFC 1912 2.2 ranges; the minimum is the negative-caching TTL (RFC 2308 4). */
 export const DEFAULT_TIMERS = { refresh: 3600, retry: 900, expire: 1_209_600, minimum: 3600 } as const;
@@ -17,20 +18,11 @@ export const DEFAULT_TIMERS = { refresh: 3600, retry: 900, expire: 1_209_600, mi
 /** The default TTL of a zone written ($TTL), seconds. */
 export const DEFAULT_TTL = 3600;
 
-/** The fields of an SOA record as the writer takes them. */
-export interface SoaFields {
-  /** Master-file text, fully qualified (trailing dot). */
-  mname: string;
-  /** Master-file text of the mailbox (RFC 1035 8), fully qualified. */
-  rname: string;
-  serial: number;
-  /** Seconds, as the other timers. */
-  refresh: number;
-  retry: number;
-  expire: number;
-  /** The negative-caching TTL (RFC 2308 4). */
-  minimum: number;
-}
+/**
+ * The fields of an SOA record as the writer takes them: the DNS record's (names as master-file
+ * text, fully qualified; the timers in seconds; `minimum` the negative-caching TTL, RFC 2308 4).
+ */
+export type SoaFields = Omit<SoaData, 'type'>;
 
 /** What goes before the records of a zone: $ORIGIN, $TTL, the SOA and the NS records. */
 export interface ZoneHead {
