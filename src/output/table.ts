@@ -8,8 +8,12 @@ import Table from 'cli-table3';
 export interface TableOptions {
   /** The terminal's width; undefined: no limit (a pipe, a file). */
   columns?: number;
-  /** Right-align these columns (numbers). */
-  right?: number[];
+  /**
+   * `lines` (default): a rule under the head and between rows, as cli-table3 draws them.
+   * `bare`: no rule inside the table while every row is one line (a list, as lb-probe's
+   * backends); when a cell wrapped, the rules come back, to keep the rows apart.
+   */
+  rules?: 'lines' | 'bare';
 }
 
 /** The narrowest a column is made (its text wraps below that). */
@@ -52,8 +56,12 @@ export function renderTable(head: string[], rows: string[][], options: TableOpti
     head,
     style: { head: [], border: [] },
     ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: false } : {}),
-    ...(options.right ? { colAligns: head.map((_, i) => (options.right!.includes(i) ? 'right' as const : 'left' as const)) } : {}),
   });
   for (const r of rows) table.push(r);
-  return table.toString();
+  const text = table.toString();
+  if (options.rules !== 'bare') return text;
+  const lines = text.split('\n');
+  // one line for the head and one per row: nothing wrapped, the rules can go
+  if (lines.filter((l) => l.startsWith('│')).length !== rows.length + 1) return text;
+  return lines.filter((l) => !l.startsWith('├')).join('\n');
 }

@@ -21,9 +21,6 @@ const WORDS: Record<string, string> = {
   UND_ERR_SOCKET: 'connection closed by the peer',
 };
 
-/** The error codes that mean the peer could not be reached at all (nothing was exchanged). */
-export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /** A socket error in a few words ('connection refused'), else the first line of its message. */
 export function socketErrorReason(e: unknown): string {
   const err = e as { code?: unknown; message?: unknown } | null | undefined;

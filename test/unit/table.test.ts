@@ -32,3 +32,13 @@ test('a table that already fits is left alone', () => {
   assert.equal(fitted.reduce((a, b) => a + b, 0) + 4, 50); // three columns and four borders
   assert.ok(Math.max(...fitted) - Math.min(...fitted) <= 1, 'the widest narrowed first');
 });
+
+test("rules: 'bare' drops the rules while every row is one line, and keeps them when a cell wrapped", () => {
+  const short = [['a', '1'], ['b', '2'], ['c', '3']];
+  const bare = renderTable(['k', 'v'], short, { rules: 'bare' }).split('\n');
+  assert.equal(bare.length, 6); // top, head, three rows, bottom
+  assert.equal(bare.filter((l) => l.startsWith('├')).length, 0);
+  assert.equal(renderTable(['k', 'v'], short).split('\n').filter((l) => l.startsWith('├')).length, 3);
+  const wrapped = renderTable(['key', 'value'], [['a', 'a value long enough to wrap'], ['b', '2']], { rules: 'bare', columns: 20 }).split('\n');
+  assert.ok(wrapped.some((l) => l.startsWith('├')), 'rows that wrapped stay apart');
+});

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fileErrorReason, NetlabError, type Progress, type Status } from '../../errors.js';
 import { hostsNote, hostsProblem, type HostsIssue, type HostsNote, type HostsProblem } from '../../protocol/zone/hosts.js';
 import {
-  IssueList, readHostsZone, statusOfZone, type HostsInput, type HostsZone, type InputRead, type IssueCounts, type OmittedIssues,
+  IssueList, MAX_LISTED, readHostsZone, statusOfZone, type HostsInput, type HostsZone, type InputRead, type IssueCounts, type OmittedIssues,
 } from '../../protocol/zone/hosts-to-zone.js';
 import type { ZoneFormat } from '../../protocol/zone/model.js';
 import { readSerial } from '../../protocol/zone/master.js';
@@ -82,8 +82,8 @@ export interface Hosts2zoneIo {
   inputBounds?: { maxBytes?: number; idleMs?: number };
 }
 
-/** Problems listed (on stderr and in the JSON `problems` and `notes`); the rest are counted (netlab-hosts2zone(1)). */
-export const MAX_PROBLEMS = 1000;
+/** Problems listed (on stderr and in the JSON `problems` and `notes`); the rest are counted (netlab-hosts2zone(1)). The library's bound. */
+export const MAX_PROBLEMS = MAX_LISTED;
 
 /** Bytes read from one input at most (netlab-hosts2zone(1)): about 30 million hosts lines; /dev/zero stops here. */
 export const MAX_INPUT_BYTES = FILE_LIMITS.hosts;

@@ -130,13 +130,6 @@ function verdict(r: LbProbeResult): string {
   return `LB OK - ${r.vip}: ${d.observed} ${unit} from ${plural(counts.length, 'backend')} (${counts.join('/')}); ${why}${cut}`;
 }
 
-/** cli-table3 rules off the head and every row; lb-probe's table has one line a backend and no rules, unless a cell wrapped. */
-function withoutRules(table: string, rows: number): string {
-  const lines = table.split('\n');
-  if (lines.filter((l) => l.startsWith('│')).length !== rows + 1) return table;
-  return lines.filter((l) => !l.startsWith('├')).join('\n');
-}
-
 function widest(text: string): number {
   return Math.max(...text.split('\n').map((l) => [...l].length));
 }
@@ -155,12 +148,12 @@ function backendTable(r: LbProbeResult, columns: number | undefined): string {
     shareBar(b.share, b.expectedShare),
   ]);
   const keep = head.map((_h, i) => i);
-  const table = (fit?: number) => renderTable(keep.map((i) => head[i]!), rows.map((row) => keep.map((i) => row[i]!)), { columns: fit });
+  const table = (fit?: number) => renderTable(keep.map((i) => head[i]!), rows.map((row) => keep.map((i) => row[i]!)), { columns: fit, rules: 'bare' });
   for (const drop of [7, 3, 1]) {
     if (columns === undefined || widest(table()) <= columns) break;
     keep.splice(keep.indexOf(drop), 1);
   }
-  return withoutRules(table(columns), rows.length);
+  return table(columns);
 }
 
 function distributionLine(r: LbProbeResult): string | null {
