@@ -44,3 +44,21 @@ process.on('exit', () => {
   assert.equal(top.status, 0, top.stderr);
   assert.match(top.stderr, /HEAVY=\[\]/);
 });
+
+// issue 10.1: `import 'netlab'` loaded undici (and so took ~88 ms) for a DNS-only user
+test("import 'netlab' and 'netlab/dns' load no package at all; 'netlab/http' does load undici", () => {
+  const probe = (entry: string) => {
+    const code = `import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(`${root}package.json`)});
+await import(${JSON.stringify(`${root}dist/src/${entry}`)});
+process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('node_modules'))));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+  assert.deepEqual(probe('index.js'), []);
+  assert.deepEqual(probe('entry/dns.js'), []);
+  assert.deepEqual(probe('entry/zone.js'), []);
+  // the probe does see a package when one loads, so the checks above can fail
+  assert.ok(probe('entry/http.js').some((k) => k.includes('/undici/')));
+});
