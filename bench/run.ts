@@ -80,7 +80,7 @@ async function benchStartup(): Promise<Section> {
   const check = await timed(NODE, [NETLAB, '--version'], { capture: true });
   if (check.code !== 0 || check.stdout.trim() !== version) throw new Error(`netlab --version printed '${check.stdout.trim()}' (exit ${check.code})`);
   const entry = (path: string) => [NODE, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(ROOT, path)).href)})`];
-  const [ours, bare, root, dns] = await compare([netlab('--version'), [NODE, '-e', '0'], entry('dist/src/index.js'), entry('dist/src/entry/dns.js')], 40, 5);
+  const [ours, bare, root, dns] = await compare([netlab('--version'), [NODE, '-e', '0'], entry('dist/lib/index.js'), entry('dist/lib/dns.js')], 40, 5);
   const importRow = (label: string, t: typeof root): Row => ({
     label, unit: 'ms', netlab: t!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
     goal: { kind: 'addMaxMs', value: 15 },
@@ -88,7 +88,7 @@ async function benchStartup(): Promise<Section> {
   });
   return {
     title: '1. Startup',
-    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI), and a process that only imports the library (\`await import('netlab')\`, \`await import('netlab/dns')\`, by their files in dist/): median wall time of ${ours!.runs} runs each after 5 warm-ups, measured with ${ours!.method === 'hyperfine' ? '`hyperfine -N` (no shell)' : 'a loop of spawns (hyperfine is not installed)'}.`,
+    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI), and a process that only imports the library (\`await import('netlab')\`, \`await import('netlab/dns')\`, by the files package.json exports them as: the bundles in dist/lib): median wall time of ${ours!.runs} runs each after 5 warm-ups, measured with ${ours!.method === 'hyperfine' ? '`hyperfine -N` (no shell)' : 'a loop of spawns (hyperfine is not installed)'}.`,
     rows: [{
       label: '`netlab --version` vs `node -e 0`', unit: 'ms', netlab: ours!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
       goal: { kind: 'ratioMax', value: 1.3 },

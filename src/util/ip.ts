@@ -313,3 +313,14 @@ export function reverseName(address: string): string | undefined {
   const nibbles = ipv6Nibbles(address);
   return nibbles === undefined ? undefined : `${ip6Arpa(nibbles)}.`;
 }
+
+/**
+ * 4 or 6 when `text` is an IPv4 or IPv6 address (an IPv6 zone index such as `%eth0` allowed, as
+ * net.isIP allows it), else 0. Pure: no node:net (which costs several milliseconds to load).
+ */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  if (parseIPv4(text) !== undefined) return 4;
+  const zone = text.indexOf('%');
+  if (zone !== 0 && parseIPv6(zone > 0 ? text.slice(0, zone) : text) !== undefined) return 6;
+  return 0;
+}

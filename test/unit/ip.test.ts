@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  canonicalIPv6, inAddrArpa, ip6Arpa, ipv4FromInt, ipv6FromBytes, ipv6FromGroups, IPV4_LEADING_ZERO, IPV4_NOT, IPV4_RANGE,
+  canonicalIPv6, inAddrArpa, ip6Arpa, ipFamily, ipv4FromInt, ipv6FromBytes, ipv6FromGroups, IPV4_LEADING_ZERO, IPV4_NOT, IPV4_RANGE,
   IPV4_SHORT, nibbleLabels, parseIPv4, parseIPv6, parsePeerIPv4, putIPv4, reverseName, scanIPv4, scanIPv6,
 } from '../../src/util/ip.js';
 
@@ -107,4 +107,10 @@ test('parsePeerIPv4: a dotted quad or the same address IPv4-mapped, nothing else
   assert.equal(parsePeerIPv4('::127.56.1.7'), undefined, 'IPv4-compatible is not mapped');
   assert.equal(parsePeerIPv4('::1'), undefined);
   assert.equal(parsePeerIPv4('localhost'), undefined);
+});
+
+test('ipFamily agrees with node:net isIP on addresses, zone indexes and non-addresses', () => {
+  const cases = ['127.0.0.1', '0.0.0.0', '255.255.255.255', '256.0.0.1', '01.2.3.4', '1.2.3', '::', '::1', 'fe80::1%eth0', '%eth0', '::ffff:192.0.2.1',
+    '2001:db8::1', '2001:db8:::1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'example.test', '', '[::1]', 'a.root-servers.net.'];
+  for (const text of cases) assert.equal(ipFamily(text), net.isIP(text), text);
 });

@@ -4,9 +4,9 @@
  * records, a status and the problems found. A query that gets no reply is a result too
  * (status CRITICAL, `error`), never an exception.
  */
-import net from 'node:net';
 import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
+import { ipFamily } from '../../util/ip.js';
 import { query, type Exchange, type UdpPool } from './transport.js';
 import { trace, type TraceHop } from './trace.js';
 import { systemNameserver } from './resolv-conf.js';
@@ -153,7 +153,7 @@ function fqdn(name: string): string {
 export async function resolveServer(server: string | undefined, options: { ipv6?: boolean } = {}): Promise<ResolvedServer> {
   const given = server ?? systemNameserver() ?? '127.0.0.1';
   const bare = given.replace(/^\[(.*)\]$/, '$1');
-  if (net.isIP(bare)) return { address: bare, name: given };
+  if (ipFamily(bare) !== 0) return { address: bare, name: given };
   try {
     const { lookup: lookupHost } = await import('node:dns/promises');
     const r = await lookupHost(bare, { family: options.ipv6 ? 6 : 4 });

@@ -1,6 +1,6 @@
 /** The system's nameserver, as dig picks it: the first `nameserver` line of resolv.conf. */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { ipFamily } from '../../util/ip.js';
 
 /** First usable nameserver address in the file, or undefined when there is none or it is unreadable. */
 export function systemNameserver(path = '/etc/resolv.conf'): string | undefined {
@@ -12,7 +12,7 @@ export function systemNameserver(path = '/etc/resolv.conf'): string | undefined 
   }
   for (const line of text.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/.exec(line);
-    if (m && net.isIP(m[1]!.split('%')[0]!)) return m[1]!;
+    if (m && ipFamily(m[1]!) !== 0) return m[1]!;
   }
   return undefined;
 }

@@ -7,10 +7,9 @@
  * cannot finish says so. It cannot loop: a referral is followed only when it goes at least one
  * label deeper (an upward or sideways one is lame, see judgeFor), and hops are bounded too.
  */
-import { performance } from 'node:perf_hooks';
-import net from 'node:net';
 import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
+import { ipFamily } from '../../util/ip.js';
 import { query, type Exchange, type Server, type TransportOptions } from './transport.js';
 import type { DnsMessage, DnsRecord } from './wire.js';
 import { canonicalName } from './names.js';
@@ -163,7 +162,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
     return r;
   };
 
-  const usable = (addrs: string[]) => addrs.filter((a) => net.isIPv4(a) || (opts.ipv6 && net.isIPv6(a)));
+  const usable = (addrs: string[]) => addrs.filter((a) => ipFamily(a) === 4 || (opts.ipv6 && ipFamily(a) === 6));
 
   async function ask(address: string, name: string, type: number, recurse: boolean, signal?: AbortSignal): Promise<Exchange> {
     options.signal?.throwIfAborted();

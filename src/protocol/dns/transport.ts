@@ -4,15 +4,13 @@
  * carries our ID and our question (RFC 5452 section 9.1), anything else is dropped and we
  * keep waiting. A truncated UDP reply (TC) is retried over TCP, as dig does.
  */
-import dgram from 'node:dgram';
-import net from 'node:net';
-import { randomInt } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import type dgram from 'node:dgram';
 import { NetlabError } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
+import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
 
 /** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
@@ -94,7 +92,7 @@ export async function query(server: Server, question: Question, options: Transpo
 }
 
 function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer } {
-  const id = randomInt(0, 0x10000);
+  const id = nodeCrypto().randomInt(0, 0x10000);
   const edns = options.edns === undefined ? DEFAULT_EDNS : options.edns;
   const wire = encodeQuery({
     id,
@@ -127,7 +125,7 @@ export function mismatch(message: DnsMessage, id: number, question: Question): s
 
 /**
  * udp6 for an IPv6 address, else udp4. A colon is enough to tell (an IPv4 address or a name
- * has none), and net.isIPv6 compiles a large regular expression on its first call (~3 ms of
+ * has none), and node:net's isIPv6 compiles a large regular expression on its first call (~3 ms of
  * a one-query process).
  */
 function udpFamily(address: string): 'udp4' | 'udp6' {
@@ -142,7 +140,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
   const { id, wire } = buildQuery(question, options);
   const family = udpFamily(server.address);
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: family });
+    const socket = nodeDgram().createSocket({ type: family });
     let dropped: string | undefined;
     let start = 0;
     let done = false;
@@ -208,7 +206,7 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
     let dropped: string | undefined;
     let start = 0;
     let done = false;
-    const socket = net.connect({ host: server.address, port: server.port });
+    const socket = nodeNet().connect({ host: server.address, port: server.port });
     const finish = (err: NetlabError | undefined, value?: { message: DnsMessage; timeMs: number }) => {
       if (done) return;
       done = true;
@@ -311,7 +309,7 @@ export class UdpPool {
     }
     list = [];
     for (let i = 0; i < this.size; i++) {
-      const socket = dgram.createSocket({ type: udpFamily(server.address) });
+      const socket = nodeDgram().createSocket({ type: udpFamily(server.address) });
       const entry: PoolSocket = {
         socket,
         waiting: new Map(),
