@@ -148,6 +148,8 @@ export async function issue(spec: IssueSpec): Promise<LabCa> {
 
 const KU = x509.KeyUsageFlags;
 const CA_KU = KU.keyCertSign | KU.cRLSign | KU.digitalSignature;
+/** keyUsage values for {@link issue}: a CA's (keyCertSign, cRLSign, digitalSignature) and an ECDSA server's (digitalSignature). */
+export const LAB_KEY_USAGE = { ca: CA_KU, server: KU.digitalSignature } as const;
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
