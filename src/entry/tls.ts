@@ -13,6 +13,9 @@ export {
   analyseChain, verdict, findLeaf, MAX_INTERMEDIATES,
   type CertProblem, type CertProblemCode, type ChainCert, type ChainPolicy, type ChainAnalysis,
 } from '../protocol/tls/chain.js';
+// issue 11: path building and validation
+export { validatePath, wholeDaysLeft, type CertConstraint, type CertNote, type CertNoteCode, type PathEntry } from '../protocol/tls/chain.js';
+export { searchPaths, MAX_CANDIDATES_TRIED, type BuiltPath, type PathCert, type PathEnd } from '../protocol/tls/path.js';
 export { loadTrustStore, AnchorSet, type TrustStore, type TrustOptions, type CaPem } from '../protocol/tls/trust.js';
 export { describeCert, parsePemBundle, type CertInfo } from '../protocol/tls/certs.js';
 export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from '../protocol/tls/connect.js';

@@ -113,6 +113,10 @@ function chainCodeFor(e: { code: number; depth: number }): string | undefined {
       return e.depth === 0 ? 'MISSING_INTERMEDIATE' : 'UNTRUSTED_ROOT';
     case 7: return 'BAD_SIGNATURE'; // X509_V_ERR_CERT_SIGNATURE_FAILURE
     case 22: return 'CHAIN_TOO_LONG'; // X509_V_ERR_CERT_CHAIN_TOO_LONG: past the verify depth (100 by default)
+    // issue 11: path validation
+    case 24: case 79: case 25: case 32: case 47: case 48: case 49: return 'CONSTRAINT_VIOLATION'; // invalid CA, path length, keyCertSign, name constraints
+    case 26: return 'WRONG_PURPOSE'; // X509_V_ERR_INVALID_PURPOSE
+    case 34: return 'UNKNOWN_CRITICAL_EXTENSION'; // X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION
     default: return undefined;
   }
 }
@@ -170,7 +174,7 @@ for (const spec of LAB_TLS_CASES) {
       assert.ok(code, `openssl error ${first.code} (${first.text}) has no netlab equivalent listed here: ${v.output}`);
       assert.ok(codesOf(doc).includes(code), `openssl: error ${first.code} at depth ${first.depth} (${first.text}); netlab: ${codesOf(doc).join(', ')}`);
     } else {
-      for (const code of ['SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE']) {
+      for (const code of ['SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CONSTRAINT_VIOLATION', 'WRONG_PURPOSE', 'UNKNOWN_CRITICAL_EXTENSION']) {
         assert.ok(!codesOf(doc).includes(code), `openssl verifies the chain but netlab reports ${code}`);
       }
     }

@@ -59,8 +59,14 @@ const good: CertCheckResult = {
     ocspStapled: true,
     ocsp: { certStatus: 'good', producedAt: '2026-11-23T07:00:00.000Z', thisUpdate: '2026-11-23T07:00:00.000Z', nextUpdate: '2026-11-30T07:00:00.000Z', signedBy: 'the issuer' },
   },
+  notes: [],
   chain: [leaf, intermediate],
-  path: [0, 1],
+  path: [
+    { index: 0, subject: leaf.subject, fingerprint256: leaf.fingerprint256, role: 'leaf' },
+    { index: 1, subject: intermediate.subject, fingerprint256: intermediate.fingerprint256, role: 'intermediate' },
+    { index: null, subject: root.subject, fingerprint256: root.fingerprint256, role: 'anchor' },
+  ],
+  pathDiffers: false,
   anchor: root,
   trustStore: { sources: ['/etc/ssl/certs/ca-certificates.crt', '/tmp/netlab-tls-Ab12Cd/lab-root.pem'], anchors: 145 },
   daysLeft: 88,
@@ -104,7 +110,11 @@ const several: CertCheckResult = {
     ocsp: { certStatus: 'revoked', producedAt: '2026-11-23T07:00:00.000Z', thisUpdate: '2026-11-23T07:00:00.000Z', revokedAt: '2026-11-21T07:00:00.000Z', revocationReason: 'keyCompromise', signedBy: 'the issuer' },
   },
   chain: [weakLeaf, privateRoot, intermediate],
-  path: [0, 1],
+  path: [
+    { index: 0, subject: weakLeaf.subject, fingerprint256: weakLeaf.fingerprint256, role: 'leaf' },
+    { index: 1, subject: privateRoot.subject, fingerprint256: privateRoot.fingerprint256, role: 'end' },
+  ],
+  pathDiffers: true,
   anchor: null,
   trustStore: { sources: ['/etc/ssl/certs/ca-certificates.crt'], anchors: 144 },
   daysLeft: 5,
@@ -166,4 +176,26 @@ test('a bundle: "Chain in FILE", no TLS line, no name line without a host', () =
 test('fixText adds the command line advice for a code, and leaves the others alone', () => {
   assert.equal(fixText('UNTRUSTED_ROOT', 'Chain to a root.'), 'Chain to a root (--ca FILE to check against it).');
   assert.equal(fixText('EXPIRED', 'Renew it.'), 'Renew it.');
+});
+
+// issue 11: the path chosen is shown, and said to differ from the chain as sent; notes are listed after the problems
+test('a path that differs from the chain as sent, and a note about the certificate left out', () => {
+  const expiredCopy: ChainCert = { ...intermediate, notAfter: '2026-10-24T08:00:00.000Z', daysLeft: -30, fingerprint256: '77:'.repeat(31) + '77' };
+  const r: CertCheckResult = {
+    ...good,
+    chain: [leaf, expiredCopy, intermediate],
+    path: [
+      { index: 0, subject: leaf.subject, fingerprint256: leaf.fingerprint256, role: 'leaf' },
+      { index: 2, subject: intermediate.subject, fingerprint256: intermediate.fingerprint256, role: 'intermediate' },
+      { index: null, subject: root.subject, fingerprint256: root.fingerprint256, role: 'anchor' },
+    ],
+    pathDiffers: true,
+    notes: [{ code: 'UNUSED_CERTIFICATE', message: `certificate 1 ("${intermediate.subject}", issued by "${root.subject}", expired 30 days ago) was sent but is not on the path: a valid path does not need it`, subject: intermediate.subject, counts: { index: 1 } }],
+  };
+  const text = renderCertText(r);
+  assert.match(text, /^CERT OK - www\.example\.test expires in 88 days\n/);
+  assert.match(text, /\n│ 1 \(extra\) │/);
+  assert.match(text, /\nPath chosen \(not the chain as sent\): 0 www\.example\.test > 2 netlab Lab Intermediate CA > netlab Lab Root CA \(trust store\)\n/);
+  assert.match(text, /\nNotes:\n {2}UNUSED_CERTIFICATE: certificate 1 /);
+  golden('path-differs', text);
 });

@@ -32,7 +32,11 @@ export function verdictLine(r: CertCheckResult): string {
     return `CERT OK - ${name} expires in ${r.daysLeft} day${r.daysLeft === 1 ? '' : 's'}`;
   }
   const codes = [...new Set(r.problems.map((p) => p.code))].join(', ');
-  const days = r.daysLeft === null ? '' : r.daysLeft >= 0 ? ` (expires in ${r.daysLeft} days)` : ` (expired ${-r.daysLeft} days ago)`;
+  // issue 11: the days are the result's daysLeft, the number every other line shows; expired is what the problems say
+  const leafSubject = r.chain[r.path[0]?.index ?? 0]?.subject;
+  const expired = r.problems.some((p) => p.code === 'EXPIRED' && p.subject === leafSubject) || (r.daysLeft !== null && r.daysLeft < 0);
+  const dayWord = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+  const days = r.daysLeft === null ? '' : expired ? ` (expired ${dayWord(-r.daysLeft)} ago)` : ` (expires in ${dayWord(r.daysLeft)})`;
   return `CERT ${r.status} - ${name}: ${codes}${days}`;
 }
 
@@ -52,7 +56,7 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
     out.push(`${source}:`);
     const head = ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'];
     let rows = r.chain.map((c, i) => {
-      const mark = r.path.includes(i) ? '' : ' (extra)';
+      const mark = r.path.some((p) => p.index === i) ? '' : ' (extra)';
       return [`${i}${mark}`, subjectCN(c.subject), subjectCN(c.issuer), c.notAfter.slice(0, 10), String(c.daysLeft), `${c.keyType} ${c.keyBits}`, c.signatureAlgorithm];
     });
     // a terminal too narrow for the whole table: the issuer goes (each certificate's lines below name it)
@@ -73,6 +77,7 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
   if (r.tls) {
     out.push(`TLS: ${r.tls.protocol}, ${r.tls.cipher}, ${stapleText(r.tls.ocsp)}`);
   }
+  if (r.path.length > 0) out.push(pathLine(r));
   const anchor = r.anchor ? ` to "${r.anchor.subject}"` : '';
   out.push(`Trust: ${r.trusted ? `chain verified${anchor}` : 'not verified'}; anchors: ${r.trustStore.sources.join(', ') || 'none'} (${r.trustStore.anchors} certificates)`);
   if (r.hostnameMatch !== null) out.push(`Name: ${r.host} ${r.hostnameMatch ? 'matches' : 'does NOT match'} the leaf`);
@@ -83,8 +88,27 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
       out.push(`           fix: ${fixText(p.code, p.fix)}`);
     }
   }
+  if ((r.notes ?? []).length > 0) {
+    out.push('', 'Notes:');
+    for (const n of r.notes) out.push(`  ${n.code}: ${n.message}`);
+  }
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * The path chosen, leaf first (issue 11): `Path: 0 www.example.test > 1 netlab Lab Intermediate CA
+ * > netlab Lab Root CA (trust store)`; said to differ from the chain as sent when it does.
+ */
+export function pathLine(r: CertCheckResult): string {
+  const steps = r.path.map((p) => {
+    const name = subjectCN(p.subject);
+    if (p.index === null) return `${name} (trust store)`;
+    return `${p.index} ${name}${p.role === 'anchor' ? ' (trust anchor)' : ''}`;
+  });
+  const last = r.path[r.path.length - 1]!;
+  const end = last.role === 'end' ? ' (ends untrusted)' : '';
+  return `${r.pathDiffers ? 'Path chosen (not the chain as sent)' : 'Path'}: ${steps.join(' > ')}${end}`;
 }
 
 /** What the stapled OCSP response says, in a few words. */

@@ -4,6 +4,7 @@
  * that a correct checker gives for it when told to trust the lab root and to check
  * www.example.test with the default --warn-days 30 and --crit-days 7.
  */
+import { PATH_CASE_ADDRESSES, PATH_CASE_ROWS, type PathCaseName } from './path-cases.js';
 import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, issueOcspResponse, type LabCert, type LabPki, type LeafOptions, type OcspResponseOptions } from './ca.js';
 
 /** The name every case is checked against (SNI and host check). */
@@ -14,7 +15,9 @@ const LAB_DNS_NAMES = [LAB_TLS_SERVERNAME, 'example.test'];
 
 export type TlsCaseName =
   | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
-  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked';
+  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked'
+  // issue 11: path building and validation (./path-cases.ts)
+  | PathCaseName;
 
 /** cert-check's problem codes (one list, in protocol/tls/chain.ts). */
 import type { CertProblemCode } from '../../protocol/tls/chain.js';
@@ -114,6 +117,8 @@ export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   ecdsa: '127.54.0.13',
   'ocsp-good': '127.54.0.14',
   'ocsp-revoked': '127.54.0.15',
+  // issue 11: the path cases, on 127.54.1.x
+  ...PATH_CASE_ADDRESSES,
 };
 
 type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
@@ -249,6 +254,8 @@ const ROWS: CaseRow[] = [
     expectedCodes: ['REVOKED'],
     issue: (pki) => stapled(pki, 'revoked'),
   },
+  // issue 11: path building and validation (./path-cases.ts)
+  ...PATH_CASE_ROWS.map(({ opensslErrors: _, ...row }) => row),
 ];
 
 /** Every case, in address order. */

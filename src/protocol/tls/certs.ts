@@ -101,7 +101,7 @@ const SIGNATURE_OIDS: Record<string, string> = {
 };
 
 /** One DER TLV header: where its value starts and ends. Throws on lengths past the data. */
-function tlv(der: Buffer, at: number): { tag: number; start: number; end: number } {
+export function tlv(der: Buffer, at: number): { tag: number; start: number; end: number } {
   if (at + 2 > der.length) throw new Error('DER runs past the end');
   const tag = der[at]!;
   let len = der[at + 1]!;
@@ -117,7 +117,7 @@ function tlv(der: Buffer, at: number): { tag: number; start: number; end: number
   return { tag, start, end: start + len };
 }
 
-function oidText(bytes: Buffer): string {
+export function oidText(bytes: Buffer): string {
   const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
   let v = 0;
   for (const b of bytes.subarray(1)) {
@@ -213,9 +213,14 @@ export function canonicalNameKey(name: Buffer): string | undefined {
   }
 }
 
-/** Whether `parent` issued `child`: names and key identifiers match (checkIssued), and whether its key verifies the signature. */
-export function issuedBy(child: X509Certificate, parent: X509Certificate): 'yes' | 'no' | 'bad-signature' {
-  if (!child.checkIssued(parent)) return 'no';
+/**
+ * Whether `parent` issued `child`: names and key identifiers match (Node's checkIssued, which
+ * also wants keyCertSign when the parent has a keyUsage), and whether its key verifies the
+ * signature. With `signatureOnly`, only the signature is checked (the path builder matched
+ * the names itself, without keyUsage, as OpenSSL's chain building does).
+ */
+export function issuedBy(child: X509Certificate, parent: X509Certificate, signatureOnly = false): 'yes' | 'no' | 'bad-signature' {
+  if (!signatureOnly && !child.checkIssued(parent)) return 'no';
   try {
     return child.verify(parent.publicKey) ? 'yes' : 'bad-signature';
   } catch {

@@ -9,7 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import { NetlabError, statusOf, type Progress, type Status } from '../../errors.js';
 import { formatHostPort } from '../../util/host-port.js';
-import { analyseChain, findLeaf, problem, verdict, type CertProblem, type ChainAnalysis, type ChainCert } from './chain.js';
+import { analyseChain, findLeaf, problem, verdict, type CertNote, type CertProblem, type ChainAnalysis, type ChainCert, type PathEntry } from './chain.js';
 import { describeCert, issuedBy, parsePemBundle } from './certs.js';
 import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from './connect.js';
 import type { OcspStaple } from './ocsp.js';
@@ -96,6 +96,8 @@ export interface CertCheckResult {
   /** The worst severity of the problems (statusOf); CRITICAL whenever the chain is not trusted; UNKNOWN when interrupted. */
   status: Status;
   problems: CertProblem[];
+  /** What was seen and not judged (issue 11: certificates sent but not on the path, a long-lived leaf of a private CA). */
+  notes: CertNote[];
   /** Whether the path from the leaf ends at a trust anchor. */
   trusted: boolean;
   /** Whether the leaf is valid for `host`; null when no name was checked. */
@@ -110,8 +112,10 @@ export interface CertCheckResult {
   tls: CertCheckTls | null;
   /** The certificates as sent (or as in the bundle), in that order. */
   chain: ChainCert[];
-  /** Indexes into `chain` of the path from the leaf up. */
-  path: number[];
+  /** The path chosen (issue 11), from the leaf up: each certificate's index in `chain` (null for one from the trust store), subject, fingerprint and role. */
+  path: PathEntry[];
+  /** Whether the certificates sent on the path are not all those sent, in the order sent. */
+  pathDiffers: boolean;
   /** The trust anchor the path ends at when it comes from the trust store, else null. */
   anchor: ChainCert | null;
   /** Where the anchors came from, and how many there are. */
@@ -150,6 +154,7 @@ function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | '
     mode: known.mode,
     status: 'UNKNOWN',
     problems: [],
+    notes: [],
     trusted: false,
     hostnameMatch: null,
     host: known.host,
@@ -158,6 +163,7 @@ function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | '
     tls: null,
     chain: [],
     path: [],
+    pathDiffers: false,
     anchor: null,
     trustStore: known.trustStore,
     daysLeft: null,
@@ -169,10 +175,12 @@ function fromAnalysis(base: CertCheckResult, a: ChainAnalysis, extra: Partial<Ce
     ...base,
     status: a.status,
     problems: a.problems,
+    notes: a.notes,
     trusted: a.trusted,
     hostnameMatch: a.hostnameMatch,
     chain: a.chain,
     path: a.path,
+    pathDiffers: a.pathDiffers,
     anchor: a.anchor ?? null,
     daysLeft: a.chain[a.leafIndex]?.daysLeft ?? null,
     ...extra,

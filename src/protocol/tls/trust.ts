@@ -36,6 +36,7 @@ interface AnchorEntry {
 export class AnchorSet {
   private readonly entries: AnchorEntry[] = [];
   private readonly bySha = new Set<string>();
+  private readonly systemSha = new Set<string>();
   private allParsed = false;
 
   /** Anchors from certificates already parsed (a caller's list). */
@@ -51,8 +52,9 @@ export class AnchorSet {
   }
 
   /** Add an anchor by its DER (and the parsed certificate when the caller has it); a certificate already there is not added again. */
-  add(der: Buffer, cert?: X509Certificate): void {
+  add(der: Buffer, cert?: X509Certificate, system = false): void {
     const sha256 = createHash('sha256').update(der).digest('hex');
+    if (system) this.systemSha.add(sha256);
     if (this.bySha.has(sha256)) return;
     this.bySha.add(sha256);
     const names = namesOf(der);
@@ -62,6 +64,11 @@ export class AnchorSet {
   /** Whether this very certificate is an anchor. */
   has(c: X509Certificate): boolean {
     return this.bySha.has(createHash('sha256').update(c.raw).digest('hex'));
+  }
+
+  /** Whether this very certificate is an anchor of the system's CA bundle (a publicly trusted root). */
+  isSystem(c: X509Certificate): boolean {
+    return this.systemSha.has(createHash('sha256').update(c.raw).digest('hex'));
   }
 
   /** The anchors that may have issued `c`: those whose subject is its issuer (see the class). */
@@ -149,13 +156,13 @@ export function loadTrustStore(options: TrustOptions = {}): TrustStore {
       }
       const ders = pemBlocks(text);
       if (ders.length === 0) continue;
-      for (const der of ders) anchors.add(der);
+      for (const der of ders) anchors.add(der, undefined, true);
       sources.push(path);
       found = true;
       break;
     }
     if (!found) {
-      for (const pem of tls.rootCertificates) for (const der of pemBlocks(pem)) anchors.add(der);
+      for (const pem of tls.rootCertificates) for (const der of pemBlocks(pem)) anchors.add(der, undefined, true);
       sources.push('node:tls.rootCertificates');
     }
   }
