@@ -17,7 +17,9 @@ import { AnchorSet } from './trust.js';
 export type CertProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
-  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN';
+  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN'
+  // the connection (issue 11): connection-report.ts
+  | 'OLD_TLS_VERSION' | 'STARTTLS_FAILED';
 
 /**
  * A problem of a certificate check: the shared {@link Problem} with cert-check's codes, always
@@ -109,6 +111,8 @@ export const FIX: Record<CertProblemCode, string> = {
   HANDSHAKE_FAILED: 'Check that the port speaks TLS and that client and server share a protocol version and cipher.',
   CHAIN_TOO_LONG: 'Issue the leaf from a CA closer to the root: clients give up on paths with more than 100 intermediate certificates (OpenSSL\'s default verify depth).',
   UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
+  OLD_TLS_VERSION: 'Enable TLS 1.2 and 1.3 on the server (and turn TLS 1.0 and 1.1 off): browsers refuse TLS 1.0 and 1.1 (RFC 8996).',
+  STARTTLS_FAILED: 'Check that the port speaks this protocol and that the server offers STARTTLS there (a TLS certificate and key configured for it).',
 };
 
 /**
@@ -121,6 +125,7 @@ export const MAX_INTERMEDIATES = 100;
 /** The codes that say why a chain was not verified to a trust anchor. */
 const UNTRUSTED_BECAUSE: ReadonlySet<CertProblemCode> = new Set<CertProblemCode>([
   'SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN',
+  'STARTTLS_FAILED',
 ]);
 
 /**
