@@ -13,7 +13,7 @@ import { LabStartTlsServer, type StartTlsBehaviour } from './server.js';
 export const LAB_STARTTLS_NAME = 'mail.example.test';
 
 /** One address per protocol, then the SMTP server without STARTTLS. */
-export const LAB_STARTTLS_ADDRESSES: Readonly<Record<StartTlsProtocol | 'smtp-no-starttls', string>> = {
+export const LAB_STARTTLS_ADDRESSES: Readonly<Record<StartTlsProtocol | 'smtp-no-tls', string>> = {
   smtp: '127.57.0.1',
   imap: '127.57.0.2',
   pop3: '127.57.0.3',
@@ -21,12 +21,12 @@ export const LAB_STARTTLS_ADDRESSES: Readonly<Record<StartTlsProtocol | 'smtp-no
   postgres: '127.57.0.5',
   ldap: '127.57.0.6',
   xmpp: '127.57.0.7',
-  'smtp-no-starttls': '127.57.0.8',
+  'smtp-no-tls': '127.57.0.8',
 };
 
 export interface StartTlsLabServer {
-  /** The protocol, or smtp-no-starttls. */
-  name: StartTlsProtocol | 'smtp-no-starttls';
+  /** The protocol, or smtp-no-tls. */
+  name: StartTlsProtocol | 'smtp-no-tls';
   protocol: StartTlsProtocol;
   behaviour: StartTlsBehaviour;
   address: string;
@@ -72,7 +72,7 @@ export async function startStartTlsLab(options: StartTlsLabOptions = {}): Promis
   const chainPem = leaf.certPem + pki.intermediate.certPem;
   const specs: Array<{ name: StartTlsLabServer['name']; protocol: StartTlsProtocol; behaviour: StartTlsBehaviour; description: string }> = [
     ...STARTTLS_PROTOCOLS.map((p) => ({ name: p, protocol: p, behaviour: 'good' as const, description: DESCRIPTIONS[p] })),
-    { name: 'smtp-no-starttls', protocol: 'smtp', behaviour: 'no-starttls', description: 'SMTP that does not offer STARTTLS (EHLO without it, STARTTLS -> 502)' },
+    { name: 'smtp-no-tls', protocol: 'smtp', behaviour: 'no-starttls', description: 'SMTP that does not offer STARTTLS (EHLO without it, STARTTLS -> 502)' },
   ];
   const servers = await startOnCommonPort(options.port ?? 0, specs.map((s) => (port: number) => new LabStartTlsServer({
     protocol: s.protocol,
