@@ -293,3 +293,21 @@ test('netlab cert-check --starttls: exit 0 with the protocol shown; exit 2 and o
   assert.match(usage.stderr, /^netlab cert-check: --starttls needs one of smtp, imap, pop3, ftp, postgres, ldap, xmpp, got 'gopher'/);
   assert.equal(usage.stderr.split('\n').filter(Boolean).length, 1);
 });
+
+test('Ctrl-C during a STARTTLS dialogue: UNKNOWN, interrupted during starttls, and the verdict line says so', async () => {
+  const servers = await startHostileServers({ silent: { onConnection: (s) => s.resume() } });
+  const { port, tracker } = servers.of.silent;
+  try {
+    const controller = new AbortController();
+    const running = checkCertificate({ server: { host: 'mail.example.test', port }, connectTo: '127.0.0.1', starttls: 'smtp', trust, timeoutMs: 60_000, signal: controller.signal });
+    for (let i = 0; i < 500 && tracker.connections === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(tracker.connections, 1, 'connected');
+    controller.abort();
+    const r = await running;
+    assert.deepEqual({ status: r.status, interrupted: r.interrupted, during: r.interruptedDuring, problems: r.problems, starttls: r.starttls?.protocol },
+      { status: 'UNKNOWN', interrupted: true, during: 'starttls', problems: [], starttls: 'smtp' });
+    assert.match(renderCertText(r), new RegExp(`^CERT UNKNOWN - mail\\.example\\.test: interrupted during the STARTTLS dialogue with 127\\.0\\.0\\.1:${port}, before any certificate was read\\n`));
+  } finally {
+    await servers.close();
+  }
+});
