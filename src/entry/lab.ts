@@ -10,3 +10,4 @@
  * @packageDocumentation
  */
 export { startLab, type Lab, type LabOptions, type LabEndpoint } from '../lab/index.js';
+export { startStartTlsLab, LAB_STARTTLS_ADDRESSES, LAB_STARTTLS_NAME, type StartTlsLab, type StartTlsLabServer, type StartTlsLabOptions } from '../lab/starttls/index.js';

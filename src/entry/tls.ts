@@ -18,6 +18,13 @@ export { validatePath, wholeDaysLeft, type CertConstraint, type CertNote, type C
 export { searchPaths, MAX_CANDIDATES_TRIED, type BuiltPath, type PathCert, type PathEnd } from '../protocol/tls/path.js';
 export { loadTrustStore, AnchorSet, type TrustStore, type TrustOptions, type CaPem } from '../protocol/tls/trust.js';
 export { describeCert, parsePemBundle, type CertInfo } from '../protocol/tls/certs.js';
-export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from '../protocol/tls/connect.js';
+export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, CLIENT_CERT_VERDICT_MS, type PeerChain, type TlsTarget } from '../protocol/tls/connect.js';
+// issue 11: the connection side
+export {
+  STARTTLS_PROTOCOLS, STARTTLS_DEFAULT_PORTS, MAX_STARTTLS_BYTES, StartTlsFailed, negotiateStartTls,
+  type StartTlsProtocol, type StartTlsInfo, type StartTlsOptions,
+} from '../protocol/tls/starttls.js';
+export { judgeConnection, countScts, type SctCount } from '../protocol/tls/connection-report.js';
+export { countEmbeddedScts, countStapledScts, SCT_LIST_OID_X509, SCT_LIST_OID_OCSP } from '../protocol/tls/sct.js';
 export type { OcspStaple, OcspCertStatus } from '../protocol/tls/ocsp.js';
 export { NetlabError, statusOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';

@@ -10,6 +10,7 @@ import { startTlsLab, type TlsLab } from './tls/index.js';
 import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
+import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -26,7 +27,7 @@ export interface LabEndpoint {
   role: string;
   address: string;
   port: number;
-  protocol: 'dns' | 'tls' | 'http' | 'lb';
+  protocol: 'dns' | 'tls' | 'http' | 'lb' | 'starttls';
   description: string;
 }
 
@@ -39,6 +40,8 @@ export interface Lab {
   http: HttpLab;
   /** Load balancing: backends web1..web3 and one VIP per scheduler on 127.56.0.x. */
   lb: LbLab;
+  /** One STARTTLS server per protocol of cert-check --starttls on 127.57.0.x (lab chain for mail.example.test). */
+  starttls: StartTlsLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -77,6 +80,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Promise.all([dns.close(), tls.close(), http.close()]);
     throw e;
   }
+  let starttls: StartTlsLab;
+  try {
+    starttls = await startStartTlsLab({ pki: tls.pki });
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close()]);
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
   // zones given with --zone (e.g. from hosts2zone), served by ns1 and ns2 too
@@ -93,7 +103,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     { role: 'unbound', address: a.unbound, port: p, protocol: 'dns', description: 'nothing listens (ns1.dead.test.)' },
   ];
   for (const c of tls.cases) {
-    endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
+    endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''}${c.expectedNotes.length ? `; note ${c.expectedNotes.join(', ')}` : ''})` });
   }
   for (const e of [http.origin, http.edge, http.far, http.near]) {
     endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
@@ -104,6 +114,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   for (const v of lb.vips) {
     endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
+  }
+  for (const st of starttls.servers) {
+    endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
   const ex = a.ns1Example;
   const good = tls.cases.find((c) => c.name === 'good')!;
@@ -124,6 +137,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,
     `netlab trace-request https://${LAB_HTTP_NAMES.www}:${http.httpsPort}/delay/20 --origin ${http.far.address} --cdn ${http.near.address} --ca ${tls.caFile} --samples 5`,
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
+    `netlab cert-check ${LAB_STARTTLS_NAME}:${starttls.port} --connect-to ${starttls.servers[0]!.address} --starttls smtp --ca ${tls.caFile}`,
     `netlab lb-probe ${lb.vip('wrr').address}:${lb.httpPort} ${lb.backendTargets('wrr', 'http').map((b) => `--backend ${b}`).join(' ')} --weights 3,1,1`,
   ];
   return {
@@ -132,10 +146,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     tls,
     http,
     lb,
+    starttls,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
     },
   };
 }

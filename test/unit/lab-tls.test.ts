@@ -19,6 +19,7 @@ import { createRootCa, issueIntermediateCa, issueLeaf, DAY_MS } from '../../src/
 import { LabTlsServer, labHttpResponse } from '../../src/lab/tls/server.js';
 import { LAB_TLS_CASES } from '../../src/lab/tls/cases.js';
 import { run, which } from '../helpers/tools.js';
+import { fetchPeerChain } from '../../src/protocol/tls/connect.js';
 
 px509.cryptoProvider.set(webcrypto as never);
 
@@ -50,7 +51,7 @@ interface Fetched {
  */
 function fetchCase(c: TlsLabCase, request = 'GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\n'): Promise<Fetched> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: c.address, port: c.port, servername: c.servername, rejectUnauthorized: false, ciphers: 'DEFAULT:@SECLEVEL=0' });
+    const socket = tls.connect({ host: c.address, port: c.port, servername: c.servername, rejectUnauthorized: false, ciphers: 'DEFAULT:@SECLEVEL=0', minVersion: 'TLSv1' });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`${c.name}: no complete answer in ${WAIT_MS} ms`));
@@ -197,18 +198,24 @@ const PROMISES: Partial<Record<TlsCaseName, (chain: X509Certificate[]) => void>>
     assert.ok(issuedBy(leaf!, inter!));
     assert.equal(inter!.fingerprint256, cert(lab.intermediatePem).fingerprint256);
   },
+  // issue 11: good chains; what differs is how the server speaks TLS (checked below)
+  'client-cert-tls12': ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
+  'client-cert-tls13': ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
+  tls10: ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
 };
 
 /** The chain each case sends, by role: leaf, I (lab intermediate), R (lab root), ... */
 const SHAPE: Partial<Record<TlsCaseName, number>> = {
   good: 2, expired: 2, 'not-yet-valid': 2, 'wrong-host': 2, 'self-signed': 1, 'missing-intermediate': 1, 'wrong-order': 3,
   'untrusted-root': 3, 'expiring-10d': 2, 'expiring-3d': 2, rsa1024: 2, sha1: 2, ecdsa: 2, 'ocsp-good': 2, 'ocsp-revoked': 2,
+  'client-cert-tls12': 2, 'client-cert-tls13': 2, tls10: 2,
 };
 
 test('lab start generates the PKI and starts every case on 127.54.0.x, one port (port 0)', (t) => {
+  // 15 chain cases and issue 11's connection cases on 127.54.0.x; its 14 path cases (127.54.1.x) are checked in path.test.ts
+  assert.equal(lab.cases.length, 15 + 3 + 14);
   assert.equal(lab.cases.length, LAB_TLS_CASES.length);
-  // the first 15; issue 11's path cases (127.54.1.x) are checked in path.test.ts
-  assert.deepEqual(lab.cases.slice(0, 15).map((c) => c.name).sort(), Object.keys(PROMISES).sort());
+  assert.deepEqual(lab.cases.filter((c) => c.address.startsWith('127.54.0.')).map((c) => c.name).sort(), Object.keys(PROMISES).sort());
   assert.equal(new Set(lab.cases.map((c) => c.address)).size, lab.cases.length);
   for (const c of lab.cases) {
     assert.match(c.address, /^127\.54\.[01]\.\d+$/);
@@ -241,6 +248,16 @@ test('the lab CAs: roots are self-signed CAs with keyCertSign, the intermediate 
 for (const name of Object.keys(PROMISES) as TlsCaseName[]) {
   test(`${name}: the server sends exactly bundles.${name}, with the promised certificates, and answers HTTP`, async () => {
     const c = lab.cases.find((x) => x.name === name)!;
+    if (c.server.requireClientCert) {
+      // issue 11: no HTTP without a client certificate; the chain arrives, then the refusal
+      const peer = await fetchPeerChain({ connectHost: c.address, port: c.port, servername: c.servername, timeoutMs: WAIT_MS });
+      assert.deepEqual(peer.certs.map((x) => x.fingerprint256), splitPem(lab.bundles[name]).map((pem) => cert(pem).fingerprint256), 'chain as sent');
+      assert.equal(peer.clientCertificate, 'required');
+      assert.equal(peer.protocol, c.server.maxVersion === 'TLSv1.2' ? 'TLSv1.2' : 'TLSv1.3');
+      assert.match(peer.clientCertificateRefusal ?? '', c.server.maxVersion === 'TLSv1.2' ? /TLS alert: handshake failure/ : /TLS alert: certificate required/);
+      PROMISES[name]!(peer.certs);
+      return;
+    }
     const { certs, response } = await fetchCase(c);
     const expected = splitPem(lab.bundles[name]).map((pem) => cert(pem).fingerprint256);
     assert.equal(expected.length, SHAPE[name]);
@@ -297,6 +314,9 @@ const OPENSSL_VERDICT: Partial<Record<TlsCaseName, RegExp>> = {
   // openssl verify does not look at revocation (no -crl_check, and OCSP is not its business)
   'ocsp-good': /: OK$/m,
   'ocsp-revoked': /: OK$/m,
+  'client-cert-tls12': /: OK$/m,
+  'client-cert-tls13': /: OK$/m,
+  tls10: /: OK$/m,
 };
 
 async function withChainFiles<T>(name: TlsCaseName, fn: (files: { root: string; leaf: string; untrusted?: string }) => Promise<T>): Promise<T> {

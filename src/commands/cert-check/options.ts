@@ -8,6 +8,7 @@ import { NetlabError } from '../../errors.js';
 import { splitHostPort } from '../../util/host-port.js';
 import { parseSeconds } from '../args.js';
 import type { ArgDecl, Given, OptionDecl } from '../command.js';
+import { STARTTLS_DEFAULT_PORTS, STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../../protocol/tls/starttls.js';
 
 export const CERT_CHECK_ARGS: ArgDecl[] = [{ name: '[target]', description: 'HOST[:PORT] of the server (port 443 by default)' }];
 
@@ -24,6 +25,11 @@ export const CERT_CHECK_OPTIONS: OptionDecl[] = [
   { flags: '--file <bundle>', description: 'check a local PEM bundle (leaf and chain, at most 16 MiB) instead of a server; no network' },
   { flags: '--host <name>', description: 'name the certificate must be valid for (default: HOST; with --file: none)' },
   { flags: '--json', description: 'one JSON document on stdout' },
+  // issue 11: the connection side
+  {
+    flags: '--starttls <proto>',
+    description: `speak PROTO's STARTTLS first, as openssl s_client -starttls: ${STARTTLS_PROTOCOLS.map((p) => `${p} (port ${STARTTLS_DEFAULT_PORTS[p]})`).join(', ')}; the port is PROTO's unless given; xmpp opens its stream to --host`,
+  },
 ];
 
 export const CERT_CHECK_HELP_AFTER = `
@@ -52,6 +58,8 @@ export interface CertCheckOptions {
   critPercent?: number;
   timeoutMs: number;
   json: boolean;
+  /** --starttls: the STARTTLS dialogue to speak before the handshake. */
+  starttls?: StartTlsProtocol;
 }
 
 function usage(message: string): NetlabError {
@@ -119,17 +127,24 @@ export function parseCertCheckArgs(given: Given): CertCheckOptions {
   const o: CertCheckOptions = { caFiles, systemRoots: given.flag('system-ca', true), warnDays, critDays, timeoutMs, json: given.flag('json') };
   if (warnPercent !== undefined) o.warnPercent = warnPercent;
   if (critPercent !== undefined) o.critPercent = critPercent;
+  const starttlsText = given.text('starttls');
+  const starttls = starttlsText === undefined ? undefined : (starttlsText.toLowerCase() as StartTlsProtocol);
+  if (starttls !== undefined && !STARTTLS_PROTOCOLS.includes(starttls)) {
+    throw usage(`--starttls needs one of ${STARTTLS_PROTOCOLS.join(', ')}, got '${starttlsText}'`);
+  }
   if (file) {
     if (connectTo || servername) throw usage('--connect-to and --servername need HOST[:PORT], not --file');
+    if (starttls) throw usage('--starttls needs HOST[:PORT], not --file');
     o.file = file;
     if (host) o.host = host;
     return o;
   }
-  const split = splitHostPort(target!, 443);
+  const split = splitHostPort(target!, starttls ? STARTTLS_DEFAULT_PORTS[starttls] : 443);
   if ('error' in split) throw usage(`'${target}' is not HOST[:PORT]: ${split.error}`);
   o.target = target!;
   o.server = { host: split.host, port: split.port };
   o.host = host ?? split.host;
+  if (starttls) o.starttls = starttls;
   if (connectTo) {
     if (!net.isIP(connectTo) && !/^[A-Za-z0-9.-]+$/.test(connectTo)) throw usage(`--connect-to '${connectTo}' is not an address`);
     o.connectTo = connectTo;

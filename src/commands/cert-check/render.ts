@@ -3,6 +3,8 @@ import type { RenderStyle } from '../command.js';
 import type { CertProblemCode } from '../../protocol/tls/chain.js';
 import type { CertCheckResult } from '../../protocol/tls/check.js';
 import type { OcspStaple } from '../../protocol/tls/ocsp.js';
+import type { SctCount } from '../../protocol/tls/connection-report.js';
+import type { StartTlsInfo } from '../../protocol/tls/starttls.js';
 import { renderTable } from '../../output/table.js';
 
 /** What the command line can do about a problem, added to its fix sentence (the library's sentences name no flag). */
@@ -25,7 +27,8 @@ function subjectCN(dn: string): string {
 export function verdictLine(r: CertCheckResult): string {
   const name = r.host ?? r.target;
   if (r.interrupted) {
-    const where = r.interruptedDuring === 'handshake' ? `during the TLS handshake with ${r.connectedTo}` : `while connecting to ${r.connectedTo}`;
+    const where = r.interruptedDuring === 'handshake' ? `during the TLS handshake with ${r.connectedTo}`
+      : r.interruptedDuring === 'starttls' ? `during the STARTTLS dialogue with ${r.connectedTo}` : `while connecting to ${r.connectedTo}`;
     return `CERT UNKNOWN - ${name}: interrupted ${where}, before any certificate was read`;
   }
   if (r.problems.length === 0) {
@@ -52,7 +55,7 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
   if (r.chain.length > 0) {
     const source = r.mode === 'file'
       ? `Chain in ${r.target}`
-      : `Chain as sent by ${r.connectedTo}${r.servername ? ` (SNI ${r.servername})` : ' (no SNI)'}`;
+      : `Chain as sent by ${r.connectedTo}${r.servername ? ` (SNI ${r.servername})` : ' (no SNI)'}${r.starttls ? ` after STARTTLS ${r.starttls.protocol}` : ''}`;
     out.push(`${source}:`);
     const head = ['#', 'Subject', 'Issuer', 'Not after', 'Days', 'Key', 'Signature'];
     let rows = r.chain.map((c, i) => {
@@ -74,10 +77,12 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
     });
     out.push('');
   }
+  if (r.starttls) out.push(starttlsText(r.starttls));
   if (r.tls) {
     out.push(`TLS: ${r.tls.protocol}, ${r.tls.cipher}, ${stapleText(r.tls.ocsp)}`);
   }
   if (r.path.length > 0) out.push(pathLine(r));
+  if (r.scts) out.push(sctText(r.scts));
   const anchor = r.anchor ? ` to "${r.anchor.subject}"` : '';
   out.push(`Trust: ${r.trusted ? `chain verified${anchor}` : 'not verified'}; anchors: ${r.trustStore.sources.join(', ') || 'none'} (${r.trustStore.anchors} certificates)`);
   if (r.hostnameMatch !== null) out.push(`Name: ${r.host} ${r.hostnameMatch ? 'matches' : 'does NOT match'} the leaf`);
@@ -88,7 +93,7 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
       out.push(`           fix: ${fixText(p.code, p.fix)}`);
     }
   }
-  if ((r.notes ?? []).length > 0) {
+  if (r.notes.length > 0) {
     out.push('', 'Notes:');
     for (const n of r.notes) out.push(`  ${n.code}: ${n.message}`);
   }
@@ -118,4 +123,19 @@ function stapleText(o: OcspStaple | null): string {
   if (o.certStatus === 'revoked') return `OCSP staple: REVOKED on ${o.revokedAt!.slice(0, 10)}${o.revocationReason ? ` (${o.revocationReason})` : ''}, signed by ${o.signedBy}`;
   if (o.certStatus === null) return 'OCSP staple: not usable (see problems)';
   return `OCSP staple: ${o.certStatus} (signed by ${o.signedBy}${next})`;
+}
+
+/** `STARTTLS: smtp (greeting '220 ...'; STARTTLS listed in its EHLO reply)`. */
+function starttlsText(st: StartTlsInfo): string {
+  const listed = { smtp: 'its EHLO reply', imap: 'its CAPABILITY', xmpp: 'its stream features' } as Partial<Record<StartTlsInfo['protocol'], string>>;
+  const parts: string[] = [];
+  if (st.greeting !== null) parts.push(`greeting '${st.greeting}'`);
+  if (st.advertised !== null && listed[st.protocol]) parts.push(`STARTTLS ${st.advertised ? '' : 'NOT '}listed in ${listed[st.protocol]}`);
+  return `STARTTLS: ${st.protocol}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`;
+}
+
+/** `SCTs: 2 embedded in the leaf, 1 in the OCSP staple (counted, not verified)`. */
+function sctText(c: SctCount): string {
+  const staple = c.ocspStaple === null ? '' : `, ${c.ocspStaple} in the OCSP staple`;
+  return `SCTs: ${c.embedded} embedded in the leaf${staple} (counted, not verified)`;
 }

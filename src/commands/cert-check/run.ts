@@ -46,5 +46,6 @@ export async function runCertCheck(options: CertCheckOptions, how: { signal?: Ab
     servername: options.servername ?? false,
     ...(options.connectTo === undefined ? {} : { connectTo: options.connectTo }),
     timeoutMs: options.timeoutMs,
+    ...(options.starttls === undefined ? {} : { starttls: options.starttls }),
   });
 }

@@ -90,10 +90,14 @@ export function renderLabText(lab: Lab, columns?: number): string {
   for (const e of lab.endpoints.filter((x) => x.protocol === 'lb')) {
     lines.push(endpointLine(e.role, `${e.address}:${e.port}`, e.description, columns));
   }
+  lines.push('', `STARTTLS servers (port ${lab.starttls.port}; for mail.example.test)`);
+  for (const e of lab.endpoints.filter((x) => x.protocol === 'starttls')) {
+    lines.push(endpointLine(e.role, `${e.address}:${e.port}`, e.description, columns));
+  }
   lines.push('', 'Try', ...lab.examples.map((x) => `  ${x}`), '');
   return lines.join('\n');
 }
 
 export function labJson(lab: Lab): object {
-  return { port: lab.port, tlsPort: lab.tls.port, httpsPort: lab.http.httpsPort, httpPort: lab.http.httpPort, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples, notes: lab.http.notes };
+  return { port: lab.port, tlsPort: lab.tls.port, starttlsPort: lab.starttls.port, httpsPort: lab.http.httpsPort, httpPort: lab.http.httpPort, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples, notes: lab.http.notes };
 }

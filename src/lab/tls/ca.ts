@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, CRLReason, CRLReasons } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate, CRLReason, CRLReasons, Extension } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, CertID, CertStatus, KeyHash, OCSPResponse, OCSPResponseStatus, ResponderID, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
 
 // @peculiar/x509 signs through WebCrypto; Node's implementation is the one to use.
@@ -63,6 +63,8 @@ export interface LeafOptions extends ValidityOptions {
   signatureHash?: LabSignatureHash;
   /** Authority Information Access caIssuers URL: where a client could fetch the issuer. */
   caIssuersUrl?: string;
+  /** More extensions, added last (issue 11: an SCT list). */
+  extraExtensions?: x509.Extension[];
 }
 
 export interface CaOptions extends ValidityOptions {
@@ -196,6 +198,7 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
     sanExtension(options.dnsNames, options.ipAddresses),
   ];
   if (options.caIssuersUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: options.caIssuersUrl }));
+  if (options.extraExtensions) extensions.push(...options.extraExtensions);
   const cert = await x509.X509CertificateGenerator.create({
     subject: `CN=${commonName}`,
     issuer: issuer.signer.cert.subject,
@@ -243,6 +246,8 @@ export interface OcspResponseOptions {
   /** With status revoked. */
   revokedAt?: Date;
   reason?: keyof typeof CRLReasons;
+  /** A TLS-encoded SignedCertificateTimestampList to give in the single response's SCT extension (RFC 6962 3.3). */
+  sctList?: Uint8Array;
 }
 
 /**
@@ -275,6 +280,9 @@ export function issueOcspResponse(issuer: LabCa, leaf: LabCert, options: OcspRes
       certStatus,
       thisUpdate: options.thisUpdate,
       nextUpdate: options.nextUpdate,
+      ...(options.sctList ? {
+        singleExtensions: [new Extension({ extnID: '1.3.6.1.4.1.11129.2.4.5', critical: false, extnValue: new OctetString(AsnConvert.serialize(new OctetString(options.sctList))) })],
+      } : {}),
     })],
   });
   const tbs = Buffer.from(AsnConvert.serialize(data));

@@ -17,11 +17,22 @@ export type TlsCaseName =
   | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
   | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked'
   // issue 11: path building and validation (./path-cases.ts)
-  | PathCaseName;
+  | PathCaseName
+  // issue 11, the connection: how the server speaks TLS, with a good chain
+  | 'client-cert-tls12' | 'client-cert-tls13' | 'tls10';
 
 /** cert-check's problem codes (one list, in protocol/tls/chain.ts). */
 import type { CertProblemCode } from '../../protocol/tls/chain.js';
-export type { CertProblemCode };
+import type { CertNoteCode } from '../../protocol/tls/chain.js';
+export type { CertProblemCode, CertNoteCode };
+
+/** How a case's server speaks TLS, when not as every other case (TLS 1.2 and 1.3, no client certificate). */
+export interface LabServerSettings {
+  /** Ask for a client certificate issued by the lab root, and end the handshake without one. */
+  requireClientCert?: boolean;
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+}
 
 export type ExpectedStatus = 'OK' | 'WARNING' | 'CRITICAL';
 
@@ -47,6 +58,10 @@ export interface TlsCaseSpec {
   weak: boolean;
   /** Issue this case's leaf from the lab's CAs. */
   issue(pki: LabPki): Promise<ServedChain>;
+  /** How the server speaks TLS; absent: as every other case. */
+  server?: LabServerSettings;
+  /** The notes a correct checker gives (cert-check's CertNoteCode), in no particular order. */
+  expectedNotes?: CertNoteCode[];
 }
 
 type Validity = Pick<LeafOptions, 'notBefore' | 'notAfter'>;
@@ -119,6 +134,10 @@ export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   'ocsp-revoked': '127.54.0.15',
   // issue 11: the path cases, on 127.54.1.x
   ...PATH_CASE_ADDRESSES,
+  // issue 11, the connection side: from .40 on, away from the chain cases' numbers
+  'client-cert-tls12': '127.54.0.40',
+  'client-cert-tls13': '127.54.0.41',
+  tls10: '127.54.0.42',
 };
 
 type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
@@ -256,6 +275,34 @@ const ROWS: CaseRow[] = [
   },
   // issue 11: path building and validation (./path-cases.ts)
   ...PATH_CASE_ROWS.map(({ opensslErrors: _, ...row }) => row),
+  // issue 11: the connection side. Good chains from servers that speak TLS differently.
+  {
+    name: 'client-cert-tls12',
+    description: 'a good chain; the server (TLS 1.2 at most) requires a client certificate from the lab root and ends the handshake without one (alert 40)',
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    expectedNotes: ['CLIENT_CERT_REQUIRED'],
+    server: { requireClientCert: true, maxVersion: 'TLSv1.2' },
+    issue: (pki) => withIntermediate(pki, labLeaf(pki)),
+  },
+  {
+    name: 'client-cert-tls13',
+    description: 'a good chain; the server (TLS 1.3) requires a client certificate from the lab root and refuses the connection without one after the handshake (alert 116)',
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    expectedNotes: ['CLIENT_CERT_REQUIRED'],
+    server: { requireClientCert: true, minVersion: 'TLSv1.3' },
+    issue: (pki) => withIntermediate(pki, labLeaf(pki)),
+  },
+  {
+    name: 'tls10',
+    description: 'a good chain from a server that speaks TLS 1.0 only (browsers refuse it)',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['OLD_TLS_VERSION'],
+    // the chain is not weak; the server runs at security level 0 for TLS 1.0 (see index.ts)
+    server: { minVersion: 'TLSv1', maxVersion: 'TLSv1' },
+    issue: (pki) => withIntermediate(pki, labLeaf(pki)),
+  },
 ];
 
 /** Every case, in address order. */

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLabPki, type LabPki } from './ca.js';
-import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
+import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertNoteCode, type CertProblemCode, type ExpectedStatus, type LabServerSettings, type TlsCaseName } from './cases.js';
 import { LabTlsServer } from './server.js';
 import { startOnCommonPort } from '../common-port.js';
 
@@ -31,6 +31,10 @@ export interface TlsLabCase {
   expectedStatus: ExpectedStatus;
   /** Exactly the problem codes it reports, in no particular order. */
   expectedCodes: CertProblemCode[];
+  /** Exactly the notes it gives (CLIENT_CERT_REQUIRED, ...), in no particular order. */
+  expectedNotes: CertNoteCode[];
+  /** How its server speaks TLS when not as the others: a required client certificate, TLS versions; {} otherwise. */
+  server: LabServerSettings;
 }
 
 export interface TlsLab {
@@ -79,9 +83,13 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
     // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
     // small"), the default of builds that use the distribution's openssl.cnf.
-    ciphers: c.weak ? 'DEFAULT:@SECLEVEL=0' : undefined,
+    // and OpenSSL 3 negotiates TLS 1.0 and 1.1 at security level 0 only (their MD5/SHA-1 handshake)
+    ciphers: c.weak || c.server?.minVersion === 'TLSv1' || c.server?.minVersion === 'TLSv1.1' ? 'DEFAULT:@SECLEVEL=0' : undefined,
     body: `netlab lab TLS case ${c.name}: ${c.description}`,
     ...(issued[i]!.ocspResponse ? { ocspResponse: issued[i]!.ocspResponse } : {}),
+    ...(c.server?.requireClientCert ? { requireClientCertFrom: pki.root.certPem } : {}),
+    ...(c.server?.minVersion ? { minVersion: c.server.minVersion } : {}),
+    ...(c.server?.maxVersion ? { maxVersion: c.server.maxVersion } : {}),
   })));
   const running = servers;
   const port = running[0]!.port;
@@ -105,6 +113,8 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
       description: c.description,
       expectedStatus: c.expectedStatus,
       expectedCodes: [...c.expectedCodes],
+      expectedNotes: [...(c.expectedNotes ?? [])],
+      server: { ...c.server },
     })),
     rootPem: pki.root.certPem,
     intermediatePem: pki.intermediate.certPem,

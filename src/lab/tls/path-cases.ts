@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { DAY_MS, createRootCa, generateKeyPair, type LabCa, type LabCert, type LabPki } from './ca.js';
-import type { CertProblemCode } from '../../protocol/tls/chain.js';
+import type { CertNoteCode, CertProblemCode } from '../../protocol/tls/chain.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
@@ -46,6 +46,8 @@ export interface PathCaseRow {
   description: string;
   expectedStatus: 'OK' | 'WARNING' | 'CRITICAL';
   expectedCodes: CertProblemCode[];
+  /** The notes cert-check gives (none when absent). */
+  expectedNotes?: CertNoteCode[];
   /** The OpenSSL 3 `openssl verify -purpose sslserver` errors of the chain (first one first), for the interop test; [] when it verifies. */
   opensslErrors: number[];
   issue(pki: LabPki): Promise<{ certs: LabCert[] }>;
@@ -263,6 +265,7 @@ export const PATH_CASE_ROWS: PathCaseRow[] = [
     description: 'the leaf\'s issuer sent twice: an expired certificate of it first, then a valid one (same name and key, as a renewal or cross-sign); OpenSSL builds the valid path',
     expectedStatus: 'OK',
     expectedCodes: [],
+    expectedNotes: ['UNUSED_CERTIFICATE'],
     opensslErrors: [],
     issue: async (pki) => {
       const keys = await generateKeyPair('ec-p256');
@@ -276,6 +279,7 @@ export const PATH_CASE_ROWS: PathCaseRow[] = [
     description: 'Let\'s Encrypt in 2021: leaf, intermediate, and the lab root cross-signed by an old root, expired 30 days ago; the client trusts the lab root itself',
     expectedStatus: 'OK',
     expectedCodes: [],
+    expectedNotes: ['UNUSED_CERTIFICATE'],
     opensslErrors: [],
     issue: async (pki) => {
       const oldRoot = await createRootCa('netlab Old Root', { notBefore: at(pki, -3000), notAfter: at(pki, -30), organization: 'netlab Old' });
@@ -323,6 +327,7 @@ export const PATH_CASE_ROWS: PathCaseRow[] = [
     description: 'a leaf valid for 825 days from the lab (private) CA: a note, since browsers limit public CAs only (398 days)',
     expectedStatus: 'OK',
     expectedCodes: [],
+    expectedNotes: ['LONG_VALIDITY'],
     opensslErrors: [],
     issue: async (pki) => ({ certs: [await serverLeaf(pki, pki.intermediate, { notBefore: at(pki, -1), notAfter: at(pki, 824) }), pki.intermediate] }),
   },

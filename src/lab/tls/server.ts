@@ -28,6 +28,11 @@ export interface TlsServerOptions {
   idleTimeoutMs?: number;
   /** A DER OCSP response to staple for clients that ask (status_request). */
   ocspResponse?: Buffer;
+  /** Require a client certificate issued by this CA (PEM): the handshake fails without one. */
+  requireClientCertFrom?: string;
+  /** TLS versions offered; default Node's (TLS 1.2 and 1.3). */
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
 }
 
 /** Request headers larger than this get their answer at once instead of waiting for the end. */
@@ -73,6 +78,9 @@ export class LabTlsServer {
       // Offer http/1.1 to clients that ask (curl, undici); the body is the same either way.
       ALPNProtocols: ['http/1.1'],
       handshakeTimeout: idleMs,
+      ...(this.options.requireClientCertFrom ? { requestCert: true, rejectUnauthorized: true, ca: this.options.requireClientCertFrom } : {}),
+      ...(this.options.minVersion ? { minVersion: this.options.minVersion } : {}),
+      ...(this.options.maxVersion ? { maxVersion: this.options.maxVersion } : {}),
     });
     server.on('connection', (raw: net.Socket) => this.track(raw));
     const staple = this.options.ocspResponse;

@@ -22,7 +22,9 @@ export type CertProblemCode =
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
   | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN'
   // issue 11: path validation (RFC 5280 6.1) as OpenSSL does it
-  | 'CONSTRAINT_VIOLATION' | 'WRONG_PURPOSE' | 'UNKNOWN_CRITICAL_EXTENSION' | 'LONG_VALIDITY';
+  | 'CONSTRAINT_VIOLATION' | 'WRONG_PURPOSE' | 'UNKNOWN_CRITICAL_EXTENSION' | 'LONG_VALIDITY'
+  // the connection (issue 11): connection-report.ts
+  | 'OLD_TLS_VERSION' | 'STARTTLS_FAILED';
 
 /** The RFC 5280 constraint a CONSTRAINT_VIOLATION breaks. */
 export type CertConstraint = 'basicConstraints' | 'pathLenConstraint' | 'keyUsage' | 'nameConstraints';
@@ -31,9 +33,12 @@ export type CertConstraint = 'basicConstraints' | 'pathLenConstraint' | 'keyUsag
  * What cert-check notes without judging it (the shared Note): a certificate sent but not on
  * the path chosen (UNUSED_CERTIFICATE), a leaf valid for longer than browsers accept from a
  * public CA when its CA is not one (LONG_VALIDITY), a path search cut at its bound
- * (PATH_SEARCH_BOUNDED).
+ * (PATH_SEARCH_BOUNDED); a server that asks for a client certificate (CLIENT_CERT_REQUIRED when it
+ * ends the connection without one, CLIENT_CERT_REQUESTED when it carries on: connection-report.ts).
  */
-export type CertNoteCode = 'UNUSED_CERTIFICATE' | 'LONG_VALIDITY' | 'PATH_SEARCH_BOUNDED';
+export type CertNoteCode =
+  | 'UNUSED_CERTIFICATE' | 'LONG_VALIDITY' | 'PATH_SEARCH_BOUNDED'
+  | 'CLIENT_CERT_REQUIRED' | 'CLIENT_CERT_REQUESTED';
 export type CertNote = Note<CertNoteCode>;
 
 /**
@@ -155,6 +160,8 @@ export const FIX: Record<CertProblemCode, string> = {
   UNKNOWN_CRITICAL_EXTENSION: 'Reissue the certificate without marking that extension critical (or without it): clients refuse certificates with critical extensions they do not know.',
   LONG_VALIDITY: 'Reissue the certificate with a validity of at most 398 days (public CAs can no longer issue longer ones; 90 days with automated renewal is best).',
   UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
+  OLD_TLS_VERSION: 'Enable TLS 1.2 and 1.3 on the server (and turn TLS 1.0 and 1.1 off): browsers refuse TLS 1.0 and 1.1 (RFC 8996).',
+  STARTTLS_FAILED: 'Check that the port speaks this protocol and that the server offers STARTTLS there (a TLS certificate and key configured for it).',
 };
 
 /**
@@ -168,6 +175,7 @@ export const MAX_INTERMEDIATES = 100;
 const UNTRUSTED_BECAUSE: ReadonlySet<CertProblemCode> = new Set<CertProblemCode>([
   'SELF_SIGNED', 'UNTRUSTED_ROOT', 'MISSING_INTERMEDIATE', 'BAD_SIGNATURE', 'CHAIN_TOO_LONG', 'UNREACHABLE', 'HANDSHAKE_FAILED', 'UNVERIFIED_CHAIN',
   'CONSTRAINT_VIOLATION', 'WRONG_PURPOSE', 'UNKNOWN_CRITICAL_EXTENSION',
+  'STARTTLS_FAILED',
 ]);
 
 /** The codes that make a path to an anchor invalid whatever the clock says (openssl verify -no_check_time fails). */

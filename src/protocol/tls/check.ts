@@ -12,6 +12,8 @@ import { formatHostPort } from '../../util/host-port.js';
 import { analyseChain, findLeaf, problem, verdict, type CertNote, type CertProblem, type ChainAnalysis, type ChainCert, type PathEntry } from './chain.js';
 import { describeCert, issuedBy, parsePemBundle } from './certs.js';
 import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from './connect.js';
+import { countScts, judgeConnection, type SctCount } from './connection-report.js';
+import { STARTTLS_DEFAULT_PORTS, StartTlsFailed, type StartTlsInfo, type StartTlsProtocol } from './starttls.js';
 import type { OcspStaple } from './ocsp.js';
 import { loadTrustStore, type AnchorSet, type CaPem, type TrustStore } from './trust.js';
 
@@ -62,6 +64,12 @@ export interface ServerCertCheckOptions extends CertCheckCommon {
   timeoutMs?: number;
   /** What the result's `target` says; default `HOST:PORT`. */
   target?: string;
+  /**
+   * Speak this protocol's STARTTLS dialogue first, as `openssl s_client -starttls` does; the
+   * port then defaults to the protocol's (STARTTLS_DEFAULT_PORTS). XMPP's stream is opened
+   * `to` the name checked (`host`).
+   */
+  starttls?: StartTlsProtocol;
 }
 
 /** Check a PEM bundle (a leaf and its chain, in any order): no network. */
@@ -85,6 +93,12 @@ export interface CertCheckTls {
   ocspStapled: boolean;
   /** What the staple says, checked as a client that relies on it must; null when none was stapled. */
   ocsp: OcspStaple | null;
+  /**
+   * Whether the server asked for a client certificate (a CertificateRequest in TLS 1.2 or 1.3),
+   * and whether it then refused the connection without one (`required`; the chain it sent is
+   * judged all the same).
+   */
+  clientCertificate: 'not-requested' | 'requested' | 'required';
 }
 
 /** The result of a check, the document `netlab cert-check --json` prints (JSON-able). */
@@ -96,7 +110,10 @@ export interface CertCheckResult {
   /** The worst severity of the problems (statusOf); CRITICAL whenever the chain is not trusted; UNKNOWN when interrupted. */
   status: Status;
   problems: CertProblem[];
-  /** What was seen and not judged (issue 11: certificates sent but not on the path, a long-lived leaf of a private CA). */
+  /**
+   * What was seen and not judged: certificates sent but not on the path, a long-lived leaf of a
+   * private CA, a path search cut at its bound, a server that asks for a client certificate.
+   */
   notes: CertNote[];
   /** Whether the path from the leaf ends at a trust anchor. */
   trusted: boolean;
@@ -108,8 +125,15 @@ export interface CertCheckResult {
   servername: string | null;
   /** ADDR:PORT connected to (IPv6 in brackets), or null for a bundle. */
   connectedTo: string | null;
+  /**
+   * The STARTTLS protocol spoken before the handshake (with the server's greeting and whether
+   * it listed STARTTLS, once the dialogue got that far), or null for a TLS port and a bundle.
+   */
+  starttls: StartTlsInfo | null;
   /** null without a handshake. */
   tls: CertCheckTls | null;
+  /** The SCTs given for the leaf (counted, not verified); null when no chain was read. */
+  scts: SctCount | null;
   /** The certificates as sent (or as in the bundle), in that order. */
   chain: ChainCert[];
   /** The path chosen (issue 11), from the leaf up: each certificate's index in `chain` (null for one from the trust store), subject, fingerprint and role. */
@@ -125,7 +149,7 @@ export interface CertCheckResult {
   /** Present when the check was stopped by its signal before it had a chain: status UNKNOWN. */
   interrupted?: true;
   /** Where it was stopped: before the TCP connection was made, or during the TLS handshake. */
-  interruptedDuring?: 'connect' | 'handshake';
+  interruptedDuring?: 'connect' | 'starttls' | 'handshake';
 }
 
 function usage(message: string): NetlabError {
@@ -147,7 +171,7 @@ function loadTrust(trust: TrustAnchors | undefined): TrustStore {
 }
 
 /** What a check knows before it has a chain: the target, the names, the trust store. */
-function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | 'servername' | 'connectedTo' | 'trustStore'>): CertCheckResult {
+function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | 'servername' | 'connectedTo' | 'trustStore'> & { starttls?: StartTlsInfo | null }): CertCheckResult {
   // the keys in the order of the JSON document
   return {
     target: known.target,
@@ -160,7 +184,9 @@ function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | '
     host: known.host,
     servername: known.servername,
     connectedTo: known.connectedTo,
+    starttls: known.starttls ?? null,
     tls: null,
+    scts: null,
     chain: [],
     path: [],
     pathDiffers: false,
@@ -249,13 +275,18 @@ function checkBundle(options: BundleCertCheckOptions, policy: Policy): CertCheck
   if (leafIndex < 0 && certs.length === 1) leafIndex = 0;
   if (leafIndex < 0) throw new NetlabError('INPUT', `${named} has no leaf: all ${certs.length} certificates are CA certificates`);
   const base = nothingRead({ target: options.source ?? 'the bundle', mode: 'file', host: options.host ?? null, servername: null, connectedTo: null, trustStore });
-  return fromAnalysis(base, analyseChain(certs, store.anchors, { ...policy, ...(options.host === undefined ? {} : { host: options.host }) }, leafIndex));
+  return fromAnalysis(base, analyseChain(certs, store.anchors, { ...policy, ...(options.host === undefined ? {} : { host: options.host }) }, leafIndex), {
+    scts: countScts(certs[leafIndex], null),
+  });
 }
 
 async function checkServer(options: ServerCertCheckOptions, policy: Policy): Promise<CertCheckResult> {
   const { host: serverHost } = options.server;
   if (!serverHost) throw usage('the server host is empty');
-  const port = checkNumber(options.server.port, 'port', 443, 1, 65535, true);
+  if (options.starttls !== undefined && !(options.starttls in STARTTLS_DEFAULT_PORTS)) {
+    throw usage(`starttls must be one of ${Object.keys(STARTTLS_DEFAULT_PORTS).join(', ')}, got '${String(options.starttls)}'`);
+  }
+  const port = checkNumber(options.server.port, 'port', options.starttls ? STARTTLS_DEFAULT_PORTS[options.starttls] : 443, 1, 65535, true);
   const timeoutMs = checkNumber(options.timeoutMs, 'timeoutMs', 10_000, 1, 2_147_483_647);
   // SNI carries host names only (RFC 6066 3): none for an IP address unless asked for, and never an address
   const servername = options.servername === false ? undefined : options.servername ?? (net.isIP(serverHost) ? undefined : serverHost);
@@ -274,13 +305,18 @@ async function checkServer(options: ServerCertCheckOptions, policy: Policy): Pro
     // where it was connecting to (address:port, as once connected)
     connectedTo: formatHostPort({ address: connectHost, port }),
     trustStore,
+    // what was asked for; the dialogue's findings replace it once it is done
+    ...(options.starttls ? { starttls: { protocol: options.starttls, greeting: null, advertised: null } } : {}),
   });
-  const interrupted = (during: 'connect' | 'handshake'): CertCheckResult => ({ ...base, status: statusOf([], { interrupted: true }), interrupted: true, interruptedDuring: during });
+  const interrupted = (during: 'connect' | 'starttls' | 'handshake'): CertCheckResult => ({ ...base, status: statusOf([], { interrupted: true }), interrupted: true, interruptedDuring: during });
   if (options.signal?.aborted) return interrupted('connect');
   const where = formatHostPort({ address: connectHost, port });
   options.onProgress?.({ phase: 'handshake', done: 0, total: 1, detail: where });
   try {
-    const peer = await fetchPeerChain({ connectHost, port, servername, timeoutMs, signal: options.signal });
+    const peer = await fetchPeerChain({
+      connectHost, port, servername, timeoutMs, signal: options.signal,
+      ...(options.starttls ? { starttls: options.starttls, starttlsDomain: host } : {}),
+    });
     options.onProgress?.({ phase: 'handshake', done: 1, total: 1, detail: where });
     const a = analyseChain(peer.certs, store.anchors, { ...policy, host }, 0);
     if (peer.truncated) {
@@ -288,12 +324,23 @@ async function checkServer(options: ServerCertCheckOptions, policy: Policy): Pro
       Object.assign(a, verdict(a.problems, a.trusted));
     }
     const ocsp = peer.ocspResponse ? await judgeStaple(peer.ocspResponse, peer.certs, store.anchors, a, policy.now) : null;
+    const connection = judgeConnection(peer, where);
+    if (connection.problems.length > 0) {
+      a.problems.push(...connection.problems);
+      Object.assign(a, verdict(a.problems, a.trusted));
+    }
     return fromAnalysis(base, a, {
+      notes: [...a.notes, ...connection.notes],
       connectedTo: formatHostPort({ address: peer.remoteAddress, port }),
-      tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp },
+      starttls: peer.starttls,
+      tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp, clientCertificate: peer.clientCertificate },
+      scts: countScts(peer.certs[0], peer.ocspResponse),
     });
   } catch (e) {
     if (e instanceof HandshakeInterrupted) return interrupted(e.stage);
+    if (e instanceof StartTlsFailed) {
+      return { ...base, ...verdict([problem('STARTTLS_FAILED', 'CRITICAL', `STARTTLS (${e.protocol}) with ${where} failed: ${e.message}`)], false) };
+    }
     if (e instanceof NetlabError && (e.code === 'UNREACHABLE' || e.code === 'HANDSHAKE_FAILED')) {
       return { ...base, ...verdict([problem(e.code, 'CRITICAL', e.message)], false) };
     }

@@ -5,12 +5,14 @@
  * over the connection. SECLEVEL=0 lets a weak chain (RSA 1024, SHA-1) through the handshake
  * so that it can be reported as WEAK_KEY / WEAK_SIGNATURE instead of an opaque failure.
  */
+import net from 'node:net';
 import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { NetlabError } from '../../errors.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { roundMs } from '../../util/round.js';
+import { negotiateStartTls, StartTlsFailed, type StartTlsInfo, type StartTlsProtocol } from './starttls.js';
 
 /** Where {@link fetchPeerChain} connects, and how long it may take. */
 export interface TlsTarget {
@@ -24,15 +26,27 @@ export interface TlsTarget {
   timeoutMs: number;
   /** Aborting it stops the connection at once: fetchPeerChain rejects with HandshakeInterrupted. */
   signal?: AbortSignal;
+  /** Speak this protocol's STARTTLS dialogue (starttls.ts) before the handshake. */
+  starttls?: StartTlsProtocol;
+  /** The XMPP stream's domain (`to`) for STARTTLS xmpp: the name the certificate is checked for. */
+  starttlsDomain?: string;
 }
+
+/**
+ * How long, at most, to wait after a TLS 1.3 handshake for the verdict of a server that asked
+ * for a client certificate (in TLS 1.3 the client's empty Certificate goes with its Finished:
+ * the server's refusal, alert 116, or its session tickets come after the handshake). A server
+ * that sends neither in this time is taken to accept the connection without a certificate.
+ */
+export const CLIENT_CERT_VERDICT_MS = 1000;
 
 /** The most certificates read from a Certificate message: more than OpenSSL's 100 KiB cap on that message can carry. */
 export const MAX_SENT_CERTS = 1000;
 
 /** fetchPeerChain was stopped by its signal, while connecting or during the handshake. */
 export class HandshakeInterrupted extends Error {
-  constructor(readonly stage: 'connect' | 'handshake') {
-    super(stage === 'connect' ? 'interrupted while connecting' : 'interrupted during the TLS handshake');
+  constructor(readonly stage: 'connect' | 'starttls' | 'handshake') {
+    super(stage === 'connect' ? 'interrupted while connecting' : stage === 'starttls' ? 'interrupted during the STARTTLS dialogue' : 'interrupted during the TLS handshake');
     this.name = 'HandshakeInterrupted';
   }
 }
@@ -52,7 +66,7 @@ export function handshakeFailureReason(e: NodeJS.ErrnoException & { reason?: unk
   const fromMessage = /error:[0-9A-Fa-f]+:[^:\n]*:[^:\n]*:([^:\n]+)/.exec(e.message)?.[1];
   const reason = (typeof e.reason === 'string' && e.reason ? e.reason : fromMessage ?? '').trim().toLowerCase();
   if (NOT_TLS.test(reason)) return 'the server sent something that is not TLS (a plain-HTTP port, or garbage)';
-  const alert = /^(?:sslv3|tlsv1(?:\.\d)?) alert (.+)$/.exec(reason);
+  const alert = /^(?:sslv3|tlsv1(?:\.?\d)?) alert (.+)$/.exec(reason);
   if (alert) return `the server refused the handshake (TLS alert: ${alert[1]})`;
   // OpenSSL reasons are a few lower-case words; anything else is kept to its words and cut short
   const words = (reason || (e.code && /^[A-Z0-9_]+$/.test(e.code) ? e.code : '')).replace(/[^a-z0-9 ._()-]+/gi, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
@@ -75,6 +89,62 @@ export interface PeerChain {
   remoteAddress: string;
   /** Milliseconds from the start of the connection to the end of the handshake, to the microsecond. */
   handshakeMs: number;
+  /**
+   * Whether the server asked for a client certificate (a CertificateRequest: TLS 1.2 and 1.3
+   * only, where it carries signature algorithms), and whether it then refused the connection
+   * without one (`required`): the chain is the one it sent before.
+   */
+  clientCertificate: 'not-requested' | 'requested' | 'required';
+  /** How the server refused without a client certificate (`the server refused the handshake (TLS alert: ...)`), else null. */
+  clientCertificateRefusal: string | null;
+  /**
+   * The handshake failed after the server's certificates arrived, for another reason than a
+   * client certificate: why, in one line (the chain is still the one it sent). Else null.
+   */
+  handshakeFailure: string | null;
+  /** The STARTTLS dialogue spoken before the handshake, or null. */
+  starttls: StartTlsInfo | null;
+}
+
+/**
+ * The chain on a TLS socket in the order it was sent, and whether it was cut at MAX_SENT_CERTS.
+ * Call it once per socket: on a client, Node's getPeerX509Certificate takes the leaf off
+ * OpenSSL's peer chain (sk_X509_delete), so a second call misses it.
+ */
+function sentChain(socket: tls.TLSSocket): { certs: X509Certificate[]; truncated: boolean } {
+  const certs: X509Certificate[] = [];
+  const seen = new Set<X509Certificate>();
+  // getPeerX509Certificate().issuerCertificate walks the chain in the order it was sent
+  // (getPeerCertificate(true) re-sorts it and adds certificates from the local store).
+  // A certificate sent twice is kept twice (it is an extra, not the end of the chain); the
+  // walk ends at null, and the object identity check and MAX_SENT_CERTS bound it anyway.
+  let c = socket.getPeerX509Certificate();
+  for (; c && !seen.has(c) && certs.length < MAX_SENT_CERTS; c = c.issuerCertificate) {
+    seen.add(c);
+    certs.push(c);
+  }
+  return { certs, truncated: Boolean(c && !seen.has(c)) };
+}
+
+/**
+ * Whether the server sent a CertificateRequest: OpenSSL fills a client's shared signature
+ * algorithms only from one (tls1_process_sigalgs, called for the CertificateRequest on the
+ * client side), so a non-empty list says the server asked. TLS 1.0 and 1.1 requests carry no
+ * algorithms and are not seen.
+ */
+function askedForClientCert(socket: tls.TLSSocket): boolean {
+  try {
+    return socket.getSharedSigalgs().length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** `[127.0.0.1]` or `[IPv6:::1]`: an SMTP address literal of the local end (RFC 5321 4.1.3). */
+function addressLiteral(address: string | undefined): string {
+  if (!address) return '[127.0.0.1]';
+  const v4 = address.replace(/^::ffff:/i, '');
+  return net.isIPv4(v4) ? `[${v4}]` : `[IPv6:${address}]`;
 }
 
 /**
@@ -91,79 +161,145 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
     const started = performance.now();
     let ocspResponse: Buffer | null = null;
     let done = false;
-    let connected = false;
-    // requestOCSP is passed on to the TLSSocket by tls.connect, though @types/node omits it there
-    const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
-      host: target.connectHost,
-      port: target.port,
-      servername: target.servername,
-      rejectUnauthorized: false,
-      requestOCSP: true,
-      ciphers: 'DEFAULT:@SECLEVEL=0',
-      minVersion: 'TLSv1' as const,
-      ALPNProtocols: ['http/1.1'],
-    };
-    const socket = tls.connect(options);
+    let stage: 'connect' | 'starttls' | 'handshake' | 'client-cert' = 'connect';
+    let starttls: StartTlsInfo | null = null;
+    /** What the handshake had read when the server's certificates were processed (OpenSSL's status callback). */
+    let early: { certs: X509Certificate[]; truncated: boolean; protocol: string; cipher: string; requested: boolean } | null = null;
+    let raw: net.Socket | undefined;
+    let socket: tls.TLSSocket | undefined;
+    const where = formatHostPort({ address: target.connectHost, port: target.port });
     const finish = (err?: Error, value?: PeerChain) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       target.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      socket?.destroy();
+      raw?.destroy();
       if (err) reject(err);
       else resolve(value!);
     };
-    const where = formatHostPort({ address: target.connectHost, port: target.port });
-    const timer = setTimeout(() => {
-      finish(connected
-        ? new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} timed out after ${target.timeoutMs} ms (is it a TLS port?)`)
-        : new NetlabError('UNREACHABLE', `connection to ${where} timed out after ${target.timeoutMs} ms`));
+    const cipherOf = (s: tls.TLSSocket) => s.getCipher()?.standardName ?? s.getCipher()?.name ?? 'unknown';
+    const result = (
+      chain: { certs: X509Certificate[]; truncated: boolean; protocol: string; cipher: string },
+      more: Pick<PeerChain, 'clientCertificate' | 'clientCertificateRefusal' | 'handshakeFailure'>,
+    ): PeerChain => ({
+      certs: chain.certs,
+      protocol: chain.protocol,
+      cipher: chain.cipher,
+      ocspResponse,
+      truncated: chain.truncated,
+      remoteAddress: socket?.remoteAddress ?? raw?.remoteAddress ?? target.connectHost,
+      handshakeMs: roundMs(performance.now() - started),
+      ...more,
+      starttls,
+    });
+    let timer = setTimeout(() => {
+      if (stage === 'connect') finish(new NetlabError('UNREACHABLE', `connection to ${where} timed out after ${target.timeoutMs} ms`));
+      else if (stage === 'starttls') finish(new StartTlsFailed(target.starttls!, `the server did not answer within ${target.timeoutMs} ms`));
+      else finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} timed out after ${target.timeoutMs} ms (is it a TLS port?)`));
     }, target.timeoutMs);
-    const onAbort = () => finish(new HandshakeInterrupted(connected ? 'handshake' : 'connect'));
+    const onAbort = () => finish(new HandshakeInterrupted(stage === 'client-cert' ? 'handshake' : stage));
     target.signal?.addEventListener('abort', onAbort, { once: true });
-    // Node emits the event with null when the server staples nothing
-    socket.on('OCSPResponse', (response: Buffer | null) => {
-      ocspResponse = response && response.length > 0 ? response : null;
-    });
-    socket.once('connect', () => {
-      connected = true;
-    });
-    socket.once('secureConnect', () => {
-      const certs: X509Certificate[] = [];
-      const seen = new Set<X509Certificate>();
-      // getPeerX509Certificate().issuerCertificate walks the chain in the order it was sent
-      // (getPeerCertificate(true) re-sorts it and adds certificates from the local store).
-      // A certificate sent twice is kept twice (it is an extra, not the end of the chain); the
-      // walk ends at null, and the object identity check and MAX_SENT_CERTS bound it anyway.
-      let c = socket.getPeerX509Certificate();
-      for (; c && !seen.has(c) && certs.length < MAX_SENT_CERTS; c = c.issuerCertificate) {
-        seen.add(c);
-        certs.push(c);
-      }
-      const truncated = Boolean(c && !seen.has(c));
-      if (certs.length === 0) {
-        finish(new NetlabError('UNREACHABLE', `${where} sent no certificate`));
-        return;
-      }
-      finish(undefined, {
-        certs,
-        protocol: socket.getProtocol() ?? 'unknown',
-        cipher: socket.getCipher()?.standardName ?? socket.getCipher()?.name ?? 'unknown',
-        ocspResponse,
-        truncated,
-        remoteAddress: socket.remoteAddress ?? target.connectHost,
-        handshakeMs: roundMs(performance.now() - started),
+
+    const connectError = (e: NodeJS.ErrnoException) => finish(new NetlabError('UNREACHABLE', `cannot connect to ${where}: ${socketErrorReason(e)}`, { cause: e }));
+
+    /** The TLS handshake, on a new connection or on `over` (after STARTTLS). */
+    const handshake = (over?: net.Socket) => {
+      // requestOCSP is passed on to the TLSSocket by tls.connect, though @types/node omits it there
+      const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
+        ...(over ? { socket: over } : { host: target.connectHost, port: target.port }),
+        servername: target.servername,
+        rejectUnauthorized: false,
+        requestOCSP: true,
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        minVersion: 'TLSv1' as const,
+        // ALPN names the protocol spoken inside: HTTP for a TLS port, none after STARTTLS
+        ...(over ? {} : { ALPNProtocols: ['http/1.1'] }),
+      };
+      const s = tls.connect(options);
+      socket = s;
+      // Node emits the event with null when the server staples nothing. OpenSSL calls it once
+      // the server's certificates are in (TLS 1.2: after ServerHelloDone; 1.3: after its
+      // Certificate), before the client's own flight: what was sent is read here, so that a
+      // server that then refuses the handshake (no client certificate) is still judged.
+      s.on('OCSPResponse', (response: Buffer | null) => {
+        ocspResponse = response && response.length > 0 ? response : null;
+        const chain = sentChain(s);
+        if (chain.certs.length > 0) early = { ...chain, protocol: s.getProtocol() ?? 'unknown', cipher: cipherOf(s), requested: askedForClientCert(s) };
       });
+      s.once('connect', () => {
+        stage = 'handshake';
+      });
+      s.once('secureConnect', () => {
+        // read once: Node's getPeerX509Certificate takes the leaf off the client's peer chain
+        const chain = early ? { certs: (early as { certs: X509Certificate[] }).certs, truncated: (early as { truncated: boolean }).truncated } : sentChain(s);
+        if (chain.certs.length === 0) {
+          finish(new NetlabError('UNREACHABLE', `${where} sent no certificate`));
+          return;
+        }
+        const got = { ...chain, protocol: s.getProtocol() ?? 'unknown', cipher: cipherOf(s) };
+        const requested = askedForClientCert(s) || Boolean(early?.requested);
+        if (!requested || got.protocol !== 'TLSv1.3') {
+          finish(undefined, result(got, { clientCertificate: requested ? 'requested' : 'not-requested', clientCertificateRefusal: null, handshakeFailure: null }));
+          return;
+        }
+        // TLS 1.3: the server judges the client's (empty) Certificate after the handshake
+        stage = 'client-cert';
+        clearTimeout(timer);
+        const left = Math.max(1, target.timeoutMs - (performance.now() - started));
+        const accepted = () => finish(undefined, result(got, { clientCertificate: 'requested', clientCertificateRefusal: null, handshakeFailure: null }));
+        timer = setTimeout(accepted, Math.min(CLIENT_CERT_VERDICT_MS, left));
+        s.once('session', accepted);
+        s.on('data', accepted);
+        s.once('end', () => finish(undefined, result(got, { clientCertificate: 'required', clientCertificateRefusal: 'the server closed the connection', handshakeFailure: null })));
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        const code = e.code ?? '';
+        // ECONNRESET while connecting: the server accepted the connection, then reset it (refusing is ECONNREFUSED)
+        if (stage === 'connect' && code !== 'ECONNRESET' && code !== 'EPIPE') {
+          connectError(e);
+          return;
+        }
+        const why = handshakeFailureReason(e);
+        const chain = early as { certs: X509Certificate[]; truncated: boolean; protocol: string; cipher: string; requested: boolean } | null;
+        if (stage === 'client-cert' || (chain && chain.requested)) {
+          const got = chain ?? { certs: [], truncated: false, protocol: 'TLSv1.3', cipher: 'unknown' };
+          finish(undefined, result(got, { clientCertificate: 'required', clientCertificateRefusal: why, handshakeFailure: null }));
+          return;
+        }
+        if (chain) {
+          finish(undefined, result(chain, { clientCertificate: 'not-requested', clientCertificateRefusal: null, handshakeFailure: `TLS handshake with ${where} failed after the server sent its certificates: ${why}` }));
+          return;
+        }
+        finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${why}`, { cause: e }));
+      });
+      s.once('close', () => {
+        if (stage === 'client-cert') return;
+        finish(new NetlabError('HANDSHAKE_FAILED', `${where} closed the connection during the TLS handshake`));
+      });
+    };
+
+    if (!target.starttls) {
+      handshake();
+      return;
+    }
+    const protocol = target.starttls;
+    const r = net.connect({ host: target.connectHost, port: target.port });
+    raw = r;
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      // after the connection, the dialogue's reader (then the TLS socket) reports errors
+      if (stage === 'connect') connectError(e);
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      const code = e.code ?? '';
-      // ECONNRESET while connecting: the server accepted the connection, then reset it (refusing is ECONNREFUSED)
-      if (!connected && code !== 'ECONNRESET' && code !== 'EPIPE') {
-        finish(new NetlabError('UNREACHABLE', `cannot connect to ${where}: ${socketErrorReason(e)}`, { cause: e }));
-        return;
-      }
-      finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${handshakeFailureReason(e)}`, { cause: e }));
+    r.once('connect', () => {
+      stage = 'starttls';
+      negotiateStartTls(r, { protocol, domain: target.starttlsDomain ?? target.servername ?? target.connectHost, ehloName: addressLiteral(r.localAddress) })
+        .then((info) => {
+          if (done) return;
+          starttls = info;
+          stage = 'handshake';
+          handshake(r);
+        })
+        .catch((e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
     });
-    socket.once('close', () => finish(new NetlabError('HANDSHAKE_FAILED', `${where} closed the connection during the TLS handshake`)));
   });
 }
