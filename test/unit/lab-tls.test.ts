@@ -196,16 +196,30 @@ const PROMISES: Record<TlsCaseName, (chain: X509Certificate[]) => void> = {
     assert.ok(issuedBy(leaf!, inter!));
     assert.equal(inter!.fingerprint256, cert(lab.intermediatePem).fingerprint256);
   },
+  // issue 11: the leaves name the lab repository (what it serves: test/integration/cert-check-revocation.test.ts)
+  'revocation-good': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.equal(leaf!.infoAccess, `OCSP - URI:${lab.repository.urls.ocsp}\nCA Issuers - URI:${lab.repository.urls.intermediate}`);
+  },
+  'revocation-revoked': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.match(leaf!.infoAccess ?? '', /^OCSP - URI:http:\/\/127\.54\.1\.1:\d+\/ocsp\n/);
+  },
+  'aia-missing-intermediate': ([leaf]) => {
+    assert.ok(issuedBy(leaf!, cert(lab.intermediatePem)));
+    assert.match(leaf!.infoAccess ?? '', new RegExp(`CA Issuers - URI:${lab.repository.urls.intermediate.replace(/\./g, '\\.')}`));
+  },
 };
 
 /** The chain each case sends, by role: leaf, I (lab intermediate), R (lab root), ... */
 const SHAPE: Record<TlsCaseName, number> = {
   good: 2, expired: 2, 'not-yet-valid': 2, 'wrong-host': 2, 'self-signed': 1, 'missing-intermediate': 1, 'wrong-order': 3,
   'untrusted-root': 3, 'expiring-10d': 2, 'expiring-3d': 2, rsa1024: 2, sha1: 2, ecdsa: 2, 'ocsp-good': 2, 'ocsp-revoked': 2,
+  'revocation-good': 2, 'revocation-revoked': 2, 'aia-missing-intermediate': 1,
 };
 
 test('lab start generates the PKI and starts every case on 127.54.0.x, one port (port 0)', (t) => {
-  assert.equal(lab.cases.length, 15);
+  assert.equal(lab.cases.length, 18);
   assert.deepEqual(lab.cases.map((c) => c.name).sort(), Object.keys(PROMISES).sort());
   assert.equal(new Set(lab.cases.map((c) => c.address)).size, lab.cases.length);
   for (const c of lab.cases) {
@@ -295,6 +309,9 @@ const OPENSSL_VERDICT: Record<TlsCaseName, RegExp> = {
   // openssl verify does not look at revocation (no -crl_check, and OCSP is not its business)
   'ocsp-good': /: OK$/m,
   'ocsp-revoked': /: OK$/m,
+  'revocation-good': /: OK$/m,
+  'revocation-revoked': /: OK$/m,
+  'aia-missing-intermediate': /error 20 at 0 depth lookup: unable to get local issuer certificate/,
 };
 
 async function withChainFiles<T>(name: TlsCaseName, fn: (files: { root: string; leaf: string; untrusted?: string }) => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
  * www.example.test with the default --warn-days 30 and --crit-days 7.
  */
 import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, issueOcspResponse, type LabCert, type LabPki, type LeafOptions, type OcspResponseOptions } from './ca.js';
+import { UNSERVED_REPOSITORY, type LabRepositoryUrls, type LabRevoked } from './ocsp-responder.js';
 
 /** The name every case is checked against (SNI and host check). */
 export const LAB_TLS_SERVERNAME = 'www.example.test';
@@ -14,7 +15,9 @@ const LAB_DNS_NAMES = [LAB_TLS_SERVERNAME, 'example.test'];
 
 export type TlsCaseName =
   | 'good' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'missing-intermediate' | 'wrong-order'
-  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked';
+  | 'untrusted-root' | 'expiring-10d' | 'expiring-3d' | 'rsa1024' | 'sha1' | 'ecdsa' | 'ocsp-good' | 'ocsp-revoked'
+  // issue 11: revocation beyond the staple, and AIA fetching (the lab repository, ocsp-responder.ts)
+  | 'revocation-good' | 'revocation-revoked' | 'aia-missing-intermediate';
 
 /** cert-check's problem codes (one list, in protocol/tls/chain.ts). */
 import type { CertProblemCode } from '../../protocol/tls/chain.js';
@@ -28,6 +31,14 @@ export interface ServedChain {
   certs: LabCert[];
   /** A DER OCSP response the server staples when a client asks (status_request). */
   ocspResponse?: Buffer;
+  /** issue 11: the leaf is revoked: the lab repository's CRL and responder say so. */
+  revoked?: Omit<LabRevoked, 'cert'>;
+}
+
+/** issue 11: what a correct checker gives for a case when asked to look beyond the chain sent. */
+export interface ExpectedWhenAsked {
+  expectedStatus: ExpectedStatus;
+  expectedCodes: CertProblemCode[];
 }
 
 export interface TlsCaseSpec {
@@ -42,8 +53,16 @@ export interface TlsCaseSpec {
    * RSA 1024 key): the server needs `@SECLEVEL=0` to load it, a client to accept it.
    */
   weak: boolean;
-  /** Issue this case's leaf from the lab's CAs. */
-  issue(pki: LabPki): Promise<ServedChain>;
+  /**
+   * issue 11: what changes with `--ocsp`, `--crl` or `--fetch-missing` (each alone); absent
+   * when nothing does.
+   */
+  whenAsked?: Partial<Record<'ocsp' | 'crl' | 'fetchMissing', ExpectedWhenAsked>>;
+  /**
+   * Issue this case's leaf from the lab's CAs. `repository`: the URLs of the lab's PKI
+   * repository (OCSP, CRL, caIssuers) its leaf may point at; by default ones nothing serves.
+   */
+  issue(pki: LabPki, repository?: LabRepositoryUrls): Promise<ServedChain>;
 }
 
 type Validity = Pick<LeafOptions, 'notBefore' | 'notAfter'>;
@@ -114,7 +133,16 @@ export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   ecdsa: '127.54.0.13',
   'ocsp-good': '127.54.0.14',
   'ocsp-revoked': '127.54.0.15',
+  // issue 11
+  'revocation-good': '127.54.0.40',
+  'revocation-revoked': '127.54.0.41',
+  'aia-missing-intermediate': '127.54.0.42',
 };
+
+/** issue 11: a leaf that names the lab repository's responder, CRL and caIssuers URLs. */
+function repositoryLeaf(pki: LabPki, repository: LabRepositoryUrls): Promise<LabCert> {
+  return labLeaf(pki, { caIssuersUrl: repository.intermediate, ocspUrl: repository.ocsp, crlUrl: repository.crl });
+}
 
 type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
 
@@ -248,6 +276,34 @@ const ROWS: CaseRow[] = [
     expectedStatus: 'CRITICAL',
     expectedCodes: ['REVOKED'],
     issue: (pki) => stapled(pki, 'revoked'),
+  },
+  // issue 11: revocation beyond the staple, and AIA fetching
+  {
+    name: 'revocation-good',
+    description: "a good chain whose leaf names the lab repository's OCSP responder, CRL and caIssuers URLs; neither lists it as revoked",
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    whenAsked: { ocsp: { expectedStatus: 'OK', expectedCodes: [] }, crl: { expectedStatus: 'OK', expectedCodes: [] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({ certs: [await repositoryLeaf(pki, repository), pki.intermediate] }),
+  },
+  {
+    name: 'revocation-revoked',
+    description: "a good chain, no staple; the lab repository's OCSP responder and CRL say the leaf was revoked 2 days ago (keyCompromise)",
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    whenAsked: { ocsp: { expectedStatus: 'CRITICAL', expectedCodes: ['REVOKED'] }, crl: { expectedStatus: 'CRITICAL', expectedCodes: ['REVOKED'] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({
+      certs: [await repositoryLeaf(pki, repository), pki.intermediate],
+      revoked: { revokedAt: at(pki, -2), reason: 'keyCompromise' },
+    }),
+  },
+  {
+    name: 'aia-missing-intermediate',
+    description: "only the leaf is sent; its AIA caIssuers URL, on the lab repository, serves the missing intermediate (browsers complete the chain, API clients do not)",
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['MISSING_INTERMEDIATE'],
+    whenAsked: { fetchMissing: { expectedStatus: 'CRITICAL', expectedCodes: ['MISSING_INTERMEDIATE'] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({ certs: [await repositoryLeaf(pki, repository)] }),
   },
 ];
 

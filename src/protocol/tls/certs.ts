@@ -101,7 +101,7 @@ const SIGNATURE_OIDS: Record<string, string> = {
 };
 
 /** One DER TLV header: where its value starts and ends. Throws on lengths past the data. */
-function tlv(der: Buffer, at: number): { tag: number; start: number; end: number } {
+export function tlv(der: Buffer, at: number): { tag: number; start: number; end: number } {
   if (at + 2 > der.length) throw new Error('DER runs past the end');
   const tag = der[at]!;
   let len = der[at + 1]!;

@@ -17,7 +17,9 @@ import { AnchorSet } from './trust.js';
 export type CertProblemCode =
   | 'EXPIRED' | 'NOT_YET_VALID' | 'EXPIRES_SOON' | 'HOSTNAME_MISMATCH' | 'SELF_SIGNED' | 'UNTRUSTED_ROOT'
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
-  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN';
+  | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN'
+  // issue 11, revocation beyond the staple (revocation.ts)
+  | 'BAD_OCSP_RESPONSE' | 'BAD_CRL';
 
 /**
  * A problem of a certificate check: the shared {@link Problem} with cert-check's codes, always
@@ -109,6 +111,8 @@ export const FIX: Record<CertProblemCode, string> = {
   HANDSHAKE_FAILED: 'Check that the port speaks TLS and that client and server share a protocol version and cipher.',
   CHAIN_TOO_LONG: 'Issue the leaf from a CA closer to the root: clients give up on paths with more than 100 intermediate certificates (OpenSSL\'s default verify depth).',
   UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
+  BAD_OCSP_RESPONSE: "The CA's OCSP responder gave no usable answer about this certificate: clients that require one refuse it (others fail open); staple a good response on the server, and report a lasting fault to the CA.",
+  BAD_CRL: "The CA's CRL for this certificate cannot be fetched or relied on: clients that require it refuse the certificate; report it to the CA (or check the distribution point in the certificate).",
 };
 
 /**
