@@ -17,4 +17,7 @@ export { loadTrustStore, AnchorSet, type TrustStore, type TrustOptions, type CaP
 export { describeCert, parsePemBundle, type CertInfo } from '../protocol/tls/certs.js';
 export { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS, type PeerChain, type TlsTarget } from '../protocol/tls/connect.js';
 export type { OcspStaple, OcspCertStatus } from '../protocol/tls/ocsp.js';
+// issue 11: --ocsp, --crl, --fetch-missing (types only: the modules load when a check asks for them)
+export type { OcspCheck, CrlCheck, RevocationChecks, AiaCompletion, FetchedIssuer, BeyondChainNoteCode } from '../protocol/tls/revocation.js';
+export type { CrlVerdict } from '../protocol/tls/crl.js';
 export { NetlabError, statusOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';

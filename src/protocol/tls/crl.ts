@@ -12,10 +12,10 @@
 import { verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  Certificate, CertificateList, CRLDistributionPoints, CRLReason, CRLReasons, IssuingDistributionPoint, KeyUsage, KeyUsageFlags,
+  AlgorithmIdentifier, Certificate, CRLDistributionPoints, CRLReason, CRLReasons, Extensions, IssuingDistributionPoint, KeyUsage, KeyUsageFlags, RevokedCertificate, Time,
   id_ce_cRLDistributionPoints, id_ce_cRLReasons, id_ce_issuingDistributionPoint, id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
-import { canonicalNameKey } from './certs.js';
+import { canonicalNameKey, tlv } from './certs.js';
 import { SIGNATURES, serialHex, type OcspStaple } from './ocsp.js';
 
 /** What a CRL says of a certificate: the staple's shape (certStatus null with `invalid` when it cannot be relied on). */
@@ -51,6 +51,78 @@ export function crlUrlsOf(cert: X509Certificate): string[] {
   }
 }
 
+/** A CRL split by hand: asn1js refuses inputs of more than 10000 nodes (a CRL of ~2000 entries), and parsing every entry costs time. */
+interface LightCrl {
+  /** The DER of tbsCertList, as signed. */
+  tbsRaw: Buffer;
+  signatureAlgorithm: AlgorithmIdentifier;
+  signature: Buffer;
+  /** The issuer Name, DER. */
+  issuer: Buffer;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  /** Each revoked entry: its serial (upper-case hex without leading zero bytes) and its DER. */
+  entries: Array<{ serial: string; der: Buffer }>;
+  crlExtensions: Extensions;
+}
+
+const TIME_TAGS = new Set([0x17, 0x18]);
+
+/**
+ * RFC 5280 5.1: CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT
+ * STRING }; TBSCertList ::= SEQUENCE { version INTEGER OPTIONAL, signature, issuer Name,
+ * thisUpdate Time, nextUpdate Time OPTIONAL, revokedCertificates SEQUENCE OF SEQUENCE {
+ * userCertificate INTEGER, revocationDate Time, crlEntryExtensions OPTIONAL } OPTIONAL,
+ * crlExtensions [0] EXPLICIT Extensions OPTIONAL }. The small parts go through asn1-schema, the
+ * entries are only walked. Throws an Error on anything else.
+ */
+function splitCrl(der: Buffer): LightCrl {
+  const piece = (t: { start: number; end: number }, at: number) => der.subarray(at, t.end);
+  const outer = tlv(der, 0);
+  if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a DER SEQUENCE');
+  const tbs = tlv(der, outer.start);
+  const alg = tlv(der, tbs.end);
+  const sig = tlv(der, alg.end);
+  if (tbs.tag !== 0x30 || alg.tag !== 0x30 || sig.tag !== 0x03) throw new Error('not a CertificateList');
+  let at = tbs.start;
+  let f = tlv(der, at);
+  if (f.tag === 0x02) f = tlv(der, (at = f.end));
+  const signature = f;
+  const issuer = tlv(der, (at = signature.end));
+  const thisUpdate = tlv(der, (at = issuer.end));
+  if (signature.tag !== 0x30 || issuer.tag !== 0x30 || !TIME_TAGS.has(thisUpdate.tag)) throw new Error('not a TBSCertList');
+  const time = (t: { start: number; end: number }, from: number) => AsnConvert.parse(piece(t, from), Time).getTime();
+  const out: LightCrl = {
+    tbsRaw: der.subarray(outer.start, tbs.end),
+    signatureAlgorithm: AsnConvert.parse(der.subarray(tbs.end, alg.end), AlgorithmIdentifier),
+    // the BIT STRING's first byte counts the unused bits (0 for signatures)
+    signature: der.subarray(sig.start + 1, sig.end),
+    issuer: der.subarray(signature.end, issuer.end),
+    thisUpdate: time(thisUpdate, issuer.end),
+    entries: [],
+    crlExtensions: new Extensions(),
+  };
+  at = thisUpdate.end;
+  while (at < tbs.end) {
+    const start = at;
+    const t = tlv(der, at);
+    at = t.end;
+    if (TIME_TAGS.has(t.tag) && out.entries.length === 0 && !out.nextUpdate) out.nextUpdate = time(t, start);
+    else if (t.tag === 0x30) {
+      // each entry: SEQUENCE { INTEGER serial, ... }; the loop adds one entry per turn, up to the list's end
+      for (let e = t.start; e < t.end;) {
+        const entry = tlv(der, e);
+        const serial = tlv(der, entry.start);
+        if (entry.tag !== 0x30 || serial.tag !== 0x02) throw new Error('a revoked entry is not SEQUENCE { INTEGER, ... }');
+        out.entries.push({ serial: serialHex(der.subarray(serial.start, serial.end)), der: der.subarray(e, entry.end) });
+        e = entry.end;
+      }
+    } else if (t.tag === 0xa0) out.crlExtensions = AsnConvert.parse(der.subarray(t.start, t.end), Extensions);
+    else throw new Error(`unexpected tag 0x${t.tag.toString(16)} in TBSCertList`);
+  }
+  return out;
+}
+
 function failed(invalid: string, extra: Partial<CrlVerdict> = {}): CrlVerdict {
   return { certStatus: null, invalid, ...extra };
 }
@@ -73,26 +145,26 @@ export function readCrl(bytes: Buffer, leaf: X509Certificate, issuer: X509Certif
   // DER starts with a SEQUENCE; anything else may be PEM
   const pem = bytes[0] === 0x30 ? null : PEM_CRL.exec(bytes.toString('latin1'));
   if (pem) der = Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64');
-  let crl: CertificateList;
+  let crl: LightCrl;
   try {
-    crl = AsnConvert.parse(der, CertificateList);
+    crl = splitCrl(der);
   } catch (e) {
     return failed(`not a CRL (DER or PEM): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
-  const tbs = crl.tbsCertList;
-  const thisUpdate = tbs.thisUpdate.getTime();
-  const nextUpdate = tbs.nextUpdate?.getTime();
-  const base: Partial<CrlVerdict> = { thisUpdate: thisUpdate.toISOString(), ...(nextUpdate ? { nextUpdate: nextUpdate.toISOString() } : {}), entries: tbs.revokedCertificates?.length ?? 0 };
+  const tbs = crl;
+  const thisUpdate = tbs.thisUpdate;
+  const nextUpdate = tbs.nextUpdate;
+  const base: Partial<CrlVerdict> = { thisUpdate: thisUpdate.toISOString(), ...(nextUpdate ? { nextUpdate: nextUpdate.toISOString() } : {}), entries: tbs.entries.length };
 
   // 1. the issuer: the CRL names the leaf's issuer, and its key signed it
-  const crlIssuer = canonicalNameKey(Buffer.from(AsnConvert.serialize(tbs.issuer)));
+  const crlIssuer = canonicalNameKey(tbs.issuer);
   const issuerSubject = canonicalNameKey(Buffer.from(AsnConvert.serialize(AsnConvert.parse(issuer.raw, Certificate).tbsCertificate.subject)));
   if (crlIssuer === undefined || crlIssuer !== issuerSubject) return failed("it is issued by another CA than the leaf's issuer", base);
   const digest = SIGNATURES[crl.signatureAlgorithm.algorithm];
   if (digest === undefined) return failed(`signature algorithm ${crl.signatureAlgorithm.algorithm} is not supported here`, base);
   let valid = false;
   try {
-    valid = verifySignature(digest, Buffer.from(crl.tbsCertListRaw!), issuer.publicKey, Buffer.from(crl.signature));
+    valid = verifySignature(digest, crl.tbsRaw, issuer.publicKey, crl.signature);
   } catch {
     valid = false;
   }
@@ -101,7 +173,7 @@ export function readCrl(bytes: Buffer, leaf: X509Certificate, issuer: X509Certif
   if (!mayIssueCrls(issuer)) return failed("the leaf's issuer signed it, but its keyUsage does not allow signing CRLs (no cRLSign)", base);
 
   // 2. a complete CRL that covers the leaf
-  for (const ext of tbs.crlExtensions ?? []) {
+  for (const ext of tbs.crlExtensions) {
     if (ext.extnID === '2.5.29.27') return failed('it is a delta CRL, not a complete one', base);
     if (ext.critical && !KNOWN_CRL_EXTENSIONS.has(ext.extnID)) return failed(`it has a critical extension ${ext.extnID} that is not understood here (RFC 5280 5.2: reject it)`, base);
     if (ext.extnID === id_ce_issuingDistributionPoint) {
@@ -118,8 +190,10 @@ export function readCrl(bytes: Buffer, leaf: X509Certificate, issuer: X509Certif
 
   // 4. the leaf's serial
   const serial = leaf.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, '');
-  const entry = tbs.revokedCertificates?.find((r) => serialHex(r.userCertificate) === serial);
-  if (!entry) return { ...base, certStatus: 'good' };
+  const at = tbs.entries.find((e) => e.serial === serial);
+  if (!at) return { ...base, certStatus: 'good' };
+  // only the leaf's entry is parsed whole (a CRL may list hundreds of thousands)
+  const entry = AsnConvert.parse(at.der, RevokedCertificate);
   let reason: string | undefined;
   const reasonExt = entry.crlEntryExtensions?.find((e) => e.extnID === id_ce_cRLReasons);
   if (reasonExt) {

@@ -64,7 +64,7 @@ function hex(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** A serial number as Node prints it: upper-case hex without leading zero bytes. */
-export function serialHex(bytes: ArrayBuffer): string {
+export function serialHex(bytes: ArrayBuffer | Uint8Array): string {
   return hex(bytes).replace(/^(00)+(?=.)/, '');
 }
 

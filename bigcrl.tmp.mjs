@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { createLabPki, issueLeaf, DAY_MS } from '/work/wt-revo/dist/src/lab/tls/ca.js';
+import { readCrl } from '/work/wt-revo/dist/src/protocol/tls/crl.js';
+const pki = await createLabPki();
+const leaf = await issueLeaf(pki.intermediate, { notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + DAY_MS), dnsNames: ['a.test'] });
+const N = 30000;
+const entries = Array.from({ length: N }, (_, i) => ({ serialNumber: (0x10000000 + i).toString(16), revocationDate: new Date(), reason: 1 }));
+let t = performance.now();
+const crl = await x509.X509CrlGenerator.create({ issuer: pki.intermediate.signer.cert.subject, thisUpdate: new Date(), nextUpdate: new Date(Date.now() + DAY_MS), signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, signingKey: pki.intermediate.signer.keys.privateKey, entries });
+const der = Buffer.from(crl.rawData);
+console.log('gen', (performance.now() - t).toFixed(0), 'ms', der.length, 'bytes');
+t = performance.now();
+const v = readCrl(der, new X509Certificate(leaf.certPem), new X509Certificate(pki.intermediate.certPem), new Date());
+console.log('read', (performance.now() - t).toFixed(0), 'ms', v.certStatus, v.entries, v.invalid);
