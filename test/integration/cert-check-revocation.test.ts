@@ -84,7 +84,7 @@ after(async () => {
 function check(name: string, more: Partial<BundleCertCheckOptions> = {}, alone = false): Promise<CertCheckResult> {
   const l = leaf[name]!;
   const issuer = name === 'otherCa' ? pki.rsaIntermediate : pki.intermediate;
-  return checkCertificate({ bundle: l.certPem + (alone ? '' : issuer.certPem), host: HOST, trust, fetchTimeoutMs: 2000, ...more });
+  return checkCertificate({ bundle: l.certPem + (alone ? '' : issuer.certPem), host: HOST, trust, fetchTimeoutMs: 10_000, ...more });
 }
 
 test('nothing is fetched unless asked: no option, no request to the repository, revocation and aia null', async () => {
@@ -128,7 +128,7 @@ test('--ocsp: a delegated responder with id-kp-OCSPSigning is accepted; one with
     ['otherCa', /answered unauthorized, not a response/],
   ];
   // a short bound for the silent server: the timeout is what is tested
-  const results = await Promise.all(failing.map(([name]) => check(name, { ocsp: true, fetchTimeoutMs: name === 'silent' ? 500 : 2000 })));
+  const results = await Promise.all(failing.map(([name]) => check(name, { ocsp: true, fetchTimeoutMs: name === 'silent' ? 500 : 10_000 })));
   failing.forEach(([name, re], i) => {
     const r = results[i]!;
     assert.equal(r.status, 'WARNING', `${name}: ${JSON.stringify(r.problems)}`);
@@ -143,12 +143,12 @@ test('an OCSP answer whose nonce is not the one sent is refused; the GET form (R
   const issuer = new X509Certificate(pki.intermediate.certPem);
   const sent = Buffer.alloc(16, 1);
   const der = buildOcspRequest(l, issuer, sent);
-  const post = await httpFetch(repo.urls.ocsp, { method: 'POST', body: der, contentType: 'application/ocsp-request', maxBytes: 65536, timeoutMs: 2000 });
+  const post = await httpFetch(repo.urls.ocsp, { method: 'POST', body: der, contentType: 'application/ocsp-request', maxBytes: 65536, timeoutMs: 10_000 });
   assert.equal(readOcspResponse(post.body, l, issuer, new Date(), sent).certStatus, 'revoked');
   const other = readOcspResponse(post.body, l, issuer, new Date(), Buffer.alloc(16, 2));
   assert.equal(other.certStatus, null);
   assert.match(other.invalid ?? '', /nonce is not the one sent/);
-  const get = await httpFetch(`${repo.urls.ocsp}/${encodeURIComponent(der.toString('base64'))}`, { maxBytes: 65536, timeoutMs: 2000 });
+  const get = await httpFetch(`${repo.urls.ocsp}/${encodeURIComponent(der.toString('base64'))}`, { maxBytes: 65536, timeoutMs: 10_000 });
   assert.equal(readOcspResponse(get.body, l, issuer, new Date(), sent).certStatus, 'revoked');
 });
 
@@ -200,11 +200,11 @@ test('redirects: a 301 is followed (for POST too), a loop is refused after 3', a
   const r = await check('moved', { ocsp: true, crl: true });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.deepEqual([r.revocation!.ocsp!.certStatus, r.revocation!.crl!.certStatus], ['good', 'good']);
-  await assert.rejects(httpFetch(`${repo.base}/loop`, { maxBytes: 1024, timeoutMs: 2000 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'redirects' && /more than 3 redirects/.test(e.message));
+  await assert.rejects(httpFetch(`${repo.base}/loop`, { maxBytes: 1024, timeoutMs: 10_000 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'redirects' && /more than 3 redirects/.test(e.message));
 });
 
 test('bounds: a body past maxBytes (declared or streamed) and a silent server fail with the bound named', async () => {
-  await assert.rejects(httpFetch(repo.urls.crl, { maxBytes: 100, timeoutMs: 2000 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'too-big' && /sends \d+ bytes, more than the 100 bytes allowed/.test(e.message));
+  await assert.rejects(httpFetch(repo.urls.crl, { maxBytes: 100, timeoutMs: 10_000 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'too-big' && /sends \d+ bytes, more than the 100 bytes allowed/.test(e.message));
   await assert.rejects(httpFetch(`http://127.0.0.1:${hostile.of.silent.port}/`, { maxBytes: 100, timeoutMs: 300 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'timeout');
   await assert.rejects(httpFetch('ftp://127.0.0.1/x', { maxBytes: 100, timeoutMs: 300 }), (e: unknown) => e instanceof FetchFailed && e.reason === 'not-http');
 });
@@ -218,7 +218,7 @@ test('--fetch-missing: DER and PKCS#7 caIssuers complete the path; MISSING_INTER
     assert.equal(r.trusted, false, `${name}: the chain as sent is still not trusted`);
     assert.deepEqual({ completes: r.aia!.completesPath, n: r.aia!.fetched.length, subject: r.aia!.fetched[0]!.subject, codes: r.aia!.codesWithFetched }, { completes: true, n: 1, subject: 'CN=netlab Lab Intermediate CA, O=netlab Lab', codes: [] }, name);
   }
-  const p7 = readCaIssuersObject((await httpFetch(repo.urls.intermediateP7c, { maxBytes: 65536, timeoutMs: 2000 })).body);
+  const p7 = readCaIssuersObject((await httpFetch(repo.urls.intermediateP7c, { maxBytes: 65536, timeoutMs: 10_000 })).body);
   assert.deepEqual(p7.map((c) => c.fingerprint256), [new X509Certificate(pki.intermediate.certPem).fingerprint256]);
 });
 
