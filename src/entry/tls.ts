@@ -27,4 +27,7 @@ export {
 export { judgeConnection, countScts, type SctCount } from '../protocol/tls/connection-report.js';
 export { countEmbeddedScts, countStapledScts, SCT_LIST_OID_X509, SCT_LIST_OID_OCSP } from '../protocol/tls/sct.js';
 export type { OcspStaple, OcspCertStatus } from '../protocol/tls/ocsp.js';
+// issue 11: --ocsp, --crl, --fetch-missing (types only: the modules load when a check asks for them)
+export type { OcspCheck, CrlCheck, RevocationChecks, AiaCompletion, FetchedIssuer, BeyondChainNoteCode } from '../protocol/tls/revocation.js';
+export type { CrlVerdict } from '../protocol/tls/crl.js';
 export { NetlabError, statusOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';

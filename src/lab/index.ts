@@ -103,8 +103,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     { role: 'unbound', address: a.unbound, port: p, protocol: 'dns', description: 'nothing listens (ns1.dead.test.)' },
   ];
   for (const c of tls.cases) {
-    endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''}${c.expectedNotes.length ? `; note ${c.expectedNotes.join(', ')}` : ''})` });
+    // issue 11: and what --ocsp, --crl or --fetch-missing change
+    const asked = Object.entries(c.whenAsked ?? {}).map(([k, e]) => `; with --${k === 'fetchMissing' ? 'fetch-missing' : k} ${e.expectedStatus}${e.expectedCodes.length ? `: ${e.expectedCodes.join(', ')}` : ''}`).join('');
+    endpoints.push({ role: `tls ${c.name}`, address: c.address, port: c.port, protocol: 'tls', description: `${c.description} (expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''}${asked})` });
   }
+  // issue 11: the PKI repository the revocation-* and aia-* cases point at
+  endpoints.push({ role: 'pki repository', address: tls.repository.address, port: tls.repository.port, protocol: 'http', description: `plain HTTP: OCSP responder ${tls.repository.urls.ocsp} (and /ocsp/delegated, /ocsp/no-eku, /ocsp/stale, /ocsp/try-later), CRL ${tls.repository.urls.crl} (and .crl.pem, /stale.crl), caIssuers ${tls.repository.urls.intermediate} (and .p7c)` });
   for (const e of [http.origin, http.edge, http.far, http.near]) {
     endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
   }
@@ -121,6 +125,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const ex = a.ns1Example;
   const good = tls.cases.find((c) => c.name === 'good')!;
   const expired = tls.cases.find((c) => c.name === 'expired')!;
+  const revoked = tls.cases.find((c) => c.name === 'revocation-revoked')!;
   const examples = [
     `netlab dig @${ex} -p ${p} www.example.test`,
     `netlab dig @${ex} -p ${p} example.test MX +short`,
@@ -135,6 +140,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab hosts2zone /etc/hosts --origin corp.test --reverse --out zones   # then: netlab lab --zone zones/db.*, and --verify ${ex}:${p}`,
     `netlab cert-check www.example.test:${good.port} --connect-to ${good.address} --ca ${tls.caFile}`,
     `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,
+    `netlab cert-check www.example.test:${revoked.port} --connect-to ${revoked.address} --ca ${tls.caFile} --ocsp --crl   # REVOKED, exit 2`,
     `netlab trace-request https://${LAB_HTTP_NAMES.www}:${http.httpsPort}/delay/20 --origin ${http.far.address} --cdn ${http.near.address} --ca ${tls.caFile} --samples 5`,
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
     `netlab cert-check ${LAB_STARTTLS_NAME}:${starttls.port} --connect-to ${starttls.servers[0]!.address} --starttls smtp --ca ${tls.caFile}`,

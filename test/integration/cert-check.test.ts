@@ -457,3 +457,18 @@ test('netlab cert-check with bad input: exit 3 and one line on stderr; with --js
   assert.match(usage.stderr, /^netlab cert-check: missing HOST\[:PORT\] \(or --file BUNDLE\.pem\) \(see 'netlab cert-check --help'\)\n$/);
   assert.deepEqual(JSON.parse(usage.stdout), { status: 'UNKNOWN', error: { code: 'USAGE', message: 'missing HOST[:PORT] (or --file BUNDLE.pem)' } });
 });
+
+// issue 11: revocation beyond the staple and AIA fetching, on the lab's own cases (their
+// repository: test/integration/cert-check-revocation.test.ts covers each way it can fail)
+test('every lab case that says what --ocsp, --crl or --fetch-missing change gives exactly that, on the live server', async () => {
+  const asked = lab.cases.filter((c) => c.whenAsked);
+  assert.deepEqual(asked.map((c) => c.name).sort(), ['aia-missing-intermediate', 'revocation-good', 'revocation-revoked']);
+  for (const c of asked) {
+    for (const [option, expected] of Object.entries(c.whenAsked!)) {
+      const r = await checkCase(c, { [option]: true });
+      assert.deepEqual(codes(r), [...expected.expectedCodes].sort(), `${c.name} with ${option}: ${JSON.stringify(r.problems)}`);
+      assert.equal(r.status, expected.expectedStatus, `${c.name} with ${option}`);
+      assert.deepEqual(r.notes, [], `${c.name} with ${option}: everything asked could be asked`);
+    }
+  }
+});

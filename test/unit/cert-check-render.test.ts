@@ -73,6 +73,8 @@ const good: CertCheckResult = {
   anchor: root,
   trustStore: { sources: ['/etc/ssl/certs/ca-certificates.crt', '/tmp/netlab-tls-Ab12Cd/lab-root.pem'], anchors: 145 },
   daysLeft: 88,
+  revocation: null,
+  aia: null,
 };
 
 const expiredLeaf: ChainCert = { ...leaf, notBefore: '2026-08-14T08:00:00.000Z', notAfter: '2026-11-12T08:00:00.000Z', daysLeft: -11 };

@@ -202,6 +202,19 @@ const PROMISES: Partial<Record<TlsCaseName, (chain: X509Certificate[]) => void>>
   'client-cert-tls12': ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
   'client-cert-tls13': ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
   tls10: ([leaf, inter]) => assert.ok(issuedBy(leaf!, inter!)),
+  // issue 11: the leaves name the lab repository (what it serves: test/integration/cert-check-revocation.test.ts)
+  'revocation-good': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.equal(leaf!.infoAccess, `OCSP - URI:${lab.repository.urls.ocsp}\nCA Issuers - URI:${lab.repository.urls.intermediate}`);
+  },
+  'revocation-revoked': ([leaf, inter]) => {
+    assert.ok(issuedBy(leaf!, inter!));
+    assert.match(leaf!.infoAccess ?? '', /^OCSP - URI:http:\/\/127\.54\.2\.1:\d+\/ocsp\n/);
+  },
+  'aia-missing-intermediate': ([leaf]) => {
+    assert.ok(issuedBy(leaf!, cert(lab.intermediatePem)));
+    assert.match(leaf!.infoAccess ?? '', new RegExp(`CA Issuers - URI:${lab.repository.urls.intermediate.replace(/\./g, '\\.')}`));
+  },
 };
 
 /** The chain each case sends, by role: leaf, I (lab intermediate), R (lab root), ... */
@@ -209,11 +222,12 @@ const SHAPE: Partial<Record<TlsCaseName, number>> = {
   good: 2, expired: 2, 'not-yet-valid': 2, 'wrong-host': 2, 'self-signed': 1, 'missing-intermediate': 1, 'wrong-order': 3,
   'untrusted-root': 3, 'expiring-10d': 2, 'expiring-3d': 2, rsa1024: 2, sha1: 2, ecdsa: 2, 'ocsp-good': 2, 'ocsp-revoked': 2,
   'client-cert-tls12': 2, 'client-cert-tls13': 2, tls10: 2,
+  'revocation-good': 2, 'revocation-revoked': 2, 'aia-missing-intermediate': 1,
 };
 
 test('lab start generates the PKI and starts every case on 127.54.0.x, one port (port 0)', (t) => {
-  // 15 chain cases and issue 11's connection cases on 127.54.0.x; its 14 path cases (127.54.1.x) are checked in path.test.ts
-  assert.equal(lab.cases.length, 15 + 3 + 14);
+  // 15 chain cases and issue 11's connection and revocation cases on 127.54.0.x; its 14 path cases (127.54.1.x) are checked in path.test.ts
+  assert.equal(lab.cases.length, 15 + 3 + 3 + 14);
   assert.equal(lab.cases.length, LAB_TLS_CASES.length);
   assert.deepEqual(lab.cases.filter((c) => c.address.startsWith('127.54.0.')).map((c) => c.name).sort(), Object.keys(PROMISES).sort());
   assert.equal(new Set(lab.cases.map((c) => c.address)).size, lab.cases.length);
@@ -317,6 +331,9 @@ const OPENSSL_VERDICT: Partial<Record<TlsCaseName, RegExp>> = {
   'client-cert-tls12': /: OK$/m,
   'client-cert-tls13': /: OK$/m,
   tls10: /: OK$/m,
+  'revocation-good': /: OK$/m,
+  'revocation-revoked': /: OK$/m,
+  'aia-missing-intermediate': /error 20 at 0 depth lookup: unable to get local issuer certificate/,
 };
 
 async function withChainFiles<T>(name: TlsCaseName, fn: (files: { root: string; leaf: string; untrusted?: string }) => Promise<T>): Promise<T> {

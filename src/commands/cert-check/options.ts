@@ -22,7 +22,7 @@ export const CERT_CHECK_OPTIONS: OptionDecl[] = [
   { flags: '--warn-percent <p>', description: "WARNING when under P% of the leaf's lifetime is left" },
   { flags: '--crit-percent <p>', description: "CRITICAL when under P% of the leaf's lifetime is left" },
   { flags: '--timeout <seconds>', description: 'connect and handshake timeout', default: 10 },
-  { flags: '--file <bundle>', description: 'check a local PEM bundle (leaf and chain, at most 16 MiB) instead of a server; no network' },
+  { flags: '--file <bundle>', description: 'check a local PEM bundle (leaf and chain, at most 16 MiB) instead of a server; no network (unless --ocsp, --crl or --fetch-missing)' },
   { flags: '--host <name>', description: 'name the certificate must be valid for (default: HOST; with --file: none)' },
   { flags: '--json', description: 'one JSON document on stdout' },
   // issue 11: the connection side
@@ -30,12 +30,19 @@ export const CERT_CHECK_OPTIONS: OptionDecl[] = [
     flags: '--starttls <proto>',
     description: `speak PROTO's STARTTLS first, as openssl s_client -starttls: ${STARTTLS_PROTOCOLS.map((p) => `${p} (port ${STARTTLS_DEFAULT_PORTS[p]})`).join(', ')}; the port is PROTO's unless given; xmpp opens its stream to --host`,
   },
+  // issue 11: beyond the chain sent; each opt-in, plain HTTP, bounded in size and by --timeout
+  { flags: '--ocsp', description: "ask the OCSP responder named in the leaf's AIA (HTTP POST with a nonce, answer at most 64 KiB): REVOKED, or BAD_OCSP_RESPONSE when it gives no usable answer" },
+  { flags: '--crl', description: "fetch the CRL of the leaf's distribution point (HTTP, DER or PEM, at most 10 MiB) and look the leaf up: REVOKED, or BAD_CRL" },
+  { flags: '--fetch-missing', description: 'when an intermediate is missing, fetch it from the AIA caIssuers URL as browsers do (HTTP, at most 256 KiB) to say whether browsers complete the chain; it stays CRITICAL' },
 ];
 
 export const CERT_CHECK_HELP_AFTER = `
 Bounds: a path of at most 100 intermediate certificates (OpenSSL's default verify depth;
 more is CHAIN_TOO_LONG), at most 1000 certificates read from a server, --file and --ca
-files of at most 16 MiB (a FIFO that gives nothing for 10 s is an error). See netlab-cert-check(1).`;
+files of at most 16 MiB (a FIFO that gives nothing for 10 s is an error). --ocsp, --crl and
+--fetch-missing fetch over plain HTTP only (an https: or ldap: URL is noted, not fetched),
+each fetch within --timeout, at most 3 redirects, at most 4 caIssuers fetches; without them
+nothing is fetched beyond the server. See netlab-cert-check(1).`;
 
 /** The command's options, typed and checked. */
 export interface CertCheckOptions {
@@ -60,6 +67,13 @@ export interface CertCheckOptions {
   json: boolean;
   /** --starttls: the STARTTLS dialogue to speak before the handshake. */
   starttls?: StartTlsProtocol;
+  // issue 11
+  /** --ocsp: ask the leaf's OCSP responder (absent: not asked). */
+  ocsp?: true;
+  /** --crl: fetch the leaf's CRL. */
+  crl?: true;
+  /** --fetch-missing: fetch a missing issuer from its AIA caIssuers URL. */
+  fetchMissing?: true;
 }
 
 function usage(message: string): NetlabError {
@@ -125,6 +139,10 @@ export function parseCertCheckArgs(given: Given): CertCheckOptions {
   }
   const timeoutMs = parseSeconds(valueOf(given, 'timeout')!, '--timeout', 300);
   const o: CertCheckOptions = { caFiles, systemRoots: given.flag('system-ca', true), warnDays, critDays, timeoutMs, json: given.flag('json') };
+  // issue 11: set only when given, so that the options without them read as before
+  if (given.flag('ocsp')) o.ocsp = true;
+  if (given.flag('crl')) o.crl = true;
+  if (given.flag('fetch-missing')) o.fetchMissing = true;
   if (warnPercent !== undefined) o.warnPercent = warnPercent;
   if (critPercent !== undefined) o.critPercent = critPercent;
   const starttlsText = given.text('starttls');

@@ -5,6 +5,7 @@ import type { CertCheckResult } from '../../protocol/tls/check.js';
 import type { OcspStaple } from '../../protocol/tls/ocsp.js';
 import type { SctCount } from '../../protocol/tls/connection-report.js';
 import type { StartTlsInfo } from '../../protocol/tls/starttls.js';
+import type { AiaCompletion, CrlCheck, OcspCheck } from '../../protocol/tls/revocation.js';
 import { renderTable } from '../../output/table.js';
 
 /** What the command line can do about a problem, added to its fix sentence (the library's sentences name no flag). */
@@ -26,6 +27,10 @@ function subjectCN(dn: string): string {
 /** `CERT OK - www.example.test expires in 89 days` or `CERT CRITICAL - www.example.test: EXPIRED, ...`. */
 export function verdictLine(r: CertCheckResult): string {
   const name = r.host ?? r.target;
+  if (r.interrupted && r.interruptedDuring === 'fetch') {
+    // issue 11: the chain was read and judged; a fetch asked for (OCSP, CRL, caIssuers) was stopped
+    return `CERT UNKNOWN - ${name}: interrupted while fetching (OCSP, CRL or a missing issuer), after the chain was read`;
+  }
   if (r.interrupted) {
     const where = r.interruptedDuring === 'handshake' ? `during the TLS handshake with ${r.connectedTo}`
       : r.interruptedDuring === 'starttls' ? `during the STARTTLS dialogue with ${r.connectedTo}` : `while connecting to ${r.connectedTo}`;
@@ -83,6 +88,7 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
   }
   if (r.path.length > 0) out.push(pathLine(r));
   if (r.scts) out.push(sctText(r.scts));
+  out.push(...beyondChainLines(r));
   const anchor = r.anchor ? ` to "${r.anchor.subject}"` : '';
   out.push(`Trust: ${r.trusted ? `chain verified${anchor}` : 'not verified'}; anchors: ${r.trustStore.sources.join(', ') || 'none'} (${r.trustStore.anchors} certificates)`);
   if (r.hostnameMatch !== null) out.push(`Name: ${r.host} ${r.hostnameMatch ? 'matches' : 'does NOT match'} the leaf`);
@@ -91,6 +97,8 @@ export function renderCertText(r: CertCheckResult, style: RenderStyle = {}): str
     for (const p of r.problems) {
       out.push(`  ${p.severity.padEnd(8)} ${p.code}: ${p.message}`);
       out.push(`           fix: ${fixText(p.code, p.fix)}`);
+      // issue 11: what the command line can do about a missing intermediate that names its URL
+      if (p.code === 'MISSING_INTERMEDIATE' && !r.aia && /AIA points to/.test(p.message)) out.push('           (--fetch-missing: fetch it from that URL, as browsers do, to see whether it completes the path)');
     }
   }
   if (r.notes.length > 0) {
@@ -138,4 +146,41 @@ function starttlsText(st: StartTlsInfo): string {
 function sctText(c: SctCount): string {
   const staple = c.ocspStaple === null ? '' : `, ${c.ocspStaple} in the OCSP staple`;
   return `SCTs: ${c.embedded} embedded in the leaf${staple} (counted, not verified)`;
+}
+
+// issue 11: revocation beyond the staple, and AIA fetching
+
+/** What the responder said, in a few words: `good from URL (signed by the issuer, nonce echoed, next update DAY)`. */
+function ocspText(o: OcspCheck): string {
+  if (o.skipped) return `not asked (${o.skipped})`;
+  const from = `from ${o.url}`;
+  if (o.certStatus === 'revoked') return `REVOKED on ${o.revokedAt!.slice(0, 10)}${o.revocationReason ? ` (${o.revocationReason})` : ''} ${from}, signed by ${o.signedBy}`;
+  if (o.certStatus === null) return `no usable answer ${from} (see problems)`;
+  const next = o.nextUpdate ? `, next update ${o.nextUpdate.slice(0, 10)}` : '';
+  return `${o.certStatus} ${from} (signed by ${o.signedBy}, nonce ${o.nonce ?? 'not sent'}${next})`;
+}
+
+function crlText(c: CrlCheck): string {
+  if (c.skipped) return `not fetched (${c.skipped})`;
+  if (c.certStatus === null) return `${c.url} cannot be relied on (see problems)`;
+  const about = `${c.url}, ${c.bytes} bytes, ${c.entries} revoked, signed by ${c.signedBy}${c.nextUpdate ? `, next update ${c.nextUpdate.slice(0, 10)}` : ''}`;
+  if (c.certStatus === 'revoked') return `REVOKED on ${c.revokedAt!.slice(0, 10)}${c.revocationReason ? ` (${c.revocationReason})` : ''} (${about})`;
+  return `not listed, good (${about})`;
+}
+
+function aiaText(a: AiaCompletion): string {
+  if (a.fetched.length === 0) return `nothing usable fetched (${a.attempts.map((x) => x.error ?? x.url).join('; ')})`;
+  const what = a.fetched.map((f) => `"${f.subject}" from ${f.url}`).join(', ');
+  return a.completesPath
+    ? `fetched ${what}: with it the path reaches a trust anchor (browsers complete the chain; API clients do not)`
+    : `fetched ${what}: the path still does not reach a trust anchor`;
+}
+
+/** The lines of --ocsp, --crl and --fetch-missing (none when none was asked). */
+function beyondChainLines(r: CertCheckResult): string[] {
+  const lines: string[] = [];
+  if (r.revocation?.ocsp) lines.push(`OCSP: ${ocspText(r.revocation.ocsp)}`);
+  if (r.revocation?.crl) lines.push(`CRL: ${crlText(r.revocation.crl)}`);
+  if (r.aia) lines.push(`AIA: ${aiaText(r.aia)}`);
+  return lines;
 }

@@ -34,6 +34,11 @@ export async function runCertCheck(options: CertCheckOptions, how: { signal?: Ab
     ...(options.warnPercent === undefined ? {} : { warnPercent: options.warnPercent }),
     ...(options.critPercent === undefined ? {} : { critPercent: options.critPercent }),
     ...(options.host === undefined ? {} : { host: options.host }),
+    // issue 11: fetches beyond the chain, each within --timeout
+    ocsp: options.ocsp,
+    crl: options.crl,
+    fetchMissing: options.fetchMissing,
+    fetchTimeoutMs: options.timeoutMs,
     ...how,
   };
   if (options.file !== undefined) {

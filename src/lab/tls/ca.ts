@@ -65,6 +65,10 @@ export interface LeafOptions extends ValidityOptions {
   caIssuersUrl?: string;
   /** More extensions, added last (issue 11: an SCT list). */
   extraExtensions?: x509.Extension[];
+  /** issue 11: Authority Information Access OCSP URL (the lab repository's responder). */
+  ocspUrl?: string;
+  /** issue 11: CRL distribution point URL. */
+  crlUrl?: string;
 }
 
 export interface CaOptions extends ValidityOptions {
@@ -197,7 +201,13 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
     await x509.AuthorityKeyIdentifierExtension.create(issuer.signer.keys.publicKey),
     sanExtension(options.dnsNames, options.ipAddresses),
   ];
-  if (options.caIssuersUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: options.caIssuersUrl }));
+  if (options.caIssuersUrl || options.ocspUrl) {
+    extensions.push(new x509.AuthorityInfoAccessExtension({
+      ...(options.caIssuersUrl ? { caIssuers: options.caIssuersUrl } : {}),
+      ...(options.ocspUrl ? { ocsp: options.ocspUrl } : {}),
+    }));
+  }
+  if (options.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([options.crlUrl]));
   if (options.extraExtensions) extensions.push(...options.extraExtensions);
   const cert = await x509.X509CertificateGenerator.create({
     subject: `CN=${commonName}`,
@@ -234,6 +244,35 @@ export async function createSelfSignedLeaf(options: Omit<LeafOptions, 'signature
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       sanExtension(options.dnsNames),
+    ],
+  });
+  return toLabCert(cert, keys, commonName);
+}
+
+/**
+ * issue 11: a certificate of `issuer` for signing OCSP responses on its behalf (RFC 6960
+ * 4.2.2.2): extendedKeyUsage id-kp-OCSPSigning when `ocspSigning`, and id-pkix-ocsp-nocheck
+ * (4.2.2.2.1: clients need not check the responder's own revocation). Without `ocspSigning` it
+ * has serverAuth only: a signer clients must refuse.
+ */
+export async function issueOcspSigner(issuer: LabCa, commonName: string, ocspSigning: boolean, validity: ValidityOptions): Promise<LabCert> {
+  const keys = await generateKeyPair('ec-p256');
+  const { key, algorithm } = await signingKey(issuer.signer, 'SHA-256');
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: `CN=${commonName}, O=netlab Lab`,
+    issuer: issuer.signer.cert.subject,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: key,
+    signingAlgorithm: algorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([ocspSigning ? x509.ExtendedKeyUsage.ocspSigning : x509.ExtendedKeyUsage.serverAuth]),
+      ...(ocspSigning ? [new x509.Extension('1.3.6.1.5.5.7.48.1.5', false, new Uint8Array([0x05, 0x00]))] : []),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(issuer.signer.keys.publicKey),
     ],
   });
   return toLabCert(cert, keys, commonName);

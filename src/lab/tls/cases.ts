@@ -6,6 +6,7 @@
  */
 import { PATH_CASE_ADDRESSES, PATH_CASE_ROWS, type PathCaseName } from './path-cases.js';
 import { DAY_MS, LAB_CA_ISSUERS_URL, createSelfSignedLeaf, issueLeaf, issueOcspResponse, type LabCert, type LabPki, type LeafOptions, type OcspResponseOptions } from './ca.js';
+import { UNSERVED_REPOSITORY, type LabRepositoryUrls, type LabRevoked } from './ocsp-responder.js';
 
 /** The name every case is checked against (SNI and host check). */
 export const LAB_TLS_SERVERNAME = 'www.example.test';
@@ -19,7 +20,9 @@ export type TlsCaseName =
   // issue 11: path building and validation (./path-cases.ts)
   | PathCaseName
   // issue 11, the connection: how the server speaks TLS, with a good chain
-  | 'client-cert-tls12' | 'client-cert-tls13' | 'tls10';
+  | 'client-cert-tls12' | 'client-cert-tls13' | 'tls10'
+  // issue 11: revocation beyond the staple, and AIA fetching (the lab repository, ocsp-responder.ts)
+  | 'revocation-good' | 'revocation-revoked' | 'aia-missing-intermediate';
 
 /** cert-check's problem codes (one list, in protocol/tls/chain.ts). */
 import type { CertProblemCode } from '../../protocol/tls/chain.js';
@@ -42,6 +45,14 @@ export interface ServedChain {
   certs: LabCert[];
   /** A DER OCSP response the server staples when a client asks (status_request). */
   ocspResponse?: Buffer;
+  /** issue 11: the leaf is revoked: the lab repository's CRL and responder say so. */
+  revoked?: Omit<LabRevoked, 'cert'>;
+}
+
+/** issue 11: what a correct checker gives for a case when asked to look beyond the chain sent. */
+export interface ExpectedWhenAsked {
+  expectedStatus: ExpectedStatus;
+  expectedCodes: CertProblemCode[];
 }
 
 export interface TlsCaseSpec {
@@ -56,12 +67,20 @@ export interface TlsCaseSpec {
    * RSA 1024 key): the server needs `@SECLEVEL=0` to load it, a client to accept it.
    */
   weak: boolean;
-  /** Issue this case's leaf from the lab's CAs. */
-  issue(pki: LabPki): Promise<ServedChain>;
   /** How the server speaks TLS; absent: as every other case. */
   server?: LabServerSettings;
   /** The notes a correct checker gives (cert-check's CertNoteCode), in no particular order. */
   expectedNotes?: CertNoteCode[];
+  /**
+   * issue 11: what changes with `--ocsp`, `--crl` or `--fetch-missing` (each alone); absent
+   * when nothing does.
+   */
+  whenAsked?: Partial<Record<'ocsp' | 'crl' | 'fetchMissing', ExpectedWhenAsked>>;
+  /**
+   * Issue this case's leaf from the lab's CAs. `repository`: the URLs of the lab's PKI
+   * repository (OCSP, CRL, caIssuers) its leaf may point at; by default ones nothing serves.
+   */
+  issue(pki: LabPki, repository?: LabRepositoryUrls): Promise<ServedChain>;
 }
 
 type Validity = Pick<LeafOptions, 'notBefore' | 'notAfter'>;
@@ -138,7 +157,16 @@ export const LAB_TLS_ADDRESSES: Readonly<Record<TlsCaseName, string>> = {
   'client-cert-tls12': '127.54.0.40',
   'client-cert-tls13': '127.54.0.41',
   tls10: '127.54.0.42',
+  // issue 11
+  'revocation-good': '127.54.0.43',
+  'revocation-revoked': '127.54.0.44',
+  'aia-missing-intermediate': '127.54.0.45',
 };
+
+/** issue 11: a leaf that names the lab repository's responder, CRL and caIssuers URLs. */
+function repositoryLeaf(pki: LabPki, repository: LabRepositoryUrls): Promise<LabCert> {
+  return labLeaf(pki, { caIssuersUrl: repository.intermediate, ocspUrl: repository.ocsp, crlUrl: repository.crl });
+}
 
 type CaseRow = Omit<TlsCaseSpec, 'address' | 'weak'> & { weak?: boolean };
 
@@ -302,6 +330,34 @@ const ROWS: CaseRow[] = [
     // the chain is not weak; the server runs at security level 0 for TLS 1.0 (see index.ts)
     server: { minVersion: 'TLSv1', maxVersion: 'TLSv1' },
     issue: (pki) => withIntermediate(pki, labLeaf(pki)),
+  },
+  // issue 11: revocation beyond the staple, and AIA fetching
+  {
+    name: 'revocation-good',
+    description: "a good chain whose leaf names the lab repository's OCSP responder, CRL and caIssuers URLs; neither lists it as revoked",
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    whenAsked: { ocsp: { expectedStatus: 'OK', expectedCodes: [] }, crl: { expectedStatus: 'OK', expectedCodes: [] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({ certs: [await repositoryLeaf(pki, repository), pki.intermediate] }),
+  },
+  {
+    name: 'revocation-revoked',
+    description: "a good chain, no staple; the lab repository's OCSP responder and CRL say the leaf was revoked 2 days ago (keyCompromise)",
+    expectedStatus: 'OK',
+    expectedCodes: [],
+    whenAsked: { ocsp: { expectedStatus: 'CRITICAL', expectedCodes: ['REVOKED'] }, crl: { expectedStatus: 'CRITICAL', expectedCodes: ['REVOKED'] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({
+      certs: [await repositoryLeaf(pki, repository), pki.intermediate],
+      revoked: { revokedAt: at(pki, -2), reason: 'keyCompromise' },
+    }),
+  },
+  {
+    name: 'aia-missing-intermediate',
+    description: "only the leaf is sent; its AIA caIssuers URL, on the lab repository, serves the missing intermediate (browsers complete the chain, API clients do not)",
+    expectedStatus: 'CRITICAL',
+    expectedCodes: ['MISSING_INTERMEDIATE'],
+    whenAsked: { fetchMissing: { expectedStatus: 'CRITICAL', expectedCodes: ['MISSING_INTERMEDIATE'] } },
+    issue: async (pki, repository = UNSERVED_REPOSITORY) => ({ certs: [await repositoryLeaf(pki, repository)] }),
   },
 ];
 

@@ -7,8 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLabPki, type LabPki } from './ca.js';
-import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertNoteCode, type CertProblemCode, type ExpectedStatus, type LabServerSettings, type TlsCaseName } from './cases.js';
+import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertNoteCode, type CertProblemCode, type ExpectedStatus, type LabServerSettings, type TlsCaseName, type TlsCaseSpec } from './cases.js';
 import { LabTlsServer } from './server.js';
+import { LabRepository, type LabRepositoryUrls, type LabRevoked } from './ocsp-responder.js';
 import { startOnCommonPort } from '../common-port.js';
 
 export { LAB_TLS_ADDRESSES, LAB_TLS_SERVERNAME, type CertProblemCode, type ExpectedStatus, type TlsCaseName } from './cases.js';
@@ -18,6 +19,8 @@ export interface TlsLabOptions {
   port?: number;
   /** Issue from this PKI instead of a new one, so that one lab root signs every lab server. */
   pki?: LabPki;
+  /** issue 11: the PKI repository's HTTP port (OCSP, CRL, caIssuers); 0 (default): a free port. */
+  repositoryPort?: number;
 }
 
 export interface TlsLabCase {
@@ -35,6 +38,8 @@ export interface TlsLabCase {
   expectedNotes: CertNoteCode[];
   /** How its server speaks TLS when not as the others: a required client certificate, TLS versions; {} otherwise. */
   server: LabServerSettings;
+  /** issue 11: what it gives instead with `--ocsp`, `--crl` or `--fetch-missing` alone, when that changes anything. */
+  whenAsked?: TlsCaseSpec['whenAsked'];
 }
 
 export interface TlsLab {
@@ -58,6 +63,11 @@ export interface TlsLab {
   issuedAt: Date;
   /** The CAs that issued every case (given in the options, or made at start). */
   pki: LabPki;
+  /**
+   * issue 11: the lab's PKI repository, plain HTTP on its own loopback address: the OCSP
+   * responder, the CRL and the caIssuers files the revocation-* and aia-* cases point at.
+   */
+  repository: { address: string; port: number; urls: LabRepositoryUrls };
   close(): Promise<void>;
 }
 
@@ -67,7 +77,18 @@ export interface TlsLab {
  */
 export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> {
   const pki = options.pki ?? (await createLabPki(new Date()));
-  const issued = await Promise.all(LAB_TLS_CASES.map((c) => c.issue(pki)));
+  // issue 11: the repository first, so that the certificates can carry its URLs (its port is chosen now)
+  const repository = new LabRepository({ port: options.repositoryPort ?? 0 });
+  await repository.start();
+  let issued: Awaited<ReturnType<TlsCaseSpec['issue']>>[];
+  try {
+    issued = await Promise.all(LAB_TLS_CASES.map((c) => c.issue(pki, repository.urls)));
+    const revoked: LabRevoked[] = issued.flatMap((s) => (s.revoked ? [{ cert: s.certs[0]!, ...s.revoked }] : []));
+    await repository.setContent({ ca: pki.intermediate, root: pki.root, revoked, issuedAt: pki.issuedAt });
+  } catch (e) {
+    await repository.close();
+    throw e;
+  }
   const bundles = {} as Record<TlsCaseName, string>;
   const staples: Partial<Record<TlsCaseName, Buffer>> = {};
   LAB_TLS_CASES.forEach((c, i) => {
@@ -75,24 +96,30 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     if (issued[i]!.ocspResponse) staples[c.name] = issued[i]!.ocspResponse;
   });
 
-  const servers = await startOnCommonPort(options.port ?? 0, LAB_TLS_CASES.map((c, i) => (port: number) => new LabTlsServer({
-    address: c.address,
-    port,
-    certChainPem: bundles[c.name],
-    keyPem: issued[i]!.certs[0]!.keyPem,
-    // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
-    // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
-    // small"), the default of builds that use the distribution's openssl.cnf.
-    // and OpenSSL 3 negotiates TLS 1.0 and 1.1 at security level 0 only (their MD5/SHA-1 handshake)
-    ciphers: c.weak || c.server?.minVersion === 'TLSv1' || c.server?.minVersion === 'TLSv1.1' ? 'DEFAULT:@SECLEVEL=0' : undefined,
-    body: `netlab lab TLS case ${c.name}: ${c.description}`,
-    ...(issued[i]!.ocspResponse ? { ocspResponse: issued[i]!.ocspResponse } : {}),
-    ...(c.server?.requireClientCert ? { requireClientCertFrom: pki.root.certPem } : {}),
-    ...(c.server?.minVersion ? { minVersion: c.server.minVersion } : {}),
-    ...(c.server?.maxVersion ? { maxVersion: c.server.maxVersion } : {}),
-  })));
-  const running = servers;
-  const port = running[0]!.port;
+  let servers: LabTlsServer[];
+  try {
+    servers = await startOnCommonPort(options.port ?? 0, LAB_TLS_CASES.map((c, i) => (port: number) => new LabTlsServer({
+      address: c.address,
+      port,
+      certChainPem: bundles[c.name],
+      keyPem: issued[i]!.certs[0]!.keyPem,
+      // Only where needed: OpenSSL 3.0 refuses to load a SHA-1 signed chain at its default
+      // security level 1 ("ca md too weak") and an RSA 1024 key at level 2 ("ee key too
+      // small"), the default of builds that use the distribution's openssl.cnf; and OpenSSL 3
+      // negotiates TLS 1.0 and 1.1 at security level 0 only (their MD5/SHA-1 handshake).
+      ciphers: c.weak || c.server?.minVersion === 'TLSv1' || c.server?.minVersion === 'TLSv1.1' ? 'DEFAULT:@SECLEVEL=0' : undefined,
+      body: `netlab lab TLS case ${c.name}: ${c.description}`,
+      ...(issued[i]!.ocspResponse ? { ocspResponse: issued[i]!.ocspResponse } : {}),
+      ...(c.server?.requireClientCert ? { requireClientCertFrom: pki.root.certPem } : {}),
+      ...(c.server?.minVersion ? { minVersion: c.server.minVersion } : {}),
+      ...(c.server?.maxVersion ? { maxVersion: c.server.maxVersion } : {}),
+    })));
+  } catch (e) {
+    await repository.close();
+    throw e;
+  }
+  const running: Array<{ close(): Promise<void> }> = [...servers, repository];
+  const port = servers[0]!.port;
 
   let dir: string;
   try {
@@ -115,6 +142,7 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
       expectedCodes: [...c.expectedCodes],
       expectedNotes: [...(c.expectedNotes ?? [])],
       server: { ...c.server },
+      ...(c.whenAsked ? { whenAsked: c.whenAsked } : {}),
     })),
     rootPem: pki.root.certPem,
     intermediatePem: pki.intermediate.certPem,
@@ -125,6 +153,7 @@ export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> 
     staples,
     issuedAt: pki.issuedAt,
     pki,
+    repository: { address: repository.address, port: repository.port, urls: repository.urls },
     close: async () => {
       await Promise.all(running.map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });

@@ -24,7 +24,9 @@ export type CertProblemCode =
   // issue 11: path validation (RFC 5280 6.1) as OpenSSL does it
   | 'CONSTRAINT_VIOLATION' | 'WRONG_PURPOSE' | 'UNKNOWN_CRITICAL_EXTENSION' | 'LONG_VALIDITY'
   // the connection (issue 11): connection-report.ts
-  | 'OLD_TLS_VERSION' | 'STARTTLS_FAILED';
+  | 'OLD_TLS_VERSION' | 'STARTTLS_FAILED'
+  // issue 11, revocation beyond the staple (revocation.ts)
+  | 'BAD_OCSP_RESPONSE' | 'BAD_CRL';
 
 /** The RFC 5280 constraint a CONSTRAINT_VIOLATION breaks. */
 export type CertConstraint = 'basicConstraints' | 'pathLenConstraint' | 'keyUsage' | 'nameConstraints';
@@ -34,11 +36,14 @@ export type CertConstraint = 'basicConstraints' | 'pathLenConstraint' | 'keyUsag
  * the path chosen (UNUSED_CERTIFICATE), a leaf valid for longer than browsers accept from a
  * public CA when its CA is not one (LONG_VALIDITY), a path search cut at its bound
  * (PATH_SEARCH_BOUNDED); a server that asks for a client certificate (CLIENT_CERT_REQUIRED when it
- * ends the connection without one, CLIENT_CERT_REQUESTED when it carries on: connection-report.ts).
+ * ends the connection without one, CLIENT_CERT_REQUESTED when it carries on: connection-report.ts);
+ * what --ocsp, --crl or --fetch-missing could not check (OCSP_NOT_ASKED, CRL_NOT_FETCHED,
+ * ISSUER_NOT_FETCHED: revocation.ts).
  */
 export type CertNoteCode =
   | 'UNUSED_CERTIFICATE' | 'LONG_VALIDITY' | 'PATH_SEARCH_BOUNDED'
-  | 'CLIENT_CERT_REQUIRED' | 'CLIENT_CERT_REQUESTED';
+  | 'CLIENT_CERT_REQUIRED' | 'CLIENT_CERT_REQUESTED'
+  | 'OCSP_NOT_ASKED' | 'CRL_NOT_FETCHED' | 'ISSUER_NOT_FETCHED';
 export type CertNote = Note<CertNoteCode>;
 
 /**
@@ -162,6 +167,8 @@ export const FIX: Record<CertProblemCode, string> = {
   UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
   OLD_TLS_VERSION: 'Enable TLS 1.2 and 1.3 on the server (and turn TLS 1.0 and 1.1 off): browsers refuse TLS 1.0 and 1.1 (RFC 8996).',
   STARTTLS_FAILED: 'Check that the port speaks this protocol and that the server offers STARTTLS there (a TLS certificate and key configured for it).',
+  BAD_OCSP_RESPONSE: "The CA's OCSP responder gave no usable answer about this certificate: clients that require one refuse it (others fail open); staple a good response on the server, and report a lasting fault to the CA.",
+  BAD_CRL: "The CA's CRL for this certificate cannot be fetched or relied on: clients that require it refuse the certificate; report it to the CA (or check the distribution point in the certificate).",
 };
 
 /**

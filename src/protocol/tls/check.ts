@@ -9,12 +9,13 @@ import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import { NetlabError, statusOf, type Progress, type Status } from '../../errors.js';
 import { formatHostPort } from '../../util/host-port.js';
-import { analyseChain, findLeaf, problem, verdict, type CertNote, type CertProblem, type ChainAnalysis, type ChainCert, type PathEntry } from './chain.js';
+import { analyseChain, findLeaf, problem, verdict, type CertNote, type CertProblem, type ChainAnalysis, type ChainCert, type ChainPolicy, type PathEntry } from './chain.js';
 import { describeCert, issuedBy, parsePemBundle } from './certs.js';
 import { fetchPeerChain, HandshakeInterrupted, MAX_SENT_CERTS } from './connect.js';
 import { countScts, judgeConnection, type SctCount } from './connection-report.js';
 import { STARTTLS_DEFAULT_PORTS, StartTlsFailed, type StartTlsInfo, type StartTlsProtocol } from './starttls.js';
 import type { OcspStaple } from './ocsp.js';
+import type { AiaCompletion, RevocationChecks } from './revocation.js';
 import { loadTrustStore, type AnchorSet, type CaPem, type TrustStore } from './trust.js';
 
 /**
@@ -47,6 +48,16 @@ export interface CertCheckCommon {
   signal?: AbortSignal;
   /** Told when the handshake starts (`{ phase: 'handshake', done: 0, total: 1 }`) and ends. */
   onProgress?: (progress: Progress) => void;
+  // issue 11: beyond the chain sent (revocation.ts). Each is opt-in: without them nothing is
+  // fetched beyond the TLS server. Fetches are plain HTTP, bounded (fetch.ts FETCH_LIMITS).
+  /** Ask the OCSP responder named in the leaf's AIA (RFC 6960 POST, with a nonce); default false. */
+  ocsp?: boolean;
+  /** Fetch the CRL of the leaf's CRL distribution point and look the leaf up in it; default false. */
+  crl?: boolean;
+  /** When the leaf's issuer (or an intermediate's) is missing, fetch it from the AIA caIssuers URL, as browsers do; default false. */
+  fetchMissing?: boolean;
+  /** Milliseconds for each of those fetches; default the server check's `timeoutMs`, or 10000 for a bundle. */
+  fetchTimeoutMs?: number;
 }
 
 /** Check a TLS server: connect (with SNI), take the chain exactly as sent, judge it. */
@@ -146,10 +157,15 @@ export interface CertCheckResult {
   trustStore: { sources: string[]; anchors: number };
   /** Whole days until the leaf expires (negative once expired); null when no chain was read. */
   daysLeft: number | null;
-  /** Present when the check was stopped by its signal before it had a chain: status UNKNOWN. */
+  /** Present when the check was stopped by its signal before it had a chain (or, `fetch`, while fetching beyond it): status UNKNOWN. */
   interrupted?: true;
-  /** Where it was stopped: before the TCP connection was made, or during the TLS handshake. */
-  interruptedDuring?: 'connect' | 'starttls' | 'handshake';
+  /** Where it was stopped: before the TCP connection was made, during STARTTLS or the TLS handshake, or during a fetch asked for (OCSP, CRL, caIssuers). */
+  interruptedDuring?: 'connect' | 'starttls' | 'handshake' | 'fetch';
+  // issue 11: beyond the chain sent (null when nothing was asked)
+  /** What the OCSP responder and the CRL of the leaf say (`ocsp`, `crl` options); null when neither was asked. */
+  revocation: RevocationChecks | null;
+  /** What fetching a missing issuer from its AIA caIssuers URL gave (`fetchMissing`); null when not asked or nothing was missing. */
+  aia: AiaCompletion | null;
 }
 
 function usage(message: string): NetlabError {
@@ -193,6 +209,8 @@ function nothingRead(known: Pick<CertCheckResult, 'target' | 'mode' | 'host' | '
     anchor: null,
     trustStore: known.trustStore,
     daysLeft: null,
+    revocation: null,
+    aia: null,
   };
 }
 
@@ -264,7 +282,30 @@ export async function checkCertificate(options: CheckCertificateOptions): Promis
 
 type Policy = { now: Date; warnDays: number; critDays: number; warnPercent?: number; critPercent?: number };
 
-function checkBundle(options: BundleCertCheckOptions, policy: Policy): CertCheckResult {
+/**
+ * issue 11: OCSP, CRL and caIssuers fetches (revocation.ts, loaded only when one is asked), run
+ * after the chain is analysed; adds their problems to `a` and returns the result's fields.
+ */
+async function beyondChain(options: CertCheckCommon, sent: X509Certificate[], leafIndex: number, anchors: AnchorSet, a: ChainAnalysis, policy: ChainPolicy, timeoutMs: number): Promise<Partial<CertCheckResult>> {
+  if (!options.ocsp && !options.crl && !options.fetchMissing) return {};
+  const { checkBeyondChain } = await import('./revocation.js');
+  const fetchTimeoutMs = checkNumber(options.fetchTimeoutMs, 'fetchTimeoutMs', timeoutMs, 1, 2_147_483_647);
+  const b = await checkBeyondChain(sent, leafIndex, anchors, a, policy, {
+    ocsp: options.ocsp === true,
+    crl: options.crl === true,
+    fetchMissing: options.fetchMissing === true,
+    timeoutMs: fetchTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { revocation: b.revocation, aia: b.aia, notes: b.notes, ...(b.interrupted ? { interrupted: true as const, interruptedDuring: 'fetch' as const } : {}) };
+}
+
+/** The status of a result whose fetches were interrupted: UNKNOWN (statusOf's rule), else the analysis's. */
+function withFetches(r: CertCheckResult): CertCheckResult {
+  return r.interrupted ? { ...r, status: statusOf(r.problems, { interrupted: true }) } : r;
+}
+
+async function checkBundle(options: BundleCertCheckOptions, policy: Policy): Promise<CertCheckResult> {
   const store = loadTrust(options.trust);
   const trustStore = { sources: store.sources, anchors: store.anchors.size };
   const named = options.source === undefined ? 'the bundle' : `'${options.source}'`;
@@ -275,9 +316,10 @@ function checkBundle(options: BundleCertCheckOptions, policy: Policy): CertCheck
   if (leafIndex < 0 && certs.length === 1) leafIndex = 0;
   if (leafIndex < 0) throw new NetlabError('INPUT', `${named} has no leaf: all ${certs.length} certificates are CA certificates`);
   const base = nothingRead({ target: options.source ?? 'the bundle', mode: 'file', host: options.host ?? null, servername: null, connectedTo: null, trustStore });
-  return fromAnalysis(base, analyseChain(certs, store.anchors, { ...policy, ...(options.host === undefined ? {} : { host: options.host }) }, leafIndex), {
-    scts: countScts(certs[leafIndex], null),
-  });
+  const chainPolicy: ChainPolicy = { ...policy, ...(options.host === undefined ? {} : { host: options.host }) };
+  const a = analyseChain(certs, store.anchors, chainPolicy, leafIndex);
+  const beyond = await beyondChain(options, certs, leafIndex, store.anchors, a, chainPolicy, 10_000);
+  return withFetches(fromAnalysis(base, a, { scts: countScts(certs[leafIndex], null), ...beyond, notes: [...a.notes, ...(beyond.notes ?? [])] }));
 }
 
 async function checkServer(options: ServerCertCheckOptions, policy: Policy): Promise<CertCheckResult> {
@@ -318,7 +360,8 @@ async function checkServer(options: ServerCertCheckOptions, policy: Policy): Pro
       ...(options.starttls ? { starttls: options.starttls, starttlsDomain: host } : {}),
     });
     options.onProgress?.({ phase: 'handshake', done: 1, total: 1, detail: where });
-    const a = analyseChain(peer.certs, store.anchors, { ...policy, host }, 0);
+    const chainPolicy: ChainPolicy = { ...policy, host };
+    const a = analyseChain(peer.certs, store.anchors, chainPolicy, 0);
     if (peer.truncated) {
       a.problems.push(problem('CHAIN_TOO_LONG', 'CRITICAL', `the server sent more than ${MAX_SENT_CERTS} certificates; only the first ${MAX_SENT_CERTS} were read`));
       Object.assign(a, verdict(a.problems, a.trusted));
@@ -329,13 +372,15 @@ async function checkServer(options: ServerCertCheckOptions, policy: Policy): Pro
       a.problems.push(...connection.problems);
       Object.assign(a, verdict(a.problems, a.trusted));
     }
-    return fromAnalysis(base, a, {
-      notes: [...a.notes, ...connection.notes],
+    const beyond = await beyondChain(options, peer.certs, 0, store.anchors, a, chainPolicy, timeoutMs);
+    return withFetches(fromAnalysis(base, a, {
       connectedTo: formatHostPort({ address: peer.remoteAddress, port }),
       starttls: peer.starttls,
       tls: { protocol: peer.protocol, cipher: peer.cipher, ocspStapled: peer.ocspResponse !== null, ocsp, clientCertificate: peer.clientCertificate },
       scts: countScts(peer.certs[0], peer.ocspResponse),
-    });
+      ...beyond,
+      notes: [...a.notes, ...connection.notes, ...(beyond.notes ?? [])],
+    }));
   } catch (e) {
     if (e instanceof HandshakeInterrupted) return interrupted(e.stage);
     if (e instanceof StartTlsFailed) {

@@ -13,9 +13,9 @@
  */
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { issuedBy, oneLineName } from './certs.js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
-import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_kp_OCSPSigning, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate, CRLReasons, Extension } from '@peculiar/asn1-x509';
+import { BasicOCSPResponse, CertID, OCSPRequest, OCSPResponse, OCSPResponseStatus, Request, TBSRequest, id_kp_OCSPSigning, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
 
 /** What an OCSP response says of a certificate (RFC 6960 4.2.1 CertStatus). */
 export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
@@ -47,7 +47,7 @@ const HASHES: Record<string, string> = {
 };
 
 /** Signature algorithm OID -> the digest node:crypto.verify takes (null: the key decides, Ed25519). */
-const SIGNATURES: Record<string, string | null> = {
+export const SIGNATURES: Record<string, string | null> = {
   '1.2.840.113549.1.1.5': 'sha1',
   '1.2.840.113549.1.1.11': 'sha256',
   '1.2.840.113549.1.1.12': 'sha384',
@@ -64,12 +64,12 @@ function hex(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** A serial number as Node prints it: upper-case hex without leading zero bytes. */
-function serialHex(bytes: ArrayBuffer): string {
+export function serialHex(bytes: ArrayBuffer | Uint8Array): string {
   return hex(bytes).replace(/^(00)+(?=.)/, '');
 }
 
 /** The issuer's subject (DER) and public key (the BIT STRING's bytes), as CertID hashes them. */
-function issuerParts(issuer: X509Certificate): { name: Buffer; key: Buffer } {
+export function issuerParts(issuer: X509Certificate): { name: Buffer; key: Buffer } {
   const c = AsnConvert.parse(issuer.raw, Certificate);
   return {
     name: Buffer.from(AsnConvert.serialize(c.tbsCertificate.subject)),
@@ -87,6 +87,51 @@ function failed(invalid: string, extra: Partial<OcspStaple> = {}): OcspStaple {
  * is reported as unverifiable. Never throws.
  */
 export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X509Certificate | undefined, now: Date): OcspStaple {
+  return readOcsp(der, leaf, issuer, now, 'staple');
+}
+
+/**
+ * The same checks as {@link readOcspStaple}, on what a responder answered to {@link buildOcspRequest}
+ * (RFC 6960 4.2.2.2 names the same authorised signers). A nonce the response carries must be
+ * ours; a response without one is taken, as OpenSSL's `ocsp` does by default ("WARNING: no nonce
+ * in response"), and says `nonce: 'absent'` (RFC 5019 responders, most public CAs', ignore it).
+ * Never throws.
+ */
+export function readOcspResponse(der: Uint8Array, leaf: X509Certificate, issuer: X509Certificate, now: Date, nonce: Buffer): OcspStaple & { nonce?: 'echoed' | 'absent' } {
+  return readOcsp(der, leaf, issuer, now, 'response', nonce);
+}
+
+/** id-pkix-ocsp-nonce (RFC 8954). */
+const NONCE_OID = '1.3.6.1.5.5.7.48.1.2';
+/** OpenSSL's default nonce length (RFC 8954 2.1: 1 to 32 octets). */
+export const NONCE_BYTES = 16;
+
+/**
+ * A DER OCSPRequest (RFC 6960 4.1.1) for `leaf` issued by `issuer`: one Request whose CertID
+ * hashes with SHA-1 (what every responder accepts; RFC 5019 2.1.1 requires it), no signature,
+ * and a nonce extension (RFC 8954) when `nonce` is given.
+ */
+export function buildOcspRequest(leaf: X509Certificate, issuer: X509Certificate, nonce?: Buffer): Buffer {
+  const parts = issuerParts(issuer);
+  const leafCert = AsnConvert.parse(leaf.raw, Certificate);
+  const sha1 = (b: Buffer) => new OctetString(createHash('sha1').update(b).digest());
+  const request = new OCSPRequest({
+    tbsRequest: new TBSRequest({
+      requestList: [new Request({
+        reqCert: new CertID({
+          hashAlgorithm: new AlgorithmIdentifier({ algorithm: '1.3.14.3.2.26', parameters: null }),
+          issuerNameHash: sha1(parts.name),
+          issuerKeyHash: sha1(parts.key),
+          serialNumber: leafCert.tbsCertificate.serialNumber,
+        }),
+      })],
+      ...(nonce ? { requestExtensions: [new Extension({ extnID: NONCE_OID, critical: false, extnValue: new OctetString(AsnConvert.serialize(new OctetString(nonce))) })] } : {}),
+    }),
+  });
+  return Buffer.from(AsnConvert.serialize(request));
+}
+
+function readOcsp(der: Uint8Array, leaf: X509Certificate, issuer: X509Certificate | undefined, now: Date, what: 'staple' | 'response', nonce?: Buffer): OcspStaple & { nonce?: 'echoed' | 'absent' } {
   let basic: BasicOCSPResponse;
   try {
     const response = AsnConvert.parse(der, OCSPResponse);
@@ -114,10 +159,10 @@ export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X
     return hex(r.certID.issuerNameHash.buffer) === hex(createHash(alg).update(parts.name).digest())
       && hex(r.certID.issuerKeyHash.buffer) === hex(createHash(alg).update(parts.key).digest());
   });
-  if (!single) return failed(`the staple is about another certificate (no response for serial ${serial}${issuer ? ' from this issuer' : ''})`, base);
+  if (!single) return failed(`the ${what} is about another certificate (no response for serial ${serial}${issuer ? ' from this issuer' : ''})`, base);
   base.thisUpdate = single.thisUpdate.toISOString();
   if (single.nextUpdate) base.nextUpdate = single.nextUpdate.toISOString();
-  if (!issuer) return failed("the leaf's issuer is not in the chain, so the staple's signer cannot be checked", base);
+  if (!issuer) return failed(`the leaf's issuer is not in the chain, so the ${what}'s signer cannot be checked`, base);
 
   // 2. the signer: the issuer, or a responder certificate it issued for OCSP signing
   const id = data.responderID;
@@ -155,15 +200,35 @@ export function readOcspStaple(der: Uint8Array, leaf: X509Certificate, issuer: X
   }
   if (!valid) return failed(`the signature does not verify with the key of ${signedBy}`, base);
 
-  // 3. dates
+  // 3. the nonce, inside the signed data: ours, or none (RFC 8954 3: a responder may leave it out)
+  let echoed: 'echoed' | 'absent' | undefined;
+  if (nonce) {
+    const ext = data.responseExtensions?.find((e) => e.extnID === NONCE_OID);
+    if (ext) {
+      let value: Buffer;
+      try {
+        value = Buffer.from(AsnConvert.parse(ext.extnValue.buffer, OctetString).buffer);
+      } catch {
+        // some old responders put the raw bytes in extnValue, without the inner OCTET STRING
+        value = Buffer.from(ext.extnValue.buffer);
+      }
+      if (!value.equals(nonce) && !Buffer.from(ext.extnValue.buffer).equals(nonce)) return failed('its nonce is not the one sent (a replayed or misdirected response)', base);
+      echoed = 'echoed';
+    } else {
+      echoed = 'absent';
+    }
+  }
+  const extra = echoed ? { nonce: echoed } : {};
+
+  // 4. dates
   if (single.thisUpdate.getTime() > now.getTime() + SKEW_MS) return failed(`its thisUpdate ${base.thisUpdate} is in the future`, base);
   if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - SKEW_MS) return failed(`it is out of date (nextUpdate ${base.nextUpdate} has passed)`, base);
 
-  // 4. what it says
+  // 5. what it says
   const status = single.certStatus;
   if (status.revoked) {
     const reason = status.revoked.revocationReason ? CRLReasons[status.revoked.revocationReason.reason] : undefined;
-    return { ...base, certStatus: 'revoked', revokedAt: status.revoked.revocationTime.toISOString(), ...(reason ? { revocationReason: reason } : {}) };
+    return { ...base, ...extra, certStatus: 'revoked', revokedAt: status.revoked.revocationTime.toISOString(), ...(reason ? { revocationReason: reason } : {}) };
   }
-  return { ...base, certStatus: status.good !== undefined ? 'good' : 'unknown' };
+  return { ...base, ...extra, certStatus: status.good !== undefined ? 'good' : 'unknown' };
 }
