@@ -30,32 +30,43 @@ test('netlab demo runs every part of the course on the lab: every step as expect
 });
 
 test('netlab lab --json prints its endpoints, serves them, and stops on SIGINT with exit 0', async () => {
+  // found by the suite on a loaded machine: when the lab took over 10 s to start, the wait threw
+  // before the try, nothing killed the child, and its open pipes kept the test file running forever
   const child = spawn(process.execPath, [BIN, 'lab', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // made now, so an early exit is not missed
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let out = '';
   child.stdout.setEncoding('utf8');
-  const doc = await new Promise<{ port: number; endpoints: Array<{ role: string; address: string }>; examples: string[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('lab did not print its endpoints in 10 s')), 10_000);
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      try {
-        const parsed = JSON.parse(out);
-        clearTimeout(timer);
-        resolve(parsed);
-      } catch {
-        // not complete yet
-      }
-    });
-  });
   try {
+    const doc = await new Promise<{ port: number; endpoints: Array<{ role: string; address: string }>; examples: string[] }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('lab did not print its endpoints in 30 s')), 30_000);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`lab exited with ${code} before printing its endpoints`));
+      });
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        try {
+          const parsed = JSON.parse(out);
+          clearTimeout(timer);
+          resolve(parsed);
+        } catch {
+          // not complete yet
+        }
+      });
+    });
     assert.ok(doc.port > 0);
     const ns1 = doc.endpoints.find((e) => e.role === 'ns1.example.test')!;
     const q = await runCli(['dig', `@${ns1.address}`, '-p', String(doc.port), 'www.example.test', '+short']);
     assert.equal(q.stdout, '192.0.2.10\n');
     assert.ok(doc.examples.some((e) => e.includes('+trace')));
-  } finally {
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    clearTimeout(killer);
   }
 });
 
