@@ -96,7 +96,7 @@ test('every lab scheduler, as an L7 proxy and as an L4 relay: the configured wei
 
 test('wrong weights are WARNING with DISTRIBUTION_OFF', async () => {
   for (const [vip, weights] of [['wrr', [1, 1, 1]], ['rr', [3, 1, 1]], ['lc', [1, 3, 1]], ['wrr-lvs', [1, 1, 3]]] as const) {
-    const r = await probe({ vip: vipOf(vip), backends: backendsOf(vip), weights: [...weights] });
+    const r = await probe({ vip: vipOf(vip), backends: backendsOf(vip), weights: [...weights], requests: SPLIT_REQUESTS });
     assert.equal(r.status, 'WARNING', vip);
     assert.deepEqual(codes(r), ['DISTRIBUTION_OFF'], vip);
     assert.equal(r.distribution?.matches, false);
@@ -107,14 +107,14 @@ test('wrong weights are WARNING with DISTRIBUTION_OFF', async () => {
 
 test('without weights a 3:1:1 VIP is described, not judged against equal weights: OK, no DISTRIBUTION_OFF', async () => {
   // issue 10.2: a correctly configured 3:1:1 VIP got DISTRIBUTION_OFF without --weights
-  const r = await probe({ vip: vipOf('wrr'), backends: backendsOf('wrr') });
+  const r = await probe({ vip: vipOf('wrr'), backends: backendsOf('wrr'), requests: SPLIT_REQUESTS });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.backends.map((b) => b.count), [60, 20, 20], 'the shares are described');
+  assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10], 'the shares are described');
   assert.deepEqual(r.backends.map((b) => [b.weight, b.expectedShare]), [[null, null], [null, null], [null, null]], 'nothing expected without weights');
   assert.equal(r.scheduler.kind, 'smooth-weighted-round-robin');
   assert.deepEqual(r.scheduler.cycleCounts, { web1: 3, web2: 1, web3: 1 }, 'the hint says what the weights look like');
-  assert.deepEqual({ ...r.distribution }, { unit: 'request', observed: 100, judged: false, notJudged: 'no-weights', chiSquare: null, df: null, pValue: null, alpha: 0.01, matches: null, minExpected: null, needed: null });
+  assert.deepEqual({ ...r.distribution }, { unit: 'request', observed: 50, judged: false, notJudged: 'no-weights', chiSquare: null, df: null, pValue: null, alpha: 0.01, matches: null, minExpected: null, needed: null });
   assert.deepEqual(noteCodes(r), ['NO_WEIGHTS']);
 });
 
@@ -229,12 +229,12 @@ test('taking a backend down with the lab switch: WARNING naming it, and back up:
 });
 
 test('TCP banner mode through the L4 relay: attributed by the banner, OK; wrong weights WARNING', async () => {
-  const settings = { vip: vipOf('wrr', 'bannerPort'), mode: 'tcp' as const, backends: backendsOf('wrr', 'banner') };
+  const settings = { vip: vipOf('wrr', 'bannerPort'), mode: 'tcp' as const, backends: backendsOf('wrr', 'banner'), requests: SPLIT_REQUESTS };
   const r = await probe({ ...settings, weights: [3, 1, 1] });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.equal(r.identify.method, 'banner');
   assert.equal(r.path, null);
-  assert.deepEqual(r.backends.map((b) => b.count), [60, 20, 20]);
+  assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10]);
   assert.match(r.backends[0]!.marker!, /^220 web1\.lb\.example\.test /);
   const wrong = await probe({ ...settings, weights: [1, 1, 1] });
   assert.equal(wrong.status, 'WARNING');
@@ -281,11 +281,11 @@ test('two backends giving the same marker: a note, and no problem made up from t
 
 test('without backends they are found from the answers (header, or a body hash), and the split is described', async () => {
   for (const identify of [undefined, { kind: 'body' } as const]) {
-    const r = await probe({ vip: vipOf('rr'), identify });
+    const r = await probe({ vip: vipOf('rr'), identify, requests: SPLIT_REQUESTS });
     assert.equal(r.status, 'OK', JSON.stringify(r.problems));
     assert.equal(r.backends.length, 3);
     assert.ok(r.backends.every((b) => b.address === null && b.healthy === null));
-    assert.deepEqual(r.backends.map((b) => b.count).sort(), [33, 33, 34]);
+    assert.deepEqual(r.backends.map((b) => b.count).sort(), [16, 17, 17]);
     assert.deepEqual(noteCodes(r), ['NO_WEIGHTS']);
   }
 });
