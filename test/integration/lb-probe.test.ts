@@ -68,8 +68,9 @@ const CASES: Array<{ vip: string; weights: number[]; extra: Partial<LbProbeSetti
   { vip: 'iphash', weights: [3, 1, 1], extra: WIDE },
 ];
 
-test('every lab scheduler, as an L7 proxy and as an L4 relay: the configured weights match, OK', async () => {
-  for (const c of CASES) {
+// one test per scheduler, so that a failure names it
+for (const c of CASES) {
+  test(`lab scheduler ${c.vip}, as an L7 proxy and as an L4 relay: the configured weights match, OK`, async () => {
     for (const service of ['httpPort', 'tcpPort'] as const) {
       const what = `${c.vip} on ${service === 'httpPort' ? 'L7' : 'L4'}`;
       const settings = { vip: vipOf(c.vip, service), backends: backendsOf(c.vip), weights: c.weights, requests: SPLIT_REQUESTS, ...c.extra };
@@ -91,8 +92,8 @@ test('every lab scheduler, as an L7 proxy and as an L4 relay: the configured wei
       if (c.hint) assert.equal(r.scheduler.kind, c.hint, what);
       if (c.extra.sources === undefined && c.weights[0] === 3) assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10], what);
     }
-  }
-});
+  });
+}
 
 test('wrong weights are WARNING with DISTRIBUTION_OFF', async () => {
   for (const [vip, weights] of [['wrr', [1, 1, 1]], ['rr', [3, 1, 1]], ['lc', [1, 3, 1]], ['wrr-lvs', [1, 1, 3]]] as const) {
