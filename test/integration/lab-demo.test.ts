@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 
 // issue 10.7: the demo ran twice in the suite (text, then --json); once now, in process, through
 // the same registry, parseArgv, run and output as the command line
@@ -29,35 +28,8 @@ test('netlab demo runs every part of the course on the lab: every step as expect
   for (const s of result.steps) assert.equal(s.status, s.expected, s.title);
 });
 
-test('netlab lab --json prints its endpoints, serves them, and stops on SIGINT with exit 0', async () => {
-  const child = spawn(process.execPath, [BIN, 'lab', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const doc = await new Promise<{ port: number; endpoints: Array<{ role: string; address: string }>; examples: string[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('lab did not print its endpoints in 10 s')), 10_000);
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      try {
-        const parsed = JSON.parse(out);
-        clearTimeout(timer);
-        resolve(parsed);
-      } catch {
-        // not complete yet
-      }
-    });
-  });
-  try {
-    assert.ok(doc.port > 0);
-    const ns1 = doc.endpoints.find((e) => e.role === 'ns1.example.test')!;
-    const q = await runCli(['dig', `@${ns1.address}`, '-p', String(doc.port), 'www.example.test', '+short']);
-    assert.equal(q.stdout, '192.0.2.10\n');
-    assert.ok(doc.examples.some((e) => e.includes('+trace')));
-  } finally {
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    child.kill('SIGINT');
-    assert.equal(await exited, 0);
-  }
-});
+// `netlab lab --json` (its endpoints, serving, SIGINT and exit 0) is spawned once in the suite,
+// with --zone, in test/integration/hosts2zone.test.ts
 
 // issue 10.6: `netlab lab -p PORT` on a taken port said "internal error: bind EADDRINUSE"
 test('netlab lab on a taken port is one clear line and exit 3', async () => {

@@ -43,6 +43,19 @@ const WIDE = sourcesOf('127.56.1.1-127.56.200.1', 200);
 const codes = (r: LbProbeReport) => r.problems.map((p) => p.code).sort();
 const noteCodes = (r: LbProbeReport) => r.notes.map((n) => n.code).sort();
 const probe = (settings: LbProbeSettings) => probeLoadBalancer(settings);
+/**
+ * A run that several tests assert different things of, made once: the same settings against
+ * a deterministic VIP give the same answers, and a run of 200 probes costs a second of CPU.
+ * A test run alone (--test-name-pattern) makes it itself.
+ */
+const sharedRuns = new Map<string, Promise<LbProbeReport>>();
+function probeShared(key: string, settings: LbProbeSettings): Promise<LbProbeReport> {
+  let run = sharedRuns.get(key);
+  if (!run) sharedRuns.set(key, (run = probe(settings)));
+  return run;
+}
+/** Enough for the chi-square at 3:1:1 (25), and the exact split of a deterministic scheduler. */
+const SPLIT_REQUESTS = 50;
 
 // scheduler, its weights, what else the hash ones need, the hint expected with one probe at a time
 const CASES: Array<{ vip: string; weights: number[]; extra: Partial<LbProbeSettings>; hint?: string }> = [
@@ -55,11 +68,14 @@ const CASES: Array<{ vip: string; weights: number[]; extra: Partial<LbProbeSetti
   { vip: 'iphash', weights: [3, 1, 1], extra: WIDE },
 ];
 
-test('every lab scheduler, as an L7 proxy and as an L4 relay: the configured weights match, OK', async () => {
-  for (const c of CASES) {
+// one test per scheduler, so that a failure names it
+for (const c of CASES) {
+  test(`lab scheduler ${c.vip}, as an L7 proxy and as an L4 relay: the configured weights match, OK`, async () => {
     for (const service of ['httpPort', 'tcpPort'] as const) {
       const what = `${c.vip} on ${service === 'httpPort' ? 'L7' : 'L4'}`;
-      const r = await probe({ vip: vipOf(c.vip, service), backends: backendsOf(c.vip), weights: c.weights, ...c.extra });
+      const settings = { vip: vipOf(c.vip, service), backends: backendsOf(c.vip), weights: c.weights, requests: SPLIT_REQUESTS, ...c.extra };
+      // the hash schedulers' L7 runs are also the stickiness test's (below)
+      const r = c.extra.sources ? await probeShared(`${c.vip} ${service} wide 3:1:1`, settings) : await probe(settings);
       assert.equal(r.unattributed, 0, what);
       assert.deepEqual(r.backends.map((b) => b.marker), ['web1', 'web2', 'web3'], what);
       assert.ok(r.backends.every((b) => b.healthy === true && typeof b.latencyMs === 'number' && b.count > 0), what);
@@ -74,14 +90,14 @@ test('every lab scheduler, as an L7 proxy and as an L4 relay: the configured wei
       assert.equal(r.distribution?.judged, true, what);
       assert.equal(r.distribution?.matches, true, what);
       if (c.hint) assert.equal(r.scheduler.kind, c.hint, what);
-      if (c.extra.sources === undefined && c.weights[0] === 3) assert.deepEqual(r.backends.map((b) => b.count), [60, 20, 20], what);
+      if (c.extra.sources === undefined && c.weights[0] === 3) assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10], what);
     }
-  }
-});
+  });
+}
 
 test('wrong weights are WARNING with DISTRIBUTION_OFF', async () => {
   for (const [vip, weights] of [['wrr', [1, 1, 1]], ['rr', [3, 1, 1]], ['lc', [1, 3, 1]], ['wrr-lvs', [1, 1, 3]]] as const) {
-    const r = await probe({ vip: vipOf(vip), backends: backendsOf(vip), weights: [...weights] });
+    const r = await probe({ vip: vipOf(vip), backends: backendsOf(vip), weights: [...weights], requests: SPLIT_REQUESTS });
     assert.equal(r.status, 'WARNING', vip);
     assert.deepEqual(codes(r), ['DISTRIBUTION_OFF'], vip);
     assert.equal(r.distribution?.matches, false);
@@ -92,14 +108,14 @@ test('wrong weights are WARNING with DISTRIBUTION_OFF', async () => {
 
 test('without weights a 3:1:1 VIP is described, not judged against equal weights: OK, no DISTRIBUTION_OFF', async () => {
   // issue 10.2: a correctly configured 3:1:1 VIP got DISTRIBUTION_OFF without --weights
-  const r = await probe({ vip: vipOf('wrr'), backends: backendsOf('wrr') });
+  const r = await probe({ vip: vipOf('wrr'), backends: backendsOf('wrr'), requests: SPLIT_REQUESTS });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.backends.map((b) => b.count), [60, 20, 20], 'the shares are described');
+  assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10], 'the shares are described');
   assert.deepEqual(r.backends.map((b) => [b.weight, b.expectedShare]), [[null, null], [null, null], [null, null]], 'nothing expected without weights');
   assert.equal(r.scheduler.kind, 'smooth-weighted-round-robin');
   assert.deepEqual(r.scheduler.cycleCounts, { web1: 3, web2: 1, web3: 1 }, 'the hint says what the weights look like');
-  assert.deepEqual({ ...r.distribution }, { unit: 'request', observed: 100, judged: false, notJudged: 'no-weights', chiSquare: null, df: null, pValue: null, alpha: 0.01, matches: null, minExpected: null, needed: null });
+  assert.deepEqual({ ...r.distribution }, { unit: 'request', observed: 50, judged: false, notJudged: 'no-weights', chiSquare: null, df: null, pValue: null, alpha: 0.01, matches: null, minExpected: null, needed: null });
   assert.deepEqual(noteCodes(r), ['NO_WEIGHTS']);
 });
 
@@ -117,7 +133,7 @@ test('a source hash seen from one address sends everything to one backend: WARNI
 
 test('source hash and consistent hash are sticky per source; weighted round robin is not', async () => {
   for (const vip of ['sh', 'ch', 'iphash']) {
-    const r = await probe({ vip: vipOf(vip), backends: backendsOf(vip), weights: [3, 1, 1], ...WIDE });
+    const r = await probeShared(`${vip} httpPort wide 3:1:1`, { vip: vipOf(vip), backends: backendsOf(vip), weights: [3, 1, 1], ...WIDE });
     assert.equal(r.status, 'OK', vip);
     const st = r.stickiness!;
     assert.equal(st.verdict, 'sticky', vip);
@@ -214,12 +230,12 @@ test('taking a backend down with the lab switch: WARNING naming it, and back up:
 });
 
 test('TCP banner mode through the L4 relay: attributed by the banner, OK; wrong weights WARNING', async () => {
-  const settings = { vip: vipOf('wrr', 'bannerPort'), mode: 'tcp' as const, backends: backendsOf('wrr', 'banner') };
+  const settings = { vip: vipOf('wrr', 'bannerPort'), mode: 'tcp' as const, backends: backendsOf('wrr', 'banner'), requests: SPLIT_REQUESTS };
   const r = await probe({ ...settings, weights: [3, 1, 1] });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.equal(r.identify.method, 'banner');
   assert.equal(r.path, null);
-  assert.deepEqual(r.backends.map((b) => b.count), [60, 20, 20]);
+  assert.deepEqual(r.backends.map((b) => b.count), [30, 10, 10]);
   assert.match(r.backends[0]!.marker!, /^220 web1\.lb\.example\.test /);
   const wrong = await probe({ ...settings, weights: [1, 1, 1] });
   assert.equal(wrong.status, 'WARNING');
@@ -266,11 +282,11 @@ test('two backends giving the same marker: a note, and no problem made up from t
 
 test('without backends they are found from the answers (header, or a body hash), and the split is described', async () => {
   for (const identify of [undefined, { kind: 'body' } as const]) {
-    const r = await probe({ vip: vipOf('rr'), identify });
+    const r = await probe({ vip: vipOf('rr'), identify, requests: SPLIT_REQUESTS });
     assert.equal(r.status, 'OK', JSON.stringify(r.problems));
     assert.equal(r.backends.length, 3);
     assert.ok(r.backends.every((b) => b.address === null && b.healthy === null));
-    assert.deepEqual(r.backends.map((b) => b.count).sort(), [33, 33, 34]);
+    assert.deepEqual(r.backends.map((b) => b.count).sort(), [16, 17, 17]);
     assert.deepEqual(noteCodes(r), ['NO_WEIGHTS']);
   }
 });
@@ -367,18 +383,19 @@ test('progress: each backend done, then each probe through the VIP, as the one P
 
 test('CLI: text output, exit 0: the verdict line first, then a table per backend and the verdicts; nothing on stderr', async () => {
   const v = lab.vip('wrr');
-  const r = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('wrr'), '--weights', '3,1,1']);
+  // 50 requests: the layout is the point here, and 50 are enough for the chi-square at 3:1:1
+  const r = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('wrr'), '--weights', '3,1,1', '--requests', '50']);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^LB OK - 127\.56\.0\.11:\d+: 100 answers from 3 backends match the weights 3:1:1 \(p = 1\.000\)\n/);
+  assert.match(r.stdout, /^LB OK - 127\.56\.0\.11:\d+: 50 answers from 3 backends match the weights 3:1:1 \(p = 1\.000\)\n/);
   assert.match(r.stdout, /│ Backend +│ Marker +│ Healthy +│ Latency +│ Count +│ Share +│ Expected/);
-  assert.match(r.stdout, /│ 127\.56\.0\.1:\d+ +│ web1 +│ yes +│ [\d.]+ ms +│ 60 +│ 60\.0% +│ 60\.0% +│ █{12} +│/);
+  assert.match(r.stdout, /│ 127\.56\.0\.1:\d+ +│ web1 +│ yes +│ [\d.]+ ms +│ 30 +│ 60\.0% +│ 60\.0% +│ █{12} +│/);
   assert.match(r.stdout, /Scheduler \(hint\): smooth weighted round robin/);
   assert.equal(r.stderr, '', 'no spinner without a TTY');
 });
 
 test('CLI: a dead backend is exit 1, named on the verdict line', async () => {
   const v = lab.vip('dead');
-  const r = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('dead')]);
+  const r = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('dead'), '--requests', '25']);
   assert.equal(r.code, 1);
   assert.equal(r.stdout.split('\n')[0], `LB WARNING - ${v.address}:${v.httpPort}: BACKEND_DOWN ${lab.backendTargets('dead', 'http')[2]}`);
 });
@@ -409,7 +426,7 @@ test('CLI: a sticky source hash from 8 sources exits 0 by what was judged; --jso
 
 test('CLI: nothing attributed is exit 3 with the note in JSON; bad input is exit 3 with one line on stderr and nothing on stdout', async () => {
   const v = lab.vip('rr');
-  const none = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('rr'), '--identify', 'header:X-Nope', '--json']);
+  const none = await runCli(['lb-probe', `${v.address}:${v.httpPort}`, ...backendArgs('rr'), '--identify', 'header:X-Nope', '--requests', '25', '--json']);
   assert.equal(none.code, 3);
   assert.deepEqual((JSON.parse(none.stdout) as LbProbeReport).notes.map((n) => n.code), ['NOT_IDENTIFIABLE']);
   // the parser's whole table is test/unit/lb-probe-args.test.ts; here, what the binary does with one

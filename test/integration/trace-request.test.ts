@@ -211,11 +211,13 @@ test("a fetch() in the same process does not move the phase marks: only the engi
 test('ttfb ends at the first response byte, not when the headers are complete', async () => {
   const { timeRequest } = await import('../../src/protocol/http/timing.js');
   const net = await import('node:net');
-  // the status line at once, the rest of the headers 200 ms later
+  // the status line at once, the rest of the headers 600 ms later: found flaky on a loaded
+  // machine with 200 ms, where this process read the first byte 64 ms late and the 150 ms
+  // asserted below were not left; the assertion is the same, the margin wider
   const server = net.createServer((s) => {
     s.once('data', () => {
       s.write('HTTP/1.1 200 OK\r\n');
-      setTimeout(() => s.end('Content-Length: 2\r\nConnection: close\r\n\r\nok'), 200);
+      setTimeout(() => s.end('Content-Length: 2\r\nConnection: close\r\n\r\nok'), 600);
     });
     s.on('error', () => undefined);
   });
@@ -225,7 +227,7 @@ test('ttfb ends at the first response byte, not when the headers are complete', 
     const s = await timeRequest(new URL(`http://127.0.0.1:${port}/`), { timeoutMs: 10_000 });
     assert.ok(s.ok, JSON.stringify(s));
     if (!s.ok) return;
-    // the 200 ms between the first byte and the end of the headers is transfer, not ttfb
+    // the 600 ms between the first byte and the end of the headers are transfer, not ttfb
     assert.ok(s.phases.transferMs >= 150, `transfer ${s.phases.transferMs}, ttfb ${s.phases.ttfbMs}`);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
