@@ -34,7 +34,7 @@ before(async () => {
 });
 
 test('every lab path case gets exactly its expected status and codes', () => {
-  assert.equal(PATH_CASE_ROWS.length, 14);
+  assert.equal(PATH_CASE_ROWS.length, 15);
   for (const row of PATH_CASE_ROWS) {
     const a = judge(row.name);
     assert.deepEqual({ status: a.status, codes: codes(a) }, { status: row.expectedStatus, codes: [...row.expectedCodes].sort() }, `${row.name}: ${a.problems.map((p) => p.message).join(' | ')}`);
@@ -195,4 +195,21 @@ test('an untrusted root among many candidates: the search is bounded and says so
   assert.equal(a.trusted, false);
   assert.ok(codes(a).includes('UNTRUSTED_ROOT'), codes(a).join(','));
   assert.deepEqual(a.notes.filter((n) => n.code === 'PATH_SEARCH_BOUNDED'), []);
+});
+
+// issue 11 (OpenSSL agreement): a leaf with the name in its CN and no DNS SAN matches for
+// `openssl verify -verify_hostname`; browsers refuse it
+test('a CN-only leaf: the name matches as OpenSSL says, with the WARNING NAME_IN_CN_ONLY; a SAN without the name still mismatches', async () => {
+  const a = judge('cn-only');
+  assert.equal(a.hostnameMatch, true);
+  assert.deepEqual(codes(a), ['NAME_IN_CN_ONLY']);
+  assert.equal(a.status, 'WARNING');
+  assert.match(a.problems[0]!.message, /only in its subject CN/);
+  const other = analyseChain(served.get('cn-only')!.map(x), [x(pki.root)], { ...policy, host: 'other.example.test' });
+  assert.deepEqual(codes(other), ['HOSTNAME_MISMATCH']);
+  // a leaf with a DNS SAN is never matched by its CN: CN www.example.test, SAN example.test only
+  const leaf = await issue({ commonName: 'www.example.test', issuer: pki.intermediate, notBefore: new Date(NOW.getTime() - DAY_MS), notAfter: new Date(NOW.getTime() + 90 * DAY_MS), ca: false, keyUsage: LAB_KEY_USAGE.server, eku: [SERVER_AUTH], dnsNames: ['example.test'] });
+  const sanOnly = analyseChain([x(leaf), x(pki.intermediate)], [x(pki.root)], policy);
+  assert.equal(sanOnly.hostnameMatch, false);
+  assert.deepEqual(codes(sanOnly), ['HOSTNAME_MISMATCH']);
 });

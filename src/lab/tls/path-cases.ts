@@ -20,7 +20,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 export type PathCaseName =
   | 'pathlen-exceeded' | 'issuer-not-ca' | 'leaf-as-ca' | 'ca-without-keycertsign' | 'name-excluded' | 'name-not-permitted'
   | 'ip-excluded' | 'client-auth-only' | 'expired-issuer-first' | 'expired-cross-sign' | 'self-signed-keyusage' | 'duplicate'
-  | 'unknown-critical' | 'long-validity';
+  | 'unknown-critical' | 'long-validity' | 'cn-only';
 
 /** Their loopback addresses: 127.54.1.x, apart from the first cases' 127.54.0.x so that other lists can grow. */
 export const PATH_CASE_ADDRESSES: Readonly<Record<PathCaseName, string>> = {
@@ -38,6 +38,7 @@ export const PATH_CASE_ADDRESSES: Readonly<Record<PathCaseName, string>> = {
   duplicate: '127.54.1.12',
   'unknown-critical': '127.54.1.13',
   'long-validity': '127.54.1.14',
+  'cn-only': '127.54.1.15',
 };
 
 /** A row of the case list (cases.ts's shape). */
@@ -330,5 +331,13 @@ export const PATH_CASE_ROWS: PathCaseRow[] = [
     expectedNotes: ['LONG_VALIDITY'],
     opensslErrors: [],
     issue: async (pki) => ({ certs: [await serverLeaf(pki, pki.intermediate, { notBefore: at(pki, -1), notAfter: at(pki, 824) }), pki.intermediate] }),
+  },
+  {
+    name: 'cn-only',
+    description: 'a leaf naming www.example.test in its subject CN only, with no subjectAltName: OpenSSL matches the CN (there is no DNS SAN), browsers do not',
+    expectedStatus: 'WARNING',
+    expectedCodes: ['NAME_IN_CN_ONLY'],
+    opensslErrors: [],
+    issue: async (pki) => ({ certs: [await serverLeaf(pki, pki.intermediate, { dnsNames: undefined }), pki.intermediate] }),
   },
 ];

@@ -22,7 +22,7 @@ export type CertProblemCode =
   | 'MISSING_INTERMEDIATE' | 'CHAIN_ORDER' | 'WEAK_KEY' | 'WEAK_SIGNATURE' | 'BAD_SIGNATURE'
   | 'REVOKED' | 'BAD_OCSP_STAPLE' | 'UNREACHABLE' | 'HANDSHAKE_FAILED' | 'CHAIN_TOO_LONG' | 'UNVERIFIED_CHAIN'
   // issue 11: path validation (RFC 5280 6.1) as OpenSSL does it
-  | 'CONSTRAINT_VIOLATION' | 'WRONG_PURPOSE' | 'UNKNOWN_CRITICAL_EXTENSION' | 'LONG_VALIDITY'
+  | 'CONSTRAINT_VIOLATION' | 'WRONG_PURPOSE' | 'UNKNOWN_CRITICAL_EXTENSION' | 'LONG_VALIDITY' | 'NAME_IN_CN_ONLY'
   // the connection (issue 11): connection-report.ts
   | 'OLD_TLS_VERSION' | 'STARTTLS_FAILED'
   // issue 11, revocation beyond the staple (revocation.ts)
@@ -163,6 +163,7 @@ export const FIX: Record<CertProblemCode, string> = {
   CONSTRAINT_VIOLATION: 'Issue the certificate from a CA allowed to issue it (a CA certificate with CA:TRUE and keyCertSign, within its pathLenConstraint and name constraints), and serve that CA\'s chain.',
   WRONG_PURPOSE: 'Issue the server certificate with extendedKeyUsage serverAuth (and a keyUsage that allows digitalSignature or keyEncipherment), from CAs whose extendedKeyUsage, if any, includes serverAuth.',
   UNKNOWN_CRITICAL_EXTENSION: 'Reissue the certificate without marking that extension critical (or without it): clients refuse certificates with critical extensions they do not know.',
+  NAME_IN_CN_ONLY: 'Reissue the certificate with the name in its subjectAltName: browsers ignore the subject CN (Chrome since 58, Firefox since 48; RFC 6125).',
   LONG_VALIDITY: 'Reissue the certificate with a validity of at most 398 days (public CAs can no longer issue longer ones; 90 days with automated renewal is best).',
   UNVERIFIED_CHAIN: 'This is a bug of netlab (a chain left unverified without a reason): please report it with the chain; meanwhile check the chain with openssl verify.',
   OLD_TLS_VERSION: 'Enable TLS 1.2 and 1.3 on the server (and turn TLS 1.0 and 1.1 off): browsers refuse TLS 1.0 and 1.1 (RFC 8996).',
@@ -454,13 +455,19 @@ export function analyseChain(sent: X509Certificate[], trust: X509Certificate[] |
     else notes.push({ code: 'LONG_VALIDITY', message: `${message}; its CA is not a system root, and browsers do not apply the limit to private CAs`, subject: leaf.subject, counts: { days: lifetimeDays, max: MAX_PUBLIC_LEAF_DAYS } });
   }
 
-  // The name, against the SAN only (RFC 6125 6.4.4: no fallback to the CN when a SAN exists; browsers never fall back).
+  // The name, against the SAN (RFC 6125 6.4.4: no fallback to the CN when a SAN exists). OpenSSL
+  // (X509_check_host) still matches the subject CN when the leaf has no DNS name in its SAN, and
+  // so does the verdict; browsers never fall back, so that match is a WARNING of its own.
   let hostnameMatch: boolean | null = null;
   if (policy.host !== undefined) {
     const host = policy.host.replace(/\.$/, '');
-    const matched = net.isIP(host) ? leaf.node.checkIP(host) : leaf.node.checkHost(host, { subject: 'never', partialWildcards: false, multiLabelWildcards: false });
-    hostnameMatch = matched !== undefined;
-    if (!hostnameMatch) {
+    const isIp = net.isIP(host) !== 0;
+    const matched = isIp ? leaf.node.checkIP(host) : leaf.node.checkHost(host, { subject: 'never', partialWildcards: false, multiLabelWildcards: false });
+    const inCn = !isIp && matched === undefined && leaf.node.checkHost(host, { subject: 'default', partialWildcards: false, multiLabelWildcards: false }) !== undefined;
+    hostnameMatch = matched !== undefined || inCn;
+    if (inCn) {
+      problems.push(problem('NAME_IN_CN_ONLY', 'WARNING', `the leaf names ${host} only in its subject CN (it has no DNS name in a subjectAltName): OpenSSL-based clients accept it, browsers refuse it`, leaf.subject));
+    } else if (!hostnameMatch) {
       const names = leaf.san.length > 0 ? leaf.san.join(', ') : 'no subjectAltName';
       problems.push(problem('HOSTNAME_MISMATCH', 'CRITICAL', `the leaf is not valid for ${host} (it lists ${names})`, leaf.subject));
     }
