@@ -15,18 +15,19 @@
  *   (the Host header the name would have sent);
  * - dig and hosts2zone: every-address is refused (their servers are given as addresses; for dig,
  *   every-server is the fan-out); every-server is dig's alone.
- * Names are resolved through the subcommand's own `--resolver ADDR[:PORT]` when it has one
- * (trace-request), else through `how.resolver` (given by the caller, e.g. a checks file's
- * resolver), else the system resolver (node:dns lookup, as a connection would resolve it).
+ * Names are resolved through the check's own `--resolver ADDR[:PORT]` (cert-check, trace-request
+ * and lb-probe all take one, and use it themselves when not fanned out) with netlab's DNS client,
+ * else through `how.resolver` (the caller's default), else the system resolver (node:dns lookup,
+ * as a connection would resolve the name).
  */
 import net from 'node:net';
 import { NetlabError, type Problem } from '../errors.js';
 import { parseArgv, type AnyCommand } from '../commands/command.js';
 import { COMMANDS } from '../commands/registry.js';
-import { query, type Exchange, type Server } from '../protocol/dns/transport.js';
+import { query, type Server } from '../protocol/dns/transport.js';
 import type { DnsMessage, DnsRecord } from '../protocol/dns/wire.js';
 import { resolveServer, type DigResult } from '../protocol/dns/lookup.js';
-import { parseIPv4, parseIPv6 } from '../util/ip.js';
+import { resolveAddresses as resolveAll, sortAddresses } from '../protocol/dns/addresses.js';
 import { formatHostPort } from '../util/host-port.js';
 import type { CheckCommand, CheckDef, CheckOutcome } from './model.js';
 
@@ -133,12 +134,12 @@ async function everyAddress(check: CheckDef, def: AnyCommand, options: unknown, 
       return addresses.map((address) => ({ address, argv: [...argv, '--origin', address, '--no-resolved'] }));
     }
     case 'lb-probe': {
-      const o = options as { vip: { address: string; port: number } };
+      const o = options as { vip: { address: string; port: number }; resolver?: Server };
       const host = o.vip.address;
       if (net.isIP(host)) return [{ address: host, argv }];
       const at = positionalIndex(def, argv);
       if (at < 0) throw new NetlabError('INTERNAL', 'lb-probe: the VIP argument was not found in its argv');
-      const addresses = await resolveAll(host, how.resolver, signal);
+      const addresses = await resolveAll(host, o.resolver ?? how.resolver, signal);
       const keepHost = argv.some((a) => a === '--host' || a.startsWith('--host=')) ? [] : ['--host', formatHostPort(o.vip)];
       return addresses.map((address) => {
         const pinned = [...argv];
@@ -171,60 +172,6 @@ export function positionalIndex(def: AnyCommand, argv: readonly string[]): numbe
     return i;
   }
   return -1;
-}
-
-/** IPv4 first, then IPv6, each in numeric order; duplicates dropped. */
-export function sortAddresses(addresses: Iterable<string>): string[] {
-  const key = (a: string): string => {
-    const v4 = parseIPv4(a);
-    if (v4 !== undefined) return `4${v4.toString(16).padStart(8, '0')}`;
-    const v6 = parseIPv6(a);
-    return v6 ? `6${Buffer.from(v6).toString('hex')}` : `9${a}`;
-  };
-  return [...new Set(addresses)].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
-}
-
-/**
- * Every address of a name (A and AAAA), sorted: through `resolver` with netlab's DNS client
- * (recursion desired, CNAMEs followed as the resolver gives them), else the system's. Throws
- * UNREACHABLE when there is none, with the reason.
- */
-export async function resolveAll(name: string, resolver: Server | undefined, signal: AbortSignal): Promise<string[]> {
-  let addresses: string[];
-  let why: string;
-  if (resolver) {
-    const at = `${resolver.address}#${resolver.port}`;
-    const [a, aaaa] = await Promise.all([1, 28].map((type) => query(resolver, { name, type }, { timeoutMs: 2000, tries: 2, signal }).catch((e: unknown) => e)));
-    const replies = [a, aaaa].filter((r): r is Exchange => !(r instanceof Error));
-    const failed = [a, aaaa].find((r): r is Error => r instanceof Error);
-    if (replies.length === 0) throw failed!;
-    addresses = replies.flatMap((r) => r.message.answers).flatMap((r) => (r.rdata.type === 'A' || r.rdata.type === 'AAAA' ? [r.rdata.address] : []));
-    const rcodes = [...new Set(replies.map((r) => r.message.rcode))];
-    why = `${rcodes.filter((c) => c !== 'NOERROR').join(', ') || 'no A or AAAA record'} from ${at}`;
-  } else {
-    const { lookup } = await import('node:dns/promises');
-    try {
-      const found = await abortable(lookup(name, { all: true, family: 0 }), signal);
-      addresses = found.map((r) => r.address);
-      why = 'no address';
-    } catch (e) {
-      if (signal.aborted) throw e;
-      addresses = [];
-      why = `${(e as NodeJS.ErrnoException).code ?? (e as Error).message} from the system resolver`;
-    }
-  }
-  if (addresses.length === 0) throw new NetlabError('UNREACHABLE', `${name} resolves to no address (A or AAAA): ${why}`);
-  return sortAddresses(addresses);
-}
-
-/** A promise that cannot be cancelled (getaddrinfo), given up when the signal aborts. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 // ---- every-server --------------------------------------------------------------------------

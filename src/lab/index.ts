@@ -92,7 +92,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   let fanout: FanoutLab;
   try {
-    fanout = await startFanoutLab({ pki: tls.pki });
+    fanout = await startFanoutLab({ pki: tls.pki, port: options.tlsPort ?? 0 });
   } catch (e) {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
     throw e;

@@ -58,6 +58,9 @@ test('cert-check every-address: tls.fanout.test pinned to each of its two server
   const runs = await expandTargets(check('cert-check', [`${N.tls}:${port}`, '--ca', lab.tls.caFile]), { timeoutMs: 5000, resolver: resolver() });
   assert.deepEqual(runs.map((r) => r.address), [F.tlsGood, F.tlsExpired]);
   assert.deepEqual(runs[1]!.argv, [`${N.tls}:${port}`, '--ca', lab.tls.caFile, '--connect-to', F.tlsExpired]);
+  // the check's own --resolver gives the same runs (and stays in their argv: --connect-to wins)
+  const own = await expandTargets(check('cert-check', [`${N.tls}:${port}`, '--resolver', `${resolver().address}:${lab.port}`]), { timeoutMs: 5000 });
+  assert.deepEqual(own.map((r) => r.address), [F.tlsGood, F.tlsExpired]);
   const results = await Promise.all(runs.map((r) => runPinned('cert-check', r)));
   assert.deepEqual(results.map((r) => [r.status, r.codes]), [['OK', []], ['CRITICAL', ['EXPIRED']]]);
   // the certificate was checked for the name, not the address
@@ -81,14 +84,24 @@ test('trace-request every-address: www.fanout.test pinned with --origin, Host an
 
 test('lb-probe every-address: vip.fanout.test, the VIP name replaced by each address, port and Host kept: only the dead VIP fails', async () => {
   const vip = `${N.vip}:${lab.lb.httpPort}`;
-  const runs = await expandTargets(check('lb-probe', ['--requests', '6', vip]), { timeoutMs: 5000, resolver: resolver() });
+  const dns = `${resolver().address}:${lab.port}`;
+  const runs = await expandTargets(check('lb-probe', ['--requests', '6', '--resolver', dns, vip]), { timeoutMs: 5000 });
   assert.deepEqual(runs.map((r) => r.address), [F.vipGood, F.vipDead]);
-  assert.deepEqual(runs[1]!.argv, ['--requests', '6', `${F.vipDead}:${lab.lb.httpPort}`, '--host', vip]);
+  assert.deepEqual(runs[1]!.argv, ['--requests', '6', '--resolver', dns, `${F.vipDead}:${lab.lb.httpPort}`, '--host', vip]);
   const results = await Promise.all(runs.map((r) => runPinned('lb-probe', r)));
   assert.equal(results[0]!.status, 'OK');
   assert.deepEqual(results[0]!.codes, []);
   assert.equal(results[1]!.status, 'CRITICAL');
   assert.deepEqual(results[1]!.codes, ['VIP_UNREACHABLE']);
+});
+
+test('cert-check and lb-probe --resolver, not fanned out: the name\'s first address (IPv4 first) is the one connected to', async () => {
+  const dns = `${resolver().address}:${lab.port}`;
+  const cert = await runPinned('cert-check', { address: null, argv: [`${N.tls}:${lab.fanout.tlsPort}`, '--resolver', dns, '--ca', lab.tls.caFile] });
+  assert.deepEqual([cert.status, cert.codes], ['OK', []]);
+  const lb = await runPinned('lb-probe', { address: null, argv: [`${N.vip}:${lab.lb.httpPort}`, '--resolver', dns, '--requests', '3'] });
+  assert.deepEqual([lb.status, lb.codes], ['OK', []]);
+  await assert.rejects(runPinned('cert-check', { address: null, argv: [`${N.noAddress}:443`, '--resolver', dns] }), /none\.fanout\.test resolves to no address/);
 });
 
 test('every-address order: IPv4 then IPv6, each sorted, whatever the order of the records', async () => {
