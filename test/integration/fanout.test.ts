@@ -19,6 +19,8 @@ import { runDigStream } from '../../src/commands/dig/run.js';
 import type { DigOptions } from '../../src/commands/dig/options.js';
 import type { DigResult } from '../../src/protocol/dns/lookup.js';
 import { NetlabError, type Status } from '../../src/errors.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 
 let lab: Lab;
 before(async () => {
@@ -221,4 +223,37 @@ test('every-server refuses +trace, several queries and -f', async () => {
   const ev = { everyAddress: false, everyServer: true };
   await assert.rejects(expandTargets(check('dig', ['+trace', 'www.split.test'], ev), { timeoutMs: 1000 }), /leave out \+trace/);
   await assert.rejects(expandTargets(check('dig', ['a.split.test', 'b.split.test'], ev), { timeoutMs: 1000 }), /one query, got 2/);
+});
+
+test('examples/fanout-checks.yml, with this lab\'s ports: every check fans out, and exactly the broken addresses fail', async () => {
+  // the file as a user runs it, its ports and CA file replaced by this lab's (netlab lab prints them)
+  const text = readFileSync(new URL('../../../examples/fanout-checks.yml', import.meta.url), 'utf8')
+    .replace(/:53\b/g, `:${lab.port}`).replace(/-p 53\b/g, `-p ${lab.port}`)
+    .replace(/tls\.fanout\.test:443\b/g, `tls.fanout.test:${lab.fanout.tlsPort}`)
+    .replace(/:8443\//g, `:${lab.http.httpsPort}/`).replace(/:8080\b/g, `:${lab.lb.httpPort}`)
+    .replace(/\/tmp\/netlab-lab-root\.pem/g, lab.tls.caFile);
+  const file = parseYaml(text) as { defaults: Record<string, string>; checks: Array<Record<string, unknown>> };
+  const failing: string[] = [];
+  for (const c of file.checks) {
+    const command = (['cert-check', 'trace-request', 'lb-probe', 'dig'] as const).find((k) => k in c)!;
+    const argv = [...(file.defaults[command]?.split(/\s+/) ?? []), ...String(c[command]).replace(/^"|"$/g, '').split(/\s+/)];
+    const def = check(command, argv, { name: String(c.name), everyAddress: c['every-address'] === true, everyServer: c['every-server'] === true });
+    assert.equal(fanoutRefusal(def), null, def.name);
+    const runs = await expandTargets(def, { timeoutMs: 5000 });
+    assert.equal(runs.length, command === 'dig' ? 3 : 2, def.name);
+    const results = await Promise.all(runs.map((r) => runPinned(command, r)));
+    const outcomes = results.map((r, i): CheckOutcome => ({ name: def.name, command, address: runs[i]!.address, status: r.status, problems: [], notes: [], startedAt: '', durationMs: 0, attempts: 1, passedOnRetry: false, result: r.result }));
+    const extra = crossCheck(def, outcomes, runs);
+    results.forEach((r, i) => {
+      const codes = [...r.codes, ...extra[i]!.map((p) => `${p.code}:${p.severity}`)];
+      if (codes.length) failing.push(`${def.name} @ ${runs[i]!.address}: ${codes.join(' ')}`);
+    });
+  }
+  assert.deepEqual(failing, [
+    `tls.fanout.test certificate @ ${F.tlsExpired}: EXPIRED`,
+    `www.fanout.test answers @ ${F.httpDead}: TCP_FAILED`,
+    `vip.fanout.test spreads @ ${F.vipDead}: VIP_UNREACHABLE`,
+    `www.split.test agrees everywhere @ ${SPLIT_SERVERS.ns3}: SERVERS_DISAGREE:CRITICAL SERVERS_DISAGREE:WARNING`,
+    `same.split.test serial @ ${SPLIT_SERVERS.ns3}: SERVERS_DISAGREE:WARNING`,
+  ]);
 });
