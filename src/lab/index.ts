@@ -11,6 +11,7 @@ import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
+import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -42,6 +43,8 @@ export interface Lab {
   lb: LbLab;
   /** One STARTTLS server per protocol of cert-check --starttls on 127.57.0.x (lab chain for mail.example.test). */
   starttls: StartTlsLab;
+  /** issue 12: the every-address TLS pair (tls.fanout.test on 127.54.3.1 good and .2 expired); the names are in fanout.test. */
+  fanout: FanoutLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -87,6 +90,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close()]);
     throw e;
   }
+  let fanout: FanoutLab;
+  try {
+    fanout = await startFanoutLab({ pki: tls.pki, port: options.tlsPort ?? 0 });
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
   // zones given with --zone (e.g. from hosts2zone), served by ns1 and ns2 too
@@ -94,8 +104,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const endpoints: LabEndpoint[] = [
     { role: 'root', address: a.root, port: p, protocol: 'dns', description: 'root zone (.)' },
     { role: 'tld', address: a.tld, port: p, protocol: 'dns', description: 'test., in-addr.arpa., ip6.arpa.' },
-    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: `example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test., slow.test.${extraZones}` },
-    { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: `example.test. and the reverse zones${extraZones}` },
+    { role: 'ns1.example.test', address: a.ns1Example, port: p, protocol: 'dns', description: `example.test., 2.0.192.in-addr.arpa., 8.b.d.0.1.0.0.2.ip6.arpa., lame.test., slow.test., fanout.test.${extraZones}` },
+    { role: 'ns2.example.test', address: a.ns2Example, port: p, protocol: 'dns', description: `example.test., the reverse zones and fanout.test.${extraZones}` },
     { role: 'glueless', address: a.glueless, port: p, protocol: 'dns', description: 'glueless.test. (its NS name has no glue)' },
     { role: 'lame', address: a.lame, port: p, protocol: 'dns', description: 'answers REFUSED to everything (ns1.lame.test.)' },
     { role: 'upward', address: a.upward, port: p, protocol: 'dns', description: 'refers back to the root (upward.test.)' },
@@ -119,6 +129,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   for (const v of lb.vips) {
     endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
   }
+  // issue 12: fan-out (netlab check every-address and every-server)
+  endpoints.push({ role: 'ns1.split.test', address: SPLIT_SERVERS.ns1, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns2)` });
+  endpoints.push({ role: 'ns2.split.test', address: SPLIT_SERVERS.ns2, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns1)` });
+  endpoints.push({ role: 'ns3.split.test', address: SPLIT_SERVERS.ns3, port: p, protocol: 'dns', description: `split.test. stale: an older SOA serial and another A for ${FANOUT_NAMES.splitAnswer} (every-server flags it)` });
+  for (const t of fanout.tls) {
+    endpoints.push({ role: `fanout ${FANOUT_NAMES.tls}`, address: t.address, port: fanout.tlsPort, protocol: 'tls', description: `${FANOUT_NAMES.tls}, one of its two A records (expect ${t.expectedStatus}${t.expectedCodes.length ? `: ${t.expectedCodes.join(', ')}` : ''})` });
+  }
+  endpoints.push({ role: `fanout ${FANOUT_NAMES.http}`, address: FANOUT_ADDRESSES.httpDead, port: http.httpsPort, protocol: 'http', description: `nothing listens: ${FANOUT_NAMES.http}'s second A record (its first is the origin, ${FANOUT_ADDRESSES.httpGood})` });
+  endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
@@ -145,6 +164,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
     `netlab cert-check ${LAB_STARTTLS_NAME}:${starttls.port} --connect-to ${starttls.servers[0]!.address} --starttls smtp --ca ${tls.caFile}`,
     `netlab lb-probe ${lb.vip('wrr').address}:${lb.httpPort} ${lb.backendTargets('wrr', 'http').map((b) => `--backend ${b}`).join(' ')} --weights 3,1,1`,
+    // issue 12: one address of each fan-out name at a time, as netlab check's every-address pins them
+    `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
+    `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
+    `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
   ];
   return {
     port: p,
@@ -153,10 +176,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     http,
     lb,
     starttls,
+    fanout,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
     },
   };
 }

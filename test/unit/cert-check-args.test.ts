@@ -29,6 +29,8 @@ const VALID: Array<[string[], CertCheckOptions]> = [
     { ...DEFAULTS, warnDays: 45, critDays: 14, warnPercent: 20, critPercent: 10.5, timeoutMs: 500, target: 'x.test', server: { host: 'x.test', port: 443 }, host: 'x.test', servername: 'x.test' }],
   [['x.test', '--warn-days', '0', '--crit-days', '0'], { ...DEFAULTS, warnDays: 0, critDays: 0, target: 'x.test', server: { host: 'x.test', port: 443 }, host: 'x.test', servername: 'x.test' }],
   [['--file', 'chain.pem'], { ...DEFAULTS, file: 'chain.pem' }],
+  // issue 12: HOST resolved through netlab's DNS client
+  [['x.test', '--resolver', '127.53.0.3:5300'], { ...DEFAULTS, target: 'x.test', server: { host: 'x.test', port: 443 }, host: 'x.test', servername: 'x.test', resolver: { address: '127.53.0.3', port: 5300 } }],
   [['--file', 'chain.pem', '--host', 'www.example.test', '--ca', 'root.pem', '--json'], { ...DEFAULTS, file: 'chain.pem', host: 'www.example.test', caFiles: ['root.pem'], json: true }],
 ];
 
@@ -48,6 +50,8 @@ const INVALID: Array<[string[], RegExp]> = [
   [['x.test', '--warn-percent', '101'], /^--warn-percent needs a number from 0 to 100, got '101'$/],
   [['x.test', '--warn-percent', '5', '--crit-percent', '10'], /^--crit-percent \(10\) is more than --warn-percent \(5\)$/],
   [['x.test', '--timeout', '0'], /^--timeout 0 is under 1 ms/],
+  [['x.test', '--resolver', 'ns.example.test'], /^--resolver needs ADDR\[:PORT\]/],
+  [['--file', 'chain.pem', '--resolver', '127.0.0.1'], /^--resolver needs HOST\[:PORT\], not --file$/],
   [['x.test', '--timeout', '301'], /^--timeout needs seconds from 0\.001 to 300, got '301'$/],
   [['--file', 'chain.pem', '--connect-to', '127.0.0.1'], /^--connect-to and --servername need HOST\[:PORT\], not --file$/],
   [['--file', 'chain.pem', '--servername', 'x.test'], /^--connect-to and --servername need HOST\[:PORT\], not --file$/],

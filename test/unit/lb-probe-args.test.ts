@@ -93,6 +93,8 @@ test('bad values are one usage line naming the option, exit 3', async () => {
     [[VIP, '--deadline', 'soon'], /--deadline needs seconds/],
     [[VIP, '--deadline', '1e3'], /--deadline needs seconds/],
     [[VIP, '--deadline', '86401'], /--deadline needs seconds from 0\.001 to 86400/],
+    // issue 12: a resolver is an address, as trace-request's
+    [[VIP, '--resolver', 'ns.example.test'], /^--resolver needs ADDR\[:PORT\]/],
   ];
   for (const [argv, why] of cases) {
     await assert.rejects(parse(argv), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE' && e.status === 'UNKNOWN' && why.test(e.message), argv.join(' '));
@@ -101,7 +103,7 @@ test('bad values are one usage line naming the option, exit 3', async () => {
 
 test('every option given an empty value is a usage error naming it, never the option left out', async () => {
   // issue 9.11: an empty --host (and other empty values) was taken as given
-  const valued = ['host', 'path', 'identify', 'mode', 'weights', 'requests', 'concurrency', 'source-ips', 'timeout', 'deadline', 'alpha', 'backend'];
+  const valued = ['host', 'path', 'identify', 'mode', 'weights', 'requests', 'concurrency', 'source-ips', 'timeout', 'deadline', 'alpha', 'backend', 'resolver'];
   assert.equal(valued.length, command.options!.filter((o) => o.flags.includes('<')).length, 'every option with a value is in the list');
   for (const name of valued) {
     for (const value of ['', ' ']) {

@@ -39,6 +39,8 @@ test('argv -> options: each option and its default', async () => {
     [[URL_, '--samples', '5', '--interval', '250'], { samples: 5, intervalMs: 250 }],
     [[URL_, '--samples', '1000'], { samples: 1000 }],
     [[URL_, '--origin', '127.55.0.1', '--cdn', '[::1]'], { origin: '127.55.0.1', cdn: '::1' }],
+    // issue 12: the pinned path alone (netlab check's every-address)
+    [[URL_, '--origin', '127.55.0.1', '--no-resolved'], { origin: '127.55.0.1', resolved: false }],
     [[URL_, '--cdn', '2001:db8::1'], { cdn: '2001:db8::1' }],
     [[URL_, '--resolver', '127.53.0.3:5353'], { resolver: { address: '127.53.0.3', port: 5353 } }],
     // it used to read ::1 as host ":" and port 1
@@ -78,6 +80,7 @@ test('usage errors: one line naming the option, NetlabError USAGE', async () => 
     [[URL_, '--origin', 'origin.example.test'], /--origin needs an IP address/],
     [[URL_, '--origin', '127.0.0.1:443'], /--origin needs an IP address, got '127\.0\.0\.1:443'/],
     [[URL_, '--origin', ''], /--origin needs an IP address, got ''/],
+    [[URL_, '--no-resolved'], /^--no-resolved needs --origin or --cdn/],
     [[URL_, '--cdn', ''], /--cdn needs an IP address, got ''/],
     [[URL_, '--method', 'GE T'], /--method 'GE T' is not an HTTP method/],
     [[URL_, '--header', 'nocolon'], /--header needs 'Name: value', got 'nocolon'/],
@@ -119,7 +122,7 @@ test("parseHeaderFields refuses what argv cannot carry too: a NUL, a character b
 test('--help lists every option with its default, and loads neither undici nor cli-table3', async () => {
   await assert.rejects(parse(['--help']), (e: unknown) => {
     assert.ok(e instanceof HelpRequested);
-    for (const flag of ['--samples <n>', '--origin <addr>', '--cdn <addr>', '--resolver <addr[:port]>', '--ca <file>', '--origin-ca <file>', '--insecure', '--header <header>', '--timeout <seconds>', '--max-time <seconds>', '--max-body <bytes>', '--no-warm-up', '--json']) {
+    for (const flag of ['--samples <n>', '--origin <addr>', '--cdn <addr>', '--resolver <addr[:port]>', '--ca <file>', '--origin-ca <file>', '--insecure', '--header <header>', '--timeout <seconds>', '--max-time <seconds>', '--max-body <bytes>', '--no-warm-up', '--no-resolved', '--json']) {
       assert.ok(e.text.includes(flag), flag);
     }
     assert.match(e.text, /\(default: 100M\)/);

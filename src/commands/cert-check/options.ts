@@ -6,7 +6,8 @@
 import net from 'node:net';
 import { NetlabError } from '../../errors.js';
 import { splitHostPort } from '../../util/host-port.js';
-import { parseSeconds } from '../args.js';
+import { parseDnsServer, parseSeconds } from '../args.js';
+import type { Server } from '../../protocol/dns/transport.js';
 import type { ArgDecl, Given, OptionDecl } from '../command.js';
 import { STARTTLS_DEFAULT_PORTS, STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../../protocol/tls/starttls.js';
 
@@ -15,6 +16,7 @@ export const CERT_CHECK_ARGS: ArgDecl[] = [{ name: '[target]', description: 'HOS
 export const CERT_CHECK_OPTIONS: OptionDecl[] = [
   { flags: '--servername <name>', description: 'SNI name to send (default: HOST; none for an IP address; an IP address here is refused: RFC 6066 allows names only)' },
   { flags: '--connect-to <addr>', description: 'connect to this address instead of resolving HOST (keeps SNI and the name check)' },
+  { flags: '--resolver <addr[:port]>', description: "resolve HOST with netlab's own DNS client against this server (A, then AAAA: the first address; default: the system resolver); --connect-to wins" },
   { flags: '--ca <file>', description: 'extra trust anchors (PEM, at most 16 MiB); ADDED to the system roots (repeatable)', repeatable: true },
   { flags: '--no-system-ca', description: 'do not trust the system roots: only --ca files' },
   { flags: '--warn-days <n>', description: 'WARNING when a certificate expires within N days', default: 30 },
@@ -55,6 +57,8 @@ export interface CertCheckOptions {
   /** The SNI name: --servername, else HOST when it is a name; none for an address. */
   servername?: string;
   connectTo?: string;
+  /** issue 12: --resolver: resolve HOST through this DNS server (netlab's client) instead of the system's. */
+  resolver?: Server;
   /** --file: the bundle to check instead of a server. */
   file?: string;
   caFiles: string[];
@@ -153,6 +157,7 @@ export function parseCertCheckArgs(given: Given): CertCheckOptions {
   if (file) {
     if (connectTo || servername) throw usage('--connect-to and --servername need HOST[:PORT], not --file');
     if (starttls) throw usage('--starttls needs HOST[:PORT], not --file');
+    if (given.text('resolver') !== undefined) throw usage('--resolver needs HOST[:PORT], not --file');
     o.file = file;
     if (host) o.host = host;
     return o;
@@ -167,6 +172,8 @@ export function parseCertCheckArgs(given: Given): CertCheckOptions {
     if (!net.isIP(connectTo) && !/^[A-Za-z0-9.-]+$/.test(connectTo)) throw usage(`--connect-to '${connectTo}' is not an address`);
     o.connectTo = connectTo;
   }
+  const resolver = given.text('resolver');
+  if (resolver !== undefined) o.resolver = parseDnsServer(resolver, '--resolver');
   // SNI carries names only (RFC 6066 3): none for an IP target unless asked for.
   const sni = servername !== undefined ? checkServername(servername) : net.isIP(split.host) ? undefined : split.host;
   if (sni !== undefined) o.servername = sni;

@@ -1,5 +1,7 @@
 /** `netlab cert-check`: read the --ca files and the --file bundle (bounded), then checkCertificate. */
+import net from 'node:net';
 import { cannotRead, type Progress } from '../../errors.js';
+import { resolveAddresses } from '../../protocol/dns/addresses.js';
 import { checkCertificate, type CertCheckResult } from '../../protocol/tls/check.js';
 import { loadTrustStore } from '../../protocol/tls/trust.js';
 import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
@@ -44,12 +46,18 @@ export async function runCertCheck(options: CertCheckOptions, how: { signal?: Ab
   if (options.file !== undefined) {
     return checkCertificate({ ...policy, bundle: readBundleFile(options.file), source: options.file });
   }
+  // issue 12: HOST through the given resolver (its first address, IPv4 first); --connect-to wins
+  let connectTo = options.connectTo;
+  if (connectTo === undefined && options.resolver && !net.isIP(options.server!.host)) {
+    const signal = how.signal ? AbortSignal.any([how.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+    connectTo = (await resolveAddresses(options.server!.host, options.resolver, signal))[0];
+  }
   return checkCertificate({
     ...policy,
     server: options.server!,
     target: options.target!,
     servername: options.servername ?? false,
-    ...(options.connectTo === undefined ? {} : { connectTo: options.connectTo }),
+    ...(connectTo === undefined ? {} : { connectTo }),
     timeoutMs: options.timeoutMs,
     ...(options.starttls === undefined ? {} : { starttls: options.starttls }),
   });

@@ -6,11 +6,16 @@ import { NetlabError } from '../../errors.js';
 import { formatHostPort, parseHostPort, parseSourceRange, pickSources } from '../../protocol/lb/addresses.js';
 import { parseIdentify } from '../../protocol/lb/identify.js';
 import { DEFAULT_ALPHA, DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, DEFAULT_TIMEOUT_MS, type LbProbeSettings } from '../../protocol/lb/types.js';
-import { parseSeconds } from '../args.js';
+import { parseDnsServer, parseSeconds } from '../args.js';
+import type { Server } from '../../protocol/dns/transport.js';
 import type { ArgDecl, Given, OptionDecl } from '../command.js';
 
 /** What probeLoadBalancer takes, every field set, and --json. */
-export type LbProbeOptions = Required<Omit<LbProbeSettings, 'signal' | 'onProgress'>> & { json: boolean };
+export type LbProbeOptions = Required<Omit<LbProbeSettings, 'signal' | 'onProgress'>> & {
+  json: boolean;
+  /** issue 12: --resolver: where a VIP given by name is resolved (netlab's DNS client); absent: the system resolver. */
+  resolver?: Server;
+};
 
 export const LB_PROBE_ARGS: ArgDecl[] = [{ name: '[vip]', description: 'VIP:PORT of the load balancer' }];
 
@@ -21,6 +26,7 @@ export const LB_PROBE_OPTIONS: OptionDecl[] = [
   { flags: '--concurrency <c>', description: 'probes at a time (1 keeps the exact order for the scheduler hint)', default: DEFAULT_CONCURRENCY },
   { flags: '--mode <mode>', description: 'http (GET, attribute by header or body) or tcp (read the banner)', default: 'http' },
   { flags: '--path <path>', description: 'HTTP path to request (default /)' },
+  { flags: '--resolver <addr[:port]>', description: "resolve a VIP given by name with netlab's own DNS client against this server (the first address, IPv4 first; default: the system resolver)" },
   { flags: '--host <name>', description: 'HTTP Host header (default: the VIP ADDR:PORT)' },
   { flags: '--identify <how>', description: 'header:NAME, body or banner (default: X-Backend, X-Served-By, X-Server, Server, then a body hash)' },
   { flags: '--source-ips <range>', description: 'bind probes to source addresses A-B in 127.0.0.0/8, round robin, and check stickiness' },
@@ -116,5 +122,8 @@ export function parseLbProbeArgs(given: Given): LbProbeOptions {
   const sourceRange = given.text('source-ips') ?? null;
   // at most one source per two requests (each needs two answers to tell whether it sticks), two at least
   const sources = sourceRange === null ? [] : pickSources(parseSourceRange(sourceRange, '--source-ips'), Math.max(2, Math.floor(requests / 2)));
-  return { vip, backends, weights, requests, concurrency, mode, path, host, identify, sources, sourceRange, timeoutMs, deadlineMs, alpha: Number(alphaText), json: given.flag('json') };
+  const o: LbProbeOptions = { vip, backends, weights, requests, concurrency, mode, path, host, identify, sources, sourceRange, timeoutMs, deadlineMs, alpha: Number(alphaText), json: given.flag('json') };
+  const resolver = given.text('resolver');
+  if (resolver !== undefined) o.resolver = parseDnsServer(resolver, '--resolver');
+  return o;
 }

@@ -19,6 +19,7 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--interval <ms>', description: 'pause between rounds of samples', default: 0 },
   { flags: '--origin <addr>', description: "pin one path to the origin's address (Host and SNI stay the URL's, as curl --connect-to)" },
   { flags: '--cdn <addr>', description: "pin one path to the CDN edge's address" },
+  { flags: '--no-resolved', description: "with --origin or --cdn alone: time only that pinned path, not also the URL's own resolution (what netlab check's every-address runs)" },
   { flags: '--resolver <addr[:port]>', description: "resolve with netlab's own DNS client against this server (default: the system resolver)" },
   { flags: '--ca <file>', description: 'trust anchors for HTTPS (PEM, up to 16 MiB; replace the defaults, as curl --cacert; repeatable)', repeatable: true },
   { flags: '--origin-ca <file>', description: 'extra trust anchors for the origin path only (repeatable)', repeatable: true },
@@ -145,6 +146,11 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
   const cdn = address(g.text('cdn'), '--cdn');
   if (origin !== undefined) o.origin = origin;
   if (cdn !== undefined) o.cdn = cdn;
+  // issue 12: one pinned path alone (every-address pins each address in turn)
+  if (!g.flag('resolved', true)) {
+    if (origin === undefined && cdn === undefined) throw usage('--no-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
+    o.resolved = false;
+  }
   // an empty --resolver is a mistake (an unset variable), not "the system resolver"
   const resolver = g.text('resolver');
   if (resolver !== undefined) o.resolver = parseDnsServer(resolver, '--resolver');

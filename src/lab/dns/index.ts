@@ -31,13 +31,17 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
   return [
     { address: A.root, zones: [z.root], nsid: 'a.root.test' },
     { address: A.tld, zones: [z.tld, z.inAddrArpa, z.ip6Arpa], nsid: 'ns1.nic.test' },
-    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, z.slow, ...extra], nsid: 'ns1.example.test', delayMs },
-    { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, ...extra], nsid: 'ns2.example.test', delayMs },
+    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, z.slow, z.fanout, ...extra], nsid: 'ns1.example.test', delayMs },
+    { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, z.fanout, ...extra], nsid: 'ns2.example.test', delayMs },
     { address: A.glueless, zones: [z.glueless] },
     { address: A.lame, zones: [], behaviour: 'refuse' },
     { address: A.upward, zones: [z.root] },
     { address: A.silent, zones: [], behaviour: 'silent' },
     { address: A.slowDns, zones: [z.slowDns], nsid: 'ns1.slowdns.test', delayMs: slowDnsDelayMs },
+    // issue 12: split.test.'s servers, the third one stale (every-server flags it)
+    { address: A.split1, zones: [z.split], nsid: 'ns1.split.test' },
+    { address: A.split2, zones: [z.split], nsid: 'ns2.split.test' },
+    { address: A.split3, zones: [z.splitStale], nsid: 'ns3.split.test' },
   ];
 }
 

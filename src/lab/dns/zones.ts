@@ -7,6 +7,7 @@
 import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
+import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
 export const LAB_DNS_ADDRESSES = {
@@ -23,6 +24,10 @@ export const LAB_DNS_ADDRESSES = {
   unbound: '127.53.0.9',
   /** Serves slowdns.test., answering every query late (the dns phase of trace-request). */
   slowDns: '127.53.0.10',
+  /** issue 12: the three servers of split.test. (every-server); ns3 serves a stale copy. */
+  split1: SPLIT_SERVERS.ns1,
+  split2: SPLIT_SERVERS.ns2,
+  split3: SPLIT_SERVERS.ns3,
 } as const;
 
 const A = LAB_DNS_ADDRESSES;
@@ -39,8 +44,8 @@ const cname = (target: string): RecordData => ({ type: 'CNAME', target: `${targe
 const ptr = (target: string): RecordData => ({ type: 'PTR', target: `${target}.` });
 const txt = (...strings: string[]): RecordData => ({ type: 'TXT', strings });
 
-function soa(origin: string, mname: string, rname: string, minimum = 300): DnsRecord {
-  return rr(origin, { type: 'SOA', mname: `${mname}.`, rname: `${rname}.`, serial: 2026112301, refresh: 3600, retry: 900, expire: 604800, minimum }, 3600);
+function soa(origin: string, mname: string, rname: string, minimum = 300, serial = 2026112301): DnsRecord {
+  return rr(origin, { type: 'SOA', mname: `${mname}.`, rname: `${rname}.`, serial, refresh: 3600, retry: 900, expire: 604800, minimum }, 3600);
 }
 
 /** A type without a typed value, from its RDATA bytes (as the wire decoder reads it). */
@@ -68,6 +73,12 @@ export interface LabDnsData {
   lame: Zone;
   slow: Zone;
   slowDns: Zone;
+  /** issue 12: every-address names, one broken address each (src/lab/fanout/names.ts). */
+  fanout: Zone;
+  /** issue 12: split.test. as ns1 and ns2.split.test serve it. */
+  split: Zone;
+  /** issue 12: split.test. as ns3.split.test serves it: an older serial, another A for www. */
+  splitStale: Zone;
 }
 
 /** 40 addresses: over 512 bytes, so it truncates without EDNS. */
@@ -121,6 +132,16 @@ export function labZones(): LabDnsData {
       // slowdns: a server that answers, but late, so that a resolution takes visible time
       rr('slowdns.test', ns('ns1.slowdns.test'), 172800),
       rr('ns1.slowdns.test', a(A.slowDns), 172800),
+      // issue 12, fan-out: names with one broken address each, on the example.test servers
+      rr('fanout.test', ns('ns1.example.test'), 172800),
+      rr('fanout.test', ns('ns2.example.test'), 172800),
+      // issue 12, every-server: three servers, the third serving a stale copy
+      rr('split.test', ns('ns1.split.test'), 172800),
+      rr('split.test', ns('ns2.split.test'), 172800),
+      rr('split.test', ns('ns3.split.test'), 172800),
+      rr('ns1.split.test', a(A.split1), 172800),
+      rr('ns2.split.test', a(A.split2), 172800),
+      rr('ns3.split.test', a(A.split3), 172800),
     ],
   };
   const inAddrArpa: Zone = {
@@ -238,5 +259,41 @@ export function labZones(): LabDnsData {
       rr('www.slowdns.test', a(LAB_HTTP_ADDRESSES.origin), 60),
     ],
   };
-  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame, slow, slowDns };
+  const fanout: Zone = {
+    origin: 'fanout.test.',
+    records: [
+      soa('fanout.test', 'ns1.example.test', 'hostmaster.example.test'),
+      rr('fanout.test', ns('ns1.example.test')),
+      rr('fanout.test', ns('ns2.example.test')),
+      rr(FANOUT_NAMES.tls, a(F.tlsGood), 60),
+      rr(FANOUT_NAMES.tls, a(F.tlsExpired), 60),
+      rr(FANOUT_NAMES.http, a(F.httpGood), 60),
+      rr(FANOUT_NAMES.http, a(F.httpDead), 60),
+      rr(FANOUT_NAMES.vip, a(F.vipGood), 60),
+      rr(FANOUT_NAMES.vip, a(F.vipDead), 60),
+      // out of order on purpose: a fan-out sorts them (IPv4 first)
+      rr(FANOUT_NAMES.mixed, aaaa('2001:db8::21'), 60),
+      rr(FANOUT_NAMES.mixed, a('192.0.2.21'), 60),
+      rr(FANOUT_NAMES.mixed, aaaa('2001:db8::20'), 60),
+      rr(FANOUT_NAMES.mixed, a('192.0.2.20'), 60),
+      rr(FANOUT_NAMES.noAddress, txt('no address here'), 60),
+    ],
+  };
+  const splitZone = (serial: number, wwwAddress: string): Zone => ({
+    origin: 'split.test.',
+    records: [
+      soa('split.test', 'ns1.split.test', 'hostmaster.split.test', 300, serial),
+      rr('split.test', ns('ns1.split.test')),
+      rr('split.test', ns('ns2.split.test')),
+      rr('split.test', ns('ns3.split.test')),
+      rr('ns1.split.test', a(A.split1)),
+      rr('ns2.split.test', a(A.split2)),
+      rr('ns3.split.test', a(A.split3)),
+      rr(FANOUT_NAMES.splitAnswer, a(wwwAddress)),
+      rr(FANOUT_NAMES.splitSerial, a('192.0.2.82')),
+    ],
+  });
+  const split = splitZone(SPLIT_SERIALS.current, '192.0.2.80');
+  const splitStale = splitZone(SPLIT_SERIALS.stale, '192.0.2.81');
+  return { root, tld, inAddrArpa, ip6Arpa, example, reverse4, reverse6, glueless, lame, slow, slowDns, fanout, split, splitStale };
 }

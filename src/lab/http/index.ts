@@ -79,7 +79,7 @@ export async function startHttpLab(options: HttpLabOptions): Promise<HttpLab> {
   const tlsMaxVersion = options.tlsMaxVersion ?? 'TLSv1.2';
   const t = pki.issuedAt.getTime();
   const leaf = await issueLeaf(pki.intermediate, {
-    dnsNames: [N.origin, N.cdn, N.far, N.near, N.www, N.slowDns],
+    dnsNames: [N.origin, N.cdn, N.far, N.near, N.www, N.slowDns, N.fanout],
     notBefore: new Date(t - DAY_MS),
     notAfter: new Date(t + 90 * DAY_MS),
   });

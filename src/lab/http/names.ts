@@ -26,6 +26,8 @@ export const LAB_HTTP_NAMES = {
   www: 'www.example.test',
   /** The origin again, in slowdns.test., whose server answers late (src/lab/dns/index.ts). */
   slowDns: 'www.slowdns.test',
+  /** issue 12: the origin and an address where nothing listens, in fanout.test. (every-address). */
+  fanout: 'www.fanout.test',
 } as const;
 
 /** Name -> address, as the lab's example.test zone has them. */

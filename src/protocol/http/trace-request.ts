@@ -32,6 +32,8 @@ export interface TraceRequestOptions {
   cdn?: string;
   /** Resolve with netlab's own DNS client against this server instead of the system resolver. */
   resolver?: { address: string; port: number };
+  /** With `origin` or `cdn` alone: also time the URL's own resolution. Default true; false times the pinned path only. */
+  resolved?: boolean;
   /** Trust anchors for HTTPS, PEM texts; they replace Node's default roots (as curl's --cacert). */
   ca?: string[];
   /** Extra trust anchors for the origin path only, PEM texts, added to `ca` (or to Node's roots). */
@@ -225,9 +227,11 @@ function plan(o: TraceRequestOptions): Plan {
   const timeoutMs = whole(o.timeoutMs, 'timeoutMs', 10_000, 1);
   const origin = address(o.origin, 'origin');
   const cdn = address(o.cdn, 'cdn');
+  if (o.resolved === false && !origin && !cdn) throw usage('resolved: false needs a pinned path (origin or cdn)');
+  const resolved: Plan['paths'] = o.resolved === false ? [] : [{ label: 'resolved' }];
   const paths: Plan['paths'] = origin && cdn ? [{ label: 'origin', pin: origin }, { label: 'cdn', pin: cdn }]
-    : origin ? [{ label: 'origin', pin: origin }, { label: 'resolved' }]
-    : cdn ? [{ label: 'resolved' }, { label: 'cdn', pin: cdn }]
+    : origin ? [{ label: 'origin', pin: origin }, ...resolved]
+    : cdn ? [...resolved, { label: 'cdn', pin: cdn }]
     : [{ label: 'resolved' }];
   if (o.intervalMs !== undefined && !(Number.isFinite(o.intervalMs) && o.intervalMs >= 0)) throw usage(`intervalMs must be 0 or more, got ${o.intervalMs}`);
   return {
