@@ -152,7 +152,7 @@ function closest(name: string, options: string[]): string | undefined {
 }
 
 function describe(shape: Shape): string {
-  if (typeof shape === 'string') return shape === 'opaque' ? 'data conditions do not read' : shape.replace('?', '');
+  if (typeof shape === 'string') return shape === 'opaque' ? 'data that conditions do not read' : `a ${shape.replace('?', '')}`;
   return shape.kind === 'array' ? 'an array' : shape.kind === 'map' ? 'a map' : 'a record';
 }
 
@@ -184,6 +184,7 @@ function parsePath(word: Token, command: CheckCommand): PathRef {
       segments.push({ length: true });
       return { text, segments, type: 'number', shape: 'number', unit: null };
     }
+    if (shape === 'opaque') throw new ConditionError(`${where} is ${describe(shape)} (typed record data, raw options): compare a field beside it`, word.offset);
     if (typeof shape === 'string') throw new ConditionError(`${where} is ${describe(shape)}: it has no field '${name}'`, offset);
     if (shape.kind === 'array') throw new ConditionError(`${where} is an array: index it first (${text.slice(0, offset - word.offset)}[0].${name}), or use contains`, offset);
     if (shape.kind === 'map') {
