@@ -15,7 +15,7 @@ const entry = (name, file) => ({ out: name, in: new URL(`dist/src/${file}`, root
 await build({
   entryPoints: [
     entry('index', 'index.js'),
-    ...['dns', 'tls', 'http', 'lb', 'zone', 'lab'].map((n) => entry(n, `entry/${n}.js`)),
+    ...['dns', 'tls', 'http', 'lb', 'zone', 'lab', 'check'].map((n) => entry(n, `entry/${n}.js`)),
   ],
   outdir,
   bundle: true,

@@ -13,6 +13,7 @@ import type * as Http from './entry/http.js';
 import type * as Lb from './entry/lb.js';
 import type * as Zone from './entry/zone.js';
 import type * as LabEntry from './entry/lab.js';
+import type * as Check from './entry/check.js';
 
 export {
   NetlabError, exitCodeFor, statusOf, worstOf,
@@ -34,6 +35,7 @@ export type { TraceRequestOptions, TraceRequestResult, PathResult, Phases, Sampl
 export type { LbProbeSettings, LbProbeReport, LbBackend, LbProblem, LbProblemCode, LbNote } from './entry/lb.js';
 export type { HostsInput, HostsToZoneOptions, HostsToZoneResult, VerifyOptions, VerifyResult, Mismatch } from './entry/zone.js';
 export type { Lab, LabOptions, LabEndpoint } from './entry/lab.js';
+export type { ChecksConfig, CheckDef, CheckOutcome, CheckRunResult, RunChecksOptions, LoadError } from './entry/check.js';
 
 /** `netlab cert-check`'s job; see `netlab/tls` {@link Tls.checkCertificate}. Loads node:tls on the first call. */
 export const checkCertificate: typeof Tls.checkCertificate = async (options) => (await import('./entry/tls.js')).checkCertificate(options);
@@ -58,3 +60,9 @@ export const verifyZone: typeof Zone.verifyZone = async (zone, options) => (awai
 
 /** Start the course's network on loopback; see `netlab/lab` {@link LabEntry.startLab}. */
 export const startLab: typeof LabEntry.startLab = async (options) => (await import('./entry/lab.js')).startLab(options);
+
+/** Load a checks file's text (YAML or JSON); see `netlab/check` {@link Check.loadChecks}. Throws ChecksFileError (every error with FILE:LINE:COL). */
+export const loadChecks: typeof Check.loadChecks = async (text, file) => (await import('./entry/check.js')).loadChecks(text, file);
+
+/** `netlab check`'s job: run a loaded file's checks in this process; see `netlab/check` {@link Check.runChecks}. Loads the engines on the first call. */
+export const runChecks: typeof Check.runChecks = async (config, options) => (await import('./entry/check.js')).runChecks(config, options);

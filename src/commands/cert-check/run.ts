@@ -3,7 +3,7 @@ import net from 'node:net';
 import { cannotRead, type Progress } from '../../errors.js';
 import { resolveAddresses } from '../../protocol/dns/addresses.js';
 import { checkCertificate, type CertCheckResult } from '../../protocol/tls/check.js';
-import { loadTrustStore } from '../../protocol/tls/trust.js';
+import { loadTrustStore, type TrustStore } from '../../protocol/tls/trust.js';
 import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import type { CertCheckOptions } from './options.js';
 
@@ -26,9 +26,10 @@ export function readBundleFile(path: string, idleMs?: number): string {
  * --file); a broken target is a result. When `signal` aborts, the connection is closed and the
  * result says `interrupted: true`.
  */
-export async function runCertCheck(options: CertCheckOptions, how: { signal?: AbortSignal; onProgress?: (p: Progress) => void; now?: Date } = {}): Promise<CertCheckResult> {
+export async function runCertCheck(options: CertCheckOptions, how: { signal?: AbortSignal; onProgress?: (p: Progress) => void; now?: Date; trust?: TrustStore } = {}): Promise<CertCheckResult> {
   // the CA files first: a broken one is an error before the bundle is read or anything is connected to
-  const trust = loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
+  // (`trust`: the same store, loaded once for many checks by netlab check)
+  const trust = how.trust ?? loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots });
   const policy = {
     trust,
     warnDays: options.warnDays,

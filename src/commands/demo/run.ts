@@ -3,7 +3,10 @@
  * Each step states what it expects; a step that does not get it makes the demo fail.
  */
 import type { Status } from '../../errors.js';
-import { startLab } from '../../lab/index.js';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../../lab/index.js';
 import { Readable } from 'node:stream';
 import { parseArgv, type AnyCommand, type CommandIo } from '../command.js';
 import { COMMANDS } from '../registry.js';
@@ -101,6 +104,13 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       steps.push(step);
       onStep?.(step);
     }
+    if (!signal?.aborted) {
+      const step = await checkStep(lab, io(), signal);
+      if (!signal?.aborted) {
+        steps.push(step);
+        onStep?.(step);
+      }
+    }
     for (const step of signal?.aborted ? [] : await h2z.steps(`${ns}:${p}`)) {
       steps.push(step);
       onStep?.(step);
@@ -112,6 +122,44 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
   if (signal?.aborted) return { status: 'UNKNOWN', steps, interrupted: true };
   const ok = steps.every((s) => s.status === s.expected);
   return { status: ok ? 'OK' : 'CRITICAL', steps };
+}
+
+/** Output captured from a command run in process. */
+function io(): CommandIo & { text: () => string } {
+  let printed = '';
+  return {
+    out: (chunk) => void (printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')),
+    err: (line) => void (printed += `${line}\n`),
+    stdin: Readable.from([]),
+    text: () => printed,
+  };
+}
+
+/**
+ * issue 12: the lab's checks file (examples/lab-checks.yml, its placeholders filled for this lab)
+ * through `netlab check`'s own run, in process, with a JUnit report and a metrics file written to
+ * a directory that is left for the reader. It has failing checks on purpose: CRITICAL.
+ */
+async function checkStep(lab: Lab, out: ReturnType<typeof io>, signal: AbortSignal | undefined): Promise<DemoStep> {
+  const [{ readLabChecks }, { runCheckCommand }] = await Promise.all([import('./lab-checks.js'), import('../check/run.js')]);
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-demo-check-'));
+  const file = join(dir, 'lab-checks.yml');
+  writeFileSync(file, readLabChecks(lab));
+  const junit = join(dir, 'report.xml');
+  const metrics = join(dir, 'checks.prom');
+  const result = await runCheckCommand(
+    { file, concurrency: 8, junit, metrics, github: false, failOn: 'warning', validate: false, json: false },
+    { signal: signal ?? new AbortController().signal, io: out, style: {} },
+  );
+  const wrote = [junit, metrics].filter((f) => existsSync(f));
+  const where = wrote.length ? `reports written (left for you to read): ${wrote.join(', ')}\n` : `reports: none written (the JUnit and metrics writers are not in this build)\n`;
+  return {
+    title: 'netlab check: the lab as one service, every subcommand from one file, checks that pass and checks that fail (exit 2), a JUnit report and metrics for the CI',
+    command: 'netlab check examples/lab-checks.yml --junit report.xml --metrics checks.prom',
+    expected: 'CRITICAL',
+    status: result.status,
+    output: `${out.text()}${where}`,
+  };
 }
 
 export function renderDemoStep(step: DemoStep): string {

@@ -39,8 +39,8 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   return queries;
 }
 
-/** One query of the run through the library, under its own options (a -f line may set them). */
-function runOne(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
+/** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
+export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
   return lookup({
     name: q.name,
     type: q.type,
@@ -113,7 +113,7 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     while (next < list.length && !options.signal?.aborted) {
       const i = next++;
       const job = list[i]!;
-      done(i, await runOne(job.query, resolved.get(job.options)!, job.options, pool));
+      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool));
     }
   };
   try {

@@ -1,0 +1,381 @@
+/**
+ * The checks file (issue 12): YAML, or JSON (read by the same parser, which keeps positions),
+ * loaded into a validated ChecksConfig. Every error is `FILE:LINE:COL: message`; all are
+ * collected, then thrown together as one ChecksFileError, so nothing runs from a file with a
+ * mistake in it. Each check's command line is split as a shell splits words (split.ts, never a
+ * shell), the file's `defaults:` for its subcommand put first, and parsed by the subcommand's
+ * own parser (parseArgv), so an unknown option or a bad value is a load error with its
+ * position; its `expect:` conditions are parsed and type-checked (expect.ts).
+ *
+ *   defaults:                 timeout, retries, and per subcommand the arguments every check of it gets first
+ *   checks:                   a list of checks, each:
+ *     - name: TEXT            unique
+ *       SUBCOMMAND: ARGS      one of dig, cert-check, trace-request, lb-probe, hosts2zone: a command line or a list
+ *       expect: [COND, {that: COND, severity: WARNING}]
+ *       every-address: BOOL   every-server: BOOL (dig)   retries: N   timeout: DURATION
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { NetlabError, type Severity } from '../errors.js';
+import { escapeControl } from '../util/printable.js';
+import { compileCondition, ConditionError } from './expect.js';
+import { fanoutRefusal } from './fanout.js';
+import { CHECK_COMMANDS, type CheckCommand, type CheckDef, type ChecksConfig, type Condition, type SourcePos } from './model.js';
+import { splitCommandLine, SplitError } from './split.js';
+
+/** One mistake in a checks file. */
+export interface LoadError extends SourcePos {
+  message: string;
+}
+
+/**
+ * A checks file that cannot be used: every error found, each `FILE:LINE:COL: message` (one per
+ * line of `message`). NetlabError INPUT, so exit 3.
+ */
+export class ChecksFileError extends NetlabError {
+  readonly errors: LoadError[];
+
+  constructor(errors: LoadError[]) {
+    super('INPUT', errors.map(formatLoadError).join('\n'));
+    this.name = 'ChecksFileError';
+    this.errors = errors;
+  }
+}
+
+/** `FILE:LINE:COL: message`, the message made one printable line. */
+export function formatLoadError(e: LoadError): string {
+  return `${e.file}:${e.line}:${e.col}: ${escapeControl(e.message)}`;
+}
+
+/** A check's own bound when neither it nor `defaults:` gives one (milliseconds). */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** The most `timeout:` may be (an hour) and the most `retries:`. */
+export const MAX_CHECK_TIMEOUT_MS = 3_600_000;
+export const MAX_RETRIES = 10;
+/** Checks in one file at most: a bound on what one file can ask for. */
+export const MAX_CHECKS = 10_000;
+
+const CHECK_KEYS = ['name', ...CHECK_COMMANDS, 'expect', 'every-address', 'every-server', 'retries', 'timeout'];
+const DEFAULT_KEYS = ['timeout', 'retries', ...CHECK_COMMANDS];
+/** dig's own option words, for the hint on an option written as a key. */
+const DIG_OPTION_KEYS = ['p', 'port', 't', 'type', 'c', 'class', 'x', 'reverse', 'server', 'timeout', 'tries', 'trace', 'short', 'tcp', 'f', 'file', 'json'];
+
+/** `10s`, `500ms`, `2m`, or a number of seconds -> milliseconds; undefined when it is not one. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  return ms >= 1 ? Math.round(ms) : undefined;
+}
+
+/** An argument and where it came from (for the position of an error about it). */
+interface Arg {
+  text: string;
+  pos: SourcePos;
+}
+
+class Loader {
+  readonly errors: LoadError[] = [];
+  private readonly lines = new LineCounter();
+
+  constructor(readonly file: string) {}
+
+  get counter(): LineCounter {
+    return this.lines;
+  }
+
+  posAt(offset: number): SourcePos {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  pos(node: Node | Pair | null | undefined): SourcePos {
+    const n = node && 'range' in node ? node : node && 'key' in node ? (node.key as Node | null) : null;
+    return this.posAt(n?.range?.[0] ?? 0);
+  }
+
+  error(at: SourcePos, message: string): void {
+    this.errors.push({ ...at, message });
+  }
+
+  /** The arguments of a subcommand's value: a command line (split) or a list of scalars. */
+  args(node: Node | null, what: string): Arg[] | undefined {
+    if (isScalar(node) && typeof node.value === 'string') {
+      const s = node as Scalar;
+      // where the text starts: after the quote of a quoted scalar (escapes may shift later columns)
+      const base = (node.range?.[0] ?? 0) + (s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE' ? 1 : 0);
+      try {
+        return splitCommandLine(node.value).map((w) => ({ text: w.text, pos: this.posAt(base + w.offset) }));
+      } catch (e) {
+        if (!(e instanceof SplitError)) throw e;
+        this.error(this.posAt(base + e.offset), `${what}: ${e.message}`);
+        return undefined;
+      }
+    }
+    if (isSeq(node)) {
+      const out: Arg[] = [];
+      for (const item of node.items as Node[]) {
+        if (isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number')) out.push({ text: String(item.value), pos: this.pos(item) });
+        else {
+          this.error(this.pos(item), `${what}: each argument of the list is one word (text or a number)`);
+          return undefined;
+        }
+      }
+      return out;
+    }
+    this.error(this.pos(node), `${what} needs its command line (a string such as "@127.0.0.1 www.example.test A") or a list of its arguments`);
+    return undefined;
+  }
+}
+
+function scalarValue(node: unknown): unknown {
+  return isScalar(node) ? node.value : undefined;
+}
+
+function keyOf(pair: Pair): string {
+  const k = scalarValue(pair.key);
+  return typeof k === 'string' ? k : String(k);
+}
+
+/** The hint for an option written as a key beside the command line. */
+function optionHint(key: string, command: CheckCommand, longOptions: Set<string>): string | undefined {
+  const bare = key.replace(/^-+/, '');
+  const known = command === 'dig' ? DIG_OPTION_KEYS.includes(bare) : longOptions.has(bare);
+  if (!known) return undefined;
+  const flag = command === 'dig' && bare.length === 1 ? `-${bare}` : `--${bare}`;
+  const example: Record<CheckCommand, string> = {
+    dig: '@SERVER NAME TYPE',
+    'cert-check': 'HOST[:PORT]',
+    'trace-request': 'URL',
+    'lb-probe': 'VIP:PORT',
+    hosts2zone: 'HOSTSFILE --origin DOMAIN --verify SERVER',
+  };
+  return `'${key}' is an option of ${command}: options go on the command line, \`${command}: ${example[command]} ${flag} VALUE\``;
+}
+
+/** The argument a subcommand's usage message is about: a token it quotes or an option it names. */
+function blamed(message: string, args: Arg[]): Arg | undefined {
+  for (const a of args) if (message.includes(`'${a.text}'`)) return a;
+  for (const a of args) if (a.text.startsWith('-') && a.text.length > 1 && new RegExp(`(^|[\\s'(])${a.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(message)) return a;
+  return undefined;
+}
+
+/** What a check cannot do, though its subcommand can: one run, a result to judge, nothing written. */
+function refusal(command: CheckCommand, options: Record<string, unknown>): string | undefined {
+  if (command === 'dig') {
+    if (options.batchFile) return 'dig -f runs a batch: a check runs one query (write one check per query)';
+    const queries = options.queries as unknown[];
+    if (queries.length > 1) return `dig asks ${queries.length} names here: a check runs one query (write one check per name)`;
+  }
+  if (command === 'hosts2zone') {
+    if (!options.verify) return 'hosts2zone in a check needs --verify SERVER[:PORT]: a check compares a server with the hosts files, it writes no zone';
+    if ((options.files as string[]).includes('-')) return "hosts2zone in a check reads files, not '-' (standard input)";
+  }
+  return undefined;
+}
+
+/**
+ * Load a checks file's text (YAML or JSON; `file` names it in messages). Throws ChecksFileError
+ * with every error found, each with FILE:LINE:COL.
+ */
+export async function loadChecks(text: string, file: string): Promise<ChecksConfig> {
+  const L = new Loader(file);
+  const doc = parseDocument(text, { lineCounter: L.counter, prettyErrors: false, uniqueKeys: true });
+  for (const e of doc.errors) {
+    L.error(L.posAt(e.pos[0]), e.code === 'DUPLICATE_KEY' ? 'a key is given twice in the same map' : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, ''));
+  }
+  if (L.errors.length) throw new ChecksFileError(L.errors);
+  const root = doc.contents;
+  if (!isMap(root)) {
+    L.error(L.pos(root), root ? 'a checks file is a map with checks: (a list) and optionally defaults:' : 'the file is empty: it needs checks: (a list of checks)');
+    throw new ChecksFileError(L.errors);
+  }
+  let checksNode: Node | null = null;
+  let defaultsNode: YAMLMap | null = null;
+  for (const pair of root.items) {
+    const key = keyOf(pair);
+    if (key === 'checks') checksNode = pair.value as Node | null;
+    else if (key === 'defaults') {
+      if (isMap(pair.value)) defaultsNode = pair.value;
+      else L.error(L.pos(pair.value as Node), 'defaults: is a map (timeout:, retries:, and a subcommand: its arguments)');
+    } else L.error(L.pos(pair), `unknown key '${key}' (a checks file has checks: and defaults:)`);
+  }
+
+  // defaults: timeout, retries, and arguments per subcommand
+  let defaultTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS;
+  let defaultRetries = 0;
+  const defaultArgs = new Map<CheckCommand, Arg[]>();
+  for (const pair of defaultsNode?.items ?? []) {
+    const key = keyOf(pair);
+    const value = pair.value as Node | null;
+    if (key === 'timeout') {
+      const ms = parseDuration(scalarValue(value));
+      if (ms === undefined || ms > MAX_CHECK_TIMEOUT_MS) L.error(L.pos(value), `timeout needs a duration from 1ms to 1h such as 10s, 500ms or 2m, got ${JSON.stringify(scalarValue(value) ?? null)}`);
+      else defaultTimeoutMs = ms;
+    } else if (key === 'retries') {
+      const n = scalarValue(value);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_RETRIES) L.error(L.pos(value), `retries needs a whole number from 0 to ${MAX_RETRIES}`);
+      else defaultRetries = n;
+    } else if ((CHECK_COMMANDS as readonly string[]).includes(key)) {
+      const args = L.args(value, `defaults for ${key}`);
+      if (args) defaultArgs.set(key as CheckCommand, args);
+    } else L.error(L.pos(pair), `unknown key '${key}' in defaults: (expected ${DEFAULT_KEYS.join(', ')})`);
+  }
+
+  if (!checksNode) {
+    L.error(L.pos(root), 'the file has no checks: (a list of checks)');
+    throw new ChecksFileError(L.errors);
+  }
+  if (!isSeq(checksNode)) {
+    L.error(L.pos(checksNode), 'checks: is a list (each item a check: - name: ...)');
+    throw new ChecksFileError(L.errors);
+  }
+  if (checksNode.items.length === 0) L.error(L.pos(checksNode), 'checks: is empty');
+  if (checksNode.items.length > MAX_CHECKS) L.error(L.pos(checksNode), `checks: holds ${checksNode.items.length} checks, more than ${MAX_CHECKS}`);
+
+  const { COMMANDS } = await import('../commands/registry.js');
+  const { parseArgv, HelpRequested } = await import('../commands/command.js');
+  const defs = new Map<CheckCommand, Awaited<ReturnType<(typeof COMMANDS)[CheckCommand]['load']>>['command']>();
+  const names = new Map<string, SourcePos>();
+  const checks: CheckDef[] = [];
+
+  for (const item of checksNode.items.slice(0, MAX_CHECKS) as Node[]) {
+    const at = L.pos(item);
+    if (!isMap(item)) {
+      L.error(at, 'a check is a map (name:, a subcommand and its command line, expect:, ...)');
+      continue;
+    }
+    const before = L.errors.length;
+    const get = (k: string) => item.items.find((p) => keyOf(p) === k);
+    // the subcommand: exactly one
+    const commandPairs = item.items.filter((p) => (CHECK_COMMANDS as readonly string[]).includes(keyOf(p)));
+    const command = commandPairs[0] ? (keyOf(commandPairs[0]) as CheckCommand) : undefined;
+    for (const extra of commandPairs.slice(1)) L.error(L.pos(extra), `a check runs one subcommand: ${command} is given, so ${keyOf(extra)} cannot be (write a second check)`);
+    let longOptions = new Set<string>();
+    if (command) {
+      if (!defs.has(command)) defs.set(command, (await COMMANDS[command].load()).command);
+      longOptions = new Set((defs.get(command)!.options ?? []).map((o) => /--(?:no-)?([a-z0-9-]+)/.exec(o.flags)?.[1] ?? ''));
+    }
+
+    // name
+    const namePair = get('name');
+    const name = scalarValue(namePair?.value);
+    if (!namePair) L.error(at, 'a check needs a name: (unique in the file)');
+    else if (typeof name !== 'string' || name.trim() === '') L.error(L.pos(namePair.value as Node), 'name: needs text');
+    else if (names.has(name)) {
+      const first = names.get(name)!;
+      L.error(L.pos(namePair.value as Node), `the name '${name}' is used twice (first at ${first.line}:${first.col}): names are unique`);
+    } else names.set(name, L.pos(namePair.value as Node));
+
+    // every other key
+    for (const pair of item.items) {
+      const key = keyOf(pair);
+      if (CHECK_KEYS.includes(key)) continue;
+      if (key === 'lab' || key === 'demo') {
+        L.error(L.pos(pair), `${key} cannot be a check: it ${key === 'lab' ? 'runs servers until stopped' : 'runs the whole course'}; a check runs dig, cert-check, trace-request, lb-probe or hosts2zone`);
+        continue;
+      }
+      const hint = command ? optionHint(key, command, longOptions) : undefined;
+      L.error(L.pos(pair), hint ?? `unknown key '${key}' (a check has ${CHECK_KEYS.join(', ')})`);
+    }
+    if (!command) {
+      if (!item.items.some((p) => keyOf(p) === 'lab' || keyOf(p) === 'demo')) L.error(at, `a check needs one subcommand: ${CHECK_COMMANDS.join(', ')} (with its command line)`);
+      continue;
+    }
+
+    // the command line, the defaults first, through the subcommand's own parser
+    const commandNode = commandPairs[0]!.value as Node | null;
+    const own = L.args(commandNode, command);
+    const args = own ? [...(defaultArgs.get(command) ?? []), ...own] : undefined;
+    if (args) {
+      const def = defs.get(command)!;
+      try {
+        const options = (await parseArgv(def, args.map((a) => a.text))) as unknown as Record<string, unknown>;
+        const refused = refusal(command, options);
+        if (refused) L.error(L.pos(commandNode), refused);
+      } catch (e) {
+        if (e instanceof HelpRequested) L.error(L.pos(commandNode), `${command}: --help is not a check`);
+        else if (e instanceof NetlabError) L.error(blamed(e.message, own!)?.pos ?? blamed(e.message, args)?.pos ?? L.pos(commandNode), `${command}: ${e.message}`);
+        else throw e;
+      }
+    }
+
+    // expect: conditions, type-checked against the subcommand's result
+    const expect: Condition[] = [];
+    const expectPair = get('expect');
+    if (expectPair) {
+      const list = expectPair.value as Node | null;
+      const items: Node[] = isSeq(list) ? (list.items as Node[]) : list ? [list] : [];
+      if (!list) L.error(L.pos(expectPair), 'expect: needs conditions (a list)');
+      for (const c of items) {
+        let condNode: Node | null = c;
+        let severity: Severity = 'CRITICAL';
+        if (isMap(c)) {
+          condNode = null;
+          for (const p of c.items) {
+            const k = keyOf(p);
+            if (k === 'that') condNode = p.value as Node | null;
+            else if (k === 'severity') {
+              const s = String(scalarValue(p.value)).toUpperCase();
+              if (s === 'WARNING' || s === 'CRITICAL') severity = s;
+              else L.error(L.pos(p.value as Node), `severity is WARNING or CRITICAL, got ${JSON.stringify(scalarValue(p.value) ?? null)}`);
+            } else L.error(L.pos(p), `unknown key '${k}' in a condition (it has that: and severity:)`);
+          }
+          if (!condNode) {
+            L.error(L.pos(c), 'a condition written as a map needs that: (the condition)');
+            continue;
+          }
+        }
+        const text = scalarValue(condNode);
+        if (!isScalar(condNode) || (typeof text !== 'string' && typeof text !== 'boolean')) {
+          L.error(L.pos(condNode), 'a condition is text, such as "answer contains 192.0.2.10" or "timeMs < 200ms"');
+          continue;
+        }
+        const condText = String(text);
+        const s = condNode as Scalar;
+        const base = (s.range?.[0] ?? 0) + (s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE' ? 1 : 0);
+        try {
+          compileCondition(condText, command);
+          expect.push({ text: condText, severity, pos: L.pos(condNode) });
+        } catch (e) {
+          if (!(e instanceof ConditionError)) throw e;
+          L.error(L.posAt(base + e.offset), `condition '${condText}': ${e.message}`);
+        }
+      }
+    }
+
+    const flag = (k: string): boolean => {
+      const p = get(k);
+      if (!p) return false;
+      const v = scalarValue(p.value);
+      if (typeof v !== 'boolean') L.error(L.pos(p.value as Node), `${k} is true or false`);
+      return v === true;
+    };
+    const everyAddress = flag('every-address');
+    const everyServer = flag('every-server');
+    // what fan-out refuses (fanout.ts, one list), said at the flag's position
+    const fanRefused = fanoutRefusal({ command, everyAddress, everyServer });
+    if (fanRefused) L.error(L.pos(get(everyServer ? 'every-server' : 'every-address')), fanRefused);
+
+    let retries = defaultRetries;
+    const retriesPair = get('retries');
+    if (retriesPair) {
+      const n = scalarValue(retriesPair.value);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_RETRIES) L.error(L.pos(retriesPair.value as Node), `retries needs a whole number from 0 to ${MAX_RETRIES}`);
+      else retries = n;
+    }
+    let timeoutMs = defaultTimeoutMs;
+    const timeoutPair = get('timeout');
+    if (timeoutPair) {
+      const ms = parseDuration(scalarValue(timeoutPair.value));
+      if (ms === undefined || ms > MAX_CHECK_TIMEOUT_MS) L.error(L.pos(timeoutPair.value as Node), `timeout needs a duration from 1ms to 1h such as 10s, 500ms or 2m, got ${JSON.stringify(scalarValue(timeoutPair.value) ?? null)}`);
+      else timeoutMs = ms;
+    }
+
+    if (L.errors.length > before || !args || typeof name !== 'string') continue;
+    checks.push({ name, command, argv: args.map((a) => a.text), expect, everyAddress, everyServer, retries, timeoutMs, pos: at });
+  }
+  if (L.errors.length) throw new ChecksFileError(L.errors);
+  return { file, checks };
+}
