@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { NetlabError } from '../../src/errors.js';
 import { junitXml } from '../../src/check/junit.js';
-import { metricFamilies, type MetricFamily } from '../../src/check/metrics.js';
+import { exposition, metricFamilies, type MetricFamily } from '../../src/check/metrics.js';
 import { annotations } from '../../src/check/github.js';
 import { checkOutputPaths, writeOutputs } from '../../src/check/outputs.js';
 import type { CheckOutcome, CheckRunResult } from '../../src/check/model.js';
@@ -144,6 +144,16 @@ test('metrics from hosts2zone --verify: names checked and mismatches', () => {
   assert.equal(value('netlab_zone_verify_mismatched_names', { check: 'zone drifted' }), 1);
   assert.equal(value('netlab_zone_verify_authoritative', { check: 'zone drifted' }), 1);
   assert.equal(value('netlab_zone_verify_names', { check: 'zone drifted' }), 1);
+});
+
+test('metrics as OpenMetrics (what the exporter answers Prometheus with): UNIT lines, the info family, # EOF', () => {
+  const om = exposition(fams, 'openmetrics');
+  assert.ok(om.endsWith('\n# EOF\n'));
+  assert.match(om, /^# TYPE probe_duration_seconds gauge\n# UNIT probe_duration_seconds seconds$/m);
+  assert.match(om, /^# TYPE netlab_dns_rcode info\n(netlab_dns_rcode_info\{check="[^"]+",rcode="\w+"\} 1\n)+/m);
+  // blackbox_exporter's own _info gauges keep their names and type
+  assert.match(om, /^# TYPE probe_tls_version_info gauge$/m);
+  assert.equal(om.split('\n').filter((l) => !l.startsWith('#')).length, exposition(fams, 'prometheus').split('\n').filter((l) => !l.startsWith('#')).length);
 });
 
 test('junit and annotations name exactly the broken checks and address', () => {
