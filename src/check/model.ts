@@ -81,6 +81,8 @@ export interface CheckOutcome {
   result: unknown;
   /** Why it could not run (its NetlabError code and one-line message), when it could not. */
   error?: { code: string; message: string };
+  /** Where its check is in the checks file (the CheckDef's pos), for annotations that point at it. */
+  pos?: SourcePos;
 }
 
 /** A whole run: every outcome in the file's order (fanned-out ones in address order). */

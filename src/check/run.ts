@@ -116,7 +116,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
 
   /** An outcome for a run that never started (or could not): status and why. */
   const notRun = (check: CheckDef, address: string | null, status: Status, error: { code: string; message: string }, problems: Array<Problem<string>> = []): CheckOutcome => ({
-    name: check.name, command: check.command, address, status, problems, notes: [], startedAt: new Date().toISOString(),
+    name: check.name, command: check.command, address, pos: check.pos, status, problems, notes: [], startedAt: new Date().toISOString(),
     durationMs: 0, attempts: 0, passedOnRetry: false, result: null, error,
   });
   const stopped = (check: CheckDef, address: string | null): CheckOutcome => stopReason === 'deadline'
@@ -135,7 +135,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
     }, check.timeoutMs);
     const signal = AbortSignal.any([stop.signal, timeout.signal]);
     setMaxListeners(0, signal);
-    const base = { name: check.name, command: check.command, address: run.address, startedAt: attemptStartedAt, attempts: 1, passedOnRetry: false };
+    const base = { name: check.name, command: check.command, address: run.address, pos: check.pos, startedAt: attemptStartedAt, attempts: 1, passedOnRetry: false };
     try {
       const work = runSubcommand(check.command, run.argv, { signal, shared });
       // an engine that does not return soon after its signal is left behind (its sockets close with it)

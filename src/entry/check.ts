@@ -1,6 +1,7 @@
 /**
  * `netlab/check`: `netlab check` as a library (issue 12): load a checks file, run its checks
- * in one process, get every outcome as data.
+ * in one process, get every outcome as data; write it as JUnit, Prometheus metrics (the
+ * exposition `netlab exporter` answers with), GitHub annotations, or push it to a Pushgateway.
  *
  * ```ts
  * import { loadChecks, runChecks } from 'netlab/check';
@@ -15,6 +16,11 @@ export { runChecks, DEFAULT_CONCURRENCY, type RunChecksOptions } from '../check/
 export { compileCondition, evaluateCondition, ConditionError, type CompiledCondition } from '../check/expect.js';
 export { RESULT_SCHEMAS, schemaPaths, type Shape } from '../check/schema.js';
 export { splitCommandLine, SplitError, type Word } from '../check/split.js';
+export { junitXml } from '../check/junit.js';
+export { metricFamilies, exposition, CONTENT_TYPES, METRIC_DEFS, type MetricFamily, type MetricSample, type MetricType, type MetricOptions, type ExpositionFormat, type MetricName } from '../check/metrics.js';
+export { annotations, stepSummary } from '../check/github.js';
+export { pushMetrics, pushUrl } from '../check/push.js';
+export { checkOutputPaths, writeOutputs, type OutputOptions } from '../check/outputs.js';
 export {
   CHECK_COMMANDS,
   type CheckCommand, type CheckDef, type ChecksConfig, type CheckOutcome, type CheckRunResult, type CheckProblemCode, type Condition, type SourcePos,

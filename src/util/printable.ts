@@ -29,3 +29,11 @@ export function clip(text: string, max = 200): string {
 export function printableLine(text: string, max = 1000): string {
   return clip(escapeControl(text), max);
 }
+
+// a high surrogate not followed by a low one, or a low one not preceded by a high one
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The text with every lone surrogate (a string UTF-8 cannot encode) replaced by U+FFFD, as String.prototype.toWellFormed (ES2024). */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
