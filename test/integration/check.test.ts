@@ -51,7 +51,8 @@ async function run(text: string, options: Parameters<typeof runChecks>[1] = {}):
 }
 
 test('the lab checks file: every subcommand, exactly the failing checks fail, each with its reason', () => {
-  const got = Object.fromEntries(labRun.checks.map((o) => [o.name, [o.status, o.problems[0]?.code ?? '']]));
+  // a fanned-out check is one outcome per address
+  const got = Object.fromEntries(labRun.checks.map((o) => [o.address ? `${o.name} ${o.address}` : o.name, [o.status, o.problems[0]?.code ?? '']]));
   assert.deepEqual(got, {
     'www answers': ['OK', ''],
     'mail exchangers': ['OK', ''],
@@ -68,10 +69,19 @@ test('the lab checks file: every subcommand, exactly the failing checks fail, ea
     'VIP with a dead backend': ['WARNING', 'BACKEND_DOWN'],
     'zone matches the hosts file': ['OK', ''],
     'zone matches the edited hosts file': ['CRITICAL', 'MISMATCH'],
+    'every tls.fanout.test certificate 127.54.3.1': ['OK', ''],
+    'every tls.fanout.test certificate 127.54.3.2': ['CRITICAL', 'EXPIRED'],
+    'every vip.fanout.test VIP 127.56.0.10': ['OK', ''],
+    'every vip.fanout.test VIP 127.56.0.99': ['CRITICAL', 'VIP_UNREACHABLE'],
+    'example.test servers agree 127.53.0.3': ['OK', ''],
+    'example.test servers agree 127.53.0.4': ['OK', ''],
+    'split.test servers agree 127.53.0.11': ['OK', ''],
+    'split.test servers agree 127.53.0.12': ['OK', ''],
+    'split.test servers agree 127.53.0.13': ['CRITICAL', 'SERVERS_DISAGREE'],
   });
   assert.deepEqual(new Set(labRun.checks.map((o) => o.command)), new Set(['dig', 'cert-check', 'trace-request', 'lb-probe', 'hosts2zone']));
   assert.equal(labRun.status, 'CRITICAL');
-  assert.deepEqual(labRun.counts, { OK: 7, WARNING: 3, CRITICAL: 5, UNKNOWN: 0 });
+  assert.deepEqual(labRun.counts, { OK: 13, WARNING: 3, CRITICAL: 8, UNKNOWN: 0 });
   const failed = labRun.checks.find((o) => o.name === 'www has the expected address')!;
   assert.equal(failed.problems[0]!.message, 'expected answer contains 192.0.2.99, got answer = [192.0.2.10]');
   assert.equal(failed.problems[0]!.severity, 'CRITICAL');
@@ -245,9 +255,11 @@ test('netlab check: summary first, one line per check, exit 2 for the lab file; 
   const r = await runCli(['check', path]);
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.match(lines[0]!, /^CHECK CRITICAL - 8 of 15 checks failed \(5 CRITICAL, 3 WARNING\) in /);
-  assert.equal(lines.length, 16);
-  assert.match(r.stdout, /^CRITICAL +expired certificate +\d.* EXPIRED: /m);
+  assert.match(lines[0]!, /^CHECK CRITICAL - 11 of 24 checks failed \(8 CRITICAL, 3 WARNING\) in /);
+  assert.equal(lines.length, 25); // the summary and 24 outcomes (the fanned-out checks one per address)
+  assert.match(r.stdout, /^CRITICAL +expired certificate +- +\d.* EXPIRED: /m);
+  assert.match(r.stdout, /^CRITICAL +every tls\.fanout\.test certificate +127\.54\.3\.2 +\d.* EXPIRED: /m);
+  assert.match(r.stdout, /^OK +every tls\.fanout\.test certificate +127\.54\.3\.1 +\d/m);
   assert.equal(r.stderr, '');
 });
 
@@ -276,7 +288,7 @@ test('--validate: every error as FILE:LINE:COL on stderr, exit 3, nothing run; a
   const good = file('good.yml', readLabChecks(lab));
   const ok = await runCli(['check', good, '--validate']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.equal(ok.stdout, `${good}: OK, 15 checks\n`);
+  assert.equal(ok.stdout, `${good}: OK, 19 checks (4 fanned out)\n`);
   const missing = await runCli(['check', join(dir, 'none.yml')]);
   assert.equal(missing.code, 3);
   assert.equal(missing.stderr, `netlab check: cannot read the checks file '${join(dir, 'none.yml')}': no such file\n`);

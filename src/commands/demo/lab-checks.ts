@@ -18,6 +18,7 @@ export function labPlaceholders(lab: Lab, dir = EXAMPLES_DIR): Record<string, st
   return {
     'dns-port': String(lab.port),
     'tls-port': String(lab.tls.port),
+    'fanout-tls-port': String(lab.fanout.tlsPort),
     'https-port': String(lab.http.httpsPort),
     'lb-port': String(lab.lb.httpPort),
     ca: lab.tls.caFile,

@@ -3,7 +3,7 @@
  * Each step states what it expects; a step that does not get it makes the demo fail.
  */
 import type { Status } from '../../errors.js';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../lab/index.js';
@@ -137,29 +137,43 @@ function io(): CommandIo & { text: () => string } {
 
 /**
  * issue 12: the lab's checks file (examples/lab-checks.yml, its placeholders filled for this lab)
- * through `netlab check`'s own run, in process, with a JUnit report and a metrics file written to
- * a directory that is left for the reader. It has failing checks on purpose: CRITICAL.
+ * through `netlab check`'s own run, in process, with a JUnit report and a metrics file: the step
+ * shows the start of each (the failing test cases, the probe_success samples), then removes its
+ * directory. It has failing checks on purpose: CRITICAL.
  */
 async function checkStep(lab: Lab, out: ReturnType<typeof io>, signal: AbortSignal | undefined): Promise<DemoStep> {
   const [{ readLabChecks }, { runCheckCommand }] = await Promise.all([import('./lab-checks.js'), import('../check/run.js')]);
   const dir = mkdtempSync(join(tmpdir(), 'netlab-demo-check-'));
-  const file = join(dir, 'lab-checks.yml');
-  writeFileSync(file, readLabChecks(lab));
-  const junit = join(dir, 'report.xml');
-  const metrics = join(dir, 'checks.prom');
-  const result = await runCheckCommand(
-    { file, concurrency: 8, junit, metrics, github: false, failOn: 'warning', validate: false, json: false },
-    { signal: signal ?? new AbortController().signal, io: out, style: {} },
-  );
-  const wrote = [junit, metrics].filter((f) => existsSync(f));
-  const where = wrote.length ? `reports written (left for you to read): ${wrote.join(', ')}\n` : `reports: none written (the JUnit and metrics writers are not in this build)\n`;
-  return {
-    title: 'netlab check: the lab as one service, every subcommand from one file, checks that pass and checks that fail (exit 2), a JUnit report and metrics for the CI',
-    command: 'netlab check examples/lab-checks.yml --junit report.xml --metrics checks.prom',
-    expected: 'CRITICAL',
-    status: result.status,
-    output: `${out.text()}${where}`,
-  };
+  try {
+    const file = join(dir, 'lab-checks.yml');
+    writeFileSync(file, readLabChecks(lab));
+    const junit = join(dir, 'report.xml');
+    const metrics = join(dir, 'checks.prom');
+    const result = await runCheckCommand(
+      { file, concurrency: 8, junit, metrics, github: false, failOn: 'warning', validate: false, json: false },
+      { signal: signal ?? new AbortController().signal, io: out, style: {} },
+    );
+    const shown: string[] = [];
+    if (existsSync(junit)) {
+      const xml = readFileSync(junit, 'utf8').split('\n');
+      const suite = xml.find((l) => l.includes('<testsuite ')) ?? '';
+      const failing = xml.filter((l) => l.includes('<failure ') || l.includes('<error ')).length;
+      shown.push('', `$ head report.xml   (${failing} test cases with a <failure> or <error>)`, ...xml.slice(0, 2), suite.trim().length > 0 ? suite : '', '  ...');
+    }
+    if (existsSync(metrics)) {
+      const prom = readFileSync(metrics, 'utf8').split('\n');
+      shown.push('', '$ grep probe_success checks.prom', ...prom.filter((l) => l.startsWith('probe_success')).slice(0, 6), '  ...');
+    }
+    return {
+      title: 'netlab check: the lab as one service, every subcommand from one file, checks that pass and checks that fail (exit 2), a JUnit report and metrics for the CI',
+      command: 'netlab check examples/lab-checks.yml --junit report.xml --metrics checks.prom',
+      expected: 'CRITICAL',
+      status: result.status,
+      output: `${out.text()}${shown.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n')}\n`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function renderDemoStep(step: DemoStep): string {
