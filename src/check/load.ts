@@ -8,6 +8,7 @@
  * position; its `expect:` conditions are parsed and type-checked (expect.ts).
  *
  *   defaults:                 timeout, retries, and per subcommand the arguments every check of it gets first
+ *   vars:                     values of {{name}} placeholders in command lines (--set name=value overrides)
  *   checks:                   a list of checks, each:
  *     - name: TEXT            unique
  *       SUBCOMMAND: ARGS      one of dig, cert-check, trace-request, lb-probe, hosts2zone: a command line or a list
@@ -78,8 +79,28 @@ interface Arg {
 class Loader {
   readonly errors: LoadError[] = [];
   private readonly lines = new LineCounter();
+  /** `vars:` of the file with the caller's on top: what `{{name}}` in a command line stands for. */
+  vars = new Map<string, string>();
 
   constructor(readonly file: string) {}
+
+  /**
+   * `text` with each `{{name}}` replaced by its variable; an unknown one is an error at the
+   * scalar (`at`). A word's column after a replacement is the one of the text as written only
+   * when the values are as long as their placeholders: close enough to find it.
+   */
+  fill(text: string, at: SourcePos, what: string): string | undefined {
+    let bad: string | undefined;
+    const out = text.replace(/\{\{\s*([a-z][a-z0-9-]*)\s*\}\}/g, (all, name: string) => {
+      const v = this.vars.get(name);
+      if (v === undefined) bad ??= name;
+      return v ?? all;
+    });
+    if (bad === undefined) return out;
+    const known = [...this.vars.keys()];
+    this.error(at, `${what}: {{${bad}}} is not a variable (${known.length ? `vars: has ${known.join(', ')}` : 'the file has no vars:'}; give it with --set ${bad}=VALUE)`);
+    return undefined;
+  }
 
   get counter(): LineCounter {
     return this.lines;
@@ -105,8 +126,10 @@ class Loader {
       const s = node as Scalar;
       // where the text starts: after the quote of a quoted scalar (escapes may shift later columns)
       const base = (node.range?.[0] ?? 0) + (s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE' ? 1 : 0);
+      const text = this.fill(node.value, this.pos(node), what);
+      if (text === undefined) return undefined;
       try {
-        return splitCommandLine(node.value).map((w) => ({ text: w.text, pos: this.posAt(base + w.offset) }));
+        return splitCommandLine(text).map((w) => ({ text: w.text, pos: this.posAt(base + w.offset) }));
       } catch (e) {
         if (!(e instanceof SplitError)) throw e;
         this.error(this.posAt(base + e.offset), `${what}: ${e.message}`);
@@ -116,8 +139,11 @@ class Loader {
     if (isSeq(node)) {
       const out: Arg[] = [];
       for (const item of node.items as Node[]) {
-        if (isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number')) out.push({ text: String(item.value), pos: this.pos(item) });
-        else {
+        if (isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number')) {
+          const text = this.fill(String(item.value), this.pos(item), what);
+          if (text === undefined) return undefined;
+          out.push({ text, pos: this.pos(item) });
+        } else {
           this.error(this.pos(item), `${what}: each argument of the list is one word (text or a number)`);
           return undefined;
         }
@@ -179,7 +205,16 @@ function refusal(command: CheckCommand, options: Record<string, unknown>): strin
  * Load a checks file's text (YAML or JSON; `file` names it in messages). Throws ChecksFileError
  * with every error found, each with FILE:LINE:COL.
  */
-export async function loadChecks(text: string, file: string): Promise<ChecksConfig> {
+/** What the caller adds to a checks file. */
+export interface LoadChecksOptions {
+  /**
+   * Values of `{{name}}` placeholders in command lines, over the file's own `vars:` (what
+   * `netlab check --set name=value` gives): a lab's ports, a CA file, an environment's host.
+   */
+  vars?: Record<string, string>;
+}
+
+export async function loadChecks(text: string, file: string, options: LoadChecksOptions = {}): Promise<ChecksConfig> {
   const L = new Loader(file);
   const doc = parseDocument(text, { lineCounter: L.counter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -195,12 +230,25 @@ export async function loadChecks(text: string, file: string): Promise<ChecksConf
   let defaultsNode: YAMLMap | null = null;
   for (const pair of root.items) {
     const key = keyOf(pair);
-    if (key === 'checks') checksNode = pair.value as Node | null;
+    if (key === 'vars') {
+      if (!isMap(pair.value)) L.error(L.pos(pair.value as Node), 'vars: is a map of names to values (dns-port: 53)');
+      else {
+        for (const v of pair.value.items) {
+          const name = keyOf(v);
+          const value = scalarValue(v.value);
+          if (!/^[a-z][a-z0-9-]*$/.test(name)) L.error(L.pos(v), `vars: '${name}' is not a variable name (lower-case letters, digits and -, a letter first)`);
+          else if (typeof value !== 'string' && typeof value !== 'number') L.error(L.pos(v.value as Node), `vars: ${name} needs a text or a number`);
+          else L.vars.set(name, String(value));
+        }
+      }
+    } else if (key === 'checks') checksNode = pair.value as Node | null;
     else if (key === 'defaults') {
       if (isMap(pair.value)) defaultsNode = pair.value;
       else L.error(L.pos(pair.value as Node), 'defaults: is a map (timeout:, retries:, and a subcommand: its arguments)');
-    } else L.error(L.pos(pair), `unknown key '${key}' (a checks file has checks: and defaults:)`);
+    } else L.error(L.pos(pair), `unknown key '${key}' (a checks file has checks:, and optionally defaults: and vars:)`);
   }
+  // the caller's values (--set) over the file's
+  for (const [name, value] of Object.entries(options.vars ?? {})) L.vars.set(name, value);
 
   // defaults: timeout, retries, and arguments per subcommand
   let defaultTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS;

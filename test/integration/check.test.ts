@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
@@ -15,7 +15,7 @@ import { loadChecks } from '../../src/check/load.js';
 import { runChecks } from '../../src/check/run.js';
 import type { CheckRunResult, ChecksConfig } from '../../src/check/model.js';
 import { RESULT_SCHEMAS, type Shape } from '../../src/check/schema.js';
-import { fillLabChecks, readLabChecks } from '../../src/commands/demo/lab-checks.js';
+import { LAB_CHECKS_FILE, labPlaceholders } from '../../src/commands/demo/lab-checks.js';
 import { runCli } from '../helpers/cli.js';
 import { goodReply, startHostile, type HostileServer } from '../helpers/hostile.js';
 
@@ -28,7 +28,8 @@ let asked = 0;
 before(async () => {
   lab = await startLab({ port: 0 });
   dir = mkdtempSync(join(tmpdir(), 'netlab-check-'));
-  labRun = await runChecks(await loadChecks(readLabChecks(lab), 'lab-checks.yml'));
+  // the example file as shipped, this lab's ports and CA given as --set gives them
+  labRun = await runChecks(await loadChecks(readFileSync(LAB_CHECKS_FILE, 'utf8'), 'lab-checks.yml', { vars: labPlaceholders(lab) }));
   // a DNS server that ignores the first query and answers the others: a flapping node
   flappy = await startHostile({ udp: (q) => (asked++ === 0 ? [] : [{ bytes: goodReply(q) }]) });
 });
@@ -39,15 +40,20 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A checks file for this lab (placeholders filled), written to the test's directory. */
+/** A checks file, written to the test's directory as is: its {{placeholders}} come from {@link sets}. */
 function file(name: string, text: string): string {
   const path = join(dir, name);
-  writeFileSync(path, fillLabChecks(text, lab));
+  writeFileSync(path, text);
   return path;
 }
 
+/** This lab's ports and CA for the files' {{placeholders}}, as --set arguments. */
+function sets(): string[] {
+  return Object.entries(labPlaceholders(lab)).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+}
+
 async function run(text: string, options: Parameters<typeof runChecks>[1] = {}): Promise<CheckRunResult> {
-  return runChecks(await loadChecks(fillLabChecks(text, lab), 'c.yml'), options);
+  return runChecks(await loadChecks(text, 'c.yml', { vars: labPlaceholders(lab) }), options);
 }
 
 test('the lab checks file: every subcommand, exactly the failing checks fail, each with its reason', () => {
@@ -251,8 +257,7 @@ test('the result schemas match real results of every subcommand, both ways', asy
 // --- the binary -----------------------------------------------------------------------------------
 
 test('netlab check: summary first, one line per check, exit 2 for the lab file; --fail-on critical still 2', async () => {
-  const path = file('lab.yml', readLabChecks(lab));
-  const r = await runCli(['check', path]);
+  const r = await runCli(['check', LAB_CHECKS_FILE, ...sets()]);
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^CHECK CRITICAL - 11 of 24 checks failed \(8 CRITICAL, 3 WARNING\) in /);
@@ -265,8 +270,8 @@ test('netlab check: summary first, one line per check, exit 2 for the lab file; 
 
 test('--fail-on critical lets WARNING pass (exit 0); without it WARNING exits 1; --json is the whole run', async () => {
   const warn = file('warn.yml', 'checks:\n  - name: soon\n    cert-check: www.example.test:{{tls-port}} --connect-to 127.54.0.9 --ca {{ca}}\n');
-  assert.equal((await runCli(['check', warn])).code, 1);
-  const r = await runCli(['check', warn, '--fail-on', 'critical', '--json']);
+  assert.equal((await runCli(['check', warn, ...sets()])).code, 1);
+  const r = await runCli(['check', warn, ...sets(), '--fail-on', 'critical', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as CheckRunResult;
   assert.equal(doc.status, 'WARNING');
@@ -285,7 +290,7 @@ test('--validate: every error as FILE:LINE:COL on stderr, exit 3, nothing run; a
     `${bad}:6:35: condition 'chain[0].daysLeft > 21ms': 'chain[0].daysLeft' is in days: give Nd or a plain number, not '21ms'`,
     `netlab check: 3 errors in ${bad}: nothing was run`,
   ]);
-  const good = file('good.yml', readLabChecks(lab));
+  const good = LAB_CHECKS_FILE;
   const ok = await runCli(['check', good, '--validate']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, `${good}: OK, 19 checks (4 fanned out)\n`);

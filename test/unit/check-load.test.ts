@@ -117,3 +117,17 @@ test('the command line splits as a shell splits words, and is never run', () => 
     assert.throws(() => splitCommandLine(bad), SplitError, bad);
   }
 });
+
+// {{name}} placeholders: the file's vars:, the caller's (--set) over them, an unknown one an error
+test('vars: fill {{name}} in command lines and defaults; the caller overrides; an unknown one is FILE:LINE:COL', async () => {
+  const text = 'vars:\n  port: 53\n  host: www.example.test\ndefaults:\n  dig: -p {{port}}\nchecks:\n  - name: a\n    dig: "@127.0.0.1 {{host}} A"\n  - name: b\n    dig: ["@127.0.0.1", "{{ host }}"]\n';
+  const own = await loadChecks(text, 'v.yml');
+  assert.deepEqual(own.checks.map((c) => c.argv), [['-p', '53', '@127.0.0.1', 'www.example.test', 'A'], ['-p', '53', '@127.0.0.1', 'www.example.test']]);
+  const given = await loadChecks(text, 'v.yml', { vars: { port: '5300' } });
+  assert.deepEqual(given.checks[0]!.argv.slice(0, 2), ['-p', '5300']);
+  await assert.rejects(loadChecks('checks:\n  - name: a\n    dig: "@127.0.0.1 {{nope}}"\n', 'v.yml'), (e: Error) => {
+    assert.match(e.message, /^v\.yml:3:10: dig: \{\{nope\}\} is not a variable \(the file has no vars:; give it with --set nope=VALUE\)/m);
+    return true;
+  });
+  await assert.rejects(loadChecks('vars:\n  Bad: 1\nchecks:\n  - name: a\n    dig: x.test\n', 'v.yml'), /v\.yml:2:3: vars: 'Bad' is not a variable name/);
+});

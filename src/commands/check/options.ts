@@ -19,15 +19,18 @@ export const CHECK_OPTIONS: OptionDecl[] = [
   { flags: '--push <url>', description: 'push the metrics to a Prometheus Pushgateway at this base URL' },
   { flags: '--github', description: 'GitHub Actions annotations on stdout and a table in $GITHUB_STEP_SUMMARY (also when GITHUB_ACTIONS=true)' },
   { flags: '--fail-on <status>', description: 'the least status that fails the run: warning, or critical (WARNING then exits 0)', default: 'warning' },
+  { flags: '--set <name=value>', description: 'give a {{name}} placeholder of the file its value, over the file\'s vars: (repeatable)', repeatable: true },
   { flags: '--validate', description: 'check the file only (FILE:LINE:COL for each error, exit 3), run nothing' },
   { flags: '--json', description: "one JSON document on stdout: every check's outcome with its subcommand's full result" },
 ];
 
 export const CHECK_HELP_AFTER = `
 The checks file (see netlab-check(1)):
+  vars:                       # {{name}} in command lines; --set name=value overrides
+    dns-port: 53
   defaults:
     timeout: 10s
-    dig: -p 5300
+    dig: -p {{dns-port}}
   checks:
     - name: www answers
       dig: "@127.53.0.3 www.example.test A"
@@ -49,6 +52,8 @@ export interface CheckOptions {
   failOn: 'warning' | 'critical';
   validate: boolean;
   json: boolean;
+  /** --set name=value: values of the file's {{name}} placeholders. */
+  vars?: Record<string, string>;
 }
 
 function usage(message: string): NetlabError {
@@ -71,6 +76,11 @@ export function parseCheckArgs(given: Given): CheckOptions {
   const o: CheckOptions = { file, concurrency: Number(c), github: given.flag('github'), failOn, validate: given.flag('validate'), json: given.flag('json') };
   const deadline = given.text('deadline');
   if (deadline !== undefined) o.deadlineMs = parseSeconds(deadline, '--deadline', 86_400);
+  for (const set of given.list('set')) {
+    const m = /^([a-z][a-z0-9-]*)=(.*)$/s.exec(set);
+    if (!m) throw usage(`--set needs NAME=VALUE (a lower-case name: letters, digits, -), got '${set}'`);
+    (o.vars ??= {})[m[1]!] = m[2]!;
+  }
   const junit = notEmpty(given.text('junit'), '--junit');
   const metrics = notEmpty(given.text('metrics'), '--metrics');
   const push = notEmpty(given.text('push'), '--push');

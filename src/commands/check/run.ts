@@ -44,7 +44,7 @@ export async function runCheckCommand(options: CheckOptions, ctx: Pick<RunContex
   const [{ loadChecks, ChecksFileError }, outputs] = await Promise.all([import('../../check/load.js'), import('../../check/outputs.js')]);
   let config;
   try {
-    config = await loadChecks(text, options.file);
+    config = await loadChecks(text, options.file, options.vars ? { vars: options.vars } : {});
   } catch (e) {
     if (!(e instanceof ChecksFileError)) throw e;
     for (const line of e.message.split('\n')) ctx.io.err(line);

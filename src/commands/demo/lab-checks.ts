@@ -1,9 +1,8 @@
 /**
  * examples/lab-checks.yml for a running lab: the file has placeholders for what the lab picks
  * when it starts (free ports, its temporary CA file) and for its own directory; this fills them
- * in. `netlab demo` and the tests run the file through this.
+ * in, as `netlab check --set name=value` does: `netlab demo` and the tests give these values.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../lab/index.js';
 
@@ -24,15 +23,4 @@ export function labPlaceholders(lab: Lab, dir = EXAMPLES_DIR): Record<string, st
     ca: lab.tls.caFile,
     dir,
   };
-}
-
-/** `text` with every `{{name}}` of {@link labPlaceholders} filled in (an unknown one is left as it is). */
-export function fillLabChecks(text: string, lab: Lab, dir = EXAMPLES_DIR): string {
-  const values = labPlaceholders(lab, dir);
-  return text.replace(/\{\{([a-z-]+)\}\}/g, (all, name: string) => values[name] ?? all);
-}
-
-/** The lab's checks file, read and filled in for `lab`. */
-export function readLabChecks(lab: Lab): string {
-  return fillLabChecks(readFileSync(LAB_CHECKS_FILE, 'utf8'), lab);
 }

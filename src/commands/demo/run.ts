@@ -142,15 +142,15 @@ function io(): CommandIo & { text: () => string } {
  * directory. It has failing checks on purpose: CRITICAL.
  */
 async function checkStep(lab: Lab, out: ReturnType<typeof io>, signal: AbortSignal | undefined): Promise<DemoStep> {
-  const [{ readLabChecks }, { runCheckCommand }] = await Promise.all([import('./lab-checks.js'), import('../check/run.js')]);
+  const [{ labPlaceholders, LAB_CHECKS_FILE }, { runCheckCommand }] = await Promise.all([import('./lab-checks.js'), import('../check/run.js')]);
   const dir = mkdtempSync(join(tmpdir(), 'netlab-demo-check-'));
   try {
-    const file = join(dir, 'lab-checks.yml');
-    writeFileSync(file, readLabChecks(lab));
+    const file = LAB_CHECKS_FILE;
     const junit = join(dir, 'report.xml');
     const metrics = join(dir, 'checks.prom');
     const result = await runCheckCommand(
-      { file, concurrency: 8, junit, metrics, github: false, failOn: 'warning', validate: false, json: false },
+      // this lab's ports and CA file for the file's {{placeholders}}, as --set gives them
+      { file, concurrency: 8, junit, metrics, github: false, failOn: 'warning', validate: false, json: false, vars: labPlaceholders(lab) },
       { signal: signal ?? new AbortController().signal, io: out, style: {} },
     );
     const shown: string[] = [];
@@ -166,7 +166,7 @@ async function checkStep(lab: Lab, out: ReturnType<typeof io>, signal: AbortSign
     }
     return {
       title: 'netlab check: the lab as one service, every subcommand from one file, checks that pass and checks that fail (exit 2), a JUnit report and metrics for the CI',
-      command: 'netlab check examples/lab-checks.yml --junit report.xml --metrics checks.prom',
+      command: 'netlab check examples/lab-checks.yml --set dns-port=... (this lab\'s ports and CA) --junit report.xml --metrics checks.prom',
       expected: 'CRITICAL',
       status: result.status,
       output: `${out.text()}${shown.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n')}\n`,
