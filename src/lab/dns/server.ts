@@ -5,7 +5,7 @@
  * referrals with glue, NODATA and NXDOMAIN with the SOA, and truncation when a UDP answer does
  * not fit (RFC 1035 4.2.1, RFC 6891 7).
  */
-import { listen } from '../listen.js';
+import { listen, trackSocket } from '../listen.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type DnsRecord, type EdnsInput, type HeaderFlag } from '../../protocol/dns/wire.js';
@@ -275,8 +275,7 @@ export class LabDnsServer {
   }
 
   private onTcp(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    trackSocket(this.sockets, socket);
     socket.on('error', () => socket.destroy());
     socket.setTimeout(10_000, () => socket.destroy());
     const reader = new FrameReader();

@@ -7,30 +7,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { listen } from '../listen.js';
+import { closeServer, listen, trackConnections } from '../listen.js';
 
-export { listen };
+export { closeServer, listen, trackConnections };
 
 export type LabTlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
-
-/** Remember every connection a server accepts, raw TCP ones included (for TLS, before the handshake). */
-export function trackConnections(server: net.Server): Set<net.Socket> {
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return sockets;
-}
-
-/** Destroy every tracked connection, then wait for the server to stop listening. Never rejects. */
-export async function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
-  for (const s of sockets) s.destroy();
-  sockets.clear();
-  // close() calls back with ERR_SERVER_NOT_RUNNING when listen never succeeded: nothing to do then.
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
 
 export interface HttpPairOptions {
   address: string;

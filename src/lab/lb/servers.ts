@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { listen } from '../listen.js';
+import { closeServer, listen, trackConnections } from '../listen.js';
 
 /** Idle connections are closed after this long. */
 export const IDLE_TIMEOUT_MS = 10_000;
@@ -12,14 +12,11 @@ export const IDLE_TIMEOUT_MS = 10_000;
 
 /** A server and the sockets it accepted. */
 export class Tracked {
-  readonly sockets = new Set<net.Socket>();
+  readonly sockets: Set<net.Socket>;
   listening = false;
 
   constructor(readonly server: net.Server) {
-    server.on('connection', (s: net.Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.sockets = trackConnections(server);
   }
 
   async listen(port: number, address: string): Promise<number> {
@@ -30,11 +27,9 @@ export class Tracked {
 
   /** Destroy every connection and stop listening. Never rejects. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (!this.listening) return;
+    const server = this.listening ? this.server : undefined;
     this.listening = false;
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 }
 

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { StartTlsProtocol } from '../../protocol/tls/starttls.js';
-import { listen } from '../listen.js';
+import { closeServer, listen, trackSocket } from '../listen.js';
 
 /** How the server behaves: `good` upgrades; `no-starttls` speaks the protocol but refuses STARTTLS. */
 export type StartTlsBehaviour = 'good' | 'no-starttls';
@@ -89,14 +89,11 @@ export class LabStartTlsServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 
   private track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    trackSocket(this.sockets, socket);
   }
 
   /** Hand the connection to TLS: what the client sent after its STARTTLS goes with it. */

@@ -32,7 +32,7 @@ import {
   SingleResponse, id_pkix_ocsp_basic, id_pkix_ocsp_nonce,
 } from '@peculiar/asn1-ocsp';
 import { DAY_MS, issueOcspSigner, type LabCa, type LabCert } from './ca.js';
-import { listen } from '../listen.js';
+import { closeServer, listen, trackSocket } from '../listen.js';
 
 /** Where the repository listens: its own loopback address, apart from the TLS cases' 127.54.0.x. */
 export const LAB_REPOSITORY_ADDRESS = '127.54.2.1';
@@ -127,9 +127,8 @@ export class LabRepository {
   async start(): Promise<void> {
     const server = http.createServer((req, res) => this.handle(req, res));
     server.on('connection', (s: net.Socket) => {
-      this.sockets.add(s);
+      trackSocket(this.sockets, s);
       s.setTimeout(5000, () => s.destroy());
-      s.on('close', () => this.sockets.delete(s));
     });
     this.port_ = await listen(server, this.options.port ?? 0, this.address);
     this.server = server;
@@ -185,9 +184,7 @@ export class LabRepository {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 
   /** How many requests it has answered (a test shows that nothing is fetched unless asked). */

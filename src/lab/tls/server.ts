@@ -4,7 +4,7 @@
  * needed: the request is read up to the end of its header block and only the method matters
  * (a HEAD gets no body).
  */
-import { listen } from '../listen.js';
+import { closeServer, listen, trackSocket } from '../listen.js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -100,14 +100,11 @@ export class LabTlsServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 
   private track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    trackSocket(this.sockets, socket);
   }
 
   private serve(socket: tls.TLSSocket): void {
