@@ -124,11 +124,12 @@ export async function probe(module: ModuleDef, target: string, how: ProbeHow): P
   const timeoutMs = Math.max(1, Math.min(module.timeoutMs, how.timeoutMs));
   const check = { ...module, argv, timeoutMs };
   const t0 = performance.now();
-  const run = runChecks({ file: module.pos.file, checks: [check] }, { deadlineMs: timeoutMs, concurrency: 8, ...(how.signal ? { signal: how.signal } : {}) });
-  // the runner gives an engine a grace after its deadline; the scrape does not wait for it
+  const run = runChecks({ file: module.pos.file, checks: [check] }, { deadlineMs: timeoutMs + 50, concurrency: 8, ...(how.signal ? { signal: how.signal } : {}) });
+  // the attempt's timeout fires first (CRITICAL, CHECK_TIMEOUT); the runner gives an engine a
+  // grace after its deadline, the scrape does not wait for it
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), timeoutMs + 100);
+    timer = setTimeout(() => resolve('late'), timeoutMs + 150);
   });
   try {
     const got = await Promise.race([run, late]);
