@@ -14,14 +14,20 @@
  *       SUBCOMMAND: ARGS      one of dig, cert-check, trace-request, lb-probe, hosts2zone: a command line or a list
  *       expect: [COND, {that: COND, severity: WARNING}]
  *       every-address: BOOL   every-server: BOOL (dig)   retries: N   timeout: DURATION
+ *
+ * `netlab exporter`'s config (issue 13, {@link loadModules}) is the same format with `modules:`
+ * instead of `checks:`: each module a check without its target (the probe's `target` parameter
+ * adds it; its command line is checked with a placeholder target), and `targets:`, the targets
+ * the module may probe without `--allow`.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { NetlabError, type Severity } from '../errors.js';
 import { escapeControl } from '../util/printable.js';
 import { compileCondition, ConditionError } from './expect.js';
 import { fanoutRefusal } from './fanout.js';
-import { CHECK_COMMANDS, type CheckCommand, type CheckDef, type ChecksConfig, type Condition, type SourcePos } from './model.js';
+import { CHECK_COMMANDS, type CheckCommand, type CheckDef, type ChecksConfig, type Condition, type ModuleDef, type ModulesConfig, type SourcePos } from './model.js';
 import { splitCommandLine, SplitError } from './split.js';
+import { MAX_TARGET_LENGTH, PLACEHOLDER_TARGET } from './target.js';
 
 /** One mistake in a checks file. */
 export interface LoadError extends SourcePos {
@@ -56,6 +62,11 @@ export const MAX_RETRIES = 10;
 export const MAX_CHECKS = 10_000;
 
 const CHECK_KEYS = ['name', ...CHECK_COMMANDS, 'expect', 'every-address', 'every-server', 'retries', 'timeout'];
+const MODULE_KEYS = [...CHECK_KEYS, 'targets'];
+/** Targets one module may list at most. */
+export const MAX_MODULE_TARGETS = 10_000;
+/** What the file holds: `checks:` (netlab check) or `modules:` (netlab exporter). */
+type Mode = 'checks' | 'modules';
 const DEFAULT_KEYS = ['timeout', 'retries', ...CHECK_COMMANDS];
 /** dig's own option words, for the hint on an option written as a key. */
 const DIG_OPTION_KEYS = ['p', 'port', 't', 'type', 'c', 'class', 'x', 'reverse', 'server', 'timeout', 'tries', 'trace', 'short', 'tcp', 'f', 'file', 'json'];
@@ -205,7 +216,7 @@ function refusal(command: CheckCommand, options: Record<string, unknown>): strin
  * Load a checks file's text (YAML or JSON; `file` names it in messages). Throws ChecksFileError
  * with every error found, each with FILE:LINE:COL.
  */
-/** What the caller adds to a checks file. */
+/** What the caller adds to a checks file (or an exporter's config). */
 export interface LoadChecksOptions {
   /**
    * Values of `{{name}}` placeholders in command lines, over the file's own `vars:` (what
@@ -215,7 +226,24 @@ export interface LoadChecksOptions {
 }
 
 export async function loadChecks(text: string, file: string, options: LoadChecksOptions = {}): Promise<ChecksConfig> {
+  const { items } = await loadFile(text, file, 'checks', options);
+  return { file, checks: items };
+}
+
+/**
+ * Load `netlab exporter`'s config (issue 13): `modules:`, each a check without its target, and
+ * `defaults:` and `vars:`. Throws ChecksFileError with every error found, each with FILE:LINE:COL.
+ */
+export async function loadModules(text: string, file: string, options: LoadChecksOptions = {}): Promise<ModulesConfig> {
+  const { items } = await loadFile(text, file, 'modules', options);
+  return { file, modules: items as ModuleDef[] };
+}
+
+async function loadFile(text: string, file: string, mode: Mode, options: LoadChecksOptions): Promise<{ items: Array<CheckDef | ModuleDef> }> {
   const L = new Loader(file);
+  const modules = mode === 'modules';
+  const itemKeys = modules ? MODULE_KEYS : CHECK_KEYS;
+  const what = modules ? 'module' : 'check';
   const doc = parseDocument(text, { lineCounter: L.counter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
     L.error(L.posAt(e.pos[0]), e.code === 'DUPLICATE_KEY' ? 'a key is given twice in the same map' : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, ''));
@@ -223,7 +251,7 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
   if (L.errors.length) throw new ChecksFileError(L.errors);
   const root = doc.contents;
   if (!isMap(root)) {
-    L.error(L.pos(root), root ? 'a checks file is a map with checks: (a list) and optionally defaults:' : 'the file is empty: it needs checks: (a list of checks)');
+    L.error(L.pos(root), root ? `a ${modules ? "netlab exporter config" : 'checks file'} is a map with ${mode}: (a list) and optionally defaults:` : `the file is empty: it needs ${mode}: (a list of ${mode})`);
     throw new ChecksFileError(L.errors);
   }
   let checksNode: Node | null = null;
@@ -241,11 +269,15 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
           else L.vars.set(name, String(value));
         }
       }
-    } else if (key === 'checks') checksNode = pair.value as Node | null;
+    } else if (key === mode) checksNode = pair.value as Node | null;
     else if (key === 'defaults') {
       if (isMap(pair.value)) defaultsNode = pair.value;
       else L.error(L.pos(pair.value as Node), 'defaults: is a map (timeout:, retries:, and a subcommand: its arguments)');
-    } else L.error(L.pos(pair), `unknown key '${key}' (a checks file has checks:, and optionally defaults: and vars:)`);
+    } else L.error(L.pos(pair), modules && key === 'checks'
+      ? "checks: is netlab check's: an exporter's config has modules: (each a check without its target) and defaults:"
+      : !modules && key === 'modules'
+        ? "modules: is netlab exporter's: a checks file has checks: and defaults:"
+        : `unknown key '${key}' (a ${modules ? 'netlab exporter config' : 'checks file'} has ${mode}:, and optionally defaults: and vars:)`);
   }
   // the caller's values (--set) over the file's
   for (const [name, value] of Object.entries(options.vars ?? {})) L.vars.set(name, value);
@@ -272,26 +304,26 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
   }
 
   if (!checksNode) {
-    L.error(L.pos(root), 'the file has no checks: (a list of checks)');
+    L.error(L.pos(root), `the file has no ${mode}: (a list of ${mode})`);
     throw new ChecksFileError(L.errors);
   }
   if (!isSeq(checksNode)) {
-    L.error(L.pos(checksNode), 'checks: is a list (each item a check: - name: ...)');
+    L.error(L.pos(checksNode), `${mode}: is a list (each item a ${what}: - name: ...)`);
     throw new ChecksFileError(L.errors);
   }
-  if (checksNode.items.length === 0) L.error(L.pos(checksNode), 'checks: is empty');
-  if (checksNode.items.length > MAX_CHECKS) L.error(L.pos(checksNode), `checks: holds ${checksNode.items.length} checks, more than ${MAX_CHECKS}`);
+  if (checksNode.items.length === 0) L.error(L.pos(checksNode), `${mode}: is empty`);
+  if (checksNode.items.length > MAX_CHECKS) L.error(L.pos(checksNode), `${mode}: holds ${checksNode.items.length} ${mode}, more than ${MAX_CHECKS}`);
 
   const { COMMANDS } = await import('../commands/registry.js');
   const { parseArgv, HelpRequested } = await import('../commands/command.js');
   const defs = new Map<CheckCommand, Awaited<ReturnType<(typeof COMMANDS)[CheckCommand]['load']>>['command']>();
   const names = new Map<string, SourcePos>();
-  const checks: CheckDef[] = [];
+  const checks: Array<CheckDef | ModuleDef> = [];
 
   for (const item of checksNode.items.slice(0, MAX_CHECKS) as Node[]) {
     const at = L.pos(item);
     if (!isMap(item)) {
-      L.error(at, 'a check is a map (name:, a subcommand and its command line, expect:, ...)');
+      L.error(at, `a ${what} is a map (name:, a subcommand and its command line, expect:, ...)`);
       continue;
     }
     const before = L.errors.length;
@@ -299,7 +331,7 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
     // the subcommand: exactly one
     const commandPairs = item.items.filter((p) => (CHECK_COMMANDS as readonly string[]).includes(keyOf(p)));
     const command = commandPairs[0] ? (keyOf(commandPairs[0]) as CheckCommand) : undefined;
-    for (const extra of commandPairs.slice(1)) L.error(L.pos(extra), `a check runs one subcommand: ${command} is given, so ${keyOf(extra)} cannot be (write a second check)`);
+    for (const extra of commandPairs.slice(1)) L.error(L.pos(extra), `a ${what} runs one subcommand: ${command} is given, so ${keyOf(extra)} cannot be (write a second ${what})`);
     let longOptions = new Set<string>();
     if (command) {
       if (!defs.has(command)) defs.set(command, (await COMMANDS[command].load()).command);
@@ -309,7 +341,7 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
     // name
     const namePair = get('name');
     const name = scalarValue(namePair?.value);
-    if (!namePair) L.error(at, 'a check needs a name: (unique in the file)');
+    if (!namePair) L.error(at, `a ${what} needs a name: (unique in the file${modules ? "; the probe's module=NAME" : ''})`);
     else if (typeof name !== 'string' || name.trim() === '') L.error(L.pos(namePair.value as Node), 'name: needs text');
     else if (names.has(name)) {
       const first = names.get(name)!;
@@ -319,16 +351,16 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
     // every other key
     for (const pair of item.items) {
       const key = keyOf(pair);
-      if (CHECK_KEYS.includes(key)) continue;
+      if (itemKeys.includes(key)) continue;
       if (key === 'lab' || key === 'demo') {
         L.error(L.pos(pair), `${key} cannot be a check: it ${key === 'lab' ? 'runs servers until stopped' : 'runs the whole course'}; a check runs dig, cert-check, trace-request, lb-probe or hosts2zone`);
         continue;
       }
       const hint = command ? optionHint(key, command, longOptions) : undefined;
-      L.error(L.pos(pair), hint ?? `unknown key '${key}' (a check has ${CHECK_KEYS.join(', ')})`);
+      L.error(L.pos(pair), hint ?? `unknown key '${key}' (a ${what} has ${itemKeys.join(', ')})`);
     }
     if (!command) {
-      if (!item.items.some((p) => keyOf(p) === 'lab' || keyOf(p) === 'demo')) L.error(at, `a check needs one subcommand: ${CHECK_COMMANDS.join(', ')} (with its command line)`);
+      if (!item.items.some((p) => keyOf(p) === 'lab' || keyOf(p) === 'demo')) L.error(at, `a ${what} needs one subcommand: ${CHECK_COMMANDS.join(', ')} (with its command line${modules ? ', without the target' : ''})`);
       continue;
     }
 
@@ -336,10 +368,16 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
     const commandNode = commandPairs[0]!.value as Node | null;
     const own = L.args(commandNode, command);
     const args = own ? [...(defaultArgs.get(command) ?? []), ...own] : undefined;
-    if (args) {
+    // a module's target comes from the probe: a server in its command line would be overridden
+    const ownTarget = modules ? own?.find((a) => (command === 'dig' && a.text.startsWith('@')) || (command === 'hosts2zone' && a.text.startsWith('--verify'))) : undefined;
+    if (ownTarget) L.error(ownTarget.pos, `a module has no target: the probe's target= gives ${command === 'dig' ? "dig's @SERVER" : "hosts2zone's --verify SERVER"}, remove '${ownTarget.text}'`);
+    else if (args) {
       const def = defs.get(command)!;
       try {
-        const options = (await parseArgv(def, args.map((a) => a.text))) as unknown as Record<string, unknown>;
+        // a module's command line has no target: it must parse with one added
+        const { parseTarget } = await import('./target.js');
+        const extra = modules ? parseTarget(command, PLACEHOLDER_TARGET[command]).argv : [];
+        const options = (await parseArgv(def, [...args.map((a) => a.text), ...extra])) as unknown as Record<string, unknown>;
         const refused = refusal(command, options);
         if (refused) L.error(L.pos(commandNode), refused);
       } catch (e) {
@@ -421,9 +459,39 @@ export async function loadChecks(text: string, file: string, options: LoadChecks
       else timeoutMs = ms;
     }
 
+    // a module's targets: allowed without --allow, exactly as written
+    const targets: string[] = [];
+    const targetsPair = modules ? get('targets') : undefined;
+    if (targetsPair) {
+      const list = targetsPair.value as Node | null;
+      if (!isSeq(list)) L.error(L.pos(list ?? targetsPair), 'targets: is a list of targets, as the probe names them (target=...)');
+      else {
+        if (list.items.length > MAX_MODULE_TARGETS) L.error(L.pos(list), `targets: holds more than ${MAX_MODULE_TARGETS} targets`);
+        const { parseTarget, TargetError } = await import('./target.js');
+        for (const t of list.items as Node[]) {
+          const v = scalarValue(t);
+          if (typeof v !== 'string' && typeof v !== 'number') {
+            L.error(L.pos(t), 'a target is text, such as 127.0.0.1:443 or https://www.example.test/');
+            continue;
+          }
+          const text = L.fill(String(v), L.pos(t), 'target')?.trim();
+          if (text === undefined || !command) continue;
+          try {
+            if (text.length > MAX_TARGET_LENGTH) throw new TargetError(`a target is at most ${MAX_TARGET_LENGTH} characters`);
+            parseTarget(command, text);
+            targets.push(text);
+          } catch (e) {
+            if (!(e instanceof TargetError)) throw e;
+            L.error(L.pos(t), `target: ${e.message}`);
+          }
+        }
+      }
+    }
+
     if (L.errors.length > before || !args || typeof name !== 'string') continue;
-    checks.push({ name, command, argv: args.map((a) => a.text), expect, everyAddress, everyServer, retries, timeoutMs, pos: at });
+    const def: CheckDef = { name, command, argv: args.map((a) => a.text), expect, everyAddress, everyServer, retries, timeoutMs, pos: at };
+    checks.push(modules ? { ...def, targets } : def);
   }
   if (L.errors.length) throw new ChecksFileError(L.errors);
-  return { file, checks };
+  return { items: checks };
 }

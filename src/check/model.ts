@@ -52,6 +52,22 @@ export interface ChecksConfig {
   checks: CheckDef[];
 }
 
+/**
+ * One module of `netlab exporter` (issue 13): a check without its target (the probe's `target`
+ * parameter adds it), loaded from the `modules:` list of the same format. `argv` holds the
+ * module's arguments (defaults first) without the target.
+ */
+export interface ModuleDef extends CheckDef {
+  /** Targets named for this module in the config (`targets:`): allowed without `--allow`, exactly as written. */
+  targets: string[];
+}
+
+/** An exporter's config, loaded and validated. */
+export interface ModulesConfig {
+  file: string;
+  modules: ModuleDef[];
+}
+
 /** The code of a problem the check adds to its subcommand's: a condition that does not hold, a check that could not run. */
 export type CheckProblemCode = 'EXPECTATION_FAILED' | 'CHECK_ERROR' | 'CHECK_TIMEOUT' | 'SERVERS_DISAGREE';
 

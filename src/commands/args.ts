@@ -31,3 +31,17 @@ export function parseSeconds(value: string, option: string, maxSeconds: number):
   if (ms < 1) throw new NetlabError('USAGE', `${option} ${value} is under 1 ms: give at least 0.001 (seconds)`);
   return ms;
 }
+
+/**
+ * `--set NAME=VALUE` (repeatable; the last of a name wins) -> the values of a checks file's
+ * `{{name}}` placeholders; undefined when none was given. Throws NetlabError USAGE.
+ */
+export function parseVarSettings(values: readonly string[]): Record<string, string> | undefined {
+  let vars: Record<string, string> | undefined;
+  for (const set of values) {
+    const m = /^([a-z][a-z0-9-]*)=(.*)$/s.exec(set);
+    if (!m) throw new NetlabError('USAGE', `--set needs NAME=VALUE (a lower-case name: letters, digits, -), got '${set}'`);
+    (vars ??= {})[m[1]!] = m[2]!;
+  }
+  return vars;
+}

@@ -16,6 +16,7 @@ export const COMMANDS = {
   'lb-probe': { summary: 'does the load balancer spread traffic as configured? probe a VIP and its backends, test the split', load: lazy(() => import('./lb-probe/index.js')) },
   hosts2zone: { summary: 'migrate hosts(5) files to DNS zones that BIND loads (forward, reverse, RPZ), and check a server against them', load: lazy(() => import('./hosts2zone/index.js')) },
   check: { summary: "run a whole service's checks from one file (any subcommand, conditions, fan-out) for CI: JUnit, metrics, annotations", load: lazy(() => import('./check/index.js')) },
+  exporter: { summary: "a Prometheus exporter of netlab's probes (blackbox_exporter's multi-target /probe, its metric names, netlab's besides)", load: lazy(() => import('./exporter/index.js')) },
   lab: { summary: 'run the course network on loopback (DNS hierarchy, HTTPS origin, CDN edge, VIPs) until interrupted', load: lazy(() => import('./lab/index.js')) },
   demo: { summary: 'start the lab, run every subcommand against it, show the results', load: lazy(() => import('./demo/index.js')) },
 } as const;

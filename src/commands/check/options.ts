@@ -3,7 +3,7 @@
  * typed options. Throws NetlabError USAGE naming the option.
  */
 import { NetlabError } from '../../errors.js';
-import { parseSeconds } from '../args.js';
+import { parseSeconds, parseVarSettings } from '../args.js';
 import type { ArgDecl, Given, OptionDecl } from '../command.js';
 
 /** The checks file read when none is given. */
@@ -76,11 +76,8 @@ export function parseCheckArgs(given: Given): CheckOptions {
   const o: CheckOptions = { file, concurrency: Number(c), github: given.flag('github'), failOn, validate: given.flag('validate'), json: given.flag('json') };
   const deadline = given.text('deadline');
   if (deadline !== undefined) o.deadlineMs = parseSeconds(deadline, '--deadline', 86_400);
-  for (const set of given.list('set')) {
-    const m = /^([a-z][a-z0-9-]*)=(.*)$/s.exec(set);
-    if (!m) throw usage(`--set needs NAME=VALUE (a lower-case name: letters, digits, -), got '${set}'`);
-    (o.vars ??= {})[m[1]!] = m[2]!;
-  }
+  const vars = parseVarSettings(given.list('set'));
+  if (vars) o.vars = vars;
   const junit = notEmpty(given.text('junit'), '--junit');
   const metrics = notEmpty(given.text('metrics'), '--metrics');
   const push = notEmpty(given.text('push'), '--push');
