@@ -14,12 +14,14 @@ export type Goal =
   | { kind: 'within'; ms: number; fraction: number }
   /** netlab - peer must be at most this many ms (what netlab adds to the peer). */
   | { kind: 'addMaxMs'; value: number }
+  /** netlab's own figure must be at most this, in the row's unit (e.g. 200 MB of peak RSS). */
+  | { kind: 'absMax'; value: number }
   | { kind: 'none' };
 
 export interface Row {
   /** What is compared, e.g. `--version` vs `node -e 0`. */
   label: string;
-  unit: 'ms' | 'q/s';
+  unit: 'ms' | 'q/s' | 'probes/s' | 'MB';
   netlab?: number;
   /** Why there is no netlab figure. */
   netlabNote?: string;
@@ -52,6 +54,7 @@ export function metOf(r: Row): 'yes' | 'no' | 'n/a' {
     case 'ratioMax': return ratio === undefined ? 'n/a' : ratio <= r.goal.value ? 'yes' : 'no';
     case 'ratioMin': return ratio === undefined ? 'n/a' : ratio >= r.goal.value ? 'yes' : 'no';
     case 'absMaxMs': return r.netlab === undefined ? 'n/a' : r.netlab <= r.goal.value ? 'yes' : 'no';
+    case 'absMax': return r.netlab === undefined ? 'n/a' : r.netlab <= r.goal.value ? 'yes' : 'no';
     case 'addMaxMs': return r.netlab === undefined || r.peer === undefined ? 'n/a' : r.netlab - r.peer <= r.goal.value ? 'yes' : 'no';
     case 'within': {
       if (r.netlab === undefined || r.peer === undefined) return 'n/a';
@@ -62,8 +65,9 @@ export function metOf(r: Row): 'yes' | 'no' | 'n/a' {
   }
 }
 
-export function goalText(g: Goal): string {
+export function goalText(g: Goal, unit: Row['unit'] = 'ms'): string {
   switch (g.kind) {
+    case 'absMax': return `netlab <= ${fmt(g.value, unit)}`;
     case 'ratioMax': return `ratio <= ${g.value}`;
     case 'ratioMin': return `ratio >= ${g.value}`;
     case 'absMaxMs': return `netlab <= ${g.value >= 1000 ? `${g.value / 1000} s` : `${g.value} ms`}`;
@@ -75,13 +79,16 @@ export function goalText(g: Goal): string {
 
 export function fmt(value: number | undefined, unit: Row['unit'], note?: string): string {
   if (value === undefined || Number.isNaN(value)) return note ?? '—';
-  if (unit === 'q/s') return `${Math.round(value).toLocaleString('en-US')} q/s`;
+  if (unit === 'q/s' || unit === 'probes/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+  if (unit === 'MB') return `${Number.isInteger(value) ? value : value.toFixed(1)} MB`;
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
   return `${value.toFixed(1)} ms`;
 }
 
 function ratioText(r: Row): string {
+  // an absolute goal is about netlab's own figure: the peer's is for scale only
+  if (r.goal.kind === 'absMax') return '—';
   const ratio = ratioOf(r);
   const text = ratio === undefined ? '—' : `${ratio.toFixed(ratio < 0.1 ? 3 : 2)}x`;
   // a 'within' goal is about the difference: show it next to the ratio
@@ -91,7 +98,7 @@ function ratioText(r: Row): string {
 }
 
 function cells(r: Row): string[] {
-  return [r.label, fmt(r.netlab, r.unit, r.netlabNote), `${r.peerName}: ${fmt(r.peer, r.unit, r.peerNote)}`, ratioText(r), goalText(r.goal), metOf(r)];
+  return [r.label, fmt(r.netlab, r.unit, r.netlabNote), `${r.peerName}: ${fmt(r.peer, r.unit, r.peerNote)}`, ratioText(r), goalText(r.goal, r.unit), metOf(r)];
 }
 
 const HEAD = ['measure', 'netlab', 'peer', 'ratio (netlab/peer)', 'goal', 'met'];
@@ -151,21 +158,58 @@ export function renderMarkdown(machine: Machine, sections: Section[], totalSecon
     'Ratios are netlab / peer: for times lower is better, for rates (q/s) higher is better.',
     '',
   ];
-  for (const s of sections) {
-    out.push(`## ${s.title}`, '', s.method, '');
-    out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
-    for (const r of s.rows) out.push(`| ${cells(r).map(md).join(' | ')} |`);
-    out.push('');
-    const details = s.rows.filter((r) => r.detail);
-    if (details.length > 0) {
-      for (const r of details) out.push(`- ${md(r.label)}: ${r.detail}`);
-      out.push('');
-    }
-    for (const n of s.notes ?? []) out.push(n, '');
-  }
-  const all = sections.flatMap((s) => s.rows.filter((r) => r.goal.kind !== 'none').map((r) => ({ s, r })));
+  for (const s of sections) out.push(...sectionMarkdown(s));
   out.push('## Summary', '', '| benchmark | measure | goal | met |', '|---|---|---|---|');
-  for (const { s, r } of all) out.push(`| ${md(s.title)} | ${md(r.label)} | ${goalText(r.goal)} | ${metOf(r)} |`);
+  for (const s of sections) out.push(...summaryLines(s));
   out.push('');
   return out.join('\n');
+}
+
+/** One section of docs/benchmarks.md: heading, method, table, details, notes (ends with a blank line). */
+function sectionMarkdown(s: Section): string[] {
+  const out = [`## ${s.title}`, '', s.method, ''];
+  out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
+  for (const r of s.rows) out.push(`| ${cells(r).map(md).join(' | ')} |`);
+  out.push('');
+  const details = s.rows.filter((r) => r.detail);
+  if (details.length > 0) {
+    for (const r of details) out.push(`- ${md(r.label)}: ${r.detail}`);
+    out.push('');
+  }
+  for (const n of s.notes ?? []) out.push(n, '');
+  return out;
+}
+
+/** The section's rows with a goal, as lines of the Summary table. */
+function summaryLines(s: Section): string[] {
+  return s.rows.filter((r) => r.goal.kind !== 'none').map((r) => `| ${md(s.title)} | ${md(r.label)} | ${goalText(r.goal, r.unit)} | ${metOf(r)} |`);
+}
+
+/**
+ * Put one section into an existing docs/benchmarks.md (a run of one section alone, e.g.
+ * `--only check`): it replaces the section with the same heading, or goes in before the
+ * Summary; the Summary's rows for that section are replaced. `stamp` says when and how it
+ * was measured (the Machine paragraph keeps the date of the last full run).
+ */
+export function mergeSectionMarkdown(existing: string, s: Section, stamp: string): string {
+  const lines = existing.split('\n');
+  const body = [...sectionMarkdown({ ...s, notes: [...(s.notes ?? []), stamp] })];
+  const heading = `## ${s.title}`;
+  const summaryAt = lines.indexOf('## Summary');
+  if (summaryAt < 0) throw new Error('docs/benchmarks.md has no ## Summary: run the whole bench first');
+  const at = lines.indexOf(heading);
+  if (at >= 0) {
+    let end = at + 1;
+    while (end < lines.length && !lines[end]!.startsWith('## ')) end++;
+    lines.splice(at, end - at, ...body);
+  } else {
+    lines.splice(summaryAt, 0, ...body);
+  }
+  const sum = lines.indexOf('## Summary');
+  const prefix = `| ${md(s.title)} | `;
+  const kept = lines.slice(sum).filter((l) => !l.startsWith(prefix));
+  let last = kept.length - 1;
+  while (last > 0 && kept[last]!.trim() === '') last--;
+  kept.splice(last + 1, 0, ...summaryLines(s));
+  return [...lines.slice(0, sum), ...kept].join('\n').replace(/\n*$/, '\n');
 }

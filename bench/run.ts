@@ -4,6 +4,11 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
+ *   node dist/bench/run.js --only check [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts) alone: prints it and merges it
+ *                        into docs/benchmarks.md by its heading, leaving the other sections and
+ *                        the Machine paragraph as the last full run wrote them; --cpu-prof also
+ *                        profiles one netlab check run and prints where its time goes
  *
  * Every server is on loopback. BIND dig +trace looks NS names up through the system
  * resolver (dighost.c followup_lookup -> getaddresses), so it runs in a private mount
@@ -23,8 +28,9 @@ import { benchCertCheck } from './cert-check.js';
 import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
 import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
+import { benchCheck, CHECK_TITLE } from './check.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
-import { fmt, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
+import { fmt, mergeSectionMarkdown, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
 const BATCH_SIZE = 10_000;
 const BATCH_ORIGIN = 'example.test';
@@ -378,6 +384,35 @@ function machine(): Machine {
   };
 }
 
+// 9. netlab check ---------------------------------------------------------------------------
+
+async function checkSection(cpuProf: boolean): Promise<Section> {
+  const lab = await startLab({ port: 0 });
+  try {
+    return await benchCheck({ lab, work, tools: { dig: tools.dig, openssl: tools.openssl, curl: tools.curl }, cpuProf, log });
+  } finally {
+    await lab.close();
+  }
+}
+
+/** `--only check`: section 9 alone, printed and merged into docs/benchmarks.md by its heading. */
+async function onlyCheck(cpuProf: boolean): Promise<void> {
+  const t0 = performance.now();
+  let section: Section;
+  try {
+    section = await checkSection(cpuProf);
+  } catch (e) {
+    section = failedSection(CHECK_TITLE, e);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.stdout.write(renderText([section]));
+  const file = join(ROOT, 'docs/benchmarks.md');
+  const stamp = `(This section alone, \`node dist/bench/run.js --only check\`, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, ${((performance.now() - t0) / 1000).toFixed(0)} s, on the machine above; the other sections are from the full run dated there.)`;
+  writeFileSync(file, mergeSectionMarkdown(readFileSync(file, 'utf8'), section, stamp));
+  log('merged section 9 into docs/benchmarks.md');
+}
+
 // main ----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -461,6 +496,13 @@ async function main(): Promise<void> {
     } catch (e) {
       sections.push(failedSection(`8. ${HOSTS2ZONE_TITLE}`, e));
     }
+
+    try {
+      log('9 netlab check, 1,000 checks against a shell loop, one process per check and blackbox_exporter');
+      sections.push(await checkSection(false));
+    } catch (e) {
+      sections.push(failedSection(CHECK_TITLE, e));
+    }
   } finally {
     await topo?.close();
     await named?.stop();
@@ -475,4 +517,11 @@ async function main(): Promise<void> {
   log('wrote docs/benchmarks.md');
 }
 
-await main();
+const argv = process.argv.slice(2);
+const only = argv.indexOf('--only');
+if (only >= 0 && argv[only + 1] !== 'check') {
+  process.stderr.write(`bench: --only knows one section: check (got '${argv[only + 1] ?? ''}')\n`);
+  process.exit(3);
+}
+if (only >= 0) await onlyCheck(argv.includes('--cpu-prof'));
+else await main();
