@@ -175,11 +175,15 @@ test('the warm-up goes to netlab itself, not to the server: one connection and o
   }
 });
 
-test('warmUp() finishes over HTTPS and HTTP and leaves nothing open: its process exits by itself', async () => {
+// issue 12 (bench, section 9): 300 trace-request checks of one netlab check run warmed up 300 times
+test('warmUp() finishes over HTTPS and HTTP, once per process and kind, and leaves nothing open: its process exits by itself', async () => {
   const { execFile } = await import('node:child_process');
   const module = new URL('../../src/protocol/http/warm-up.js', import.meta.url).href;
   const script = `const { warmUp } = await import(${JSON.stringify(module)});
-await warmUp(true, { defaultRoots: true });
+const first = warmUp(true, { defaultRoots: true });
+if (warmUp(true, { defaultRoots: true }) !== first) throw new Error('a second warm-up of the same kind ran');
+if (warmUp(false) === first) throw new Error('HTTP shared the HTTPS warm-up');
+await first;
 await warmUp(false);
 process.stdout.write('done');`;
   // a listening server or socket left behind would keep the process alive until the 20 s kill

@@ -39,12 +39,27 @@ RQIhAIbqdmFLhKqr1u1CrPO/Ku2ujB2gMnKbyc6ImmdFgMTMAiBKMg6cSatGsp6T
 -----END CERTIFICATE-----
 `;
 
+/** The warm-ups this process has done (or is doing), by kind: each is paid once per process. */
+const done = new Map<string, Promise<void>>();
+
 /**
  * One throwaway request to ourselves over HTTPS (or HTTP), at most `timeoutMs` (ms, default 2000). With
  * `defaultRoots` (the real requests trust Node's default roots), that store is built now too:
- * Node builds it at the first TLS connection that uses it. Never throws.
+ * Node builds it at the first TLS connection that uses it. Once per process and kind: a later
+ * call (the 300 trace-request checks of one `netlab check` run) waits for the first one's.
+ * Never throws.
  */
-export async function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const key = `${secure}:${opts.defaultRoots === true}`;
+  let warm = done.get(key);
+  if (!warm) {
+    warm = warmUpOnce(secure, opts);
+    done.set(key, warm);
+  }
+  return warm;
+}
+
+async function warmUpOnce(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   if (secure && opts.defaultRoots) tls.createSecureContext();
   const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
