@@ -18,7 +18,7 @@ export { RESULT_SCHEMAS, schemaPaths, type Shape } from '../check/schema.js';
 export { splitCommandLine, SplitError, type Word } from '../check/split.js';
 export { junitXml } from '../check/junit.js';
 export { metricFamilies, exposition, CONTENT_TYPES, METRIC_DEFS, type MetricFamily, type MetricSample, type MetricType, type MetricOptions, type ExpositionFormat, type MetricName } from '../check/metrics.js';
-export { annotations, stepSummary } from '../check/github.js';
+export { annotations, stepSummary, SUMMARY_MAX_BYTES } from '../check/github.js';
 export { pushMetrics, pushUrl } from '../check/push.js';
 export { checkOutputPaths, writeOutputs, type OutputOptions } from '../check/outputs.js';
 export {
