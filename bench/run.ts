@@ -4,11 +4,11 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts) or 1 (startup) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
- *                        the Machine paragraph as the last full run wrote them; --cpu-prof also
- *                        profiles one netlab check run and prints where its time goes
+ *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
+ *                        also profiles one netlab check run and prints where its time goes
  *
  * Every server is on loopback. BIND dig +trace looks NS names up through the system
  * resolver (dighost.c followup_lookup -> getaddresses), so it runs in a private mount
@@ -395,22 +395,29 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
   }
 }
 
-/** `--only check`: section 9 alone, printed and merged into docs/benchmarks.md by its heading. */
-async function onlyCheck(cpuProf: boolean): Promise<void> {
+/** The sections `--only NAME` runs alone: their title and how to run them. */
+const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
+  startup: { title: '1. Startup', run: () => benchStartup() },
+  check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+};
+
+/** `--only NAME`: one section alone, printed and merged into docs/benchmarks.md by its heading. */
+async function onlySection(name: string, cpuProf: boolean): Promise<void> {
   const t0 = performance.now();
+  const which = ALONE[name]!;
   let section: Section;
   try {
-    section = await checkSection(cpuProf);
+    section = await which.run(cpuProf);
   } catch (e) {
-    section = failedSection(CHECK_TITLE, e);
+    section = failedSection(which.title, e);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   process.stdout.write(renderText([section]));
   const file = join(ROOT, 'docs/benchmarks.md');
-  const stamp = `(This section alone, \`node dist/bench/run.js --only check\`, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, ${((performance.now() - t0) / 1000).toFixed(0)} s, on the machine above; the other sections are from the full run dated there.)`;
+  const stamp = `(This section alone, \`node dist/bench/run.js --only ${name}\`, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, ${((performance.now() - t0) / 1000).toFixed(0)} s, on the machine above; the other sections are from the full run dated there.)`;
   writeFileSync(file, mergeSectionMarkdown(readFileSync(file, 'utf8'), section, stamp));
-  log('merged section 9 into docs/benchmarks.md');
+  log(`merged '${which.title}' into docs/benchmarks.md`);
 }
 
 // main ----------------------------------------------------------------------------------------
@@ -519,9 +526,9 @@ async function main(): Promise<void> {
 
 const argv = process.argv.slice(2);
 const only = argv.indexOf('--only');
-if (only >= 0 && argv[only + 1] !== 'check') {
-  process.stderr.write(`bench: --only knows one section: check (got '${argv[only + 1] ?? ''}')\n`);
+if (only >= 0 && !Object.hasOwn(ALONE, argv[only + 1] ?? '')) {
+  process.stderr.write(`bench: --only knows ${Object.keys(ALONE).join(' and ')} (got '${argv[only + 1] ?? ''}')\n`);
   process.exit(3);
 }
-if (only >= 0) await onlyCheck(argv.includes('--cpu-prof'));
+if (only >= 0) await onlySection(argv[only + 1]!, argv.includes('--cpu-prof'));
 else await main();
