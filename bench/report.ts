@@ -19,7 +19,7 @@ export type Goal =
 export interface Row {
   /** What is compared, e.g. `--version` vs `node -e 0`. */
   label: string;
-  unit: 'ms' | 'q/s';
+  unit: 'ms' | 'q/s' | 'MB';
   netlab?: number;
   /** Why there is no netlab figure. */
   netlabNote?: string;
@@ -76,6 +76,7 @@ export function goalText(g: Goal): string {
 export function fmt(value: number | undefined, unit: Row['unit'], note?: string): string {
   if (value === undefined || Number.isNaN(value)) return note ?? '—';
   if (unit === 'q/s') return `${Math.round(value).toLocaleString('en-US')} q/s`;
+  if (unit === 'MB') return `${value.toFixed(1)} MB`;
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
   return `${value.toFixed(1)} ms`;

@@ -23,6 +23,7 @@ import { benchCertCheck } from './cert-check.js';
 import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
 import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
+import { benchExporter, EXPORTER_TITLE } from './exporter.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -460,6 +461,18 @@ async function main(): Promise<void> {
       sections.push(await benchHosts2zone({ namedCheckzone: tools.namedCheckzone, title: `8. ${HOSTS2ZONE_TITLE}` }));
     } catch (e) {
       sections.push(failedSection(`8. ${HOSTS2ZONE_TITLE}`, e));
+    }
+
+    // 10. netlab exporter against blackbox_exporter (its own lab: the one above is closed)
+    let exporterLab: Lab | undefined;
+    try {
+      log('10 netlab exporter against blackbox_exporter');
+      exporterLab = await startLab({ port: 0 });
+      sections.push(await benchExporter(exporterLab, log));
+    } catch (e) {
+      sections.push(failedSection(EXPORTER_TITLE, e));
+    } finally {
+      await exporterLab?.close();
     }
   } finally {
     await topo?.close();
