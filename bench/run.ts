@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts) or 1 (startup) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup) or 10 (exporter) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -29,6 +29,7 @@ import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
 import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
+import { benchExporter, EXPORTER_TITLE } from './exporter.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, mergeSectionMarkdown, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -399,6 +400,17 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+  exporter: {
+    title: EXPORTER_TITLE,
+    run: async () => {
+      const lab = await startLab({ port: 0 });
+      try {
+        return await benchExporter(lab, log);
+      } finally {
+        await lab.close();
+      }
+    },
+  },
 };
 
 /** `--only NAME`: one section alone, printed and merged into docs/benchmarks.md by its heading. */
@@ -509,6 +521,18 @@ async function main(): Promise<void> {
       sections.push(await checkSection(false));
     } catch (e) {
       sections.push(failedSection(CHECK_TITLE, e));
+    }
+
+    // 10. netlab exporter against blackbox_exporter (its own lab: the one above is closed)
+    let exporterLab: Lab | undefined;
+    try {
+      log('10 netlab exporter against blackbox_exporter');
+      exporterLab = await startLab({ port: 0 });
+      sections.push(await benchExporter(exporterLab, log));
+    } catch (e) {
+      sections.push(failedSection(EXPORTER_TITLE, e));
+    } finally {
+      await exporterLab?.close();
     }
   } finally {
     await topo?.close();

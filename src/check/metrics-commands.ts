@@ -56,6 +56,20 @@ export function tlsVersionName(protocol: unknown): string | undefined {
   return m ? `TLS ${m[1]!.includes('.') ? m[1] : `${m[1]}.0`}` : 'unknown';
 }
 
+/**
+ * A distinguished name as blackbox_exporter writes it (Go's pkix.Name.String(): the RDNs most
+ * specific first, joined by ',' without a space); netlab's form joins them by ', '. An escaped
+ * comma inside a value is kept.
+ */
+export function goDistinguishedName(dn: unknown): string {
+  return typeof dn === 'string' ? dn.split(/(?<!\\), (?=[A-Za-z][A-Za-z0-9.-]*=)/).join(',') : '';
+}
+
+/** The subject alternative names as blackbox_exporter writes them: the DNS names only, joined by ','. */
+export function goDnsNames(san: unknown): string {
+  return Array.isArray(san) ? san.filter((s): s is string => typeof s === 'string' && s.startsWith('DNS:')).map((s) => s.slice(4)).join(',') : '';
+}
+
 /** A fingerprint as blackbox_exporter writes it: lower-case hex, no colons. */
 function hexFingerprint(fp: unknown): string {
   return typeof fp === 'string' ? fp.replace(/:/g, '').toLowerCase() : '';
@@ -93,9 +107,9 @@ function certSamples(r: Partial<CertCheckResult>, emit: Emit): void {
   if (leaf) {
     emit('probe_ssl_last_chain_info', 1, {
       fingerprint_sha256: hexFingerprint(leaf.fingerprint256),
-      subject: String(leaf.subject ?? ''),
-      issuer: String(leaf.issuer ?? ''),
-      subjectalternative: Array.isArray(leaf.san) ? leaf.san.join(',') : '',
+      subject: goDistinguishedName(leaf.subject),
+      issuer: goDistinguishedName(leaf.issuer),
+      subjectalternative: goDnsNames(leaf.san),
     });
     emit('netlab_tls_leaf_expiry_timestamp_seconds', unixtime(leaf.notAfter));
   }

@@ -1,0 +1,159 @@
+/**
+ * `netlab exporter` against blackbox_exporter 0.23 (issue 13): probes per second at
+ * concurrency 8 for the http, https, tls and dns modules on the same lab targets, and the
+ * resident memory of each exporter under that load. Both exporters are child processes on
+ * 127.0.0.1 (free ports), each with the modules of test/interop/exporter-blackbox.test.ts (the
+ * same requests: Host and SNI kept, the lab's CA trusted; netlab's trace-request with
+ * --no-warm-up and dig with +noedns, as blackbox_exporter sends them). The load is 8 workers in
+ * this process each GETting /probe in a loop for a fixed time after a warm-up; a probe counts
+ * when it answers 200 with probe_success 1 (any other answer fails the run). VmRSS of the
+ * exporter's process is sampled every 100 ms; the row gives its largest value over all modules.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lab } from '../src/lab/index.js';
+import { freePorts } from '../test/helpers/tools.js';
+import { NETLAB, NODE, which } from './tools.js';
+import type { Row, Section } from './report.js';
+
+export const EXPORTER_TITLE = '10. netlab exporter against blackbox_exporter';
+const CONCURRENCY = 8;
+const WARM_MS = 500;
+const MEASURE_MS = 4000;
+const MODULES = ['http', 'https', 'tls', 'dns'] as const;
+
+interface Running {
+  base: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function startChild(cmd: string, args: string[], base: string, ready: string): Promise<Running> {
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${cmd} exited ${child.exitCode}: ${err}`);
+    try {
+      if ((await fetch(`${base}${ready}`, { signal: AbortSignal.timeout(500) })).ok) return { base, pid: child.pid!, close };
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await close();
+  throw new Error(`${cmd} did not answer ${ready} within 10 s: ${err}`);
+}
+
+function rssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Probes per second of one module: 8 workers, a warm-up, then MEASURE_MS; the largest RSS seen. */
+async function load(ex: Running, module: string, target: string): Promise<{ rate: number; rssMb: number }> {
+  const url = `${ex.base}/probe?module=${module}&target=${encodeURIComponent(target)}`;
+  let counting = false;
+  let stop = false;
+  let done = 0;
+  let maxRss = 0;
+  const sampler = setInterval(() => {
+    if (counting) maxRss = Math.max(maxRss, rssMb(ex.pid));
+  }, 100);
+  const worker = async () => {
+    while (!stop) {
+      const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      const body = await r.text();
+      if (r.status !== 200 || !/^probe_success 1$/m.test(body)) throw new Error(`${module} ${target}: HTTP ${r.status}, ${body.slice(0, 300)}`);
+      if (counting) done++;
+    }
+  };
+  const workers = Array.from({ length: CONCURRENCY }, worker);
+  try {
+    await new Promise((r) => setTimeout(r, WARM_MS));
+    counting = true;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, MEASURE_MS));
+    const rate = done / ((performance.now() - t0) / 1000);
+    counting = false;
+    stop = true;
+    await Promise.all(workers);
+    return { rate, rssMb: Math.max(maxRss, rssMb(ex.pid)) };
+  } finally {
+    stop = true;
+    clearInterval(sampler);
+    await Promise.allSettled(workers);
+  }
+}
+
+export async function benchExporter(lab: Lab, log: (line: string) => void = () => undefined): Promise<Section> {
+  const blackbox = which('prometheus-blackbox-exporter');
+  const method = `Probes per second at concurrency ${CONCURRENCY} (8 workers in the bench's process, each GETting /probe in a loop; ${WARM_MS} ms warm-up, then ${MEASURE_MS / 1000} s counted; every answer checked: 200 and probe_success 1), netlab exporter (the binary) and blackbox_exporter 0.23 each as a child process on 127.0.0.1, probing the same lab targets with the same requests (Host and SNI kept, the lab CA trusted; netlab's trace-request with --no-warm-up, dig with +noedns). Resident memory: the exporter's largest VmRSS sampled every 100 ms under that load, over the four modules.`;
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-exporter-'));
+  const running: Running[] = [];
+  try {
+    const ca = lab.tls.caFile;
+    const origin = lab.http.origin.address;
+    const dns = `127.53.0.3:${lab.port}`;
+    const targets: Record<(typeof MODULES)[number], { netlab: string; blackbox: string }> = {
+      http: { netlab: `http://www.example.test:${lab.http.httpPort}/`, blackbox: `http://${origin}:${lab.http.httpPort}/` },
+      https: { netlab: `https://www.example.test:${lab.http.httpsPort}/`, blackbox: `https://${origin}:${lab.http.httpsPort}/` },
+      tls: { netlab: `www.example.test:${lab.tls.port}`, blackbox: `127.54.0.1:${lab.tls.port}` },
+      dns: { netlab: dns, blackbox: dns },
+    };
+    writeFileSync(join(dir, 'netlab.yml'), `
+modules:
+  - name: http
+    trace-request: --origin ${origin} --no-resolved --no-warm-up
+  - name: https
+    trace-request: --ca ${ca} --origin ${origin} --no-resolved --no-warm-up
+  - name: tls
+    cert-check: --ca ${ca} --connect-to 127.54.0.1
+  - name: dns
+    dig: www.example.test A +noedns
+`);
+    writeFileSync(join(dir, 'blackbox.yml'), `
+modules:
+  http: { prober: http, timeout: 5s, http: { preferred_ip_protocol: ip4, headers: { Host: www.example.test } } }
+  https: { prober: http, timeout: 5s, http: { preferred_ip_protocol: ip4, headers: { Host: www.example.test }, tls_config: { ca_file: ${ca}, server_name: www.example.test } } }
+  tls: { prober: tcp, timeout: 5s, tcp: { preferred_ip_protocol: ip4, tls: true, tls_config: { ca_file: ${ca}, server_name: www.example.test } } }
+  dns: { prober: dns, timeout: 5s, dns: { query_name: www.example.test, query_type: A, transport_protocol: udp, preferred_ip_protocol: ip4 } }
+`);
+    const [np, bp] = await freePorts(2);
+    const nl = await startChild(NODE, [NETLAB, 'exporter', '--config', join(dir, 'netlab.yml'), '--listen', `127.0.0.1:${np}`, '--allow', '*.example.test'], `http://127.0.0.1:${np}`, '/-/ready');
+    running.push(nl);
+    const bb = blackbox ? await startChild(blackbox, [`--config.file=${join(dir, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${bp}`, '--log.level=warn'], `http://127.0.0.1:${bp}`, '/-/healthy') : undefined;
+    if (bb) running.push(bb);
+    const rows: Row[] = [];
+    let nlRss = 0;
+    let bbRss = 0;
+    for (const m of MODULES) {
+      const b = bb ? await load(bb, m, targets[m].blackbox) : undefined;
+      const n = await load(nl, m, targets[m].netlab);
+      log(`exporter ${m}: netlab ${n.rate.toFixed(0)}/s ${n.rssMb.toFixed(1)} MB, blackbox ${b ? `${b.rate.toFixed(0)}/s ${b.rssMb.toFixed(1)} MB` : 'not installed'}`);
+      nlRss = Math.max(nlRss, n.rssMb);
+      bbRss = Math.max(bbRss, b?.rssMb ?? 0);
+      rows.push({
+        label: `${m} module, probes/s at concurrency ${CONCURRENCY}`, unit: 'q/s', netlab: n.rate, peerName: 'blackbox_exporter 0.23',
+        ...(b ? { peer: b.rate } : { peerNote: 'not installed' }), goal: { kind: 'ratioMin', value: 1.0 },
+      });
+    }
+    rows.push({
+      label: 'resident memory under that load (largest VmRSS)', unit: 'MB', netlab: nlRss, peerName: 'blackbox_exporter 0.23',
+      ...(bb ? { peer: bbRss } : { peerNote: 'not installed' }), goal: { kind: 'ratioMax', value: 4 },
+    });
+    return { title: EXPORTER_TITLE, method, rows };
+  } finally {
+    for (const r of running) await r.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
