@@ -12,6 +12,7 @@ import { roundMs } from '../util/round.js';
 import type { CheckOutcome, ModuleDef } from './model.js';
 import { runChecks } from './run.js';
 import { parseTarget, TargetError } from './target.js';
+import type { RunShared } from './commands.js';
 
 /** The bound of resolving a name target to judge its addresses (milliseconds). */
 export const RESOLVE_BOUND_MS = 2000;
@@ -107,6 +108,8 @@ export interface ProbeHow {
   /** The probe's deadline (milliseconds): the least of the module's timeout and the scrape's. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** What probes share (the exporter keeps one): trust stores parsed once, one UDP socket pool. */
+  shared?: RunShared;
 }
 
 /** The module's arguments with the target added (the target parsed for the module's subcommand). Throws TargetError. */
@@ -124,7 +127,7 @@ export async function probe(module: ModuleDef, target: string, how: ProbeHow): P
   const timeoutMs = Math.max(1, Math.min(module.timeoutMs, how.timeoutMs));
   const check = { ...module, argv, timeoutMs };
   const t0 = performance.now();
-  const run = runChecks({ file: module.pos.file, checks: [check] }, { deadlineMs: timeoutMs + 50, concurrency: 8, ...(how.signal ? { signal: how.signal } : {}) });
+  const run = runChecks({ file: module.pos.file, checks: [check] }, { deadlineMs: timeoutMs + 50, concurrency: 8, ...(how.signal ? { signal: how.signal } : {}), ...(how.shared ? { shared: how.shared } : {}) });
   // the attempt's timeout fires first (CRITICAL, CHECK_TIMEOUT); the runner gives an engine a
   // grace after its deadline, the scrape does not wait for it
   let timer: NodeJS.Timeout | undefined;

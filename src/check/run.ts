@@ -30,6 +30,12 @@ export interface RunChecksOptions {
   signal?: AbortSignal;
   /** Each outcome as it is final (for progress). */
   onOutcome?: (outcome: CheckOutcome, done: number) => void;
+  /**
+   * What the runs share (trust stores, resolved servers, the UDP socket pool), kept by the
+   * caller over many runs (`netlab exporter`'s probes) and closed by it; default: one for this
+   * run, closed at its end.
+   */
+  shared?: RunShared;
 }
 
 /** A bounded number of tasks at a time, in the order they asked. */
@@ -84,7 +90,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
   const startedAt = new Date(started).toISOString();
   const concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)));
   const limiter = new Limiter(concurrency);
-  const shared = new RunShared();
+  const shared = options.shared ?? new RunShared();
   // the run's stop: Ctrl-C or the deadline, whichever first
   const stop = new AbortController();
   // every attempt in flight, and the engines under it, listen on it: no fixed bound to warn at
@@ -233,7 +239,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
   } finally {
     if (deadline) clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onInterrupt);
-    await shared.close();
+    if (!options.shared) await shared.close();
   }
   const checks = perCheck.flat();
   const counts: Record<Status, number> = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 };

@@ -11,7 +11,7 @@
  *    header minus 0.5 s, as blackbox_exporter's), not a performance threshold;
  *  - after the warm-up both series are flat: the largest value of the second half is at most
  *    the largest of the first half plus 20 MB (memory) or 20 descriptors (the memory verdict is
- *    its own test, marked todo while the growth it found is open: see below);
+ *    its own test);
  *  - SIGTERM stops it cleanly: exit 0 within 10 s.
  * Linux only (/proc).
  */
@@ -208,16 +208,12 @@ modules:
 });
 
 /**
- * KNOWN FAILING (todo, so CI stays green while it is open): the resident memory of the soak
- * above grows about 2 MB a second for the whole run (57 -> 229 MB in 60 s, 1,200 probes,
- * ~110 kB a probe) with flat descriptors. It is not the JavaScript heap: the same run with
- * --max-old-space-size=48 neither crashes nor grows less. So it is native memory kept per probe
- * (a TLS secure context per probe, with the CA parsed each time, is the first suspect; the tls
- * module alone grows fastest in bench/exporter.ts), to be found with a heap snapshot and
- * MALLOC_ARENA_MAX / module-by-module runs. The test keeps the issue's verdict: flat after the
- * warm-up.
+ * issue 13 (found by this soak): the resident memory grew about 2 MB a second for the whole run
+ * (57 -> 229 MB in 60 s, ~110 kB a probe) with flat descriptors, outside the V8 heap: each probe
+ * parsed the system trust store again (145 X509Certificate objects of native memory the garbage
+ * collector does not count). The exporter now keeps one RunShared over its probes.
  */
-test('soak: resident memory flat after the warm-up (max of the second half <= max of the first + 20 MB)', { skip, todo: 'open: RSS grows ~2 MB/s outside the V8 heap (see the comment above)' }, () => {
+test('soak: resident memory flat after the warm-up (max of the second half <= max of the first + 20 MB)', { skip }, () => {
   assert.ok(rssSeries.length >= 4, 'the soak above ran and sampled');
   const warm = Math.max(1, Math.floor(rssSeries.length / 6));
   const r = flat(rssSeries.slice(warm, -1), RSS_MARGIN_KB);
