@@ -74,3 +74,16 @@ process.stdout.write(seen);`;
   assert.ok(http.packages.some((k) => k.includes('/undici/')));
   assert.ok(http.builtins.includes('NativeModule net'), JSON.stringify(http.builtins));
 });
+
+// the entries are bundled apart (netlab/dns in one file, the others in shared chunks): the error
+// class and the DNS code must still be one, whichever entry a program imports them from
+test("one NetlabError across the bundled entries, and 'netlab' re-exports netlab/dns's own functions", () => {
+  const code = `const [a, dns, check] = await Promise.all([import('netlab'), import('netlab/dns'), import('netlab/check')]);
+let thrown;
+try { await check.loadChecks('checks: 7', 'x.yml'); } catch (e) { thrown = e; }
+process.stdout.write(JSON.stringify({ same: a.NetlabError === dns.NetlabError, lookup: a.lookup === dns.lookup,
+  fromCheck: thrown instanceof a.NetlabError && thrown instanceof dns.NetlabError, code: thrown?.code }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { same: true, lookup: true, fromCheck: true, code: 'INPUT' });
+});
