@@ -143,7 +143,7 @@ modules:
       nlRss = Math.max(nlRss, n.rssMb);
       bbRss = Math.max(bbRss, b?.rssMb ?? 0);
       rows.push({
-        label: `${m} module, probes/s at concurrency ${CONCURRENCY}`, unit: 'q/s', netlab: n.rate, peerName: 'blackbox_exporter 0.23',
+        label: `${m} module, probes/s at concurrency ${CONCURRENCY}`, unit: 'probes/s', netlab: n.rate, peerName: 'blackbox_exporter 0.23',
         ...(b ? { peer: b.rate } : { peerNote: 'not installed' }), goal: { kind: 'ratioMin', value: 1.0 },
       });
     }
