@@ -9,12 +9,12 @@
  * when it answers 200 with probe_success 1 (any other answer fails the run). VmRSS of the
  * exporter's process is sampled every 100 ms; the row gives its largest value over all modules.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../src/lab/index.js';
 import { freePorts } from '../test/helpers/tools.js';
+import { startDaemon, type Daemon } from '../test/helpers/exposition.js';
 import { NETLAB, NODE, which } from './tools.js';
 import type { Row, Section } from './report.js';
 
@@ -24,43 +24,13 @@ const WARM_MS = 500;
 const MEASURE_MS = 4000;
 const MODULES = ['http', 'https', 'tls', 'dns'] as const;
 
-interface Running {
-  base: string;
-  pid: number;
-  close(): Promise<void>;
-}
-
-async function startChild(cmd: string, args: string[], base: string, ready: string): Promise<Running> {
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  };
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${cmd} exited ${child.exitCode}: ${err}`);
-    try {
-      if ((await fetch(`${base}${ready}`, { signal: AbortSignal.timeout(500) })).ok) return { base, pid: child.pid!, close };
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await close();
-  throw new Error(`${cmd} did not answer ${ready} within 10 s: ${err}`);
-}
-
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** Probes per second of one module: 8 workers, a warm-up, then MEASURE_MS; the largest RSS seen. */
-async function load(ex: Running, module: string, target: string): Promise<{ rate: number; rssMb: number }> {
+async function load(ex: Daemon, module: string, target: string): Promise<{ rate: number; rssMb: number }> {
   const url = `${ex.base}/probe?module=${module}&target=${encodeURIComponent(target)}`;
   let counting = false;
   let stop = false;
@@ -99,7 +69,7 @@ export async function benchExporter(lab: Lab, log: (line: string) => void = () =
   const blackbox = which('prometheus-blackbox-exporter');
   const method = `Probes per second at concurrency ${CONCURRENCY} (8 workers in the bench's process, each GETting /probe in a loop; ${WARM_MS} ms warm-up, then ${MEASURE_MS / 1000} s counted; every answer checked: 200 and probe_success 1), netlab exporter (the binary) and blackbox_exporter 0.23 each as a child process on 127.0.0.1, probing the same lab targets with the same requests (Host and SNI kept, the lab CA trusted; netlab's trace-request with --no-warm-up, dig with +noedns). Resident memory: the exporter's largest VmRSS sampled every 100 ms under that load, over the four modules.`;
   const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-exporter-'));
-  const running: Running[] = [];
+  const running: Daemon[] = [];
   try {
     const ca = lab.tls.caFile;
     const origin = lab.http.origin.address;
@@ -129,9 +99,9 @@ modules:
   dns: { prober: dns, timeout: 5s, dns: { query_name: www.example.test, query_type: A, transport_protocol: udp, preferred_ip_protocol: ip4 } }
 `);
     const [np, bp] = await freePorts(2);
-    const nl = await startChild(NODE, [NETLAB, 'exporter', '--config', join(dir, 'netlab.yml'), '--listen', `127.0.0.1:${np}`, '--allow', '*.example.test'], `http://127.0.0.1:${np}`, '/-/ready');
+    const nl = await startDaemon(NODE, [NETLAB, 'exporter', '--config', join(dir, 'netlab.yml'), '--listen', `127.0.0.1:${np}`, '--allow', '*.example.test'], `http://127.0.0.1:${np}`, '/-/ready');
     running.push(nl);
-    const bb = blackbox ? await startChild(blackbox, [`--config.file=${join(dir, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${bp}`, '--log.level=warn'], `http://127.0.0.1:${bp}`, '/-/healthy') : undefined;
+    const bb = blackbox ? await startDaemon(blackbox, [`--config.file=${join(dir, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${bp}`, '--log.level=warn'], `http://127.0.0.1:${bp}`, '/-/healthy') : undefined;
     if (bb) running.push(bb);
     const rows: Row[] = [];
     let nlRss = 0;

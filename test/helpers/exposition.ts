@@ -32,40 +32,50 @@ export function parseExposition(text: string): Sample[] {
 export const BLACKBOX = which('prometheus-blackbox-exporter');
 export const BLACKBOX_MISSING = 'blackbox_exporter is not installed (apt-get install prometheus-blackbox-exporter; .ci/run installs it when root)';
 
-export interface Blackbox {
+/** A daemon started by {@link startDaemon}: where it answers, its pid, and how to stop it. */
+export interface Daemon {
   base: string;
   pid: number;
   close(): Promise<void>;
 }
 
-/** Start blackbox_exporter on 127.0.0.1 (a free port) with `config` (YAML) written to `dir`; waits (bounded) for /-/healthy. */
-export async function startBlackbox(dir: string, config: string): Promise<Blackbox> {
-  if (!BLACKBOX) throw new Error(BLACKBOX_MISSING);
-  const file = join(dir, 'blackbox.yml');
-  writeFileSync(file, config);
-  const [port] = await freePorts(1);
-  const child: ChildProcess = spawn(BLACKBOX, [`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Start a daemon (no shell) and wait, bounded (10 s), until `base + ready` answers 2xx. The
+ * exporter tests and bench/exporter.ts start netlab's exporter and blackbox_exporter with it.
+ * Its stderr's tail is in the error when it exits or never answers; close() sends SIGTERM,
+ * then SIGKILL after 5 s.
+ */
+export async function startDaemon(cmd: string, args: string[], base: string, ready: string): Promise<Daemon> {
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  const base = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(t);
   };
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`blackbox_exporter exited ${child.exitCode}: ${stderr}`);
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${cmd} exited ${child.exitCode}: ${stderr}`);
     try {
-      if ((await fetch(`${base}/-/healthy`, { signal: AbortSignal.timeout(500) })).ok) return { base, pid: child.pid!, close };
+      if ((await fetch(`${base}${ready}`, { signal: AbortSignal.timeout(500) })).ok) return { base, pid: child.pid!, close };
     } catch {
       // not yet
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   await close();
-  throw new Error(`blackbox_exporter did not answer /-/healthy within 5 s: ${stderr}`);
+  throw new Error(`${cmd} did not answer ${ready} within 10 s: ${stderr}`);
+}
+
+/** Start blackbox_exporter on 127.0.0.1 (a free port) with `config` (YAML) written to `dir`; waits (bounded) for /-/healthy. */
+export async function startBlackbox(dir: string, config: string): Promise<Daemon> {
+  if (!BLACKBOX) throw new Error(BLACKBOX_MISSING);
+  const file = join(dir, 'blackbox.yml');
+  writeFileSync(file, config);
+  const [port] = await freePorts(1);
+  return startDaemon(BLACKBOX, [`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], `http://127.0.0.1:${port}`, '/-/healthy');
 }
 
 /** GET a probe of an exporter (netlab's or blackbox's): the samples. */

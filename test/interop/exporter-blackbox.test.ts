@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { loadModules } from '../../src/check/load.js';
 import { startExporter, type Exporter } from '../../src/commands/exporter/server.js';
-import { BLACKBOX, BLACKBOX_MISSING, scrape, startBlackbox, type Blackbox, type Sample } from '../helpers/exposition.js';
+import { BLACKBOX, BLACKBOX_MISSING, scrape, startBlackbox, type Daemon, type Sample } from '../helpers/exposition.js';
 
 const skip = BLACKBOX ? false : BLACKBOX_MISSING;
 
@@ -44,7 +44,7 @@ const TOLERANCE_S = 1;
 
 let lab: Lab;
 let dir = '';
-let blackbox: Blackbox;
+let blackbox: Daemon;
 let exporter: Exporter;
 let base = '';
 const targets: Record<string, { netlab: string; blackbox: string }> = {};
