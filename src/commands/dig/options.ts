@@ -50,6 +50,10 @@ export interface DigOptions {
   ipv4Only: boolean;
   ipv6Only: boolean;
   sections: DigSections;
+  /** issue 14, +nssearch: the SOA from every server of the zone. */
+  nssearch: boolean;
+  /** issue 14, +zone-check: a +trace that checks every server of every zone on the way. */
+  zoneCheck: boolean;
   /** The arguments as given, for the `; <<>> netlab dig <<>> ...` line. */
   argv: string[];
 }
@@ -82,7 +86,8 @@ export function toAsciiName(name: string): string {
 
 type FlagName =
   | 'trace' | 'short' | 'tcp' | 'ignore' | 'recurse' | 'edns' | 'dnssec' | 'nsid' | 'json'
-  | 'cd' | 'ad' | 'cmd' | 'comments' | 'question' | 'answer' | 'authority' | 'additional' | 'stats' | 'all';
+  | 'cd' | 'ad' | 'cmd' | 'comments' | 'question' | 'answer' | 'authority' | 'additional' | 'stats' | 'all'
+  | 'nssearch' | 'zonecheck';
 
 /** +options dig accepts, with the abbreviations people actually type. */
 const FLAG_ALIASES: Record<string, FlagName> = {
@@ -91,6 +96,8 @@ const FLAG_ALIASES: Record<string, FlagName> = {
   cdflag: 'cd', cd: 'cd', adflag: 'ad', ad: 'ad', cmd: 'cmd', comments: 'comments',
   question: 'question', answer: 'answer', authority: 'authority', additional: 'additional',
   stats: 'stats', all: 'all',
+  // issue 14
+  nssearch: 'nssearch', 'zone-check': 'zonecheck', zonecheck: 'zonecheck',
 };
 
 const LONG_FLAGS: Record<string, FlagName> = {
@@ -105,7 +112,7 @@ export function digDefaults(argv: string[] = []): DigOptions {
   return {
     port: 53, queries: [], trace: false, short: false, tcp: false, ignoreTruncation: false, recurse: true,
     timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cd: false, ad: true,
-    json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, argv: [...argv],
+    json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, nssearch: false, zoneCheck: false, argv: [...argv],
     sections: { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true },
   };
 }
@@ -134,6 +141,8 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       case 'json': o.json = on; break;
       case 'cd': o.cd = on; break;
       case 'ad': o.ad = on; break;
+      case 'nssearch': o.nssearch = on; break;
+      case 'zonecheck': o.zoneCheck = on; break;
       case 'all':
         for (const k of Object.keys(o.sections) as Array<keyof DigSections>) o.sections[k] = on;
         break;
@@ -248,6 +257,7 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
   }
   if (o.trace && !recurseSet) o.recurse = false;
   if (o.ipv4Only && o.ipv6Only) throw usage('-4 and -6 exclude each other');
+  if (o.nssearch && o.zoneCheck) throw usage('+nssearch and +zone-check exclude each other');
   if (o.bufsize < 512 && o.edns) o.bufsize = Math.max(o.bufsize, 512);
   for (const n of names) {
     o.queries.push({ name: n.name, type: n.type ?? pendingType ?? 1, class: n.class ?? pendingClass ?? 1 });

@@ -1,6 +1,7 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
 import type { DigHop, DigQuestion, DigResult } from '../../protocol/dns/lookup.js';
 import type { DigOptions } from './options.js';
+import { nssearchText, zoneCheckText } from './render-delegation.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -157,7 +158,10 @@ function shortText(r: DigResult): string[] {
  */
 export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone: string): string {
   let out: string[];
-  if (options.short) out = shortText(r);
+  // issue 14: +nssearch prints dig's own short lines; +zone-check its tables (render-delegation.ts)
+  if (r.nssearch) out = nssearchText(r);
+  else if (r.zoneCheck) out = [...(options.sections.cmd && index === 0 ? header(options, version) : []), ...zoneCheckText(r)];
+  else if (options.short) out = shortText(r);
   else {
     out = [];
     // dig says so when it happens, before anything else of that query

@@ -62,6 +62,13 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     ipv6: options.ipv6Only,
     signal: options.signal,
     pool,
+    // issue 14: +nssearch / +zone-check, with their own short waits unless +time / +tries were given
+    ...(options.nssearch || options.zoneCheck ? {
+      nssearch: options.nssearch, zoneCheck: options.zoneCheck,
+      families: { ipv4: !options.ipv6Only, ipv6: !options.ipv4Only },
+      timeoutMs: options.timeoutMs === 5000 ? undefined : options.timeoutMs,
+      tries: options.tries === 3 ? undefined : options.tries,
+    } : {}),
   });
 }
 

@@ -2,6 +2,7 @@
 import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
+import { delegServers } from './deleg.js';
 
 export interface DnsLab {
   port: number;
@@ -42,6 +43,8 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     { address: A.split1, zones: [z.split], nsid: 'ns1.split.test' },
     { address: A.split2, zones: [z.split], nsid: 'ns2.split.test' },
     { address: A.split3, zones: [z.splitStale], nsid: 'ns3.split.test' },
+    // issue 14: the broken delegations of +zone-check (127.53.4.x)
+    ...delegServers(),
   ];
 }
 

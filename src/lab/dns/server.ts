@@ -27,6 +27,12 @@ export interface DnsServerOptions {
   delayMs?: number;
   /** Sent back when the query asks for NSID (RFC 5001). */
   nsid?: string;
+  /** issue 14: answer without the AA bit (a server that is not authoritative: lame). */
+  noAa?: boolean;
+  /** issue 14: FORMERR without an OPT to every query that carries one, as a pre-EDNS server (DNS flag day 2019). */
+  noEdns?: boolean;
+  /** issue 14: UDP only, no TCP listener (DNS flag day 2020 asks for TCP). */
+  noTcp?: boolean;
 }
 
 const MAX_UDP = 4096;
@@ -224,6 +230,7 @@ export class LabDnsServer {
     udp.on('message', (msg, rinfo) => this.onUdp(msg, rinfo));
     udp.on('error', () => undefined);
     this.udp = udp;
+    if (this.options.noTcp) return;
     const tcp = net.createServer((s) => this.onTcp(s));
     try {
       await listen(tcp, this.options.port, this.options.address);
@@ -326,7 +333,10 @@ export class LabDnsServer {
       return reply(!q ? 1 : msg.opcode !== 'QUERY' ? 4 : 5);
     }
     if (this.options.behaviour === 'refuse') return reply(5);
+    // an old server that knows no OPT: FORMERR, and no OPT in the reply (RFC 6891 7)
+    if (this.options.noEdns && msg.edns) return encodeMessage({ id: msg.id, flags, rcode: 1, questions });
     const a = resolveAuthoritative(this.options.zones, q.name, q.typeCode);
+    if (this.options.noAa) a.aa = false;
     const full = reply(a.rcode, { aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
     if (transport === 'udp') {
       const limit = msg.edns ? Math.min(Math.max(msg.edns.udpSize, 512), MAX_UDP) : 512;

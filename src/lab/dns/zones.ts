@@ -8,6 +8,7 @@ import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
+import { delegTldRecords } from './deleg.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
 export const LAB_DNS_ADDRESSES = {
@@ -142,6 +143,8 @@ export function labZones(): LabDnsData {
       rr('ns1.split.test', a(A.split1), 172800),
       rr('ns2.split.test', a(A.split2), 172800),
       rr('ns3.split.test', a(A.split3), 172800),
+      // issue 14: the broken delegations of +zone-check, on 127.53.4.x (src/lab/dns/deleg.ts)
+      ...delegTldRecords(),
     ],
   };
   const inAddrArpa: Zone = {

@@ -13,13 +13,17 @@ import { systemNameserver } from './resolv-conf.js';
 import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
 import type { DnsRecord, EdnsInfo } from './wire.js';
 import type { RecordData } from './rdata.js';
+import { nssearch, nssearchDigResult, type NsSearchEntry, type NsSearchProblemCode } from './nssearch.js';
+import { zoneCheck, zoneCheckDigResult, type ZoneCheckReport, type ZoneCheckProblemCode } from './zone-check.js';
 
 /**
  * What can be wrong with a dig query, each CRITICAL: the answer's RCODE (NXDOMAIN, SERVFAIL,
  * REFUSED, ERROR_RCODE for any other but NOERROR), no usable reply (TIMEOUT, UNREACHABLE,
  * MALFORMED_REPLY), or a +trace that could not reach the answer (TRACE_INCOMPLETE).
  */
-export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE';
+export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE'
+  // issue 14: +nssearch and +zone-check (src/protocol/dns/nssearch.ts, zone-check.ts)
+  | NsSearchProblemCode | ZoneCheckProblemCode;
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -89,6 +93,10 @@ export interface DigResult {
   hops?: DigHop[];
   /** Stopped by the signal before it finished: status UNKNOWN, `error` 'interrupted'. */
   interrupted?: boolean;
+  /** issue 14, +nssearch: the SOA from every address of every name server of the zone. */
+  nssearch?: NsSearchEntry[];
+  /** issue 14, +zone-check: every server of every zone on the way, judged. */
+  zoneCheck?: ZoneCheckReport;
 }
 
 /** A server to ask, already resolved: its address and the name to show for it. */
@@ -139,6 +147,12 @@ export interface LookupOptions {
   signal?: AbortSignal;
   /** Share UDP sockets among many lookups (see UdpPool). */
   pool?: UdpPool;
+  /** issue 14: `dig +nssearch`: the SOA from every server of the name's zone (see nssearch()). */
+  nssearch?: boolean;
+  /** issue 14: `dig +zone-check`: a +trace that checks every server of every zone on the way (see zoneCheck()). */
+  zoneCheck?: boolean;
+  /** Address families of the zone's servers for nssearch/zoneCheck (dig -4 / -6); default both. */
+  families?: { ipv4: boolean; ipv6: boolean };
 }
 
 function fqdn(name: string): string {
@@ -274,6 +288,13 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const port = options.port ?? 53;
   const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
   const edns = options.edns === false ? false as const : { udpSize: options.edns?.udpSize ?? 1232, do: options.edns?.do, nsid: options.edns?.nsid };
+  if (options.nssearch || options.zoneCheck) {
+    // issue 14: the dig result of +nssearch / +zone-check (timeouts their own unless given)
+    const common = { port, families: options.families, edns, signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.tries !== undefined ? { tries: options.tries } : {}) };
+    if (options.nssearch) return nssearchDigResult(await nssearch(options.name, { server: { address: server.address, port }, ...common }), queryOf(asked));
+    const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
+    return zoneCheckDigResult(await zoneCheck(options.name, type, { start: fromServer ? { address: server.address, port } : undefined, ...common }), queryOf(asked));
+  }
   if (options.trace) {
     const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
     const t = await trace(options.name, type, {
