@@ -28,6 +28,8 @@ export {
   type TransportOptions, type Exchange, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure,
   type DnsMessage, type DnsRecord, type DnsQuestion, type EdnsInfo, type RecordData, type TypeName, type ClassName,
 } from './entry/dns.js';
+// issue 14: delegation health (dig +nssearch, +zone-check)
+export { nssearch, zoneCheck, type NsSearchOptions, type NsSearchResult, type ZoneCheckOptions, type ZoneCheckResult } from './entry/dns.js';
 
 // The other engines load on their first call.
 export type { CheckCertificateOptions, CertCheckResult, CertProblem, CertProblemCode, ChainCert } from './entry/tls.js';

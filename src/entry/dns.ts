@@ -11,6 +11,12 @@ export {
 } from '../protocol/dns/lookup.js';
 export { query, UdpPool, DEFAULT_EDNS, type Server, type Question, type TransportOptions, type Exchange } from '../protocol/dns/transport.js';
 export { trace, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure, type HopKind, type TraceProblemCode } from '../protocol/dns/trace.js';
+// issue 14: delegation health (dig +nssearch, +zone-check)
+export { nssearch, serialNewer, type NsSearchOptions, type NsSearchResult, type NsSearchEntry, type NsSearchProblemCode } from '../protocol/dns/nssearch.js';
+export {
+  zoneCheck, type ZoneCheckOptions, type ZoneCheckResult, type ZoneCheckReport, type ZoneCheckLevel, type ZoneCheckServer,
+  type ServerVerdict, type ZoneCheckProblemCode,
+} from '../protocol/dns/zone-check.js';
 export {
   decodeMessage, encodeMessage, encodeQuery, frame, FrameReader,
   type DnsMessage, type DnsQuestion, type EdnsInfo, type EdnsOption, type HeaderFlag, type QueryOptions,

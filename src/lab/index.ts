@@ -12,6 +12,7 @@ import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
+import { DELEG_ADDRESSES, DELEG_CASES } from './dns/deleg.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -133,6 +134,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   endpoints.push({ role: 'ns1.split.test', address: SPLIT_SERVERS.ns1, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns2)` });
   endpoints.push({ role: 'ns2.split.test', address: SPLIT_SERVERS.ns2, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns1)` });
   endpoints.push({ role: 'ns3.split.test', address: SPLIT_SERVERS.ns3, port: p, protocol: 'dns', description: `split.test. stale: an older SOA serial and another A for ${FANOUT_NAMES.splitAnswer} (every-server flags it)` });
+  // issue 14: the broken delegations of dig +zone-check / +nssearch (src/lab/dns/deleg.ts)
+  for (const [role, address] of Object.entries(DELEG_ADDRESSES)) {
+    const what = { good1: 'serves every delegation case zone correctly', good2: 'serves the delegation case zones correctly too', stale: 'stale.test. with an older SOA serial', noaa: 'noaa.test. without the AA bit (lame)', noedns: 'noedns.test.: FORMERR to EDNS queries (a pre-EDNS server)', notcp: 'notcp.test.: UDP only, nothing on TCP', silent: 'never answers (silent.test.)' }[role];
+    endpoints.push({ role: `deleg ${role}`, address, port: p, protocol: 'dns', description: what ?? '' });
+  }
+  for (const c of DELEG_CASES) {
+    endpoints.push({ role: `zone-check ${c.zone}`, address: a.root, port: p, protocol: 'dns', description: `${c.description} (dig +zone-check ${c.name}: expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
+  }
   for (const t of fanout.tls) {
     endpoints.push({ role: `fanout ${FANOUT_NAMES.tls}`, address: t.address, port: fanout.tlsPort, protocol: 'tls', description: `${FANOUT_NAMES.tls}, one of its two A records (expect ${t.expectedStatus}${t.expectedCodes.length ? `: ${t.expectedCodes.join(', ')}` : ''})` });
   }
@@ -168,6 +177,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
     `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
+    // issue 14: delegation health
+    `netlab dig @${a.root} -p ${p} +nssearch stale.test   # the SOA of every server: one serial is older, exit 1`,
+    `netlab dig @${a.root} -p ${p} +zone-check www.example.test   # every server of every zone on the way: nothing wrong`,
+    `netlab dig @${a.root} -p ${p} +zone-check www.noedns.test   # EDNS_BROKEN (and www.stale/noaa/silent/nsdiff/gluediff/notcp.test, each its own code)`,
   ];
   return {
     port: p,
