@@ -113,7 +113,8 @@ export async function nssearch(name: string, options: NsSearchOptions): Promise<
   result.ns = found.ns;
   const maxServers = options.maxServers ?? 32;
   const targets: Array<{ server: string; address?: string }> = [];
-  for (const n of found.ns) {
+  // in name order, whatever order the server gave (BIND rotates it)
+  for (const n of [...found.ns].sort()) {
     const addrs = await nsAddresses(k, n, found.glue, found.from);
     if (addrs.length === 0) targets.push({ server: n });
     for (const address of addrs) targets.push({ server: n, address });

@@ -260,6 +260,8 @@ async function checkLevel(
     if (addrs.length === 0) noAddress.push(n);
     for (const address of addrs) targets.push({ name: n, address });
   }
+  // by name, then IPv4 before IPv6: the same order whatever order the parent gave (BIND rotates it)
+  targets.sort((x, y) => (x.name === y.name ? ipFamily(x.address) - ipFamily(y.address) || (x.address < y.address ? -1 : 1) : x.name < y.name ? -1 : 1));
   if (targets.length > maxPerLevel) {
     notes.push({ code: 'NOT_CHECKED', message: `${targets.length - maxPerLevel} more server addresses of ${zone} were not checked (limit ${maxPerLevel})`, subject: zone, counts: { notChecked: targets.length - maxPerLevel } });
   }
