@@ -31,8 +31,23 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
   +json, --json  one JSON document on stdout
 
+Delegation health (issue 14):
+  +nssearch      the SOA from every address of every name server of the zone, asked
+                 without recursion, one line each as dig prints it; an older serial is
+                 SERIAL_MISMATCH, a silent or lame server SILENT_SERVER / LAME_SERVER
+  +zone-check    a +trace that checks every server of every zone on the way: each
+                 address is asked the question, its zone's SOA (over TCP) and NS set;
+                 LAME_SERVER, UPWARD_REFERRAL, SILENT_SERVER, SERIAL_MISMATCH,
+                 NS_MISMATCH, GLUE_MISMATCH, EDNS_BROKEN, TCP_BROKEN, ANSWER_MISMATCH,
+                 NS_NO_ADDRESS, CHECK_INCOMPLETE (see man netlab-dig)
+                 Both: -4/-6 narrow the servers' addresses (default both), +time/+tries
+                 the wait per query (default 1.5 s, 1 try)
+
 Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply or an unfinished trace,
 3 bad syntax or unreadable -f file.
++nssearch / +zone-check: 0 nothing wrong, 1 a WARNING (a server of a zone broken while
+another answers, serials or NS sets or glue that differ), 2 CRITICAL (no server of a zone
+answers, no NS set).
 `;
 
 export interface DigRun extends CommandResult {

@@ -41,7 +41,7 @@ export interface NsSearchOptions {
   server: Server;
   /** Port of the zone's servers; default `server.port` (dig's -p applies to all). */
   port?: number;
-  /** Per try, milliseconds. Default 2000. */
+  /** Per try, milliseconds. Default 1500. */
   timeoutMs?: number;
   /** Tries per query. Default 1. */
   tries?: number;
@@ -85,7 +85,7 @@ export async function nssearch(name: string, options: NsSearchOptions): Promise<
   const families = options.families ?? { ipv4: true, ipv6: true };
   const signal = options.signal ?? new AbortController().signal;
   const k = makeAsker({
-    port, timeoutMs: options.timeoutMs ?? 2000, tries: options.tries ?? 1, families, edns: options.edns,
+    port, timeoutMs: options.timeoutMs ?? 1500, tries: options.tries ?? 1, families, edns: options.edns,
     start: { address: options.server.address, port }, signal, maxQueries: options.maxQueries ?? 200,
   });
   const result: NsSearchResult = { zone: canonicalName(name), status: 'OK', problems: [], ns: [], nssearch: [], queries: 0, timeMs: 0 };
