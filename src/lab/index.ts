@@ -140,7 +140,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     endpoints.push({ role: `deleg ${role}`, address, port: p, protocol: 'dns', description: what ?? '' });
   }
   for (const c of DELEG_CASES) {
-    endpoints.push({ role: `zone-check ${c.zone}`, address: a.root, port: p, protocol: 'dns', description: `${c.description} (dig +zone-check ${c.name}: expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
+    endpoints.push({ role: `case ${c.zone}`, address: a.root, port: p, protocol: 'dns', description: `${c.description} (dig +zone-check ${c.name}: expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
   }
   for (const t of fanout.tls) {
     endpoints.push({ role: `fanout ${FANOUT_NAMES.tls}`, address: t.address, port: fanout.tlsPort, protocol: 'tls', description: `${FANOUT_NAMES.tls}, one of its two A records (expect ${t.expectedStatus}${t.expectedCodes.length ? `: ${t.expectedCodes.join(', ')}` : ''})` });
