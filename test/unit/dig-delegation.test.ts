@@ -8,6 +8,8 @@ import { parseDigArgs } from '../../src/commands/dig/options.js';
 import { nssearchText, zoneCheckText } from '../../src/commands/dig/render-delegation.js';
 import { serialNewer } from '../../src/protocol/dns/nssearch.js';
 import type { DigResult } from '../../src/protocol/dns/lookup.js';
+import { BudgetSpent, failureReason } from '../../src/protocol/dns/delegation.js';
+import { NetlabError } from '../../src/errors.js';
 
 test('+nssearch, +zone-check (and +zonecheck), +no forms; both at once is a usage error', () => {
   const table: Array<[string[], { nssearch: boolean; zoneCheck: boolean }]> = [
@@ -97,4 +99,12 @@ test('+zone-check text: the NS sets of each zone, an aligned table, the problems
     ';; Status: WARNING',
     '',
   ]);
+});
+
+test('failureReason: a timeout and a refused connection are silent; no route from this host is not judged', () => {
+  const err = (code: 'TIMEOUT' | 'UNREACHABLE', message: string, cause?: string) => new NetlabError(code, message, cause ? { cause: Object.assign(new Error(cause), { code: cause }) } : undefined);
+  assert.deepEqual(failureReason(err('TIMEOUT', 'communications error to 127.53.4.7#53: timed out')), { reason: 'timed out', silent: true, noRoute: false });
+  assert.deepEqual(failureReason(err('UNREACHABLE', 'communications error to 127.53.0.9#53: connection refused', 'ECONNREFUSED')), { reason: 'connection refused', silent: true, noRoute: false });
+  assert.deepEqual(failureReason(err('UNREACHABLE', 'communications error to [2001:db8::1]:53: network unreachable', 'ENETUNREACH')), { reason: 'network unreachable', silent: false, noRoute: true });
+  assert.deepEqual(failureReason(new BudgetSpent(400)), { reason: 'query budget of 400 spent', silent: false, noRoute: false });
 });

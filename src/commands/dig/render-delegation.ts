@@ -21,6 +21,7 @@ export function nssearchText(r: DigResult): string[] {
     else out.push(`;; no SOA from server ${e.address} (${e.server}): ${e.error ?? e.rcode}`);
   }
   if (!entries.some((e) => e.soa !== null)) out.push(';; NS servers could not be reached');
+  for (const n of r.notes ?? []) out.push(`;; note: ${n.message}`);
   // what dig leaves to the reader (the silent ones are said above)
   out.push(...problemLines({ ...r, problems: r.problems.filter((p) => p.code !== 'SILENT_SERVER' && p.code !== 'NS_NO_ADDRESS') }));
   return out;

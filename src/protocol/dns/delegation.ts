@@ -62,14 +62,20 @@ export function serverLabel(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}#${port}`;
 }
 
-/** A failed query as a short reason: `timed out`, `connection refused`, the budget... */
-export function failureReason(e: unknown): { reason: string; silent: boolean } {
-  if (e instanceof BudgetSpent) return { reason: e.message, silent: false };
+/**
+ * A failed query as a short reason: `timed out`, `connection refused`, the budget...
+ * `noRoute`: this host cannot reach that address at all (no route, no address of its family,
+ * as an IPv6 server from an IPv4-only host): not the server's fault, so not judged.
+ */
+export function failureReason(e: unknown): { reason: string; silent: boolean; noRoute: boolean } {
+  if (e instanceof BudgetSpent) return { reason: e.message, silent: false, noRoute: false };
   if (e instanceof NetlabError) {
     const reason = e.message.replace(/^communications error to \S+: /, '');
-    return { reason: e.code === 'TIMEOUT' ? 'timed out' : reason, silent: e.code === 'TIMEOUT' || e.code === 'UNREACHABLE' };
+    const code = (e.cause as { code?: unknown } | undefined)?.code;
+    const noRoute = e.code === 'UNREACHABLE' && (code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT');
+    return { reason: e.code === 'TIMEOUT' ? 'timed out' : reason, silent: !noRoute && (e.code === 'TIMEOUT' || e.code === 'UNREACHABLE'), noRoute };
   }
-  return { reason: e instanceof Error ? e.message : String(e), silent: false };
+  return { reason: e instanceof Error ? e.message : String(e), silent: false, noRoute: false };
 }
 
 /** An NS name written as an address (`127.84.0.1.`): dig uses it as the address. */

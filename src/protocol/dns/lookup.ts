@@ -4,7 +4,7 @@
  * records, a status and the problems found. A query that gets no reply is a result too
  * (status CRITICAL, `error`), never an exception.
  */
-import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
+import { NetlabError, statusOf, type Note, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { ipFamily } from '../../util/ip.js';
 import { query, type Exchange, type UdpPool } from './transport.js';
@@ -95,6 +95,8 @@ export interface DigResult {
   interrupted?: boolean;
   /** issue 14, +nssearch: the SOA from every address of every name server of the zone. */
   nssearch?: NsSearchEntry[];
+  /** What could not be judged (e.g. +nssearch's NOT_ASKED, NO_ROUTE): never part of the status. */
+  notes?: Note[];
   /** issue 14, +zone-check: every server of every zone on the way, judged. */
   zoneCheck?: ZoneCheckReport;
 }

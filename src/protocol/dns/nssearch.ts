@@ -70,7 +70,7 @@ export interface NsSearchResult {
   timeMs: number;
   /** Why the NS set could not be found. */
   error?: string;
-  /** What was not judged (NOT_ASKED: addresses past maxServers). */
+  /** What was not judged (NOT_ASKED: addresses past maxServers; NO_ROUTE: addresses this host cannot reach). */
   notes?: Note[];
   interrupted?: boolean;
 }
@@ -88,6 +88,8 @@ export async function nssearch(name: string, options: NsSearchOptions): Promise<
     port, timeoutMs: options.timeoutMs ?? 1500, tries: options.tries ?? 1, families, edns: options.edns,
     start: { address: options.server.address, port }, signal, maxQueries: options.maxQueries ?? 200,
   });
+  // addresses this host cannot reach at all (an IPv6 server from an IPv4-only host): not judged
+  const unreachable: NsSearchEntry[] = [];
   const result: NsSearchResult = { zone: canonicalName(name), status: 'OK', problems: [], ns: [], nssearch: [], queries: 0, timeMs: 0 };
   const done = (): NsSearchResult => {
     result.queries = k.queries;
@@ -96,7 +98,8 @@ export async function nssearch(name: string, options: NsSearchOptions): Promise<
       result.interrupted = true;
       result.problems = [];
     }
-    result.status = statusOf(result.problems, { interrupted: signal.aborted });
+    const judged = !(result.nssearch.length > 0 && result.nssearch.every((e) => unreachable.includes(e)));
+    result.status = statusOf(result.problems, { interrupted: signal.aborted, judged });
     return result;
   };
   let found;
@@ -141,17 +144,19 @@ export async function nssearch(name: string, options: NsSearchOptions): Promise<
       else if (!soa) entry.error = 'no SOA in the answer';
       else if (!entry.authoritative) entry.error = 'not authoritative (no AA)';
     } catch (e) {
-      entry.error = signal.aborted ? 'interrupted' : failureReason(e).reason;
+      const f = failureReason(e);
+      entry.error = signal.aborted ? 'interrupted' : f.reason;
+      if (f.noRoute) unreachable.push(entry);
     }
     return entry;
   }));
   if (signal.aborted) return done();
-  judge(result, found.zone, port, targets.length - asked.length);
+  judge(result, found.zone, port, targets.length - asked.length, unreachable);
   return done();
 }
 
-function judge(result: NsSearchResult, zone: string, port: number, leftOut: number): void {
-  const entries = result.nssearch;
+function judge(result: NsSearchResult, zone: string, port: number, leftOut: number, unreachable: NsSearchEntry[]): void {
+  const entries = result.nssearch.filter((e) => !unreachable.includes(e));
   const good = entries.filter((e) => e.serial !== null && e.authoritative);
   const severity = good.length > 0 ? 'WARNING' as const : 'CRITICAL' as const;
   for (const e of entries) {
@@ -164,7 +169,7 @@ function judge(result: NsSearchResult, zone: string, port: number, leftOut: numb
       result.problems.push({ code: 'LAME_SERVER', severity, message: `${subject} is lame for ${zone}: ${e.error}`, subject });
     }
   }
-  if (good.length === 0 && entries.length === 0) {
+  if (good.length === 0 && entries.length === 0 && unreachable.length === 0) {
     result.problems.push({ code: 'NO_NS', severity: 'CRITICAL', message: `${zone} has no name server`, subject: zone });
   }
   const serials = new Map<number, number>();
@@ -178,9 +183,10 @@ function judge(result: NsSearchResult, zone: string, port: number, leftOut: numb
       result.problems.push({ code: 'SERIAL_MISMATCH', severity: 'WARNING', message: `${subject} serves serial ${e.serial} of ${zone}, others ${newest}`, subject, counts: { serial: e.serial!, newest } });
     }
   }
-  if (leftOut > 0) {
-    result.notes = [{ code: 'NOT_ASKED', message: `${leftOut} more server addresses were not asked (limit reached)`, subject: zone, counts: { leftOut } }];
-  }
+  const notes: Note[] = [];
+  if (leftOut > 0) notes.push({ code: 'NOT_ASKED', message: `${leftOut} more server addresses were not asked (limit reached)`, subject: zone, counts: { leftOut } });
+  if (unreachable.length > 0) notes.push({ code: 'NO_ROUTE', message: `${unreachable.map((e) => e.address).join(', ')} not reachable from this host, not judged`, subject: zone, counts: { notChecked: unreachable.length } });
+  if (notes.length > 0) result.notes = notes;
 }
 
 /** RFC 1982 serial number arithmetic: is `a` newer than `b`? */
@@ -205,6 +211,7 @@ export function nssearchDigResult(r: NsSearchResult, asked: DigResult['query']):
     nssearch: r.nssearch,
   };
   if (r.error) out.error = r.error;
+  if (r.notes) out.notes = r.notes;
   if (r.interrupted) {
     out.interrupted = true;
     out.error = 'interrupted';

@@ -32,7 +32,7 @@ export type ZoneCheckProblemCode =
  * What a server did with the question: `answer` (authoritative: records, NODATA or NXDOMAIN),
  * `referral` (down to a child zone), `lame` (an error RCODE, or no authority), `upward` (a
  * referral that does not go down), `silent` (no reply), `unchecked` (the query budget or the
- * deadline came first).
+ * deadline came first, or this host has no route to the address, as IPv6 from an IPv4-only host).
  */
 export type ServerVerdict = 'answer' | 'referral' | 'lame' | 'upward' | 'silent' | 'unchecked';
 
@@ -83,7 +83,7 @@ export interface ZoneCheckReport {
   /** The walk reached the zone that answers the name. */
   complete: boolean;
   queries: number;
-  /** What was not judged (NOT_CHECKED: addresses past the per-level limit). */
+  /** What was not judged (NOT_CHECKED: addresses past the per-level limit; NO_ROUTE: addresses this host cannot reach). */
   notes?: Note[];
 }
 
@@ -269,6 +269,8 @@ async function checkLevel(
   const signatures = new Map<ZoneCheckServer, string>();
   const servers = await Promise.all(targets.slice(0, maxPerLevel).map((t) => checkServer(k, qname, qtype, zone, t.name, t.address, referrals, signatures)));
   const good = servers.filter((s) => s.verdict === 'answer' || s.verdict === 'referral');
+  const unreachable = servers.filter((s) => s.verdict === 'unchecked' && s.reply.startsWith('not reachable'));
+  if (unreachable.length > 0) notes.push({ code: 'NO_ROUTE', message: `${unreachable.map((s) => s.address).join(', ')} (${zone}) not reachable from this host, not judged`, subject: zone, counts: { notChecked: unreachable.length } });
   const severity: Severity = good.length > 0 ? 'WARNING' : 'CRITICAL';
   const add = (s: ZoneCheckServer | undefined, p: Problem<ZoneCheckProblemCode>) => {
     problems.push(p);
@@ -374,8 +376,15 @@ async function checkServer(
   try {
     ex = await ask(k, address, qname, qtype);
   } catch (e) {
-    why = failureReason(e).reason;
+    const f = failureReason(e);
+    why = f.reason;
     budget = e instanceof BudgetSpent;
+    if (f.noRoute) {
+      // this host cannot reach the address (an IPv6 server from an IPv4-only host): not judged
+      s.verdict = 'unchecked';
+      s.reply = `not reachable from this host: ${why}`;
+      return s;
+    }
   }
   let plainOnly = false;
   if (k.edns !== false && !budget && !k.signal.aborted) {
