@@ -179,3 +179,12 @@ test('the binary: +zone-check exits 2 when no server of a zone answers, +nssearc
   assert.equal(good.code, 0, good.stderr);
   assert.equal(JSON.parse(good.stdout).nssearch.length, 2);
 });
+
+test('a parent and its child on the same servers: the walk goes down to the child, and says the delegation is hidden', async () => {
+  const r = await check('www.sub.hidden.test');
+  assert.equal(r.complete, true);
+  assert.deepEqual(r.levels.map((l) => [l.zone, l.next]), [['.', 'test.'], ['test.', 'hidden.test.'], ['hidden.test.', 'sub.hidden.test.'], ['sub.hidden.test.', 'answer']]);
+  assert.deepEqual(r.levels[3]!.parentNs, ['ns1.hidden.test.', 'ns2.hidden.test.']);
+  assert.deepEqual(r.levels[3]!.servers.map((s) => [s.address, s.verdict, s.serial]), [[D.good1, 'answer', DELEG_SERIALS.current], [D.good2, 'answer', DELEG_SERIALS.current]]);
+  assert.deepEqual(r.notes?.map((n) => [n.code, n.subject]), [['HIDDEN_DELEGATION', 'sub.hidden.test.']]);
+});

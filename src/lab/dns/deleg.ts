@@ -53,6 +53,7 @@ export const DELEG_CASES: DelegCase[] = [
   { zone: 'gluediff.test.', name: 'www.gluediff.test', expectedStatus: 'WARNING', expectedCodes: ['GLUE_MISMATCH'], description: `the parent's glue for ns2.gluediff.test is ${D.good2}, the zone's A record ${D.good1}` },
   { zone: 'noedns.test.', name: 'www.noedns.test', expectedStatus: 'WARNING', expectedCodes: ['EDNS_BROKEN'], description: `a server (${D.noedns}) answers FORMERR to EDNS queries, as a pre-EDNS server` },
   { zone: 'notcp.test.', name: 'www.notcp.test', expectedStatus: 'WARNING', expectedCodes: ['TCP_BROKEN'], description: `a server (${D.notcp}) does not listen on TCP` },
+  { zone: 'sub.hidden.test.', name: 'www.sub.hidden.test', expectedStatus: 'OK', expectedCodes: [], description: 'hidden.test.\'s servers serve its child sub.hidden.test. too: the walk goes down to it all the same' },
   { zone: 'lame.test.', name: 'www.lame.test', expectedStatus: 'WARNING', expectedCodes: ['GLUE_MISMATCH', 'LAME_SERVER'], description: 'a server answers REFUSED; the zone has no address records for its in-zone NS names' },
   { zone: 'upward.test.', name: 'www.upward.test', expectedStatus: 'CRITICAL', expectedCodes: ['UPWARD_REFERRAL'], description: 'its only server refers back to the root' },
   { zone: 'dead.test.', name: 'www.dead.test', expectedStatus: 'CRITICAL', expectedCodes: ['SILENT_SERVER'], description: 'no server answers (one refuses connections, one is silent)' },
@@ -88,6 +89,7 @@ const DELEGATIONS: Record<string, Record<string, string>> = {
   'gluediff.test': { ns1: D.good1, ns2: D.good2 },
   'noedns.test': { ns1: D.good1, ns2: D.noedns },
   'notcp.test': { ns1: D.good1, ns2: D.notcp },
+  'hidden.test': { ns1: D.good1, ns2: D.good2 },
 };
 
 /** The NS and glue records of the cases, for the `test.` zone. */
@@ -115,13 +117,24 @@ function delegZones() {
     gluediff: caseZone('gluediff.test', ['ns1', 'ns2'], { ns1: D.good1, ns2: D.good1 }),
     noedns: same('noedns.test'),
     notcp: same('notcp.test'),
+    // a parent and its child on the same servers (as one BIND often serves both)
+    hidden: { origin: 'hidden.test.', records: [...same('hidden.test').records, rr('sub.hidden.test', ns('ns1.hidden.test')), rr('sub.hidden.test', ns('ns2.hidden.test'))] },
+    sub: {
+      origin: 'sub.hidden.test.',
+      records: [
+        rr('sub.hidden.test', { type: 'SOA', mname: 'ns1.hidden.test.', rname: 'hostmaster.hidden.test.', serial: DELEG_SERIALS.current, refresh: 3600, retry: 900, expire: 604800, minimum: 300 }, 3600),
+        rr('sub.hidden.test', ns('ns1.hidden.test')),
+        rr('sub.hidden.test', ns('ns2.hidden.test')),
+        rr('www.sub.hidden.test', a('192.0.2.91')),
+      ],
+    } as Zone,
   };
 }
 
 /** The servers of the cases (without the port: the lab's common one). */
 export function delegServers(): Array<Omit<DnsServerOptions, 'port'>> {
   const z = delegZones();
-  const all = [z.stale, z.noaa, z.silent, z.nsdiff, z.gluediff, z.noedns, z.notcp];
+  const all = [z.stale, z.noaa, z.silent, z.nsdiff, z.gluediff, z.noedns, z.notcp, z.hidden, z.sub];
   return [
     { address: D.good1, zones: all, nsid: 'good1.deleg' },
     { address: D.good2, zones: all, nsid: 'good2.deleg' },

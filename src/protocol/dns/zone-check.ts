@@ -207,8 +207,19 @@ export async function zoneCheck(qnameIn: string, qtype: number, options: ZoneChe
     levels.push(level);
     if (signal.aborted) break;
     if (level.next === 'answer') {
-      complete = true;
-      break;
+      // a server of this zone that serves a child zone too answers for it: go down to the child
+      const hidden = await hiddenChild(k, level, qname);
+      if (!hidden) {
+        complete = true;
+        break;
+      }
+      notes.push({ code: 'HIDDEN_DELEGATION', message: `the servers of ${zone} serve ${hidden.zone} too: the parent's delegation cannot be seen, the child's own NS set is taken for it`, subject: hidden.zone });
+      level.next = hidden.zone;
+      zone = hidden.zone;
+      parentNs = hidden.ns;
+      glue = hidden.glue;
+      via = hidden.via;
+      continue;
     }
     if (!level.next) break;
     const from = level.servers.find((s) => s.verdict === 'referral' && s.reply === `referral to ${level.next}`);
@@ -240,6 +251,30 @@ export async function zoneCheck(qnameIn: string, qtype: number, options: ZoneChe
   if (error) r.error = error;
   if (interrupted) r.interrupted = true;
   return r;
+}
+
+/**
+ * When the servers of `level` answered authoritatively for the name from a zone below their
+ * own (they serve the child too), that child zone, its NS set and glue, as the server that
+ * answered gives them (the SOA of the name says which zone answers); else undefined.
+ */
+async function hiddenChild(k: Asker, level: ZoneCheckLevel, qname: string): Promise<{ zone: string; ns: string[]; glue: Map<string, string[]>; via: string } | undefined> {
+  const server = level.servers.find((s) => s.verdict === 'answer' && s.aa);
+  if (!server || qname === level.zone) return undefined;
+  const noEdns = server.edns === 'broken' ? { edns: false as const } : {};
+  try {
+    const m = (await ask(k, server.address, qname, 6, noEdns)).message;
+    if (!m.flags.includes('aa')) return undefined;
+    const soa = [...m.answers, ...m.authorities].find((r) => r.rdata.type === 'SOA');
+    const child = soa ? canonicalName(soa.name) : undefined;
+    if (!child || child === level.zone || !isBelowOrAt(child, level.zone) || !isBelowOrAt(qname, child)) return undefined;
+    const n = (await ask(k, server.address, child, 2, noEdns)).message;
+    const ns = nsTargets(n.answers, child);
+    if (ns.length === 0) return undefined;
+    return { zone: child, ns, glue: glueMap(ns, n.additionals), via: server.address };
+  } catch {
+    return undefined;
+  }
 }
 
 interface LevelWithReferrals extends ZoneCheckLevel {
