@@ -10,6 +10,7 @@ import { roundMs } from '../../util/round.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
+import type { ClientSubnet, DnsCookie } from './edns-options.js';
 import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
 
 /** A DNS server: an IP address (not a name) and a port. */
@@ -36,8 +37,8 @@ export interface TransportOptions {
   /** Do not retry a truncated UDP answer over TCP (+ignore). */
   ignoreTruncation?: boolean;
   recurse?: boolean;
-  /** EDNS(0): false to send none (+noedns). */
-  edns?: false | { udpSize: number; do?: boolean; nsid?: boolean };
+  /** EDNS(0): false to send none (+noedns); with ECS (RFC 7871) and a cookie (RFC 7873) to send. */
+  edns?: false | { udpSize: number; do?: boolean; nsid?: boolean; subnet?: ClientSubnet; cookie?: DnsCookie };
   cd?: boolean;
   ad?: boolean;
   signal?: AbortSignal;

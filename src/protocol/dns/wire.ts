@@ -14,6 +14,7 @@ import { className, opcodeName, rcodeName, typeCode as typeCodeOf, typeName } fr
 import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type RecordData } from './rdata.js';
 import { presentRdata } from './present.js';
 import { nameToWire, readName } from './names.js';
+import { decodeClientSubnet, decodeCookie, encodeClientSubnet, encodeCookie, type ClientSubnet, type CookieVerdict, type DnsCookie } from './edns-options.js';
 
 /** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
 export type { DnsRecord, RecordData } from './rdata.js';
@@ -37,6 +38,19 @@ export interface EdnsOption {
   name: string;
   /** Raw option data, hex. */
   hex: string;
+  /** CLIENT-SUBNET (RFC 7871), when valid: 1 IPv4 or 2 IPv6. */
+  family?: 1 | 2;
+  /** CLIENT-SUBNET: the address, bits beyond sourcePrefix zero. */
+  address?: string;
+  sourcePrefix?: number;
+  /** CLIENT-SUBNET: how many bits of the address the answer depends on (RFC 7871 7.2.1). */
+  scopePrefix?: number;
+  /** COOKIE (RFC 7873), when well-formed: the client cookie, hex. */
+  client?: string;
+  /** COOKIE: the server cookie, hex, when there is one. */
+  server?: string;
+  /** COOKIE in a reply: how it relates to the cookie sent (set by the client that sent it, as dig shows it). */
+  verdict?: CookieVerdict;
 }
 
 /** The OPT record of a decoded message (RFC 6891). */
@@ -77,7 +91,7 @@ export interface QueryOptions {
   class?: number;
   recurse?: boolean;
   /** Undefined or false: no OPT record. */
-  edns?: { udpSize: number; do?: boolean; nsid?: boolean } | false;
+  edns?: { udpSize: number; do?: boolean; nsid?: boolean; subnet?: ClientSubnet; cookie?: DnsCookie } | false;
   cd?: boolean;
   ad?: boolean;
 }
@@ -222,8 +236,11 @@ function decodeOpt(buf: Buffer, raw: RawRecord): EdnsInfo {
     const len = u16(buf, p + 2);
     if (p + 4 + len > end) throw malformed('EDNS option runs past OPT');
     const data = buf.subarray(p + 4, p + 4 + len);
-    options.push({ code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex: data.toString('hex') });
+    const option: EdnsOption = { code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex: data.toString('hex') };
     if (code === 3) nsid = data.toString('latin1');
+    else if (code === 8) Object.assign(option, decodeClientSubnet(data));
+    else if (code === 10) Object.assign(option, decodeCookie(data));
+    options.push(option);
     p += 4 + len;
   }
   const flags = raw.ttl & 0xffff;
@@ -247,7 +264,9 @@ export function encodeQuery(q: QueryOptions): Buffer {
   if (q.recurse !== false) bits |= 0x0100;
   if (q.ad) bits |= 0x0020;
   if (q.cd) bits |= 0x0010;
-  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) : 0;
+  // ECS (RFC 7871) and COOKIE (RFC 7873) after NSID, each a 4-byte option header and its data
+  const extra = q.edns && (q.edns.subnet || q.edns.cookie) ? queryOptions(q.edns) : undefined;
+  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) + (extra?.length ?? 0) : 0;
   // one buffer: header, question, and the OPT record when EDNS is on
   const out = Buffer.alloc(12 + qname.length + 4 + optLength);
   out.writeUInt16BE(q.id, 0);
@@ -264,10 +283,24 @@ export function encodeQuery(q: QueryOptions): Buffer {
     out.writeUInt16BE(41, pos + 1);
     out.writeUInt16BE(q.edns.udpSize, pos + 3);
     out.writeUInt32BE(q.edns.do ? 0x8000 : 0, pos + 5);
-    out.writeUInt16BE(q.edns.nsid ? 4 : 0, pos + 9);
+    out.writeUInt16BE(optLength - 11, pos + 9);
     if (q.edns.nsid) out.writeUInt16BE(3, pos + 11); // NSID option, empty: code 3, length 0
+    if (extra) extra.copy(out, pos + 11 + (q.edns.nsid ? 4 : 0));
   }
   return out;
+}
+
+function queryOptions(e: { subnet?: ClientSubnet; cookie?: DnsCookie }): Buffer {
+  const parts: Buffer[] = [];
+  const add = (code: number, data: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(code, 0);
+    head.writeUInt16BE(data.length, 2);
+    parts.push(head, data);
+  };
+  if (e.subnet) add(8, encodeClientSubnet(e.subnet));
+  if (e.cookie) add(10, encodeCookie(e.cookie));
+  return Buffer.concat(parts);
 }
 
 /** A record to encode: a decoded or read DnsRecord does, or just its owner, TTL and typed value. */
