@@ -2,10 +2,14 @@
 import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
+import { randomBytes } from 'node:crypto';
+import { answerGslb, GSLB_ADDRESS, gslbZone } from './gslb.js';
 
 export interface DnsLab {
   port: number;
   servers: LabDnsServer[];
+  /** issue 14: the GSLB server (gslb.test. on 127.53.3.1, src/lab/dns/gslb.ts). */
+  gslb: LabDnsServer;
   /** The root server: what `dig +trace @root` starts from. */
   root: string;
   addresses: typeof A;
@@ -42,6 +46,8 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     { address: A.split1, zones: [z.split], nsid: 'ns1.split.test' },
     { address: A.split2, zones: [z.split], nsid: 'ns2.split.test' },
     { address: A.split3, zones: [z.splitStale], nsid: 'ns3.split.test' },
+    // issue 14: the GSLB (an edge per client subnet, ECS or source address) answers DNS cookies too
+    { address: GSLB_ADDRESS, zones: [gslbZone()], nsid: 'ns1.gslb.test', answer: answerGslb, cookieSecret: randomBytes(16) },
   ];
 }
 
@@ -52,6 +58,7 @@ export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> 
   return {
     port: servers[0]!.port,
     servers,
+    gslb: servers.find((s) => s.address === GSLB_ADDRESS)!,
     root: A.root,
     addresses: A,
     close: async () => {

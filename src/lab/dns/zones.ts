@@ -8,6 +8,7 @@ import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
+import { GSLB_ADDRESS } from './gslb.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
 export const LAB_DNS_ADDRESSES = {
@@ -142,6 +143,9 @@ export function labZones(): LabDnsData {
       rr('ns1.split.test', a(A.split1), 172800),
       rr('ns2.split.test', a(A.split2), 172800),
       rr('ns3.split.test', a(A.split3), 172800),
+      // issue 14: the GSLB (src/lab/dns/gslb.ts), an edge address per client subnet
+      rr('gslb.test', ns('ns1.gslb.test'), 172800),
+      rr('ns1.gslb.test', a(GSLB_ADDRESS), 172800),
     ],
   };
   const inAddrArpa: Zone = {
