@@ -11,3 +11,4 @@
  */
 export { startLab, type Lab, type LabOptions, type LabEndpoint } from '../lab/index.js';
 export { startStartTlsLab, LAB_STARTTLS_ADDRESSES, LAB_STARTTLS_NAME, type StartTlsLab, type StartTlsLabServer, type StartTlsLabOptions } from '../lab/starttls/index.js';
+export { answerGslb, chooseGslb, gslbZone, GSLB_ADDRESS, GSLB_NAME, GSLB_WHERE, GSLB_REGIONS, type GslbChoice, type GslbRegion, type GslbRegionName } from '../lab/dns/gslb.js';

@@ -12,6 +12,7 @@ import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
+import { GSLB_ADDRESS, GSLB_REGIONS } from './dns/gslb.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -133,6 +134,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   endpoints.push({ role: 'ns1.split.test', address: SPLIT_SERVERS.ns1, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns2)` });
   endpoints.push({ role: 'ns2.split.test', address: SPLIT_SERVERS.ns2, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns1)` });
   endpoints.push({ role: 'ns3.split.test', address: SPLIT_SERVERS.ns3, port: p, protocol: 'dns', description: `split.test. stale: an older SOA serial and another A for ${FANOUT_NAMES.splitAnswer} (every-server flags it)` });
+  // issue 14: the GSLB
+  endpoints.push({ role: 'gslb', address: GSLB_ADDRESS, port: p, protocol: 'dns', description: `gslb.test.: www.gslb.test A is an edge per client subnet (ECS, else the source address): ${GSLB_REGIONS.map((r) => `${r.name} ${r.subnets.length ? r.subnets.join(', ') : '(the rest)'} -> ${r.edge}`).join('; ')}; where.gslb.test TXT names the region; DNS cookies` });
   for (const t of fanout.tls) {
     endpoints.push({ role: `fanout ${FANOUT_NAMES.tls}`, address: t.address, port: fanout.tlsPort, protocol: 'tls', description: `${FANOUT_NAMES.tls}, one of its two A records (expect ${t.expectedStatus}${t.expectedCodes.length ? `: ${t.expectedCodes.join(', ')}` : ''})` });
   }
@@ -168,6 +171,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
     `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
+    // issue 14: the GSLB: the client subnet picks the edge
+    `netlab dig @${GSLB_ADDRESS} -p ${p} www.gslb.test +subnet=198.51.100.0/24   # the north edge, CLIENT-SUBNET scope /24`,
   ];
   return {
     port: p,
