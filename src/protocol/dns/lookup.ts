@@ -150,6 +150,15 @@ export interface LookupOptions {
   pool?: UdpPool;
 }
 
+// a batch gets thousands of answers a second: one ISO text per millisecond, not one per answer
+let lastIso = { ms: 0, text: '' };
+
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() };
+  return lastIso.text;
+}
+
 function fqdn(name: string): string {
   return name.endsWith('.') ? name : `${name}.`;
 }
@@ -216,7 +225,7 @@ function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
     additional: [],
     timeMs: null,
     msgSize: null,
-    when: new Date().toISOString(),
+    when: isoNow(),
     error: message,
   };
 }
@@ -239,7 +248,7 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
     additional: m.additionals.map(record),
     timeMs: roundMs(ex.timeMs),
     msgSize: m.size,
-    when: new Date().toISOString(),
+    when: isoNow(),
   };
   if (m.edns) r.edns = m.edns;
   if (ex.tcpFallback) r.tcpFallback = true;
@@ -283,7 +292,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const port = options.port ?? 53;
   const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
   const given = options.edns === false ? undefined : options.edns;
-  const cookie: DnsCookie | undefined = given?.cookie === true ? { client: clientCookieFor(server.address) } : given?.cookie || undefined;
+  const cookie: DnsCookie | undefined = given?.cookie === true ? clientCookieFor(server.address) : given?.cookie || undefined;
   const edns = options.edns === false ? false as const : { udpSize: given?.udpSize ?? 1232, do: given?.do, nsid: given?.nsid, subnet: given?.subnet, cookie };
   if (options.trace) {
     const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';

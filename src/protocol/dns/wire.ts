@@ -265,42 +265,51 @@ export function encodeQuery(q: QueryOptions): Buffer {
   if (q.ad) bits |= 0x0020;
   if (q.cd) bits |= 0x0010;
   // ECS (RFC 7871) and COOKIE (RFC 7873) after NSID, each a 4-byte option header and its data
-  const extra = q.edns && (q.edns.subnet || q.edns.cookie) ? queryOptions(q.edns) : undefined;
-  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) + (extra?.length ?? 0) : 0;
-  // one buffer: header, question, and the OPT record when EDNS is on
-  const out = Buffer.alloc(12 + qname.length + 4 + optLength);
+  const ecs = q.edns && q.edns.subnet ? optionBytes(8, q.edns.subnet, encodeClientSubnet) : undefined;
+  const cookie = q.edns && q.edns.cookie ? optionBytes(10, q.edns.cookie, encodeCookie) : undefined;
+  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) + (ecs?.length ?? 0) + (cookie?.length ?? 0) : 0;
+  // one buffer: header, question, and the OPT record when EDNS is on; every byte is written below
+  const out = Buffer.allocUnsafe(12 + qname.length + 4 + optLength);
   out.writeUInt16BE(q.id, 0);
   out.writeUInt16BE(bits, 2);
-  out.writeUInt16BE(1, 4);
+  out.writeUInt32BE(0x00010000, 4); // QDCOUNT 1, ANCOUNT 0
+  out.writeUInt32BE(q.edns ? 1 : 0, 8); // NSCOUNT 0, ARCOUNT
   qname.copy(out, 12);
   let pos = 12 + qname.length;
   out.writeUInt16BE(q.type, pos);
   out.writeUInt16BE(q.class ?? 1, pos + 2);
   pos += 4;
   if (q.edns) {
-    out.writeUInt16BE(1, 10); // ARCOUNT
     out[pos] = 0; // root owner
     out.writeUInt16BE(41, pos + 1);
     out.writeUInt16BE(q.edns.udpSize, pos + 3);
     out.writeUInt32BE(q.edns.do ? 0x8000 : 0, pos + 5);
     out.writeUInt16BE(optLength - 11, pos + 9);
-    if (q.edns.nsid) out.writeUInt16BE(3, pos + 11); // NSID option, empty: code 3, length 0
-    if (extra) extra.copy(out, pos + 11 + (q.edns.nsid ? 4 : 0));
+    pos += 11;
+    if (q.edns.nsid) {
+      out.writeUInt32BE(0x00030000, pos); // NSID option, empty: code 3, length 0
+      pos += 4;
+    }
+    if (ecs) pos += ecs.copy(out, pos);
+    if (cookie) cookie.copy(out, pos);
   }
   return out;
 }
 
-function queryOptions(e: { subnet?: ClientSubnet; cookie?: DnsCookie }): Buffer {
-  const parts: Buffer[] = [];
-  const add = (code: number, data: Buffer) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt16BE(code, 0);
-    head.writeUInt16BE(data.length, 2);
-    parts.push(head, data);
-  };
-  if (e.subnet) add(8, encodeClientSubnet(e.subnet));
-  if (e.cookie) add(10, encodeCookie(e.cookie));
-  return Buffer.concat(parts);
+// A batch sends the same client subnet and cookie objects again and again: encode each once.
+const OPTION_BYTES = new WeakMap<object, Buffer>();
+
+function optionBytes<T extends object>(code: number, value: T, encode: (v: T) => Buffer): Buffer {
+  let b = OPTION_BYTES.get(value);
+  if (!b) {
+    const data = encode(value);
+    b = Buffer.alloc(4 + data.length);
+    b.writeUInt16BE(code, 0);
+    b.writeUInt16BE(data.length, 2);
+    data.copy(b, 4);
+    OPTION_BYTES.set(value, b);
+  }
+  return b;
 }
 
 /** A record to encode: a decoded or read DnsRecord does, or just its owner, TTL and typed value. */
