@@ -14,7 +14,7 @@ import { className, opcodeName, rcodeName, typeCode as typeCodeOf, typeName } fr
 import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type RecordData } from './rdata.js';
 import { presentRdata } from './present.js';
 import { nameToWire, readName } from './names.js';
-import { decodeClientSubnet, decodeCookie, encodeClientSubnet, encodeCookie, type ClientSubnet, type CookieVerdict, type DnsCookie } from './edns-options.js';
+import { decodeClientSubnet, encodeClientSubnet, encodeCookie, type ClientSubnet, type CookieVerdict, type DnsCookie } from './edns-options.js';
 
 /** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
 export type { DnsRecord, RecordData } from './rdata.js';
@@ -236,10 +236,22 @@ function decodeOpt(buf: Buffer, raw: RawRecord): EdnsInfo {
     const len = u16(buf, p + 2);
     if (p + 4 + len > end) throw malformed('EDNS option runs past OPT');
     const data = buf.subarray(p + 4, p + 4 + len);
-    const option: EdnsOption = { code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex: data.toString('hex') };
+    const hex = data.toString('hex');
+    const option: EdnsOption = { code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex };
     if (code === 3) nsid = data.toString('latin1');
-    else if (code === 8) Object.assign(option, decodeClientSubnet(data));
-    else if (code === 10) Object.assign(option, decodeCookie(data));
+    else if (code === 8) {
+      const ecs = decodeClientSubnet(data);
+      if (ecs) {
+        option.family = ecs.family;
+        option.address = ecs.address;
+        option.sourcePrefix = ecs.sourcePrefix;
+        option.scopePrefix = ecs.scopePrefix;
+      }
+    } else if (code === 10 && (len === 8 || (len >= 16 && len <= 40))) {
+      // RFC 7873 4: the client cookie, then the server's (decodeCookie, from the hex at hand)
+      option.client = hex.slice(0, 16);
+      if (len > 8) option.server = hex.slice(16);
+    }
     options.push(option);
     p += 4 + len;
   }
