@@ -64,7 +64,7 @@ export function parseClientSubnet(text: string): ClientSubnet {
   let bytes: Uint8Array;
   if (v4 !== undefined) {
     family = 1;
-    bytes = new Uint8Array([v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255]);
+    bytes = v4Bytes(v4);
   } else {
     const v6 = parseIPv6(addr);
     if (!v6) throw invalid(`invalid address '${addr}' in +subnet=${text}`);
@@ -82,22 +82,35 @@ export function parseClientSubnet(text: string): ClientSubnet {
   return { family, address: addressText(family, truncate(bytes, prefix)), sourcePrefix: prefix, scopePrefix: 0 };
 }
 
-/** The address of a subnet as its bytes (4 or 16). */
+function v4Bytes(v: number): Uint8Array {
+  return new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]);
+}
+
+/** The address of a subnet as its bytes (4 or 16). Throws USAGE for an address that is not of its family. */
 export function subnetBytes(s: ClientSubnet): Uint8Array {
-  const b = s.family === 1 ? ((v) => (v === undefined ? undefined : new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255])))(parseIPv4(s.address)) : parseIPv6(s.address);
-  if (!b) throw invalid(`invalid client subnet address '${s.address}'`);
+  const v4 = s.family === 1 ? parseIPv4(s.address) : undefined;
+  const b = v4 !== undefined ? v4Bytes(v4) : s.family === 2 ? parseIPv6(s.address) : undefined;
+  if (!b) throw invalid(`invalid client subnet address '${s.address}' for family ${s.family}`);
   return b;
 }
 
-/** The option data of an ECS (RFC 7871 6): FAMILY, SOURCE and SCOPE PREFIX-LENGTH, the address in as few bytes as the prefix needs. */
+/**
+ * The option data of an ECS (RFC 7871 6): FAMILY, SOURCE and SCOPE PREFIX-LENGTH, the address
+ * in as few bytes as the prefix needs, bits past the prefix zero. Throws USAGE for a prefix
+ * longer than the address.
+ */
 export function encodeClientSubnet(s: ClientSubnet): Buffer {
-  const bytes = truncate(subnetBytes(s), s.sourcePrefix);
+  const bytes = subnetBytes(s);
+  const max = bytes.length * 8;
+  if (!(s.sourcePrefix >= 0 && s.sourcePrefix <= max && s.scopePrefix >= 0 && s.scopePrefix <= max)) {
+    throw invalid(`client subnet prefix ${s.sourcePrefix}/${s.scopePrefix} does not fit an IPv${s.family === 1 ? 4 : 6} address`);
+  }
   const n = Math.ceil(s.sourcePrefix / 8);
   const out = Buffer.alloc(4 + n);
   out.writeUInt16BE(s.family, 0);
   out[2] = s.sourcePrefix;
   out[3] = s.scopePrefix;
-  out.set(bytes.subarray(0, n), 4);
+  out.set(truncate(bytes, s.sourcePrefix).subarray(0, n), 4);
   return out;
 }
 
@@ -154,10 +167,11 @@ export function parseCookie(text: string): DnsCookie {
 /**
  * How a reply's cookie relates to the one sent, in dig's words (BIND message.c): `good` (our
  * client cookie came back with a server cookie), `echoed` (only ours came back), `bad` (not
- * ours). Undefined when we sent none or the reply has none.
+ * ours, or too short).
  */
 export type CookieVerdict = 'good' | 'echoed' | 'bad';
 
+/** The verdict on a reply's COOKIE option (`hex`: its data) for the client cookie sent. */
 export function cookieVerdict(sentClient: string, got: { hex: string; client?: string; server?: string }): CookieVerdict {
   // message.c: cc_ok when the first 8 bytes are ours; good with a server cookie, echoed without
   if (got.hex.length < 16 || got.hex.slice(0, 16) !== sentClient.toLowerCase()) return 'bad';
