@@ -64,6 +64,13 @@ function parse(text: string): { edge: string[]; ecs: string[] } {
   };
 }
 
+const normalise = (t: string) => t
+  .replace(/^; <<>> .* <<>> /m, '; <<>> DIG <<>> ')
+  .replace(/id: \d+/, 'id: ID')
+  .replace(/; COOKIE: [0-9a-f]+/, '; COOKIE: HEX')
+  .replace(/Query time: \d+ msec/, 'Query time: T msec')
+  .replace(/WHEN: .*/, 'WHEN: DATE');
+
 const SUBNETS = ['198.51.100.0/24', '198.51.100.77', '203.0.113.0/24', '2001:db8:100::/48', '2001:db8:113:7::/64', '192.0.2.0/24', '198.51.0.0/16', '0.0.0.0/0'];
 
 async function compareWith(tool: string, extra: string[]): Promise<void> {
@@ -87,14 +94,17 @@ test('BIND dig +subnet= against the lab GSLB: the same edge and the same CLIENT-
   await compareWith(DIG!, []);
 });
 
-test('BIND dig and netlab dig against the lab GSLB: both send a cookie by default and both get a good server cookie', { skip: DIG ? false : 'dig is not installed' }, async () => {
+test('BIND dig and netlab dig against the lab GSLB: both send a cookie by default, both get a good server cookie, the same full layout', { skip: DIG ? false : 'dig is not installed' }, async () => {
   const port = String(lab!.port);
   const theirs = await run(DIG!, [`@${GSLB_ADDRESS}`, '-p', port, 'www.gslb.test']);
   const ours = await runCli(['dig', `@${GSLB_ADDRESS}`, '-p', port, 'www.gslb.test']);
   for (const text of [theirs.stdout, ours.stdout]) assert.match(text, /^; COOKIE: [0-9a-f]{48} \(good\)$/m);
+  // and the whole layout with a client subnet is dig's (the cookie values, id, time and date aside)
+  const args = [`@${GSLB_ADDRESS}`, '-p', port, 'www.gslb.test', '+subnet=203.0.113.0/24'];
+  assert.equal(normalise((await runCli(['dig', ...args])).stdout), normalise((await run(DIG!, args)).stdout));
 });
 
-test('BIND dig +cookie and netlab dig against named: both get a server cookie, called good; +cookie=HEX is echoed', { skip: DIG && NAMED ? false : 'dig or named is not installed (apt-get install bind9 bind9-dnsutils)' }, async () => {
+test('BIND dig +cookie and netlab dig against named: both get a server cookie, called good; +cookie=HEX is echoed; the same full layout with +subnet', { skip: DIG && NAMED ? false : 'dig or named is not installed (apt-get install bind9 bind9-dnsutils)' }, async () => {
   assert.ok(named, `named did not start:\n${namedFailure}`);
   const server = [`@${namedAddr}`, '-p', String(named.port), 'www.ecs.test'];
   const theirs = await run(DIG!, [...server, '+cookie']);
@@ -108,6 +118,8 @@ test('BIND dig +cookie and netlab dig against named: both get a server cookie, c
   for (const out of [(await run(DIG!, [...server, `+cookie=${given}`])).stdout, (await runCli(['dig', ...server, `+cookie=${given}`])).stdout]) {
     assert.match(out, new RegExp(`^; COOKIE: ${given}[0-9a-f]{32} \\(good\\)$`, 'm'));
   }
+  // with the default cookie on both sides, the whole layout against named is dig's (cookie values aside)
+  assert.equal(normalise((await runCli(['dig', ...server, '+subnet=198.51.100.7/24'])).stdout), normalise((await run(DIG!, [...server, '+subnet=198.51.100.7/24'])).stdout));
   // named's ECS echo (RFC 7871 as an authoritative that does not tailor): scope 0, to both
   const a = parse((await run(DIG!, [...server, '+subnet=198.51.100.7/24'])).stdout.replace(/^www\.ecs/m, 'www.gslb'));
   const b = parse((await runCli(['dig', ...server, '+subnet=198.51.100.7/24'])).stdout.replace(/^www\.ecs/m, 'www.gslb'));
