@@ -94,7 +94,8 @@ test('netlab dig text: CLIENT-SUBNET and COOKIE in the OPT pseudosection as BIND
 });
 
 test('bad +subnet or +cookie: one line, exit 3, nothing sent', async () => {
-  for (const [arg, why] of [['+subnet=198.51.100.7/33', /over 32/], ['+subnet=not-an-address', /invalid address/], ['+subnet=2001:db8::/200', /over 128/], ['+cookie=12345', /hex digits in pairs/]] as const) {
+  // the other bad forms are parser cases in test/unit/edns-options.test.ts
+  for (const [arg, why] of [['+subnet=198.51.100.7/33', /over 32/], ['+subnet=not-an-address', /invalid address/]] as const) {
     const r = await runCli(['dig', `@${GSLB_ADDRESS}`, '-p', String(lab.port), 'www.gslb.test', arg]);
     assert.equal(r.code, 3, arg);
     assert.equal(r.stdout, '', arg);
