@@ -3,7 +3,9 @@
  * BIND dig with `+subnet=` against the lab's GSLB (127.53.3.1) get the same edge and the same
  * CLIENT-SUBNET (address/source/scope) as netlab dig; BIND dig `+cookie` and netlab dig against
  * BIND named both get a server cookie back, called good. named listens on 127.83.0.1 (aliased
- * on lo when this runs as root, else 127.0.0.1). Each part skips, saying why, when its tool is absent.
+ * on lo when this runs as root, else 127.0.0.1). unbound on 127.83.0.2, a resolver that forwards ECS
+ * (subnetcache), is the LocalDNS of the HttpDNS lesson. Each part skips, saying why, when its tool is
+ * absent. Also: `apt-get install -y knot-dnsutils unbound` (.ci/run does).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,12 +17,16 @@ import { startLab, type Lab } from '../../src/lab/index.js';
 import { GSLB_ADDRESS } from '../../src/lab/dns/gslb.js';
 import { runCli } from '../helpers/cli.js';
 import { run, which } from '../helpers/tools.js';
-import { NAMED_ADDR, startNamed, type Named } from '../helpers/named.js';
+import { freeDnsPort, NAMED_ADDR, startNamed, type Named } from '../helpers/named.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const DIG = which('dig');
 const KDIG = which('kdig');
 const NAMED = which('named');
+const UNBOUND = which('unbound');
 const PEER_ADDR = '127.83.0.1';
+/** unbound, a resolver that forwards ECS (its subnetcache module), as the LocalDNS of the HttpDNS lesson. */
+const RESOLVER_ADDR = '127.83.0.2';
 
 let lab: Lab | undefined;
 let named: Named | undefined;
@@ -28,10 +34,13 @@ let namedAddr = NAMED_ADDR;
 let namedFailure = '';
 let dir = '';
 
-/** Put PEER_ADDR on lo (named binds only interface addresses); false when it cannot. */
-function aliasPeer(): boolean {
+let unbound: { child: ChildProcess; port: number; log: () => string } | undefined;
+let unboundFailure = '';
+
+/** Put an address on lo (named and unbound bind only interface addresses); false when it cannot. */
+function aliasPeer(address = PEER_ADDR): boolean {
   try {
-    execFileSync(which('ip') ?? '/usr/sbin/ip', ['addr', 'replace', `${PEER_ADDR}/32`, 'dev', 'lo'], { stdio: 'ignore', timeout: 5000 });
+    execFileSync(which('ip') ?? '/usr/sbin/ip', ['addr', 'replace', `${address}/32`, 'dev', 'lo'], { stdio: 'ignore', timeout: 5000 });
     return true;
   } catch {
     return false;
@@ -48,9 +57,63 @@ before(async () => {
     if ('failure' in started) namedFailure = started.failure;
     else named = started;
   }
+  if (UNBOUND && lab) {
+    if (!aliasPeer(RESOLVER_ADDR)) unboundFailure = `cannot put ${RESOLVER_ADDR} on lo (not root?)`;
+    else unbound = await startUnbound(lab.port).catch((e: Error) => {
+      unboundFailure = e.message;
+      return undefined;
+    });
+  }
 });
 
+/** unbound in the foreground on RESOLVER_ADDR, stub for gslb.test. to the lab's GSLB, sending it ECS; ready when it answers (5 s at most). */
+async function startUnbound(labPort: number): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+  const udir = mkdtempSync(join(tmpdir(), 'netlab-unbound-'));
+  const port = await freeDnsPort(RESOLVER_ADDR);
+  writeFileSync(join(udir, 'unbound.conf'), `server:
+    interface: ${RESOLVER_ADDR}@${port}
+    port: ${port}
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "${udir}"
+    pidfile: "${udir}/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    # unbound answers test. itself (RFC 6761) unless told not to
+    local-zone: "test." nodefault
+    module-config: "subnetcache iterator"
+    send-client-subnet: ${GSLB_ADDRESS}
+    client-subnet-always-forward: yes
+stub-zone:
+    name: "gslb.test"
+    stub-addr: ${GSLB_ADDRESS}@${labPort}
+remote-control:
+    control-enable: no
+`);
+  const child = spawn(UNBOUND!, ['-d', '-c', join(udir, 'unbound.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  child.on('exit', () => rmSync(udir, { recursive: true, force: true }));
+  for (let i = 0; i < 50; i++) {
+    const r = await runCli(['dig', `@${RESOLVER_ADDR}`, '-p', String(port), 'gslb.test', 'SOA', '+short', '+time=1', '+tries=1']);
+    if (r.code === 0 && r.stdout.includes('hostmaster')) return { child, port, log: () => log };
+    if (child.exitCode !== null) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`unbound did not answer within 5 s:\n${log.slice(-1500)}`);
+}
+
 after(async () => {
+  if (unbound && unbound.child.exitCode === null) {
+    const gone = new Promise((r) => unbound!.child.once('exit', r));
+    unbound.child.kill('SIGTERM');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+  }
   await named?.stop();
   await lab?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -125,4 +188,18 @@ test('BIND dig +cookie and netlab dig against named: both get a server cookie, c
   const b = parse((await runCli(['dig', ...server, '+subnet=198.51.100.7/24'])).stdout.replace(/^www\.ecs/m, 'www.gslb'));
   assert.deepEqual(b, a);
   assert.deepEqual(a.ecs, ['198.51.100.0/24/0']);
+});
+
+test('the HttpDNS lesson through a real LocalDNS: unbound forwards the client subnet to the GSLB (netlab and kdig agree), or its own view of the client', { skip: UNBOUND && (DIG || KDIG) ? false : 'unbound is not installed (apt-get install unbound)' }, async () => {
+  assert.ok(unbound, `unbound did not start: ${unboundFailure}`);
+  const at = [`@${RESOLVER_ADDR}`, '-p', String(unbound.port)];
+  // with the client's subnet, as HttpDNS and DoH providers pass it: the client's own edge, with the GSLB's scope
+  for (const [subnet, edge] of [['198.51.100.0/24', '127.55.0.4'], ['203.0.113.0/24', '127.55.0.3']] as const) {
+    const ours = parse((await runCli(['dig', ...at, 'www.gslb.test', `+subnet=${subnet}`])).stdout);
+    assert.deepEqual(ours, { edge: [edge], ecs: [`${subnet}/24`] }, `${subnet}${unbound.log().slice(-800)}`);
+    if (KDIG) assert.deepEqual(parse((await run(KDIG, [...at, 'www.gslb.test', `+subnet=${subnet}`])).stdout), ours, `kdig ${subnet}`);
+  }
+  // without it, the resolver sends what it knows, the client's source /24 (RFC 7871 11.1): the default edge
+  const plain = await runCli(['dig', ...at, 'where.gslb.test', 'TXT', '+short']);
+  assert.equal(plain.stdout, `"default" "edge 127.55.0.2" "by client subnet ${RESOLVER_ADDR.replace(/\.\d+$/, '.0')}/24" "scope /1"\n`, unbound.log().slice(-800));
 });
