@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts), 1 (startup) or 10 (exporter) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter|batch [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter) or 3 (the dig batch) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -400,6 +400,19 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+  // issue 14: the dig batch against dnsperf and dig -f, with its own named
+  batch: {
+    title: `3. Batch of ${BATCH_SIZE.toLocaleString('en-US')} names`,
+    run: async () => {
+      if (!tools.named) return benchBatch(undefined, undefined);
+      const named = await startNamed(tools.named, tools.dig, BATCH_ORIGIN, batchZoneText(BATCH_ORIGIN, BATCH_SIZE));
+      try {
+        return await benchBatch(named, undefined);
+      } finally {
+        await named.stop();
+      }
+    },
+  },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {

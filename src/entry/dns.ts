@@ -33,6 +33,10 @@ export { bytesToText, textToBytes } from '../protocol/dns/text.js';
 export { reverseName, ipv6Bytes } from '../protocol/dns/reverse.js';
 export { typeName, typeCode, className, classCode, rcodeName, opcodeName, type TypeName, type ClassName } from '../protocol/dns/types.js';
 export { canonicalName, nameToWire } from '../protocol/dns/names.js';
+export {
+  parseClientSubnet, encodeClientSubnet, decodeClientSubnet, clientSubnetText, parseCookie, encodeCookie, decodeCookie,
+  cookieVerdict, clientCookieFor, EDNS_CLIENT_SUBNET, EDNS_COOKIE, type ClientSubnet, type DnsCookie, type CookieVerdict,
+} from '../protocol/dns/edns-options.js';
 export { systemNameserver } from '../protocol/dns/resolv-conf.js';
 export { ROOT_HINTS, type RootHint } from '../protocol/dns/root-hints.js';
 export { NetlabError, statusOf, worstOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';

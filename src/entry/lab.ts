@@ -13,3 +13,4 @@ export { startLab, type Lab, type LabOptions, type LabEndpoint } from '../lab/in
 export { startStartTlsLab, LAB_STARTTLS_ADDRESSES, LAB_STARTTLS_NAME, type StartTlsLab, type StartTlsLabServer, type StartTlsLabOptions } from '../lab/starttls/index.js';
 // issue 14: the broken delegations (dig +zone-check, +nssearch) and what each gives
 export { DELEG_ADDRESSES, DELEG_CASES, DELEG_SERIALS, type DelegCase } from '../lab/dns/deleg.js';
+export { answerGslb, chooseGslb, gslbZone, GSLB_ADDRESS, GSLB_NAME, GSLB_WHERE, GSLB_REGIONS, type GslbChoice, type GslbRegion, type GslbRegionName } from '../lab/dns/gslb.js';

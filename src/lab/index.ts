@@ -13,6 +13,7 @@ import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 import { DELEG_ADDRESSES, DELEG_CASES } from './dns/deleg.js';
+import { GSLB_ADDRESS, GSLB_REGIONS } from './dns/gslb.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -142,6 +143,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   for (const c of DELEG_CASES) {
     endpoints.push({ role: `case ${c.zone}`, address: a.root, port: p, protocol: 'dns', description: `${c.description} (dig +zone-check ${c.name}: expect ${c.expectedStatus}${c.expectedCodes.length ? `: ${c.expectedCodes.join(', ')}` : ''})` });
   }
+  // issue 14: the GSLB
+  endpoints.push({ role: 'gslb', address: GSLB_ADDRESS, port: p, protocol: 'dns', description: `gslb.test.: www.gslb.test A is an edge per client subnet (ECS, else the source address): ${GSLB_REGIONS.map((r) => `${r.name} ${r.subnets.length ? r.subnets.join(', ') : '(the rest)'} -> ${r.edge}`).join('; ')}; where.gslb.test TXT names the region; DNS cookies` });
   for (const t of fanout.tls) {
     endpoints.push({ role: `fanout ${FANOUT_NAMES.tls}`, address: t.address, port: fanout.tlsPort, protocol: 'tls', description: `${FANOUT_NAMES.tls}, one of its two A records (expect ${t.expectedStatus}${t.expectedCodes.length ? `: ${t.expectedCodes.join(', ')}` : ''})` });
   }
@@ -181,6 +184,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +nssearch stale.test   # the SOA of every server: one serial is older, exit 1`,
     `netlab dig @${a.root} -p ${p} +zone-check www.example.test   # every server of every zone on the way: nothing wrong`,
     `netlab dig @${a.root} -p ${p} +zone-check www.noedns.test   # EDNS_BROKEN (and www.stale/noaa/silent/nsdiff/gluediff/notcp.test, each its own code)`,
+    // issue 14: the GSLB: the client subnet picks the edge
+    `netlab dig @${GSLB_ADDRESS} -p ${p} www.gslb.test +subnet=198.51.100.0/24   # the north edge, CLIENT-SUBNET scope /24`,
   ];
   return {
     port: p,

@@ -29,6 +29,8 @@ export interface NamedOptions {
   zones: (port: number) => string;
   /** Free ports to keep out of the choice (e.g. a dead forwarder's port). */
   avoid?: number[];
+  /** Listen here instead of NAMED_ADDR (named binds only addresses of an interface: alias it on lo first). */
+  address?: string;
 }
 
 /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
@@ -80,10 +82,10 @@ function bindsUdp(port: number, address: string): Promise<boolean> {
 export async function startNamed(opts: NamedOptions): Promise<Named | { failure: string }> {
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeDnsPort(NAMED_ADDR, opts.avoid);
+    const port = await freeDnsPort(opts.address ?? NAMED_ADDR, opts.avoid);
     const conf = join(opts.dir, 'named.conf');
     writeFileSync(conf, `options {
-  directory "${opts.dir}"; listen-on port ${port} { ${NAMED_ADDR}; }; listen-on-v6 { none; };
+  directory "${opts.dir}"; listen-on port ${port} { ${opts.address ?? NAMED_ADDR}; }; listen-on-v6 { none; };
   pid-file "${opts.dir}/named.pid"; session-keyfile "${opts.dir}/session.key"; dnssec-validation no;
   // the listeners stay as they are for the whole test: no rescans when interfaces change
   automatic-interface-scan no; interface-interval 0;

@@ -91,3 +91,20 @@ test('record lines use tabs to BIND columns, a space once past them', () => {
   assert.equal(line('_http._tcp.example.test.'), '_http._tcp.example.test. 300\tIN\tA\tx');
   assert.equal(line('u.test.', 'TYPE65534'), 'u.test.\t\t\t300\tIN\tTYPE65534 x');
 });
+
+// issue 14: the OPT pseudosection with a client subnet and a cookie, as BIND dig prints them
+// (captured from dig 9.18 against the lab GSLB), and the BADCOOKIE retry line
+test('dig layout: CLIENT-SUBNET address/source/scope, COOKIE hex and verdict, BADCOOKIE, retrying', () => {
+  const r: DigResult = {
+    ...base,
+    badCookieRetry: true,
+    edns: {
+      version: 0, udpSize: 1232, do: false, flags: 0,
+      options: [
+        { code: 10, name: 'COOKIE', hex: '0102030405060708010000006b11aa97917a940999e7807c', client: '0102030405060708', server: '010000006b11aa97917a940999e7807c', verdict: 'good' },
+        { code: 8, name: 'CLIENT-SUBNET', hex: '00011818c63364', family: 1, address: '198.51.100.0', sourcePrefix: 24, scopePrefix: 24 },
+      ],
+    },
+  };
+  golden('ecs-cookie', renderDigText([r], parseDigArgs(['@127.53.3.1', '-p', '5353', 'www.gslb.test', '+subnet=198.51.100.0/24']), '0.0.0', 'UTC'));
+});

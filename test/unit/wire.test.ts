@@ -323,7 +323,8 @@ test('EDNS fields: UDP size, version, DO flag, flags, options with names and NSI
     flags: 0x8000,
     options: [
       { code: 3, name: 'NSID', hex: Buffer.from('ns1.example.test').toString('hex') },
-      { code: 10, name: 'COOKIE', hex: '0102030405060708' },
+      // issue 14: a well-formed COOKIE is also read into its parts
+      { code: 10, name: 'COOKIE', hex: '0102030405060708', client: '0102030405060708' },
       { code: 65001, name: 'OPT65001', hex: '' },
     ],
     nsid: 'ns1.example.test',

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { parseArgv, type AnyCommand, type CommandIo } from '../command.js';
 import { COMMANDS } from '../registry.js';
 import { prepareHosts2zoneDemo } from '../hosts2zone/demo-sample.js';
+import { httpDnsSteps } from './httpdns.js';
 
 export interface DemoStep {
   title: string;
@@ -58,6 +59,8 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       { command: 'dig', title: 'Follow the delegations from the root: . -> test. -> example.test.', args: [`@${root}`, '-p', p, '+trace', 'www.example.test'], expected: 'OK' },
       { command: 'dig', title: 'A lame server on the way: skipped, said so, the next one asked', args: [`@${root}`, '-p', p, '+trace', 'www.lame.test'], expected: 'OK' },
       { command: 'dig', title: 'Every server of dead.test. is dead: the trace fails fast, exit 2', args: [`@${root}`, '-p', p, '+trace', 'www.dead.test'], expected: 'CRITICAL' },
+      // issue 14: the HttpDNS lesson (the second query's transport is httpDnsSteps' argument)
+      ...httpDnsSteps(lab.port),
     ];
     const tlsCase = (name: string) => lab.tls.cases.find((c) => c.name === name)!;
     for (const [name, title, expected] of [

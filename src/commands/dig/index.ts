@@ -27,6 +27,10 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   +retry=N       retries (tries - 1)              +bufsize=N EDNS UDP size (default 1232)
   +[no]edns      send EDNS(0) (default on)        +dnssec   set the DO bit
   +nsid          ask for the server's NSID        +ignore   do not retry TC over TCP
+  +subnet=ADDR[/PREFIX]  send an EDNS Client Subnet (RFC 7871), IPv4 or IPv6; the answer's
+                 CLIENT-SUBNET shows address/source/scope; +subnet=0 asks for no subnet
+  +[no]cookie[=HEX]  send a DNS cookie (RFC 7873; default on, as BIND 9.18 dig): the answer's
+                 COOKIE is (good), (echoed) or (bad); a BADCOOKIE answer is asked again once
   +[no]cdflag    +[no]adflag                      +[no]all, +[no]cmd, +[no]comments,
   +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
   +json, --json  one JSON document on stdout

@@ -6,6 +6,7 @@
 import { NetlabError } from '../../errors.js';
 import { classCode, typeCode } from '../../protocol/dns/types.js';
 import { reverseName } from '../../protocol/dns/reverse.js';
+import { parseClientSubnet, parseCookie, type ClientSubnet, type DnsCookie } from '../../protocol/dns/edns-options.js';
 
 export interface DigQuery {
   /** As the user typed it (after IDN conversion), or the reverse name for -x. */
@@ -43,6 +44,10 @@ export interface DigOptions {
   bufsize: number;
   dnssec: boolean;
   nsid: boolean;
+  /** +subnet=ADDR[/PREFIX]: an EDNS Client Subnet to send (RFC 7871). */
+  subnet?: ClientSubnet;
+  /** +[no]cookie[=HEX] (RFC 7873): on by default, as BIND 9.18's dig; a cookie given with +cookie=HEX. */
+  cookie: boolean | DnsCookie;
   cd: boolean;
   ad: boolean;
   json: boolean;
@@ -111,7 +116,7 @@ const LONG_VALUES = new Set(['--port', '--type', '--class', '--reverse', '--file
 export function digDefaults(argv: string[] = []): DigOptions {
   return {
     port: 53, queries: [], trace: false, short: false, tcp: false, ignoreTruncation: false, recurse: true,
-    timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cd: false, ad: true,
+    timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cookie: true, cd: false, ad: true,
     json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, nssearch: false, zoneCheck: false, argv: [...argv],
     sections: { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true },
   };
@@ -176,6 +181,19 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
         else if (bare === 'tries') o.tries = intArg(value, '+tries', 1, 20);
         else if (bare === 'retry') o.tries = intArg(value, '+retry', 0, 19) + 1;
         else o.bufsize = intArg(value, '+bufsize', 0, 65535);
+        continue;
+      }
+      if (bare === 'subnet') {
+        // dig: +subnet=ADDR[/PREFIX], +nosubnet
+        if (negated) delete o.subnet;
+        else if (value === undefined) throw usage('+subnet needs an address: +subnet=ADDR[/PREFIX]');
+        else o.subnet = parseClientSubnet(value);
+        continue;
+      }
+      if (bare === 'cookie') {
+        // dig: +cookie (this process's client cookie), +cookie=HEX, +nocookie
+        if (negated) o.cookie = false;
+        else o.cookie = value === undefined ? true : parseCookie(value);
         continue;
       }
       if (bare === 'edns' && !negated && value !== undefined) {

@@ -76,6 +76,11 @@ function ednsLines(r: DigResult): string[] {
       const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
       const text = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
       lines.push(`; NSID: ${hex} ("${text}")`);
+    } else if (o.code === 8 && o.address !== undefined) {
+      // BIND message.c: address/source/scope (RFC 7871)
+      lines.push(`; CLIENT-SUBNET: ${o.address}/${o.sourcePrefix}/${o.scopePrefix}`);
+    } else if (o.code === 10) {
+      lines.push(`; COOKIE: ${o.hex}${o.verdict ? ` (${o.verdict})` : ''}`);
     } else {
       lines.push(`; ${o.name}: ${o.hex}`);
     }
@@ -166,6 +171,7 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
     out = [];
     // dig says so when it happens, before anything else of that query
     if (r.tcpFallback && options.sections.comments) out.push(';; Truncated, retrying in TCP mode.');
+    if (r.badCookieRetry && options.sections.comments) out.push(';; BADCOOKIE, retrying.');
     if (options.sections.cmd && index === 0) out.push(...header(options, version));
     if (r.hops) {
       for (const h of r.hops) out.push(...hopText(h));

@@ -56,7 +56,7 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     // +time given: that is the per-hop timeout of a trace too; else the trace's own short one
     timeoutMs: options.trace && options.timeoutMs === 5000 ? undefined : options.timeoutMs,
     tries: options.tries,
-    edns: options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid } : false,
+    edns: options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid, subnet: options.subnet, cookie: options.cookie } : false,
     cd: options.cd,
     ad: options.ad,
     ipv6: options.ipv6Only,

@@ -3,10 +3,14 @@ import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
 import { delegServers } from './deleg.js';
+import { randomBytes } from 'node:crypto';
+import { answerGslb, GSLB_ADDRESS, gslbZone } from './gslb.js';
 
 export interface DnsLab {
   port: number;
   servers: LabDnsServer[];
+  /** issue 14: the GSLB server (gslb.test. on 127.53.3.1, src/lab/dns/gslb.ts). */
+  gslb: LabDnsServer;
   /** The root server: what `dig +trace @root` starts from. */
   root: string;
   addresses: typeof A;
@@ -45,6 +49,8 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     { address: A.split3, zones: [z.splitStale], nsid: 'ns3.split.test' },
     // issue 14: the broken delegations of +zone-check (127.53.4.x)
     ...delegServers(),
+    // issue 14: the GSLB (an edge per client subnet, ECS or source address) answers DNS cookies too
+    { address: GSLB_ADDRESS, zones: [gslbZone()], nsid: 'ns1.gslb.test', answer: answerGslb, cookieSecret: randomBytes(16) },
   ];
 }
 
@@ -55,6 +61,7 @@ export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> 
   return {
     port: servers[0]!.port,
     servers,
+    gslb: servers.find((s) => s.address === GSLB_ADDRESS)!,
     root: A.root,
     addresses: A,
     close: async () => {

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type DnsRecord, type EdnsInput, type HeaderFlag } from '../../protocol/dns/wire.js';
 import { canonicalName } from '../../protocol/dns/names.js';
 import type { ZoneData } from '../../protocol/zone/master.js';
+import { labCookie } from './cookies.js';
 
 /** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
 export type Zone = ZoneData;
@@ -33,6 +34,19 @@ export interface DnsServerOptions {
   noEdns?: boolean;
   /** issue 14: UDP only, no TCP listener (DNS flag day 2020 asks for TCP). */
   noTcp?: boolean;
+  /**
+   * issue 14: answers that depend on the query and the client (the GSLB, src/lab/dns/gslb.ts):
+   * called for every well-formed query before the zones; undefined falls back to the zones.
+   */
+  answer?: (query: DnsMessage, client: string) => HookAnswer | undefined;
+  /** issue 14: answer DNS cookies (RFC 7873) with server cookies made from this secret (src/lab/dns/cookies.ts). */
+  cookieSecret?: Buffer;
+}
+
+/** What an `answer` hook gives: the sections of the reply (none: the zones answer) and EDNS options to add to its OPT. */
+export interface HookAnswer {
+  sections?: AnswerSections;
+  ednsOptions?: Array<{ code: number; hex: string }>;
 }
 
 const MAX_UDP = 4096;
@@ -276,7 +290,7 @@ export class LabDnsServer {
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.udpQueries++;
-    const reply = this.respond(msg, 'udp');
+    const reply = this.respond(msg, 'udp', rinfo.address);
     if (!reply) return;
     this.later(() => this.udp?.send(reply, rinfo.port, rinfo.address));
   }
@@ -296,14 +310,18 @@ export class LabDnsServer {
       }
       for (const f of frames) {
         this.stats.tcpQueries++;
-        const reply = this.respond(f, 'tcp');
+        const reply = this.respond(f, 'tcp', socket.remoteAddress ?? '');
         if (reply) this.later(() => socket.writable && socket.write(frame(reply)));
       }
     });
   }
 
-  /** Build the reply bytes for one query, or undefined to stay silent. */
-  respond(query: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+  /**
+   * Build the reply bytes for one query, or undefined to stay silent. `client`: the address the
+   * query came from (for an `answer` hook and cookies); any transport (a DoT or DoH front too)
+   * can call this with the query's bytes.
+   */
+  respond(query: Buffer, transport: 'udp' | 'tcp', client = ''): Buffer | undefined {
     if (this.options.behaviour === 'silent') return undefined;
     let msg: DnsMessage;
     try {
@@ -319,6 +337,9 @@ export class LabDnsServer {
     const questions = msg.questions.length === 1 ? msg.questions : [];
     const flags: HeaderFlag[] = msg.flags.includes('rd') ? ['qr', 'rd'] : ['qr'];
     const edns = msg.edns ? this.opt(msg) : undefined;
+    // RFC 7873 5.2.3: a server cookie that is not ours gets BADCOOKIE and a fresh one
+    const cookie = edns && this.options.cookieSecret ? labCookie(msg, client, this.options.cookieSecret) : undefined;
+    if (cookie) edns!.options = [...edns!.options ?? [], cookie.option];
     const reply = (rcode: number, extra: { aa?: boolean; tc?: boolean; answers?: DnsRecord[]; authorities?: DnsRecord[]; additionals?: DnsRecord[] } = {}) => encodeMessage({
       id: msg.id,
       flags: [...flags, ...(extra.aa ? ['aa' as const] : []), ...(extra.tc ? ['tc' as const] : [])],
@@ -335,7 +356,10 @@ export class LabDnsServer {
     if (this.options.behaviour === 'refuse') return reply(5);
     // an old server that knows no OPT: FORMERR, and no OPT in the reply (RFC 6891 7)
     if (this.options.noEdns && msg.edns) return encodeMessage({ id: msg.id, flags, rcode: 1, questions });
-    const a = resolveAuthoritative(this.options.zones, q.name, q.typeCode);
+    if (cookie?.bad) return reply(23);
+    const hooked = this.options.answer?.(msg, client);
+    if (hooked?.ednsOptions && edns) edns.options = [...edns.options ?? [], ...hooked.ednsOptions];
+    const a = hooked?.sections ?? resolveAuthoritative(this.options.zones, q.name, q.typeCode);
     if (this.options.noAa) a.aa = false;
     const full = reply(a.rcode, { aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
     if (transport === 'udp') {

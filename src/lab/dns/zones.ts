@@ -9,6 +9,7 @@ import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
 import { delegTldRecords } from './deleg.js';
+import { GSLB_ADDRESS } from './gslb.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
 export const LAB_DNS_ADDRESSES = {
@@ -145,6 +146,9 @@ export function labZones(): LabDnsData {
       rr('ns3.split.test', a(A.split3), 172800),
       // issue 14: the broken delegations of +zone-check, on 127.53.4.x (src/lab/dns/deleg.ts)
       ...delegTldRecords(),
+      // issue 14: the GSLB (src/lab/dns/gslb.ts), an edge address per client subnet
+      rr('gslb.test', ns('ns1.gslb.test'), 172800),
+      rr('ns1.gslb.test', a(GSLB_ADDRESS), 172800),
     ],
   };
   const inAddrArpa: Zone = {

@@ -12,6 +12,7 @@ import { trace, type TraceHop } from './trace.js';
 import { systemNameserver } from './resolv-conf.js';
 import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
 import type { DnsRecord, EdnsInfo } from './wire.js';
+import { clientCookieFor, cookieVerdict, type ClientSubnet, type DnsCookie } from './edns-options.js';
 import type { RecordData } from './rdata.js';
 import { nssearch, nssearchDigResult, type NsSearchEntry, type NsSearchProblemCode } from './nssearch.js';
 import { zoneCheck, zoneCheckDigResult, type ZoneCheckReport, type ZoneCheckProblemCode } from './zone-check.js';
@@ -86,6 +87,8 @@ export interface DigResult {
   msgSize: number | null;
   /** The UDP answer was truncated and this one came over TCP. */
   tcpFallback?: boolean;
+  /** The first answer was BADCOOKIE (RFC 7873 5.3): this one came from asking again with its server cookie. */
+  badCookieRetry?: boolean;
   /** ISO time the answer arrived. */
   when: string;
   /** Why no answer: the one-line error. */
@@ -137,8 +140,14 @@ export interface LookupOptions {
   timeoutMs?: number;
   /** UDP tries. Default 3. */
   tries?: number;
-  /** EDNS(0): false for none. Default a 1232-byte UDP size, DO and NSID off. */
-  edns?: false | { udpSize?: number; do?: boolean; nsid?: boolean };
+  /**
+   * EDNS(0): false for none. Default a 1232-byte UDP size, DO and NSID off, no client subnet,
+   * no cookie. `subnet`: an EDNS Client Subnet to send (RFC 7871, see parseClientSubnet).
+   * `cookie` (RFC 7873): true for this process's client cookie for the server (random, made
+   * once per server), or a cookie of your own; a BADCOOKIE answer is asked again once with the
+   * server cookie it carries, as dig does.
+   */
+  edns?: false | { udpSize?: number; do?: boolean; nsid?: boolean; subnet?: ClientSubnet; cookie?: boolean | DnsCookie };
   /** Set CD. */
   cd?: boolean;
   /** Set AD. Default true, as dig. */
@@ -155,6 +164,15 @@ export interface LookupOptions {
   zoneCheck?: boolean;
   /** Address families of the zone's servers for nssearch/zoneCheck (dig -4 / -6); default both. */
   families?: { ipv4: boolean; ipv6: boolean };
+}
+
+// a batch gets thousands of answers a second: one ISO text per millisecond, not one per answer
+let lastIso = { ms: 0, text: '' };
+
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() };
+  return lastIso.text;
 }
 
 function fqdn(name: string): string {
@@ -223,7 +241,7 @@ function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
     additional: [],
     timeMs: null,
     msgSize: null,
-    when: new Date().toISOString(),
+    when: isoNow(),
     error: message,
   };
 }
@@ -246,7 +264,7 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
     additional: m.additionals.map(record),
     timeMs: roundMs(ex.timeMs),
     msgSize: m.size,
-    when: new Date().toISOString(),
+    when: isoNow(),
   };
   if (m.edns) r.edns = m.edns;
   if (ex.tcpFallback) r.tcpFallback = true;
@@ -289,7 +307,9 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const server = typeof options.server === 'object' ? options.server : await resolveServer(options.server, { ipv6: options.ipv6 });
   const port = options.port ?? 53;
   const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
-  const edns = options.edns === false ? false as const : { udpSize: options.edns?.udpSize ?? 1232, do: options.edns?.do, nsid: options.edns?.nsid };
+  const given = options.edns === false ? undefined : options.edns;
+  const cookie: DnsCookie | undefined = given?.cookie === true ? clientCookieFor(server.address) : given?.cookie || undefined;
+  const edns = options.edns === false ? false as const : { udpSize: given?.udpSize ?? 1232, do: given?.do, nsid: given?.nsid, subnet: given?.subnet, cookie };
   if (options.nssearch || options.zoneCheck) {
     // issue 14: the dig result of +nssearch / +zone-check (timeouts their own unless given)
     const common = { port, families: options.families, edns, signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.tries !== undefined ? { tries: options.tries } : {}) };
@@ -330,19 +350,38 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
     return result;
   }
   try {
-    const ex = await query({ address: server.address, port }, { name: options.name, type, class: klass }, {
+    const ask = (e: typeof edns) => query({ address: server.address, port }, { name: options.name, type, class: klass }, {
       timeoutMs: options.timeoutMs ?? 5000,
       tries: options.tries ?? 3,
       tcp: options.tcp,
       ignoreTruncation: options.ignoreTruncation,
       recurse: options.recurse,
-      edns,
+      edns: e,
       cd: options.cd,
       ad: options.ad ?? true,
       pool: options.pool,
       signal: options.signal,
     });
-    return fromExchange(asked, ex);
+    let ex = await ask(edns);
+    let retried = false;
+    if (cookie && edns && ex.message.rcodeCode === 23) {
+      // RFC 7873 5.3: BADCOOKIE carries the server cookie; ask once more with it, as dig does
+      const got = ex.message.edns?.options.find((o) => o.code === 10);
+      if (got?.client === cookie.client && got.server) {
+        ex = await ask({ ...edns, cookie: { client: cookie.client, server: got.server } });
+        retried = true;
+      }
+    }
+    if (cookie) {
+      for (const o of ex.message.edns?.options ?? []) {
+        if (o.code !== 10) continue;
+        const v = cookieVerdict(cookie.client, o);
+        if (v) o.verdict = v;
+      }
+    }
+    const r = fromExchange(asked, ex);
+    if (retried) r.badCookieRetry = true;
+    return r;
   } catch (e) {
     if (options.signal?.aborted) return markInterrupted(failed(asked, 'interrupted', 'TIMEOUT'));
     // a failure to reach or understand the server is the result; a bad question or a bug is thrown

@@ -10,6 +10,7 @@ import { roundMs } from '../../util/round.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
+import type { ClientSubnet, DnsCookie } from './edns-options.js';
 import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
 
 /** A DNS server: an IP address (not a name) and a port. */
@@ -36,8 +37,8 @@ export interface TransportOptions {
   /** Do not retry a truncated UDP answer over TCP (+ignore). */
   ignoreTruncation?: boolean;
   recurse?: boolean;
-  /** EDNS(0): false to send none (+noedns). */
-  edns?: false | { udpSize: number; do?: boolean; nsid?: boolean };
+  /** EDNS(0): false to send none (+noedns); with ECS (RFC 7871) and a cookie (RFC 7873) to send. */
+  edns?: false | { udpSize: number; do?: boolean; nsid?: boolean; subnet?: ClientSubnet; cookie?: DnsCookie };
   cd?: boolean;
   ad?: boolean;
   signal?: AbortSignal;
@@ -269,6 +270,8 @@ interface PoolWaiter {
   start: number;
   timer: NodeJS.Timeout;
   dropped?: string;
+  /** The query's stop signal (the pool listens once per signal). */
+  signal?: AbortSignal;
   resolve(value: { message: DnsMessage; timeMs: number }): void;
   reject(e: NetlabError): void;
 }
@@ -384,37 +387,45 @@ export class UdpPool {
     const { id, wire } = built;
     options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      const onAbort = () => {
-        clearTimeout(w.timer);
-        entry.waiting.delete(id);
-        reject(new NetlabError('TIMEOUT', 'query cancelled'));
-      };
       const w: PoolWaiter = {
         id,
         question,
         start: performance.now(),
-        resolve: (v) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
+        resolve,
+        reject,
         timer: setTimeout(() => {
           entry.waiting.delete(id);
-          signal?.removeEventListener('abort', onAbort);
           const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
           reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
         }, timeoutMs),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       entry.waiting.set(id, w);
-      entry.socket.send(wire, (err) => {
-        if (err) entry.socket.emit('error', err);
-      });
+      // one abort listener per signal for the whole pool, not one per query (EventTarget's
+      // add/removeEventListener cost more than the rest of a pooled query's bookkeeping)
+      if (options.signal) this.watch(options.signal, w);
+      // no callback: a send error is the socket's 'error' event, which fails its waiting queries
+      entry.socket.send(wire);
     });
+  }
+
+  private readonly watched = new WeakSet<AbortSignal>();
+
+  private watch(signal: AbortSignal, w: PoolWaiter): void {
+    w.signal = signal;
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener('abort', () => {
+      for (const list of this.sockets.values()) {
+        for (const e of list) {
+          for (const [id, waiter] of e.waiting) {
+            if (waiter.signal !== signal) continue;
+            clearTimeout(waiter.timer);
+            e.waiting.delete(id);
+            waiter.reject(new NetlabError('TIMEOUT', 'query cancelled'));
+          }
+        }
+      }
+    }, { once: true });
   }
 
   /** Close every socket; queries still waiting are dropped. */

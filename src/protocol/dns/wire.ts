@@ -14,6 +14,7 @@ import { className, opcodeName, rcodeName, typeCode as typeCodeOf, typeName } fr
 import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type RecordData } from './rdata.js';
 import { presentRdata } from './present.js';
 import { nameToWire, readName } from './names.js';
+import { decodeClientSubnet, encodeClientSubnet, encodeCookie, type ClientSubnet, type CookieVerdict, type DnsCookie } from './edns-options.js';
 
 /** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
 export type { DnsRecord, RecordData } from './rdata.js';
@@ -37,6 +38,19 @@ export interface EdnsOption {
   name: string;
   /** Raw option data, hex. */
   hex: string;
+  /** CLIENT-SUBNET (RFC 7871), when valid: 1 IPv4 or 2 IPv6. */
+  family?: 1 | 2;
+  /** CLIENT-SUBNET: the address, bits beyond sourcePrefix zero. */
+  address?: string;
+  sourcePrefix?: number;
+  /** CLIENT-SUBNET: how many bits of the address the answer depends on (RFC 7871 7.2.1). */
+  scopePrefix?: number;
+  /** COOKIE (RFC 7873), when well-formed: the client cookie, hex. */
+  client?: string;
+  /** COOKIE: the server cookie, hex, when there is one. */
+  server?: string;
+  /** COOKIE in a reply: how it relates to the cookie sent (set by the client that sent it, as dig shows it). */
+  verdict?: CookieVerdict;
 }
 
 /** The OPT record of a decoded message (RFC 6891). */
@@ -77,7 +91,7 @@ export interface QueryOptions {
   class?: number;
   recurse?: boolean;
   /** Undefined or false: no OPT record. */
-  edns?: { udpSize: number; do?: boolean; nsid?: boolean } | false;
+  edns?: { udpSize: number; do?: boolean; nsid?: boolean; subnet?: ClientSubnet; cookie?: DnsCookie } | false;
   cd?: boolean;
   ad?: boolean;
 }
@@ -222,8 +236,23 @@ function decodeOpt(buf: Buffer, raw: RawRecord): EdnsInfo {
     const len = u16(buf, p + 2);
     if (p + 4 + len > end) throw malformed('EDNS option runs past OPT');
     const data = buf.subarray(p + 4, p + 4 + len);
-    options.push({ code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex: data.toString('hex') });
+    const hex = data.toString('hex');
+    const option: EdnsOption = { code, name: EDNS_OPTION_NAMES[code] ?? `OPT${code}`, hex };
     if (code === 3) nsid = data.toString('latin1');
+    else if (code === 8) {
+      const ecs = decodeClientSubnet(data);
+      if (ecs) {
+        option.family = ecs.family;
+        option.address = ecs.address;
+        option.sourcePrefix = ecs.sourcePrefix;
+        option.scopePrefix = ecs.scopePrefix;
+      }
+    } else if (code === 10 && (len === 8 || (len >= 16 && len <= 40))) {
+      // RFC 7873 4: the client cookie, then the server's (decodeCookie, from the hex at hand)
+      option.client = hex.slice(0, 16);
+      if (len > 8) option.server = hex.slice(16);
+    }
+    options.push(option);
     p += 4 + len;
   }
   const flags = raw.ttl & 0xffff;
@@ -247,27 +276,52 @@ export function encodeQuery(q: QueryOptions): Buffer {
   if (q.recurse !== false) bits |= 0x0100;
   if (q.ad) bits |= 0x0020;
   if (q.cd) bits |= 0x0010;
-  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) : 0;
-  // one buffer: header, question, and the OPT record when EDNS is on
-  const out = Buffer.alloc(12 + qname.length + 4 + optLength);
+  // ECS (RFC 7871) and COOKIE (RFC 7873) after NSID, each a 4-byte option header and its data
+  const ecs = q.edns && q.edns.subnet ? optionBytes(8, q.edns.subnet, encodeClientSubnet) : undefined;
+  const cookie = q.edns && q.edns.cookie ? optionBytes(10, q.edns.cookie, encodeCookie) : undefined;
+  const optLength = q.edns ? 11 + (q.edns.nsid ? 4 : 0) + (ecs?.length ?? 0) + (cookie?.length ?? 0) : 0;
+  // one buffer: header, question, and the OPT record when EDNS is on; every byte is written below
+  const out = Buffer.allocUnsafe(12 + qname.length + 4 + optLength);
   out.writeUInt16BE(q.id, 0);
   out.writeUInt16BE(bits, 2);
-  out.writeUInt16BE(1, 4);
+  out.writeUInt32BE(0x00010000, 4); // QDCOUNT 1, ANCOUNT 0
+  out.writeUInt32BE(q.edns ? 1 : 0, 8); // NSCOUNT 0, ARCOUNT
   qname.copy(out, 12);
   let pos = 12 + qname.length;
   out.writeUInt16BE(q.type, pos);
   out.writeUInt16BE(q.class ?? 1, pos + 2);
   pos += 4;
   if (q.edns) {
-    out.writeUInt16BE(1, 10); // ARCOUNT
     out[pos] = 0; // root owner
     out.writeUInt16BE(41, pos + 1);
     out.writeUInt16BE(q.edns.udpSize, pos + 3);
     out.writeUInt32BE(q.edns.do ? 0x8000 : 0, pos + 5);
-    out.writeUInt16BE(q.edns.nsid ? 4 : 0, pos + 9);
-    if (q.edns.nsid) out.writeUInt16BE(3, pos + 11); // NSID option, empty: code 3, length 0
+    out.writeUInt16BE(optLength - 11, pos + 9);
+    pos += 11;
+    if (q.edns.nsid) {
+      out.writeUInt32BE(0x00030000, pos); // NSID option, empty: code 3, length 0
+      pos += 4;
+    }
+    if (ecs) pos += ecs.copy(out, pos);
+    if (cookie) cookie.copy(out, pos);
   }
   return out;
+}
+
+// A batch sends the same client subnet and cookie objects again and again: encode each once.
+const OPTION_BYTES = new WeakMap<object, Buffer>();
+
+function optionBytes<T extends object>(code: number, value: T, encode: (v: T) => Buffer): Buffer {
+  let b = OPTION_BYTES.get(value);
+  if (!b) {
+    const data = encode(value);
+    b = Buffer.alloc(4 + data.length);
+    b.writeUInt16BE(code, 0);
+    b.writeUInt16BE(data.length, 2);
+    data.copy(b, 4);
+    OPTION_BYTES.set(value, b);
+  }
+  return b;
 }
 
 /** A record to encode: a decoded or read DnsRecord does, or just its owner, TTL and typed value. */
