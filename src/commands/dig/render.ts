@@ -107,19 +107,63 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   }
   const section = (title: string, on: boolean, records: RecordLineInput[], line: (x: DigQuestion) => string) => {
     if (!on || records.length === 0) return;
-    if (s.comments) out.push(`;; ${title} SECTION:`);
+    if (s.comments) out.push(`;; ${title}${title.endsWith('PSEUDO') ? '' : ' '}SECTION:`);
     out.push(...records.map(line));
     if (s.comments) out.push('');
   };
   section('QUESTION', s.question, r.question ?? [], questionLine);
   section('ANSWER', s.answer, r.answer, recordLine);
   section('AUTHORITY', s.authority, r.authority, recordLine);
-  section('ADDITIONAL', s.additional, r.additional, recordLine);
+  // a signed answer's TSIG record is shown apart, as dig's TSIG PSEUDOSECTION
+  const tsig = r.additional.filter((x) => x.type === 'TSIG');
+  section('ADDITIONAL', s.additional, tsig.length > 0 ? r.additional.filter((x) => x.type !== 'TSIG') : r.additional, recordLine);
+  section('TSIG PSEUDO', s.additional, tsig, recordLine);
   if (s.stats) {
     out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
     out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
     out.push(`;; WHEN: ${digDate(r.when, zone)}`);
     out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
+    out.push('');
+  }
+  return out;
+}
+
+/**
+ * A zone transfer as dig prints it: the records in order (each signed message's TSIG record
+ * after its records), then the footer with the XFR size line; a refusal is `; Transfer failed.`,
+ * a stream cut or bounded its one-line error.
+ */
+function xfrText(r: DigResult, options: DigOptions, zone: string): string[] {
+  const x = r.xfr!;
+  const out: string[] = [];
+  if (r.tsigError) out.push(`;; Couldn't verify signature: ${r.tsigError}`);
+  const after = x.tsigAfter ?? [];
+  let t = 0;
+  const tsigUpTo = (n: number) => {
+    for (; t < after.length && after[t]! <= n; t++) if (options.sections.additional) out.push(recordLine(r.additional[t]!));
+  };
+  if (options.short) {
+    out.push(...r.answer.map((a) => a.data));
+  } else {
+    r.answer.forEach((a, i) => {
+      tsigUpTo(i);
+      out.push(recordLine(a));
+    });
+    tsigUpTo(Number.MAX_SAFE_INTEGER);
+  }
+  if (r.rcode && r.rcode !== 'NOERROR') {
+    out.push('; Transfer failed.');
+    return out;
+  }
+  if (r.error) {
+    out.push(`;; ${r.error}`);
+    return out;
+  }
+  if (options.sections.stats && !options.short) {
+    out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`);
+    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (TCP)`);
+    out.push(`;; WHEN: ${digDate(r.when, zone)}`);
+    out.push(`;; XFR size: ${x.records} records (messages ${x.messages}, bytes ${x.bytes})`);
     out.push('');
   }
   return out;
@@ -157,7 +201,8 @@ function shortText(r: DigResult): string[] {
  */
 export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone: string): string {
   let out: string[];
-  if (options.short) out = shortText(r);
+  if (r.xfr) out = [...(options.sections.cmd && index === 0 && !options.short ? header(options, version) : []), ...xfrText(r, options, zone)];
+  else if (options.short) out = shortText(r);
   else {
     out = [];
     // dig says so when it happens, before anything else of that query

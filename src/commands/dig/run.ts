@@ -8,6 +8,7 @@ import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors
 import { UdpPool } from '../../protocol/dns/transport.js';
 import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
+import { parseTsigKeyFile, type TsigKey } from '../../protocol/dns/tsig.js';
 
 export { parseDigArgs, type DigOptions };
 export type { DigHop, DigQuestion, DigRecord, DigResult } from '../../protocol/dns/lookup.js';
@@ -62,7 +63,24 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     ipv6: options.ipv6Only,
     signal: options.signal,
     pool,
+    ...(q.serial !== undefined ? { serial: q.serial } : {}),
+    ...(options.tsigKey ? { tsig: options.tsigKey } : {}),
   });
+}
+
+/**
+ * -k FILE: the TSIG key of a BIND key file, read once per path. Throws INPUT for a file that
+ * cannot be read (dig's words) or is not a key file (`FILE:LINE: message`).
+ */
+export async function readTsigKeyFile(path: string): Promise<TsigKey> {
+  const { readFileBounded } = await import('../../util/read-bounded.js');
+  let text: string;
+  try {
+    text = readFileBounded(path, 64 * 1024).toString('utf8');
+  } catch (e) {
+    throw new NetlabError('INPUT', `couldn't read key file '${path}': ${fileErrorReason(e)}`, { cause: e });
+  }
+  return parseTsigKeyFile(text, path);
 }
 
 /**
@@ -88,6 +106,14 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   // resolved once per distinct option set (a plain batch shares the command line's)
   const resolved = new Map<DigOptions, ResolvedServer>();
   await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
+  // -k FILE: each key file read once, before any query is sent
+  const keys = new Map<string, Promise<TsigKey>>();
+  for (const o of resolved.keys()) {
+    if (!o.tsigKeyFile || o.tsigKey) continue;
+    let key = keys.get(o.tsigKeyFile);
+    if (!key) keys.set(o.tsigKeyFile, (key = readTsigKeyFile(o.tsigKeyFile)));
+    o.tsigKey = await key;
+  }
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
   let emitted = 0;

@@ -13,13 +13,17 @@ import { systemNameserver } from './resolv-conf.js';
 import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
 import type { DnsRecord, EdnsInfo } from './wire.js';
 import type { RecordData } from './rdata.js';
+import { tsigRdata, tsigText, type TsigKey, type TsigRecord } from './tsig.js';
+import { transfer, type XfrResult } from './xfr.js';
 
 /**
  * What can be wrong with a dig query, each CRITICAL: the answer's RCODE (NXDOMAIN, SERVFAIL,
  * REFUSED, ERROR_RCODE for any other but NOERROR), no usable reply (TIMEOUT, UNREACHABLE,
  * MALFORMED_REPLY), or a +trace that could not reach the answer (TRACE_INCOMPLETE).
  */
-export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE';
+export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE'
+  // zone transfers: a stream cut, stalled or past a bound; TSIG: an answer whose signature does not verify
+  | 'XFR_INCOMPLETE' | 'TSIG_INVALID';
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -89,6 +93,14 @@ export interface DigResult {
   hops?: DigHop[];
   /** Stopped by the signal before it finished: status UNKNOWN, `error` 'interrupted'. */
   interrupted?: boolean;
+  /**
+   * A zone transfer (AXFR, IXFR): dig's XFR size counts (`answer` holds the records in order, TSIG
+   * records apart, `additional` the TSIG record of each signed message, `tsigAfter` how many zone
+   * records come before each), and how the server answered an IXFR.
+   */
+  xfr?: { records: number; messages: number; bytes: number; kind?: XfrResult['kind']; tsigAfter?: number[] };
+  /** A signed query whose answer did not verify: BIND's reason (`tsig verify failure`, `tsig indicates error`...). */
+  tsigError?: string;
 }
 
 /** A server to ask, already resolved: its address and the name to show for it. */
@@ -139,6 +151,12 @@ export interface LookupOptions {
   signal?: AbortSignal;
   /** Share UDP sockets among many lookups (see UdpPool). */
   pool?: UdpPool;
+  /** IXFR: the serial the client has; type IXFR with a serial (or AXFR) is a zone transfer over TCP. */
+  serial?: number;
+  /** Sign the query (or transfer) with this TSIG key and verify the answer (RFC 8945). */
+  tsig?: TsigKey;
+  /** Bounds of a zone transfer: records (default 2,000,000), bytes (1 GiB), the whole transfer in milliseconds (600,000). */
+  xfrLimits?: { maxRecords?: number; maxBytes?: number; totalTimeoutMs?: number };
 }
 
 function fqdn(name: string): string {
@@ -212,7 +230,50 @@ function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
   };
 }
 
-function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback'>): DigResult {
+/** A TSIG record as dig shows it (class ANY, TTL 0). */
+function tsigRecord(t: TsigRecord): DigRecord {
+  const data = tsigText(t);
+  return { name: t.name, type: 'TSIG', class: 'ANY', ttl: 0, data, rdata: { type: 'TSIG', text: data, hex: tsigRdata(t).toString('hex').toUpperCase() } };
+}
+
+const XFR_CODES: Record<NonNullable<XfrResult['failure']>['code'], DigProblemCode> = {
+  REFUSED: 'REFUSED', ERROR_RCODE: 'ERROR_RCODE', XFR_INCOMPLETE: 'XFR_INCOMPLETE', TSIG_INVALID: 'TSIG_INVALID',
+  TIMEOUT: 'TIMEOUT', UNREACHABLE: 'UNREACHABLE', MALFORMED_REPLY: 'MALFORMED_REPLY', INTERRUPTED: 'TIMEOUT',
+};
+
+/** A zone transfer as `netlab dig` shows it: the records as the answer, the counts of dig's XFR size line. */
+async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResult> {
+  const x = await transfer({ address: a.server.address, port: a.port }, {
+    zone: options.name, type: a.type === 251 ? 'IXFR' : 'AXFR', serial: options.serial, class: a.class, tsig: options.tsig,
+    timeoutMs: options.timeoutMs ?? 5000, ...options.xfrLimits, signal: options.signal,
+  });
+  const problems: Problem<DigProblemCode>[] = x.failure && x.failure.code !== 'INTERRUPTED'
+    ? [{ code: XFR_CODES[x.failure.code], severity: 'CRITICAL', message: x.failure.message, subject: fqdn(options.name) }]
+    : [];
+  const r: DigResult = {
+    query: { ...queryOf(a), transport: 'tcp' },
+    status: statusOf(problems),
+    problems,
+    rcode: x.rcode,
+    flags: [],
+    answer: x.records.map(record),
+    authority: [],
+    additional: x.tsig.map((t) => tsigRecord(t.record)),
+    timeMs: x.messages > 0 ? x.timeMs : null,
+    msgSize: null,
+    when: new Date().toISOString(),
+    xfr: { records: x.records.length, messages: x.messages, bytes: x.bytes },
+  };
+  if (x.kind) r.xfr!.kind = x.kind;
+  if (x.tsig.length > 0) r.xfr!.tsigAfter = x.tsig.map((t) => t.after);
+  if (x.tsigError) r.tsigError = x.tsigError;
+  // a refusal shows as dig's "Transfer failed."; anything else as the one-line error
+  if (x.failure && x.failure.code !== 'REFUSED' && x.failure.code !== 'ERROR_RCODE') r.error = x.failure.message;
+  if (x.failure?.code === 'INTERRUPTED') return markInterrupted(r);
+  return r;
+}
+
+function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback' | 'tsig'>): DigResult {
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
@@ -234,6 +295,15 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
   };
   if (m.edns) r.edns = m.edns;
   if (ex.tcpFallback) r.tcpFallback = true;
+  if (ex.tsig) {
+    const t = ex.tsig.record;
+    if (t) r.additional = r.additional.map((x) => (x.type === 'TSIG' ? tsigRecord(t) : x));
+    if (ex.tsig.error) {
+      r.tsigError = ex.tsig.error;
+      r.problems.push({ code: 'TSIG_INVALID', severity: 'CRITICAL', message: `couldn't verify signature: ${ex.tsig.error}`, subject: `${a.server.address}#${a.port}` });
+      r.status = statusOf(r.problems);
+    }
+  }
   return r;
 }
 
@@ -306,6 +376,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
     }
     return result;
   }
+  if (type === 252 || (type === 251 && options.serial !== undefined)) return transferLookup({ ...asked, transport: 'tcp' }, options);
   try {
     const ex = await query({ address: server.address, port }, { name: options.name, type, class: klass }, {
       timeoutMs: options.timeoutMs ?? 5000,
@@ -316,8 +387,9 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
       edns,
       cd: options.cd,
       ad: options.ad ?? true,
-      pool: options.pool,
+      pool: options.tsig ? undefined : options.pool,
       signal: options.signal,
+      ...(options.tsig ? { tsig: options.tsig } : {}),
     });
     return fromExchange(asked, ex);
   } catch (e) {

@@ -31,8 +31,8 @@ const ALGORITHMS: Record<TsigAlgorithm, { wire: string; hash: string; bytes: num
   'hmac-sha512': { wire: 'hmac-sha512.', hash: 'sha512', bytes: 64 },
 };
 
-/** dig's default when `-y` names no algorithm (BIND 9.18). */
-export const DEFAULT_TSIG_ALGORITHM: TsigAlgorithm = 'hmac-sha256';
+/** dig's default when `-y` names no algorithm: BIND 9.18's dig still signs with hmac-md5 then. */
+export const DEFAULT_TSIG_ALGORITHM: TsigAlgorithm = 'hmac-md5';
 
 /** The algorithm for a name as dig and named.conf write it (`hmac-sha256`, `HMAC-MD5.SIG-ALG.REG.INT`); undefined when unknown. */
 export function tsigAlgorithm(name: string): TsigAlgorithm | undefined {
@@ -59,8 +59,8 @@ function checkKeyName(name: string, fail: (m: string) => NetlabError): string {
 }
 
 /**
- * A key from dig's `-y [hmac:]name:secret` (the secret in base64; hmac-sha256 when no algorithm
- * is named). Throws NetlabError USAGE for an unknown algorithm, a missing part or a secret
+ * A key from dig's `-y [hmac:]name:secret` (the secret in base64; hmac-md5 when no algorithm is
+ * named, as BIND 9.18's dig). Throws NetlabError USAGE for an unknown algorithm, a missing part or a secret
  * that is not base64.
  */
 export function parseTsigKeyArg(text: string): TsigKey {
@@ -241,6 +241,19 @@ function base64Field(b: Uint8Array): string {
 export function tsigText(r: TsigRecord): string {
   const mac = r.mac.length > 0 ? ` ${base64Field(r.mac)}` : '';
   return `${r.algorithm} ${r.timeSigned} ${r.fudge} ${r.mac.length}${mac} ${r.originalId} ${tsigErrorName(r.error)} ${r.other.length} ${base64Field(r.other)}`;
+}
+
+/** The RDATA bytes of a TSIG record (the algorithm name uncompressed). */
+export function tsigRdata(r: TsigRecord): Buffer {
+  const fixed = Buffer.alloc(10);
+  u48(r.timeSigned).copy(fixed, 0);
+  fixed.writeUInt16BE(r.fudge, 6);
+  fixed.writeUInt16BE(r.mac.length, 8);
+  const tail = Buffer.alloc(6);
+  tail.writeUInt16BE(r.originalId, 0);
+  tail.writeUInt16BE(r.error, 2);
+  tail.writeUInt16BE(r.other.length, 4);
+  return Buffer.concat([nameToWire(r.algorithm), fixed, r.mac, tail, r.other]);
 }
 
 function u48(seconds: number): Buffer {
