@@ -11,6 +11,7 @@ import net from 'node:net';
 import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type DnsRecord, type EdnsInput, type HeaderFlag } from '../../protocol/dns/wire.js';
 import { canonicalName } from '../../protocol/dns/names.js';
 import type { ZoneData } from '../../protocol/zone/master.js';
+import { checkRequestTsig, isTransferOrSigned, signAnswers, transferAnswers, type TransferPolicy } from './xfr.js';
 
 /** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
 export type Zone = ZoneData;
@@ -27,6 +28,8 @@ export interface DnsServerOptions {
   delayMs?: number;
   /** Sent back when the query asks for NSID (RFC 5001). */
   nsid?: string;
+  /** issue 14: zones transferred over TCP (AXFR, IXFR) to loopback clients, or only with a TSIG key; signed queries answered signed. */
+  transfers?: TransferPolicy[];
 }
 
 const MAX_UDP = 4096;
@@ -269,7 +272,7 @@ export class LabDnsServer {
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.udpQueries++;
-    const reply = this.respond(msg, 'udp');
+    const reply = this.options.transfers ? this.respondMany(msg, 'udp', rinfo.address)[0] : this.respond(msg, 'udp');
     if (!reply) return;
     this.later(() => this.udp?.send(reply, rinfo.port, rinfo.address));
   }
@@ -289,10 +292,51 @@ export class LabDnsServer {
       }
       for (const f of frames) {
         this.stats.tcpQueries++;
+        if (this.options.transfers) {
+          const replies = this.respondMany(f, 'tcp', socket.remoteAddress);
+          if (replies.length > 0) this.later(() => socket.writable && socket.write(Buffer.concat(replies.map(frame))));
+          continue;
+        }
         const reply = this.respond(f, 'tcp');
         if (reply) this.later(() => socket.writable && socket.write(frame(reply)));
       }
     });
+  }
+
+  /**
+   * issue 14: the replies to one query on a server with transfers: a transfer's messages (TCP),
+   * FORMERR for AXFR over UDP (as named), else respond()'s reply; signed when the request was
+   * signed with a key of the server, NOTAUTH with the TSIG error when its key or MAC is bad.
+   */
+  respondMany(query: Buffer, transport: 'udp' | 'tcp', remote: string | undefined): Buffer[] {
+    let msg: DnsMessage | undefined;
+    try {
+      // the usual query (not a transfer, not signed) goes straight to respond()
+      if (isTransferOrSigned(query)) msg = decodeMessage(query);
+    } catch {
+      msg = undefined;
+    }
+    if (!msg) {
+      const r = this.respond(query, transport);
+      return r ? [r] : [];
+    }
+    const q = msg.questions[0];
+    const signed = msg.additionals.length > 0 && msg.additionals[msg.additionals.length - 1]!.typeCode === 250;
+    const keys = (this.options.transfers ?? []).flatMap((t) => (t.key ? [t.key] : []));
+    const tsig = signed ? checkRequestTsig(query, keys) : {};
+    const edns = msg.edns ? this.opt(msg) : undefined;
+    const isQuery = !msg.flags.includes('qr') && msg.opcode === 'QUERY' && msg.questions.length === 1 && q?.classCode === 1;
+    if (isQuery && (q.typeCode === 252 || q.typeCode === 251) && transport === 'tcp') {
+      return signAnswers(transferAnswers(msg, this.options.zones, this.options.transfers ?? [], remote, tsig, edns), tsig);
+    }
+    if (isQuery && q.typeCode === 252) {
+      return [encodeMessage({ id: msg.id, flags: ['qr'], rcode: 1, questions: msg.questions, edns })];
+    }
+    if (tsig.error !== undefined && tsig.record) {
+      return signAnswers([encodeMessage({ id: msg.id, flags: ['qr'], rcode: 9, questions: msg.questions, edns })], tsig);
+    }
+    const r = this.respond(query, transport);
+    return r ? signAnswers([r], tsig) : [];
   }
 
   /** Build the reply bytes for one query, or undefined to stay silent. */

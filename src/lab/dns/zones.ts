@@ -28,6 +28,8 @@ export const LAB_DNS_ADDRESSES = {
   split1: SPLIT_SERVERS.ns1,
   split2: SPLIT_SERVERS.ns2,
   split3: SPLIT_SERVERS.ns3,
+  /** issue 14: serves xfr.test., transferred only with the lab's TSIG key. */
+  xfr: '127.53.1.1',
 } as const;
 
 const A = LAB_DNS_ADDRESSES;
@@ -142,6 +144,9 @@ export function labZones(): LabDnsData {
       rr('ns1.split.test', a(A.split1), 172800),
       rr('ns2.split.test', a(A.split2), 172800),
       rr('ns3.split.test', a(A.split3), 172800),
+      // issue 14: zone transfers with TSIG
+      rr('xfr.test', ns('ns1.xfr.test'), 172800),
+      rr('ns1.xfr.test', a(A.xfr), 172800),
     ],
   };
   const inAddrArpa: Zone = {

@@ -345,6 +345,25 @@ function stripped(wire: Uint8Array, offset: number, originalId: number): Buffer 
   return out;
 }
 
+/**
+ * Verify a signed request as a server does (RFC 8945 5.2): the key named in its TSIG among
+ * `keys`, the MAC, the time. Returns the TSIG error to answer with (17 BADKEY, 16 BADSIG, 18
+ * BADTIME) or the key; `{}` for an unsigned request. Throws MALFORMED_PACKET for a TSIG out of place.
+ */
+export function verifyTsigRequest(wire: Uint8Array, keys: readonly TsigKey[], nowSeconds = Math.floor(Date.now() / 1000)): { record?: TsigRecord; key?: TsigKey; error?: number } {
+  const found = findTsig(wire);
+  if (!found) return {};
+  const { offset, record } = found;
+  const key = keys.find((k) => canonicalName(k.name) === canonicalName(record.name) && tsigAlgorithm(record.algorithm) === k.algorithm);
+  if (!key) return { record, error: 17 };
+  const size = ALGORITHMS[key.algorithm].bytes;
+  if (record.mac.length > size || record.mac.length < Math.max(10, size / 2)) return { record, error: 16 };
+  const expected = hmac(key, [stripped(wire, offset, record.originalId), variables(key, record.timeSigned, record.fudge, record.error, record.other, false)]).subarray(0, record.mac.length);
+  if (!nodeCrypto().timingSafeEqual(expected, record.mac)) return { record, error: 16 };
+  if (Math.abs(nowSeconds - record.timeSigned) > record.fudge) return { record, key, error: 18 };
+  return { record, key };
+}
+
 /** What verifying one message found: its TSIG record (when it had one) and, when it fails, dig's reason. */
 export interface TsigVerdict {
   record?: TsigRecord;
