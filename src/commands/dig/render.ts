@@ -23,16 +23,28 @@ function indent(cur: number, toWanted: number): { text: string; col: number } {
 /** What a record line shows: owner, TTL, class, type and the presentation text. */
 export type RecordLineInput = Pick<DigQuestion, 'name' | 'ttl' | 'class' | 'type' | 'data'>;
 
+const TABS = ['', '\t', '\t\t', '\t\t\t', '\t\t\t\t', '\t\t\t\t\t', '\t\t\t\t\t\t'];
+const SPACES = ['', ' ', '  ', '   ', '    ', '     ', '      ', '       '];
+
+/** indent()'s text alone, for the record lines (a zone transfer prints 100,000 of them): the column it reaches is max(to, cur + 1). */
+function gap(cur: number, toWanted: number): string {
+  const to = Math.max(toWanted, cur + 1);
+  const tabs = (to >> 3) - (cur >> 3);
+  if (tabs > 0) return (TABS[tabs] ?? '\t'.repeat(tabs)) + SPACES[to & 7]!;
+  return SPACES[to - cur] ?? ' '.repeat(to - cur);
+}
+
 /** One record line, tab-aligned as dig prints it. */
 export function recordLine(r: RecordLineInput): string {
-  let line = r.name;
-  let col = line.length;
-  for (const [text, to] of [[String(r.ttl), TTL_COLUMN], [r.class, CLASS_COLUMN], [r.type, TYPE_COLUMN]] as const) {
-    const ind = indent(col, to);
-    line += ind.text + text;
-    col = ind.col + text.length;
-  }
-  return `${line}${indent(col, RDATA_COLUMN).text}${r.data}`;
+  const ttl = String(r.ttl);
+  let col = r.name.length;
+  let line = r.name + gap(col, TTL_COLUMN) + ttl;
+  col = Math.max(TTL_COLUMN, col + 1) + ttl.length;
+  line += gap(col, CLASS_COLUMN) + r.class;
+  col = Math.max(CLASS_COLUMN, col + 1) + r.class.length;
+  line += gap(col, TYPE_COLUMN) + r.type;
+  col = Math.max(TYPE_COLUMN, col + 1) + r.type.length;
+  return line + gap(col, RDATA_COLUMN) + r.data;
 }
 
 function questionLine(q: DigQuestion): string {
@@ -201,7 +213,11 @@ function shortText(r: DigResult): string[] {
  */
 export function renderDigResult(r: DigResult, index: number, options: DigOptions, version: string, zone: string): string {
   let out: string[];
-  if (r.xfr) out = [...(options.sections.cmd && index === 0 && !options.short ? header(options, version) : []), ...xfrText(r, options, zone)];
+  if (r.xfr) {
+    // a transfer's lines are many: no copy of the list
+    out = xfrText(r, options, zone);
+    if (options.sections.cmd && index === 0 && !options.short) out.unshift(...header(options, version));
+  }
   else if (options.short) out = shortText(r);
   else {
     out = [];
