@@ -7,7 +7,7 @@ import { parseDigArgs, type DigOptions } from './options.js';
 import type { DigResult } from './run.js';
 
 const DIG_HELP = `Usage: netlab dig [@server] [-p port] [-t type] [-c class] [-x addr] [-f file]
-                  [name] [type] [class] [+option...]
+                  [-y [hmac:]name:secret | -k file] [name] [type] [class] [+option...]
 
 dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv.conf.
 
@@ -19,6 +19,9 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   -f file        batch: one query per line, same syntax; answered concurrently,
                  printed in input order (--concurrency N, default 16)
   -4, -6         use only IPv4 / IPv6 to reach a server given by name
+  -y [hmac:]name:secret   sign with this TSIG key (base64 secret; hmac-md5 by default,
+                 as BIND 9.18 dig; hmac-sha1/224/256/384/512) and verify the reply's
+  -k file        the same with a BIND key file (as tsig-keygen writes it)
   +trace         follow referrals from the root (@server is asked for the root NS set)
   +short         only the data of the answer records
   +tcp           query over TCP (a truncated UDP answer is retried over TCP anyway)
@@ -31,8 +34,14 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
   +json, --json  one JSON document on stdout
 
-Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply or an unfinished trace,
-3 bad syntax or unreadable -f file.
+Zone transfers: 'zone AXFR' and 'zone ixfr=SERIAL' go over TCP and print the records in
+order with ';; XFR size: N records (messages M, bytes B)'; a refused one prints
+'; Transfer failed.' (exit 2); a stream cut, stalled (+time per read) or over 2,000,000
+records is one line (exit 2).
+
+Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply, an unfinished trace,
+a failed transfer or a TSIG that does not verify, 3 bad syntax (a bad -y key), an unreadable
+-f file or -k key file.
 `;
 
 export interface DigRun extends CommandResult {
