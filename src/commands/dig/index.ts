@@ -54,7 +54,7 @@ export const command: CommandDef<DigOptions, DigRun> = {
   name: 'dig',
   own: { parse: (argv) => parseDigArgs([...argv]), help: DIG_HELP },
   async run(options, ctx) {
-    const { runDigStream } = await import('./run.js');
+    const { runDigStream, isTransfer } = await import('./run.js');
     // JSON: one document, an array when there may be several results, as JSON.stringify(_, null, 2)
     // would print it whole.
     const array = Boolean(options.batchFile) || options.queries.length > 1;
@@ -62,8 +62,14 @@ export const command: CommandDef<DigOptions, DigRun> = {
     // the WHEN line's zone, looked up only when a WHEN line can be printed
     const when = !options.json && !options.short && options.sections.stats;
     const zone = when ? (await import('../../util/tz-abbreviation.js')).localZoneName(new Date()) : 'UTC';
+    // a streamed transfer's banner: before its first record, or before its result when none came
+    let preamble = '';
     const render = (r: DigResult, i: number): string => {
-      if (renderDigResult) return renderDigResult(r, i, options, ctx.version, zone);
+      if (renderDigResult) {
+        const text = preamble + renderDigResult(r, i, options, ctx.version, zone);
+        preamble = '';
+        return text;
+      }
       if (!array) return `${JSON.stringify(r, null, 2)}\n`;
       // the element as the whole array's stringify indents it: "[\n  {...}\n]" without its brackets
       const inArray = JSON.stringify([r], null, 2);
@@ -71,6 +77,17 @@ export const command: CommandDef<DigOptions, DigRun> = {
     };
     let buffered = '';
     let printed = 0;
+    // issue 14: one zone transfer in text: its records printed as they arrive, none kept
+    const streamXfr = !options.json && !array && options.queries.length === 1 && isTransfer(options.queries[0]!);
+    const hooks: import('./run.js').DigHooks = {};
+    if (streamXfr) {
+      const { renderXfrPreamble, renderXfrRecords } = await import('./render.js');
+      preamble = renderXfrPreamble(options, ctx.version);
+      hooks.onXfrRecords = (records) => {
+        void ctx.io.out(preamble + renderXfrRecords(records, options));
+        preamble = '';
+      };
+    }
     const summary = await runDigStream({ ...options, signal: ctx.signal }, (r, i) => {
       buffered += render(r, i);
       printed++;
@@ -78,7 +95,7 @@ export const command: CommandDef<DigOptions, DigRun> = {
         void ctx.io.out(buffered);
         buffered = '';
       }
-    });
+    }, hooks);
     if (options.json && array && printed > 0) buffered += '\n]\n';
     // interrupted before the first result: still one JSON document
     if (options.json && printed === 0) buffered += `${JSON.stringify(array ? [] : { status: 'UNKNOWN', interrupted: true, error: 'interrupted' }, null, 2)}\n`;

@@ -216,7 +216,8 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
   if (r.xfr) {
     // a transfer's lines are many: no copy of the list
     out = xfrText(r, options, zone);
-    if (options.sections.cmd && index === 0 && !options.short) out.unshift(...header(options, version));
+    // a streamed transfer printed its banner and records already (renderXfrPreamble, renderXfrRecords)
+    if (options.sections.cmd && index === 0 && !options.short && !r.xfr.streamed) out.unshift(...header(options, version));
   }
   else if (options.short) out = shortText(r);
   else {
@@ -230,6 +231,21 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
     } else out.push(...answerText(r, options, zone));
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/** A streamed transfer's banner, printed before its first record. */
+export function renderXfrPreamble(options: DigOptions, version: string): string {
+  return options.sections.cmd && !options.short ? `${header(options, version).join('\n')}\n` : '';
+}
+
+/** Records of a streamed transfer as they arrive: record lines (TSIG records among them, unless +noadditional), or their data with +short. */
+export function renderXfrRecords(records: readonly RecordLineInput[], options: DigOptions): string {
+  let out = '';
+  for (const r of records) {
+    if (r.type === 'TSIG' && (options.short || !options.sections.additional)) continue;
+    out += `${options.short ? r.data : recordLine(r)}\n`;
+  }
+  return out;
 }
 
 /** Render results as dig does. `version` goes into the banner line. */

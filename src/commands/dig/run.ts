@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors.js';
 import { UdpPool } from '../../protocol/dns/transport.js';
-import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
+import { lookup, resolveServer, type DigRecord, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
 import { parseTsigKeyFile, type TsigKey } from '../../protocol/dns/tsig.js';
 
@@ -41,7 +41,7 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 }
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
-export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
+export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
   return lookup({
     name: q.name,
     type: q.type,
@@ -65,7 +65,18 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     pool,
     ...(q.serial !== undefined ? { serial: q.serial } : {}),
     ...(options.tsigKey ? { tsig: options.tsigKey } : {}),
+    ...(hooks.onXfrRecords ? { onXfrRecords: hooks.onXfrRecords } : {}),
   });
+}
+
+/** What the command may follow as it happens: a single zone transfer's records as they arrive (see LookupOptions.onXfrRecords). */
+export interface DigHooks {
+  onXfrRecords?: (records: DigRecord[]) => void;
+}
+
+/** Whether a query is a zone transfer (AXFR, or IXFR with a serial), which lookup() runs over TCP as a stream. */
+export function isTransfer(q: DigQuery): boolean {
+  return q.type === 252 || (q.type === 251 && q.serial !== undefined);
 }
 
 /**
@@ -89,7 +100,7 @@ export async function readTsigKeyFile(path: string): Promise<TsigKey> {
  * the last answer, and finished results are not kept). Returns the worst status (UNKNOWN when
  * interrupted) and how many of the queries were handed over.
  */
-export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void): Promise<DigStreamSummary> {
+export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void, hooks: DigHooks = {}): Promise<DigStreamSummary> {
   const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   // each distinct @server is looked up once
@@ -139,7 +150,8 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     while (next < list.length && !options.signal?.aborted) {
       const i = next++;
       const job = list[i]!;
-      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool));
+      // a single transfer may hand its records over as they come
+      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool, list.length === 1 ? hooks : {}));
     }
   };
   try {

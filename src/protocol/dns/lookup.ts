@@ -98,7 +98,7 @@ export interface DigResult {
    * records apart, `additional` the TSIG record of each signed message, `tsigAfter` how many zone
    * records come before each), and how the server answered an IXFR.
    */
-  xfr?: { records: number; messages: number; bytes: number; kind?: XfrResult['kind']; tsigAfter?: number[] };
+  xfr?: { records: number; messages: number; bytes: number; kind?: XfrResult['kind']; tsigAfter?: number[]; streamed?: boolean };
   /** A signed query whose answer did not verify: BIND's reason (`tsig verify failure`, `tsig indicates error`...). */
   tsigError?: string;
 }
@@ -157,6 +157,12 @@ export interface LookupOptions {
   tsig?: TsigKey;
   /** Bounds of a zone transfer: records (default 2,000,000), bytes (1 GiB), the whole transfer in milliseconds (600,000). */
   xfrLimits?: { maxRecords?: number; maxBytes?: number; totalTimeoutMs?: number };
+  /**
+   * A transfer's records as each message arrives (each signed message's TSIG record after its
+   * records), for a caller that prints them as they come: then the result keeps none
+   * (`answer` empty, `xfr.streamed` true).
+   */
+  onXfrRecords?: (records: DigRecord[]) => void;
 }
 
 function fqdn(name: string): string {
@@ -246,6 +252,14 @@ async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResu
   const x = await transfer({ address: a.server.address, port: a.port }, {
     zone: options.name, type: a.type === 251 ? 'IXFR' : 'AXFR', serial: options.serial, class: a.class, tsig: options.tsig,
     timeoutMs: options.timeoutMs ?? 5000, ...options.xfrLimits, signal: options.signal,
+    ...(options.onXfrRecords ? {
+      keepRecords: false,
+      onMessage: (records: readonly DnsRecord[], tsig: TsigRecord | undefined) => {
+        const out = records.map(record);
+        if (tsig) out.push(tsigRecord(tsig));
+        options.onXfrRecords!(out);
+      },
+    } : {}),
   });
   const problems: Problem<DigProblemCode>[] = x.failure && x.failure.code !== 'INTERRUPTED'
     ? [{ code: XFR_CODES[x.failure.code], severity: 'CRITICAL', message: x.failure.message, subject: fqdn(options.name) }]
@@ -262,8 +276,9 @@ async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResu
     timeMs: x.messages > 0 ? x.timeMs : null,
     msgSize: null,
     when: new Date().toISOString(),
-    xfr: { records: x.records.length, messages: x.messages, bytes: x.bytes },
+    xfr: { records: x.recordCount, messages: x.messages, bytes: x.bytes },
   };
+  if (options.onXfrRecords) r.xfr!.streamed = true;
   if (x.kind) r.xfr!.kind = x.kind;
   if (x.tsig.length > 0) r.xfr!.tsigAfter = x.tsig.map((t) => t.after);
   if (x.tsigError) r.tsigError = x.tsigError;

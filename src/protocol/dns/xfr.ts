@@ -36,6 +36,10 @@ export interface XfrOptions {
   maxRecords?: number;
   maxBytes?: number;
   signal?: AbortSignal;
+  /** Each message's records (and its TSIG record) as they arrive, in order: a caller can print a large zone as it comes. */
+  onMessage?: (records: readonly DnsRecord[], tsig: TsigRecord | undefined) => void;
+  /** false: do not keep the records in the result (`records` stays empty; onMessage has them). Default true. */
+  keepRecords?: boolean;
 }
 
 /** A TSIG record of the answer, and how many zone records came before it (where dig prints it). */
@@ -56,6 +60,8 @@ export interface XfrResult {
   /** RCODE of the first message that was not NOERROR, else NOERROR; null with no answer. */
   rcode: string | null;
   records: DnsRecord[];
+  /** Records received (also when they were not kept, see XfrOptions.keepRecords). */
+  recordCount: number;
   tsig: XfrTsig[];
   /** Messages and bytes received (DNS messages, without the TCP length prefixes), as dig counts them. */
   messages: number;
@@ -84,24 +90,28 @@ export function serialNewer(a: number, b: number): boolean {
  * MALFORMED_PACKET for a stream that is not a transfer of the zone (first record not its SOA).
  */
 export class XfrStream {
+  /** The records so far (none kept with `keep` false). */
   readonly records: DnsRecord[] = [];
+  /** How many records so far. */
+  count = 0;
   kind?: XfrResult['kind'];
   done = false;
   private firstSerial = 0;
   private phase: 'deletions' | 'additions' = 'deletions';
 
-  constructor(private readonly zone: string, private readonly type: 'AXFR' | 'IXFR', private readonly serial?: number) {}
+  constructor(private readonly zone: string, private readonly type: 'AXFR' | 'IXFR', private readonly serial?: number, private readonly keep = true) {}
 
-  add(answers: readonly DnsRecord[]): boolean {
+  /** Take the next message's answer records; returns true at the end of the transfer. `taken` receives those that count. */
+  add(answers: readonly DnsRecord[], taken?: DnsRecord[]): boolean {
     for (const r of answers) {
       if (this.done) break; // nothing after the end counts, as in dig
       if (r.typeCode === 250) continue;
       const soa = r.rdata.type === 'SOA' ? r.rdata : undefined;
-      if (this.records.length === 0) {
+      if (this.count === 0) {
         if (!soa || canonicalName(r.name) !== canonicalName(this.zone)) {
           throw new NetlabError('MALFORMED_PACKET', `the transfer does not start with the SOA of ${this.zone} (got ${r.name} ${r.type})`);
         }
-        this.records.push(r);
+        this.push(r, taken);
         this.firstSerial = soa.serial;
         // RFC 1995 2: a single SOA when the client's version is as new as the server's
         if (this.type === 'IXFR' && this.serial !== undefined && !serialNewer(soa.serial, this.serial)) {
@@ -110,8 +120,8 @@ export class XfrStream {
         }
         continue;
       }
-      this.records.push(r);
-      if (this.records.length === 2) {
+      this.push(r, taken);
+      if (this.count === 2) {
         this.kind = this.type === 'IXFR' && soa ? 'incremental' : 'axfr';
         if (this.kind === 'incremental') continue;
       }
@@ -127,6 +137,12 @@ export class XfrStream {
       }
     }
     return this.done;
+  }
+
+  private push(r: DnsRecord, taken: DnsRecord[] | undefined): void {
+    this.count++;
+    if (this.keep) this.records.push(r);
+    taken?.push(r);
   }
 }
 
@@ -167,12 +183,12 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
   const crypto = nodeCrypto();
   const id = crypto.randomInt(0, 0x10000);
   const query = xfrQuery(options, id, crypto.randomBytes(8));
-  const stream = new XfrStream(options.zone, type, options.serial);
+  const stream = new XfrStream(options.zone, type, options.serial, options.keepRecords !== false);
   const verifier = options.tsig ? new TsigVerifier(options.tsig, query.mac!) : undefined;
   const maxRecords = options.maxRecords ?? XFR_MAX_RECORDS;
   const maxBytes = options.maxBytes ?? XFR_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const result: XfrResult = { server, zone: options.zone, type, complete: false, rcode: null, records: stream.records, tsig: [], messages: 0, bytes: 0, timeMs: 0 };
+  const result: XfrResult = { server, zone: options.zone, type, complete: false, rcode: null, records: stream.records, recordCount: 0, tsig: [], messages: 0, bytes: 0, timeMs: 0 };
   const where = describe(server);
   let start = performance.now();
   return new Promise((resolve) => {
@@ -188,11 +204,12 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
       socket.destroy();
       result.timeMs = roundMs(performance.now() - start);
       result.kind = stream.kind;
+      result.recordCount = stream.count;
       if (failure) result.failure = failure;
       else result.complete = true;
       resolve(result);
     };
-    const so = () => `after ${result.records.length} records (${result.messages} messages, ${result.bytes} bytes)`;
+    const so = () => `after ${stream.count} records (${result.messages} messages, ${result.bytes} bytes)`;
     const onAbort = () => finish({ code: 'INTERRUPTED', message: 'interrupted' });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) {
@@ -259,9 +276,11 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
           finish({ code: 'MALFORMED_REPLY', message: `the answer is about ${q.name} ${q.type}, not the transfer asked for` });
           return;
         }
+        let tsigOfMessage: TsigRecord | undefined;
         if (verifier) {
           const v = verifier.verify(f);
-          if (v.record) result.tsig.push({ after: stream.records.length + (m.rcode === 'NOERROR' ? m.answers.filter((r) => r.typeCode !== 250).length : 0), record: v.record });
+          if (v.record) tsigOfMessage = v.record;
+          if (v.record && (options.keepRecords !== false || m.rcode !== 'NOERROR')) result.tsig.push({ after: stream.count + (m.rcode === 'NOERROR' ? m.answers.filter((r) => r.typeCode !== 250).length : 0), record: v.record });
           if (v.error && m.rcode === 'NOERROR') {
             result.tsigError = v.error;
             result.rcode = m.rcode;
@@ -277,13 +296,15 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
           return;
         }
         let end: boolean;
+        const taken: DnsRecord[] | undefined = options.onMessage ? [] : undefined;
         try {
-          end = stream.add(m.answers);
+          end = stream.add(m.answers, taken);
         } catch (e) {
           finish({ code: 'MALFORMED_REPLY', message: (e as Error).message });
           return;
         }
-        if (stream.records.length > maxRecords) {
+        options.onMessage?.(taken!, tsigOfMessage);
+        if (stream.count > maxRecords) {
           finish({ code: 'XFR_INCOMPLETE', message: `transfer of ${options.zone} stopped: over ${maxRecords} records ${so()}` });
           return;
         }
