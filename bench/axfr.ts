@@ -4,7 +4,7 @@
  * line. named runs from test/helpers/named.ts (on 127.0.0.1, as the other sections' named).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNamed, NAMED_ADDR } from '../test/helpers/named.js';
 import { compare, NETLAB, NODE, timed } from './tools.js';
@@ -49,7 +49,7 @@ export async function benchAxfr(named: string | undefined, dig: string | undefin
         goal: { kind: 'ratioMax', value: 1.5 },
         detail: `netlab min ${fmt(a!.minMs, 'ms')} max ${fmt(a!.maxMs, 'ms')}; dig min ${fmt(b!.minMs, 'ms')} max ${fmt(b!.maxMs, 'ms')}`,
       }],
-      notes: ['Measured while other work shared the machine\'s two cores (seven sessions building and testing): the figures are noisy; the lead re-runs them on a quiet machine.'],
+      notes: [`Load average ${loadavg()[0]!.toFixed(0)} on ${availableParallelism()} cores when measured: named's sending, not the clients, sets most of both times then, and the figures are noisy; re-run on a quiet machine.`],
     };
   } finally {
     await started.stop();
