@@ -108,6 +108,8 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
     out.push(`;; ${r.error}`);
     return out;
   }
+  // a signed query whose answer did not verify: dig's line (dig writes it to stderr)
+  if (r.tsigError) out.push(`;; Couldn't verify signature: ${r.tsigError}`);
   if (s.comments) {
     const c = r.counts!;
     out.push(';; Got answer:');
@@ -203,6 +205,7 @@ function hopText(h: DigHop): string[] {
 /** dig +short: the data of each answer record, one per line. */
 function shortText(r: DigResult): string[] {
   if (r.error) return [`;; ${r.error}`];
+  if (r.tsigError) return [`;; Couldn't verify signature: ${r.tsigError}`, ...r.answer.map((a) => a.data)];
   return r.answer.map((a) => a.data);
 }
 
