@@ -98,6 +98,12 @@ test('AXFR of a zone that needs the key: with -y and -k both tools succeed alike
     assert.equal(records(r.ours).length, records(r.bind).length, key[0]);
     assert.equal(sizeLine(r.ours), sizeLine(r.bind), key[0]);
   }
+  // a plain query signed with the key: named signs its answer, netlab verifies it (exit 0) and shows it as dig does
+  const plain = await both(address, named.port, ['-k', join(dir, 'k.key'), 'www.keyed.xfr.test', 'AAAA']);
+  assert.equal(plain.code, 0, plain.ours);
+  const stable = (t: string) => t.split('\n').filter((l) => !/^; <<>>|id: \d+|Query time|WHEN|COOKIE|MSG SIZE/.test(l)).map((l) => l.replace(/TSIG\thmac-sha256\. .*/, 'TSIG'));
+  assert.deepEqual(stable(plain.ours), stable(plain.bind));
+  assert.match(plain.ours, /;; TSIG PSEUDOSECTION:\nk\.\t+0\tANY\tTSIG\thmac-sha256\. \d+ 300 32 /);
   const refused = await both(address, named.port, ['keyed.xfr.test', 'AXFR']);
   assert.equal(refused.code, 2);
   assert.match(refused.bind, /; Transfer failed\./);
