@@ -147,7 +147,7 @@ test('a transfer cut in the middle (connection closed before the closing SOA): o
   }
 });
 
-test('a transfer that never ends is bounded by records; one that stalls by the time per read', async () => {
+test('a transfer that never ends is bounded by records, one of empty messages by their number, one that stalls by the time per read', async () => {
   let stop = false;
   const endless = await hostile((socket, reply) => {
     socket.write(reply([SOA]));
@@ -167,6 +167,18 @@ test('a transfer that never ends is bounded by records; one that stalls by the t
   } finally {
     stop = true;
     await endless.close();
+  }
+  // SOA, then empty messages: bounded by their number
+  const hollow = await hostile((socket, reply) => {
+    socket.write(reply([SOA]));
+    for (let i = 0; i < 150; i++) socket.write(reply([]));
+  });
+  try {
+    const r = await lookup({ name: 'cut.test', type: 'AXFR', server: '127.53.1.2', port: hollow.port });
+    assert.equal(r.problems[0]!.code, 'XFR_INCOMPLETE');
+    assert.match(r.error!, /^transfer of cut\.test stopped: over 100 messages without a record after 1 records \(102 messages/);
+  } finally {
+    await hollow.close();
   }
   const stall = await hostile((socket, reply) => socket.write(reply([SOA, host(1)])));
   try {

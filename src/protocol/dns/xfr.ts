@@ -78,6 +78,9 @@ export const XFR_MAX_RECORDS = 2_000_000;
 /** Default bound on the bytes of one transfer. */
 export const XFR_MAX_BYTES = 1024 * 1024 * 1024;
 
+/** Messages without a record allowed in one transfer. */
+export const MAX_EMPTY_MESSAGES = 100;
+
 /** RFC 1982 serial arithmetic: whether `a` is newer than `b`. */
 export function serialNewer(a: number, b: number): boolean {
   const d = (a - b) >>> 0;
@@ -195,6 +198,8 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
     const reader = new FrameReader();
     const socket = nodeNet().connect({ host: server.address, port: server.port });
     let done = false;
+    // messages without a record: a server may send a few, not an endless run of them
+    let empty = 0;
     const finish = (failure?: XfrResult['failure']) => {
       if (done) return;
       done = true;
@@ -293,6 +298,10 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
         if (m.rcode !== 'NOERROR') {
           const tsigErr = result.tsig.length > 0 && result.tsig[result.tsig.length - 1]!.record.error !== 0 ? ` (TSIG error ${tsigErrorName(result.tsig[result.tsig.length - 1]!.record.error)})` : '';
           finish({ code: m.rcode === 'REFUSED' ? 'REFUSED' : 'ERROR_RCODE', message: `transfer of ${options.zone} failed: the server answered ${m.rcode}${tsigErr}` });
+          return;
+        }
+        if (m.answers.length === 0 && ++empty > MAX_EMPTY_MESSAGES) {
+          finish({ code: 'XFR_INCOMPLETE', message: `transfer of ${options.zone} stopped: over ${MAX_EMPTY_MESSAGES} messages without a record ${so()}` });
           return;
         }
         let end: boolean;
