@@ -76,6 +76,10 @@ test('xfr.test. with the lab\'s key file: 65 records in two signed messages, eac
   assert.deepEqual(tsig.map(([, i]) => i), [LAB_XFR_CHUNK, XFR_RECORDS + 1]);
   assert.match(tsig[0]![0], /^lab-xfr-key\.\t\t0\tANY\tTSIG\thmac-sha256\. \d+ 300 32 \S{44} \d+ NOERROR 0 $/);
   assert.match(r.stdout, new RegExp(`;; XFR size: ${XFR_RECORDS} records \\(messages 2, bytes \\d+\\)`));
+  // the library, records kept: where each TSIG record goes among them
+  const j = await lookup({ name: 'xfr.test', type: 'AXFR', server: lab.addresses.xfr, port: lab.port, tsig: lab.xfrKey });
+  assert.equal(j.status, 'OK');
+  assert.deepEqual([j.answer.length, j.additional.map((x) => x.type), j.xfr!.tsigAfter], [XFR_RECORDS, ['TSIG', 'TSIG'], [LAB_XFR_CHUNK, XFR_RECORDS]]);
 });
 
 test('xfr.test. without a key is refused, with a wrong secret NOTAUTH/BADSIG, with an unknown key NOTAUTH/BADKEY: "Transfer failed.", exit 2', async () => {

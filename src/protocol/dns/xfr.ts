@@ -285,7 +285,8 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
         if (verifier) {
           const v = verifier.verify(f);
           if (v.record) tsigOfMessage = v.record;
-          if (v.record && (options.keepRecords !== false || m.rcode !== 'NOERROR')) result.tsig.push({ after: stream.count + (m.rcode === 'NOERROR' ? m.answers.filter((r) => r.typeCode !== 250).length : 0), record: v.record });
+          // the TSIG record of a message that ends the transfer in failure, after the records so far
+          if (v.record && (m.rcode !== 'NOERROR' || v.error)) result.tsig.push({ after: stream.count, record: v.record });
           if (v.error && m.rcode === 'NOERROR') {
             result.tsigError = v.error;
             result.rcode = m.rcode;
@@ -313,6 +314,7 @@ export async function transfer(server: Server, options: XfrOptions): Promise<Xfr
           return;
         }
         options.onMessage?.(taken!, tsigOfMessage);
+        if (tsigOfMessage && options.keepRecords !== false) result.tsig.push({ after: stream.count, record: tsigOfMessage });
         if (stream.count > maxRecords) {
           finish({ code: 'XFR_INCOMPLETE', message: `transfer of ${options.zone} stopped: over ${maxRecords} records ${so()}` });
           return;
