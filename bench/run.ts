@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter|batch [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter) or 3 (the dig batch) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter|batch|axfr [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch) or 11 (AXFR) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -30,6 +30,7 @@ import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
 import { benchExporter, EXPORTER_TITLE } from './exporter.js';
+import { AXFR_TITLE, benchAxfr } from './axfr.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, mergeSectionMarkdown, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -399,6 +400,8 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 /** The sections `--only NAME` runs alone: their title and how to run them. */
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
+  // issue 14: section 11, AXFR of 100,000 records against BIND dig
+  axfr: { title: AXFR_TITLE, run: () => benchAxfr(tools.named, tools.dig) },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
   // issue 14: the dig batch against dnsperf and dig -f, with its own named
   batch: {
@@ -546,6 +549,13 @@ async function main(): Promise<void> {
       sections.push(failedSection(EXPORTER_TITLE, e));
     } finally {
       await exporterLab?.close();
+    }
+
+    try {
+      log('11 AXFR of 100,000 records against BIND dig');
+      sections.push(await benchAxfr(tools.named, tools.dig));
+    } catch (e) {
+      sections.push(failedSection(AXFR_TITLE, e));
     }
   } finally {
     await topo?.close();

@@ -24,6 +24,7 @@ export {
 export {
   lookup, query, trace, decodeMessage, encodeMessage, encodeQuery, frame, FrameReader, reverseName, ipv6Bytes,
   typeName, typeCode, className, classCode, rcodeName, canonicalName, nameToWire, systemNameserver, ROOT_HINTS, presentRdata,
+  transfer, parseTsigKeyArg, parseTsigKeyFile, type XfrOptions, type XfrResult, type TsigKey,
   type LookupOptions, type DigResult, type DigRecord, type DigHop, type DigProblemCode, type Server, type Question,
   type TransportOptions, type Exchange, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure,
   type DnsMessage, type DnsRecord, type DnsQuestion, type EdnsInfo, type RecordData, type TypeName, type ClassName,

@@ -63,13 +63,15 @@ type Adapter = (argv: readonly string[], how: { signal: AbortSignal; shared: Run
 
 const ADAPTERS: Record<CheckCommand, Adapter> = {
   async dig(argv, { signal, shared }) {
-    const [{ parseDigArgs }, { runDigQuery }, { resolveServer }, { UdpPool }] = await Promise.all([
+    const [{ parseDigArgs }, { runDigQuery, readTsigKeyFile }, { resolveServer }, { UdpPool }] = await Promise.all([
       import('../commands/dig/options.js'),
       import('../commands/dig/run.js'),
       import('../protocol/dns/lookup.js'),
       import('../protocol/dns/transport.js'),
     ]);
     const options = { ...parseDigArgs([...argv]), signal };
+    // issue 14: -k FILE, read as the command reads it
+    if (options.tsigKeyFile && !options.tsigKey) options.tsigKey = await readTsigKeyFile(options.tsigKeyFile);
     const server = await shared.serverFor(`${options.server ?? ''}/${options.ipv6Only}`, () => resolveServer(options.server, { ipv6: options.ipv6Only }));
     const pool = await shared.udpPool(() => new UdpPool(8));
     const result = await runDigQuery(options.queries[0]!, server, options, pool);

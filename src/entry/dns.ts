@@ -1,7 +1,8 @@
 /**
  * `netlab/dns`: DNS as dig does it. `lookup` does `netlab dig`'s job (one query, or `trace:
  * true` for +trace) and returns what its `--json` prints; `query` is one exchange with one
- * server (UDP, TCP on truncation), `trace` the iterative resolution from the root. Records carry
+ * server (UDP, TCP on truncation), `trace` the iterative resolution from the root, `transfer` a
+ * zone transfer (AXFR, IXFR) over TCP, TSIG-signed with a key (`parseTsigKeyArg`, `parseTsigKeyFile`). Records carry
  * dig's presentation text (`data`) and typed values (`rdata`). No HTTP client is loaded.
  * @packageDocumentation
  */
@@ -10,9 +11,19 @@ export {
   type LookupOptions, type DigResult, type DigRecord, type DigQuestion, type DigHop, type DigProblemCode, type ResolvedServer,
 } from '../protocol/dns/lookup.js';
 export { query, UdpPool, DEFAULT_EDNS, type Server, type Question, type TransportOptions, type Exchange } from '../protocol/dns/transport.js';
+export {
+  transfer, xfrQuery, XfrStream, XFR_MAX_RECORDS, XFR_MAX_BYTES,
+  type XfrOptions, type XfrResult, type XfrTsig, type XfrFailureCode,
+} from '../protocol/dns/xfr.js';
+export {
+  signTsig, TsigVerifier, verifyTsigRequest, findTsig, parseTsigKeyArg, parseTsigKeyFile, tsigAlgorithm, tsigText, tsigRdata, tsigErrorName,
+  DEFAULT_TSIG_ALGORITHM, MAX_UNSIGNED_MESSAGES,
+  type TsigKey, type TsigAlgorithm, type TsigRecord, type TsigVerdict, type TsigSignOptions,
+} from '../protocol/dns/tsig.js';
 export { trace, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure, type HopKind, type TraceProblemCode } from '../protocol/dns/trace.js';
 // issue 14: delegation health (dig +nssearch, +zone-check)
-export { nssearch, serialNewer, type NsSearchOptions, type NsSearchResult, type NsSearchEntry, type NsSearchProblemCode } from '../protocol/dns/nssearch.js';
+export { serialNewer } from '../protocol/dns/serial.js';
+export { nssearch, type NsSearchOptions, type NsSearchResult, type NsSearchEntry, type NsSearchProblemCode } from '../protocol/dns/nssearch.js';
 export {
   zoneCheck, type ZoneCheckOptions, type ZoneCheckResult, type ZoneCheckReport, type ZoneCheckLevel, type ZoneCheckServer,
   type ServerVerdict, type ZoneCheckProblemCode,

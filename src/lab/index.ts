@@ -125,6 +125,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
   }
   endpoints.push({ role: 'slow dns', address: a.slowDns, port: p, protocol: 'dns', description: 'slowdns.test., answers late (to show the dns phase)' });
+  // issue 14: zone transfers (example.test. on ns1/ns2 to loopback; xfr.test. with the key only)
+  endpoints.push({ role: 'ns1.xfr.test', address: a.xfr, port: p, protocol: 'dns', description: `xfr.test., AXFR/IXFR only with TSIG key ${dns.xfrKey.name} (${dns.xfrKey.algorithm}, key file ${dns.xfrKeyFile})` });
   for (const b of lb.backends) {
     endpoints.push({ role: `lb backend ${b.name}`, address: b.address, port: lb.httpPort, protocol: 'lb', description: b.marker ? `HTTP (X-Backend: ${b.marker}) on ${lb.httpPort}, banner on ${lb.bannerPort}` : 'nothing listens: a dead backend' });
   }
@@ -168,6 +170,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +trace www.lame.test`,
     `netlab dig @${a.root} -p ${p} +trace www.slow.test   # a silent server, raced by the next`,
     `netlab dig @${a.root} -p ${p} +trace www.dead.test   # fails, exit 2`,
+    `netlab dig @${ex} -p ${p} example.test AXFR   # a zone transfer over TCP`,
+    `netlab dig -k ${dns.xfrKeyFile} @${a.xfr} -p ${p} xfr.test AXFR   # TSIG-signed; without -k: Transfer failed, exit 2`,
     `netlab hosts2zone /etc/hosts --origin corp.test --reverse --out zones   # then: netlab lab --zone zones/db.*, and --verify ${ex}:${p}`,
     `netlab cert-check www.example.test:${good.port} --connect-to ${good.address} --ca ${tls.caFile}`,
     `netlab cert-check www.example.test:${expired.port} --connect-to ${expired.address} --ca ${tls.caFile}   # EXPIRED, exit 2`,

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 
@@ -29,7 +29,7 @@ export interface NamedOptions {
   zones: (port: number) => string;
   /** Free ports to keep out of the choice (e.g. a dead forwarder's port). */
   avoid?: number[];
-  /** Listen here instead of NAMED_ADDR (named binds only addresses of an interface: alias it on lo first). */
+  /** Where named listens (an address on an interface, see addLoopbackAlias); default NAMED_ADDR. */
   address?: string;
 }
 
@@ -82,10 +82,11 @@ function bindsUdp(port: number, address: string): Promise<boolean> {
 export async function startNamed(opts: NamedOptions): Promise<Named | { failure: string }> {
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeDnsPort(opts.address ?? NAMED_ADDR, opts.avoid);
+    const address = opts.address ?? NAMED_ADDR;
+    const port = await freeDnsPort(address, opts.avoid);
     const conf = join(opts.dir, 'named.conf');
     writeFileSync(conf, `options {
-  directory "${opts.dir}"; listen-on port ${port} { ${opts.address ?? NAMED_ADDR}; }; listen-on-v6 { none; };
+  directory "${opts.dir}"; listen-on port ${port} { ${address}; }; listen-on-v6 { none; };
   pid-file "${opts.dir}/named.pid"; session-keyfile "${opts.dir}/session.key"; dnssec-validation no;
   // the listeners stay as they are for the whole test: no rescans when interfaces change
   automatic-interface-scan no; interface-interval 0;
@@ -124,4 +125,21 @@ ${opts.zones(port)}
     child.kill('SIGKILL');
   }
   return { failure: lastLog.slice(-3000) };
+}
+
+/**
+ * named listens only on addresses of an interface: put `address` (a 127.x.y.z) on lo when it is
+ * not there yet (needs root; `ip addr replace` is idempotent). Returns whether it is there now.
+ */
+export async function addLoopbackAlias(address: string): Promise<boolean> {
+  const { execFile } = await import('node:child_process');
+  const ip = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p));
+  if (!ip) return false;
+  const runIp = (args: string[]) => new Promise<string | undefined>((resolve) => {
+    execFile(ip, args, { timeout: 5000 }, (err, stdout) => resolve(err ? undefined : stdout));
+  });
+  const shown = await runIp(['-4', 'addr', 'show', 'dev', 'lo']);
+  if (shown?.includes(`inet ${address}/`)) return true;
+  await runIp(['addr', 'replace', `${address}/32`, 'dev', 'lo']);
+  return (await runIp(['-4', 'addr', 'show', 'dev', 'lo']))?.includes(`inet ${address}/`) ?? false;
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDigArgs } from '../../src/commands/dig/options.js';
 import { nssearchText, zoneCheckText } from '../../src/commands/dig/render-delegation.js';
-import { serialNewer } from '../../src/protocol/dns/nssearch.js';
+import { serialNewer } from '../../src/protocol/dns/serial.js';
 import type { DigResult } from '../../src/protocol/dns/lookup.js';
 import { BudgetSpent, failureReason } from '../../src/protocol/dns/delegation.js';
 import { NetlabError } from '../../src/errors.js';

@@ -87,3 +87,18 @@ test('parseArgv(dig): -h and --help ask for the help text; a bad token is USAGE'
   }
   await assert.rejects(parseArgv(command, ['x.test', '+bogus']), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE');
 });
+
+// issue 14: transfers and TSIG on dig's command line
+test('dig syntax: AXFR, ixfr=N (as a type token and with -t), -y and -k', () => {
+  assert.deepEqual(parseDigArgs(['@127.0.0.1', 'example.test', 'AXFR']).queries, [{ name: 'example.test', type: 252, class: 1 }]);
+  assert.deepEqual(parseDigArgs(['example.test', 'IXFR=2026112301']).queries, [{ name: 'example.test', type: 251, class: 1, serial: 2026112301 }]);
+  assert.deepEqual(parseDigArgs(['-t', 'ixfr=5', 'example.test']).queries, [{ name: 'example.test', type: 251, class: 1, serial: 5 }]);
+  assert.deepEqual(parseDigArgs(['ixfr=0', 'example.test']).queries, [{ name: 'example.test', type: 251, class: 1, serial: 0 }]);
+  const y = parseDigArgs(['-y', 'hmac-sha256:k:AAAA', 'x.test']);
+  assert.deepEqual(y.tsigKey, { name: 'k', algorithm: 'hmac-sha256', secret: Buffer.from('AAAA', 'base64') });
+  assert.equal(parseDigArgs(['-k', 'k.key', 'x.test']).tsigKeyFile, 'k.key');
+  assert.equal(parseDigArgs(['-kk.key', 'x.test']).tsigKeyFile, 'k.key');
+  for (const bad of [['-y', 'k:not-base64!', 'x'], ['-y', 'hmac-foo:k:AAAA', 'x'], ['-y'], ['x', 'ixfr=abc'], ['x', 'ixfr=4294967296']]) {
+    assert.throws(() => parseDigArgs(bad), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE', bad.join(' '));
+  }
+});

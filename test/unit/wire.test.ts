@@ -565,3 +565,34 @@ test('UdpPool: a socket that cannot be connected fails its queries at once inste
     await pool.close();
   }
 });
+
+// issue 14: readName caches the suffixes a message's pointers name (zone transfers); nested
+// pointers must give the names a cache-less read gives
+test('decodeMessage: nested compression pointers read through the suffix cache give the same names', async () => {
+  const { readName } = await import('../../src/protocol/dns/names.js');
+  const { decodeMessage } = await import('../../src/protocol/dns/wire.js');
+  const header = Buffer.from([0, 1, 0x84, 0, 0, 1, 0, 4, 0, 0, 0, 0]);
+  const q = Buffer.concat([Buffer.from([4, ...Buffer.from('zone'), 4, ...Buffer.from('test'), 0]), Buffer.from([0, 252, 0, 1])]); // at 12
+  const rr = (owner: Buffer, type: number, rdata: Buffer) => {
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(type, 0);
+    fixed.writeUInt16BE(1, 2);
+    fixed.writeUInt32BE(300, 4);
+    fixed.writeUInt16BE(rdata.length, 8);
+    return Buffer.concat([owner, fixed, rdata]);
+  };
+  const ptr = (at: number) => Buffer.from([0xc0 | (at >> 8), at & 0xff]);
+  const r1 = rr(Buffer.concat([Buffer.from([1, 0x61]), ptr(12)]), 1, Buffer.from([192, 0, 2, 1])); // a.zone.test. at 29
+  const r1At = 12 + q.length;
+  const r2 = rr(Buffer.concat([Buffer.from([1, 0x62]), ptr(r1At)]), 1, Buffer.from([192, 0, 2, 2])); // b.a.zone.test.
+  const r2At = r1At + r1.length;
+  const r3 = rr(Buffer.concat([Buffer.from([1, 0x63]), ptr(r2At)]), 2, Buffer.concat([Buffer.from([1, 0x64]), ptr(r2At)])); // c.b.a.zone.test. NS d.b.a.zone.test.
+  const r4 = rr(ptr(r2At + 0), 2, ptr(r1At)); // b.a.zone.test. NS a.zone.test.
+  const buf = Buffer.concat([header, q, r1, r2, r3, r4]);
+  const m = decodeMessage(buf);
+  assert.deepEqual(m.answers.map((r) => `${r.name} ${r.data}`), [
+    'a.zone.test. 192.0.2.1', 'b.a.zone.test. 192.0.2.2', 'c.b.a.zone.test. d.b.a.zone.test.', 'b.a.zone.test. a.zone.test.',
+  ]);
+  for (const at of [12, r1At, r2At]) assert.equal(readName(buf, at).name, decodeMessage(buf) && readName(buf, at).name);
+  assert.equal(readName(buf, r2At).name, 'b.a.zone.test.');
+});

@@ -7,7 +7,7 @@ import { parseDigArgs, type DigOptions } from './options.js';
 import type { DigResult } from './run.js';
 
 const DIG_HELP = `Usage: netlab dig [@server] [-p port] [-t type] [-c class] [-x addr] [-f file]
-                  [name] [type] [class] [+option...]
+                  [-y [hmac:]name:secret | -k file] [name] [type] [class] [+option...]
 
 dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv.conf.
 
@@ -19,6 +19,9 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   -f file        batch: one query per line, same syntax; answered concurrently,
                  printed in input order (--concurrency N, default 16)
   -4, -6         use only IPv4 / IPv6 to reach a server given by name
+  -y [hmac:]name:secret   sign with this TSIG key (base64 secret; hmac-md5 by default,
+                 as BIND 9.18 dig; hmac-sha1/224/256/384/512) and verify the reply's
+  -k file        the same with a BIND key file (as tsig-keygen writes it)
   +trace         follow referrals from the root (@server is asked for the root NS set)
   +short         only the data of the answer records
   +tcp           query over TCP (a truncated UDP answer is retried over TCP anyway)
@@ -47,8 +50,16 @@ Delegation health (issue 14):
                  Both: -4/-6 narrow the servers' addresses (default both), +time/+tries
                  the wait per query (default 1.5 s, 1 try)
 
-Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply or an unfinished trace,
-3 bad syntax or unreadable -f file.
+
+Zone transfers: 'zone AXFR' and 'zone ixfr=SERIAL' go over TCP and print the records in
+order with ';; XFR size: N records (messages M, bytes B)'; a refused one prints
+'; Transfer failed.' (exit 2); a stream cut, stalled (+time per read) or over 2,000,000
+records is one line (exit 2).
+
+
+Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply, an unfinished trace,
+a failed transfer or a TSIG that does not verify, 3 bad syntax (a bad -y key), an unreadable
+-f file or -k key file.
 +nssearch / +zone-check: 0 nothing wrong, 1 a WARNING (a server of a zone broken while
 another answers, serials or NS sets or glue that differ), 2 CRITICAL (no server of a zone
 answers, no NS set).
@@ -64,7 +75,7 @@ export const command: CommandDef<DigOptions, DigRun> = {
   name: 'dig',
   own: { parse: (argv) => parseDigArgs([...argv]), help: DIG_HELP },
   async run(options, ctx) {
-    const { runDigStream } = await import('./run.js');
+    const { runDigStream, isTransfer } = await import('./run.js');
     // JSON: one document, an array when there may be several results, as JSON.stringify(_, null, 2)
     // would print it whole.
     const array = Boolean(options.batchFile) || options.queries.length > 1;
@@ -72,8 +83,14 @@ export const command: CommandDef<DigOptions, DigRun> = {
     // the WHEN line's zone, looked up only when a WHEN line can be printed
     const when = !options.json && !options.short && options.sections.stats;
     const zone = when ? (await import('../../util/tz-abbreviation.js')).localZoneName(new Date()) : 'UTC';
+    // a streamed transfer's banner: before its first record, or before its result when none came
+    let preamble = '';
     const render = (r: DigResult, i: number): string => {
-      if (renderDigResult) return renderDigResult(r, i, options, ctx.version, zone);
+      if (renderDigResult) {
+        const text = preamble + renderDigResult(r, i, options, ctx.version, zone);
+        preamble = '';
+        return text;
+      }
       if (!array) return `${JSON.stringify(r, null, 2)}\n`;
       // the element as the whole array's stringify indents it: "[\n  {...}\n]" without its brackets
       const inArray = JSON.stringify([r], null, 2);
@@ -81,6 +98,17 @@ export const command: CommandDef<DigOptions, DigRun> = {
     };
     let buffered = '';
     let printed = 0;
+    // issue 14: one zone transfer in text: its records printed as they arrive, none kept
+    const streamXfr = !options.json && !array && options.queries.length === 1 && isTransfer(options.queries[0]!);
+    const hooks: import('./run.js').DigHooks = {};
+    if (streamXfr) {
+      const { renderXfrPreamble, renderXfrRecords } = await import('./render.js');
+      preamble = renderXfrPreamble(options, ctx.version);
+      hooks.onXfrRecords = (records) => {
+        void ctx.io.out(preamble + renderXfrRecords(records, options));
+        preamble = '';
+      };
+    }
     const summary = await runDigStream({ ...options, signal: ctx.signal }, (r, i) => {
       buffered += render(r, i);
       printed++;
@@ -88,7 +116,7 @@ export const command: CommandDef<DigOptions, DigRun> = {
         void ctx.io.out(buffered);
         buffered = '';
       }
-    });
+    }, hooks);
     if (options.json && array && printed > 0) buffered += '\n]\n';
     // interrupted before the first result: still one JSON document
     if (options.json && printed === 0) buffered += `${JSON.stringify(array ? [] : { status: 'UNKNOWN', interrupted: true, error: 'interrupted' }, null, 2)}\n`;

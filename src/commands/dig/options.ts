@@ -7,12 +7,15 @@ import { NetlabError } from '../../errors.js';
 import { classCode, typeCode } from '../../protocol/dns/types.js';
 import { reverseName } from '../../protocol/dns/reverse.js';
 import { parseClientSubnet, parseCookie, type ClientSubnet, type DnsCookie } from '../../protocol/dns/edns-options.js';
+import { parseTsigKeyArg, type TsigKey } from '../../protocol/dns/tsig.js';
 
 export interface DigQuery {
   /** As the user typed it (after IDN conversion), or the reverse name for -x. */
   name: string;
   type: number;
   class: number;
+  /** IXFR: the serial of dig's `ixfr=N` type token. */
+  serial?: number;
 }
 
 export interface DigSections {
@@ -59,6 +62,10 @@ export interface DigOptions {
   nssearch: boolean;
   /** issue 14, +zone-check: a +trace that checks every server of every zone on the way. */
   zoneCheck: boolean;
+  /** -y [hmac:]name:secret: sign queries (and transfers) with this TSIG key. */
+  tsigKey?: TsigKey;
+  /** -k FILE: a BIND key file, read by the run (see readTsigKeyFile). */
+  tsigKeyFile?: string;
   /** The arguments as given, for the `; <<>> netlab dig <<>> ...` line. */
   argv: string[];
 }
@@ -130,7 +137,8 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
   const o = start ?? digDefaults(argv);
   let pendingType: number | undefined;
   let pendingClass: number | undefined;
-  const names: Array<{ name: string; type?: number; class?: number }> = [];
+  const names: Array<{ name: string; type?: number; class?: number; serial?: number }> = [];
+  let pendingSerial: number | undefined;
   let recurseSet = false;
 
   const setFlag = (flag: FlagName, on: boolean) => {
@@ -209,9 +217,15 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       names.push({ name: reverseName(addr), type: 12 });
     } else if (tok === '-t' || tok === '--type') {
       const v = next();
-      const t = typeCode(v);
+      const ixfr = ixfrSerial(v);
+      const t = ixfr === undefined ? typeCode(v) : 251;
       if (t === undefined) throw usage(`unknown type '${v}'`);
       pendingType = t;
+      pendingSerial = ixfr;
+    } else if (tok === '-y') {
+      o.tsigKey = parseTsigKeyArg(next());
+    } else if (tok === '-k') {
+      o.tsigKeyFile = next();
     } else if (tok === '-c' || tok === '--class') {
       const v = next();
       const c = classCode(v);
@@ -241,7 +255,7 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       setFlag(LONG_FLAGS[tok]!, !tok.includes('no'));
     } else if (tok.startsWith('-') && tok.length > 1) {
       // dig's glued forms: -p53, -tMX, -x192.0.2.1
-      const m = /^-([ptcxfq])(.+)$/.exec(tok);
+      const m = /^-([ptcxfqyk])(.+)$/.exec(tok);
       if (m && !LONG_VALUES.has(tok)) {
         argv.splice(i + 1, 0, m[2]!);
         argv[i] = `-${m[1]}`;
@@ -249,6 +263,17 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
         continue;
       }
       throw usage(`unknown option '${tok}'`);
+    } else if (ixfrSerial(tok) !== undefined) {
+      // dig's IXFR type token, ixfr=SERIAL
+      const serial = ixfrSerial(tok)!;
+      const last = names[names.length - 1];
+      if (last && last.type === undefined) {
+        last.type = 251;
+        last.serial = serial;
+      } else {
+        pendingType = 251;
+        pendingSerial = serial;
+      }
     } else if (typeCode(tok) !== undefined) {
       // As in dig, a token that names a type is a type (so `dig ns` asks for the root NS set).
       const t = typeCode(tok)!;
@@ -265,7 +290,9 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       const last = names[names.length - 1]!;
       if (pendingType !== undefined) {
         last.type = pendingType;
+        if (pendingSerial !== undefined) last.serial = pendingSerial;
         pendingType = undefined;
+        pendingSerial = undefined;
       }
       if (pendingClass !== undefined) {
         last.class = pendingClass;
@@ -278,13 +305,24 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
   if (o.nssearch && o.zoneCheck) throw usage('+nssearch and +zone-check exclude each other');
   if (o.bufsize < 512 && o.edns) o.bufsize = Math.max(o.bufsize, 512);
   for (const n of names) {
-    o.queries.push({ name: n.name, type: n.type ?? pendingType ?? 1, class: n.class ?? pendingClass ?? 1 });
+    const q: DigQuery = { name: n.name, type: n.type ?? pendingType ?? 1, class: n.class ?? pendingClass ?? 1 };
+    const serial = n.serial ?? (n.type === undefined ? pendingSerial : undefined);
+    if (serial !== undefined) q.serial = serial;
+    o.queries.push(q);
   }
   if (o.queries.length === 0 && !o.batchFile) {
     // dig with no name asks for the root NS set
     o.queries.push({ name: '.', type: pendingType ?? 2, class: pendingClass ?? 1 });
   }
   return o;
+}
+
+/** The serial of dig's `ixfr=N` type token; undefined for any other token. Throws USAGE for a serial that is not 0 to 4294967295. */
+export function ixfrSerial(token: string): number | undefined {
+  const m = /^ixfr=(.*)$/i.exec(token);
+  if (!m) return undefined;
+  if (!/^\d{1,10}$/.test(m[1]!) || Number(m[1]) > 0xffffffff) throw usage(`bad IXFR serial in '${token}': a number from 0 to 4294967295`);
+  return Number(m[1]);
 }
 
 /** A query with the options it runs under (a -f line may set its own @server, -p, +options). */

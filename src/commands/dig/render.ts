@@ -24,16 +24,28 @@ function indent(cur: number, toWanted: number): { text: string; col: number } {
 /** What a record line shows: owner, TTL, class, type and the presentation text. */
 export type RecordLineInput = Pick<DigQuestion, 'name' | 'ttl' | 'class' | 'type' | 'data'>;
 
+const TABS = ['', '\t', '\t\t', '\t\t\t', '\t\t\t\t', '\t\t\t\t\t', '\t\t\t\t\t\t'];
+const SPACES = ['', ' ', '  ', '   ', '    ', '     ', '      ', '       '];
+
+/** indent()'s text alone, for the record lines (a zone transfer prints 100,000 of them): the column it reaches is max(to, cur + 1). */
+function gap(cur: number, toWanted: number): string {
+  const to = Math.max(toWanted, cur + 1);
+  const tabs = (to >> 3) - (cur >> 3);
+  if (tabs > 0) return (TABS[tabs] ?? '\t'.repeat(tabs)) + SPACES[to & 7]!;
+  return SPACES[to - cur] ?? ' '.repeat(to - cur);
+}
+
 /** One record line, tab-aligned as dig prints it. */
 export function recordLine(r: RecordLineInput): string {
-  let line = r.name;
-  let col = line.length;
-  for (const [text, to] of [[String(r.ttl), TTL_COLUMN], [r.class, CLASS_COLUMN], [r.type, TYPE_COLUMN]] as const) {
-    const ind = indent(col, to);
-    line += ind.text + text;
-    col = ind.col + text.length;
-  }
-  return `${line}${indent(col, RDATA_COLUMN).text}${r.data}`;
+  const ttl = String(r.ttl);
+  let col = r.name.length;
+  let line = r.name + gap(col, TTL_COLUMN) + ttl;
+  col = Math.max(TTL_COLUMN, col + 1) + ttl.length;
+  line += gap(col, CLASS_COLUMN) + r.class;
+  col = Math.max(CLASS_COLUMN, col + 1) + r.class.length;
+  line += gap(col, TYPE_COLUMN) + r.type;
+  col = Math.max(TYPE_COLUMN, col + 1) + r.type.length;
+  return line + gap(col, RDATA_COLUMN) + r.data;
 }
 
 function questionLine(q: DigQuestion): string {
@@ -102,6 +114,8 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
     out.push(`;; ${r.error}`);
     return out;
   }
+  // a signed query whose answer did not verify: dig's line (dig writes it to stderr)
+  if (r.tsigError) out.push(`;; Couldn't verify signature: ${r.tsigError}`);
   if (s.comments) {
     const c = r.counts!;
     out.push(';; Got answer:');
@@ -113,19 +127,63 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   }
   const section = (title: string, on: boolean, records: RecordLineInput[], line: (x: DigQuestion) => string) => {
     if (!on || records.length === 0) return;
-    if (s.comments) out.push(`;; ${title} SECTION:`);
+    if (s.comments) out.push(`;; ${title}${title.endsWith('PSEUDO') ? '' : ' '}SECTION:`);
     out.push(...records.map(line));
     if (s.comments) out.push('');
   };
   section('QUESTION', s.question, r.question ?? [], questionLine);
   section('ANSWER', s.answer, r.answer, recordLine);
   section('AUTHORITY', s.authority, r.authority, recordLine);
-  section('ADDITIONAL', s.additional, r.additional, recordLine);
+  // a signed answer's TSIG record is shown apart, as dig's TSIG PSEUDOSECTION
+  const tsig = r.additional.filter((x) => x.type === 'TSIG');
+  section('ADDITIONAL', s.additional, tsig.length > 0 ? r.additional.filter((x) => x.type !== 'TSIG') : r.additional, recordLine);
+  section('TSIG PSEUDO', s.additional, tsig, recordLine);
   if (s.stats) {
     out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
     out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
     out.push(`;; WHEN: ${digDate(r.when, zone)}`);
     out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
+    out.push('');
+  }
+  return out;
+}
+
+/**
+ * A zone transfer as dig prints it: the records in order (each signed message's TSIG record
+ * after its records), then the footer with the XFR size line; a refusal is `; Transfer failed.`,
+ * a stream cut or bounded its one-line error.
+ */
+function xfrText(r: DigResult, options: DigOptions, zone: string): string[] {
+  const x = r.xfr!;
+  const out: string[] = [];
+  if (r.tsigError) out.push(`;; Couldn't verify signature: ${r.tsigError}`);
+  const after = x.tsigAfter ?? [];
+  let t = 0;
+  const tsigUpTo = (n: number) => {
+    for (; t < after.length && after[t]! <= n; t++) if (options.sections.additional) out.push(recordLine(r.additional[t]!));
+  };
+  if (options.short) {
+    out.push(...r.answer.map((a) => a.data));
+  } else {
+    r.answer.forEach((a, i) => {
+      tsigUpTo(i);
+      out.push(recordLine(a));
+    });
+    tsigUpTo(Number.MAX_SAFE_INTEGER);
+  }
+  if (r.rcode && r.rcode !== 'NOERROR') {
+    out.push('; Transfer failed.');
+    return out;
+  }
+  if (r.error) {
+    out.push(`;; ${r.error}`);
+    return out;
+  }
+  if (options.sections.stats && !options.short) {
+    out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`);
+    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (TCP)`);
+    out.push(`;; WHEN: ${digDate(r.when, zone)}`);
+    out.push(`;; XFR size: ${x.records} records (messages ${x.messages}, bytes ${x.bytes})`);
     out.push('');
   }
   return out;
@@ -153,6 +211,7 @@ function hopText(h: DigHop): string[] {
 /** dig +short: the data of each answer record, one per line. */
 function shortText(r: DigResult): string[] {
   if (r.error) return [`;; ${r.error}`];
+  if (r.tsigError) return [`;; Couldn't verify signature: ${r.tsigError}`, ...r.answer.map((a) => a.data)];
   return r.answer.map((a) => a.data);
 }
 
@@ -166,6 +225,12 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
   // issue 14: +nssearch prints dig's own short lines; +zone-check its tables (render-delegation.ts)
   if (r.nssearch) out = nssearchText(r);
   else if (r.zoneCheck) out = [...(options.sections.cmd && index === 0 ? header(options, version) : []), ...zoneCheckText(r)];
+  else if (r.xfr) {
+    // a transfer's lines are many: no copy of the list
+    out = xfrText(r, options, zone);
+    // a streamed transfer printed its banner and records already (renderXfrPreamble, renderXfrRecords)
+    if (options.sections.cmd && index === 0 && !options.short && !r.xfr.streamed) out.unshift(...header(options, version));
+  }
   else if (options.short) out = shortText(r);
   else {
     out = [];
@@ -179,6 +244,21 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
     } else out.push(...answerText(r, options, zone));
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/** A streamed transfer's banner, printed before its first record. */
+export function renderXfrPreamble(options: DigOptions, version: string): string {
+  return options.sections.cmd && !options.short ? `${header(options, version).join('\n')}\n` : '';
+}
+
+/** Records of a streamed transfer as they arrive: record lines (TSIG records among them, unless +noadditional), or their data with +short. */
+export function renderXfrRecords(records: readonly RecordLineInput[], options: DigOptions): string {
+  let out = '';
+  for (const r of records) {
+    if (r.type === 'TSIG' && (options.short || !options.sections.additional)) continue;
+    out += `${options.short ? r.data : recordLine(r)}\n`;
+  }
+  return out;
 }
 
 /** Render results as dig does. `version` goes into the banner line. */

@@ -6,8 +6,9 @@
 import { setMaxListeners } from 'node:events';
 import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors.js';
 import { UdpPool } from '../../protocol/dns/transport.js';
-import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
+import { lookup, resolveServer, type DigRecord, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
+import { parseTsigKeyFile, type TsigKey } from '../../protocol/dns/tsig.js';
 
 export { parseDigArgs, type DigOptions };
 export type { DigHop, DigQuestion, DigRecord, DigResult } from '../../protocol/dns/lookup.js';
@@ -40,7 +41,7 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 }
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
-export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
+export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
   return lookup({
     name: q.name,
     type: q.type,
@@ -69,7 +70,35 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
       timeoutMs: options.timeoutMs === 5000 ? undefined : options.timeoutMs,
       tries: options.tries === 3 ? undefined : options.tries,
     } : {}),
+    ...(q.serial !== undefined ? { serial: q.serial } : {}),
+    ...(options.tsigKey ? { tsig: options.tsigKey } : {}),
+    ...(hooks.onXfrRecords ? { onXfrRecords: hooks.onXfrRecords } : {}),
   });
+}
+
+/** What the command may follow as it happens: a single zone transfer's records as they arrive (see LookupOptions.onXfrRecords). */
+export interface DigHooks {
+  onXfrRecords?: (records: DigRecord[]) => void;
+}
+
+/** Whether a query is a zone transfer (AXFR, or IXFR with a serial), which lookup() runs over TCP as a stream. */
+export function isTransfer(q: DigQuery): boolean {
+  return q.type === 252 || (q.type === 251 && q.serial !== undefined);
+}
+
+/**
+ * -k FILE: the TSIG key of a BIND key file, read once per path. Throws INPUT for a file that
+ * cannot be read (dig's words) or is not a key file (`FILE:LINE: message`).
+ */
+export async function readTsigKeyFile(path: string): Promise<TsigKey> {
+  const { readFileBounded } = await import('../../util/read-bounded.js');
+  let text: string;
+  try {
+    text = readFileBounded(path, 64 * 1024).toString('utf8');
+  } catch (e) {
+    throw new NetlabError('INPUT', `couldn't read key file '${path}': ${fileErrorReason(e)}`, { cause: e });
+  }
+  return parseTsigKeyFile(text, path);
 }
 
 /**
@@ -78,7 +107,7 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
  * the last answer, and finished results are not kept). Returns the worst status (UNKNOWN when
  * interrupted) and how many of the queries were handed over.
  */
-export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void): Promise<DigStreamSummary> {
+export async function runDigStream(options: DigOptions, onResult: (r: DigResult, index: number) => void, hooks: DigHooks = {}): Promise<DigStreamSummary> {
   const list = await collectQueries(options);
   if (list.length === 0) throw new NetlabError('INPUT', 'no queries: the batch file holds no query lines');
   // each distinct @server is looked up once
@@ -95,6 +124,14 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   // resolved once per distinct option set (a plain batch shares the command line's)
   const resolved = new Map<DigOptions, ResolvedServer>();
   await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
+  // -k FILE: each key file read once, before any query is sent
+  const keys = new Map<string, Promise<TsigKey>>();
+  for (const o of resolved.keys()) {
+    if (!o.tsigKeyFile || o.tsigKey) continue;
+    let key = keys.get(o.tsigKeyFile);
+    if (!key) keys.set(o.tsigKeyFile, (key = readTsigKeyFile(o.tsigKeyFile)));
+    o.tsigKey = await key;
+  }
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
   let emitted = 0;
@@ -120,7 +157,8 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
     while (next < list.length && !options.signal?.aborted) {
       const i = next++;
       const job = list[i]!;
-      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool));
+      // a single transfer may hand its records over as they come
+      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool, list.length === 1 ? hooks : {}));
     }
   };
   try {

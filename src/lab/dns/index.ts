@@ -3,8 +3,13 @@ import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
 import { delegServers } from './deleg.js';
-import { randomBytes } from 'node:crypto';
 import { answerGslb, GSLB_ADDRESS, gslbZone } from './gslb.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { keyFileText, labXfrZone } from './xfr.js';
+import type { TsigKey } from '../../protocol/dns/tsig.js';
 
 export interface DnsLab {
   port: number;
@@ -14,6 +19,10 @@ export interface DnsLab {
   /** The root server: what `dig +trace @root` starts from. */
   root: string;
   addresses: typeof A;
+  /** issue 14: the TSIG key xfr.test. (on 127.53.1.1) is transferred with, made at start. */
+  xfrKey: TsigKey;
+  /** That key as a BIND key file (for dig -k), in a temporary directory removed by close(). */
+  xfrKeyFile: string;
   close(): Promise<void>;
 }
 
@@ -31,13 +40,15 @@ export interface DnsLabOptions {
 /** How late the slowdns.test. server answers by default, ms. */
 export const DEFAULT_SLOW_DNS_DELAY_MS = 150;
 
-function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: number): Array<Omit<DnsServerOptions, 'port'>> {
+function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: number, xfrKey: TsigKey): Array<Omit<DnsServerOptions, 'port'>> {
   const z = labZones();
+  // issue 14: example.test. transferred to loopback clients, xfr.test. only with the key
+  const open = [{ origin: 'example.test.' }];
   return [
     { address: A.root, zones: [z.root], nsid: 'a.root.test' },
     { address: A.tld, zones: [z.tld, z.inAddrArpa, z.ip6Arpa], nsid: 'ns1.nic.test' },
-    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, z.slow, z.fanout, ...extra], nsid: 'ns1.example.test', delayMs },
-    { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, z.fanout, ...extra], nsid: 'ns2.example.test', delayMs },
+    { address: A.ns1Example, zones: [z.example, z.reverse4, z.reverse6, z.lame, z.slow, z.fanout, ...extra], nsid: 'ns1.example.test', delayMs, transfers: open },
+    { address: A.ns2Example, zones: [z.example, z.reverse4, z.reverse6, z.fanout, ...extra], nsid: 'ns2.example.test', delayMs, transfers: open },
     { address: A.glueless, zones: [z.glueless] },
     { address: A.lame, zones: [], behaviour: 'refuse' },
     { address: A.upward, zones: [z.root] },
@@ -51,21 +62,34 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     ...delegServers(),
     // issue 14: the GSLB (an edge per client subnet, ECS or source address) answers DNS cookies too
     { address: GSLB_ADDRESS, zones: [gslbZone()], nsid: 'ns1.gslb.test', answer: answerGslb, cookieSecret: randomBytes(16) },
+    { address: A.xfr, zones: [labXfrZone(A.xfr)], nsid: 'ns1.xfr.test', transfers: [{ origin: 'xfr.test.', key: xfrKey }] },
   ];
 }
 
 /** Start every lab DNS server. With port 0, retries until one port is free on all addresses. */
 export async function startDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
-  const specs = layout(options.extraZones ?? [], options.delayMs, options.slowDnsDelayMs ?? DEFAULT_SLOW_DNS_DELAY_MS);
+  const xfrKey: TsigKey = { name: 'lab-xfr-key', algorithm: 'hmac-sha256', secret: randomBytes(32) };
+  const specs = layout(options.extraZones ?? [], options.delayMs, options.slowDnsDelayMs ?? DEFAULT_SLOW_DNS_DELAY_MS, xfrKey);
   const servers = await startOnCommonPort(options.port ?? 0, specs.map((spec) => (port: number) => new LabDnsServer({ ...spec, port })));
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'netlab-dns-'));
+    await writeFile(path.join(dir, 'lab-xfr.key'), keyFileText(xfrKey), { mode: 0o600 });
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw e;
+  }
   return {
     port: servers[0]!.port,
     servers,
     gslb: servers.find((s) => s.address === GSLB_ADDRESS)!,
     root: A.root,
     addresses: A,
+    xfrKey,
+    xfrKeyFile: path.join(dir, 'lab-xfr.key'),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -12,6 +12,7 @@ import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type
 import { canonicalName } from '../../protocol/dns/names.js';
 import type { ZoneData } from '../../protocol/zone/master.js';
 import { labCookie } from './cookies.js';
+import { checkRequestTsig, isTransferOrSigned, signAnswers, transferAnswers, type TransferPolicy } from './xfr.js';
 
 /** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
 export type Zone = ZoneData;
@@ -41,6 +42,8 @@ export interface DnsServerOptions {
   answer?: (query: DnsMessage, client: string) => HookAnswer | undefined;
   /** issue 14: answer DNS cookies (RFC 7873) with server cookies made from this secret (src/lab/dns/cookies.ts). */
   cookieSecret?: Buffer;
+  /** issue 14: zones transferred over TCP (AXFR, IXFR) to loopback clients, or only with a TSIG key; signed queries answered signed. */
+  transfers?: TransferPolicy[];
 }
 
 /** What an `answer` hook gives: the sections of the reply (none: the zones answer) and EDNS options to add to its OPT. */
@@ -290,7 +293,7 @@ export class LabDnsServer {
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.udpQueries++;
-    const reply = this.respond(msg, 'udp', rinfo.address);
+    const reply = this.options.transfers ? this.respondMany(msg, 'udp', rinfo.address)[0] : this.respond(msg, 'udp', rinfo.address);
     if (!reply) return;
     this.later(() => this.udp?.send(reply, rinfo.port, rinfo.address));
   }
@@ -310,10 +313,51 @@ export class LabDnsServer {
       }
       for (const f of frames) {
         this.stats.tcpQueries++;
+        if (this.options.transfers) {
+          const replies = this.respondMany(f, 'tcp', socket.remoteAddress);
+          if (replies.length > 0) this.later(() => socket.writable && socket.write(Buffer.concat(replies.map(frame))));
+          continue;
+        }
         const reply = this.respond(f, 'tcp', socket.remoteAddress ?? '');
         if (reply) this.later(() => socket.writable && socket.write(frame(reply)));
       }
     });
+  }
+
+  /**
+   * issue 14: the replies to one query on a server with transfers: a transfer's messages (TCP),
+   * FORMERR for AXFR over UDP (as named), else respond()'s reply; signed when the request was
+   * signed with a key of the server, NOTAUTH with the TSIG error when its key or MAC is bad.
+   */
+  respondMany(query: Buffer, transport: 'udp' | 'tcp', remote: string | undefined): Buffer[] {
+    let msg: DnsMessage | undefined;
+    try {
+      // the usual query (not a transfer, not signed) goes straight to respond()
+      if (isTransferOrSigned(query)) msg = decodeMessage(query);
+    } catch {
+      msg = undefined;
+    }
+    if (!msg) {
+      const r = this.respond(query, transport, remote ?? '');
+      return r ? [r] : [];
+    }
+    const q = msg.questions[0];
+    const signed = msg.additionals.length > 0 && msg.additionals[msg.additionals.length - 1]!.typeCode === 250;
+    const keys = (this.options.transfers ?? []).flatMap((t) => (t.key ? [t.key] : []));
+    const tsig = signed ? checkRequestTsig(query, keys) : {};
+    const edns = msg.edns ? this.opt(msg) : undefined;
+    const isQuery = !msg.flags.includes('qr') && msg.opcode === 'QUERY' && msg.questions.length === 1 && q?.classCode === 1;
+    if (isQuery && (q.typeCode === 252 || q.typeCode === 251) && transport === 'tcp') {
+      return signAnswers(transferAnswers(msg, this.options.zones, this.options.transfers ?? [], remote, tsig, edns), tsig);
+    }
+    if (isQuery && q.typeCode === 252) {
+      return [encodeMessage({ id: msg.id, flags: ['qr'], rcode: 1, questions: msg.questions, edns })];
+    }
+    if (tsig.error !== undefined && tsig.record) {
+      return signAnswers([encodeMessage({ id: msg.id, flags: ['qr'], rcode: 9, questions: msg.questions, edns })], tsig);
+    }
+    const r = this.respond(query, transport, remote ?? '');
+    return r ? signAnswers([r], tsig) : [];
   }
 
   /**

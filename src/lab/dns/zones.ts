@@ -30,6 +30,8 @@ export const LAB_DNS_ADDRESSES = {
   split1: SPLIT_SERVERS.ns1,
   split2: SPLIT_SERVERS.ns2,
   split3: SPLIT_SERVERS.ns3,
+  /** issue 14: serves xfr.test., transferred only with the lab's TSIG key. */
+  xfr: '127.53.1.1',
 } as const;
 
 const A = LAB_DNS_ADDRESSES;
@@ -149,6 +151,9 @@ export function labZones(): LabDnsData {
       // issue 14: the GSLB (src/lab/dns/gslb.ts), an edge address per client subnet
       rr('gslb.test', ns('ns1.gslb.test'), 172800),
       rr('ns1.gslb.test', a(GSLB_ADDRESS), 172800),
+      // issue 14: zone transfers with TSIG
+      rr('xfr.test', ns('ns1.xfr.test'), 172800),
+      rr('ns1.xfr.test', a(A.xfr), 172800),
     ],
   };
   const inAddrArpa: Zone = {

@@ -16,6 +16,8 @@ import { clientCookieFor, cookieVerdict, type ClientSubnet, type DnsCookie } fro
 import type { RecordData } from './rdata.js';
 import { nssearch, nssearchDigResult, type NsSearchEntry, type NsSearchProblemCode } from './nssearch.js';
 import { zoneCheck, zoneCheckDigResult, type ZoneCheckReport, type ZoneCheckProblemCode } from './zone-check.js';
+import { tsigRdata, tsigText, type TsigKey, type TsigRecord } from './tsig.js';
+import { transfer, type XfrResult } from './xfr.js';
 
 /**
  * What can be wrong with a dig query, each CRITICAL: the answer's RCODE (NXDOMAIN, SERVFAIL,
@@ -24,7 +26,9 @@ import { zoneCheck, zoneCheckDigResult, type ZoneCheckReport, type ZoneCheckProb
  */
 export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE'
   // issue 14: +nssearch and +zone-check (src/protocol/dns/nssearch.ts, zone-check.ts)
-  | NsSearchProblemCode | ZoneCheckProblemCode;
+  | NsSearchProblemCode | ZoneCheckProblemCode
+  // issue 14: zone transfers: a stream cut, stalled or past a bound; TSIG: an answer whose signature does not verify
+  | 'XFR_INCOMPLETE' | 'TSIG_INVALID';
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -102,6 +106,14 @@ export interface DigResult {
   notes?: Note[];
   /** issue 14, +zone-check: every server of every zone on the way, judged. */
   zoneCheck?: ZoneCheckReport;
+  /**
+   * A zone transfer (AXFR, IXFR): dig's XFR size counts (`answer` holds the records in order, TSIG
+   * records apart, `additional` the TSIG record of each signed message, `tsigAfter` how many zone
+   * records come before each), and how the server answered an IXFR.
+   */
+  xfr?: { records: number; messages: number; bytes: number; kind?: XfrResult['kind']; tsigAfter?: number[]; streamed?: boolean };
+  /** A signed query whose answer did not verify: BIND's reason (`tsig verify failure`, `tsig indicates error`...). */
+  tsigError?: string;
 }
 
 /** A server to ask, already resolved: its address and the name to show for it. */
@@ -164,6 +176,18 @@ export interface LookupOptions {
   zoneCheck?: boolean;
   /** Address families of the zone's servers for nssearch/zoneCheck (dig -4 / -6); default both. */
   families?: { ipv4: boolean; ipv6: boolean };
+  /** IXFR: the serial the client has; type IXFR with a serial (or AXFR) is a zone transfer over TCP. */
+  serial?: number;
+  /** Sign the query (or transfer) with this TSIG key and verify the answer (RFC 8945). */
+  tsig?: TsigKey;
+  /** Bounds of a zone transfer: records (default 2,000,000), bytes (1 GiB), the whole transfer in milliseconds (600,000). */
+  xfrLimits?: { maxRecords?: number; maxBytes?: number; totalTimeoutMs?: number };
+  /**
+   * A transfer's records as each message arrives (each signed message's TSIG record after its
+   * records), for a caller that prints them as they come: then the result keeps none
+   * (`answer` empty, `xfr.streamed` true).
+   */
+  onXfrRecords?: (records: DigRecord[]) => void;
 }
 
 // a batch gets thousands of answers a second: one ISO text per millisecond, not one per answer
@@ -246,7 +270,59 @@ function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
   };
 }
 
-function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback'>): DigResult {
+/** A TSIG record as dig shows it (class ANY, TTL 0). */
+function tsigRecord(t: TsigRecord): DigRecord {
+  const data = tsigText(t);
+  return { name: t.name, type: 'TSIG', class: 'ANY', ttl: 0, data, rdata: { type: 'TSIG', text: data, hex: tsigRdata(t).toString('hex').toUpperCase() } };
+}
+
+const XFR_CODES: Record<NonNullable<XfrResult['failure']>['code'], DigProblemCode> = {
+  REFUSED: 'REFUSED', ERROR_RCODE: 'ERROR_RCODE', XFR_INCOMPLETE: 'XFR_INCOMPLETE', TSIG_INVALID: 'TSIG_INVALID',
+  TIMEOUT: 'TIMEOUT', UNREACHABLE: 'UNREACHABLE', MALFORMED_REPLY: 'MALFORMED_REPLY', INTERRUPTED: 'TIMEOUT',
+};
+
+/** A zone transfer as `netlab dig` shows it: the records as the answer, the counts of dig's XFR size line. */
+async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResult> {
+  const x = await transfer({ address: a.server.address, port: a.port }, {
+    zone: options.name, type: a.type === 251 ? 'IXFR' : 'AXFR', serial: options.serial, class: a.class, tsig: options.tsig,
+    timeoutMs: options.timeoutMs ?? 5000, ...options.xfrLimits, signal: options.signal,
+    ...(options.onXfrRecords ? {
+      keepRecords: false,
+      onMessage: (records: readonly DnsRecord[], tsig: TsigRecord | undefined) => {
+        const out = records.map(record);
+        if (tsig) out.push(tsigRecord(tsig));
+        options.onXfrRecords!(out);
+      },
+    } : {}),
+  });
+  const problems: Problem<DigProblemCode>[] = x.failure && x.failure.code !== 'INTERRUPTED'
+    ? [{ code: XFR_CODES[x.failure.code], severity: 'CRITICAL', message: x.failure.message, subject: fqdn(options.name) }]
+    : [];
+  const r: DigResult = {
+    query: { ...queryOf(a), transport: 'tcp' },
+    status: statusOf(problems),
+    problems,
+    rcode: x.rcode,
+    flags: [],
+    answer: x.records.map(record),
+    authority: [],
+    additional: x.tsig.map((t) => tsigRecord(t.record)),
+    timeMs: x.messages > 0 ? x.timeMs : null,
+    msgSize: null,
+    when: new Date().toISOString(),
+    xfr: { records: x.recordCount, messages: x.messages, bytes: x.bytes },
+  };
+  if (options.onXfrRecords) r.xfr!.streamed = true;
+  if (x.kind) r.xfr!.kind = x.kind;
+  if (x.tsig.length > 0) r.xfr!.tsigAfter = x.tsig.map((t) => t.after);
+  if (x.tsigError) r.tsigError = x.tsigError;
+  // a refusal shows as dig's "Transfer failed."; anything else as the one-line error
+  if (x.failure && x.failure.code !== 'REFUSED' && x.failure.code !== 'ERROR_RCODE') r.error = x.failure.message;
+  if (x.failure?.code === 'INTERRUPTED') return markInterrupted(r);
+  return r;
+}
+
+function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback' | 'tsig'>): DigResult {
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
@@ -268,6 +344,15 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
   };
   if (m.edns) r.edns = m.edns;
   if (ex.tcpFallback) r.tcpFallback = true;
+  if (ex.tsig) {
+    const t = ex.tsig.record;
+    if (t) r.additional = r.additional.map((x) => (x.type === 'TSIG' ? tsigRecord(t) : x));
+    if (ex.tsig.error) {
+      r.tsigError = ex.tsig.error;
+      r.problems.push({ code: 'TSIG_INVALID', severity: 'CRITICAL', message: `couldn't verify signature: ${ex.tsig.error}`, subject: `${a.server.address}#${a.port}` });
+      r.status = statusOf(r.problems);
+    }
+  }
   return r;
 }
 
@@ -349,6 +434,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
     }
     return result;
   }
+  if (type === 252 || (type === 251 && options.serial !== undefined)) return transferLookup({ ...asked, transport: 'tcp' }, options);
   try {
     const ask = (e: typeof edns) => query({ address: server.address, port }, { name: options.name, type, class: klass }, {
       timeoutMs: options.timeoutMs ?? 5000,
@@ -359,8 +445,9 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
       edns: e,
       cd: options.cd,
       ad: options.ad ?? true,
-      pool: options.pool,
+      pool: options.tsig ? undefined : options.pool,
       signal: options.signal,
+      ...(options.tsig ? { tsig: options.tsig } : {}),
     });
     let ex = await ask(edns);
     let retried = false;

@@ -93,12 +93,17 @@ export interface NameRead {
  * Throws MALFORMED_PACKET.
  */
 export function readName(buf: Uint8Array, offset: number, limit = buf.length): NameRead {
-  const labels: string[] = [];
+  const cached = suffixBuffer === buf;
+  let name = '';
   let pos = offset;
   let end = -1;
   let total = 1;
   let jumps = 0;
   let lowest = offset; // pointers must go strictly before where this name started
+  // where each pointer led, and how long the name was then: the suffix from each is cached at the end
+  const jumpedTo: number[] = [];
+  const nameAtJump: number[] = [];
+  const totalAtJump: number[] = [];
   for (;;) {
     if (pos >= limit) throw malformed('name runs past the end');
     const len = buf[pos]!;
@@ -113,6 +118,19 @@ export function readName(buf: Uint8Array, offset: number, limit = buf.length): N
       if (target >= lowest) throw malformed('compression pointer does not point to prior data');
       if (++jumps > 127) throw malformed('compression loop');
       if (end < 0) end = pos + 2;
+      const known = cached ? suffixes.get(target) : undefined;
+      if (known && known.end <= limit) {
+        total += known.bytes;
+        if (total > 255) throw malformed('name longer than 255 bytes');
+        if (jumps + known.jumps > 127) throw malformed('compression loop');
+        name += known.text;
+        break;
+      }
+      if (cached) {
+        jumpedTo.push(target);
+        nameAtJump.push(name.length);
+        totalAtJump.push(total);
+      }
       lowest = target;
       pos = target;
       continue;
@@ -121,10 +139,53 @@ export function readName(buf: Uint8Array, offset: number, limit = buf.length): N
     if (pos + 1 + len > limit) throw malformed('label runs past the end');
     total += len + 1;
     if (total > 255) throw malformed('name longer than 255 bytes');
-    labels.push(escapeLabel(buf.subarray(pos + 1, pos + 1 + len)));
+    name += `${escapeRange(buf, pos + 1, pos + 1 + len)}.`;
     pos += 1 + len;
   }
-  return { name: labels.length === 0 ? '.' : `${labels.join('.')}.`, end: end < 0 ? pos : end };
+  for (let i = 0; i < jumpedTo.length; i++) remember(jumpedTo[i]!, name.slice(nameAtJump[i]), total - totalAtJump[i]!, limit);
+  return { name: name === '' ? '.' : name, end: end < 0 ? pos : end };
+}
+
+// The suffixes already read from one message, by the offset a compression pointer names: a
+// message compresses its owners to a few shared suffixes (a zone transfer: 40,000 owners a
+// message under one zone name), each read and escaped once instead of once per pointer. Only
+// while withNameCache runs (a decode, synchronous: the bytes cannot change meanwhile); bounded.
+let suffixBuffer: Uint8Array | undefined;
+const suffixes = new Map<number, { text: string; bytes: number; jumps: number; end: number }>();
+
+/** Run `fn` (a whole message's decode) with readName caching the suffixes it reads from `buf`. */
+export function withNameCache<T>(buf: Uint8Array, fn: () => T): T {
+  suffixBuffer = buf;
+  suffixes.clear();
+  try {
+    return fn();
+  } finally {
+    suffixBuffer = undefined;
+    suffixes.clear();
+  }
+}
+
+/** Remember the suffix read from `at` (its text with the trailing dot, its wire bytes): only a whole suffix that ended in the root label. */
+function remember(at: number, text: string, bytes: number, limit: number): void {
+  if (text === '' || suffixes.size >= 4096) return;
+  // a suffix read from `at` is valid for any later reader that may read up to `limit`
+  suffixes.set(at, { text, bytes, jumps: 0, end: limit });
+}
+
+/** escapeLabel of buf[start, end), without a view of it: plain labels (letters, digits, - and _) as they are. */
+function escapeRange(buf: Uint8Array, start: number, end: number): string {
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x5f)) {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) return escapeLabel(buf.subarray(start, end));
+  let out = '';
+  for (let i = start; i < end; i++) out += String.fromCharCode(buf[i]!);
+  return out;
 }
 
 /** A label in master-file form, escaped as BIND does (RFC 4343 2.1). */

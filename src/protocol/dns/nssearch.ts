@@ -6,6 +6,7 @@
  * serials that differ (SERIAL_MISMATCH, WARNING: a secondary behind its primary still answers,
  * with old data).
  */
+import { serialNewer } from './serial.js';
 import { NetlabError, statusOf, type Note, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import type { Server, TransportOptions } from './transport.js';
@@ -187,11 +188,6 @@ function judge(result: NsSearchResult, zone: string, port: number, leftOut: numb
   if (leftOut > 0) notes.push({ code: 'NOT_ASKED', message: `${leftOut} more server addresses were not asked (limit reached)`, subject: zone, counts: { leftOut } });
   if (unreachable.length > 0) notes.push({ code: 'NO_ROUTE', message: `${unreachable.map((e) => e.address).join(', ')} not reachable from this host, not judged`, subject: zone, counts: { notChecked: unreachable.length } });
   if (notes.length > 0) result.notes = notes;
-}
-
-/** RFC 1982 serial number arithmetic: is `a` newer than `b`? */
-export function serialNewer(a: number, b: number): boolean {
-  return a !== b && ((a > b && a - b < 2 ** 31) || (a < b && b - a > 2 ** 31));
 }
 
 /** dig's +nssearch as a DigResult (the document `netlab dig +nssearch --json` prints). */

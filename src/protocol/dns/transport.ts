@@ -12,6 +12,7 @@ import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from 
 import { canonicalName } from './names.js';
 import type { ClientSubnet, DnsCookie } from './edns-options.js';
 import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
+import { signTsig, TsigVerifier, type TsigKey, type TsigVerdict } from './tsig.js';
 
 /** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
@@ -44,6 +45,8 @@ export interface TransportOptions {
   signal?: AbortSignal;
   /** Share a few long-lived UDP sockets among many queries (batches); default: a socket per query. */
   pool?: UdpPool;
+  /** Sign the query with this TSIG key (RFC 8945) and verify the answer's (Exchange.tsig); no pool then. */
+  tsig?: TsigKey;
 }
 
 /** One question answered: the server, the transport that carried the answer, the decoded message. */
@@ -55,6 +58,8 @@ export interface Exchange {
   timeMs: number;
   /** The UDP answer was truncated and this one came over TCP. */
   tcpFallback: boolean;
+  /** With TransportOptions.tsig: what verifying the answer's TSIG found. */
+  tsig?: TsigVerdict;
 }
 
 /** EDNS of a query unless told otherwise: a 1232-byte UDP size (DNS Flag Day 2020), as BIND's dig. */
@@ -72,18 +77,18 @@ export async function query(server: Server, question: Question, options: Transpo
   const tries = Math.max(1, options.tries ?? 3);
   if (options.tcp) {
     const r = await tcpExchange(server, question, options, timeoutMs);
-    return { server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
+    return withTsig({ server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false }, r);
   }
   let lastError: NetlabError | undefined;
   for (let attempt = 0; attempt < tries; attempt++) {
     options.signal?.throwIfAborted();
     try {
-      const r = options.pool ? await options.pool.exchange(server, question, options, timeoutMs) : await udpExchange(server, question, options, timeoutMs);
+      const r: Answer = options.pool && !options.tsig ? await options.pool.exchange(server, question, options, timeoutMs) : await udpExchange(server, question, options, timeoutMs);
       if (r.message.flags.includes('tc') && !options.ignoreTruncation) {
         const t = await tcpExchange(server, question, options, timeoutMs);
-        return { server, transport: 'tcp', message: t.message, timeMs: roundMs(t.timeMs), tcpFallback: true };
+        return withTsig({ server, transport: 'tcp', message: t.message, timeMs: roundMs(t.timeMs), tcpFallback: true }, t);
       }
-      return { server, transport: 'udp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
+      return withTsig({ server, transport: 'udp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false }, r);
     } catch (e) {
       if (!(e instanceof NetlabError) || e.code !== 'TIMEOUT') throw e;
       lastError = e;
@@ -92,7 +97,25 @@ export async function query(server: Server, question: Question, options: Transpo
   throw lastError ?? new NetlabError('TIMEOUT', 'timed out');
 }
 
-function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer } {
+function withTsig(ex: Exchange, r: { tsig?: TsigVerdict }): Exchange {
+  if (r.tsig) ex.tsig = r.tsig;
+  return ex;
+}
+
+/** An answer as read: the message, the round trip and, for a signed query, its TSIG verdict. */
+interface Answer {
+  message: DnsMessage;
+  timeMs: number;
+  tsig?: TsigVerdict;
+}
+
+/** The TSIG verdict of an answer to a signed query (RFC 8945 5.3). */
+function verifyAnswer(options: TransportOptions, mac: Buffer | undefined, wire: Buffer, answer: Answer): Answer {
+  if (options.tsig && mac) answer.tsig = new TsigVerifier(options.tsig, mac).verify(wire);
+  return answer;
+}
+
+function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer; mac?: Buffer } {
   const id = nodeCrypto().randomInt(0, 0x10000);
   const edns = options.edns === undefined ? DEFAULT_EDNS : options.edns;
   const wire = encodeQuery({
@@ -105,6 +128,7 @@ function buildQuery(question: Question, options: TransportOptions): { id: number
     cd: options.cd,
     ad: options.ad,
   });
+  if (options.tsig) return { id, ...signTsig(wire, options.tsig) };
   return { id, wire };
 }
 
@@ -137,15 +161,15 @@ function describe(server: Server): string {
   return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}#${server.port}`;
 }
 
-function udpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
-  const { id, wire } = buildQuery(question, options);
+function udpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<Answer> {
+  const { id, wire, mac } = buildQuery(question, options);
   const family = udpFamily(server.address);
   return new Promise((resolve, reject) => {
     const socket = nodeDgram().createSocket({ type: family });
     let dropped: string | undefined;
     let start = 0;
     let done = false;
-    const finish = (err: NetlabError | undefined, value?: { message: DnsMessage; timeMs: number }) => {
+    const finish = (err: NetlabError | undefined, value?: Answer) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -186,7 +210,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
         dropped = why;
         return;
       }
-      finish(undefined, { message, timeMs });
+      finish(undefined, verifyAnswer(options, mac, buf, { message, timeMs }));
     });
     // Port 0: the OS picks a random ephemeral source port for every query.
     socket.bind(0, () => {
@@ -200,15 +224,15 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
   });
 }
 
-function tcpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number }> {
-  const { id, wire } = buildQuery(question, options);
+function tcpExchange(server: Server, question: Question, options: TransportOptions, timeoutMs: number): Promise<Answer> {
+  const { id, wire, mac } = buildQuery(question, options);
   return new Promise((resolve, reject) => {
     const reader = new FrameReader();
     let dropped: string | undefined;
     let start = 0;
     let done = false;
     const socket = nodeNet().connect({ host: server.address, port: server.port });
-    const finish = (err: NetlabError | undefined, value?: { message: DnsMessage; timeMs: number }) => {
+    const finish = (err: NetlabError | undefined, value?: Answer) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -257,7 +281,7 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
           dropped = why;
           continue;
         }
-        finish(undefined, { message, timeMs });
+        finish(undefined, verifyAnswer(options, mac, f, { message, timeMs }));
         return;
       }
     });

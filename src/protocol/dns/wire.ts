@@ -13,7 +13,7 @@ import { NetlabError } from '../../errors.js';
 import { className, opcodeName, rcodeName, typeCode as typeCodeOf, typeName } from './types.js';
 import { checkRdataLength, decodeRdata, encodeRdata, type DnsRecord, type RecordData } from './rdata.js';
 import { presentRdata } from './present.js';
-import { nameToWire, readName } from './names.js';
+import { nameToWire, readName, withNameCache } from './names.js';
 import { decodeClientSubnet, encodeClientSubnet, encodeCookie, type ClientSubnet, type CookieVerdict, type DnsCookie } from './edns-options.js';
 
 /** The record shape and its typed value live in rdata.ts; here for the decoder's users. */
@@ -124,7 +124,8 @@ function u32(buf: Uint8Array, o: number): number {
  */
 export function decodeMessage(input: Uint8Array): DnsMessage {
   try {
-    return decodeUnsafe(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    return withNameCache(buf, () => decodeUnsafe(buf));
   } catch (e) {
     if (e instanceof NetlabError) throw e;
     throw malformed(e instanceof Error ? e.message : String(e), e);

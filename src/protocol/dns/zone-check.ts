@@ -21,7 +21,7 @@ import { typeName } from './types.js';
 import { ROOT_HINTS } from './root-hints.js';
 import type { DnsMessage, DnsRecord } from './wire.js';
 import { addressRecords, ask, BudgetSpent, failureReason, makeAsker, nsAddresses, sortAddresses, usable, type Asker, type Families } from './delegation.js';
-import { serialNewer } from './nssearch.js';
+import { serialNewer } from './serial.js';
 import type { DigProblemCode, DigResult } from './lookup.js';
 
 export type ZoneCheckProblemCode =
