@@ -2,6 +2,7 @@
 import { startOnCommonPort } from '../common-port.js';
 import { LabDnsServer, type DnsServerOptions, type Zone } from './server.js';
 import { LAB_DNS_ADDRESSES as A, labZones } from './zones.js';
+import { LAB_DNSSEC_ADDRESS, labDnssecZones } from './signed.js';
 
 export interface DnsLab {
   port: number;
@@ -42,6 +43,8 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     { address: A.split1, zones: [z.split], nsid: 'ns1.split.test' },
     { address: A.split2, zones: [z.split], nsid: 'ns2.split.test' },
     { address: A.split3, zones: [z.splitStale], nsid: 'ns3.split.test' },
+    // issue 14: the signed island sec.test. and its children (src/lab/dns/signed.ts)
+    { address: LAB_DNSSEC_ADDRESS, zones: labDnssecZones(), nsid: 'ns1.sec.test' },
   ];
 }
 

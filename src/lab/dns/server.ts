@@ -11,6 +11,7 @@ import net from 'node:net';
 import { decodeMessage, encodeMessage, frame, FrameReader, type DnsMessage, type DnsRecord, type EdnsInput, type HeaderFlag } from '../../protocol/dns/wire.js';
 import { canonicalName } from '../../protocol/dns/names.js';
 import type { ZoneData } from '../../protocol/zone/master.js';
+import { withDnssec, zonesForQuestion } from './signed.js';
 
 /** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
 export type Zone = ZoneData;
@@ -326,7 +327,10 @@ export class LabDnsServer {
       return reply(!q ? 1 : msg.opcode !== 'QUERY' ? 4 : 5);
     }
     if (this.options.behaviour === 'refuse') return reply(5);
-    const a = resolveAuthoritative(this.options.zones, q.name, q.typeCode);
+    // issue 14: DS from the parent when both are served; RRSIGs and NSEC/NSEC3 proofs when DO is set
+    const zones = zonesForQuestion(this.options.zones, q.name, q.typeCode);
+    const plain = resolveAuthoritative(zones, q.name, q.typeCode);
+    const a = msg.edns?.do ? withDnssec(zones, q.name, q.typeCode, plain) : plain;
     const full = reply(a.rcode, { aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
     if (transport === 'udp') {
       const limit = msg.edns ? Math.min(Math.max(msg.edns.udpSize, 512), MAX_UDP) : 512;
