@@ -12,6 +12,7 @@ import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
+import { LAB_DNSSEC_ADDRESS, LAB_DNSSEC_CASES, writeDnssecAnchorFiles } from './dns/signed.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -45,6 +46,8 @@ export interface Lab {
   starttls: StartTlsLab;
   /** issue 12: the every-address TLS pair (tls.fanout.test on 127.54.3.1 good and .2 expired); the names are in fanout.test. */
   fanout: FanoutLab;
+  /** issue 14: the signed island sec.test. (127.53.6.1): its trust anchor written to a temporary file (a trust-anchors clause, as delv -a reads it; and the DS alone), and its cases. */
+  dnssec: { address: string; anchorFile: string; dsFile: string; cases: typeof LAB_DNSSEC_CASES };
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -97,6 +100,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
     throw e;
   }
+  let anchors: Awaited<ReturnType<typeof writeDnssecAnchorFiles>>;
+  try {
+    anchors = await writeDnssecAnchorFiles();
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
   // zones given with --zone (e.g. from hosts2zone), served by ns1 and ns2 too
@@ -138,6 +148,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   endpoints.push({ role: `fanout ${FANOUT_NAMES.http}`, address: FANOUT_ADDRESSES.httpDead, port: http.httpsPort, protocol: 'http', description: `nothing listens: ${FANOUT_NAMES.http}'s second A record (its first is the origin, ${FANOUT_ADDRESSES.httpGood})` });
   endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
+  // issue 14: DNSSEC validation (netlab dig +validate, delv)
+  endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, nsec3 (secure), unsigned (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
@@ -168,6 +180,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
     `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
+    `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.good.sec.test   # DNSSEC: fully validated`,
+    `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.tampered.sec.test   # bogus: BAD_SIGNATURE, exit 2`,
   ];
   return {
     port: p,
@@ -177,10 +191,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     lb,
     starttls,
     fanout,
+    dnssec: { address: LAB_DNSSEC_ADDRESS, anchorFile: anchors.anchorFile, dsFile: anchors.dsFile, cases: LAB_DNSSEC_CASES },
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), anchors.remove()]);
     },
   };
 }

@@ -4,6 +4,7 @@
  * records, a status and the problems found. A query that gets no reply is a result too
  * (status CRITICAL, `error`), never an exception.
  */
+import type { DnssecProblemCode, DnssecValidation } from './dnssec/validate.js';
 import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { ipFamily } from '../../util/ip.js';
@@ -19,7 +20,7 @@ import type { RecordData } from './rdata.js';
  * REFUSED, ERROR_RCODE for any other but NOERROR), no usable reply (TIMEOUT, UNREACHABLE,
  * MALFORMED_REPLY), or a +trace that could not reach the answer (TRACE_INCOMPLETE).
  */
-export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE';
+export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE' | DnssecProblemCode;
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -89,6 +90,8 @@ export interface DigResult {
   hops?: DigHop[];
   /** Stopped by the signal before it finished: status UNKNOWN, `error` 'interrupted'. */
   interrupted?: boolean;
+  /** issue 14: with +validate, the DNSSEC verdict and its chain of trust (its problems are in `problems` too). */
+  validation?: DnssecValidation;
 }
 
 /** A server to ask, already resolved: its address and the name to show for it. */
