@@ -29,6 +29,8 @@ export interface NamedOptions {
   zones: (port: number) => string;
   /** Free ports to keep out of the choice (e.g. a dead forwarder's port). */
   avoid?: number[];
+  /** The address to listen on (default NAMED_ADDR, 127.0.0.1). */
+  address?: string;
 }
 
 /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
@@ -80,10 +82,11 @@ function bindsUdp(port: number, address: string): Promise<boolean> {
 export async function startNamed(opts: NamedOptions): Promise<Named | { failure: string }> {
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeDnsPort(NAMED_ADDR, opts.avoid);
+    const address = opts.address ?? NAMED_ADDR;
+    const port = await freeDnsPort(address, opts.avoid);
     const conf = join(opts.dir, 'named.conf');
     writeFileSync(conf, `options {
-  directory "${opts.dir}"; listen-on port ${port} { ${NAMED_ADDR}; }; listen-on-v6 { none; };
+  directory "${opts.dir}"; listen-on port ${port} { ${address}; }; listen-on-v6 { none; };
   pid-file "${opts.dir}/named.pid"; session-keyfile "${opts.dir}/session.key"; dnssec-validation no;
   // the listeners stay as they are for the whole test: no rescans when interfaces change
   automatic-interface-scan no; interface-interval 0;
