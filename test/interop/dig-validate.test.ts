@@ -1,6 +1,6 @@
 /**
  * issue 14: netlab's DNSSEC verdicts equal BIND delv's (bind9-dnsutils) on the same signed zones:
- * named (bind9) serves the lab's fixture zones (sec.test. and its children, as
+ * named (bind9, recursion on for loopback, with a root of its own) serves the lab's fixture zones (sec.test. and its children, as
  * scripts/make-dnssec-fixtures.sh made them with dnssec-signzone) on 127.85.0.6, as RECIPES.md
  * section 1 starts it (the address added to lo first, as root; else on 127.0.0.1), and
  * `delv @named -a ANCHOR +root=sec.test NAME` and netlab `+validate` must say the same for every
@@ -50,6 +50,10 @@ before(async () => {
     writeFileSync(file, text);
     zones.push(`zone "${origin}" { type primary; file "${file}"; };`);
   }
+  // a root of its own, so that named's recursion (on, so that it sets RA and netlab asks it as a
+  // resolver, with RD, DO and CD, as delv does) never leaves loopback
+  writeFileSync(join(dir, 'db.root'), '$TTL 300\n.\tIN SOA ns.root.test. hm.root.test. 1 3600 900 604800 300\n.\tIN NS ns.root.test.\nns.root.test.\tIN A 127.0.0.1\n');
+  zones.push(`zone "." { type primary; file "${join(dir, 'db.root')}"; };`);
   // named listens only on addresses that exist on an interface (RECIPES.md 1.1)
   const present = IP ? execFileSync(IP, ['-4', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).includes(`${ADDRESS}/`) : false;
   if (!present && IP && process.getuid?.() === 0) {
@@ -61,7 +65,7 @@ before(async () => {
     }
   }
   if (!present && !addedAlias) namedAddress = '127.0.0.1';
-  const started = await startNamed({ named: NAMED, dir, address: namedAddress, zones: () => zones.join('\n') });
+  const started = await startNamed({ named: NAMED, dir, address: namedAddress, options: '  recursion yes; allow-recursion { 127.0.0.0/8; };', zones: () => zones.join('\n') });
   if ('failure' in started) namedFailure = started.failure;
   else named = started;
 });
@@ -93,6 +97,7 @@ test('netlab +validate agrees with delv on named serving the same signed zones',
   for (const [name, type] of QUESTIONS) {
     const theirs = delvVerdict(await delv(namedAddress, named.port, name, type));
     const ours = await validateAnswer(name, type, { server: { address: namedAddress, port: named.port }, anchors });
+    assert.equal(ours.mode, 'recursive', 'named sets RA: asked as a resolver');
     rows.push(`${name}/${type}: delv ${theirs}, netlab ${ours.status}${ours.problems.length ? ` (${ours.problems.map((p) => p.code).join(',')})` : ''}`);
     assert.equal(ours.status, theirs, rows[rows.length - 1]);
   }
