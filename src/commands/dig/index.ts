@@ -30,9 +30,16 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   +[no]cdflag    +[no]adflag                      +[no]all, +[no]cmd, +[no]comments,
   +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
   +json, --json  one JSON document on stdout
+  +validate      DNSSEC: validate the answer's chain of trust, as BIND's delv does
+                 (secure, insecure or bogus, and the link that broke); records come from
+                 @server when it is a recursive resolver (RA), else by walking the
+                 delegations down from it (always so with +trace)
+  --trust-anchor FILE  anchors for +validate (implies it): a trust-anchors { ... };
+                 clause as delv -a reads it, or DS/DNSKEY records; default: the root KSKs
 
 Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply or an unfinished trace,
-3 bad syntax or unreadable -f file.
+3 bad syntax or unreadable -f file. With +validate also: 2 bogus (or the records could not
+be fetched), 1 insecure (an unsigned answer), 3 an unreadable or invalid trust-anchor file.
 `;
 
 export interface DigRun extends CommandResult {
