@@ -68,8 +68,8 @@ function checkZone(origin: string): string[] {
   return out;
 }
 
-test('signatures made by dnssec-signzone verify: ECDSA P-256, RSA/SHA-256, Ed25519, NSEC3', () => {
-  for (const origin of ['sec.test.', 'good.sec.test.', 'rsa.sec.test.', 'ed.sec.test.', 'nsec3.sec.test.']) {
+test('signatures made by dnssec-signzone verify: ECDSA P-256 and P-384, RSA/SHA-256, SHA-512 and SHA-1, Ed25519, NSEC3', () => {
+  for (const origin of ['sec.test.', 'good.sec.test.', 'rsa.sec.test.', 'ed.sec.test.', 'p384.sec.test.', 'sha512.sec.test.', 'sha1.sec.test.', 'nsec3.sec.test.']) {
     const results = checkZone(origin);
     assert.ok(results.length >= 6, `${origin}: ${results.length} signatures`);
     assert.deepEqual(results.filter((r) => !r.endsWith(': valid')), [], origin);
@@ -84,7 +84,7 @@ test('a tampered record fails its signature, a missing key is found missing', ()
 
 test("the parent's DS matches each signed child's KSK, except dsmismatch's", () => {
   const parent = zone('sec.test.');
-  for (const child of ['good', 'rsa', 'ed', 'nsec3', 'expired', 'nokey', 'tampered', 'dsmismatch']) {
+  for (const child of ['good', 'rsa', 'ed', 'p384', 'sha512', 'sha1', 'nsec3', 'expired', 'nokey', 'tampered', 'dsmismatch']) {
     const origin = `${child}.sec.test.`;
     const ds = parent.find((r) => r.type === 'DS' && r.name === origin)!;
     const keys = zone(origin).filter((r) => r.type === 'DNSKEY').map((r) => r.rdata as DnskeyData);
