@@ -89,10 +89,21 @@ test('denial of existence: NXDOMAIN and NODATA by NSEC and NSEC3, a wildcard, an
   assert.equal(unsignedNx.status, 'insecure');
 });
 
-test('no anchor above the name, and a server that does not answer', async () => {
+test('no anchor above the name, an unsupported digest, a DNSKEY anchor, and a server that does not answer', async () => {
   const outside = await validateAnswer('www.example.test', 'A', { server: root(), anchors });
   assert.equal(outside.status, 'insecure');
   assert.deepEqual(outside.problems.map((p) => p.code), ['NO_TRUST_ANCHOR']);
+  // an anchor with a digest type netlab does not compute (GOST, 3): the island is treated as unsigned (RFC 4035 5.2)
+  const gost = [{ ...anchors[0]!, ds: { ...anchors[0]!.ds!, digestType: 3 } }];
+  const unsupported = await validateAnswer('www.good.sec.test', 'A', { server: island(), anchors: gost });
+  assert.equal(unsupported.status, 'insecure');
+  assert.deepEqual(unsupported.problems.map((p) => p.code), ['UNSUPPORTED_ALGORITHM']);
+  // a DNSKEY as the anchor (static-key) works as its DS does
+  const keys = await validateAnswer('sec.test', 'DNSKEY', { server: island(), anchors });
+  assert.equal(keys.status, 'secure');
+  const ksk = keys.answer.find((r) => r.type === 'DNSKEY' && r.data.startsWith('257 '))!;
+  const byKey = await validateAnswer('www.good.sec.test', 'A', { server: island(), anchors: parseTrustAnchors(`sec.test. IN DNSKEY ${ksk.data}\n`, 'key') });
+  assert.equal(byKey.status, 'secure');
   const dead = await validateAnswer('www.good.sec.test', 'A', { server: { address: lab.addresses.silent, port: lab.port }, anchors, timeoutMs: 200, tries: 1 });
   assert.equal(dead.status, 'indeterminate');
   assert.deepEqual(dead.problems.map((p) => p.code), ['FETCH_FAILED']);

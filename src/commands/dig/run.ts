@@ -42,7 +42,7 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
 export async function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
   // issue 14: +validate checks the answer's chain of trust after the query (src/commands/dig/validate.ts)
-  if (options.validate) return (await import('./validate.js')).digWithValidation(q, server, options, lookupQuery(q, server, options, pool));
+  if (options.validate) return (await import('./validate.js')).digWithValidation(q, server, options, () => lookupQuery(q, server, options, pool));
   return lookupQuery(q, server, options, pool);
 }
 

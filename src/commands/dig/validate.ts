@@ -31,9 +31,10 @@ export async function loadTrustAnchors(file: string | undefined): Promise<readon
 }
 
 /** The dig result with its `validation`, the validation's problems added and the status the worse of both. */
-export async function digWithValidation(q: DigQuery, server: ResolvedServer, options: DigOptions, looked: Promise<DigResult>): Promise<DigResult> {
+export async function digWithValidation(q: DigQuery, server: ResolvedServer, options: DigOptions, look: () => Promise<DigResult>): Promise<DigResult> {
+  // the anchors first: a bad file is exit 3 before anything is sent
   const anchors = await loadTrustAnchors(options.trustAnchorFile);
-  const result = await looked;
+  const result = await look();
   if (result.interrupted || options.signal?.aborted) return result;
   const validation = await validateAnswer(q.name, q.type, {
     server: { address: server.address, port: options.port },

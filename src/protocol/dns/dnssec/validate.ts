@@ -246,7 +246,8 @@ export async function validateAnswer(qnameIn: string, qtypeIn: number | string, 
     } catch (e) {
       firstError = e;
     }
-    const recursive = options.mode === 'recursive' || (first !== undefined && first.flags.includes('ra'));
+    // no reply at all: walking from the same server would only wait again
+    const recursive = options.mode === 'recursive' || firstError !== undefined || (first !== undefined && first.flags.includes('ra'));
     fetcher = recursive ? r : iterativeFetcher(options.server, options);
     if (!recursive) first = undefined;
     if (recursive && firstError) first = undefined;
