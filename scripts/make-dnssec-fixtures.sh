@@ -10,7 +10,7 @@
 #
 # The zones (all served by the lab's 127.53.6.1, delegated from test.):
 #   sec.test.              the island's apex, ECDSA P-256, NSEC; its KSK is the lab's trust anchor
-#   good.sec.test.         ECDSA P-256 (13), NSEC, a wildcard            -> secure
+#   good.sec.test.         ECDSA P-256 (13), NSEC, a wildcard, CNAMEs (in the zone, to rsa) -> secure
 #   rsa.sec.test.          RSA/SHA-256 (8), 2048 bits, NSEC               -> secure
 #   ed.sec.test.           Ed25519 (15), NSEC                             -> secure
 #   p384.sec.test.         ECDSA P-384 (14), NSEC                         -> secure
@@ -63,7 +63,8 @@ add_ds() { DS_LINES+="$(dnssec-dsfromkey -2 "$1.key")"$'\n'; }
 
 # good: ECDSA P-256, NSEC, a wildcard
 keygen good.sec.test ECDSAP256SHA256
-{ child_zone good.sec.test 192.0.2.62; echo '*.wild IN A 192.0.2.63'; echo 'mail IN MX 10 www.good.sec.test.'; } > good.in
+{ child_zone good.sec.test 192.0.2.62; echo '*.wild IN A 192.0.2.63'; echo 'mail IN MX 10 www.good.sec.test.'
+  echo 'alias IN CNAME www'; echo 'cross IN CNAME www.rsa.sec.test.'; } > good.in
 sign good.sec.test good.in good.signed; add_ds "$KSK"
 
 keygen rsa.sec.test RSASHA256 2048

@@ -85,6 +85,13 @@ test('denial of existence: NXDOMAIN and NODATA by NSEC and NSEC3, a wildcard, an
   const wild = await validateAnswer('x.wild.good.sec.test', 'A', { server: root(), anchors });
   assert.equal(wild.status, 'secure');
   assert.match(wild.chain[wild.chain.length - 1]!.message, /wildcard \*\.wild\.good\.sec\.test\., x\.wild\.good\.sec\.test\. proven absent/);
+  // CNAMEs: within the zone (the server follows it), and into another zone (asked again)
+  for (const [name, chain] of [['alias.good.sec.test', 'alias.good.sec.test./CNAME www.good.sec.test./A'], ['cross.good.sec.test', 'cross.good.sec.test./CNAME www.rsa.sec.test./A']] as const) {
+    const v = await validateAnswer(name, 'A', { server: root(), anchors });
+    assert.equal(v.status, 'secure', `${name}: ${JSON.stringify(v.problems)}`);
+    assert.equal(v.chain.filter((l) => l.kind === 'rrset').map((l) => `${l.owner}/${l.type}`).join(' '), chain);
+    assert.equal(v.answer.filter((r) => r.type !== 'RRSIG').length, 2);
+  }
   const unsignedNx = await validateAnswer('nx.unsigned.sec.test', 'A', { server: root(), anchors });
   assert.equal(unsignedNx.status, 'insecure');
 });

@@ -34,8 +34,8 @@ let addedAlias = false;
 let lab: DnsLab | undefined;
 const anchors = parseTrustAnchors(DNSSEC_ANCHOR_CONF, 'anchor');
 
-/** Extra names beyond the lab's cases: negative answers by NSEC and NSEC3, a wildcard, NODATA. */
-const EXTRA: Array<[string, string]> = [['nx.good.sec.test.', 'A'], ['nx.nsec3.sec.test.', 'A'], ['www.good.sec.test.', 'MX'], ['b.nsec3.sec.test.', 'A'], ['nx.unsigned.sec.test.', 'A']];
+/** Extra names beyond the lab's cases: negative answers by NSEC and NSEC3, NODATA, CNAMEs. */
+const EXTRA: Array<[string, string]> = [['nx.good.sec.test.', 'A'], ['nx.nsec3.sec.test.', 'A'], ['www.good.sec.test.', 'MX'], ['b.nsec3.sec.test.', 'A'], ['nx.unsigned.sec.test.', 'A'], ['alias.good.sec.test.', 'A'], ['cross.good.sec.test.', 'A']];
 const QUESTIONS: Array<[string, string]> = [...LAB_DNSSEC_CASES.map((c) => [c.name, 'A'] as [string, string]), ...EXTRA];
 
 before(async () => {

@@ -404,13 +404,15 @@ export async function validateAnswer(qnameIn: string, qtypeIn: number | string, 
 
   // --- the answer: each RRset, then the proofs a negative or wildcard answer needs ------
   const verdicts: DnssecVerdict[] = [];
+  /** Check a message's answer RRsets; returns the last name of its CNAME chain and whether that name is answered. */
+  const checkAnswer = async (answer: DnsMessage, asked: string): Promise<{ last: string; answered: boolean }> => {
   const rrsets = new Map<string, DnsRecord[]>();
   for (const r of answer.answers) {
     if (r.type === 'RRSIG') continue;
     const k = `${lowerName(r.name)}/${r.type}`;
     rrsets.set(k, [...(rrsets.get(k) ?? []), r]);
   }
-  let last = qname;
+  let last = asked;
   for (const rrset of rrsets.values()) {
     const owner = lowerName(rrset[0]!.name);
     const type = rrset[0]!.type;
@@ -450,14 +452,30 @@ export async function validateAnswer(qnameIn: string, qtypeIn: number | string, 
     verdicts.push('secure');
   }
   const finalAnswered = [...rrsets.keys()].some((k) => k === `${last}/${qtypeName}` || (qtype === 255 && k.startsWith(`${last}/`)));
-  if (!finalAnswered && (answer.rcode === 'NOERROR' || answer.rcode === 'NXDOMAIN')) {
-    // NODATA or NXDOMAIN for the last name of the chain
-    const signers = answer.authorities.filter((r) => r.rdata.type === 'RRSIG' && (r.rdata.typeCovered === 'SOA' || r.rdata.typeCovered === 'NSEC' || r.rdata.typeCovered === 'NSEC3')).map((r) => (r.rdata as RrsigData).signerName);
-    const state = await stateFor(signerWithin(signers, last) ?? last);
-    if (state.verdict !== 'secure') verdicts.push(state.verdict);
-    else verdicts.push(denial(answer, state, last));
-  } else if (!finalAnswered) {
-    return result(fetchFailed(last, qtypeName, new Error(`answered ${answer.rcode}`)), answer.rcode);
+  return { last, answered: finalAnswered };
+  };
+
+  let message = answer;
+  let asked = qname;
+  // a CNAME into another zone that the answer does not follow is asked again, as a resolver restarts the query (8 at most)
+  for (let hop = 0; ; hop++) {
+    const { last, answered } = await checkAnswer(message, asked);
+    if (answered) break;
+    if (message.rcode !== 'NOERROR' && message.rcode !== 'NXDOMAIN') return result(fetchFailed(last, qtypeName, new Error(`answered ${message.rcode}`)), message.rcode);
+    const negative = message.rcode === 'NXDOMAIN' || last === asked || message.authorities.some((r) => r.type === 'SOA' || r.type === 'NSEC' || r.type === 'NSEC3');
+    if (negative || hop >= 8) {
+      // NODATA or NXDOMAIN for the last name of the chain
+      const signers = message.authorities.filter((r) => r.rdata.type === 'RRSIG' && (r.rdata.typeCovered === 'SOA' || r.rdata.typeCovered === 'NSEC' || r.rdata.typeCovered === 'NSEC3')).map((r) => (r.rdata as RrsigData).signerName);
+      const state = await stateFor(signerWithin(signers, last) ?? last);
+      if (state.verdict !== 'secure') verdicts.push(state.verdict);
+      else verdicts.push(denial(message, state, last));
+      break;
+    }
+    const next = await fetchOrNull(last, qtype);
+    if (next instanceof Error) return result(fetchFailed(last, qtypeName, next), message.rcode);
+    answerRecords = [...answerRecords, ...next.answers.map((r) => ({ name: r.name, type: r.type, class: r.class, ttl: r.ttl, data: r.data }))];
+    message = next;
+    asked = last;
   }
 
   function denial(m: DnsMessage, state: ZoneState & { verdict: 'secure' }, name: string): DnssecVerdict {
@@ -514,5 +532,5 @@ export async function validateAnswer(qnameIn: string, qtypeIn: number | string, 
 
   const rank: DnssecVerdict[] = ['bogus', 'indeterminate', 'insecure', 'secure'];
   const status = verdicts.length === 0 ? 'indeterminate' : verdicts.sort((a, b) => rank.indexOf(a) - rank.indexOf(b))[0]!;
-  return result(status, answer.rcode);
+  return result(status, message.rcode);
 }
