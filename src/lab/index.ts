@@ -149,7 +149,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   endpoints.push({ role: `fanout ${FANOUT_NAMES.http}`, address: FANOUT_ADDRESSES.httpDead, port: http.httpsPort, protocol: 'http', description: `nothing listens: ${FANOUT_NAMES.http}'s second A record (its first is the origin, ${FANOUT_ADDRESSES.httpGood})` });
   endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
   // issue 14: DNSSEC validation (netlab dig +validate, delv)
-  endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
+  endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned and optout.nsec3 (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }

@@ -34,6 +34,7 @@ export const LAB_DNSSEC_CASES: ReadonlyArray<{ name: string; verdict: 'secure' |
   { name: 'www.sha1.sec.test.', verdict: 'secure', description: 'RSA/SHA-1 with NSEC3 (7)' },
   { name: 'www.nsec3.sec.test.', verdict: 'secure', description: 'NSEC3, no salt, 0 iterations' },
   { name: 'www.unsigned.sec.test.', verdict: 'insecure', description: "unsigned child, no DS (the parent's NSEC proves it)" },
+  { name: 'www.optout.nsec3.sec.test.', verdict: 'insecure', description: "unsigned child of the NSEC3 zone, no DS (the parent's NSEC3 opt-out covers it)" },
   { name: 'www.expired.sec.test.', verdict: 'bogus', code: 'RRSIG_EXPIRED', description: 'signatures expired in 2020' },
   { name: 'www.dsmismatch.sec.test.', verdict: 'bogus', code: 'DS_MISMATCH', description: "the parent's DS matches none of the child's keys" },
   { name: 'www.nokey.sec.test.', verdict: 'bogus', code: 'DNSKEY_MISSING', description: 'signed by a key missing from the DNSKEY set' },
@@ -129,6 +130,13 @@ function nsec3For(ix: SignedIndex, name: string): DnsRecord | undefined {
   });
 }
 
+/** Whether an NSEC3 matches `name`'s hash. */
+function nsec3Matching(ix: SignedIndex, name: string): boolean {
+  if (!ix.param) return false;
+  const h = nsec3Hash(name, ix.param.salt, ix.param.iterations, ix.param.hashAlgorithm);
+  return h !== undefined && ix.nsec3.some((r) => nsec3OwnerHash(r.name) === h);
+}
+
 /** The closest encloser of a name in the zone (RFC 5155 7.2.1): its longest existing ancestor. */
 function closestEncloser(ix: SignedIndex, name: string): string {
   return ancestors(fq(name), ix.origin).find((a) => ix.exists.has(a)) ?? ix.origin;
@@ -199,7 +207,12 @@ export function withDnssec(zones: Zone[], qnameIn: string, qtype: number, a: Ans
     } else proof(qname);
     proof(`*.${ce}`);
   } else if (a.rcode === 0 && a.answers.length === 0) {
-    proof(qname);
+    const provable = ix.nsec3.length > 0 ? ancestors(qname, ix.origin).find((n) => nsec3Matching(ix, n)) : qname;
+    if (provable && provable !== qname) {
+      // RFC 5155 7.2.4: no NSEC3 at the name (an opt-out delegation): the closest provable encloser and the next closer
+      proof(provable);
+      proof(nextCloser(qname, provable));
+    } else proof(qname);
   }
   return { ...a, answers, authorities };
 }
