@@ -105,7 +105,13 @@ export function iterativeFetcher(start: Server, limits: FetchLimits = {}): Recor
       const cut = ns[0] ? lowerName(ns[0].name) : undefined;
       const referral = !reply.flags.includes('aa') && reply.answers.length === 0 && cut !== undefined
         && cut !== zone && isSubdomain(cut, zone) && isSubdomain(name, cut) && !(type === 43 && cut === name);
-      if (!referral) return reply;
+      if (!referral) {
+        // a referral that leads away from the name (upward, sideways): the servers of this zone cannot answer it
+        if (!reply.flags.includes('aa') && reply.answers.length === 0 && cut !== undefined && !(type === 43 && cut === name)) {
+          throw new NetlabError('UNREACHABLE', `the servers of ${zone} refer ${name} to ${cut}, which does not lead to it`);
+        }
+        return reply;
+      }
       const next: Server[] = [];
       for (const r of ns) {
         const target = r.rdata.type === 'NS' ? lowerName(r.rdata.target) : '';
