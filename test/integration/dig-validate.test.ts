@@ -141,6 +141,16 @@ test('netlab dig +validate: delv-like text, JSON validation, the status of each 
   assert.match(nx.stdout, /^; negative response, fully validated$/m);
 });
 
+test('Ctrl-C while +validate waits: interrupted, exit 3, nothing hangs', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  const r = await digHere([`@${lab.addresses.silent}`, '-p', String(lab.port), '+validate', '--trust-anchor', files.anchorFile, 'www.good.sec.test', '+json'], { signal: ac.signal });
+  assert.equal(r.code, 3);
+  const doc = JSON.parse(r.stdout) as { status: string; interrupted?: boolean };
+  assert.equal(doc.status, 'UNKNOWN');
+  assert.equal(doc.interrupted, true);
+});
+
 test('exit codes from the binary: secure 0, bogus 2, a bad trust-anchor file 3 with FILE:LINE', async () => {
   const args = ['dig', `@${LAB_DNSSEC_ADDRESS}`, '-p', String(lab.port), '+validate', '--trust-anchor'];
   const good = await runCli([...args, files.anchorFile, 'www.rsa.sec.test']);

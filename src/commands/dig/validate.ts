@@ -45,6 +45,12 @@ export async function digWithValidation(q: DigQuery, server: ResolvedServer, opt
     signal: options.signal,
   });
   result.validation = validation;
+  if (options.signal?.aborted) {
+    // Ctrl-C during the validation: what was judged stays, the run is marked as interrupted
+    result.interrupted = true;
+    result.status = 'UNKNOWN';
+    return result;
+  }
   result.problems.push(...validation.problems);
   result.status = worstOf([result.status, statusOf(validation.problems)]);
   return result;
