@@ -35,7 +35,7 @@ export {
   validateAnswer, verifyRrset,
   type DnssecValidation, type DnssecVerdict, type DnssecProblemCode, type ChainLink, type ValidateOptions,
 } from '../protocol/dns/dnssec/validate.js';
-export { parseTrustAnchors, ROOT_TRUST_ANCHORS, ROOT_KSK_2017, type TrustAnchor } from '../protocol/dns/dnssec/anchors.js';
+export { parseTrustAnchors, ROOT_TRUST_ANCHORS, ROOT_KSK_2017, ROOT_KSK_2024, type TrustAnchor } from '../protocol/dns/dnssec/anchors.js';
 export { keyTag, dsDigest, dsFromKey, dsMatches, verifySignature, algorithmName, SUPPORTED_ALGORITHMS, SUPPORTED_DIGESTS, type SignatureCheck } from '../protocol/dns/dnssec/crypto.js';
 export { signedData, canonicalRdata, canonicalNameWire, compareNames, labelCount } from '../protocol/dns/dnssec/canonical.js';
 export { nsec3Hash, nsec3Fields, nsecCovers, nsec3Covers, base32hex, type Nsec3Fields } from '../protocol/dns/dnssec/nsec.js';

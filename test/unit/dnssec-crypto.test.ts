@@ -11,16 +11,20 @@ import { DNSSEC_ANCHOR_CONF, DNSSEC_ANCHOR_DS, DNSSEC_ZONE_FILES } from '../../s
 import { dsDigest, dsMatches, keyTag, verifySignature } from '../../src/protocol/dns/dnssec/crypto.js';
 import { compareNames, signedData, labelCount } from '../../src/protocol/dns/dnssec/canonical.js';
 import { nsec3Hash, nsecCovers, nsec3Covers } from '../../src/protocol/dns/dnssec/nsec.js';
-import { parseTrustAnchors, ROOT_KSK_2017, ROOT_TRUST_ANCHORS } from '../../src/protocol/dns/dnssec/anchors.js';
+import { parseTrustAnchors, ROOT_KSK_2017, ROOT_KSK_2024, ROOT_TRUST_ANCHORS } from '../../src/protocol/dns/dnssec/anchors.js';
 import type { DnskeyData, DnsRecord, RrsigData } from '../../src/protocol/dns/rdata.js';
 import { NetlabError } from '../../src/errors.js';
 
-test('the root KSK-2017 has key tag 20326 and the DS digest IANA publishes', () => {
+test('the root KSKs: KSK-2017 has key tag 20326, KSK-2024 38696, and the DS digests IANA publishes', () => {
   assert.equal(keyTag(ROOT_KSK_2017), 20326);
   assert.equal(dsDigest('.', ROOT_KSK_2017, 2), ROOT_TRUST_ANCHORS[0]!.ds!.digest);
   assert.equal(dsMatches('.', ROOT_TRUST_ANCHORS[0]!.ds!, ROOT_KSK_2017), true);
   assert.equal(dsMatches('.', ROOT_TRUST_ANCHORS[1]!.ds!, ROOT_KSK_2017), false);
   assert.deepEqual(ROOT_TRUST_ANCHORS.map((a) => a.ds!.keyTag), [20326, 38696]);
+  // KSK-2024
+  assert.equal(keyTag(ROOT_KSK_2024), 38696);
+  assert.equal(dsMatches('.', ROOT_TRUST_ANCHORS[1]!.ds!, ROOT_KSK_2024), true);
+  assert.equal(dsDigest('.', ROOT_KSK_2024, 1)!.length, 40);
 });
 
 test('NSEC3 hashes: RFC 5155 appendix A (salt aabbccdd, 12 iterations)', () => {

@@ -30,6 +30,15 @@ export const ROOT_TRUST_ANCHORS: readonly TrustAnchor[] = [
   { zone: '.', source: 'built-in (IANA root-anchors, KSK-2024)', ds: { type: 'DS', keyTag: 38696, algorithm: 8, digestType: 2, digest: '683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16' } },
 ];
 
+/**
+ * KSK-2024's DNSKEY, as IANA's root-anchors publish it (Kmyv6jo); its key tag (38696) and SHA-256
+ * digest equal the DS above, which test/unit/dnssec-crypto.test.ts checks.
+ */
+export const ROOT_KSK_2024: DnskeyData = {
+  type: 'DNSKEY', flags: 257, protocol: 3, algorithm: 8,
+  publicKey: 'AwEAAa96jeuknZlaeSrvyAJj6ZHv28hhOKkx3rLGXVaC6rXTsDc449/cidltpkyGwCJNnOAlFNKF2jBosZBU5eeHspaQWOmOElZsjICMQMC3aeHbGiShvZsx4wMYSjH8e7Vrhbu6irwCzVBApESjbUdpWWmEnhathWu1jo+siFUiRAAxm9qyJNg/wOZqqzL/dL/q8PkcRU5oUKEpUge71M3ej2/7CPqpdVwuMoTvoB+ZOT4YeGyxMvHmbrxlFzGOHOijtzN+u1TQNatX2XBuzZNQ1K+s2CXkPIZo7s6JgZyvaBevYtxPvYLw4z9mR7K2vaF18UYH9Z9GNUUeayffKC73PYc=',
+};
+
 /** KSK-2017's DNSKEY as bind.keys has it (RFC 5011's `initial-key` of BIND 9.18). */
 export const ROOT_KSK_2017: DnskeyData = {
   type: 'DNSKEY', flags: 257, protocol: 3, algorithm: 8,
