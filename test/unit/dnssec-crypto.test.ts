@@ -1,6 +1,6 @@
 /**
- * issue 14 (DNSSEC validation), the pure parts: key tags and DS digests (the root KSK as
- * bind.keys and IANA publish it), NSEC3 hashes (RFC 5155 appendix A), canonical name order
+ * issue 14 (DNSSEC validation), the pure parts: key tags and DS digests (the root KSKs as
+ * bind.keys and IANA publish them), the examples of RFC 6605 and RFC 8080, NSEC3 hashes (RFC 5155 appendix A), canonical name order
  * (RFC 4034 6.1), signature checks over the lab's zones as BIND's dnssec-signzone signed them
  * (ECDSA P-256, RSA/SHA-256, Ed25519), and the trust-anchor file reader.
  */
@@ -12,7 +12,7 @@ import { dsDigest, dsMatches, keyTag, verifySignature } from '../../src/protocol
 import { compareNames, signedData, labelCount } from '../../src/protocol/dns/dnssec/canonical.js';
 import { nsec3Hash, nsecCovers, nsec3Covers } from '../../src/protocol/dns/dnssec/nsec.js';
 import { parseTrustAnchors, ROOT_KSK_2017, ROOT_KSK_2024, ROOT_TRUST_ANCHORS } from '../../src/protocol/dns/dnssec/anchors.js';
-import type { DnskeyData, DnsRecord, RrsigData } from '../../src/protocol/dns/rdata.js';
+import { makeRecord, type DnskeyData, type DnsRecord, type RrsigData } from '../../src/protocol/dns/rdata.js';
 import { NetlabError } from '../../src/errors.js';
 
 test('the root KSKs: KSK-2017 has key tag 20326, KSK-2024 38696, and the DS digests IANA publishes', () => {
@@ -25,6 +25,35 @@ test('the root KSKs: KSK-2017 has key tag 20326, KSK-2024 38696, and the DS dige
   assert.equal(keyTag(ROOT_KSK_2024), 38696);
   assert.equal(dsMatches('.', ROOT_TRUST_ANCHORS[1]!.ds!, ROOT_KSK_2024), true);
   assert.equal(dsDigest('.', ROOT_KSK_2024, 1)!.length, 40);
+});
+
+test('RFC 6605 section 6 (ECDSA P-256, P-384) and RFC 8080 section 6.1 (Ed25519): key tags, DS digests, signatures', () => {
+  const secs = (t: string) => Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14)) / 1000;
+  const a = makeRecord('www.example.net.', 3600, { type: 'A', address: '192.0.2.1' });
+  const mx = makeRecord('example.com.', 3600, { type: 'MX', preference: 10, exchange: 'mail.example.com.' });
+  const vectors = [
+    { rfc: 'RFC 6605 6.1', owner: 'example.net.', alg: 13, key: 'GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==', tag: 55648, digestType: 2,
+      digest: 'B4C8C1FE2E7477127B27115656AD6256F424625BF5C1E2770CE6D6E37DF61D17', rrset: a, labels: 3, exp: secs('20100909100439'), inc: secs('20100812100439'),
+      sig: 'qx6wLYqmh+l9oCKTN6qIc+bw6ya+KJ8oMz0YP107epXAyGmt+3SNruPFKG7tZoLBLlUzGGus7ZwmwWep666VCw==' },
+    { rfc: 'RFC 6605 6.2', owner: 'example.net.', alg: 14, key: 'xKYaNhWdGOfJ+nPrL8/arkwf2EY3MDJ+SErKivBVSum1w/egsXvSADtNJhyem5RCOpgQ6K8X1DRSEkrbYQ+OB+v8/uX45NBwY8rp65F6Glur8I/mlVNgF6W/qTI37m40', tag: 10771, digestType: 4,
+      digest: '72D7B62976CE06438E9C0BF319013CF801F09ECC84B8D7E9495F27E305C6A9B0563A9B5F4D288405C3008A946DF983D6', rrset: a, labels: 3, exp: secs('20100909102025'), inc: secs('20100812102025'),
+      sig: '/L5hDKIvGDyI1fcARX3z65qrmPsVz73QD1Mr5CEqOiLP95hxQouuroGCeZOvzFaxsT8Glr74hbavRKayJNuydCuzWTSSPdz7wnqXL5bdcJzusdnI0RSMROxxwGipWcJm' },
+    { rfc: 'RFC 8080 6.1', owner: 'example.com.', alg: 15, key: 'l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=', tag: 3613, digestType: 2,
+      digest: '3AA5AB37EFCE57F737FC1627013FEE07BDF241BD10F3B1964AB55C78E79A304B', rrset: mx, labels: 2, exp: 1440021600, inc: 1438207200,
+      sig: 'oL9krJun7xfBOIWcGHi7mag5/hdZrKWw15jPGrHpjQeRAvTdszaPD+QLs3fx8A4M3e23mRZ9VrbpMngwcrqNAg==' },
+  ];
+  for (const v of vectors) {
+    const key: DnskeyData = { type: 'DNSKEY', flags: 257, protocol: 3, algorithm: v.alg, publicKey: v.key };
+    assert.equal(keyTag(key), v.tag, v.rfc);
+    assert.equal(dsDigest(v.owner, key, v.digestType), v.digest, v.rfc);
+    const sig: RrsigData = { type: 'RRSIG', typeCovered: v.rrset.type, algorithm: v.alg, labels: v.labels, originalTtl: 3600, expiration: v.exp, inception: v.inc, keyTag: v.tag, signerName: v.owner, signature: v.sig };
+    const signature = Buffer.from(v.sig, 'base64');
+    assert.equal(verifySignature(key, signedData(sig, [v.rrset]), signature), 'valid', v.rfc);
+    // one bit changed in the data: invalid
+    const other = makeRecord(v.rrset.name, 3600, v.rrset.type === 'A' ? { type: 'A', address: '192.0.2.2' } : { type: 'MX', preference: 20, exchange: 'mail.example.com.' });
+    assert.equal(verifySignature(key, signedData(sig, [other]), signature), 'invalid', v.rfc);
+  }
+  assert.equal(verifySignature({ type: 'DNSKEY', flags: 257, protocol: 3, algorithm: 16, publicKey: 'AAAA' }, Buffer.alloc(1), Buffer.alloc(1)), 'unsupported');
 });
 
 test('NSEC3 hashes: RFC 5155 appendix A (salt aabbccdd, 12 iterations)', () => {
