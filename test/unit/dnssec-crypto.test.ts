@@ -27,6 +27,14 @@ test('the root KSKs: KSK-2017 has key tag 20326, KSK-2024 38696, and the DS dige
   assert.equal(dsDigest('.', ROOT_KSK_2024, 1)!.length, 40);
 });
 
+test('RFC 4034 section 5.4: the key tag and SHA-1 DS digest of dskey.example.com.', () => {
+  const key: DnskeyData = { type: 'DNSKEY', flags: 256, protocol: 3, algorithm: 5, publicKey: 'AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==' };
+  assert.equal(keyTag(key), 60485);
+  assert.equal(dsDigest('dskey.example.com.', key, 1), '2BB183AF5F22588179A53B0A98631FAD1A292118');
+  assert.equal(dsDigest('DSKEY.Example.COM.', key, 1), '2BB183AF5F22588179A53B0A98631FAD1A292118'); // the owner in canonical form
+  assert.equal(dsDigest('dskey.example.com.', key, 3), undefined); // GOST: not computed
+});
+
 test('RFC 6605 section 6 (ECDSA P-256, P-384) and RFC 8080 section 6.1 (Ed25519): key tags, DS digests, signatures', () => {
   const secs = (t: string) => Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14)) / 1000;
   const a = makeRecord('www.example.net.', 3600, { type: 'A', address: '192.0.2.1' });
