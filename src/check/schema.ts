@@ -81,6 +81,11 @@ const DIG = obj({
     resolvedGlueless: opt(arr(obj({ name: 'string', addresses: arr('string') }), ['name'])),
   }), ['zone'])),
   interrupted: 'boolean?',
+  // issue 14: +validate (`validation.status == secure`)
+  validation: opt(obj({
+    status: 'string', mode: 'string', anchor: 'string', rcode: 'string', answer: 'opaque', problems, queries: 'number',
+    chain: arr(obj({ zone: 'string', kind: 'string', owner: 'string', type: 'string', keyTags: arr('number'), algorithms: arr('number'), verdict: 'string', code: 'string?', message: 'string' }), ['owner']),
+  })),
 });
 
 // --- cert-check (src/protocol/tls/check.ts CertCheckResult) --------------------------------------

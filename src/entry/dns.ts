@@ -51,3 +51,13 @@ export {
 export { systemNameserver } from '../protocol/dns/resolv-conf.js';
 export { ROOT_HINTS, type RootHint } from '../protocol/dns/root-hints.js';
 export { NetlabError, statusOf, worstOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';
+// issue 14: DNSSEC validation (the chain of trust, as delv), and its parts
+export {
+  validateAnswer, verifyRrset,
+  type DnssecValidation, type DnssecVerdict, type DnssecProblemCode, type ChainLink, type ValidateOptions,
+} from '../protocol/dns/dnssec/validate.js';
+export { parseTrustAnchors, ROOT_TRUST_ANCHORS, ROOT_KSK_2017, ROOT_KSK_2024, type TrustAnchor } from '../protocol/dns/dnssec/anchors.js';
+export { keyTag, dsDigest, dsFromKey, dsMatches, verifySignature, algorithmName, SUPPORTED_ALGORITHMS, SUPPORTED_DIGESTS, type SignatureCheck } from '../protocol/dns/dnssec/crypto.js';
+export { signedData, canonicalRdata, canonicalNameWire, compareNames, labelCount } from '../protocol/dns/dnssec/canonical.js';
+export { nsec3Hash, nsec3Fields, nsecCovers, nsec3Covers, base32hex, type Nsec3Fields } from '../protocol/dns/dnssec/nsec.js';
+export { recursiveFetcher, iterativeFetcher, type RecordFetcher, type FetchLimits } from '../protocol/dns/dnssec/fetch.js';

@@ -14,6 +14,7 @@ import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttl
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 import { DELEG_ADDRESSES, DELEG_CASES } from './dns/deleg.js';
 import { GSLB_ADDRESS, GSLB_REGIONS } from './dns/gslb.js';
+import { LAB_DNSSEC_ADDRESS, LAB_DNSSEC_CASES, writeDnssecAnchorFiles } from './dns/signed.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
 export interface LabOptions {
@@ -47,6 +48,8 @@ export interface Lab {
   starttls: StartTlsLab;
   /** issue 12: the every-address TLS pair (tls.fanout.test on 127.54.3.1 good and .2 expired); the names are in fanout.test. */
   fanout: FanoutLab;
+  /** issue 14: the signed island sec.test. (127.53.6.1): its trust anchor written to a temporary file (a trust-anchors clause, as delv -a reads it; and the DS alone), and its cases. */
+  dnssec: { address: string; anchorFile: string; dsFile: string; cases: typeof LAB_DNSSEC_CASES };
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -97,6 +100,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     fanout = await startFanoutLab({ pki: tls.pki, port: options.tlsPort ?? 0 });
   } catch (e) {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
+    throw e;
+  }
+  let anchors: Awaited<ReturnType<typeof writeDnssecAnchorFiles>>;
+  try {
+    anchors = await writeDnssecAnchorFiles();
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
     throw e;
   }
   const a = dns.addresses;
@@ -152,6 +162,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   endpoints.push({ role: `fanout ${FANOUT_NAMES.http}`, address: FANOUT_ADDRESSES.httpDead, port: http.httpsPort, protocol: 'http', description: `nothing listens: ${FANOUT_NAMES.http}'s second A record (its first is the origin, ${FANOUT_ADDRESSES.httpGood})` });
   endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
+  // issue 14: DNSSEC validation (netlab dig +validate, delv)
+  endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned and optout.nsec3 (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
@@ -190,6 +202,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +zone-check www.noedns.test   # EDNS_BROKEN (and www.stale/noaa/silent/nsdiff/gluediff/notcp.test, each its own code)`,
     // issue 14: the GSLB: the client subnet picks the edge
     `netlab dig @${GSLB_ADDRESS} -p ${p} www.gslb.test +subnet=198.51.100.0/24   # the north edge, CLIENT-SUBNET scope /24`,
+    `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.good.sec.test   # DNSSEC: fully validated`,
+    `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.tampered.sec.test   # bogus: BAD_SIGNATURE, exit 2`,
   ];
   return {
     port: p,
@@ -199,10 +213,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     lb,
     starttls,
     fanout,
+    dnssec: { address: LAB_DNSSEC_ADDRESS, anchorFile: anchors.anchorFile, dsFile: anchors.dsFile, cases: LAB_DNSSEC_CASES },
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), anchors.remove()]);
     },
   };
 }

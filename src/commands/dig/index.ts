@@ -37,6 +37,12 @@ dig's syntax, in any order. Without @server, the first nameserver of /etc/resolv
   +[no]cdflag    +[no]adflag                      +[no]all, +[no]cmd, +[no]comments,
   +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
   +json, --json  one JSON document on stdout
+  +validate      DNSSEC: validate the answer's chain of trust, as BIND's delv does
+                 (secure, insecure or bogus, and the link that broke); records come from
+                 @server when it is a recursive resolver (RA), else by walking the
+                 delegations down from it (always so with +trace)
+  --trust-anchor FILE  anchors for +validate (implies it): a trust-anchors { ... };
+                 clause as delv -a reads it, or DS/DNSKEY records; default: the root KSKs
 
 Delegation health (issue 14):
   +nssearch      the SOA from every address of every name server of the zone, asked
@@ -56,13 +62,14 @@ order with ';; XFR size: N records (messages M, bytes B)'; a refused one prints
 '; Transfer failed.' (exit 2); a stream cut, stalled (+time per read) or over 2,000,000
 records is one line (exit 2).
 
-
 Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply, an unfinished trace,
 a failed transfer or a TSIG that does not verify, 3 bad syntax (a bad -y key), an unreadable
 -f file or -k key file.
 +nssearch / +zone-check: 0 nothing wrong, 1 a WARNING (a server of a zone broken while
 another answers, serials or NS sets or glue that differ), 2 CRITICAL (no server of a zone
 answers, no NS set).
++validate: 2 bogus (or the records could not be fetched), 1 insecure (an unsigned answer),
+3 an unreadable or invalid trust-anchor file.
 `;
 
 export interface DigRun extends CommandResult {

@@ -68,6 +68,9 @@ export interface DigOptions {
   tsigKeyFile?: string;
   /** The arguments as given, for the `; <<>> netlab dig <<>> ...` line. */
   argv: string[];
+  /** issue 14: +validate, DNSSEC validation of the answer (as delv); --trust-anchor FILE, else the root KSKs. */
+  validate?: boolean;
+  trustAnchorFile?: string;
 }
 
 function usage(message: string): NetlabError {
@@ -209,6 +212,11 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
         o.edns = true;
         continue;
       }
+      if (bare === 'validate' && value === undefined) {
+        // issue 14: DNSSEC validation, as delv (netlab has no delv command)
+        o.validate = !negated;
+        continue;
+      }
       const flag = FLAG_ALIASES[bare];
       if (!flag || value !== undefined) throw usage(`unknown option '${tok}'`);
       setFlag(flag, !negated);
@@ -251,6 +259,13 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       o.timeoutMs = intArg(next(), '--timeout', 1, 300) * 1000;
     } else if (tok === '--tries') {
       o.tries = intArg(next(), '--tries', 1, 20);
+    } else if (tok === '--validate') {
+      o.validate = true;
+    } else if (tok === '--trust-anchor' || tok.startsWith('--trust-anchor=')) {
+      // issue 14: delv's -a FILE; implies +validate
+      o.trustAnchorFile = tok.includes('=') ? tok.slice(tok.indexOf('=') + 1) : next();
+      if (o.trustAnchorFile === '') throw usage('--trust-anchor needs a file');
+      o.validate = true;
     } else if (LONG_FLAGS[tok]) {
       setFlag(LONG_FLAGS[tok]!, !tok.includes('no'));
     } else if (tok.startsWith('-') && tok.length > 1) {

@@ -2,6 +2,7 @@
 import type { DigHop, DigQuestion, DigResult } from '../../protocol/dns/lookup.js';
 import type { DigOptions } from './options.js';
 import { nssearchText, zoneCheckText } from './render-delegation.js';
+import { validationLines } from './render-validation.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -243,6 +244,8 @@ export function renderDigResult(r: DigResult, index: number, options: DigOptions
       if (r.error) out.push(`;; ${r.error}`, '');
     } else out.push(...answerText(r, options, zone));
   }
+  // issue 14: +validate's verdict and chain of trust (src/commands/dig/render-validation.ts)
+  if (r.validation && !options.short) out.push(...validationLines(r.validation));
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 

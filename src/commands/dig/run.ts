@@ -41,7 +41,13 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 }
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
-export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
+export async function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
+  // issue 14: +validate checks the answer's chain of trust after the query (src/commands/dig/validate.ts)
+  if (options.validate) return (await import('./validate.js')).digWithValidation(q, server, options, () => lookupQuery(q, server, options, pool, hooks));
+  return lookupQuery(q, server, options, pool, hooks);
+}
+
+function lookupQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
   return lookup({
     name: q.name,
     type: q.type,
@@ -57,7 +63,7 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     // +time given: that is the per-hop timeout of a trace too; else the trace's own short one
     timeoutMs: options.trace && options.timeoutMs === 5000 ? undefined : options.timeoutMs,
     tries: options.tries,
-    edns: options.edns ? { udpSize: options.bufsize, do: options.dnssec, nsid: options.nsid, subnet: options.subnet, cookie: options.cookie } : false,
+    edns: options.edns ? { udpSize: options.bufsize, do: options.dnssec || options.validate, nsid: options.nsid, subnet: options.subnet, cookie: options.cookie } : false,
     cd: options.cd,
     ad: options.ad,
     ipv6: options.ipv6Only,

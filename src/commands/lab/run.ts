@@ -99,5 +99,5 @@ export function renderLabText(lab: Lab, columns?: number): string {
 }
 
 export function labJson(lab: Lab): object {
-  return { port: lab.port, tlsPort: lab.tls.port, starttlsPort: lab.starttls.port, httpsPort: lab.http.httpsPort, httpPort: lab.http.httpPort, caFile: lab.tls.caFile, endpoints: lab.endpoints, examples: lab.examples, notes: lab.http.notes };
+  return { port: lab.port, tlsPort: lab.tls.port, starttlsPort: lab.starttls.port, httpsPort: lab.http.httpsPort, httpPort: lab.http.httpPort, caFile: lab.tls.caFile, dnssecAnchorFile: lab.dnssec.anchorFile, endpoints: lab.endpoints, examples: lab.examples, notes: lab.http.notes };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { keyFileText, labXfrZone } from './xfr.js';
 import type { TsigKey } from '../../protocol/dns/tsig.js';
+import { LAB_DNSSEC_ADDRESS, labDnssecZones } from './signed.js';
 
 export interface DnsLab {
   port: number;
@@ -63,6 +64,8 @@ function layout(extra: Zone[], delayMs: number | undefined, slowDnsDelayMs: numb
     // issue 14: the GSLB (an edge per client subnet, ECS or source address) answers DNS cookies too
     { address: GSLB_ADDRESS, zones: [gslbZone()], nsid: 'ns1.gslb.test', answer: answerGslb, cookieSecret: randomBytes(16) },
     { address: A.xfr, zones: [labXfrZone(A.xfr)], nsid: 'ns1.xfr.test', transfers: [{ origin: 'xfr.test.', key: xfrKey }] },
+    // issue 14: the signed island sec.test. and its children (src/lab/dns/signed.ts)
+    { address: LAB_DNSSEC_ADDRESS, zones: labDnssecZones(), nsid: 'ns1.sec.test' },
   ];
 }
 

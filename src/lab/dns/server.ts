@@ -13,6 +13,7 @@ import { canonicalName } from '../../protocol/dns/names.js';
 import type { ZoneData } from '../../protocol/zone/master.js';
 import { labCookie } from './cookies.js';
 import { checkRequestTsig, isTransferOrSigned, signAnswers, transferAnswers, type TransferPolicy } from './xfr.js';
+import { withDnssec, zonesForQuestion } from './signed.js';
 
 /** A zone the lab serves: its origin (fully qualified, e.g. `example.test.` or `.`) and its records. */
 export type Zone = ZoneData;
@@ -403,7 +404,10 @@ export class LabDnsServer {
     if (cookie?.bad) return reply(23);
     const hooked = this.options.answer?.(msg, client);
     if (hooked?.ednsOptions && edns) edns.options = [...edns.options ?? [], ...hooked.ednsOptions];
-    const a = hooked?.sections ?? resolveAuthoritative(this.options.zones, q.name, q.typeCode);
+    // issue 14: DS from the parent when both are served; RRSIGs and NSEC/NSEC3 proofs when DO is set
+    const zones = hooked?.sections ? this.options.zones : zonesForQuestion(this.options.zones, q.name, q.typeCode);
+    const plain = hooked?.sections ?? resolveAuthoritative(zones, q.name, q.typeCode);
+    const a = msg.edns?.do && !hooked?.sections ? withDnssec(zones, q.name, q.typeCode, plain) : plain;
     if (this.options.noAa) a.aa = false;
     const full = reply(a.rcode, { aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
     if (transport === 'udp') {

@@ -136,6 +136,9 @@ export function labZones(): LabDnsData {
       // slowdns: a server that answers, but late, so that a resolution takes visible time
       rr('slowdns.test', ns('ns1.slowdns.test'), 172800),
       rr('ns1.slowdns.test', a(A.slowDns), 172800),
+      // issue 14: the signed island sec.test. (src/lab/dns/signed.ts); test. itself is unsigned
+      rr('sec.test', ns('ns1.sec.test'), 172800),
+      rr('ns1.sec.test', a('127.53.6.1'), 172800),
       // issue 12, fan-out: names with one broken address each, on the example.test servers
       rr('fanout.test', ns('ns1.example.test'), 172800),
       rr('fanout.test', ns('ns2.example.test'), 172800),

@@ -4,6 +4,7 @@
  * records, a status and the problems found. A query that gets no reply is a result too
  * (status CRITICAL, `error`), never an exception.
  */
+import type { DnssecProblemCode, DnssecValidation } from './dnssec/validate.js';
 import { NetlabError, statusOf, type Note, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { ipFamily } from '../../util/ip.js';
@@ -28,7 +29,9 @@ export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE'
   // issue 14: +nssearch and +zone-check (src/protocol/dns/nssearch.ts, zone-check.ts)
   | NsSearchProblemCode | ZoneCheckProblemCode
   // issue 14: zone transfers: a stream cut, stalled or past a bound; TSIG: an answer whose signature does not verify
-  | 'XFR_INCOMPLETE' | 'TSIG_INVALID';
+  | 'XFR_INCOMPLETE' | 'TSIG_INVALID'
+  // issue 14: +validate (src/protocol/dns/dnssec/validate.ts)
+  | DnssecProblemCode;
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -114,6 +117,8 @@ export interface DigResult {
   xfr?: { records: number; messages: number; bytes: number; kind?: XfrResult['kind']; tsigAfter?: number[]; streamed?: boolean };
   /** A signed query whose answer did not verify: BIND's reason (`tsig verify failure`, `tsig indicates error`...). */
   tsigError?: string;
+  /** issue 14: with +validate, the DNSSEC verdict and its chain of trust (its problems are in `problems` too). */
+  validation?: DnssecValidation;
 }
 
 /** A server to ask, already resolved: its address and the name to show for it. */

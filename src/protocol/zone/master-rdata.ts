@@ -6,7 +6,7 @@
  * resolved by the reader (relative names, `@`), which gives a context.
  */
 import { ipv4FromInt, ipv6FromBytes, parseIPv4, parseIPv6 } from '../../util/ip.js';
-import { decodeRdata, encodeRdata, svcKeyCode, svcKeyName, type RecordData, type SvcParam } from '../dns/rdata.js';
+import { decodeRdata, encodeRdata, encodeTypeBitmap, svcKeyCode, svcKeyName, type RecordData, type SvcParam } from '../dns/rdata.js';
 import { sigTimeSeconds } from '../dns/present.js';
 import { bytesToText } from '../dns/text.js';
 import { typeCode, typeName } from '../dns/types.js';
@@ -354,6 +354,8 @@ export function parseRdata(code: number, t: RdataToken[], ctx: RdataContext): Re
         type, order: f.u(0, 16, 'order'), preference: f.u(1, 16, 'preference'), flags: f.text(2, 'flags'),
         services: f.text(3, 'services'), regexp: f.text(4, 'regexp'), replacement: f.name(5, 'replacement'),
       };
+    case 'NSEC3': case 'NSEC3PARAM':
+      return nsec3Rdata(code, t, f, ctx);
     default:
       throw ctx.fail(`${type} records are not read here: write them in the RFC 3597 form (${type} \\# LENGTH HEX)`);
   }
@@ -361,4 +363,45 @@ export function parseRdata(code: number, t: RdataToken[], ctx: RdataContext): Re
   function fail(message: string): never {
     throw ctx.fail(message);
   }
+}
+
+/** RFC 5155 3.3 and 4.3: NSEC3 (alg flags iterations salt next-hash types...) and NSEC3PARAM (the first four). */
+function nsec3Rdata(code: number, t: RdataToken[], f: Fields, ctx: RdataContext): RecordData {
+  const param = code === 51;
+  if (param) f.count(4);
+  else f.atLeast(5);
+  const salt = t[3]!.text === '-' ? Buffer.alloc(0) : Buffer.from(t[3]!.text, 'hex');
+  if (t[3]!.text !== '-' && (!/^[0-9a-fA-F]+$/.test(t[3]!.text) || salt.length * 2 !== t[3]!.text.length || salt.length > 255)) throw ctx.fail(`bad NSEC3 salt '${t[3]!.text}'`);
+  const head = Buffer.from([f.u(0, 8, 'hash algorithm'), f.u(1, 8, 'flags'), 0, 0, salt.length]);
+  head.writeUInt16BE(f.u(2, 16, 'iterations'), 2);
+  const parts: Buffer[] = [head, salt];
+  if (!param) {
+    const hash = fromBase32Hex(t[4]!.text);
+    if (!hash || hash.length === 0 || hash.length > 255) throw ctx.fail(`bad NSEC3 next hashed owner '${t[4]!.text}'`);
+    parts.push(Buffer.from([hash.length]), hash, encodeTypeBitmap(t.slice(5).map((x) => {
+      if (typeCode(x.text) === undefined) throw ctx.fail(`unknown type '${x.text}' in the NSEC3 type list`);
+      return x.text;
+    })));
+  }
+  const bytes = Buffer.concat(parts);
+  return decodeRdata(code, bytes, 0, bytes.length);
+}
+
+/** RFC 4648 7: base32 with the extended hex alphabet, no padding (as NSEC3 writes hashes). */
+function fromBase32Hex(text: string): Buffer | undefined {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of text.toLowerCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) return undefined;
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
 }
