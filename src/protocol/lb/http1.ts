@@ -362,8 +362,10 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
         ...local,
         servername: net.isIP(t.servername) ? undefined : t.servername,
         ...(t.ca !== undefined ? { ca: t.ca } : {}),
-        // verification is judged below, after the certificate is recorded
+        // verification is judged below, after the certificate is recorded; the name checked is
+        // the server name asked for, also when the connection goes to a backend's own address
         rejectUnauthorized: false,
+        checkServerIdentity: (_host, cert) => tlsLib!.checkServerIdentity(t.servername, cert),
         ALPNProtocols: ['http/1.1'],
       });
       socket = s;
