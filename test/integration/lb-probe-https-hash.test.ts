@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLbLab, type LbLab } from '../../src/lab/lb/index.js';
 import { createLabPki } from '../../src/lab/tls/ca.js';
+import { startDnsLab, type DnsLab } from '../../src/lab/dns/index.js';
+import { LB_COURSE_ADDRESSES, LB_NAME } from '../../src/lab/lb/names.js';
+import { probeLoadBalancerAddresses, type LbNameReport } from '../../src/protocol/lb/by-name.js';
 import { runCli } from '../helpers/cli.js';
 import { parseArgv } from '../../src/commands/command.js';
 import { command } from '../../src/commands/lb-probe/index.js';
@@ -22,19 +25,21 @@ import { parseHostPort, parseSourceRange, pickSources, probeLoadBalancer, type H
 import { compareSourceMaps, sourceMapOf, SOURCE_MAP_FORMAT, type SourceMap } from '../../src/protocol/lb/remap.js';
 
 let lab: LbLab;
+let dns: DnsLab;
 let dir: string;
 let caFile: string;
 let ca: string[];
 before(async () => {
   const pki = await createLabPki(new Date());
   lab = await startLbLab({ pki });
+  dns = await startDnsLab();
   dir = mkdtempSync(join(tmpdir(), 'netlab-lb-https-'));
   caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, pki.root.certPem);
   ca = [pki.root.certPem];
 });
 after(async () => {
-  await lab.close();
+  await Promise.all([lab.close(), dns.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -207,4 +212,37 @@ test('CLI: https:// in the target, --ca, the expired and wrong-name backends nam
     await assert.rejects(async () => runLbProbe(await parseArgv(command, [`https://${v.address}:${lab.httpPort}`, ...args]), { signal: new AbortController().signal }), (e: unknown) => e instanceof NetlabError && message.test(e.message), args.join(' '));
   }
   await assert.rejects(parseArgv(command, [`${v.address}:${lab.httpPort}`, '--insecure']), /--insecure applies to HTTPS only/);
+});
+
+test('a name with three VIP addresses, one with a dead backend: each address its own VIP, the summary says which is off', async () => {
+  const addresses = [LB_COURSE_ADDRESSES.name1, LB_COURSE_ADDRESSES.name2, LB_COURSE_ADDRESSES.name3];
+  const r: LbNameReport = await probeLoadBalancerAddresses(LB_NAME, addresses, { vip: { address: LB_NAME, port: lab.httpPort }, mode: 'https', tls: { ca }, requests: 30 });
+  assert.equal(r.status, 'WARNING');
+  assert.equal(r.vip, `${LB_NAME}:${lab.httpPort}`);
+  assert.deepEqual(r.addresses.map((a) => [a.address, a.status, a.report.answered]), [[addresses[0], 'OK', 30], [addresses[1], 'OK', 30], [addresses[2], 'WARNING', 20]]);
+  assert.deepEqual(r.off, [addresses[2]]);
+  assert.equal(r.summary, `3 addresses: ${addresses[0]} OK, ${addresses[1]} OK, ${addresses[2]} WARNING (PROBES_FAILED)`);
+  assert.deepEqual(r.problems.map((p) => [p.code, p.subject]), [['PROBES_FAILED', addresses[2]]]);
+  assert.match(r.problems[0]!.message, /^127\.58\.0\.32: 10 of 30 probes through the VIP failed: /);
+  // the top level keeps a single VIP's fields: counts summed, backends merged, the split judged per address
+  assert.deepEqual([r.requests, r.answered, r.failed, r.distribution], [90, 80, 10, null]);
+  assert.deepEqual(r.backends.map((b) => [b.label, b.count]), [['tls1', 40], ['tls2', 40]]);
+  assert.equal(r.tls!.servername, LB_NAME, 'the certificate is checked against the name');
+  assert.equal(r.tls!.certificates.length, 1);
+});
+
+test('CLI: https://NAME with --resolver: every A record probed, the off address on the verdict line, exit 1', async () => {
+  const r = await runCli(['lb-probe', `https://${LB_NAME}:${lab.httpPort}`, '--resolver', `${dns.addresses.ns1Example}:${dns.port}`, '--ca', caFile, '--requests', '15', '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const doc = JSON.parse(r.stdout) as LbNameReport;
+  assert.equal(doc.name, LB_NAME);
+  assert.deepEqual(doc.addresses.map((a) => a.address), [LB_COURSE_ADDRESSES.name1, LB_COURSE_ADDRESSES.name2, LB_COURSE_ADDRESSES.name3]);
+  assert.deepEqual(doc.off, [LB_COURSE_ADDRESSES.name3]);
+  const text = renderLbProbeText(doc);
+  assert.equal(text.split('\n')[0], `LB WARNING - ${LB_NAME}:${lab.httpPort}: PROBES_FAILED ${LB_COURSE_ADDRESSES.name3}`);
+  assert.match(text, /\nOff: 127\.58\.0\.32; 2 of 3 addresses are OK/);
+  assert.match(text, /\n== 127\.58\.0\.30 ==\nLB OK - 127\.58\.0\.30:/);
+  // a map is per VIP address
+  await assert.rejects(async () => runLbProbe(await parseArgv(command, [`${LB_NAME}:${lab.httpPort}`, '--resolver', `${dns.addresses.ns1Example}:${dns.port}`, '--source-ips', RANGE, '--save-map', join(dir, 'x.json')]), { signal: new AbortController().signal }),
+    /--save-map needs one VIP address; lb\.example\.test has 3/);
 });

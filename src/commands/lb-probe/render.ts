@@ -5,6 +5,7 @@
  */
 import type { RenderStyle } from '../command.js';
 import type { LbProbeResult } from './run.js';
+import type { LbNameReport } from '../../protocol/lb/by-name.js';
 import type { LbNote, LbProblem } from '../../protocol/lb/types.js';
 import { MAX_HEADER_BYTES } from '../../protocol/lb/probe.js';
 import { formatP, MIN_EXPECTED } from '../../protocol/lb/stats.js';
@@ -180,6 +181,7 @@ function distributionLine(r: LbProbeResult): string | null {
 
 /** The whole text for stdout; `style.columns` fits the table to the terminal. */
 export function renderLbProbeText(r: LbProbeResult, style: RenderStyle = {}): string {
+  if ('addresses' in r) return renderNameText(r, style);
   const out: string[] = [lbVerdictLine(r), ''];
   const what = r.mode === 'http' ? `HTTP GET ${r.path}` : r.mode === 'https' ? `HTTPS GET ${r.path}` : 'TCP, reading the banner';
   const timing = r.vipLatencyMs !== null ? `, median ${ms(r.vipLatencyMs)}` : '';
@@ -251,4 +253,15 @@ function remapLines(r: LbProbeResult): string[] {
   for (const f of m.flows.slice(0, 6)) out.push(`  ${f.from} -> ${f.to}: ${plural(f.sources, 'source')}`);
   if (m.flows.length > 6) out.push(`  and ${m.flows.length - 6} more flows`);
   return out;
+}
+
+/** issue 16: a name of several VIP addresses: the verdict, which address is off, then each address's own text. */
+function renderNameText(r: LbNameReport, style: RenderStyle): string {
+  const out = [lbVerdictLine(r), '', `${r.name}: ${r.summary}`];
+  out.push(r.off.length === 0 ? `Every address of ${r.name} is OK.` : `Off: ${r.off.join(', ')}; ${r.addresses.length - r.off.length} of ${r.addresses.length} addresses are OK (each address is its own VIP below)`);
+  for (const a of r.addresses) {
+    out.push('', `== ${a.address} ==`, renderLbProbeText(a.report, style).trimEnd());
+  }
+  out.push('');
+  return out.join('\n').split('\n').map(escapeControl).join('\n');
 }

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { RunContext } from '../command.js';
 import { resolveAddresses } from '../../protocol/dns/addresses.js';
 import { probeLoadBalancer } from '../../protocol/lb/engine.js';
+import { probeLoadBalancerAddresses, type LbNameReport } from '../../protocol/lb/by-name.js';
 import type { LbProbeReport, LbProbeSettings } from '../../protocol/lb/types.js';
 import { checkSourceMap, sourceMapOf, type SourceMap } from '../../protocol/lb/remap.js';
 import { atomicWriteFile, checkWriteTarget } from '../../util/atomic-write.js';
@@ -10,8 +11,8 @@ import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import { fileErrorReason, NetlabError } from '../../errors.js';
 import type { LbProbeOptions } from './options.js';
 
-/** What `netlab lb-probe` prints (as text, or as it is with --json): the library's report. */
-export type LbProbeResult = LbProbeReport;
+/** What `netlab lb-probe` prints (as text, or as it is with --json): the library's report, for one VIP or for a name of several. */
+export type LbProbeResult = LbProbeReport | LbNameReport;
 
 /**
  * Probe the VIP and its backends as the options say. Throws only for bugs; an unreachable VIP or
@@ -27,12 +28,25 @@ export async function runLbProbe(options: LbProbeOptions, ctx: Pick<RunContext, 
     compareMap: compareFile === null ? null : readSourceMap(compareFile),
   };
   if (saveMap !== null) checkWriteTarget(saveMap, 'a source map');
-  // issue 12: a VIP given by name, through the given resolver (its first address); the Host header stays the name's
-  if (resolver && !net.isIP(settings.vip.address)) {
-    // the Host header and the certificate's name stay the VIP's name
-    if (settings.tls && settings.tls.servername === undefined) settings.tls.servername = settings.vip.address;
+  // issue 12, 16: a VIP given by name: every address behind it (through --resolver, else the
+  // system's); several are probed each as its own VIP. The Host header and the certificate's
+  // name stay the name's.
+  if (!net.isIP(settings.vip.address)) {
+    const name = settings.vip.address;
+    if (settings.tls && settings.tls.servername === undefined) settings.tls.servername = name;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(rest.timeoutMs)]);
-    settings.vip = { address: (await resolveAddresses(settings.vip.address, resolver, signal))[0]!, port: settings.vip.port };
+    let addresses: string[] | null = null;
+    try {
+      addresses = await resolveAddresses(name, resolver, signal);
+    } catch (e) {
+      // the system resolver: what it says is left to the probes (VIP_UNREACHABLE, with the reason)
+      if (resolver || ctx.signal.aborted) throw e;
+    }
+    if (addresses && addresses.length > 1) {
+      if (saveMap !== null || compareFile !== null) throw new NetlabError('USAGE', `--${saveMap !== null ? 'save-map' : 'compare-map'} needs one VIP address; ${name} has ${addresses.length} (${addresses.join(', ')}): give one of them`);
+      return probeLoadBalancerAddresses(name, addresses, { ...settings, signal: ctx.signal, onProgress: ctx.onProgress });
+    }
+    if (addresses) settings.vip = { address: addresses[0]!, port: settings.vip.port };
   }
   const report = await probeLoadBalancer({ ...settings, signal: ctx.signal, onProgress: ctx.onProgress });
   // issue 16: the map of this run, written whole or not at all; not after an interrupted run

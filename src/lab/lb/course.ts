@@ -8,7 +8,8 @@
  *   https 127.58.0.20                  TLS passthrough over tls1, tls2 (1,1): one certificate
  *   https-mixed 127.58.0.21            TLS passthrough over tls1, tls3, tls4 (1,1,1): three
  *   lb.example.test 127.58.0.30, .31, .32: TLS passthrough over tls1, tls2; the third also over
- *                                      127.58.0.9, where nothing listens (a dead backend)
+ *                                      127.58.0.9, where nothing listens (a dead backend), and
+ *                                      without redispatch: one connection in three is closed
  *   hash-mod 127.58.0.10               source hash modulo the backends in service over web1..web3
  *   hash-consistent 127.58.0.11        consistent hash of the source over web1..web3
  *   control 127.58.0.5                 HTTP: POST /fail?backend=web3[&vip=hash-mod], POST
@@ -46,6 +47,8 @@ export interface CourseVipSpec {
   weights: number[];
   /** TLS passthrough to HTTPS backends on the HTTP port. */
   https: boolean;
+  /** False: a dead backend is not skipped (its connections are closed): the address is visibly off. */
+  retry?: boolean;
 }
 
 /** The hash VIPs (always) and the HTTPS ones (with a PKI). */
@@ -60,7 +63,7 @@ export function courseVipSpecs(withTls: boolean): CourseVipSpec[] {
       { name: 'https-mixed', address: A.httpsMixed, scheduler: 'wrr', backends: ['tls1', 'tls3', 'tls4'], weights: [1, 1, 1], https: true },
       { name: 'name-1', address: A.name1, scheduler: 'wrr', backends: ['tls1', 'tls2'], weights: [1, 1], https: true },
       { name: 'name-2', address: A.name2, scheduler: 'wrr', backends: ['tls1', 'tls2'], weights: [1, 1], https: true },
-      { name: 'name-3', address: A.name3, scheduler: 'wrr', backends: ['tls1', 'tls2', 'tls-dead'], weights: [1, 1, 1], https: true },
+      { name: 'name-3', address: A.name3, scheduler: 'wrr', backends: ['tls1', 'tls2', 'tls-dead'], weights: [1, 1, 1], https: true, retry: false },
     );
   }
   return specs;
@@ -168,7 +171,7 @@ export async function startLbCourse(ports: VipPorts, pki: LabPki | undefined, ad
       }
     }
     for (const spec of specs) {
-      const vip = new LabVip({ name: spec.name, address: spec.address, scheduler: spec.scheduler, backends: spec.backends.map((b) => ({ name: b, address: addressOf(b) })), weights: spec.weights, passthrough: spec.https });
+      const vip = new LabVip({ name: spec.name, address: spec.address, scheduler: spec.scheduler, backends: spec.backends.map((b) => ({ name: b, address: addressOf(b) })), weights: spec.weights, passthrough: spec.https, retry: spec.retry !== false });
       vips.push(vip);
       await vip.start(ports);
     }

@@ -32,6 +32,8 @@ export interface LabVipOptions {
   weights: number[];
   /** issue 16: the HTTP port relays TCP (TLS passthrough to HTTPS backends) instead of proxying HTTP. */
   passthrough?: boolean;
+  /** issue 16: false: a backend that refuses is not skipped, the client's connection is closed (no health check, no redispatch). Default true. */
+  retry?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 3000;
@@ -222,7 +224,7 @@ export class LabVip {
         up.on('error', () => {
           clearTimeout(connectTimer);
           release();
-          if (!connected) {
+          if (!connected && this.options.retry !== false) {
             tried.add(i);
             attempt();
           } else {

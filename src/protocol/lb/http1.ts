@@ -350,6 +350,7 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     };
     const onEnd = (): void => {
       if (settled) return;
+      if (request.tls && certificate === null) return fail('RESET', 'closed the connection during the TLS handshake');
       const step = parser.end();
       if ('error' in step) fail(step.error, step.message);
       else finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, certificate });
@@ -386,6 +387,7 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // bytes then a reset: judge what came
       if (parser.headComplete) return onEnd();
+      if (request.tls && certificate === null && e.code === 'ECONNRESET') return fail('RESET', 'connection reset during the TLS handshake');
       const d = describe(e, timeoutMs);
       fail(d.code, d.message);
     });
