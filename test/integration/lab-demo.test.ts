@@ -22,6 +22,9 @@ test('netlab demo runs every part of the course on the lab: every step as expect
     assert.match(text, part);
   }
   assert.doesNotMatch(text, /^!! expected/m);
+  // issue 16: the remapping lesson, both hashings recognised
+  assert.match(text, /^hash-mod .*\n {2}\d+ of 100 sources .*: looks like modulo hashing/m);
+  assert.match(text, /^hash-consistent .*\n {2}\d+ of 100 sources .*; 0 of the \d+ sources whose backend stayed moved \(0\.0%\): looks like consistent hashing/m);
   assert.ok(result.steps.length >= 8);
   // every part of the course has its steps, each as expected
   assert.deepEqual([...new Set(result.steps.map((s: { command: string }) => s.command.split(' ')[1]))].sort(), ['cert-check', 'check', 'dig', 'hosts2zone', 'lb-probe', 'trace-request']);
