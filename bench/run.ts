@@ -4,7 +4,7 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter [--cpu-prof]
+ *   node dist/bench/run.js --only check|startup|exporter|lb-rate [--cpu-prof]
  *                        section 9 (netlab check, bench/check.ts), 1 (startup) or 10 (exporter) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
@@ -400,6 +400,8 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+  // issue 16: lb-probe's probe rate (HTTP and HTTPS) against a bare Node loop and ab
+  'lb-rate': { title: '7. lb-probe: fresh-connection probes through HAProxy', run: () => benchLbProbe({ title: '7. lb-probe: fresh-connection probes through HAProxy' }) },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {
