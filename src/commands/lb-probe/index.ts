@@ -24,7 +24,7 @@ which sources moved where, and whether that looks like modulo or consistent hash
 
 Examples:
   netlab lb-probe https://lb.example.test:443 --ca ca.pem --backend 10.0.1.1:443 --backend 10.0.1.2:443
-  netlab lb-probe 10.0.0.10:80 --source-ips 127.58.1.1-127.58.1.200 --requests 400 --save-map before.json`,
+  netlab lb-probe 127.58.0.10:8080 --source-ips 127.58.1.1-127.58.1.200 --requests 400 --save-map before.json   (the lab)`,
   parse: parseLbProbeArgs,
   async run(options, ctx) {
     const { runLbProbe } = await import('./run.js');
