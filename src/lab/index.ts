@@ -128,7 +128,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     endpoints.push({ role: `lb backend ${b.name}`, address: b.address, port: lb.httpPort, protocol: 'lb', description: b.marker ? `HTTP (X-Backend: ${b.marker}) on ${lb.httpPort}, banner on ${lb.bannerPort}` : 'nothing listens: a dead backend' });
   }
   for (const v of lb.vips) {
-    endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
+    endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: v.https ? `${v.description}; HTTPS on ${v.httpPort}` : `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
   }
   // issue 16: the HTTPS backends and the control endpoint of the hash VIPs
   const lbCourse = lbCourseText(lb, tls.caFile, `${a.ns1Example}:${p}`);

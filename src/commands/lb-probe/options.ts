@@ -37,7 +37,7 @@ export const LB_PROBE_OPTIONS: OptionDecl[] = [
   { flags: '--save-map <file>', description: 'write which backend each source address reached (JSON; needs --source-ips)' },
   { flags: '--compare-map <file>', description: 'compare with a map saved before: which sources moved where, modulo or consistent hashing (needs --source-ips)' },
   { flags: '--path <path>', description: 'HTTP path to request (default /)' },
-  { flags: '--resolver <addr[:port]>', description: "resolve a VIP given by name with netlab's own DNS client against this server (the first address, IPv4 first; default: the system resolver)" },
+  { flags: '--resolver <addr[:port]>', description: "resolve a VIP given by name with netlab's own DNS client against this server (every address is probed as its own VIP, IPv4 first; default: the system resolver)" },
   { flags: '--host <name>', description: 'HTTP Host header (default: the VIP ADDR:PORT)' },
   { flags: '--identify <how>', description: 'header:NAME, body or banner (default: X-Backend, X-Served-By, X-Server, Server, then a body hash)' },
   { flags: '--source-ips <range>', description: 'bind probes to source addresses A-B in 127.0.0.0/8, round robin, and check stickiness' },
