@@ -246,3 +246,15 @@ test('CLI: https://NAME with --resolver: every A record probed, the off address 
   await assert.rejects(async () => runLbProbe(await parseArgv(command, [`${LB_NAME}:${lab.httpPort}`, '--resolver', `${dns.addresses.ns1Example}:${dns.port}`, '--source-ips', RANGE, '--save-map', join(dir, 'x.json')]), { signal: new AbortController().signal }),
     /--save-map needs one VIP address; lb\.example\.test has 3/);
 });
+
+test('--resume: each worker resumes its previous TLS session (the certificate it was made with kept); without it every probe is a full handshake', async () => {
+  const tls1 = { address: LB_COURSE_ADDRESSES.tls1, port: lab.httpPort };
+  const resumed = await probeLoadBalancer({ vip: tls1, mode: 'https', tls: { ca, servername: 'https.lb.example.test', resume: true }, requests: 10 });
+  assert.equal(resumed.status, 'OK', JSON.stringify(resumed.problems));
+  assert.deepEqual([resumed.tls!.resume, resumed.tls!.resumed], [true, 9], 'every probe after the first');
+  assert.deepEqual(resumed.tls!.certificates.map((c) => [c.verified, c.throughVip]), [[true, 10]]);
+  assert.match(renderLbProbeText(resumed), /--resume: 9 of 10 probes resumed a session/);
+  const full = await probeLoadBalancer({ vip: tls1, mode: 'https', tls: { ca, servername: 'https.lb.example.test' }, requests: 3 });
+  assert.equal(full.tls!.resumed, undefined);
+  await assert.rejects(parseArgv(command, [`${tls1.address}:${tls1.port}`, '--resume']), /--resume applies to HTTPS only/);
+});

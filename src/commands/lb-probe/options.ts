@@ -14,7 +14,7 @@ import type { ArgDecl, Given, OptionDecl } from '../command.js';
 export type LbProbeOptions = Required<Omit<LbProbeSettings, 'signal' | 'onProgress' | 'tls' | 'compareMap'>> & {
   json: boolean;
   /** issue 16: HTTPS: --servername, the --ca files (read by the run), --insecure; null for HTTP and TCP. */
-  tls: { servername?: string; caFiles: string[]; insecure: boolean } | null;
+  tls: { servername?: string; caFiles: string[]; insecure: boolean; resume: boolean } | null;
   /** issue 16: --save-map FILE: where the run writes which backend each source reached. */
   saveMap: string | null;
   /** issue 16: --compare-map FILE: a map saved before, read by the run. */
@@ -33,6 +33,7 @@ export const LB_PROBE_OPTIONS: OptionDecl[] = [
   { flags: '--mode <mode>', description: 'http (GET, attribute by header or body), https (the same over TLS, a full handshake per probe) or tcp (read the banner)', default: 'http' },
   { flags: '--servername <name>', description: 'HTTPS: the name sent (SNI) and each certificate is checked against (default: the VIP\'s name, else --host)' },
   { flags: '--ca <file>', description: 'HTTPS: trust anchors (PEM, up to 16 MiB; replace the system roots, as curl --cacert; repeatable)', repeatable: true },
+  { flags: '--resume', description: 'HTTPS: resume each worker\'s previous TLS session when the server allows it (default: a full handshake every probe)' },
   { flags: '--insecure', description: 'HTTPS: send the probes even when a certificate does not verify (said in the output; certificates are still recorded and compared)' },
   { flags: '--save-map <file>', description: 'write which backend each source address reached (JSON; needs --source-ips)' },
   { flags: '--compare-map <file>', description: 'compare with a map saved before: which sources moved where, modulo or consistent hashing (needs --source-ips)' },
@@ -124,13 +125,13 @@ export function parseLbProbeArgs(given: Given): LbProbeOptions {
   if (scheme && modeGiven !== 'http' && modeGiven !== scheme) throw usage(`--mode ${modeGiven} contradicts the ${scheme}:// of the VIP`);
   const mode: 'http' | 'https' | 'tcp' = scheme ?? modeGiven;
   if (mode === 'tcp' && backends.some((b) => 'scheme' in b)) throw usage('--backend with http:// or https:// needs --mode http or https');
-  for (const o of ['servername', 'ca', 'insecure'] as const) {
-    if (mode !== 'https' && (o === 'insecure' ? given.flag('insecure') : given.list(o).length > 0) && !backends.some((b) => (b as { scheme?: string }).scheme === 'https')) throw usage(`--${o} applies to HTTPS only (--mode https or an https:// VIP)`);
+  for (const o of ['servername', 'ca', 'insecure', 'resume'] as const) {
+    if (mode !== 'https' && (o === 'insecure' || o === 'resume' ? given.flag(o) : given.list(o).length > 0) && !backends.some((b) => (b as { scheme?: string }).scheme === 'https')) throw usage(`--${o} applies to HTTPS only (--mode https or an https:// VIP)`);
   }
   const servername = given.text('servername');
   if (servername !== undefined && !/^[A-Za-z0-9.-]+$/.test(servername)) throw usage(`--servername '${servername}' is not a host name`);
   const tls = mode === 'https' || backends.some((b) => (b as { scheme?: string }).scheme === 'https')
-    ? { ...(servername !== undefined ? { servername } : {}), caFiles: given.list('ca'), insecure: given.flag('insecure') }
+    ? { ...(servername !== undefined ? { servername } : {}), caFiles: given.list('ca'), insecure: given.flag('insecure'), resume: given.flag('resume') }
     : null;
   const saveMap = given.text('save-map') ?? null;
   const compareMap = given.text('compare-map') ?? null;

@@ -236,7 +236,7 @@ function tlsLines(r: LbProbeResult): string[] {
   const t = r.tls;
   const out = [t.insecure
     ? `TLS: server name ${t.servername ?? '-'}; --insecure: certificates NOT verified before the requests (still recorded and compared)`
-    : `TLS: server name ${t.servername ?? '-'}; a full handshake per probe, no session resumed; every certificate verified`];
+    : `TLS: server name ${t.servername ?? '-'}; ${t.resume ? `--resume: ${t.resumed ?? 0} of ${r.sent} probes resumed a session` : 'a full handshake per probe, no session resumed'}; every certificate verified`];
   for (const c of t.certificates) {
     const who = c.backends.length > 0 ? c.backends.join(', ') : 'no backend given';
     const check = c.verified ? 'verified' : `NOT VERIFIED (${c.verifyError})`;

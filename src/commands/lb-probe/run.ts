@@ -24,7 +24,7 @@ export async function runLbProbe(options: LbProbeOptions, ctx: Pick<RunContext, 
   // issue 16: the CA files and the map to compare with are read before any probe
   const settings: LbProbeSettings = {
     ...rest,
-    tls: tls ? { ...(tls.servername !== undefined ? { servername: tls.servername } : {}), insecure: tls.insecure, ...(tls.caFiles.length > 0 ? { ca: readCa(tls.caFiles) } : {}) } : null,
+    tls: tls ? { ...(tls.servername !== undefined ? { servername: tls.servername } : {}), insecure: tls.insecure, resume: tls.resume, ...(tls.caFiles.length > 0 ? { ca: readCa(tls.caFiles) } : {}) } : null,
     compareMap: compareFile === null ? null : readSourceMap(compareFile),
   };
   if (saveMap !== null) checkWriteTarget(saveMap, 'a source map');

@@ -58,6 +58,7 @@ function resolve(s: LbProbeSettings): ResolvedSettings & { host: string; timeout
     deadlineMs: s.deadlineMs ?? null,
     tls: (s.mode ?? 'http') === 'https' ? tlsOf(s) : null,
     compareMap: s.compareMap ?? null,
+    resume: (s.mode ?? 'http') === 'https' && s.tls?.resume === true,
   };
 }
 
@@ -93,7 +94,7 @@ export async function probeLoadBalancer(settings: LbProbeSettings): Promise<LbPr
   const deadline = s.deadlineMs !== null ? setTimeout(() => halt('deadline'), s.deadlineMs) : undefined;
   try {
     const wire = s.mode === 'tcp' ? 'tcp' : 'http';
-    const probeSettings: ProbeSettings = { mode: wire, path: s.path, host: s.host, timeoutMs: s.timeoutMs, methods: methodsFor(s.identify, wire), signal: stop.signal, ...(s.tls ? { tls: s.tls } : {}) };
+    const probeSettings: ProbeSettings = { mode: wire, path: s.path, host: s.host, timeoutMs: s.timeoutMs, methods: methodsFor(s.identify, wire), signal: stop.signal, ...(s.tls ? { tls: s.tls } : {}), ...(s.resume ? { resume: true } : {}) };
     // 1. the backends, directly (all at once; each one's probes in sequence)
     const directs = await probeBackends(s.backends, probeSettings, (done, total) => onProgress?.({ phase: 'backends', done, total }));
     // 2. the VIP, one fresh connection per probe

@@ -53,6 +53,8 @@ export interface Http1Tls {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Send the request even when the certificate does not verify (the caller says so in its output). */
   insecure: boolean;
+  /** A session to resume (from an earlier result's `session`), and the certificate it was made with. */
+  resume?: { session: Buffer; certificate: PeerCertificate };
 }
 
 export interface Http1Request {
@@ -71,9 +73,16 @@ export interface Http1Request {
   signal?: AbortSignal;
 }
 
+/** TLS: the session the server gave (for a later `resume`), and whether this connection resumed one. */
+interface TlsOutcome {
+  certificate: PeerCertificate | null;
+  session?: Buffer;
+  resumed?: boolean;
+}
+
 export type Http1Result =
-  | { ok: true; statusCode: number; headers: Record<string, string | string[]>; body: Buffer; certificate: PeerCertificate | null }
-  | { ok: false; code: Http1ErrorCode; message: string; certificate: PeerCertificate | null };
+  | ({ ok: true; statusCode: number; headers: Record<string, string | string[]>; body: Buffer } & TlsOutcome)
+  | ({ ok: false; code: Http1ErrorCode; message: string } & TlsOutcome);
 
 /** What came of parsing so far. */
 type Step = { need: true } | { done: true } | { error: Http1ErrorCode; message: string };
@@ -319,7 +328,8 @@ export function requestBytes(r: Pick<Http1Request, 'path' | 'hostHeader' | 'user
 
 /**
  * One GET on a fresh connection. Never throws and never rejects: a failure is `ok: false` with
- * a code and a message. With TLS, the handshake is part of the probe and no session is resumed;
+ * a code and a message. With TLS, the handshake is part of the probe, and no session is resumed
+ * unless `tls.resume` gives one;
  * the certificate is recorded; one that does not verify fails the probe (code TLS, the
  * certificate kept) before any byte of the request is sent, unless `tls.insecure`.
  * `tlsLib`: node:tls (loadTls()) when `request.tls` is set.
@@ -329,6 +339,9 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     const { signal, timeoutMs } = request;
     let settled = false;
     let certificate: PeerCertificate | null = null;
+    let session: Buffer | undefined;
+    let resumed = false;
+    const tlsOutcome = (): TlsOutcome => (request.tls ? { certificate, ...(session ? { session } : {}), resumed } : { certificate });
     const parser = new Http1Parser(request.maxBody);
     const local = request.localAddress ? { localAddress: request.localAddress } : {};
     let socket: net.Socket;
@@ -340,20 +353,20 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
       socket.destroy();
       resolve(r);
     };
-    const fail = (code: Http1ErrorCode, message: string): void => finish({ ok: false, code, message, certificate });
+    const fail = (code: Http1ErrorCode, message: string): void => finish({ ok: false, code, message, ...tlsOutcome() });
     const onAbort = (): void => fail('CUT', 'stopped before the answer');
     const onData = (chunk: Buffer): void => {
       if (settled) return;
       const step = parser.push(chunk);
       if ('error' in step) fail(step.error, step.message);
-      else if ('done' in step) finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, certificate });
+      else if ('done' in step) finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() });
     };
     const onEnd = (): void => {
       if (settled) return;
       if (request.tls && certificate === null) return fail('RESET', 'closed the connection during the TLS handshake');
       const step = parser.end();
       if ('error' in step) fail(step.error, step.message);
-      else finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, certificate });
+      else finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() });
     };
     if (request.tls) {
       const t = request.tls;
@@ -368,11 +381,15 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
         rejectUnauthorized: false,
         checkServerIdentity: (_host, cert) => tlsLib!.checkServerIdentity(t.servername, cert),
         ALPNProtocols: ['http/1.1'],
+        ...(t.resume ? { session: t.resume.session } : {}),
       });
       socket = s;
+      s.on('session', (ticket: Buffer) => (session = ticket));
       s.once('secureConnect', () => {
-        // Node checked the chain and the name (checkServerIdentity) and says so in s.authorized
-        certificate = certificateOf(s);
+        // Node checked the chain and the name (checkServerIdentity) and says so in s.authorized;
+        // a resumed session was verified when it was made, and may carry no certificate
+        resumed = s.isSessionReused();
+        certificate = resumed && t.resume ? t.resume.certificate : certificateOf(s);
         if (!certificate) return fail('TLS', 'the server sent no certificate');
         if (!certificate.verified && !t.insecure) return fail('TLS', `certificate not trusted: ${certificate.verifyError}`);
         s.write(bytes);

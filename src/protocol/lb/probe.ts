@@ -47,6 +47,8 @@ export interface ProbeAnswer {
   error?: string;
   /** HTTPS: the certificate the server sent (null: none came); absent for plain HTTP and TCP. */
   certificate?: PeerCertificate | null;
+  /** HTTPS with `resume`: whether the TLS session of an earlier probe was resumed. */
+  resumed?: boolean;
 }
 
 /** How every probe of a run is made (mode, request, timeout, the markers kept) and what stops it. */
@@ -63,6 +65,8 @@ export interface ProbeSettings {
   signal?: AbortSignal;
   /** HTTPS: the TLS of every HTTP probe (a target with its own scheme overrides it). */
   tls?: Http1Tls;
+  /** HTTPS: resume each worker's last TLS session (default: a full handshake every probe). */
+  resume?: boolean;
 }
 
 const USER_AGENT = 'netlab-lb-probe';
@@ -105,6 +109,8 @@ export function describeProbeError(e: unknown, timeoutMs: number): { code: Probe
 /** What one HTTP probe sends and keeps, the same for every probe of a run (its bytes built once). */
 export class HttpProber {
   private readonly bytes: Buffer;
+  /** HTTPS with `resume`: the last session this worker got, and its certificate. */
+  private session?: { session: Buffer; certificate: PeerCertificate };
 
   constructor(private readonly target: HostPort, private readonly settings: ProbeSettings) {
     this.bytes = requestBytes({ path: settings.path, hostHeader: settings.host, userAgent: USER_AGENT });
@@ -117,6 +123,7 @@ export class HttpProber {
     if (signal?.aborted) return cut(source, startedAt);
     const tlsSettings = this.target.scheme === 'http' ? undefined : this.target.scheme === 'https' ? this.settings.tls ?? { servername: this.target.address, insecure: false } : this.settings.tls;
     const tlsLib = tlsSettings ? await loadTls() : undefined;
+    const resume = tlsSettings && this.settings.resume && this.session ? { ...tlsSettings, resume: this.session } : tlsSettings;
     const r = await http1Get({
       host: this.target.address,
       port: this.target.port,
@@ -126,13 +133,15 @@ export class HttpProber {
       userAgent: USER_AGENT,
       timeoutMs,
       maxBody: this.settings.methods.includes('body') ? MAX_BODY_BYTES : 512,
-      tls: tlsSettings,
+      tls: resume,
       signal,
     }, tlsLib, this.bytes);
     const certificate = r.certificate;
+    if (this.settings.resume && r.session && certificate) this.session = { session: r.session, certificate };
+    const tlsExtra = tlsSettings ? { certificate, ...(this.settings.resume ? { resumed: r.resumed === true } : {}) } : {};
     if (!r.ok) {
       if (r.code === 'CUT') return cut(source, startedAt);
-      return { ...failed(source, startedAt, r.code, r.message), ...(tlsSettings ? { certificate } : {}) };
+      return { ...failed(source, startedAt, r.code, r.message), ...tlsExtra };
     }
     return {
       ok: true,
@@ -141,7 +150,7 @@ export class HttpProber {
       statusCode: r.statusCode,
       markers: httpMarkers(r.headers, r.body, this.settings.methods),
       snippet: firstLine(r.body),
-      ...(tlsSettings ? { certificate } : {}),
+      ...tlsExtra,
     };
   }
 

@@ -33,6 +33,8 @@ export interface ResolvedSettings {
   tls: Http1Tls | null;
   /** A saved map to compare with; null without. */
   compareMap: SourceMap | null;
+  /** HTTPS: resume TLS sessions. */
+  resume: boolean;
   sources: string[];
   sourceRange: string | null;
   alpha: number;
@@ -94,7 +96,7 @@ export function buildReport(s: ResolvedSettings, directs: readonly Direct[], pro
   const report: LbProbeReport = {
     vip,
     mode: s.mode,
-    ...(s.tls && certs ? { tls: { servername: s.tls.servername, insecure: s.tls.insecure, certificates: certs.certificates } } : {}),
+    ...(s.tls && certs ? { tls: { servername: s.tls.servername, insecure: s.tls.insecure, certificates: certs.certificates, ...(s.resume ? { resume: true, resumed: log.resumed } : {}) } } : {}),
     path: s.mode === 'tcp' ? null : s.path,
     requests: s.requests,
     sent,

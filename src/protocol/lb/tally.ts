@@ -86,6 +86,8 @@ export class AnswerLog {
   readonly certificates = new Map<string, { certificate: PeerCertificate; count: number }>();
   /** HTTPS: probes whose certificate was one more than were kept. */
   otherCertificates = 0;
+  /** HTTPS with resume: probes that resumed a session. */
+  resumed = 0;
 
   /**
    * `capacity`: the number of probes; `methods`: the candidate methods; `markerCap`: distinct
@@ -108,6 +110,7 @@ export class AnswerLog {
     this.state[i] = a.ok ? ANSWERED : FAILED;
     this.statusCode[i] = a.statusCode ?? 0;
     this.latencyMs[i] = a.latencyMs;
+    if (a.resumed) this.resumed++;
     if (a.certificate) {
       const known = this.certificates.get(a.certificate.fingerprint256);
       if (known) known.count++;

@@ -73,6 +73,8 @@ export interface LbTlsSettings {
   ca?: string[];
   /** Send the requests even when a certificate does not verify (said in the report: `tls.insecure`); the certificates are still recorded and compared. */
   insecure?: boolean;
+  /** Resume the TLS session of each worker's previous probe when the server allows it (default: a full handshake every probe, which is what a balancer's new clients cost). */
+  resume?: boolean;
 }
 
 /** Problems found in what was judged: each is WARNING or CRITICAL and decides the status. */
@@ -203,7 +205,7 @@ export interface LbProbeReport {
   vip: string;
   mode: 'http' | 'https' | 'tcp';
   /** HTTPS: the server name sent (SNI) and checked, whether verification was skipped (insecure), the certificates seen; absent for HTTP and TCP. */
-  tls?: { servername: string | null; insecure: boolean; certificates: LbCertificate[] };
+  tls?: { servername: string | null; insecure: boolean; certificates: LbCertificate[]; resume?: boolean; resumed?: number };
   /** With a map to compare (compareMap): which sources moved since. */
   remap?: LbRemap;
   /** `netlab lb-probe --save-map FILE`: where the map of this run was written, and how many sources it holds. */
