@@ -258,3 +258,27 @@ test('--resume: each worker resumes its previous TLS session (the certificate it
   assert.equal(full.tls!.resumed, undefined);
   await assert.rejects(parseArgv(command, [`${tls1.address}:${tls1.port}`, '--resume']), /--resume applies to HTTPS only/);
 });
+
+test('a complete answer is returned at once, and the socket is left for the server to close first (bounded: destroyed after LINGER_MS)', async () => {
+  // issue 16: the client closing first left thousands of TIME_WAIT sockets on this host's
+  // ephemeral ports to one VIP, and every connect() searched longer: the probe rate halved
+  const { default: net } = await import('node:net');
+  const { http1Get } = await import('../../src/protocol/lb/http1.js');
+  let serverClosed = false;
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Backend: k\r\n\r\nok'));
+    s.on('close', () => (serverClosed = true));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const r = await http1Get({ host: '127.0.0.1', port, path: '/', hostHeader: 'x', userAgent: 'ua', timeoutMs: 5000, maxBody: 100 });
+    assert.equal(r.ok, true);
+    assert.equal(serverClosed, false, 'answered before the socket is gone');
+    for (let i = 0; i < 100 && !serverClosed; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(serverClosed, true, 'a server that never closes: the client destroys the socket');
+  } finally {
+    server.close();
+  }
+});

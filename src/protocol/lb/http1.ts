@@ -115,6 +115,8 @@ export class Http1Parser {
   private chunkLeft = -1;
   private line: Buffer = Buffer.alloc(0);
   private untilClose = false;
+  /** The whole answer came, as its framing says (not only the body's first maxBody bytes). */
+  complete = false;
 
   constructor(private readonly maxBody: number) {}
 
@@ -201,7 +203,10 @@ export class Http1Parser {
     }
     this.headers = headers;
     if (this.statusCode < 200) return { need: true };
-    if (this.statusCode === 204 || this.statusCode === 304) return { done: true };
+    if (this.statusCode === 204 || this.statusCode === 304) {
+      this.complete = true;
+      return { done: true };
+    }
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
     if (te !== undefined) {
@@ -214,6 +219,7 @@ export class Http1Parser {
       const values = [...new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(',').map((s) => s.trim())))];
       if (values.length !== 1 || !/^\d{1,15}$/.test(values[0]!)) return this.notHttp('a bad Content-Length', Buffer.from(String(cl), 'latin1'));
       this.remaining = Number(values[0]);
+      this.complete = this.remaining === 0;
       return this.remaining === 0 ? { done: true } : { need: true };
     }
     this.untilClose = true;
@@ -226,8 +232,11 @@ export class Http1Parser {
   }
 
   private bodyStep(): Step {
+    if (this.remaining === 0) {
+      this.complete = true;
+      return { done: true };
+    }
     if (this.bodyBytes >= this.maxBody) return { done: true };
-    if (this.remaining === 0) return { done: true };
     return { need: true };
   }
 
@@ -268,7 +277,10 @@ export class Http1Parser {
         continue;
       }
       if (this.chunkLeft === -3) {
-        if (text === '') return { done: true };
+        if (text === '') {
+          this.complete = true;
+          return { done: true };
+        }
         continue;
       }
       const size = /^([0-9A-Fa-f]{1,12})[ \t]*(;.*)?$/.exec(text);
@@ -315,6 +327,28 @@ function certificateOf(socket: tls.TLSSocket): PeerCertificate | null {
   };
 }
 
+/** How long a socket whose answer is complete waits for the server to close first. */
+export const LINGER_MS = 1000;
+
+/**
+ * The answer is complete (`Connection: close` was asked): let the server close first, so that
+ * the TIME_WAIT state stays on its side, as with ab and a bare socket loop, and not among this
+ * host's ephemeral ports (thousands of them to one VIP make every connect() search longer).
+ * Bounded by LINGER_MS, then destroyed; keeps neither the event loop nor the probe waiting.
+ */
+function linger(socket: net.Socket): void {
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.unref();
+  const done = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  socket.once('end', done);
+  socket.once('close', done);
+  socket.once('error', done);
+}
+
 /** Node's tls module, loaded on the first HTTPS probe only. */
 let tlsModule: typeof tls | undefined;
 export async function loadTls(): Promise<typeof tls> {
@@ -350,7 +384,8 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      if (r.ok && parser.complete && !socket.readableEnded) linger(socket);
+      else socket.destroy();
       resolve(r);
     };
     const fail = (code: Http1ErrorCode, message: string): void => finish({ ok: false, code, message, ...tlsOutcome() });
