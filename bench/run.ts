@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter|batch|axfr [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch) or 11 (AXFR) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter|batch|axfr|lb-rate [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch) 11 (AXFR) or 7 (lb-probe rate) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -416,6 +416,8 @@ const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<
       }
     },
   },
+  // issue 16: lb-probe's probe rate (HTTP and HTTPS) against a bare Node loop and ab
+  'lb-rate': { title: '7. lb-probe: fresh-connection probes through HAProxy', run: () => benchLbProbe({ title: '7. lb-probe: fresh-connection probes through HAProxy' }) },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {

@@ -10,6 +10,7 @@ import { startTlsLab, type TlsLab } from './tls/index.js';
 import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
+import { lbCourseText } from './lb/course-text.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 import { DELEG_ADDRESSES, DELEG_CASES } from './dns/deleg.js';
@@ -83,7 +84,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   let lb: LbLab;
   try {
-    lb = await startLbLab();
+    lb = await startLbLab({ pki: tls.pki });
   } catch (e) {
     await Promise.all([dns.close(), tls.close(), http.close()]);
     throw e;
@@ -141,8 +142,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     endpoints.push({ role: `lb backend ${b.name}`, address: b.address, port: lb.httpPort, protocol: 'lb', description: b.marker ? `HTTP (X-Backend: ${b.marker}) on ${lb.httpPort}, banner on ${lb.bannerPort}` : 'nothing listens: a dead backend' });
   }
   for (const v of lb.vips) {
-    endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
+    endpoints.push({ role: `lb vip ${v.name}`, address: v.address, port: v.httpPort, protocol: 'lb', description: v.https ? `${v.description}; HTTPS on ${v.httpPort}` : `${v.description}; L7 HTTP ${v.httpPort}, L4 HTTP ${v.tcpPort}, L4 banner ${v.bannerPort}` });
   }
+  // issue 16: the HTTPS backends and the control endpoint of the hash VIPs
+  const lbCourse = lbCourseText(lb, tls.caFile, `${a.ns1Example}:${p}`);
+  for (const e of lbCourse.endpoints) endpoints.push({ ...e, protocol: 'lb' });
   // issue 12: fan-out (netlab check every-address and every-server)
   endpoints.push({ role: 'ns1.split.test', address: SPLIT_SERVERS.ns1, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns2)` });
   endpoints.push({ role: 'ns2.split.test', address: SPLIT_SERVERS.ns2, port: p, protocol: 'dns', description: `split.test. (every-server: agrees with ns1)` });
@@ -192,6 +196,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
     `netlab cert-check ${LAB_STARTTLS_NAME}:${starttls.port} --connect-to ${starttls.servers[0]!.address} --starttls smtp --ca ${tls.caFile}`,
     `netlab lb-probe ${lb.vip('wrr').address}:${lb.httpPort} ${lb.backendTargets('wrr', 'http').map((b) => `--backend ${b}`).join(' ')} --weights 3,1,1`,
+    ...lbCourse.examples,
     // issue 12: one address of each fan-out name at a time, as netlab check's every-address pins them
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,

@@ -97,12 +97,13 @@ test('lb-probe every-address: vip.fanout.test, the VIP name replaced by each add
   assert.deepEqual(results[1]!.codes, ['VIP_UNREACHABLE']);
 });
 
-test('cert-check and lb-probe --resolver, not fanned out: the name\'s first address (IPv4 first) is the one connected to', async () => {
+test('cert-check and lb-probe --resolver, not fanned out: cert-check connects to the name\'s first address (IPv4 first), lb-probe probes every address (issue 16)', async () => {
   const dns = `${resolver().address}:${lab.port}`;
   const cert = await runPinned('cert-check', { address: null, argv: [`${N.tls}:${lab.fanout.tlsPort}`, '--resolver', dns, '--ca', lab.tls.caFile] });
   assert.deepEqual([cert.status, cert.codes], ['OK', []]);
+  // issue 16: lb-probe probes every address of a name, each as its own VIP: the dead one is named
   const lb = await runPinned('lb-probe', { address: null, argv: [`${N.vip}:${lab.lb.httpPort}`, '--resolver', dns, '--requests', '3'] });
-  assert.deepEqual([lb.status, lb.codes], ['OK', []]);
+  assert.deepEqual([lb.status, lb.codes], ['CRITICAL', ['VIP_UNREACHABLE']]);
   await assert.rejects(runPinned('cert-check', { address: null, argv: [`${N.noAddress}:443`, '--resolver', dns] }), /none\.fanout\.test resolves to no address/);
 });
 

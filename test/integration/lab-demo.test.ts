@@ -25,6 +25,9 @@ test('netlab demo runs every part of the course on the lab: every step as expect
   // issue 14: the HttpDNS lesson: the default edge without the client's subnet, the north edge with it
   assert.match(text, /== HttpDNS, 1\/2.*\n\$ netlab dig @127\.53\.3\.1 .*\nwww\.gslb\.test\.\t\t60\tIN\tA\t127\.55\.0\.2\n/);
   assert.match(text, /== HttpDNS, 2\/2[^]*?; CLIENT-SUBNET: 198\.51\.100\.0\/24\/24\n[^]*?www\.gslb\.test\.\t\t60\tIN\tA\t127\.55\.0\.4\n/);
+  // issue 16: the remapping lesson, both hashings recognised
+  assert.match(text, /^hash-mod .*\n {2}\d+ of 100 sources .*: looks like modulo hashing/m);
+  assert.match(text, /^hash-consistent .*\n {2}\d+ of 100 sources .*; 0 of the \d+ sources whose backend stayed moved \(0\.0%\): looks like consistent hashing/m);
   assert.ok(result.steps.length >= 8);
   // every part of the course has its steps, each as expected
   assert.deepEqual([...new Set(result.steps.map((s: { command: string }) => s.command.split(' ')[1]))].sort(), ['cert-check', 'check', 'dig', 'hosts2zone', 'lb-probe', 'trace-request']);

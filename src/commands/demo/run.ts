@@ -107,6 +107,14 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       steps.push(step);
       onStep?.(step);
     }
+    // issue 16: the remapping lesson (src/commands/demo/lb-remap.ts)
+    if (!signal?.aborted) {
+      const step = await (await import('./lb-remap.js')).lbRemapStep(lab, signal);
+      if (!signal?.aborted) {
+        steps.push(step);
+        onStep?.(step);
+      }
+    }
     if (!signal?.aborted) {
       const step = await checkStep(lab, io(), signal);
       if (!signal?.aborted) {

@@ -5,6 +5,7 @@
  */
 import type { RenderStyle } from '../command.js';
 import type { LbProbeResult } from './run.js';
+import type { LbNameReport } from '../../protocol/lb/by-name.js';
 import type { LbNote, LbProblem } from '../../protocol/lb/types.js';
 import { MAX_HEADER_BYTES } from '../../protocol/lb/probe.js';
 import { formatP, MIN_EXPECTED } from '../../protocol/lb/stats.js';
@@ -180,12 +181,14 @@ function distributionLine(r: LbProbeResult): string | null {
 
 /** The whole text for stdout; `style.columns` fits the table to the terminal. */
 export function renderLbProbeText(r: LbProbeResult, style: RenderStyle = {}): string {
+  if ('addresses' in r) return renderNameText(r, style);
   const out: string[] = [lbVerdictLine(r), ''];
-  const what = r.mode === 'http' ? `HTTP GET ${r.path}` : 'TCP, reading the banner';
+  const what = r.mode === 'http' ? `HTTP GET ${r.path}` : r.mode === 'https' ? `HTTPS GET ${r.path}` : 'TCP, reading the banner';
   const timing = r.vipLatencyMs !== null ? `, median ${ms(r.vipLatencyMs)}` : '';
   const short = !r.stoppedBy && r.sent < r.requests ? `; ${r.requests - r.sent} not sent after the first ones failed` : '';
   out.push(`VIP ${r.vip}, ${what}: ${r.answered} of ${r.requests} probes answered (a fresh connection each, ${r.concurrency} at a time${timing})${short}`);
   for (const n of r.notes) if (!SAID_ELSEWHERE.has(n.code)) out.push(`  note: ${n.message}${noteAdvice(n, r)}`);
+  out.push(...tlsLines(r));
   if (r.identify.method) out.push(`Backends told apart by ${r.identify.description} (${r.identify.reason})`);
   else if (r.answered > 0) out.push(`Backends could not be told apart: ${r.identify.reason}`);
   if (r.backends.length > 0) {
@@ -216,11 +219,49 @@ export function renderLbProbeText(r: LbProbeResult, style: RenderStyle = {}): st
     out.push(`Stickiness (--source-ips ${r.sourceRange}, ${st.sources} sources): ${verdict}; sources per backend: ${spread || '-'}`);
     if (st.note) out.push(`  note: ${st.note}`);
   }
+  out.push(...remapLines(r));
+  if (r.savedMap) out.push(`Map of ${plural(r.savedMap.sources, 'source')} (which backend each reached) saved to ${r.savedMap.file}`);
   if (r.problems.length > 0) {
     out.push('', 'Problems:');
     for (const p of r.problems) out.push(`  ${p.severity.padEnd(8)} ${p.code}: ${p.message}${problemAdvice(p)}`);
   }
   out.push('');
   // whatever a server sent reaches the terminal with its control characters escaped
+  return out.join('\n').split('\n').map(escapeControl).join('\n');
+}
+
+/** issue 16: HTTPS: the name checked, whether verification was skipped, each certificate seen and who served it. */
+function tlsLines(r: LbProbeResult): string[] {
+  if (!r.tls) return [];
+  const t = r.tls;
+  const out = [t.insecure
+    ? `TLS: server name ${t.servername ?? '-'}; --insecure: certificates NOT verified before the requests (still recorded and compared)`
+    : `TLS: server name ${t.servername ?? '-'}; ${t.resume ? `--resume: ${t.resumed ?? 0} of ${r.sent} probes resumed a session` : 'a full handshake per probe, no session resumed'}; every certificate verified`];
+  for (const c of t.certificates) {
+    const who = c.backends.length > 0 ? c.backends.join(', ') : 'no backend given';
+    const check = c.verified ? 'verified' : `NOT VERIFIED (${c.verifyError})`;
+    out.push(`  certificate CN=${c.subject}, until ${c.notAfter.slice(0, 10)}, sha256 ${c.fingerprint256.slice(0, 23)}...: ${check}; served by ${who}; ${plural(c.throughVip, 'probe')} through the VIP`);
+  }
+  return out;
+}
+
+/** issue 16: --compare-map: what moved since the saved map, the largest flows first. */
+function remapLines(r: LbProbeResult): string[] {
+  const m = r.remap;
+  if (!m) return [];
+  const out = [`Remapping since the map of ${m.savedAt} (${m.vip}): ${m.description}`];
+  for (const f of m.flows.slice(0, 6)) out.push(`  ${f.from} -> ${f.to}: ${plural(f.sources, 'source')}`);
+  if (m.flows.length > 6) out.push(`  and ${m.flows.length - 6} more flows`);
+  return out;
+}
+
+/** issue 16: a name of several VIP addresses: the verdict, which address is off, then each address's own text. */
+function renderNameText(r: LbNameReport, style: RenderStyle): string {
+  const out = [lbVerdictLine(r), '', `${r.name}: ${r.summary}`];
+  out.push(r.off.length === 0 ? `Every address of ${r.name} is OK.` : `Off: ${r.off.join(', ')}; ${r.addresses.length - r.off.length} of ${r.addresses.length} addresses are OK (each address is its own VIP below)`);
+  for (const a of r.addresses) {
+    out.push('', `== ${a.address} ==`, renderLbProbeText(a.report, style).trimEnd());
+  }
+  out.push('');
   return out.join('\n').split('\n').map(escapeControl).join('\n');
 }

@@ -7,6 +7,7 @@
 import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
+import { LB_NAME_RECORDS } from '../lb/names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
 import { delegTldRecords } from './deleg.js';
 import { GSLB_ADDRESS } from './gslb.js';
@@ -216,6 +217,8 @@ export function labZones(): LabDnsData {
       rr(ex('host'), raw(13, Buffer.from('\x06x86-64\x05Linux', 'latin1'))),
       // The HTTP lab (src/lab/http): origin, CDN edge and the far/near relays, on 127.55.0.x.
       ...LAB_HTTP_A_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
+      // issue 16: a load balancer by name, three VIPs on 127.58.0.x (src/lab/lb/names.ts)
+      ...LB_NAME_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
       ...big,
     ],
   };

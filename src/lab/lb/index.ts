@@ -16,6 +16,11 @@
 import { SCHEDULER_DESCRIPTIONS, type SchedulerName } from './schedulers.js';
 import { backendBannerServer, backendHttpServer, Tracked } from './servers.js';
 import { LabVip, type VipPorts } from './vip.js';
+import { COURSE_BACKEND_ADDRESSES, startLbCourse, type LbCourse, type LbCourseBackendName, type TlsBackendInfo } from './course.js';
+import type { LabPki } from '../tls/ca.js';
+
+export { LB_COURSE_ADDRESSES, LB_NAME, LB_TLS_NAME } from './names.js';
+export type { LbCourseBackendName, TlsBackendInfo } from './course.js';
 
 export { SCHEDULER_DESCRIPTIONS, createScheduler, type SchedulerName } from './schedulers.js';
 export { bannerLine } from './servers.js';
@@ -58,6 +63,10 @@ export interface LbLabOptions {
   bannerPort?: number;
   /** Default DEFAULT_VIPS. */
   vips?: VipSpec[];
+  /** issue 16: the lab PKI: with it, the HTTPS backends and VIPs on 127.58.0.x (src/lab/lb/course.ts). */
+  pki?: LabPki;
+  /** issue 16: the second part (hash VIPs, control endpoint; HTTPS with a PKI); default true. */
+  course?: boolean;
 }
 
 export interface LabBackendInfo {
@@ -72,7 +81,9 @@ export interface LabVipInfo {
   name: string;
   address: string;
   scheduler: SchedulerName;
-  backends: Array<LabBackendName | 'dead'>;
+  backends: Array<LabBackendName | 'dead' | LbCourseBackendName>;
+  /** issue 16: TLS passthrough to HTTPS backends on the HTTP port. */
+  https?: boolean;
   weights: number[];
   description: string;
   /** L7 HTTP proxy, L4 relay of HTTP, L4 relay of the banner service. */
@@ -92,6 +103,15 @@ export interface LbLab {
   backendTargets(vipName: string, service: 'http' | 'banner'): string[];
   /** Take a backend down (refuses connections) or bring it back. */
   setDown(name: LabBackendName, down: boolean): Promise<void>;
+  /**
+   * issue 16: take a backend of one VIP out of service (as its health check would: that VIP
+   * stops picking it; the backend still answers directly and through the other VIPs), or back.
+   */
+  setOutOfService(vipName: string, backend: string, out: boolean): void;
+  /** issue 16: the control endpoint (POST /fail?backend=web3[&vip=hash-mod], POST /restore?..., GET /); null without the second part. */
+  control: { address: string; port: number } | null;
+  /** issue 16: the HTTPS backends and the certificate each serves (empty without a PKI). */
+  tlsBackends: TlsBackendInfo[];
   close(): Promise<void>;
 }
 
@@ -136,6 +156,7 @@ export async function startLbLab(options: LbLabOptions = {}): Promise<LbLab> {
     let ports: VipPorts = { ...wanted };
     const backends = (['web1', 'web2', 'web3'] as const).map((n) => new LabBackend(n, LAB_LB_ADDRESSES[n], () => ports));
     const vips: LabVip[] = [];
+    let course: LbCourse | undefined;
     try {
       // the VIPs first: the first one fixes all three ports, the backends then take the same
       for (const spec of specs) {
@@ -155,11 +176,15 @@ export async function startLbLab(options: LbLabOptions = {}): Promise<LbLab> {
       }
       for (const b of backends) if (!b.up) await b.start(ports.httpPort, ports.bannerPort);
       const fixed = ports;
-      const vipInfos: LabVipInfo[] = specs.map((s) => ({
+      const addressOf = (name: string): string => (LAB_LB_ADDRESSES as Record<string, string>)[name] ?? COURSE_BACKEND_ADDRESSES[name as LbCourseBackendName];
+      if (options.course !== false) course = await startLbCourse(fixed, options.pki, addressOf);
+      const allSpecs = [...specs, ...(course?.specs ?? []).map((c) => ({ ...c, backends: c.backends as LabVipInfo['backends'] }))];
+      const allVips = [...vips, ...(course?.vips ?? [])];
+      const vipInfos: LabVipInfo[] = allSpecs.map((s) => ({
         ...s,
         backends: [...s.backends],
         weights: [...s.weights],
-        description: `${SCHEDULER_DESCRIPTIONS[s.scheduler]} over ${s.backends.map((b, i) => `${b}${s.scheduler === 'rr' ? '' : `:${s.weights[i]}`}`).join(', ')}`,
+        description: `${SCHEDULER_DESCRIPTIONS[s.scheduler]} over ${s.backends.map((b, i) => `${b}${s.scheduler === 'rr' ? '' : `:${s.weights[i]}`}`).join(', ')}${(s as { https?: boolean }).https ? ', TLS passthrough to HTTPS backends' : ''}`,
         httpPort: fixed.httpPort,
         tcpPort: fixed.tcpPort,
         bannerPort: fixed.bannerPort,
@@ -181,8 +206,18 @@ export async function startLbLab(options: LbLabOptions = {}): Promise<LbLab> {
         vip: vipByName,
         backendTargets: (vipName, service) => {
           const port = service === 'http' ? fixed.httpPort : fixed.bannerPort;
-          return vipByName(vipName).backends.map((b) => `${LAB_LB_ADDRESSES[b]}:${port}`);
+          return vipByName(vipName).backends.map((b) => `${addressOf(b)}:${port}`);
         },
+        setOutOfService: (vipName, backend, out) => {
+          const info = vipByName(vipName);
+          const i = (info.backends as string[]).indexOf(backend);
+          if (i < 0) throw new Error(`VIP ${vipName} has no backend '${backend}' (it has ${info.backends.join(', ')})`);
+          const vip = allVips[vipInfos.indexOf(info)]!;
+          if (out) vip.outOfService.add(i);
+          else vip.outOfService.delete(i);
+        },
+        control: course?.control ?? null,
+        tlsBackends: course?.tlsBackends ?? [],
         setDown: async (name, down) => {
           const b = backends.find((x) => x.name === name);
           if (!b) throw new Error(`the LB lab has no backend '${name}'`);
@@ -190,12 +225,12 @@ export async function startLbLab(options: LbLabOptions = {}): Promise<LbLab> {
           if (!down && !b.up) await b.start(fixed.httpPort, fixed.bannerPort);
         },
         close: async () => {
-          await Promise.all([...vips.map((v) => v.close()), ...backends.map((b) => b.stop())]);
+          await Promise.all([...vips.map((v) => v.close()), ...backends.map((b) => b.stop()), course?.close()]);
         },
       };
     } catch (e) {
       lastError = e;
-      await Promise.all([...vips.map((v) => v.close()), ...backends.map((b) => b.stop())]);
+      await Promise.all([...vips.map((v) => v.close()), ...backends.map((b) => b.stop()), course?.close()]);
     }
   }
   throw lastError;

@@ -15,7 +15,7 @@
 
 import { parsePeerIPv4 } from '../../util/ip.js';
 
-export type SchedulerName = 'rr' | 'wrr' | 'wrr-lvs' | 'lc' | 'sh' | 'iphash' | 'ch';
+export type SchedulerName = 'rr' | 'wrr' | 'wrr-lvs' | 'lc' | 'sh' | 'iphash' | 'ch' | 'mod';
 
 
 export const SCHEDULER_DESCRIPTIONS: Record<SchedulerName, string> = {
@@ -26,6 +26,7 @@ export const SCHEDULER_DESCRIPTIONS: Record<SchedulerName, string> = {
   sh: 'source-address hash over a 256-slot table (as LVS sh)',
   iphash: 'hash of the first three octets of the source (as nginx ip_hash)',
   ch: 'consistent hash of the source address (as HAProxy hash-type consistent)',
+  mod: 'hash of the source address modulo the backends in service (as HAProxy balance source, hash-type map-based)',
 };
 
 export interface Scheduler {
@@ -236,6 +237,24 @@ function consistentHash(weights: number[]): Scheduler {
   };
 }
 
+/**
+ * issue 16: HAProxy's map-based hashing (`balance source`, `hash-type map-based`): the servers
+ * in service, each repeated by its weight, and the source's hash modulo their count. A server
+ * taken out (excluded) changes the count, so most sources move: the course's remapping lesson.
+ */
+function moduloHash(weights: number[]): Scheduler {
+  return {
+    pick(source, exclude) {
+      const table: number[] = [];
+      weights.forEach((w, i) => {
+        if (!exclude.has(i)) for (let k = 0; k < w; k++) table.push(i);
+      });
+      return table.length === 0 ? undefined : table[hash32(source) % table.length];
+    },
+    ...noCounting(),
+  };
+}
+
 /** A fresh scheduler for `weights` (one per backend, >= 0). */
 export function createScheduler(name: SchedulerName, weights: number[]): Scheduler {
   switch (name) {
@@ -246,5 +265,6 @@ export function createScheduler(name: SchedulerName, weights: number[]): Schedul
     case 'sh': return sourceHash(weights);
     case 'iphash': return ipHash(weights);
     case 'ch': return consistentHash(weights);
+    case 'mod': return moduloHash(weights);
   }
 }

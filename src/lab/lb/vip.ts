@@ -30,6 +30,10 @@ export interface LabVipOptions {
   scheduler: SchedulerName;
   backends: VipBackend[];
   weights: number[];
+  /** issue 16: the HTTP port relays TCP (TLS passthrough to HTTPS backends) instead of proxying HTTP. */
+  passthrough?: boolean;
+  /** issue 16: false: a backend that refuses is not skipped, the client's connection is closed (no health check, no redispatch). Default true. */
+  retry?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 3000;
@@ -47,6 +51,8 @@ export class LabVip {
   private readonly listeners: Tracked[] = [];
   private readonly upstreams = new Set<net.Socket>();
   private ports?: VipPorts;
+  /** issue 16: backends (indexes) the VIP's health check has taken out of service: never picked. */
+  readonly outOfService = new Set<number>();
 
   constructor(readonly options: LabVipOptions) {}
 
@@ -56,7 +62,9 @@ export class LabVip {
 
   /** Listen on the three ports (0: a free one each, the ports then read from `ports`). */
   async start(ports: VipPorts): Promise<VipPorts> {
-    const l7 = new Tracked(this.httpProxy(createScheduler(this.options.scheduler, this.options.weights)));
+    const l7 = new Tracked(this.options.passthrough
+      ? this.tcpRelay(createScheduler(this.options.scheduler, this.options.weights), () => this.ports!.httpPort)
+      : this.httpProxy(createScheduler(this.options.scheduler, this.options.weights)));
     const l4http = new Tracked(this.tcpRelay(createScheduler(this.options.scheduler, this.options.weights), () => this.ports!.httpPort));
     const l4banner = new Tracked(this.tcpRelay(createScheduler(this.options.scheduler, this.options.weights), () => this.ports!.bannerPort));
     this.listeners.push(l7, l4http, l4banner);
@@ -76,6 +84,11 @@ export class LabVip {
     for (const s of this.upstreams) s.destroy();
     this.upstreams.clear();
     await Promise.all(this.listeners.map((l) => l.close()));
+  }
+
+  /** The backends tried and those out of service. */
+  private excluding(tried: Set<number>): ReadonlySet<number> {
+    return this.outOfService.size === 0 ? tried : new Set([...tried, ...this.outOfService]);
   }
 
   private httpProxy(scheduler: Scheduler): http.Server {
@@ -101,7 +114,7 @@ export class LabVip {
 
   private forward(scheduler: Scheduler, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, tried: Set<number>): void {
     const source = req.socket.remoteAddress ?? '';
-    const i = scheduler.pick(source, tried);
+    const i = scheduler.pick(source, this.excluding(tried));
     if (i === undefined || res.destroyed) {
       if (!res.headersSent && !res.destroyed) {
         const text = `no backend of VIP ${this.options.name} is available\n`;
@@ -182,7 +195,7 @@ export class LabVip {
       client.on('close', () => current?.destroy());
       const attempt = (): void => {
         if (client.destroyed) return;
-        const i = scheduler.pick(source, tried);
+        const i = scheduler.pick(source, this.excluding(tried));
         if (i === undefined) {
           client.destroy();
           return;
@@ -211,7 +224,7 @@ export class LabVip {
         up.on('error', () => {
           clearTimeout(connectTimer);
           release();
-          if (!connected) {
+          if (!connected && this.options.retry !== false) {
             tried.add(i);
             attempt();
           } else {

@@ -12,6 +12,8 @@ import { ipv4FromInt, parseIPv4 } from '../../util/ip.js';
 export interface HostPort {
   address: string;
   port: number;
+  /** A backend's own scheme (`--backend http://...` behind a VIP that terminates TLS); absent: the run's. */
+  scheme?: 'http' | 'https';
 }
 
 /**

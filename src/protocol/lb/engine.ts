@@ -20,6 +20,7 @@ import type { ProbeSettings } from './probe.js';
 import { buildReport, type ResolvedSettings } from './report.js';
 import { DEFAULT_ALPHA, DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, DEFAULT_TIMEOUT_MS, type LbProbeReport, type LbProbeSettings } from './types.js';
 import { probeVip } from './vip.js';
+import type { Http1Tls } from './http1.js';
 
 function invalid(message: string): NetlabError {
   return new NetlabError('USAGE', message);
@@ -31,7 +32,7 @@ function wholeAtLeast(value: number, min: number, what: string): number {
 }
 
 /** The settings with their defaults, checked. Throws NetlabError USAGE. */
-function resolve(s: LbProbeSettings): ResolvedSettings & { host: string; timeoutMs: number; identify: NonNullable<LbProbeSettings['identify']> } {
+function resolve(s: LbProbeSettings): ResolvedSettings & { host: string; timeoutMs: number; identify: NonNullable<LbProbeSettings['identify']>; tls: Http1Tls | null } {
   const backends = s.backends ?? [];
   const weights = s.weights ?? null;
   if (weights) {
@@ -55,7 +56,17 @@ function resolve(s: LbProbeSettings): ResolvedSettings & { host: string; timeout
     timeoutMs: wholeAtLeast(s.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, 'the timeout (ms)'),
     alpha,
     deadlineMs: s.deadlineMs ?? null,
+    tls: (s.mode ?? 'http') === 'https' ? tlsOf(s) : null,
+    compareMap: s.compareMap ?? null,
+    resume: (s.mode ?? 'http') === 'https' && s.tls?.resume === true,
   };
+}
+
+/** HTTPS: the server name (the VIP's host name, else the Host header's name, else none: the address is checked), the trust anchors, insecure. */
+function tlsOf(s: LbProbeSettings): Http1Tls {
+  const hostName = (h: string | undefined) => (h === undefined ? undefined : /^\[?[0-9a-fA-F:.]+\]?(:\d+)?$/.test(h) ? undefined : h.replace(/:\d+$/, ''));
+  const servername = s.tls?.servername ?? hostName(s.vip.address) ?? hostName(s.host) ?? s.vip.address;
+  return { servername, insecure: s.tls?.insecure === true, ...(s.tls?.ca ? { ca: s.tls.ca } : {}) };
 }
 
 /**
@@ -82,7 +93,8 @@ export async function probeLoadBalancer(settings: LbProbeSettings): Promise<LbPr
   else settings.signal?.addEventListener('abort', onInterrupt, { once: true });
   const deadline = s.deadlineMs !== null ? setTimeout(() => halt('deadline'), s.deadlineMs) : undefined;
   try {
-    const probeSettings: ProbeSettings = { mode: s.mode, path: s.path, host: s.host, timeoutMs: s.timeoutMs, methods: methodsFor(s.identify, s.mode), signal: stop.signal };
+    const wire = s.mode === 'tcp' ? 'tcp' : 'http';
+    const probeSettings: ProbeSettings = { mode: wire, path: s.path, host: s.host, timeoutMs: s.timeoutMs, methods: methodsFor(s.identify, wire), signal: stop.signal, ...(s.tls ? { tls: s.tls } : {}), ...(s.resume ? { resume: true } : {}) };
     // 1. the backends, directly (all at once; each one's probes in sequence)
     const directs = await probeBackends(s.backends, probeSettings, (done, total) => onProgress?.({ phase: 'backends', done, total }));
     // 2. the VIP, one fresh connection per probe

@@ -8,12 +8,18 @@
  * if (report.status !== 'OK') console.log(report.problems);
  */
 export { probeLoadBalancer } from './engine.js';
+// issue 16: a name of several VIP addresses, the remapping lesson, HTTPS certificates
+export { probeLoadBalancerAddresses, mergeAddressReports, type LbAddressResult, type LbNameReport } from './by-name.js';
+export { checkSourceMap, compareSourceMaps, sourceMapOf, SOURCE_MAP_FORMAT, type LbRemap, type SourceMap } from './remap.js';
+export type { PeerCertificate } from './http1.js';
 export {
   DEFAULT_ALPHA,
   DEFAULT_CONCURRENCY,
   DEFAULT_REQUESTS,
   DEFAULT_TIMEOUT_MS,
   type LbBackend,
+  type LbCertificate,
+  type LbTlsSettings,
   type LbDistribution,
   type LbNote,
   type LbNoteCode,

@@ -1,7 +1,7 @@
 /**
  * One probe = one fresh connection: L4 balancers choose a backend per connection, so a reused
- * connection would measure the client's pool, not the balancer. HTTP probes go through undici
- * with `Connection: close` on every request (no keep-alive: a new socket per probe); TCP probes
+ * connection would measure the client's pool, not the balancer. HTTP and HTTPS probes go through
+ * lb-probe's own client (http1.ts: `Connection: close`, a new socket per probe); TCP probes
  * read the banner the server sends first (SMTP 220, SSH-2.0, ...). Both bound every wait by `timeoutMs` and never throw: a
  * failure is an answer with `ok: false` and the reason.
  *
@@ -13,7 +13,7 @@
 import { mulberry32 } from '../../util/prng.js';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'undici';
+import { http1Get, loadTls, requestBytes, type Http1Tls, type PeerCertificate } from './http1.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { formatHostPort, type HostPort } from './addresses.js';
 import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, type MethodId } from './identify.js';
@@ -23,10 +23,11 @@ import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, ty
  * HTTP, or with a header block over MAX_HEADER_BYTES. CUT: the run was stopped (deadline,
  * interrupt) while the probe was in flight; such a probe is not counted.
  */
-export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HTTP_ERROR' | 'NOT_HTTP' | 'TOO_LARGE' | 'CUT' | 'OTHER';
+export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HTTP_ERROR' | 'NOT_HTTP' | 'TOO_LARGE' | 'TLS' | 'CUT' | 'OTHER';
 
 /** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
-export const MAX_HEADER_BYTES = 64 * 1024;
+export { MAX_HEADER_BYTES } from './http1.js';
+import { MAX_HEADER_BYTES } from './http1.js';
 
 /** What one probe found: an answer (its status, markers, first line, latency) or why there was none. */
 export interface ProbeAnswer {
@@ -44,6 +45,10 @@ export interface ProbeAnswer {
   snippet: string;
   errorCode?: ProbeErrorCode;
   error?: string;
+  /** HTTPS: the certificate the server sent (null: none came); absent for plain HTTP and TCP. */
+  certificate?: PeerCertificate | null;
+  /** HTTPS with `resume`: whether the TLS session of an earlier probe was resumed. */
+  resumed?: boolean;
 }
 
 /** How every probe of a run is made (mode, request, timeout, the markers kept) and what stops it. */
@@ -58,6 +63,10 @@ export interface ProbeSettings {
   methods: readonly MethodId[];
   /** Stops every probe in flight (its answer: ok false, errorCode CUT) and every probe not yet started. */
   signal?: AbortSignal;
+  /** HTTPS: the TLS of every HTTP probe (a target with its own scheme overrides it). */
+  tls?: Http1Tls;
+  /** HTTPS: resume each worker's last TLS session (default: a full handshake every probe). */
+  resume?: boolean;
 }
 
 const USER_AGENT = 'netlab-lb-probe';
@@ -97,142 +106,61 @@ export function describeProbeError(e: unknown, timeoutMs: number): { code: Probe
   return { code: 'OTHER', message: reason };
 }
 
-/**
- * HTTP probes of one worker: one undici Client, but never one connection for two probes. Every
- * request carries `Connection: close` (undici's `reset`), so undici closes the socket after the
- * answer and opens a new one for the next request, through our connector, which binds the
- * probe's source address. A Client per worker rather than per probe: its construction, not the
- * connection, was a third of a probe's CPU time. After a failure the Client is dropped.
- */
+/** What one HTTP probe sends and keeps, the same for every probe of a run (its bytes built once). */
 export class HttpProber {
-  private client?: Client;
-  private source: string | null = null;
+  private readonly bytes: Buffer;
+  /** HTTPS with `resume`: the last session this worker got, and its certificate. */
+  private session?: { session: Buffer; certificate: PeerCertificate };
 
-  constructor(private readonly target: HostPort, private readonly settings: ProbeSettings) {}
+  constructor(private readonly target: HostPort, private readonly settings: ProbeSettings) {
+    this.bytes = requestBytes({ path: settings.path, hostHeader: settings.host, userAgent: USER_AGENT });
+  }
 
-  /** One GET on a new connection from `source`. Never throws. */
-  probe(source: string | null): Promise<ProbeAnswer> {
-    const where = formatHostPort(this.target);
-    const { timeoutMs } = this.settings;
+  /** One GET on a new connection from `source` (TLS when the settings say so). Never throws. */
+  async probe(source: string | null): Promise<ProbeAnswer> {
     const startedAt = performance.now();
-    this.source = source;
-    const signal = this.settings.signal;
-    if (signal?.aborted) return Promise.resolve(cut(source, startedAt));
-    const client = this.client ?? (this.client = this.newClient());
-    return new Promise((resolve) => {
-      let settled = false;
-      let statusCode = 0;
-      let headers: Record<string, string | string[] | undefined> = {};
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      const finish = (answer: ProbeAnswer, broken: boolean): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (broken) this.drop(client);
-        resolve(answer);
-      };
-      const onAbort = (): void => finish(cut(source, startedAt), true);
-      const fail = (e: unknown): void => {
-        const d = describeProbeError(e, timeoutMs);
-        finish(failed(source, startedAt, d.code, d.message), true);
-      };
-      const done = (): void => {
-        const body = Buffer.concat(chunks);
-        finish({ ok: true, source, latencyMs: performance.now() - startedAt, statusCode, markers: httpMarkers(headers, body, this.settings.methods), snippet: firstLine(body) }, false);
-      };
-      // one bound for the whole probe: connect, request, headers and body
-      const timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        client.dispatch({
-          origin: `http://${where}`,
-          path: this.settings.path,
-          method: 'GET',
-          headers: { host: this.settings.host, 'user-agent': USER_AGENT, accept: '*/*' },
-          reset: true,
-        }, {
-          // undici takes a handler for its new API when it has onRequestStart
-          onRequestStart: () => undefined,
-          onResponseStart: (_controller, code, h) => {
-            statusCode = code;
-            headers = h;
-          },
-          onResponseData: (controller, chunk) => {
-            if (bytes < MAX_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_BODY_BYTES - bytes));
-            bytes += chunk.length;
-            // enough to identify the backend: stop reading, and answer with what came
-            if (bytes >= MAX_BODY_BYTES && !settled) {
-              done();
-              controller.abort(new Error('enough of the body'));
-              this.drop(client);
-            }
-          },
-          onResponseEnd: () => done(),
-          onResponseError: (_controller, e) => fail(e),
-        });
-      } catch (e) {
-        fail(e);
-      }
-    });
+    const { signal, timeoutMs } = this.settings;
+    if (signal?.aborted) return cut(source, startedAt);
+    const tlsSettings = this.target.scheme === 'http' ? undefined : this.target.scheme === 'https' ? this.settings.tls ?? { servername: this.target.address, insecure: false } : this.settings.tls;
+    const tlsLib = tlsSettings ? await loadTls() : undefined;
+    const resume = tlsSettings && this.settings.resume && this.session ? { ...tlsSettings, resume: this.session } : tlsSettings;
+    const r = await http1Get({
+      host: this.target.address,
+      port: this.target.port,
+      localAddress: source,
+      path: this.settings.path,
+      hostHeader: this.settings.host,
+      userAgent: USER_AGENT,
+      timeoutMs,
+      maxBody: this.settings.methods.includes('body') ? MAX_BODY_BYTES : 512,
+      tls: resume,
+      signal,
+    }, tlsLib, this.bytes);
+    const certificate = r.certificate;
+    if (this.settings.resume && r.session && certificate) this.session = { session: r.session, certificate };
+    const tlsExtra = tlsSettings ? { certificate, ...(this.settings.resume ? { resumed: r.resumed === true } : {}) } : {};
+    if (!r.ok) {
+      if (r.code === 'CUT') return cut(source, startedAt);
+      return { ...failed(source, startedAt, r.code, r.message), ...tlsExtra };
+    }
+    return {
+      ok: true,
+      source,
+      latencyMs: performance.now() - startedAt,
+      statusCode: r.statusCode,
+      markers: httpMarkers(r.headers, r.body, this.settings.methods),
+      snippet: firstLine(r.body),
+      ...tlsExtra,
+    };
   }
 
-  /** Close the Client (and with it any socket). */
-  async close(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
-    await c?.destroy().catch(() => undefined);
-  }
-
-  private drop(client: Client): void {
-    if (this.client === client) this.client = undefined;
-    client.destroy().catch(() => undefined);
-  }
-
-  private newClient(): Client {
-    const timeoutMs = this.settings.timeoutMs;
-    return new Client(`http://${formatHostPort(this.target)}`, {
-      pipelining: 1,
-      keepAliveTimeout: 1,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      maxResponseSize: -1,
-      maxHeaderSize: MAX_HEADER_BYTES,
-      // a plain socket from the probe's source; undici's own connector adds TCP keep-alive
-      // probes and session caching that one short exchange has no use for
-      connect: (_opts, callback) => {
-        const socket = net.connect({
-          host: this.target.address,
-          port: this.target.port,
-          noDelay: true,
-          ...(this.source ? { localAddress: this.source } : {}),
-        });
-        const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeoutMs);
-        const onError = (e: Error): void => {
-          clearTimeout(timer);
-          callback(e, null);
-        };
-        socket.once('error', onError);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          socket.removeListener('error', onError);
-          callback(null, socket);
-        });
-        return socket;
-      },
-    });
-  }
+  /** Nothing to close: every probe's socket is gone when it answers. */
+  async close(): Promise<void> {}
 }
 
-/** One HTTP GET on a new connection (a Client of its own). Never throws. */
-export async function probeHttp(target: HostPort, settings: ProbeSettings, source: string | null): Promise<ProbeAnswer> {
-  const prober = new HttpProber(target, settings);
-  try {
-    return await prober.probe(source);
-  } finally {
-    await prober.close();
-  }
+/** One HTTP GET on a new connection. Never throws. */
+export function probeHttp(target: HostPort, settings: ProbeSettings, source: string | null): Promise<ProbeAnswer> {
+  return new HttpProber(target, settings).probe(source);
 }
 
 /**

@@ -16,6 +16,9 @@ import { schedulerHint } from './scheduler-hint.js';
 import { judgeStickiness } from './stickiness.js';
 import type { VipProbes } from './vip.js';
 import type { LbProbeReport } from './types.js';
+import type { Http1Tls } from './http1.js';
+import { judgeCertificates } from './certificates.js';
+import { compareSourceMaps, sourceMapOf, type SourceMap } from './remap.js';
 
 /** The settings of a run with every default applied (engine.ts). */
 export interface ResolvedSettings {
@@ -24,8 +27,14 @@ export interface ResolvedSettings {
   weights: number[] | null;
   requests: number;
   concurrency: number;
-  mode: 'http' | 'tcp';
+  mode: 'http' | 'https' | 'tcp';
   path: string;
+  /** HTTPS: the TLS of every probe; null otherwise. */
+  tls: Http1Tls | null;
+  /** A saved map to compare with; null without. */
+  compareMap: SourceMap | null;
+  /** HTTPS: resume TLS sessions. */
+  resume: boolean;
   sources: string[];
   sourceRange: string | null;
   alpha: number;
@@ -65,14 +74,30 @@ export function buildReport(s: ResolvedSettings, directs: readonly Direct[], pro
   let k = 0;
   for (const i of a.order) if (log.ok(i)) latencies[k++] = log.latencyMs[i]!;
   const interrupted = stoppedBy === 'interrupt';
-  const problems = [...v.problems, ...b.problems, ...d.problems];
+  // HTTPS: the certificates of the backends and of the answers through the VIP
+  const certs = s.tls ? judgeCertificates(vip, s.backends.map(formatHostPort), directs, log, s.tls.insecure) : null;
+  if (certs) {
+    a.backends.forEach((backend) => {
+      if (backend.address === null) return;
+      const i = s.backends.findIndex((h) => formatHostPort(h) === backend.address);
+      if (i >= 0) backend.certificate = certs.perBackend[i] ?? null;
+    });
+  }
+  // a backend whose direct probes stopped at its certificate is not down: CERT_INVALID names it
+  const certRefused = new Set(s.backends.map(formatHostPort).filter((_h, i) => {
+    const answers = directs[i]?.answers ?? [];
+    return answers.length > 0 && answers.every((x) => x.errorCode === 'TLS' && x.certificate);
+  }));
+  const backendProblems = b.problems.filter((p) => !(p.code === 'BACKEND_DOWN' && p.subject !== undefined && certRefused.has(p.subject)));
+  const problems = [...v.problems, ...backendProblems, ...d.problems, ...(certs?.problems ?? [])];
   const notes = [...v.notes, ...a.notes, ...b.notes, ...(st?.notes ?? []), ...d.notes];
   const elapsedMs = roundMs(probes.elapsedMs);
 
-  return {
+  const report: LbProbeReport = {
     vip,
     mode: s.mode,
-    path: s.mode === 'http' ? s.path : null,
+    ...(s.tls && certs ? { tls: { servername: s.tls.servername, insecure: s.tls.insecure, certificates: certs.certificates, ...(s.resume ? { resume: true, resumed: log.resumed } : {}) } } : {}),
+    path: s.mode === 'tcp' ? null : s.path,
     requests: s.requests,
     sent,
     answered,
@@ -97,7 +122,10 @@ export function buildReport(s: ResolvedSettings, directs: readonly Direct[], pro
     notes,
     // the one rule: the worst problem found in what was judged; UNKNOWN when nothing was (no
     // answer attributed to a backend, and nothing wrong found), or when interrupted
-    status: statusOf(problems, { judged: a.attributed > 0, interrupted }),
+    status: statusOf(problems, { judged: a.attributed > 0 || (certs?.certificates.length ?? 0) > 0, interrupted }),
     problems,
   };
+  // the remapping lesson: which sources moved since the saved map
+  if (s.compareMap) report.remap = compareSourceMaps(s.compareMap, sourceMapOf(report));
+  return report;
 }

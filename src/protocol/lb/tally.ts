@@ -9,6 +9,10 @@
  */
 import type { MethodId } from './identify.js';
 import type { ProbeAnswer, ProbeErrorCode } from './probe.js';
+import type { PeerCertificate } from './http1.js';
+
+/** HTTPS: the most distinct certificates kept from the probes through the VIP. */
+export const MAX_DISTINCT_CERTIFICATES = 64;
 
 /**
  * The most distinct markers kept per method. An answer whose marker would be one more (a body
@@ -78,6 +82,12 @@ export class AnswerLog {
   private readonly errorIds = new Map<string, number>();
   /** Probes counted (answered or failed). */
   recorded = 0;
+  /** HTTPS: each distinct certificate the probes got (by SHA-256 fingerprint), with how many got it; at most MAX_DISTINCT_CERTIFICATES. */
+  readonly certificates = new Map<string, { certificate: PeerCertificate; count: number }>();
+  /** HTTPS: probes whose certificate was one more than were kept. */
+  otherCertificates = 0;
+  /** HTTPS with resume: probes that resumed a session. */
+  resumed = 0;
 
   /**
    * `capacity`: the number of probes; `methods`: the candidate methods; `markerCap`: distinct
@@ -100,6 +110,13 @@ export class AnswerLog {
     this.state[i] = a.ok ? ANSWERED : FAILED;
     this.statusCode[i] = a.statusCode ?? 0;
     this.latencyMs[i] = a.latencyMs;
+    if (a.resumed) this.resumed++;
+    if (a.certificate) {
+      const known = this.certificates.get(a.certificate.fingerprint256);
+      if (known) known.count++;
+      else if (this.certificates.size < MAX_DISTINCT_CERTIFICATES) this.certificates.set(a.certificate.fingerprint256, { certificate: a.certificate, count: 1 });
+      else this.otherCertificates++;
+    }
     if (!a.ok) {
       this.errorId[i] = this.errorIdOf(a.error ?? 'failed');
       const kind = this.errorKinds.get(a.errorCode ?? 'OTHER');

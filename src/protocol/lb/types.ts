@@ -7,6 +7,8 @@ import type { Note, Problem, Progress, Status } from '../../errors.js';
 import type { HostPort } from './addresses.js';
 import type { IdentifySpec, MethodId } from './identify.js';
 import type { SchedulerHint } from './scheduler-hint.js';
+import type { PeerCertificate } from './http1.js';
+import type { LbRemap, SourceMap } from './remap.js';
 
 /** Probes through the VIP when none is said. */
 export const DEFAULT_REQUESTS = 100;
@@ -31,8 +33,12 @@ export interface LbProbeSettings {
   requests?: number;
   /** Probes at a time; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
-  /** `http`: a GET per connection; `tcp`: read the banner the server sends first. Default `http`. */
-  mode?: 'http' | 'tcp';
+  /** `http`: a GET per connection; `https`: the same over TLS (a full handshake each); `tcp`: read the banner the server sends first. Default `http`. */
+  mode?: 'http' | 'https' | 'tcp';
+  /** HTTPS: how the TLS of every probe is checked (a backend given with its own `scheme: 'http'` is probed without). */
+  tls?: LbTlsSettings | null;
+  /** A map saved from an earlier run (sourceMapOf): the report then says which sources moved to which backend (`remap`). */
+  compareMap?: SourceMap | null;
   /** HTTP path of every probe; default `/`. */
   path?: string;
   /** Host header of every HTTP probe (direct ones too); default the VIP's ADDR:PORT. */
@@ -59,6 +65,18 @@ export interface LbProbeSettings {
   onProgress?: (progress: Progress & { phase: 'backends' | 'vip' }) => void;
 }
 
+/** The TLS of an HTTPS probe. */
+export interface LbTlsSettings {
+  /** SNI and the name each certificate is checked against; default the VIP's host name (none for an address: then its IP SAN). */
+  servername?: string;
+  /** Trust anchors, PEM texts (replacing Node's roots, as curl --cacert); absent: Node's root store. */
+  ca?: string[];
+  /** Send the requests even when a certificate does not verify (said in the report: `tls.insecure`); the certificates are still recorded and compared. */
+  insecure?: boolean;
+  /** Resume the TLS session of each worker's previous probe when the server allows it (default: a full handshake every probe, which is what a balancer's new clients cost). */
+  resume?: boolean;
+}
+
 /** Problems found in what was judged: each is WARNING or CRITICAL and decides the status. */
 export type LbProblemCode =
   | 'VIP_UNREACHABLE'
@@ -70,7 +88,11 @@ export type LbProblemCode =
   | 'DOWN_BUT_RECEIVING'
   | 'NEVER_THROUGH_VIP'
   | 'DISTRIBUTION_OFF'
-  | 'UNKNOWN_BACKEND';
+  | 'UNKNOWN_BACKEND'
+  /** HTTPS: the backends (or the answers through the VIP) come with different certificates; the message names which backend serves which (WARNING). */
+  | 'CERT_MISMATCH'
+  /** HTTPS: a certificate does not verify (expired, another name, an unknown issuer); subject: the backend, or the VIP when no backend is known to serve it (CRITICAL). */
+  | 'CERT_INVALID';
 
 /** Parts that could not be judged, and why: reported, never folded into the status. */
 export type LbNoteCode =
@@ -124,6 +146,16 @@ export interface LbBackend {
   sources: number | null;
   /** Identified by elimination (the one backend without a known marker). */
   byElimination: boolean;
+  /** HTTPS: the certificate its direct probes got (null: none came, or not probed directly); absent for HTTP and TCP. */
+  certificate?: LbCertificate | null;
+}
+
+/** A certificate seen in an HTTPS run: by fingerprint, with the backends that served it directly and the answers through the VIP that came with it. */
+export interface LbCertificate extends PeerCertificate {
+  /** ADDR:PORT of the backends whose direct probes got it. */
+  backends: string[];
+  /** Probes through the VIP that got it (answered or failed on it). */
+  throughVip: number;
 }
 
 /**
@@ -171,7 +203,13 @@ export interface LbStickiness {
 /** The result of {@link probeLoadBalancer}: plain JSON-able data, times in ms to the microsecond. */
 export interface LbProbeReport {
   vip: string;
-  mode: 'http' | 'tcp';
+  mode: 'http' | 'https' | 'tcp';
+  /** HTTPS: the server name sent (SNI) and checked, whether verification was skipped (insecure), the certificates seen; absent for HTTP and TCP. */
+  tls?: { servername: string | null; insecure: boolean; certificates: LbCertificate[]; resume?: boolean; resumed?: number };
+  /** With a map to compare (compareMap): which sources moved since. */
+  remap?: LbRemap;
+  /** `netlab lb-probe --save-map FILE`: where the map of this run was written, and how many sources it holds. */
+  savedMap?: { file: string; sources: number };
   path: string | null;
   /** Probes asked for. */
   requests: number;
