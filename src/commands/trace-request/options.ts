@@ -19,7 +19,8 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--interval <ms>', description: 'pause between rounds of samples', default: 0 },
   { flags: '--origin <addr>', description: "pin one path to the origin's address (Host and SNI stay the URL's, as curl --connect-to)" },
   { flags: '--cdn <addr>', description: "pin one path to the CDN edge's address" },
-  { flags: '--no-resolved', description: "with --origin or --cdn alone: time only that pinned path, not also the URL's own resolution (what netlab check's every-address runs)" },
+  { flags: '--compare-resolved', description: "with --origin or --cdn alone: also time the URL's own resolution and compare (sends a request wherever DNS points)" },
+  { flags: '--no-resolved', description: 'with --origin or --cdn alone: time only that pinned path (the default since issue 15; kept for old scripts)' },
   { flags: '--resolver <addr[:port]>', description: "resolve with netlab's own DNS client against this server (default: the system resolver)" },
   { flags: '--ca <file>', description: 'trust anchors for HTTPS (PEM, up to 16 MiB; replace the defaults, as curl --cacert; repeatable)', repeatable: true },
   { flags: '--origin-ca <file>', description: 'extra trust anchors for the origin path only (repeatable)', repeatable: true },
@@ -149,7 +150,14 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
   // issue 12: one pinned path alone (every-address pins each address in turn)
   if (!g.flag('resolved', true)) {
     if (origin === undefined && cdn === undefined) throw usage('--no-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
+    if (g.flag('compare-resolved')) throw usage('--compare-resolved and --no-resolved contradict each other');
     o.resolved = false;
+  }
+  // issue 15: the comparison with the URL's own resolution only when asked
+  if (g.flag('compare-resolved')) {
+    if (origin === undefined && cdn === undefined) throw usage('--compare-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
+    if (origin !== undefined && cdn !== undefined) throw usage('--compare-resolved takes one pinned path (--origin or --cdn): with both, they are compared with each other');
+    o.resolved = true;
   }
   // an empty --resolver is a mistake (an unset variable), not "the system resolver"
   const resolver = g.text('resolver');

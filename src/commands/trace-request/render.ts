@@ -110,8 +110,39 @@ function rttCells(p: PathResult, narrow: boolean): string[] {
     ms(m.protocolMs.requestMs),
     ms(m.protocolMs.totalMs),
     ms(p.phases!.totalMs),
-    ms(p.phases!.totalMs - m.protocolMs.totalMs),
+    serverAndOther(p),
   ];
+}
+
+/** "Server and other": never negative; an excess of the model is marked (*) and explained below the table. */
+function serverAndOther(p: PathResult): string {
+  const m = p.rtt!;
+  const v = m.serverAndOtherMs ?? Math.max(0, p.phases!.totalMs - m.protocolMs.totalMs);
+  return m.overestimateMs === undefined ? ms(v) : `${ms(v)} (*)`;
+}
+
+/** issue 15: the model's notes: why the model exceeds a measurement. */
+function rttNotes(modelled: PathResult[]): string[] {
+  return modelled.filter((p) => p.rtt!.note).map((p) => `(*) ${p.label}: the model is ${ms(p.rtt!.overestimateMs)} above the measured total: ${p.rtt!.note}`);
+}
+
+/** issue 15: the course's table generalised: each protocol's cost at each path's RTT. */
+function scenarioTable(modelled: PathResult[], columns: number | undefined): string {
+  const withScenarios = modelled.filter((p) => p.rtt!.scenarios);
+  const rows = withScenarios[0]!.rtt!.scenarios!.map((sc, i) => [
+    sc.description,
+    `${sc.breakdown} = ${sc.roundTrips}`,
+    ...withScenarios.map((p) => ms(p.rtt!.scenarios![i]!.ms)),
+  ]);
+  return renderTable(['to the first byte', 'round trips', ...withScenarios.map((p) => p.label)], rows, { columns });
+}
+
+/** issue 15: a first (cold) sample that differs, reported apart from the warm statistics. */
+function coldLines(r: TraceRequestResult): string[] {
+  return r.paths.filter((p) => p.warmOnly && p.first && p.phases).map((p) => {
+    const f = p.first!;
+    return `${p.label}: the first (cold) sample took ${ms(f.totalMs)} (dns ${ms(f.dnsMs)}, tcp ${ms(f.tcpMs)}, tls ${ms(f.tlsMs)}, ttfb ${ms(f.ttfbMs)}, transfer ${ms(f.transferMs)}), against a warm median of ${ms(p.phases!.totalMs)}: left out of the median and p95`;
+  });
 }
 
 /** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
@@ -142,7 +173,7 @@ function phaseTable(r: TraceRequestResult, narrow: boolean, columns?: number): s
   }
   const info = (f: (p: PathResult) => string) => r.paths.map(f);
   rows.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? `${nl}${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
-  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
+  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.warmOnly ? `,${nl}first (cold) apart` : p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
   rows.push(['cache', ...info((p) => {
     if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
     const seq = p.cacheBySample.filter(Boolean).join(' ');
@@ -169,8 +200,15 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
   const modelled = r.paths.filter((p) => p.rtt);
   if (modelled.length > 0) {
     out.push('What the protocol alone costs at the estimated RTT (TCP 1 RTT, TLS 1.2 2 RTT or 1.3 1 RTT, request 1 RTT):');
-    out.push(rttTable(modelled, style.columns), '');
+    out.push(rttTable(modelled, style.columns));
+    out.push(...rttNotes(modelled), '');
+    if (modelled.some((p) => p.rtt!.scenarios)) {
+      out.push('The same request at each path\'s RTT over other protocols (dns as measured; HTTP/1.1 and h2 alike; QUIC is a model: Node cannot speak it):');
+      out.push(scenarioTable(modelled, style.columns), '');
+    }
   }
+  const cold = coldLines(r);
+  if (cold.length) out.push(...cold, '');
   for (const p of r.paths) {
     if (p.verificationOff) out.push(`WARNING: ${p.label}: certificate verification is OFF (--insecure)`);
     for (const e of p.errors) out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}`);

@@ -32,7 +32,7 @@ export interface TraceRequestOptions {
   cdn?: string;
   /** Resolve with netlab's own DNS client against this server instead of the system resolver. */
   resolver?: { address: string; port: number };
-  /** With `origin` or `cdn` alone: also time the URL's own resolution. Default true; false times the pinned path only. */
+  /** With `origin` or `cdn` alone: also time the URL's own resolution (true). Default false (issue 15: before, true): the pinned path only. */
   resolved?: boolean;
   /** Trust anchors for HTTPS, PEM texts; they replace Node's default roots (as curl's --cacert). */
   ca?: string[];
@@ -74,6 +74,30 @@ export interface RttModel {
   protocolMs: { tcpMs: number; tlsMs: number; requestMs: number; totalMs: number };
   /** Median ttfb minus one RTT: roughly the server's own time. */
   serverMs: number;
+  /** issue 15: the measured median total minus protocolMs.totalMs, never negative (see `overestimateMs`). */
+  serverAndOtherMs?: number;
+  /** issue 15: by how much the protocol total exceeded the measured total (then serverAndOtherMs is 0), with `note` saying why. */
+  overestimateMs?: number;
+  /** issue 15: why the model exceeded the measurement (clock granularity, or an RTT estimate above the measured handshake). */
+  note?: string;
+  /** issue 15: what the same request would cost at this RTT over other protocols (the dns measured plus the round trips). */
+  scenarios?: RttScenario[];
+}
+
+/** issue 15: one protocol's cost at the path's RTT, computed from the round trips it needs. */
+export interface RttScenario {
+  /** `h1-tls12`, `h1-tls13`, `h1-resumed`, `reused`, `h3`, `h3-resumed`. */
+  name: 'h1-tls12' | 'h1-tls13' | 'h1-resumed' | 'reused' | 'h3' | 'h3-resumed';
+  /** In words (HTTP/1.1 and h2 cost the same round trips). */
+  description: string;
+  /** The round trips, counted: `tcp 1 + tls 2 + req 1`. */
+  breakdown: string;
+  /** Round trips before the first response byte. */
+  roundTrips: number;
+  /** dns (as measured; 0 on a reused connection) + roundTrips x RTT, ms. */
+  ms: number;
+  /** false: Node cannot measure it (QUIC): a model only. */
+  measurable: boolean;
 }
 
 /** A failed sample: the phase that failed, why, and the phases measured before it. */
@@ -103,10 +127,12 @@ export interface PathResult {
   status: number | null;
   httpVersion: string | null;
   tlsVersion: string | null;
-  /** Medians over the successful samples. */
+  /** Medians over the successful samples (the warm ones when `warmOnly`). */
   phases: Phases | null;
-  /** 95th percentiles (nearest rank) over the successful samples. */
+  /** 95th percentiles (nearest rank) over the successful samples (the warm ones when `warmOnly`). */
   p95: Phases | null;
+  /** issue 15: `phases` and `p95` leave out the first sample, which differs (`first` has it). */
+  warmOnly?: boolean;
   /** The first (coldest) successful sample. */
   first: Phases | null;
   /** The first sample is more than 25% and 2 ms off the median of the rest (null under 3 samples). */
@@ -152,10 +178,15 @@ function aggregate(samples: Phases[], pick: (xs: number[]) => number): Phases {
   return rounded(out);
 }
 
+/** Under this (ms) a model above the measurement is the clocks' granularity, not a wrong estimate. */
+const GRANULARITY_MS = 0.05;
+
 /**
  * The course's model at the path's RTT: TCP 1 RTT, TLS 1.2 2 RTT (1.3: 1), request 1 RTT, with
  * the RTT from the median TCP connect (from the TLS handshake when something nearby answered
  * the TCP handshake). `median` in ms; the result's times in ms, rounded to the microsecond. Pure.
+ * "Server and other" (measured total minus the protocol's) is never negative: when the model
+ * exceeds the measurement the excess is given apart, with the reason (issue 15).
  */
 export function rttModel(median: Phases, tlsVersion: string | null): RttModel {
   const tlsRoundTrips = tlsVersion === null ? 0 : tlsVersion === 'TLSv1.3' ? 1 : 2;
@@ -169,13 +200,45 @@ export function rttModel(median: Phases, tlsVersion: string | null): RttModel {
   // When the TCP handshake did not cost the RTT (answered nearby), count what it did cost.
   const tcpMs = source === 'tls' ? median.tcpMs : rttMs;
   const tlsMs = tlsRoundTrips * rttMs;
-  return {
+  const protocolTotal = median.dnsMs + tcpMs + tlsMs + rttMs;
+  const rest = median.totalMs - protocolTotal;
+  const model: RttModel = {
     rttMs: roundMs(rttMs),
     source,
     tlsRoundTrips,
-    protocolMs: { tcpMs: roundMs(tcpMs), tlsMs: roundMs(tlsMs), requestMs: roundMs(rttMs), totalMs: roundMs(median.dnsMs + tcpMs + tlsMs + rttMs) },
+    protocolMs: { tcpMs: roundMs(tcpMs), tlsMs: roundMs(tlsMs), requestMs: roundMs(rttMs), totalMs: roundMs(protocolTotal) },
     serverMs: roundMs(Math.max(0, median.ttfbMs - rttMs)),
+    serverAndOtherMs: roundMs(Math.max(0, rest)),
   };
+  if (rest < 0) {
+    model.overestimateMs = roundMs(-rest);
+    model.note = -rest <= GRANULARITY_MS
+      ? 'the model and the measurement differ by less than the clocks\' granularity'
+      : source === 'tls'
+        ? 'the RTT estimated from the TLS handshake (which includes the server\'s key exchange and signing) is above what the request itself took: the model overestimates'
+        : 'the RTT estimated from the TCP connect is above what the handshake and request took (a median of noisy loopback times): the model overestimates';
+  }
+  model.scenarios = rttScenarios(median.dnsMs, rttMs);
+  return model;
+}
+
+/**
+ * issue 15: the course's table generalised: what the request costs before its first byte, at
+ * `rttMs`, over HTTP/1.1 with TLS 1.2, TLS 1.3, a resumed session, a reused connection, and
+ * QUIC (HTTP/3, a model: Node cannot speak QUIC). Pure.
+ */
+export function rttScenarios(dnsMs: number, rttMs: number): RttScenario[] {
+  const row = (name: RttScenario['name'], description: string, breakdown: string, roundTrips: number, dns: number, measurable = true): RttScenario => ({
+    name, description, breakdown, roundTrips, ms: roundMs(dns + roundTrips * rttMs), measurable,
+  });
+  return [
+    row('h1-tls12', 'TLS 1.2 full handshake', 'tcp 1 + tls 2 + req 1', 4, dnsMs),
+    row('h1-tls13', 'TLS 1.3 full handshake', 'tcp 1 + tls 1 + req 1', 3, dnsMs),
+    row('h1-resumed', 'TLS resumed (1.2 ticket, 1.3 PSK)', 'tcp 1 + tls 1 + req 1', 3, dnsMs),
+    row('reused', 'reused connection', 'req 1', 1, 0),
+    row('h3', 'QUIC, HTTP/3 (model)', 'quic+tls 1 + req 1', 2, dnsMs, false),
+    row('h3-resumed', 'QUIC 0-RTT resumed (model)', 'req 1', 1, dnsMs, false),
+  ];
 }
 
 function usage(message: string): NetlabError {
@@ -228,7 +291,8 @@ function plan(o: TraceRequestOptions): Plan {
   const origin = address(o.origin, 'origin');
   const cdn = address(o.cdn, 'cdn');
   if (o.resolved === false && !origin && !cdn) throw usage('resolved: false needs a pinned path (origin or cdn)');
-  const resolved: Plan['paths'] = o.resolved === false ? [] : [{ label: 'resolved' }];
+  // issue 15: one pinned path alone is timed alone; the URL's own resolution only when asked
+  const resolved: Plan['paths'] = o.resolved === true ? [{ label: 'resolved' }] : [];
   const paths: Plan['paths'] = origin && cdn ? [{ label: 'origin', pin: origin }, { label: 'cdn', pin: cdn }]
     : origin ? [{ label: 'origin', pin: origin }, ...resolved]
     : cdn ? [...resolved, { label: 'cdn', pin: cdn }]
@@ -249,15 +313,17 @@ function plan(o: TraceRequestOptions): Plan {
 
 /** One path's samples -> its result, and its problems. */
 function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[], failed: Array<{ sample: number; f: SampleFailed }>, o: TraceRequestOptions, url: URL): { path: PathResult; problems: Array<Problem<TraceProblemCode>> } {
-  const phases = ok.map((s) => s.phases);
-  const mid = phases.length ? aggregate(phases, median) : null;
+  const all = ok.map((s) => s.phases);
   const last = ok[ok.length - 1];
   let firstDiffers: boolean | null = null;
-  if (phases.length >= 3) {
-    const rest = median(phases.slice(1).map((p) => p.totalMs));
-    const d = Math.abs(phases[0]!.totalMs - rest);
+  if (all.length >= 3) {
+    const rest = median(all.slice(1).map((p) => p.totalMs));
+    const d = Math.abs(all[0]!.totalMs - rest);
     firstDiffers = d > 2 && d > 0.25 * rest;
   }
+  // issue 15: a first (cold) sample that differs is reported apart, not in the warm statistics
+  const phases = firstDiffers ? all.slice(1) : all;
+  const mid = phases.length ? aggregate(phases, median) : null;
   const path: PathResult = {
     label,
     address: pin ?? last?.remoteAddress ?? '',
@@ -269,7 +335,8 @@ function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[]
     tlsVersion: last?.tlsVersion ?? null,
     phases: mid,
     p95: phases.length ? aggregate(phases, (xs) => percentile(xs, 95)) : null,
-    first: phases[0] ? rounded(phases[0]) : null,
+    ...(firstDiffers ? { warmOnly: true } : {}),
+    first: all[0] ? rounded(all[0]) : null,
     firstDiffers,
     cache: last ? cacheEvidence(last.headers) : null,
     cacheBySample: ok.map((s) => cacheEvidence(s.headers).verdict),
