@@ -31,6 +31,10 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--max-time <seconds>', description: 'deadline of each request as a whole, as curl --max-time (default: 3 x --timeout)' },
   { flags: '--max-body <bytes>', description: 'body bytes read per request (K, M, G: 1024-based); past them the sample fails in transfer, as curl --max-filesize', default: '100M' },
   { flags: '--no-warm-up', description: "skip the throwaway request to netlab's own loopback server that takes Node's first-request cost out of the first sample" },
+  { flags: '--http2', description: 'offer h2 first by ALPN over TLS, HTTP/1.1 when the server does not offer it (the default, as curl)' },
+  { flags: '--http1.1', description: 'offer HTTP/1.1 only' },
+  { flags: '--reuse <n>', description: 'requests per connection (keep-alive, h2 streams): the first pays dns/tcp/tls, the others are shown apart', default: 1 },
+  { flags: '--resume', description: 'first sample a full TLS handshake, the later ones resume its session (TLS 1.3 PSK, 1.2 ticket), labelled; needs --samples 2 or more' },
   { flags: '--json', description: 'one JSON document on stdout' },
 ];
 
@@ -143,6 +147,16 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
     json: g.flag('json'),
   };
   if (maxTime !== undefined) o.maxTimeMs = parseSeconds(maxTime, '--max-time', 3600);
+  // issue 15: HTTP version, connection reuse, TLS resumption
+  if (g.flag('http2') && g.flag('http1')) throw usage('--http2 and --http1.1 contradict each other');
+  if (g.flag('http1')) o.http = '1.1';
+  const reuse = whole(given(g, 'reuse'), '--reuse', 1, 1000);
+  if (reuse > 1) o.reuse = reuse;
+  if (g.flag('resume')) {
+    if (url.protocol !== 'https:') throw usage('--resume needs an https:// URL: there is no TLS session to resume over http');
+    if (o.samples < 2) throw usage('--resume needs --samples 2 or more: the first sample is the full handshake, the others resume it');
+    o.resume = true;
+  }
   const origin = address(g.text('origin'), '--origin');
   const cdn = address(g.text('cdn'), '--cdn');
   if (origin !== undefined) o.origin = origin;

@@ -145,6 +145,27 @@ function coldLines(r: TraceRequestResult): string[] {
   });
 }
 
+/** issue 15: what keep-alive (--reuse) and TLS resumption (--resume) saved, per path, measured. */
+function savingLines(r: TraceRequestResult): string[] {
+  const out: string[] = [];
+  for (const p of r.paths) {
+    const u = p.reuse;
+    if (u) {
+      if (u.base && u.other && u.savingMs) {
+        out.push(`${p.label}: ${u.requestsPerConnection} requests per connection: opening it ${ms(u.base.totalMs)} (dns ${ms(u.base.dnsMs)}, tcp ${ms(u.base.tcpMs)}, tls ${ms(u.base.tlsMs)}), each later request ${ms(u.other.totalMs)} (ttfb ${ms(u.other.ttfbMs)}, transfer ${ms(u.other.transferMs)}; p95 ${ms(u.otherP95?.totalMs)}): a reused connection saves ${ms(u.savingMs.totalMs)} a request (medians of ${u.baseCount} and ${u.otherCount})`);
+      } else out.push(`${p.label}: ${u.requestsPerConnection} requests per connection asked, but no request on a reused connection succeeded`);
+    }
+    const z = p.resumption;
+    if (z) {
+      const n = z.baseCount + z.otherCount;
+      if (z.base && z.other && z.savingMs) {
+        out.push(`${p.label}: TLS session resumed in ${z.otherCount} of ${n} samples (${p.tlsVersion ?? 'TLS'}): full handshake tls ${ms(z.base.tlsMs)}, resumed tls ${ms(z.other.tlsMs)} (median; p95 ${ms(z.otherP95?.tlsMs)}): resuming saves ${ms(z.savingMs.tlsMs)} of tls, ${ms(z.savingMs.totalMs)} in total`);
+      } else if (z.otherCount === 0) out.push(`${p.label}: no TLS session was resumed in ${n} samples (the server gave no ticket, or refused it): every handshake was full`);
+    }
+  }
+  return out;
+}
+
 /** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
 function rttTable(modelled: PathResult[], columns: number | undefined): string {
   const head = ['path', 'RTT', 'tcp', 'tls', 'request', 'protocol total', 'measured total', 'server and other'];
@@ -196,6 +217,8 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
   }
   const wide = phaseTable(r, false);
   out.push(style.columns === undefined || widthOf(wide) <= style.columns ? wide : phaseTable(r, true, style.columns), '');
+  const saving = savingLines(r);
+  if (saving.length) out.push(...saving, '');
   out.push(...waterfall(r.paths, style.columns), '');
   const modelled = r.paths.filter((p) => p.rtt);
   if (modelled.length > 0) {
@@ -211,7 +234,7 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
   if (cold.length) out.push(...cold, '');
   for (const p of r.paths) {
     if (p.verificationOff) out.push(`WARNING: ${p.label}: certificate verification is OFF (--insecure)`);
-    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}`);
+    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}${e.request === undefined ? '' : ` request ${e.request}`}: ${e.phase} failed: ${failureText(e)}`);
   }
   return `${out.join('\n')}\n`;
 }

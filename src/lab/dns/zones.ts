@@ -7,6 +7,7 @@
 import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
+import { MODERN_HTTP_A_RECORDS } from '../http/modern-names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
 
 /** Loopback addresses of the lab's DNS servers (and of the dead and silent ones). */
@@ -201,6 +202,8 @@ export function labZones(): LabDnsData {
       rr(ex('host'), raw(13, Buffer.from('\x06x86-64\x05Linux', 'latin1'))),
       // The HTTP lab (src/lab/http): origin, CDN edge and the far/near relays, on 127.55.0.x.
       ...LAB_HTTP_A_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
+      // issue 15: h2, TLS 1.2/1.3-only and the three edges (one slow) on 127.55.1.x (src/lab/http/modern-names.ts)
+      ...MODERN_HTTP_A_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
       ...big,
     ],
   };

@@ -14,7 +14,7 @@ import { median, percentile } from '../../util/stats.js';
 import { parsePemBundle } from '../tls/certs.js';
 import { cacheEvidence, type CacheEvidence } from './cache.js';
 import { checkHeaders } from './headers.js';
-import { HTTP_LIMITS, timeRequest, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
+import { HTTP_LIMITS, timeRequests, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
 
 /** Which path a result is about: pinned to the origin, pinned to the CDN, or the URL's own resolution. */
 export type PathLabel = 'origin' | 'cdn' | 'resolved';
@@ -56,6 +56,16 @@ export interface TraceRequestOptions {
   intervalMs?: number;
   /** One throwaway request to a server of netlab's own on 127.0.0.1 first, so no sample pays Node's first-request cost. Default true. */
   warmUp?: boolean;
+  /**
+   * issue 15: the HTTP version offered over TLS: '2' offers h2 first by ALPN and takes
+   * http/1.1 when the server does not offer h2 (curl's default over TLS); '1.1' offers
+   * http/1.1 only. Default '2'. Plain http: always HTTP/1.1 (no h2c).
+   */
+  http?: '1.1' | '2';
+  /** issue 15: requests per connection (keep-alive, or h2 streams): the first of each sample opens it, the others reuse it. Default 1. */
+  reuse?: number;
+  /** issue 15: the first sample of each path a full TLS handshake, every later one resuming the latest session the server gave (needs samples >= 2). Default false. */
+  resume?: boolean;
   /** Aborting it stops the run: the samples done so far come back with `interrupted: true`. */
   signal?: AbortSignal;
   /** Called before each sample: `{ phase: 'sample', done: the round under way (1-based), total: samples, detail: the path's label }`. */
@@ -104,6 +114,8 @@ export interface RttScenario {
 export interface SampleError {
   /** Which sample of the path (1-based). */
   sample: number;
+  /** issue 15: with `reuse`, which request on the sample's connection (1-based). */
+  request?: number;
   phase: Phase;
   kind: FailureKind;
   /** What happened, in words (no command-line advice). */
@@ -141,10 +153,34 @@ export interface PathResult {
   /** The cache verdict of each sample, in order (MISS then HIT shows the cache filling). */
   cacheBySample: Array<CacheEvidence['verdict']>;
   rtt: RttModel | null;
+  /** issue 15: with `resume`: whether each successful sample resumed its TLS session, in order. */
+  resumedBySample?: boolean[];
+  /** issue 15: with `resume`: full handshakes against resumed ones (medians), and what resuming saved. */
+  resumption?: Comparison;
+  /** issue 15: with `reuse` over 1: the first request of each connection against the later ones (medians), and what reusing saved. */
+  reuse?: Comparison & { requestsPerConnection: number };
   /** Failed samples, in order. */
   errors: SampleError[];
   /** HTTPS with certificate verification off (`insecure`). */
   verificationOff: boolean;
+}
+
+/**
+ * issue 15: two kinds of request of one path side by side: `base` (a full TLS handshake, or a
+ * request opening its connection) and `other` (resumed, or on a reused connection); medians
+ * over the successful requests of each kind, and base minus other per phase (null when a kind
+ * has none).
+ */
+export interface Comparison {
+  /** Successful requests of each kind. */
+  baseCount: number;
+  otherCount: number;
+  base: Phases | null;
+  other: Phases | null;
+  /** 95th percentiles of `other`. */
+  otherP95: Phases | null;
+  /** base minus other, per phase (medians): what resuming or reusing saved. */
+  savingMs: Phases | null;
 }
 
 /** What {@link traceRequest} found: the same document as `netlab trace-request --json`. */
@@ -256,6 +292,9 @@ interface Plan {
   timeoutMs: number;
   maxTimeMs: number;
   maxBodyBytes: number;
+  http2: boolean;
+  reuse: number;
+  resume: boolean;
 }
 
 function whole(v: number | undefined, name: string, dflt: number, min: number): number {
@@ -268,6 +307,14 @@ function address(v: string | undefined, name: string): string | undefined {
   if (v === undefined) return undefined;
   if (!net.isIP(v)) throw usage(`${name} must be an IP address, got '${v}'`);
   return v;
+}
+
+function resumeOption(o: TraceRequestOptions, url: URL): boolean {
+  if (o.http !== undefined && o.http !== '1.1' && o.http !== '2') throw usage(`http must be '1.1' or '2', got '${String(o.http)}'`);
+  if (!o.resume) return false;
+  if (url.protocol !== 'https:') throw usage('resume needs an https URL: there is no TLS session to resume over http');
+  if ((o.samples ?? 1) < 2) throw usage('resume needs samples of 2 or more: the first is the full handshake, the others resume it');
+  return true;
 }
 
 function plan(o: TraceRequestOptions): Plan {
@@ -308,11 +355,35 @@ function plan(o: TraceRequestOptions): Plan {
     timeoutMs,
     maxTimeMs: whole(o.maxTimeMs, 'maxTimeMs', 3 * timeoutMs, 1),
     maxBodyBytes: whole(o.maxBodyBytes, 'maxBodyBytes', HTTP_LIMITS.maxBodyBytes, 1),
+    http2: (o.http ?? '2') === '2',
+    reuse: whole(o.reuse, 'reuse', 1, 1),
+    resume: resumeOption(o, url),
+  };
+}
+
+/** issue 15: two kinds of request side by side (medians) and what the second saved. */
+function compare(base: SampleOk[], other: SampleOk[]): Comparison {
+  const b = base.length ? aggregate(base.map((s) => s.phases), median) : null;
+  const o = other.length ? aggregate(other.map((s) => s.phases), median) : null;
+  let savingMs: Phases | null = null;
+  if (b && o) {
+    savingMs = {} as Phases;
+    for (const k of PHASE_KEYS) savingMs[k] = roundMs(b[k] - o[k]);
+  }
+  return {
+    baseCount: base.length,
+    otherCount: other.length,
+    base: b,
+    other: o,
+    otherP95: other.length ? aggregate(other.map((s) => s.phases), (xs) => percentile(xs, 95)) : null,
+    savingMs,
   };
 }
 
 /** One path's samples -> its result, and its problems. */
-function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[], failed: Array<{ sample: number; f: SampleFailed }>, o: TraceRequestOptions, url: URL): { path: PathResult; problems: Array<Problem<TraceProblemCode>> } {
+function summarisePath(label: PathLabel, pin: string | undefined, everyOk: SampleOk[], failed: Array<{ sample: number; request?: number; f: SampleFailed }>, o: TraceRequestOptions, url: URL, p: Plan): { path: PathResult; problems: Array<Problem<TraceProblemCode>> } {
+  // the samples proper: each connection's first request; the later ones are the reuse's
+  const ok = everyOk.filter((s) => !s.reusedConnection);
   const all = ok.map((s) => s.phases);
   const last = ok[ok.length - 1];
   let firstDiffers: boolean | null = null;
@@ -328,7 +399,8 @@ function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[]
     label,
     address: pin ?? last?.remoteAddress ?? '',
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    samples: ok.length + failed.length,
+    // a sample is a connection: a failure of a later request on it does not make it another
+    samples: ok.length + failed.filter((f) => (f.request ?? 1) === 1).length,
     succeeded: ok.length,
     status: last?.status ?? null,
     httpVersion: last ? `HTTP/${last.httpVersion}` : null,
@@ -341,8 +413,11 @@ function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[]
     cache: last ? cacheEvidence(last.headers) : null,
     cacheBySample: ok.map((s) => cacheEvidence(s.headers).verdict),
     rtt: mid ? rttModel(mid, last?.tlsVersion ?? null) : null,
-    errors: failed.map(({ sample, f }) => ({
+    ...(p.resume ? { resumedBySample: ok.map((s) => s.resumed), resumption: compare(ok.filter((s) => !s.resumed), ok.filter((s) => s.resumed)) } : {}),
+    ...(p.reuse > 1 ? { reuse: { requestsPerConnection: p.reuse, ...compare(ok, everyOk.filter((s) => s.reusedConnection)) } } : {}),
+    errors: failed.map(({ sample, request, f }) => ({
       sample,
+      ...(request === undefined ? {} : { request }),
       phase: f.phase,
       kind: f.kind,
       error: f.error,
@@ -379,10 +454,10 @@ function summarisePath(label: PathLabel, pin: string | undefined, ok: SampleOk[]
 export async function traceRequest(options: TraceRequestOptions): Promise<TraceRequestResult> {
   const p = plan(options);
   const { signal } = options;
-  const collected = p.paths.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; f: SampleFailed }> }));
+  const collected = p.paths.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; request?: number; f: SampleFailed }>, session: undefined as Buffer | undefined }));
   if (options.warmUp !== false && !signal?.aborted) {
     const { warmUp } = await import('./warm-up.js');
-    await warmUp(p.url.protocol === 'https:', { defaultRoots: !options.ca, signal });
+    await warmUp(p.url.protocol === 'https:', { defaultRoots: !options.ca, signal, http2: p.http2 });
   }
   let interrupted = false;
   sampling: for (let i = 0; i < p.samples; i++) {
@@ -394,8 +469,13 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
       options.onProgress?.({ phase: 'sample', done: i + 1, total: p.samples, detail: path.label });
       // originCa adds to the anchors in force: ca if given, else Node's default roots
       const ca = path.label === 'origin' && options.originCa ? [...options.originCa, ...(options.ca ?? tls.rootCertificates)] : options.ca;
-      const s = await timeRequest(p.url, {
+      const c = collected[pi]!;
+      const got = await timeRequests(p.url, {
         pinAddress: path.pin,
+        http2: p.http2,
+        requests: p.reuse,
+        // issue 15: the first sample a full handshake, the later ones resume the latest session
+        ...(p.resume && i > 0 && c.session ? { session: c.session } : {}),
         resolver: options.resolver,
         method: p.method,
         headers: p.headers,
@@ -406,19 +486,23 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
         maxBodyBytes: p.maxBodyBytes,
         signal,
       });
-      if (!s.ok && s.kind === 'interrupted') {
-        // the sample under way measured nothing whole: dropped, not counted as a failure
-        interrupted = true;
-        break sampling;
+      for (const [ri, s] of got.entries()) {
+        if (!s.ok && s.kind === 'interrupted') {
+          // the sample under way measured nothing whole: dropped, not counted as a failure
+          interrupted = true;
+          break sampling;
+        }
+        if (s.ok) {
+          c.ok.push(s);
+          if (s.tlsSession) c.session = s.tlsSession;
+        } else c.failed.push({ sample: i + 1, ...(p.reuse > 1 ? { request: ri + 1 } : {}), f: s });
       }
-      if (s.ok) collected[pi]!.ok.push(s);
-      else collected[pi]!.failed.push({ sample: i + 1, f: s });
     }
     if (p.intervalMs > 0 && i < p.samples - 1) await pause(p.intervalMs, signal);
   }
   const problems: Array<Problem<TraceProblemCode>> = [];
   const paths = p.paths.map((path, pi) => {
-    const r = summarisePath(path.label, path.pin, collected[pi]!.ok, collected[pi]!.failed, options, p.url);
+    const r = summarisePath(path.label, path.pin, collected[pi]!.ok, collected[pi]!.failed, options, p.url, p);
     problems.push(...r.problems);
     return r.path;
   });

@@ -1,0 +1,104 @@
+/**
+ * issue 15: trace-request for today's web, on the lab's 127.55.1.x servers (src/lab/http/modern.ts):
+ * HTTP/2 by ALPN, TLS 1.2 and 1.3, session resumption, connection reuse. In process against
+ * the library, one spawn of the binary. Only what the servers guarantee is asserted (versions,
+ * labels, counts, zeros), no timing thresholds.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startLab, type Lab } from '../../src/lab/index.js';
+import { MODERN_HTTP_ADDRESSES as M } from '../../src/lab/http/modern-names.js';
+import { traceRequest, type TraceRequestOptions, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
+import type { Phases } from '../../src/protocol/http/timing.js';
+import { runCli } from '../helpers/cli.js';
+
+let lab: Lab;
+let ca: string[];
+let port: number;
+before(async () => {
+  lab = await startLab({ port: 0 });
+  ca = [lab.tls.rootPem];
+  port = lab.http.httpsPort;
+});
+after(async () => {
+  await lab.close();
+});
+
+function trace(url: string, options: Partial<TraceRequestOptions> = {}): Promise<TraceRequestResult> {
+  return traceRequest({ url, ca, warmUp: false, ...options });
+}
+
+function sums(p: Phases): void {
+  const sum = p.dnsMs + p.tcpMs + p.tlsMs + p.ttfbMs + p.transferMs;
+  assert.ok(Math.abs(sum - p.totalMs) < 0.01, `sum ${sum} total ${p.totalMs}`);
+}
+
+test('issue 15: h2 by ALPN by default (as curl), HTTP/1.1 with http 1.1; TLS 1.3 where offered', async () => {
+  const url = `https://h2.example.test:${port}/bytes/20000?${randomUUID()}`;
+  const [h2, h1] = await Promise.all([trace(url, { origin: M.h2 }), trace(url, { origin: M.h2, http: '1.1' })]);
+  for (const r of [h2, h1]) assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  assert.equal(h2.paths[0]!.httpVersion, 'HTTP/2');
+  assert.equal(h1.paths[0]!.httpVersion, 'HTTP/1.1');
+  assert.equal(h2.paths[0]!.tlsVersion, 'TLSv1.3');
+  sums(h2.paths[0]!.first!);
+  assert.equal(h2.paths[0]!.phases!.dnsMs, 0);
+  // the course's lab (127.55.0.1) offers http/1.1 only: h2 asked, 1.1 taken
+  const old = await trace(`https://origin.example.test:${port}/?${randomUUID()}`, { origin: lab.http.origin.address });
+  assert.equal(old.paths[0]!.httpVersion, 'HTTP/1.1');
+});
+
+test('issue 15: the TLS 1.2-only and 1.3-only listeners: the negotiated version in the RTT model (2 RTT, 1 RTT)', async () => {
+  const [v12, v13] = await Promise.all([
+    trace(`https://tls12.example.test:${port}/`, { origin: M.tls12 }),
+    trace(`https://tls13.example.test:${port}/`, { origin: M.tls13 }),
+  ]);
+  assert.equal(v12.paths[0]!.tlsVersion, 'TLSv1.2');
+  assert.equal(v12.paths[0]!.rtt!.tlsRoundTrips, 2);
+  assert.equal(v13.paths[0]!.tlsVersion, 'TLSv1.3');
+  assert.equal(v13.paths[0]!.rtt!.tlsRoundTrips, 1);
+  assert.deepEqual(v13.paths[0]!.rtt!.scenarios!.map((s) => s.roundTrips), [4, 3, 3, 1, 2, 1]);
+});
+
+test('issue 15: --reuse 3 over h2 and HTTP/1.1: the first request of each connection pays dns/tcp/tls, the later ones 0', async () => {
+  for (const http of ['2', '1.1'] as const) {
+    const r = await trace(`https://h2.example.test:${port}/?${randomUUID()}`, { origin: M.h2, http, reuse: 3, samples: 2 });
+    assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+    const p = r.paths[0]!;
+    assert.equal(p.samples, 2);
+    assert.equal(p.succeeded, 2);
+    assert.equal(p.httpVersion, http === '2' ? 'HTTP/2' : 'HTTP/1.1');
+    const u = p.reuse!;
+    assert.equal(u.requestsPerConnection, 3);
+    assert.equal(u.baseCount, 2);
+    assert.equal(u.otherCount, 4);
+    assert.equal(u.other!.dnsMs, 0);
+    assert.equal(u.other!.tcpMs, 0);
+    assert.ok(u.base!.tcpMs > 0, 'the first request connected');
+    assert.equal(typeof u.savingMs!.totalMs, 'number');
+  }
+});
+
+test('issue 15: --resume: the first sample a full handshake, the others resume (TLS 1.3 PSK, TLS 1.2 ticket), labelled', async () => {
+  for (const [name, address, version] of [['tls13', M.tls13, 'TLSv1.3'], ['tls12', M.tls12, 'TLSv1.2']] as const) {
+    const r = await trace(`https://${name}.example.test:${port}/?${randomUUID()}`, { origin: address, resume: true, samples: 3 });
+    assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+    const p = r.paths[0]!;
+    assert.equal(p.tlsVersion, version);
+    assert.deepEqual(p.resumedBySample, [false, true, true], name);
+    assert.equal(p.resumption!.baseCount, 1);
+    assert.equal(p.resumption!.otherCount, 2);
+    assert.equal(typeof p.resumption!.savingMs!.tlsMs, 'number');
+  }
+  await assert.rejects(trace(`https://h2.example.test:${port}/`, { origin: M.h2, resume: true }), /resume needs samples of 2 or more/);
+  await assert.rejects(trace(`http://h2.example.test:${port}/`, { origin: M.h2, resume: true, samples: 2 }), /resume needs an https URL/);
+});
+
+test('issue 15: CLI --resume --reuse 2: the savings in the text, exit 0', async () => {
+  const r = await runCli(['trace-request', `https://h2.example.test:${port}/?${randomUUID()}`, '--origin', M.h2, '--ca', lab.tls.caFile, '--samples', '2', '--resume', '--reuse', '2'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^TRACE OK - /);
+  assert.match(r.stdout, /^origin: 2 requests per connection: opening it .* a reused connection saves .* \(medians of 2 and 2\)$/m);
+  assert.match(r.stdout, /^origin: TLS session resumed in 1 of 2 samples \(TLSv1\.3\): full handshake tls .* resuming saves /m);
+  assert.match(r.stdout, /200 HTTP\/2/);
+});
