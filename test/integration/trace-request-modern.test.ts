@@ -102,3 +102,42 @@ test('issue 15: CLI --resume --reuse 2: the savings in the text, exit 0', async 
   assert.match(r.stdout, /^origin: TLS session resumed in 1 of 2 samples \(TLSv1\.3\): full handshake tls .* resuming saves /m);
   assert.match(r.stdout, /200 HTTP\/2/);
 });
+
+test('issue 15: everyAddress: edges.example.test\'s three A records, each its own path; the slow edge (a 40 ms relay) is the slowest', async () => {
+  const resolver = { address: lab.dns.addresses.ns1Example, port: lab.port };
+  const r = await trace(`https://edges.example.test:${port}/?${randomUUID()}`, { everyAddress: true, resolver, samples: 2 });
+  assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  assert.deepEqual(r.addresses, [M.edge1, M.edge2, M.slowEdge]);
+  assert.deepEqual(r.paths.map((p) => [p.label, p.address, p.succeeded]), [[M.edge1, M.edge1, 2], [M.edge2, M.edge2, 2], [M.slowEdge, M.slowEdge, 2]]);
+  // TLS 1.3 through the relay: at least one round trip of handshake and one of request
+  const slow = r.paths[2]!.phases!;
+  assert.ok(slow.tlsMs >= 40 && slow.ttfbMs >= 40, `slow edge tls ${slow.tlsMs} ttfb ${slow.ttfbMs}`);
+  // a name that does not resolve: one path, failing in dns
+  const none = await trace(`https://nope.example.test:${port}/`, { everyAddress: true, resolver });
+  assert.equal(none.status, 'CRITICAL');
+  assert.deepEqual(none.problems.map((p) => p.code), ['DNS_FAILED']);
+  await assert.rejects(trace(`https://edges.example.test:${port}/`, { everyAddress: true, origin: M.h2 }), /leave out origin and cdn/);
+});
+
+test('issue 15: follow: /redirect/3 takes 4 hops, each timed, the path\'s phases their sums; a loop and too many redirects are errors naming the chain', async () => {
+  const base = `https://h2.example.test:${port}`;
+  const r = await trace(`${base}/redirect/3`, { origin: M.h2, follow: 5 });
+  assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  const p = r.paths[0]!;
+  assert.equal(p.status, 200);
+  assert.deepEqual(p.hops!.map((h) => [h.status, new URL(h.url).pathname]), [[302, '/redirect/3'], [302, '/redirect/2'], [302, '/redirect/1'], [302, '/redirect/0'], [200, '/']]);
+  const total = p.hops!.reduce((t, h) => t + h.phases.totalMs, 0);
+  assert.ok(Math.abs(total - p.phases!.totalMs) < 0.01, `hops ${total} path ${p.phases!.totalMs}`);
+  const unfollowed = await trace(`${base}/redirect/3`, { origin: M.h2 });
+  assert.equal(unfollowed.paths[0]!.status, 302);
+  assert.equal(unfollowed.paths[0]!.hops, undefined);
+  const loop = await trace(`${base}/loop/a`, { origin: M.h2, follow: 5 });
+  assert.equal(loop.status, 'CRITICAL');
+  assert.deepEqual(loop.problems.map((x) => [x.code, x.message]), [['REDIRECT_FAILED', `origin: redirect loop: ${base}/loop/a -> ${base}/loop/b -> ${base}/loop/a`]]);
+  const many = await trace(`${base}/redirect/3`, { origin: M.h2, follow: 2 });
+  assert.deepEqual(many.problems.map((x) => [x.code, x.message]), [['REDIRECT_FAILED', `origin: more than 2 redirects: ${base}/redirect/3 -> ${base}/redirect/2 -> ${base}/redirect/1 -> ${base}/redirect/0`]]);
+  // CLI: exit 2, the chain in the verdict
+  const cli = await runCli(['trace-request', `${base}/loop/a`, '--origin', M.h2, '--ca', lab.tls.caFile, '-L', '3'], { timeoutMs: 30_000 });
+  assert.equal(cli.code, 2, cli.stderr);
+  assert.match(cli.stdout, /^TRACE CRITICAL - .*: origin: redirect loop: .*\/loop\/a -> .*\/loop\/b -> .*\/loop\/a$/m);
+});

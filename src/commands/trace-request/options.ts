@@ -35,6 +35,8 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--http1.1', description: 'offer HTTP/1.1 only' },
   { flags: '--reuse <n>', description: 'requests per connection (keep-alive, h2 streams): the first pays dns/tcp/tls, the others are shown apart', default: 1 },
   { flags: '--resume', description: 'first sample a full TLS handshake, the later ones resume its session (TLS 1.3 PSK, 1.2 ticket), labelled; needs --samples 2 or more' },
+  { flags: '--every-address', description: "resolve the URL's host (A and AAAA) and time each address as its own path, side by side (not with --origin, --cdn)" },
+  { flags: '-L, --follow [n]', description: 'follow up to n redirects (default 50, as curl -L), each hop timed; a loop or more than n is an error naming the chain' },
   { flags: '--json', description: 'one JSON document on stdout' },
 ];
 
@@ -152,6 +154,12 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
   if (g.flag('http1')) o.http = '1.1';
   const reuse = whole(given(g, 'reuse'), '--reuse', 1, 1000);
   if (reuse > 1) o.reuse = reuse;
+  const follow = g.text('follow');
+  if (follow !== undefined) {
+    if (!/^\d+$/.test(follow)) throw usage(`--follow needs a number of redirects from 1 to 100, got '${escapeControl(follow)}' (put the URL before -L, or give -L a number)`);
+    o.follow = whole(follow, '--follow', 1, 100);
+  } else if (g.flag('follow')) o.follow = 50;
+  if ((o.follow ?? 0) > 0 && (o.reuse ?? 1) > 1) throw usage('--follow and --reuse do not go together: a redirect may leave the connection');
   if (g.flag('resume')) {
     if (url.protocol !== 'https:') throw usage('--resume needs an https:// URL: there is no TLS session to resume over http');
     if (o.samples < 2) throw usage('--resume needs --samples 2 or more: the first sample is the full handshake, the others resume it');
@@ -172,6 +180,11 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
     if (origin === undefined && cdn === undefined) throw usage('--compare-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
     if (origin !== undefined && cdn !== undefined) throw usage('--compare-resolved takes one pinned path (--origin or --cdn): with both, they are compared with each other');
     o.resolved = true;
+  }
+  if (g.flag('every-address')) {
+    if (origin !== undefined || cdn !== undefined) throw usage('--every-address pins each address itself: leave out --origin and --cdn');
+    if (o.resolved !== undefined) throw usage('--every-address times every address of the name: --compare-resolved and --no-resolved do not apply');
+    o.everyAddress = true;
   }
   // an empty --resolver is a mistake (an unset variable), not "the system resolver"
   const resolver = g.text('resolver');

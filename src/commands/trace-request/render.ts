@@ -20,11 +20,17 @@ const ADVICE: Partial<Record<FailureKind, string>> = {
   timeout: ' (--timeout, per phase)',
   'max-time': ' (--max-time)',
   'body-limit': '; --max-body raises the limit',
+  redirect: ' (-L N: the redirects followed at most)',
 };
 
 /** A failed sample's words, with the option that changes the outcome when there is one. */
 export function failureText(e: SampleError): string {
   return `${e.error}${ADVICE[e.kind] ?? ''}`;
+}
+
+/** `ttfb failed: why`, or for a redirect chain (issue 15) the chain's words alone. */
+function failedText(e: SampleError): string {
+  return e.kind === 'redirect' ? e.error : `${e.phase} failed: ${failureText(e)}`;
 }
 
 function ms(v: number | undefined | null): string {
@@ -47,6 +53,7 @@ function problemText(problem: TraceRequestResult['problems'][number], r: TraceRe
   if (!e) return problem.message;
   const failed = problem.counts?.failed ?? 1;
   const many = failed > 1 ? ` (${failed} of ${problem.counts?.samples ?? failed} samples failed)` : '';
+  if (e.kind === 'redirect') return `${problem.subject}: ${e.error}${many}`;
   return `${problem.subject}: ${e.phase} failed: ${failureText(e)}${many}`;
 }
 
@@ -166,6 +173,31 @@ function savingLines(r: TraceRequestResult): string[] {
   return out;
 }
 
+/** issue 15: every address side by side: the fastest and the slowest. */
+function everyAddressLines(r: TraceRequestResult): string[] {
+  if (!r.addresses) return [];
+  const timed = r.paths.filter((p) => p.phases).sort((a, b) => a.phases!.totalMs - b.phases!.totalMs);
+  const head = `every address of the name: ${r.addresses.length} (${r.addresses.join(', ')})`;
+  if (timed.length < 2) return [head];
+  const fast = timed[0]!;
+  const slow = timed[timed.length - 1]!;
+  return [`${head}: fastest ${fast.label} ${ms(fast.phases!.totalMs)}, slowest ${slow.label} ${ms(slow.phases!.totalMs)} (+${(slow.phases!.totalMs - fast.phases!.totalMs).toFixed(1)} ms)`];
+}
+
+/** issue 15: each hop of a followed redirect chain, with its own phases. */
+function hopLines(r: TraceRequestResult): string[] {
+  const out: string[] = [];
+  for (const p of r.paths) {
+    if (!p.hops || p.hops.length === 0) continue;
+    out.push(`${p.label}: ${p.hops.length - 1} redirect${p.hops.length === 2 ? '' : 's'} followed (medians per hop; the path's phases are the chain's sums):`);
+    p.hops.forEach((h, i) => {
+      const f = h.phases;
+      out.push(`  ${i + 1}. ${h.status} ${h.url}: ${ms(f.totalMs)} (dns ${ms(f.dnsMs)}, tcp ${ms(f.tcpMs)}, tls ${ms(f.tlsMs)}, ttfb ${ms(f.ttfbMs)}, transfer ${ms(f.transferMs)})`);
+    });
+  }
+  return out;
+}
+
 /** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
 function rttTable(modelled: PathResult[], columns: number | undefined): string {
   const head = ['path', 'RTT', 'tcp', 'tls', 'request', 'protocol total', 'measured total', 'server and other'];
@@ -210,14 +242,14 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
     for (const p of r.paths) {
       for (const e of p.errors) {
         const done = Object.entries(e.partial).map(([k, v]) => `${k.replace(/Ms$/, '')} ${ms(v)}`).join(', ');
-        out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}${done ? ` (after ${done})` : ''}`);
+        out.push(`${p.label} sample ${e.sample}: ${failedText(e)}${done ? ` (after ${done})` : ''}`);
       }
     }
     return `${out.join('\n')}\n`;
   }
   const wide = phaseTable(r, false);
   out.push(style.columns === undefined || widthOf(wide) <= style.columns ? wide : phaseTable(r, true, style.columns), '');
-  const saving = savingLines(r);
+  const saving = [...everyAddressLines(r), ...hopLines(r), ...savingLines(r)];
   if (saving.length) out.push(...saving, '');
   out.push(...waterfall(r.paths, style.columns), '');
   const modelled = r.paths.filter((p) => p.rtt);
@@ -234,7 +266,7 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
   if (cold.length) out.push(...cold, '');
   for (const p of r.paths) {
     if (p.verificationOff) out.push(`WARNING: ${p.label}: certificate verification is OFF (--insecure)`);
-    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}${e.request === undefined ? '' : ` request ${e.request}`}: ${e.phase} failed: ${failureText(e)}`);
+    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}${e.request === undefined ? '' : ` request ${e.request}`}: ${failedText(e)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -117,10 +117,11 @@ export interface SampleOk {
  * Why a sample failed, for the caller's advice (the protocol layer quotes no option):
  * `timeout` a phase's deadline, `max-time` the request's, `body-limit` maxBodyBytes,
  * `informational-limit` too many 1xx, `header-limit` response headers too large,
- * `certificate` the certificate was not accepted, `interrupted` the signal, `error` the
- * network or the server (refused, reset, closed, not HTTP, not TLS...).
+ * `certificate` the certificate was not accepted, `interrupted` the signal, `redirect` (issue 15)
+ * a redirect loop, too many redirects or a bad Location, `error` the network or the server
+ * (refused, reset, closed, not HTTP, not TLS...).
  */
-export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted';
+export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted' | 'redirect';
 
 /** A sample that failed: the phase it failed in, why in words, and what was measured before. */
 export interface SampleFailed {

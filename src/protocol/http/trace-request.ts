@@ -14,13 +14,13 @@ import { median, percentile } from '../../util/stats.js';
 import { parsePemBundle } from '../tls/certs.js';
 import { cacheEvidence, type CacheEvidence } from './cache.js';
 import { checkHeaders } from './headers.js';
-import { HTTP_LIMITS, timeRequests, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
+import { HTTP_LIMITS, timeRequests, type Sample, type TimingOptions, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
 
 /** Which path a result is about: pinned to the origin, pinned to the CDN, or the URL's own resolution. */
-export type PathLabel = 'origin' | 'cdn' | 'resolved';
+export type PathLabel = 'origin' | 'cdn' | 'resolved' | (string & {});
 
 /** The codes of trace-request's problems: a phase that failed (on some sample of a path), or an HTTP error status. */
-export type TraceProblemCode = 'DNS_FAILED' | 'TCP_FAILED' | 'TLS_FAILED' | 'TTFB_FAILED' | 'TRANSFER_FAILED' | 'HTTP_ERROR';
+export type TraceProblemCode = 'DNS_FAILED' | 'TCP_FAILED' | 'TLS_FAILED' | 'TTFB_FAILED' | 'TRANSFER_FAILED' | 'HTTP_ERROR' | 'REDIRECT_FAILED';
 
 /** What {@link traceRequest} does; only `url` is required. */
 export interface TraceRequestOptions {
@@ -66,6 +66,10 @@ export interface TraceRequestOptions {
   reuse?: number;
   /** issue 15: the first sample of each path a full TLS handshake, every later one resuming the latest session the server gave (needs samples >= 2). Default false. */
   resume?: boolean;
+  /** issue 15: resolve the URL's host (A and AAAA) and time each address as its own path, labelled by its address (not with origin or cdn). */
+  everyAddress?: boolean;
+  /** issue 15: follow up to this many redirects (3xx with Location), as curl -L --max-redirs; each hop timed. Default 0: not followed. */
+  follow?: number;
   /** Aborting it stops the run: the samples done so far come back with `interrupted: true`. */
   signal?: AbortSignal;
   /** Called before each sample: `{ phase: 'sample', done: the round under way (1-based), total: samples, detail: the path's label }`. */
@@ -159,6 +163,8 @@ export interface PathResult {
   resumption?: Comparison;
   /** issue 15: with `reuse` over 1: the first request of each connection against the later ones (medians), and what reusing saved. */
   reuse?: Comparison & { requestsPerConnection: number };
+  /** issue 15: with `follow`, each hop of the redirect chain (medians over the samples that reached it); the path's phases are then the chain's, summed per sample, as curl -L's. */
+  hops?: HopResult[];
   /** Failed samples, in order. */
   errors: SampleError[];
   /** HTTPS with certificate verification off (`insecure`). */
@@ -183,6 +189,17 @@ export interface Comparison {
   savingMs: Phases | null;
 }
 
+/** issue 15: one hop of a redirect chain. */
+export interface HopResult {
+  url: string;
+  /** The status of the hop's last successful sample. */
+  status: number;
+  /** How many samples reached it. */
+  samples: number;
+  /** Medians over them. */
+  phases: Phases;
+}
+
 /** What {@link traceRequest} found: the same document as `netlab trace-request --json`. */
 export interface TraceRequestResult {
   url: string;
@@ -193,6 +210,8 @@ export interface TraceRequestResult {
   /** Stopped by the caller's signal: the samples done so far, the one under way dropped; status UNKNOWN. */
   interrupted?: true;
   paths: PathResult[];
+  /** issue 15: with everyAddress, the addresses found (each a path). */
+  addresses?: string[];
   /** Per phase, second path minus first (ms, medians), when there are two. */
   difference: Phases | null;
   /** One per failing path (its first failure, `counts: { failed, samples }`) and per path with an HTTP error (`counts: { httpStatus }`); `subject` is the path's label. */
@@ -284,6 +303,7 @@ function usage(message: string): NetlabError {
 /** The options checked, with their defaults: what the run uses. */
 interface Plan {
   url: URL;
+  /** Mutable for everyAddress: the addresses found become the paths. */
   paths: Array<{ label: PathLabel; pin?: string }>;
   samples: number;
   intervalMs: number;
@@ -295,6 +315,8 @@ interface Plan {
   http2: boolean;
   reuse: number;
   resume: boolean;
+  everyAddress: boolean;
+  follow: number;
 }
 
 function whole(v: number | undefined, name: string, dflt: number, min: number): number {
@@ -317,7 +339,16 @@ function resumeOption(o: TraceRequestOptions, url: URL): boolean {
   return true;
 }
 
+function everyAddressOption(o: TraceRequestOptions, origin: string | undefined, cdn: string | undefined): boolean {
+  if (!o.everyAddress) return false;
+  if (origin || cdn) throw usage('everyAddress pins each address itself: leave out origin and cdn');
+  if (o.resolved !== undefined) throw usage('everyAddress times every address of the name: resolved does not apply');
+  if ((o.reuse ?? 1) > 1 && o.follow) throw usage('reuse and follow do not go together');
+  return true;
+}
+
 function plan(o: TraceRequestOptions): Plan {
+  if ((o.reuse ?? 1) > 1 && (o.follow ?? 0) > 0) throw usage('reuse and follow do not go together: a redirect may leave the connection');
   let url: URL;
   try {
     url = typeof o.url === 'string' ? new URL(o.url) : new URL(o.url.href);
@@ -358,6 +389,8 @@ function plan(o: TraceRequestOptions): Plan {
     http2: (o.http ?? '2') === '2',
     reuse: whole(o.reuse, 'reuse', 1, 1),
     resume: resumeOption(o, url),
+    everyAddress: everyAddressOption(o, origin, cdn),
+    follow: whole(o.follow, 'follow', 0, 0),
   };
 }
 
@@ -431,9 +464,9 @@ function summarisePath(label: PathLabel, pin: string | undefined, everyOk: Sampl
   if (e) {
     const many = path.errors.length > 1 ? ` (${path.errors.length} of ${path.samples} samples failed)` : '';
     problems.push({
-      code: `${e.phase.toUpperCase() as Uppercase<Phase>}_FAILED`,
+      code: e.kind === 'redirect' ? 'REDIRECT_FAILED' : `${e.phase.toUpperCase() as Uppercase<Phase>}_FAILED`,
       severity: 'CRITICAL',
-      message: `${label}: ${e.phase} failed: ${e.error}${many}`,
+      message: e.kind === 'redirect' ? `${label}: ${e.error}${many}` : `${label}: ${e.phase} failed: ${e.error}${many}`,
       subject: label,
       counts: { failed: path.errors.length, samples: path.samples },
     });
@@ -441,6 +474,67 @@ function summarisePath(label: PathLabel, pin: string | undefined, everyOk: Sampl
   const bad = ok.find((s) => s.status >= 400);
   if (bad) problems.push({ code: 'HTTP_ERROR', severity: 'CRITICAL', message: `${label}: HTTP ${bad.status}`, subject: label, counts: { httpStatus: bad.status } });
   return { path, problems };
+}
+
+/** issue 15: one hop of a sample's redirect chain. */
+interface Hop {
+  url: string;
+  status: number;
+  phases: Phases;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One sample of a path: `timeRequests` on the URL; with `follow`, each redirect followed
+ * (a new connection each, as curl -L on another host; the pin kept for the URL's own host and
+ * port), the hops pushed on `chain`, and one sample made of their sum (the final hop's status
+ * and headers). A loop or more than `follow` redirects fails the sample, naming the chain.
+ */
+async function sampleOf(p: Plan, pin: string | undefined, chain: Hop[], o: Omit<TimingOptions, 'pinAddress' | 'http2' | 'requests'>): Promise<Sample[]> {
+  const base = { ...o, http2: p.http2, requests: p.reuse };
+  if (p.follow === 0) return timeRequests(p.url, { ...base, ...(pin ? { pinAddress: pin } : {}) });
+  let url = p.url;
+  const seen = [url.href];
+  const oks: SampleOk[] = [];
+  const sum = (last: SampleOk): SampleOk => {
+    const phases = {} as Phases;
+    for (const k of PHASE_KEYS) phases[k] = roundMs(oks.reduce((t, s) => t + s.phases[k], 0));
+    return { ...last, phases };
+  };
+  const fail = (error: string): SampleFailed => ({ ok: false, phase: 'ttfb', kind: 'redirect', error, partial: oks.length ? sum(oks[oks.length - 1]!).phases : {} });
+  for (;;) {
+    const sameOrigin = url.host === p.url.host && url.protocol === p.url.protocol;
+    const [s] = await timeRequests(url, { ...base, ...(pin && sameOrigin ? { pinAddress: pin } : {}), ...(oks.length > 0 ? { session: undefined } : {}) });
+    if (!s || !s.ok) return [s ?? fail('no sample')];
+    oks.push(s);
+    chain.push({ url: url.href, status: s.status, phases: s.phases });
+    const location = s.headers.location;
+    if (!REDIRECTS.has(s.status) || !location) return [sum(s)];
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return [fail(`bad Location '${location.slice(0, 200)}' in the ${s.status} of ${url.href}`)];
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return [fail(`redirect to an unsupported scheme: ${next.href.slice(0, 200)}`)];
+    if (seen.includes(next.href)) return [fail(`redirect loop: ${[...seen, next.href].join(' -> ')}`)];
+    if (oks.length > p.follow) return [fail(`more than ${p.follow} redirects: ${[...seen, next.href].join(' -> ')}`)];
+    seen.push(next.href);
+    url = next;
+  }
+}
+
+/** issue 15: the hops of every sample's chain -> each hop's medians (hop i over the samples that reached it). */
+function hopResults(chains: Hop[][]): HopResult[] {
+  const out: HopResult[] = [];
+  const longest = Math.max(0, ...chains.map((c) => c.length));
+  for (let i = 0; i < longest; i++) {
+    const at = chains.map((c) => c[i]).filter((h): h is Hop => h !== undefined);
+    const last = at[at.length - 1]!;
+    out.push({ url: last.url, status: last.status, samples: at.length, phases: aggregate(at.map((h) => h.phases), median) });
+  }
+  return out;
 }
 
 /**
@@ -454,7 +548,25 @@ function summarisePath(label: PathLabel, pin: string | undefined, everyOk: Sampl
 export async function traceRequest(options: TraceRequestOptions): Promise<TraceRequestResult> {
   const p = plan(options);
   const { signal } = options;
-  const collected = p.paths.map(() => ({ ok: [] as SampleOk[], failed: [] as Array<{ sample: number; request?: number; f: SampleFailed }>, session: undefined as Buffer | undefined }));
+  let addresses: string[] | undefined;
+  if (p.everyAddress) {
+    // issue 15: each address its own path; a name that does not resolve is timed as it
+    // resolves, so that the failure is the dns phase's, with its words
+    const host = p.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    try {
+      const { resolveAll, MAX_ADDRESSES } = await import('./addresses.js');
+      addresses = (await resolveAll(host, options.resolver, signal)).slice(0, MAX_ADDRESSES);
+      p.paths = addresses.map((a) => ({ label: a, pin: a }));
+    } catch {
+      p.paths = [{ label: 'resolved' }];
+    }
+  }
+  const collected = p.paths.map(() => ({
+    ok: [] as SampleOk[],
+    failed: [] as Array<{ sample: number; request?: number; f: SampleFailed }>,
+    session: undefined as Buffer | undefined,
+    chains: [] as Hop[][],
+  }));
   if (options.warmUp !== false && !signal?.aborted) {
     const { warmUp } = await import('./warm-up.js');
     await warmUp(p.url.protocol === 'https:', { defaultRoots: !options.ca, signal, http2: p.http2 });
@@ -470,10 +582,8 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
       // originCa adds to the anchors in force: ca if given, else Node's default roots
       const ca = path.label === 'origin' && options.originCa ? [...options.originCa, ...(options.ca ?? tls.rootCertificates)] : options.ca;
       const c = collected[pi]!;
-      const got = await timeRequests(p.url, {
-        pinAddress: path.pin,
-        http2: p.http2,
-        requests: p.reuse,
+      const chain: Hop[] = [];
+      const got = await sampleOf(p, path.pin, chain, {
         // issue 15: the first sample a full handshake, the later ones resume the latest session
         ...(p.resume && i > 0 && c.session ? { session: c.session } : {}),
         resolver: options.resolver,
@@ -486,6 +596,7 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
         maxBodyBytes: p.maxBodyBytes,
         signal,
       });
+      if (p.follow > 0 && chain.length > 0) c.chains.push(chain);
       for (const [ri, s] of got.entries()) {
         if (!s.ok && s.kind === 'interrupted') {
           // the sample under way measured nothing whole: dropped, not counted as a failure
@@ -503,6 +614,7 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
   const problems: Array<Problem<TraceProblemCode>> = [];
   const paths = p.paths.map((path, pi) => {
     const r = summarisePath(path.label, path.pin, collected[pi]!.ok, collected[pi]!.failed, options, p.url, p);
+    if (p.follow > 0) r.path.hops = hopResults(collected[pi]!.chains);
     problems.push(...r.problems);
     return r.path;
   });
@@ -517,6 +629,7 @@ export async function traceRequest(options: TraceRequestOptions): Promise<TraceR
     status: statusOf(problems, { interrupted }),
     samplesRequested: p.samples,
     ...(interrupted ? { interrupted: true as const } : {}),
+    ...(addresses ? { addresses } : {}),
     paths,
     difference,
     problems,
