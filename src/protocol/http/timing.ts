@@ -64,6 +64,10 @@ export const HTTP_LIMITS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
+/** issue 15: h2 flow-control windows, as curl's (its H2_STREAM_WINDOW_SIZE; a connection window that never binds first). */
+const H2_STREAM_WINDOW = 10 * 1024 * 1024;
+const H2_CONNECTION_WINDOW = 64 * 1024 * 1024;
+
 /** How to make and bound one timed request ({@link timeRequest}). */
 export interface TimingOptions {
   /** Connect here instead of resolving the URL's host (as curl's --connect-to); Host and SNI stay. */
@@ -474,9 +478,12 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
       const http2 = await import('node:http2');
       h2 = http2.connect(url.origin, {
         createConnection: () => conn.socket,
-        settings: { enablePush: false, maxHeaderListSize: HTTP_LIMITS.maxHeaderBytes },
+        // windows as curl's (a 10 MiB stream window, a large connection one): with HTTP/2's
+        // 64 KiB defaults a later stream on the connection waits a round trip for WINDOW_UPDATE
+        settings: { enablePush: false, maxHeaderListSize: HTTP_LIMITS.maxHeaderBytes, initialWindowSize: H2_STREAM_WINDOW },
         maxHeaderListPairs: 1000,
       });
+      h2.setLocalWindowSize(H2_CONNECTION_WINDOW);
       h2.on('error', (e: Error) => stop(new PhaseError(current(), `HTTP/2: ${socketErrorReason(e)}`)));
       h2.on('goaway', (code: number) => {
         if (code !== 0) stop(new PhaseError(current(), `HTTP/2: the server sent GOAWAY (error code ${code})`));
