@@ -4,7 +4,7 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter [--cpu-prof]
+ *   node dist/bench/run.js --only check|startup|exporter|trace-h2 [--cpu-prof]
  *                        section 9 (netlab check, bench/check.ts), 1 (startup) or 10 (exporter) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
@@ -26,6 +26,7 @@ import { batchZoneText, startNamed, type NamedServer } from './named.js';
 import { DEAD_FIRST_HOSTS, startDeadFirst, type DeadFirstTopology } from './dead-first.js';
 import { benchCertCheck } from './cert-check.js';
 import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
+import { benchTraceH2, TRACE_H2_TITLE } from './trace-h2.js';
 import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
@@ -400,6 +401,11 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+  // issue 15: trace-request for today's web (h2, resumed, reused) against curl; alone only
+  'trace-h2': {
+    title: TRACE_H2_TITLE,
+    run: () => benchTraceH2(log),
+  },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {
