@@ -12,6 +12,7 @@ import { MODERN_HTTP_ADDRESSES as M } from '../../src/lab/http/modern-names.js';
 import { traceRequest, type TraceRequestOptions, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
 import type { Phases } from '../../src/protocol/http/timing.js';
 import { runCli } from '../helpers/cli.js';
+import { commandSamples } from '../../src/check/metrics-commands.js';
 
 let lab: Lab;
 let ca: string[];
@@ -41,6 +42,10 @@ test('issue 15: h2 by ALPN by default (as curl), HTTP/1.1 with http 1.1; TLS 1.3
   assert.equal(h2.paths[0]!.httpVersion, 'HTTP/2');
   assert.equal(h1.paths[0]!.httpVersion, 'HTTP/1.1');
   assert.equal(h2.paths[0]!.tlsVersion, 'TLSv1.3');
+  // the exporter's blackbox name: probe_http_version 2 for h2
+  const versions: number[] = [];
+  for (const r of [h2, h1]) commandSamples('trace-request', r, (name, v) => void (name === 'probe_http_version' && versions.push(Number(v))));
+  assert.deepEqual(versions, [2, 1.1]);
   sums(h2.paths[0]!.first!);
   assert.equal(h2.paths[0]!.phases!.dnsMs, 0);
   // the course's lab (127.55.0.1) offers http/1.1 only: h2 asked, 1.1 taken
