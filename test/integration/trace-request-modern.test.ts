@@ -146,3 +146,17 @@ test('issue 15: follow: /redirect/3 takes 4 hops, each timed, the path\'s phases
   assert.equal(cli.code, 2, cli.stderr);
   assert.match(cli.stdout, /^TRACE CRITICAL - .*: origin: redirect loop: .*\/loop\/a -> .*\/loop\/b -> .*\/loop\/a$/m);
 });
+
+test('issue 15: h2 keeps every bound: a slow answer fails in ttfb at the deadline, a large body in transfer at the limit, each one line', async () => {
+  const base = `https://h2.example.test:${port}`;
+  const [slow, big] = await Promise.all([
+    trace(`${base}/delay/2000?${randomUUID()}`, { origin: M.h2, timeoutMs: 200 }),
+    trace(`${base}/bytes/200000?${randomUUID()}`, { origin: M.h2, maxBodyBytes: 1000 }),
+  ]);
+  assert.deepEqual(slow.paths[0]!.errors.map((e) => [e.phase, e.kind, e.error]), [['ttfb', 'timeout', 'no response within 0.2 s']]);
+  assert.deepEqual(Object.keys(slow.paths[0]!.errors[0]!.partial), ['dnsMs', 'tcpMs', 'tlsMs']);
+  const e = big.paths[0]!.errors[0]!;
+  assert.deepEqual([e.phase, e.kind], ['transfer', 'body-limit']);
+  assert.match(e.error, /^body larger than 1000 bytes: netlab stopped reading after \d+ bytes of 200000$/);
+  assert.equal(big.problems[0]!.code, 'TRANSFER_FAILED');
+});
