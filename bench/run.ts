@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter|batch|axfr|lb-rate [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch) 11 (AXFR) or 7 (lb-probe rate) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter|batch|axfr|lb-rate|trace-h2 [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch), 11 (AXFR), 7 (lb-probe rate) or 6b (trace-request h2) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -26,6 +26,7 @@ import { batchZoneText, startNamed, type NamedServer } from './named.js';
 import { DEAD_FIRST_HOSTS, startDeadFirst, type DeadFirstTopology } from './dead-first.js';
 import { benchCertCheck } from './cert-check.js';
 import { benchTraceRequest, TRACE_REQUEST_TITLE } from './trace-request.js';
+import { benchTraceH2, TRACE_H2_TITLE } from './trace-h2.js';
 import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
@@ -418,6 +419,11 @@ const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<
   },
   // issue 16: lb-probe's probe rate (HTTP and HTTPS) against a bare Node loop and ab
   'lb-rate': { title: '7. lb-probe: fresh-connection probes through HAProxy', run: () => benchLbProbe({ title: '7. lb-probe: fresh-connection probes through HAProxy' }) },
+  // issue 15: trace-request for today's web (h2, resumed, reused) against curl; alone only
+  'trace-h2': {
+    title: TRACE_H2_TITLE,
+    run: () => benchTraceH2(log),
+  },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {

@@ -134,6 +134,9 @@ const CERT_CHECK = obj({
 // --- trace-request (src/protocol/http/trace-request.ts TraceRequestResult) -----------------------
 const phases = obj({ dnsMs: 'number', tcpMs: 'number', tlsMs: 'number', ttfbMs: 'number', transferMs: 'number', totalMs: 'number' });
 const partialPhases = obj({ dnsMs: 'number?', tcpMs: 'number?', tlsMs: 'number?', ttfbMs: 'number?', transferMs: 'number?', totalMs: 'number?' });
+// issue 15: --resume's and --reuse's side by side
+const comparisonFields = { baseCount: 'number', otherCount: 'number', base: opt(phases), other: opt(phases), otherP95: opt(phases), savingMs: opt(phases) } as const;
+const comparison = obj({ ...comparisonFields });
 const TRACE_REQUEST = obj({
   url: 'string',
   status: 'string',
@@ -152,16 +155,24 @@ const TRACE_REQUEST = obj({
     p95: opt(phases),
     first: opt(phases),
     firstDiffers: 'boolean?',
+    warmOnly: 'boolean?',
     cache: opt(obj({ headers: map('string'), verdict: 'string?' })),
     cacheBySample: arr('string?'),
     rtt: opt(obj({
       rttMs: 'number', source: 'string', tlsRoundTrips: 'number',
       protocolMs: obj({ tcpMs: 'number', tlsMs: 'number', requestMs: 'number', totalMs: 'number' }),
       serverMs: 'number',
+      serverAndOtherMs: 'number?', overestimateMs: 'number?', note: 'string?',
+      scenarios: opt(arr(obj({ name: 'string', description: 'string', breakdown: 'string', roundTrips: 'number', ms: 'number', measurable: 'boolean' }), ['name'])),
     })),
-    errors: arr(obj({ sample: 'number', phase: 'string', kind: 'string', error: 'string', partial: partialPhases, bodyBytes: 'number?' }), ['phase', 'kind']),
+    resumedBySample: opt(arr('boolean')),
+    resumption: opt(comparison),
+    reuse: opt(obj({ requestsPerConnection: 'number', ...comparisonFields })),
+    hops: opt(arr(obj({ url: 'string', status: 'number', samples: 'number', phases }), ['status'])),
+    errors: arr(obj({ sample: 'number', request: 'number?', phase: 'string', kind: 'string', error: 'string', partial: partialPhases, bodyBytes: 'number?' }), ['phase', 'kind']),
     verificationOff: 'boolean',
   }), ['label', 'address']),
+  addresses: opt(arr('string')),
   difference: opt(phases),
   problems,
 });

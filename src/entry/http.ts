@@ -2,15 +2,17 @@
  * `netlab/http`: where a request's time goes. `traceRequest` does `netlab trace-request`'s job
  * (samples, medians and p95 per phase, one or two pinned paths, the RTT model, cache evidence)
  * and returns what its `--json` prints; `timeRequest` times one request, phase by phase, with
- * curl's boundaries. Loads undici.
+ * curl's boundaries, `timeRequests` several on one connection (issue 15: h2 by ALPN, TLS
+ * resumption). Loads undici (node:http2 when a server picks h2).
  * @packageDocumentation
  */
 export {
-  traceRequest, rttModel,
+  traceRequest, rttModel, rttScenarios,
   type TraceRequestOptions, type TraceRequestResult, type PathResult, type PathLabel, type SampleError, type RttModel, type TraceProblemCode,
+  type RttScenario, type Comparison, type HopResult,
 } from '../protocol/http/trace-request.js';
 export {
-  timeRequest, tlsFailureReason, HTTP_LIMITS,
+  timeRequest, timeRequests, tlsFailureReason, HTTP_LIMITS,
   type Phase, type Phases, type Sample, type SampleOk, type SampleFailed, type FailureKind, type TimingOptions,
 } from '../protocol/http/timing.js';
 export { cacheEvidence, CACHE_HEADERS, type CacheEvidence } from '../protocol/http/cache.js';

@@ -9,6 +9,7 @@ import type { Zone } from './dns/server.js';
 import { startTlsLab, type TlsLab } from './tls/index.js';
 import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
+import { MODERN_HTTP_ADDRESSES, MODERN_HTTP_NAMES } from './http/modern-names.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { lbCourseText } from './lb/course-text.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
@@ -135,6 +136,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   for (const e of [http.origin, http.edge, http.far, http.near]) {
     endpoints.push({ role: `http ${e.address === http.origin.address ? 'origin' : e.address === http.edge.address ? 'cdn edge' : e.address === http.far.address ? 'far relay' : 'near relay'}`, address: e.address, port: e.httpsPort, protocol: 'http', description: `${e.description} (HTTPS ${e.httpsPort}, HTTP ${e.httpPort})` });
   }
+  // issue 15: today's web on 127.55.1.x
+  endpoints.push({ role: 'http h2', address: MODERN_HTTP_ADDRESSES.h2, port: http.httpsPort, protocol: 'http', description: `${MODERN_HTTP_NAMES.h2}: h2 and HTTP/1.1 by ALPN, TLS 1.2-1.3, session tickets; the origin's routes, /redirect/N, /loop/a` });
+  endpoints.push({ role: 'http tls 1.2 only', address: MODERN_HTTP_ADDRESSES.tls12, port: http.httpsPort, protocol: 'http', description: `${MODERN_HTTP_NAMES.tls12}: as ${MODERN_HTTP_NAMES.h2}, TLS 1.2 only` });
+  endpoints.push({ role: 'http tls 1.3 only', address: MODERN_HTTP_ADDRESSES.tls13, port: http.httpsPort, protocol: 'http', description: `${MODERN_HTTP_NAMES.tls13}: as ${MODERN_HTTP_NAMES.h2}, TLS 1.3 only` });
+  for (const e of http.modern.edges) {
+    endpoints.push({ role: `http edge ${e}`, address: e, port: http.httpsPort, protocol: 'http', description: e === http.modern.slowEdge ? `${MODERN_HTTP_NAMES.edges}'s slow edge: a relay to ${MODERN_HTTP_ADDRESSES.h2} adding ${http.modern.slowEdgeRttMs} ms RTT` : `one of ${MODERN_HTTP_NAMES.edges}'s three edges (as ${MODERN_HTTP_NAMES.h2})` });
+  }
   endpoints.push({ role: 'slow dns', address: a.slowDns, port: p, protocol: 'dns', description: 'slowdns.test., answers late (to show the dns phase)' });
   // issue 14: zone transfers (example.test. on ns1/ns2 to loopback; xfr.test. with the key only)
   endpoints.push({ role: 'ns1.xfr.test', address: a.xfr, port: p, protocol: 'dns', description: `xfr.test., AXFR/IXFR only with TSIG key ${dns.xfrKey.name} (${dns.xfrKey.algorithm}, key file ${dns.xfrKeyFile})` });
@@ -194,6 +202,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab cert-check www.example.test:${revoked.port} --connect-to ${revoked.address} --ca ${tls.caFile} --ocsp --crl   # REVOKED, exit 2`,
     `netlab trace-request https://${LAB_HTTP_NAMES.www}:${http.httpsPort}/delay/20 --origin ${http.far.address} --cdn ${http.near.address} --ca ${tls.caFile} --samples 5`,
     `netlab trace-request https://${LAB_HTTP_NAMES.slowDns}:${http.httpsPort}/ --resolver ${a.slowDns}:${p} --ca ${tls.caFile}   # a slow DNS server: the dns phase`,
+    // issue 15: h2, resumption, keep-alive, every edge, redirects
+    `netlab trace-request https://${MODERN_HTTP_NAMES.edges}:${http.httpsPort}/ --origin ${http.modern.slowEdge} --ca ${tls.caFile} --samples 5 --resume --reuse 3   # h2, resumed TLS 1.3 and a reused connection: the savings measured`,
+    `netlab trace-request https://${MODERN_HTTP_NAMES.edges}:${http.httpsPort}/ --every-address --resolver ${ex}:${p} --ca ${tls.caFile} --samples 3   # three edges, one slow`,
+    `netlab trace-request https://${MODERN_HTTP_NAMES.h2}:${http.httpsPort}/redirect/3 --origin ${MODERN_HTTP_ADDRESSES.h2} --ca ${tls.caFile} -L 5   # each hop timed (/loop/a: a loop, exit 2)`,
     `netlab cert-check ${LAB_STARTTLS_NAME}:${starttls.port} --connect-to ${starttls.servers[0]!.address} --starttls smtp --ca ${tls.caFile}`,
     `netlab lb-probe ${lb.vip('wrr').address}:${lb.httpPort} ${lb.backendTargets('wrr', 'http').map((b) => `--backend ${b}`).join(' ')} --weights 3,1,1`,
     ...lbCourse.examples,

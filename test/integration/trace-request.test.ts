@@ -50,8 +50,8 @@ function checkMicroseconds(doc: unknown, path = '$'): number {
   return n;
 }
 
-test('/delay/100 pinned to the origin: ttfb >= 100 ms, dns 0, phases add up to the total; compared with normal resolution', async () => {
-  const r = await trace(`https://origin.example.test:${lab.http.httpsPort}/delay/100?${randomUUID()}`, { origin: lab.http.origin.address, resolver });
+test('/delay/100 pinned to the origin: ttfb >= 100 ms, dns 0, phases add up to the total; compared with normal resolution when asked', async () => {
+  const r = await trace(`https://origin.example.test:${lab.http.httpsPort}/delay/100?${randomUUID()}`, { origin: lab.http.origin.address, resolver, resolved: true });
   assert.equal(r.status, 'OK', JSON.stringify(r.problems));
   assert.deepEqual(r.paths.map((p) => p.label), ['origin', 'resolved'], 'origin pinned, compared with normal resolution');
   assert.equal(r.paths[1]!.address, lab.http.origin.address);
@@ -62,6 +62,27 @@ test('/delay/100 pinned to the origin: ttfb >= 100 ms, dns 0, phases add up to t
   assert.ok(Math.abs(sum - p.totalMs) < 0.01, `sum ${sum} total ${p.totalMs}`);
   assert.equal(r.paths[0]!.tlsVersion, 'TLSv1.2');
   assert.equal(r.paths[1]!.phases!.dnsMs > 0, true, 'the resolved path paid its dns');
+});
+
+// issue 15: with only --origin, netlab also timed the URL through the system resolver (exit 2 when it did not resolve)
+test('issue 15: one pinned path alone is timed alone: www.example.test (192.0.2.10 in the zone, never asked) pinned to the origin, one path', async () => {
+  const r = await trace(`${base}/?${randomUUID()}`, { origin: lab.http.origin.address });
+  assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  assert.deepEqual(r.paths.map((p) => [p.label, p.address]), [['origin', lab.http.origin.address]]);
+  assert.equal(r.difference, null);
+});
+
+// issue 15: the first (cache-miss) sample was the p95
+test('issue 15: pinned to the edge, the first sample (MISS through the far relay) is reported apart from the warm HITs', async () => {
+  const r = await trace(`${base}/delay/50?${randomUUID()}`, { cdn: lab.http.edge.address, samples: 4 });
+  assert.equal(r.status, 'OK', JSON.stringify(r.problems));
+  const [cdn] = r.paths;
+  assert.equal(r.paths.length, 1);
+  assert.deepEqual(cdn!.cacheBySample, ['MISS', 'HIT', 'HIT', 'HIT']);
+  assert.ok(cdn!.first!.ttfbMs >= 50 + 70, `first ttfb ${cdn!.first!.ttfbMs}`);
+  assert.equal(cdn!.firstDiffers, true);
+  assert.equal(cdn!.warmOnly, true, 'median and p95 over the 3 warm samples');
+  assert.ok(cdn!.p95!.totalMs < cdn!.first!.totalMs, `p95 ${cdn!.p95!.totalMs} is not the cold sample ${cdn!.first!.totalMs}`);
 });
 
 test('the slow DNS server shows in the dns phase (>= its 150 ms delay)', async () => {

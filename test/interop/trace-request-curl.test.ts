@@ -131,7 +131,7 @@ test(`lab far relay, /delay/${FAR_DELAY_MS}: netlab and curl both pay 2 RTT of T
   // netlab: the origin leg pinned to the far relay (as curl --connect-to); the other leg resolves
   // origin.example.test through the lab's DNS (the origin itself, 127.55.0.1, no relay).
   const { origin, other } = await netlabTrace([`${base}?${randomUUID()}`, '--origin', far,
-    '--resolver', `${l.dns.addresses.ns1Example}:${l.port}`, '--ca', l.tls.caFile]);
+    '--resolver', `${l.dns.addresses.ns1Example}:${l.port}`, '--ca', l.tls.caFile, '--compare-resolved']);
   assert.equal(origin.address, far);
   assert.equal(origin.status, 200);
   assert.equal(origin.tlsVersion, 'TLSv1.2', 'the lab speaks TLS 1.2: 2 RTT of handshake');

@@ -42,6 +42,12 @@ test('argv -> options: each option and its default', async () => {
     // issue 12: the pinned path alone (netlab check's every-address)
     [[URL_, '--origin', '127.55.0.1', '--no-resolved'], { origin: '127.55.0.1', resolved: false }],
     [[URL_, '--cdn', '2001:db8::1'], { cdn: '2001:db8::1' }],
+    // issue 15: the comparison with normal resolution only when asked
+    [[URL_, '--cdn', '127.55.0.2', '--compare-resolved'], { cdn: '127.55.0.2', resolved: true }],
+    // issue 15: HTTP version, reuse, resume
+    [[URL_, '--http1.1'], { http: '1.1' }],
+    [[URL_, '--http2', '--reuse', '5'], { reuse: 5 }],
+    [[URL_, '--resume', '--samples', '3'], { resume: true, samples: 3 }],
     [[URL_, '--resolver', '127.53.0.3:5353'], { resolver: { address: '127.53.0.3', port: 5353 } }],
     // it used to read ::1 as host ":" and port 1
     [[URL_, '--resolver', '::1'], { resolver: { address: '::1', port: 53 } }],
@@ -81,6 +87,13 @@ test('usage errors: one line naming the option, NetlabError USAGE', async () => 
     [[URL_, '--origin', '127.0.0.1:443'], /--origin needs an IP address, got '127\.0\.0\.1:443'/],
     [[URL_, '--origin', ''], /--origin needs an IP address, got ''/],
     [[URL_, '--no-resolved'], /^--no-resolved needs --origin or --cdn/],
+    [[URL_, '--compare-resolved'], /^--compare-resolved needs --origin or --cdn/],
+    [[URL_, '--http2', '--http1.1'], /^--http2 and --http1\.1 contradict each other/],
+    [[URL_, '--reuse', '0'], /^--reuse needs a whole number from 1 to 1000/],
+    [[URL_, '--resume'], /^--resume needs --samples 2 or more/],
+    [['http://x.test/', '--resume', '--samples', '2'], /^--resume needs an https:\/\/ URL/],
+    [[URL_, '--origin', '127.0.0.1', '--cdn', '127.0.0.2', '--compare-resolved'], /^--compare-resolved takes one pinned path/],
+    [[URL_, '--origin', '127.0.0.1', '--compare-resolved', '--no-resolved'], /contradict/],
     [[URL_, '--cdn', ''], /--cdn needs an IP address, got ''/],
     [[URL_, '--method', 'GE T'], /--method 'GE T' is not an HTTP method/],
     [[URL_, '--header', 'nocolon'], /--header needs 'Name: value', got 'nocolon'/],
@@ -122,7 +135,7 @@ test("parseHeaderFields refuses what argv cannot carry too: a NUL, a character b
 test('--help lists every option with its default, and loads neither undici nor cli-table3', async () => {
   await assert.rejects(parse(['--help']), (e: unknown) => {
     assert.ok(e instanceof HelpRequested);
-    for (const flag of ['--samples <n>', '--origin <addr>', '--cdn <addr>', '--resolver <addr[:port]>', '--ca <file>', '--origin-ca <file>', '--insecure', '--header <header>', '--timeout <seconds>', '--max-time <seconds>', '--max-body <bytes>', '--no-warm-up', '--no-resolved', '--json']) {
+    for (const flag of ['--samples <n>', '--origin <addr>', '--cdn <addr>', '--resolver <addr[:port]>', '--ca <file>', '--origin-ca <file>', '--insecure', '--header <header>', '--timeout <seconds>', '--max-time <seconds>', '--max-body <bytes>', '--no-warm-up', '--no-resolved', '--compare-resolved', '--json']) {
       assert.ok(e.text.includes(flag), flag);
     }
     assert.match(e.text, /\(default: 100M\)/);

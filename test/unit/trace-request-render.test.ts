@@ -138,11 +138,45 @@ test('insecure: the warning line per path; interrupted: said in the verdict', ()
 test('issue 10.6: the RTT model rounds its times to the microsecond', () => {
   // 0.1 + 0.2 and thirds: float noise unless rounded
   const m = rttModel({ dnsMs: 0.1, tcpMs: 0.2, tlsMs: 1.001, ttfbMs: 0.7, transferMs: 0, totalMs: 2.001 }, 'TLSv1.2');
-  assert.deepEqual(m, { rttMs: 0.2, source: 'tcp', tlsRoundTrips: 2, protocolMs: { tcpMs: 0.2, tlsMs: 0.4, requestMs: 0.2, totalMs: 0.9 }, serverMs: 0.5 });
+  const { scenarios, ...core } = m;
+  assert.deepEqual(core, { rttMs: 0.2, source: 'tcp', tlsRoundTrips: 2, protocolMs: { tcpMs: 0.2, tlsMs: 0.4, requestMs: 0.2, totalMs: 0.9 }, serverMs: 0.5, serverAndOtherMs: 1.101 });
+  // issue 15: the course's table generalised, rounded too
+  assert.deepEqual(scenarios!.map((s) => [s.name, s.roundTrips, s.ms, s.measurable]), [
+    ['h1-tls12', 4, 0.9, true], ['h1-tls13', 3, 0.7, true], ['h1-resumed', 3, 0.7, true], ['reused', 1, 0.2, true], ['h3', 2, 0.5, false], ['h3-resumed', 1, 0.3, false],
+  ]);
   const relay = rttModel({ dnsMs: 0.1, tcpMs: 0.2, tlsMs: 140.001, ttfbMs: 70.3, transferMs: 0, totalMs: 210.6 }, 'TLSv1.2');
-  assert.deepEqual(relay, { rttMs: 70.001, source: 'tls', tlsRoundTrips: 2, protocolMs: { tcpMs: 0.2, tlsMs: 140.001, requestMs: 70.001, totalMs: 210.302 }, serverMs: 0.299 });
+  const { scenarios: _s, ...relayCore } = relay;
+  assert.deepEqual(relayCore, { rttMs: 70.001, source: 'tls', tlsRoundTrips: 2, protocolMs: { tcpMs: 0.2, tlsMs: 140.001, requestMs: 70.001, totalMs: 210.302 }, serverMs: 0.299, serverAndOtherMs: 0.298 });
   const v13 = rttModel({ dnsMs: 0, tcpMs: 10, tlsMs: 10.5, ttfbMs: 25, transferMs: 0, totalMs: 45.5 }, 'TLSv1.3');
   assert.equal(v13.tlsRoundTrips, 1);
   assert.equal(v13.protocolMs.totalMs, 30);
   assert.equal(rttModel({ dnsMs: 0, tcpMs: 1, tlsMs: 0, ttfbMs: 0.5, transferMs: 0, totalMs: 1.5 }, null).serverMs, 0);
+});
+
+// issue 15: the RTT model showed negative "server and other" times
+test('issue 15: "server and other" is never negative; the excess of the model is given apart with its reason', () => {
+  // a TLS 1.2 handshake of 3 ms on loopback (the server's signing, not the RTT) over a 0.1 ms connect: RTT from tls 1.5 ms > ttfb
+  const m = rttModel({ dnsMs: 0, tcpMs: 0.1, tlsMs: 3, ttfbMs: 0.6, transferMs: 0.1, totalMs: 3.8 }, 'TLSv1.2');
+  assert.equal(m.source, 'tls');
+  assert.equal(m.protocolMs.totalMs, 4.6);
+  assert.equal(m.serverAndOtherMs, 0);
+  assert.equal(m.overestimateMs, 0.8);
+  assert.match(m.note!, /^the RTT estimated from the TLS handshake .* overestimates$/);
+  // within the clocks' granularity
+  const g = rttModel({ dnsMs: 0, tcpMs: 1, tlsMs: 2, ttfbMs: 1, transferMs: 0, totalMs: 2.98 }, 'TLSv1.3');
+  assert.equal(g.overestimateMs, 0.02);
+  assert.match(g.note!, /granularity/);
+  const text = renderTraceRequestText({ url: 'https://x.test/', status: 'OK', samplesRequested: 1, difference: null, problems: [], paths: [path('origin', '127.0.0.1', { dnsMs: 0, tcpMs: 0.1, tlsMs: 3, ttfbMs: 0.6, transferMs: 0.1, totalMs: 3.8 }, { rtt: m })] });
+  assert.match(text, /│ 0\.0 ms \(\*\) +│/);
+  assert.match(text, /^\(\*\) origin: the model is 0\.8 ms above the measured total: the RTT estimated from the TLS handshake/m);
+  assert.doesNotMatch(text, /-\d+\.\d ms/);
+});
+
+// issue 15: with 10 cold samples the p95 was the first (cache-miss) sample
+test('issue 15: a first (cold) sample that differs is reported apart from the warm median and p95', () => {
+  const warm: Phases = { dnsMs: 0, tcpMs: 0.2, tlsMs: 2, ttfbMs: 60, transferMs: 0.3, totalMs: 62.5 };
+  const cold: Phases = { dnsMs: 0, tcpMs: 0.2, tlsMs: 2, ttfbMs: 328, transferMs: 0.3, totalMs: 330.5 };
+  const text = renderTraceRequestText({ url: 'https://x.test/', status: 'OK', samplesRequested: 10, difference: null, problems: [], paths: [path('cdn', '127.0.0.1', warm, { samples: 10, succeeded: 10, first: cold, firstDiffers: true, warmOnly: true })] });
+  assert.match(text, /^cdn: the first \(cold\) sample took 330\.5 ms \(.*ttfb 328\.0 ms.*\), against a warm median of 62\.5 ms: left out of the median and p95$/m);
+  assert.match(text, /10\/10 ok, first \(cold\) apart/);
 });

@@ -96,6 +96,8 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       const status: Status = result.status;
       let output = def.render ? await def.render(result, options, {}) : printed;
       if (spec.command === 'trace-request' && lab.http.notes.length) output += `note: ${lab.http.notes[0]}\n`;
+      // issue 15: one line of today's web: h2 and a reused connection, measured
+      if (spec.command === 'trace-request' && !signal?.aborted) output += await keepAliveLine(lab, signal);
       if (signal?.aborted) break;
       const step: DemoStep = {
         title: spec.title,
@@ -190,4 +192,18 @@ async function checkStep(lab: Lab, out: ReturnType<typeof io>, signal: AbortSign
 export function renderDemoStep(step: DemoStep): string {
   const mark = step.status === step.expected ? '' : `\n!! expected ${step.expected}, got ${step.status}\n`;
   return `== ${step.title}\n$ ${step.command}\n${step.output}${mark}\n`;
+}
+
+/** issue 15: the demo's one line on h2 and keep-alive: 3 requests on one h2 connection to the lab's h2 server through its slow edge. */
+async function keepAliveLine(lab: Lab, signal: AbortSignal | undefined): Promise<string> {
+  const { traceRequest } = await import('../../protocol/http/trace-request.js');
+  const { MODERN_HTTP_ADDRESSES, MODERN_HTTP_NAMES } = await import('../../lab/http/modern-names.js');
+  const r = await traceRequest({
+    url: `https://${MODERN_HTTP_NAMES.h2}:${lab.http.httpsPort}/`, origin: MODERN_HTTP_ADDRESSES.slowEdge, ca: [lab.tls.rootPem], reuse: 3, warmUp: false,
+    ...(signal ? { signal } : {}),
+  });
+  const p = r.paths[0];
+  const u = p?.reuse;
+  if (!p || !u?.base || !u.other || !u.savingMs) return '';
+  return `keep-alive: ${p.httpVersion} ${p.tlsVersion ?? ''} via a +${lab.http.modern.slowEdgeRttMs} ms edge: opening the connection ${u.base.totalMs.toFixed(0)} ms, each later request on it ${u.other.totalMs.toFixed(0)} ms (netlab trace-request --reuse 3)\n`;
 }

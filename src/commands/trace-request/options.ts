@@ -19,7 +19,8 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--interval <ms>', description: 'pause between rounds of samples', default: 0 },
   { flags: '--origin <addr>', description: "pin one path to the origin's address (Host and SNI stay the URL's, as curl --connect-to)" },
   { flags: '--cdn <addr>', description: "pin one path to the CDN edge's address" },
-  { flags: '--no-resolved', description: "with --origin or --cdn alone: time only that pinned path, not also the URL's own resolution (what netlab check's every-address runs)" },
+  { flags: '--compare-resolved', description: "with --origin or --cdn alone: also time the URL's own resolution and compare (sends a request wherever DNS points)" },
+  { flags: '--no-resolved', description: 'with --origin or --cdn alone: time only that pinned path (the default since issue 15; kept for old scripts)' },
   { flags: '--resolver <addr[:port]>', description: "resolve with netlab's own DNS client against this server (default: the system resolver)" },
   { flags: '--ca <file>', description: 'trust anchors for HTTPS (PEM, up to 16 MiB; replace the defaults, as curl --cacert; repeatable)', repeatable: true },
   { flags: '--origin-ca <file>', description: 'extra trust anchors for the origin path only (repeatable)', repeatable: true },
@@ -30,6 +31,12 @@ export const OPTIONS: OptionDecl[] = [
   { flags: '--max-time <seconds>', description: 'deadline of each request as a whole, as curl --max-time (default: 3 x --timeout)' },
   { flags: '--max-body <bytes>', description: 'body bytes read per request (K, M, G: 1024-based); past them the sample fails in transfer, as curl --max-filesize', default: '100M' },
   { flags: '--no-warm-up', description: "skip the throwaway request to netlab's own loopback server that takes Node's first-request cost out of the first sample" },
+  { flags: '--http2', description: 'offer h2 first by ALPN over TLS, HTTP/1.1 when the server does not offer it (the default, as curl)' },
+  { flags: '--http1.1', description: 'offer HTTP/1.1 only' },
+  { flags: '--reuse <n>', description: 'requests per connection (keep-alive, h2 streams): the first pays dns/tcp/tls, the others are shown apart', default: 1 },
+  { flags: '--resume', description: 'first sample a full TLS handshake, the later ones resume its session (TLS 1.3 PSK, 1.2 ticket), labelled; needs --samples 2 or more' },
+  { flags: '--every-address', description: "resolve the URL's host (A and AAAA) and time each address as its own path, side by side (not with --origin, --cdn)" },
+  { flags: '-L, --follow [n]', description: 'follow up to n redirects (default 50, as curl -L), each hop timed; a loop or more than n is an error naming the chain' },
   { flags: '--json', description: 'one JSON document on stdout' },
 ];
 
@@ -142,6 +149,22 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
     json: g.flag('json'),
   };
   if (maxTime !== undefined) o.maxTimeMs = parseSeconds(maxTime, '--max-time', 3600);
+  // issue 15: HTTP version, connection reuse, TLS resumption
+  if (g.flag('http2') && g.flag('http1')) throw usage('--http2 and --http1.1 contradict each other');
+  if (g.flag('http1')) o.http = '1.1';
+  const reuse = whole(given(g, 'reuse'), '--reuse', 1, 1000);
+  if (reuse > 1) o.reuse = reuse;
+  const follow = g.text('follow');
+  if (follow !== undefined) {
+    if (!/^\d+$/.test(follow)) throw usage(`--follow needs a number of redirects from 1 to 100, got '${escapeControl(follow)}' (put the URL before -L, or give -L a number)`);
+    o.follow = whole(follow, '--follow', 1, 100);
+  } else if (g.flag('follow')) o.follow = 50;
+  if ((o.follow ?? 0) > 0 && (o.reuse ?? 1) > 1) throw usage('--follow and --reuse do not go together: a redirect may leave the connection');
+  if (g.flag('resume')) {
+    if (url.protocol !== 'https:') throw usage('--resume needs an https:// URL: there is no TLS session to resume over http');
+    if (o.samples < 2) throw usage('--resume needs --samples 2 or more: the first sample is the full handshake, the others resume it');
+    o.resume = true;
+  }
   const origin = address(g.text('origin'), '--origin');
   const cdn = address(g.text('cdn'), '--cdn');
   if (origin !== undefined) o.origin = origin;
@@ -149,7 +172,19 @@ export function parseTraceRequestArgs(g: Given): TraceRequestCommandOptions {
   // issue 12: one pinned path alone (every-address pins each address in turn)
   if (!g.flag('resolved', true)) {
     if (origin === undefined && cdn === undefined) throw usage('--no-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
+    if (g.flag('compare-resolved')) throw usage('--compare-resolved and --no-resolved contradict each other');
     o.resolved = false;
+  }
+  // issue 15: the comparison with the URL's own resolution only when asked
+  if (g.flag('compare-resolved')) {
+    if (origin === undefined && cdn === undefined) throw usage('--compare-resolved needs --origin or --cdn: without a pinned path the resolved one is all there is');
+    if (origin !== undefined && cdn !== undefined) throw usage('--compare-resolved takes one pinned path (--origin or --cdn): with both, they are compared with each other');
+    o.resolved = true;
+  }
+  if (g.flag('every-address')) {
+    if (origin !== undefined || cdn !== undefined) throw usage('--every-address pins each address itself: leave out --origin and --cdn');
+    if (o.resolved !== undefined) throw usage('--every-address times every address of the name: --compare-resolved and --no-resolved do not apply');
+    o.everyAddress = true;
   }
   // an empty --resolver is a mistake (an unset variable), not "the system resolver"
   const resolver = g.text('resolver');

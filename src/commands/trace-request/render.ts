@@ -20,11 +20,17 @@ const ADVICE: Partial<Record<FailureKind, string>> = {
   timeout: ' (--timeout, per phase)',
   'max-time': ' (--max-time)',
   'body-limit': '; --max-body raises the limit',
+  redirect: ' (-L N: the redirects followed at most)',
 };
 
 /** A failed sample's words, with the option that changes the outcome when there is one. */
 export function failureText(e: SampleError): string {
   return `${e.error}${ADVICE[e.kind] ?? ''}`;
+}
+
+/** `ttfb failed: why`, or for a redirect chain (issue 15) the chain's words alone. */
+function failedText(e: SampleError): string {
+  return e.kind === 'redirect' ? e.error : `${e.phase} failed: ${failureText(e)}`;
 }
 
 function ms(v: number | undefined | null): string {
@@ -47,6 +53,7 @@ function problemText(problem: TraceRequestResult['problems'][number], r: TraceRe
   if (!e) return problem.message;
   const failed = problem.counts?.failed ?? 1;
   const many = failed > 1 ? ` (${failed} of ${problem.counts?.samples ?? failed} samples failed)` : '';
+  if (e.kind === 'redirect') return `${problem.subject}: ${e.error}${many}`;
   return `${problem.subject}: ${e.phase} failed: ${failureText(e)}${many}`;
 }
 
@@ -110,8 +117,85 @@ function rttCells(p: PathResult, narrow: boolean): string[] {
     ms(m.protocolMs.requestMs),
     ms(m.protocolMs.totalMs),
     ms(p.phases!.totalMs),
-    ms(p.phases!.totalMs - m.protocolMs.totalMs),
+    serverAndOther(p),
   ];
+}
+
+/** "Server and other": never negative; an excess of the model is marked (*) and explained below the table. */
+function serverAndOther(p: PathResult): string {
+  const m = p.rtt!;
+  const v = m.serverAndOtherMs ?? Math.max(0, p.phases!.totalMs - m.protocolMs.totalMs);
+  return m.overestimateMs === undefined ? ms(v) : `${ms(v)} (*)`;
+}
+
+/** issue 15: the model's notes: why the model exceeds a measurement. */
+function rttNotes(modelled: PathResult[]): string[] {
+  return modelled.filter((p) => p.rtt!.note).map((p) => `(*) ${p.label}: the model is ${ms(p.rtt!.overestimateMs)} above the measured total: ${p.rtt!.note}`);
+}
+
+/** issue 15: the course's table generalised: each protocol's cost at each path's RTT. */
+function scenarioTable(modelled: PathResult[], columns: number | undefined): string {
+  const withScenarios = modelled.filter((p) => p.rtt!.scenarios);
+  const rows = withScenarios[0]!.rtt!.scenarios!.map((sc, i) => [
+    sc.description,
+    `${sc.breakdown} = ${sc.roundTrips}`,
+    ...withScenarios.map((p) => ms(p.rtt!.scenarios![i]!.ms)),
+  ]);
+  return renderTable(['to the first byte', 'round trips', ...withScenarios.map((p) => p.label)], rows, { columns });
+}
+
+/** issue 15: a first (cold) sample that differs, reported apart from the warm statistics. */
+function coldLines(r: TraceRequestResult): string[] {
+  return r.paths.filter((p) => p.warmOnly && p.first && p.phases).map((p) => {
+    const f = p.first!;
+    return `${p.label}: the first (cold) sample took ${ms(f.totalMs)} (dns ${ms(f.dnsMs)}, tcp ${ms(f.tcpMs)}, tls ${ms(f.tlsMs)}, ttfb ${ms(f.ttfbMs)}, transfer ${ms(f.transferMs)}), against a warm median of ${ms(p.phases!.totalMs)}: left out of the median and p95`;
+  });
+}
+
+/** issue 15: what keep-alive (--reuse) and TLS resumption (--resume) saved, per path, measured. */
+function savingLines(r: TraceRequestResult): string[] {
+  const out: string[] = [];
+  for (const p of r.paths) {
+    const u = p.reuse;
+    if (u) {
+      if (u.base && u.other && u.savingMs) {
+        out.push(`${p.label}: ${u.requestsPerConnection} requests per connection: opening it ${ms(u.base.totalMs)} (dns ${ms(u.base.dnsMs)}, tcp ${ms(u.base.tcpMs)}, tls ${ms(u.base.tlsMs)}), each later request ${ms(u.other.totalMs)} (ttfb ${ms(u.other.ttfbMs)}, transfer ${ms(u.other.transferMs)}; p95 ${ms(u.otherP95?.totalMs)}): a reused connection saves ${ms(u.savingMs.totalMs)} a request (medians of ${u.baseCount} and ${u.otherCount})`);
+      } else out.push(`${p.label}: ${u.requestsPerConnection} requests per connection asked, but no request on a reused connection succeeded`);
+    }
+    const z = p.resumption;
+    if (z) {
+      const n = z.baseCount + z.otherCount;
+      if (z.base && z.other && z.savingMs) {
+        out.push(`${p.label}: TLS session resumed in ${z.otherCount} of ${n} samples (${p.tlsVersion ?? 'TLS'}): full handshake tls ${ms(z.base.tlsMs)}, resumed tls ${ms(z.other.tlsMs)} (median; p95 ${ms(z.otherP95?.tlsMs)}): resuming saves ${ms(z.savingMs.tlsMs)} of tls, ${ms(z.savingMs.totalMs)} in total`);
+      } else if (z.otherCount === 0) out.push(`${p.label}: no TLS session was resumed in ${n} samples (the server gave no ticket, or refused it): every handshake was full`);
+    }
+  }
+  return out;
+}
+
+/** issue 15: every address side by side: the fastest and the slowest. */
+function everyAddressLines(r: TraceRequestResult): string[] {
+  if (!r.addresses) return [];
+  const timed = r.paths.filter((p) => p.phases).sort((a, b) => a.phases!.totalMs - b.phases!.totalMs);
+  const head = `every address of the name: ${r.addresses.length} (${r.addresses.join(', ')})`;
+  if (timed.length < 2) return [head];
+  const fast = timed[0]!;
+  const slow = timed[timed.length - 1]!;
+  return [`${head}: fastest ${fast.label} ${ms(fast.phases!.totalMs)}, slowest ${slow.label} ${ms(slow.phases!.totalMs)} (+${(slow.phases!.totalMs - fast.phases!.totalMs).toFixed(1)} ms)`];
+}
+
+/** issue 15: each hop of a followed redirect chain, with its own phases. */
+function hopLines(r: TraceRequestResult): string[] {
+  const out: string[] = [];
+  for (const p of r.paths) {
+    if (!p.hops || p.hops.length === 0) continue;
+    out.push(`${p.label}: ${p.hops.length - 1} redirect${p.hops.length === 2 ? '' : 's'} followed (medians per hop; the path's phases are the chain's sums):`);
+    p.hops.forEach((h, i) => {
+      const f = h.phases;
+      out.push(`  ${i + 1}. ${h.status} ${h.url}: ${ms(f.totalMs)} (dns ${ms(f.dnsMs)}, tcp ${ms(f.tcpMs)}, tls ${ms(f.tlsMs)}, ttfb ${ms(f.ttfbMs)}, transfer ${ms(f.transferMs)})`);
+    });
+  }
+  return out;
 }
 
 /** The RTT model, a row per path; on a terminal too narrow for that, a column per path. */
@@ -142,7 +226,7 @@ function phaseTable(r: TraceRequestResult, narrow: boolean, columns?: number): s
   }
   const info = (f: (p: PathResult) => string) => r.paths.map(f);
   rows.push(['response', ...info((p) => (p.status === null ? '-' : `${p.status} ${p.httpVersion}${p.tlsVersion ? `${nl}${p.tlsVersion}` : ''}`)), ...(two ? [''] : [])]);
-  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
+  rows.push(['samples', ...info((p) => `${p.succeeded}/${p.samples} ok${p.warmOnly ? `,${nl}first (cold) apart` : p.firstDiffers ? ', first differs' : ''}`), ...(two ? [''] : [])]);
   rows.push(['cache', ...info((p) => {
     if (!p.cache || Object.keys(p.cache.headers).length === 0) return 'no cache headers';
     const seq = p.cacheBySample.filter(Boolean).join(' ');
@@ -158,22 +242,31 @@ export function renderTraceRequestText(r: TraceRequestResult, style: RenderStyle
     for (const p of r.paths) {
       for (const e of p.errors) {
         const done = Object.entries(e.partial).map(([k, v]) => `${k.replace(/Ms$/, '')} ${ms(v)}`).join(', ');
-        out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}${done ? ` (after ${done})` : ''}`);
+        out.push(`${p.label} sample ${e.sample}: ${failedText(e)}${done ? ` (after ${done})` : ''}`);
       }
     }
     return `${out.join('\n')}\n`;
   }
   const wide = phaseTable(r, false);
   out.push(style.columns === undefined || widthOf(wide) <= style.columns ? wide : phaseTable(r, true, style.columns), '');
+  const saving = [...everyAddressLines(r), ...hopLines(r), ...savingLines(r)];
+  if (saving.length) out.push(...saving, '');
   out.push(...waterfall(r.paths, style.columns), '');
   const modelled = r.paths.filter((p) => p.rtt);
   if (modelled.length > 0) {
     out.push('What the protocol alone costs at the estimated RTT (TCP 1 RTT, TLS 1.2 2 RTT or 1.3 1 RTT, request 1 RTT):');
-    out.push(rttTable(modelled, style.columns), '');
+    out.push(rttTable(modelled, style.columns));
+    out.push(...rttNotes(modelled), '');
+    if (modelled.some((p) => p.rtt!.scenarios)) {
+      out.push('The same request at each path\'s RTT over other protocols (dns as measured; HTTP/1.1 and h2 alike; QUIC is a model: Node cannot speak it):');
+      out.push(scenarioTable(modelled, style.columns), '');
+    }
   }
+  const cold = coldLines(r);
+  if (cold.length) out.push(...cold, '');
   for (const p of r.paths) {
     if (p.verificationOff) out.push(`WARNING: ${p.label}: certificate verification is OFF (--insecure)`);
-    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}: ${e.phase} failed: ${failureText(e)}`);
+    for (const e of p.errors) out.push(`${p.label} sample ${e.sample}${e.request === undefined ? '' : ` request ${e.request}`}: ${failedText(e)}`);
   }
   return `${out.join('\n')}\n`;
 }

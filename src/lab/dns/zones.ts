@@ -8,6 +8,7 @@ import type { Zone } from './server.js';
 import { decodeRdata, makeRecord, type DnsRecord, type RecordData } from '../../protocol/dns/rdata.js';
 import { LAB_HTTP_A_RECORDS, LAB_HTTP_ADDRESSES } from '../http/names.js';
 import { LB_NAME_RECORDS } from '../lb/names.js';
+import { MODERN_HTTP_A_RECORDS } from '../http/modern-names.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES, SPLIT_SERIALS, SPLIT_SERVERS } from '../fanout/names.js';
 import { delegTldRecords } from './deleg.js';
 import { GSLB_ADDRESS } from './gslb.js';
@@ -219,6 +220,8 @@ export function labZones(): LabDnsData {
       ...LAB_HTTP_A_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
       // issue 16: a load balancer by name, three VIPs on 127.58.0.x (src/lab/lb/names.ts)
       ...LB_NAME_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
+      // issue 15: h2, TLS 1.2/1.3-only and the three edges (one slow) on 127.55.1.x (src/lab/http/modern-names.ts)
+      ...MODERN_HTTP_A_RECORDS.map(([name, address]) => rr(name, a(address), 60)),
       ...big,
     ],
   };

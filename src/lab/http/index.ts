@@ -17,6 +17,7 @@ import type { LabTlsVersion } from './listen.js';
 import { LAB_HTTP_ADDRESSES as A, LAB_HTTP_NAMES as N } from './names.js';
 import { LabOrigin } from './origin.js';
 import { LatencyRelay, RELAY_TCP_NOTE } from './relay.js';
+import type { ModernHttp } from './modern.js';
 
 export { LAB_HTTP_ADDRESSES, LAB_HTTP_NAMES, LAB_HTTP_A_RECORDS } from './names.js';
 export { RELAY_TCP_NOTE, LatencyRelay, type RelayOptions } from './relay.js';
@@ -60,6 +61,8 @@ export interface HttpLab {
   httpPort: number;
   /** What a user timing requests through the lab should know (one sentence each). */
   notes: string[];
+  /** issue 15: HTTP/2, TLS 1.2-only and 1.3-only listeners, session tickets, redirects, three edges of which one is slow, on 127.55.1.x (src/lab/http/modern.ts). */
+  modern: ModernHttp;
   close(): Promise<void>;
 }
 
@@ -119,6 +122,10 @@ export async function startHttpLab(options: HttpLabOptions): Promise<HttpLab> {
     await edge.start();
     keep(edge);
     await relay(A.near, A.edge, nearRttMs);
+    // issue 15: today's web on 127.55.1.x, on the same HTTPS port
+    const { startModernHttp } = await import('./modern.js');
+    const modern = await startModernHttp({ pki, port: httpsPort });
+    keep(modern);
 
     const tlsWord = tlsMaxVersion === 'TLSv1.2' ? 'TLS 1.2: a full handshake costs 2 RTT, a resumed one 1 RTT' : 'TLS 1.3: a handshake costs 1 RTT';
     const ep = (address: string, description: string): Endpoint => ({ address, httpsPort, httpPort, description });
@@ -129,6 +136,7 @@ export async function startHttpLab(options: HttpLabOptions): Promise<HttpLab> {
       near: ep(A.near, `near path (${N.near}): relay to the edge adding ${nearRttMs} ms RTT`),
       httpsPort,
       httpPort,
+      modern,
       notes: [
         RELAY_TCP_NOTE,
         `origin and edge speak up to ${tlsWord}; clients that cache TLS sessions resume them`,

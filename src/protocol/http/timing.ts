@@ -64,6 +64,10 @@ export const HTTP_LIMITS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
+/** issue 15: h2 flow-control windows, as curl's (its H2_STREAM_WINDOW_SIZE; a connection window that never binds first). */
+const H2_STREAM_WINDOW = 10 * 1024 * 1024;
+const H2_CONNECTION_WINDOW = 64 * 1024 * 1024;
+
 /** How to make and bound one timed request ({@link timeRequest}). */
 export interface TimingOptions {
   /** Connect here instead of resolving the URL's host (as curl's --connect-to); Host and SNI stay. */
@@ -85,6 +89,12 @@ export interface TimingOptions {
   maxBodyBytes?: number;
   /** Aborting it stops the request at once: the sample fails with kind `interrupted`. */
   signal?: AbortSignal;
+  /** issue 15: offer h2 first by ALPN over TLS (as curl does by default), then http/1.1. Default false: http/1.1 only. No h2c over plain HTTP. */
+  http2?: boolean;
+  /** issue 15: a TLS session of an earlier connection ({@link SampleOk.tlsSession}) to resume (TLS 1.3 PSK or TLS 1.2 ticket). */
+  session?: Buffer;
+  /** issue 15: requests one after another on the one connection ({@link timeRequests}). Default 1. */
+  requests?: number;
 }
 
 /** A sample that got its whole response: its phases, the response's status and version, and where it went. */
@@ -92,8 +102,15 @@ export interface SampleOk {
   ok: true;
   phases: Phases;
   status: number;
+  /** '1.1' or '2'. */
   httpVersion: string;
   tlsVersion: string | null;
+  /** issue 15: the TLS session was resumed (tlsSocket.isSessionReused()); false without TLS. */
+  resumed: boolean;
+  /** issue 15: the request went on a connection an earlier request of the call made: dns, tcp, tls 0. */
+  reusedConnection: boolean;
+  /** issue 15: the TLS session the server gave by the end of this request, to resume later ({@link TimingOptions.session}). */
+  tlsSession?: Buffer;
   remoteAddress: string;
   remotePort: number;
   headers: Record<string, string>;
@@ -104,10 +121,11 @@ export interface SampleOk {
  * Why a sample failed, for the caller's advice (the protocol layer quotes no option):
  * `timeout` a phase's deadline, `max-time` the request's, `body-limit` maxBodyBytes,
  * `informational-limit` too many 1xx, `header-limit` response headers too large,
- * `certificate` the certificate was not accepted, `interrupted` the signal, `error` the
- * network or the server (refused, reset, closed, not HTTP, not TLS...).
+ * `certificate` the certificate was not accepted, `interrupted` the signal, `redirect` (issue 15)
+ * a redirect loop, too many redirects or a bad Location, `error` the network or the server
+ * (refused, reset, closed, not HTTP, not TLS...).
  */
-export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted';
+export type FailureKind = 'error' | 'timeout' | 'max-time' | 'body-limit' | 'informational-limit' | 'header-limit' | 'certificate' | 'interrupted' | 'redirect';
 
 /** A sample that failed: the phase it failed in, why in words, and what was measured before. */
 export interface SampleFailed {
@@ -204,27 +222,51 @@ interface Progress {
 }
 
 /**
- * Time one cold request (a new connection, no TLS session reuse), phase by phase, every wait
- * bounded by `options`. Network and server failures come back as a {@link SampleFailed}; it
- * does not throw for them (nor for an abort: kind `interrupted`).
+ * Time one cold request (a new connection, no TLS session reuse unless `session` is given),
+ * phase by phase, every wait bounded by `options`. Network and server failures come back as
+ * a {@link SampleFailed}; it does not throw for them (nor for an abort: kind `interrupted`).
  */
 export async function timeRequest(url: URL, options: TimingOptions): Promise<Sample> {
-  const marks: Marks = { start: performance.now() };
+  return (await timeRequests(url, { ...options, requests: 1 }))[0]!;
+}
+
+/** The connection a call of {@link timeRequests} made: the socket requests go on, and what its handshake said. */
+interface Connection {
+  socket: net.Socket;
+  secure: tls.TLSSocket | undefined;
+  tlsVersion: string | null;
+  alpn: string | null;
+  resumed: boolean;
+  remoteAddress: string;
+}
+
+/**
+ * issue 15: `options.requests` requests (default 1) one after another on one new connection
+ * (HTTP/1.1 keep-alive, or h2 streams when the server chose h2 by ALPN): the first pays dns,
+ * tcp and tls, the others have those at 0 (`reusedConnection`) and show only the short wait
+ * before the request goes out (in tls over HTTPS, in tcp over HTTP), ttfb and transfer, as
+ * curl -w shows a reused connection. A failed request ends the call: the samples so far and
+ * the failure come back. Every request has the deadlines of {@link timeRequest}.
+ */
+export async function timeRequests(url: URL, options: TimingOptions): Promise<Sample[]> {
+  const count = options.requests ?? 1;
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const timeoutMs = options.timeoutMs;
   const maxBodyBytes = options.maxBodyBytes ?? HTTP_LIMITS.maxBodyBytes;
-  const progress: Progress = { informational: 0, headDone: false, bodyBytes: 0, contentLength: null };
+  const fresh = (): Progress => ({ informational: 0, headDone: false, bodyBytes: 0, contentLength: null });
+  // the marks and progress of the request under way
+  let marks: Marks = { start: performance.now() };
+  let progress = fresh();
   let ourSocket: net.Socket | undefined;
-  let tlsVersion: string | null = null;
-  let remoteAddress = '';
+  let tlsSession: Buffer | undefined;
 
   // One way to stop, whatever the cause (a deadline, a limit, the caller's signal): the first
-  // reason is kept, every socket of this request is destroyed, every wait rejects with it.
+  // reason is kept, every socket of this connection is destroyed, every wait rejects with it.
   const ctl = new AbortController();
   const sockets = new Set<net.Socket>();
-  const timers: NodeJS.Timeout[] = [];
+  let timers: NodeJS.Timeout[] = [];
   let stopped: PhaseError | undefined;
   const stop = (reason: PhaseError) => {
     if (stopped) return;
@@ -265,13 +307,41 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
       reject(e);
     });
   });
+  /** ttfb's deadline, from the request going out: the whole response head, 1xx responses included. */
+  const armTtfb = () => {
+    after(timeoutMs, () => {
+      if (progress.headDone) return;
+      const why = progress.informational > 0 ? `no final response within ${seconds(timeoutMs)} (${progress.informational} informational 1xx responses)`
+        : marks.first !== undefined ? `response headers incomplete after ${seconds(timeoutMs)}`
+        : `no response within ${seconds(timeoutMs)}`;
+      stop(new PhaseError('ttfb', why, 'timeout'));
+    });
+  };
+  const onInformational = () => {
+    progress.informational++;
+    if (progress.informational > HTTP_LIMITS.maxInformational) {
+      stop(new PhaseError('ttfb', `more than ${HTTP_LIMITS.maxInformational} informational (1xx) responses and no final one: netlab closed the connection`, 'informational-limit'));
+    }
+  };
+  /** Count body bytes; past the limit, stop. Returns false when stopped. */
+  const onBody = (n: number): boolean => {
+    progress.bodyBytes += n;
+    if (progress.bodyBytes > maxBodyBytes) {
+      stop(new PhaseError('transfer', `body larger than ${formatBytes(maxBodyBytes)}: netlab stopped reading after ${progress.bodyBytes} bytes${progress.contentLength === null ? '' : ` of ${progress.contentLength}`}`, 'body-limit'));
+      return false;
+    }
+    return true;
+  };
+  const headDone = (contentLength: unknown) => {
+    progress.headDone = true;
+    const length = Number(contentLength);
+    progress.contentLength = Number.isSafeInteger(length) && length >= 0 && contentLength !== undefined ? length : null;
+    // transfer's deadline: the whole body
+    after(timeoutMs, () => stop(new PhaseError('transfer', `body incomplete after ${seconds(timeoutMs)}${soFar()}`, 'timeout')));
+  };
 
-  if (options.maxTimeMs !== undefined) {
-    const maxTimeMs = options.maxTimeMs;
-    after(maxTimeMs, () => stop(new PhaseError(current(), `the whole request took longer than ${seconds(maxTimeMs)}${soFar()}`, 'max-time')));
-  }
   const onAbort = () => stop(new PhaseError(current(), 'interrupted', 'interrupted'));
-  if (options.signal?.aborted) return { ok: false, phase: 'dns', error: 'interrupted', kind: 'interrupted', partial: {} };
+  if (options.signal?.aborted) return [{ ok: false, phase: 'dns', error: 'interrupted', kind: 'interrupted', partial: {} }];
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const onSendHeaders = (message: unknown) => {
@@ -283,151 +353,265 @@ export async function timeRequest(url: URL, options: TimingOptions): Promise<Sam
     ourSocket.prependOnceListener('readable', () => {
       marks.first ??= performance.now();
     });
-    // ttfb's deadline: the whole response head, 1xx responses included
-    after(timeoutMs, () => {
-      if (progress.headDone) return;
-      const why = progress.informational > 0 ? `no final response within ${seconds(timeoutMs)} (${progress.informational} informational 1xx responses)`
-        : marks.first !== undefined ? `response headers incomplete after ${seconds(timeoutMs)}`
-        : `no response within ${seconds(timeoutMs)}`;
-      stop(new PhaseError('ttfb', why, 'timeout'));
-    });
+    armTtfb();
   };
   diagnosticsChannel.subscribe('undici:client:sendHeaders', onSendHeaders);
 
-  const connector = (_opts: unknown, callback: (err: Error | null, socket: net.Socket | null) => void) => {
-    void (async () => {
-      try {
-        // pinned, or an address in the URL: no resolution at all, the dns phase is 0
-        const pinned = options.pinAddress ?? (net.isIP(host) ? host : undefined);
-        if (pinned) marks.start = performance.now();
-        const address = pinned ?? await guard(resolveHost(host, options.resolver, ctl.signal), 'dns', `resolving ${host}`);
-        marks.dns = pinned ? marks.start : performance.now();
-        const where = formatHostPort({ address, port });
-        const socket = net.connect({ host: address, port });
-        sockets.add(socket);
-        await guard(new Promise<void>((resolve, reject) => {
-          socket.prependOnceListener('connect', () => {
-            marks.tcp = performance.now();
-            resolve();
-          });
-          socket.once('error', (e: NodeJS.ErrnoException) => reject(new PhaseError('tcp', describeNetError(e, where))));
-        }), 'tcp', `connecting to ${where}`).catch((e) => {
-          socket.destroy();
-          throw e;
-        });
-        remoteAddress = socket.remoteAddress ?? address;
-        if (!https) {
-          marks.tls = marks.tcp;
-          ourSocket = socket;
-          callback(null, socket);
-          return;
-        }
-        const secure = tls.connect({
-          socket,
-          // the name (or the address) the certificate must match; SNI only for a name (RFC 6066 3)
-          host,
-          servername: net.isIP(host) ? undefined : host,
-          ALPNProtocols: ['http/1.1'],
-          rejectUnauthorized: !options.insecure,
-          ...(options.ca ? { ca: options.ca } : {}),
-        });
-        sockets.add(secure);
-        await guard(new Promise<void>((resolve, reject) => {
-          secure.prependOnceListener('secureConnect', () => {
-            marks.tls = performance.now();
-            resolve();
-          });
-          secure.once('error', (e: NodeJS.ErrnoException) => {
-            const { why, certificate } = tlsFailureReason(e);
-            reject(new PhaseError('tls', `TLS handshake with ${where} failed: ${why}`, certificate ? 'certificate' : 'error'));
-          });
-        }), 'tls', `TLS handshake with ${where}`).catch((e) => {
-          secure.destroy();
-          throw e;
-        });
-        tlsVersion = secure.getProtocol() ?? null;
-        ourSocket = secure;
-        callback(null, secure);
-      } catch (e) {
-        callback(e as Error, null);
-      }
-    })();
+  /** dns, tcp and tls of the connection, marked as they end. */
+  const connect = async (): Promise<Connection> => {
+    // pinned, or an address in the URL: no resolution at all, the dns phase is 0
+    const pinned = options.pinAddress ?? (net.isIP(host) ? host : undefined);
+    if (pinned) marks.start = performance.now();
+    const address = pinned ?? await guard(resolveHost(host, options.resolver, ctl.signal), 'dns', `resolving ${host}`);
+    marks.dns = pinned ? marks.start : performance.now();
+    const where = formatHostPort({ address, port });
+    const socket = net.connect({ host: address, port });
+    sockets.add(socket);
+    await guard(new Promise<void>((resolve, reject) => {
+      socket.prependOnceListener('connect', () => {
+        marks.tcp = performance.now();
+        resolve();
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => reject(new PhaseError('tcp', describeNetError(e, where))));
+    }), 'tcp', `connecting to ${where}`).catch((e) => {
+      socket.destroy();
+      throw e;
+    });
+    const remoteAddress = socket.remoteAddress ?? address;
+    if (!https) {
+      marks.tls = marks.tcp;
+      return { socket, secure: undefined, tlsVersion: null, alpn: null, resumed: false, remoteAddress };
+    }
+    const secure = tls.connect({
+      socket,
+      // the name (or the address) the certificate must match; SNI only for a name (RFC 6066 3)
+      host,
+      servername: net.isIP(host) ? undefined : host,
+      // issue 15: h2 preferred when asked (as curl's default over TLS), http/1.1 otherwise
+      ALPNProtocols: options.http2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+      rejectUnauthorized: !options.insecure,
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.session ? { session: options.session } : {}),
+    });
+    sockets.add(secure);
+    // a TLS 1.3 ticket comes after the handshake: the latest one is the one to resume
+    secure.on('session', (s: Buffer) => {
+      tlsSession = s;
+    });
+    await guard(new Promise<void>((resolve, reject) => {
+      secure.prependOnceListener('secureConnect', () => {
+        marks.tls = performance.now();
+        resolve();
+      });
+      secure.once('error', (e: NodeJS.ErrnoException) => {
+        const { why, certificate } = tlsFailureReason(e);
+        reject(new PhaseError('tls', `TLS handshake with ${where} failed: ${why}`, certificate ? 'certificate' : 'error'));
+      });
+    }), 'tls', `TLS handshake with ${where}`).catch((e) => {
+      secure.destroy();
+      throw e;
+    });
+    return {
+      socket: secure,
+      secure,
+      tlsVersion: secure.getProtocol() ?? null,
+      alpn: typeof secure.alpnProtocol === 'string' ? secure.alpnProtocol : null,
+      resumed: secure.isSessionReused(),
+      remoteAddress,
+    };
   };
 
-  const client = new Client(url.origin, {
-    connect: connector as never,
-    pipelining: 1,
-    // undici's timers are idle timers, refreshed by every byte (and every 1xx): ours above
-    // bound each phase as a whole, so undici's are off
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
-    keepAliveTimeout: 1,
-  });
-  try {
+  let client: Client | undefined;
+  let h2: import('node:http2').ClientHttp2Session | undefined;
+  const requestHeaders = { 'user-agent': 'netlab', ...options.headers };
+
+  /** One HTTP/1.1 exchange on the connection (undici); resolves with the status and headers at the body's end. */
+  const exchangeH1 = async (conn: Connection): Promise<{ status: number; headers: Record<string, string> }> => {
+    if (!client) {
+      let handed = false;
+      client = new Client(url.origin, {
+        // the connection is ours, made and timed above; undici gets it once
+        connect: ((_opts: unknown, callback: (err: Error | null, socket: net.Socket | null) => void) => {
+          // asynchronously, as undici expects of a connector
+          const first = !handed;
+          handed = true;
+          process.nextTick(() => {
+            if (first) callback(null, conn.socket);
+            else callback(new PhaseError(current(), 'the server closed the connection before the next request'), null);
+          });
+        }) as never,
+        pipelining: 1,
+        // undici's timers are idle timers, refreshed by every byte (and every 1xx): ours above
+        // bound each phase as a whole, so undici's are off
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
+        keepAliveTimeout: count > 1 ? 60_000 : 1,
+        keepAliveMaxTimeout: count > 1 ? 60_000 : 1,
+      });
+    }
     const res = await client.request({
       path: `${url.pathname}${url.search}`,
       method: (options.method ?? 'GET') as 'GET',
-      headers: { 'user-agent': 'netlab', ...options.headers },
+      headers: requestHeaders,
       // stopping aborts the request itself too: its promise and body settle even when the
       // socket is destroyed in the middle of a parse (a 1xx flood over TLS did not settle)
       signal: ctl.signal,
-      onInfo: () => {
-        progress.informational++;
-        if (progress.informational > HTTP_LIMITS.maxInformational) {
-          stop(new PhaseError('ttfb', `more than ${HTTP_LIMITS.maxInformational} informational (1xx) responses and no final one: netlab closed the connection`, 'informational-limit'));
-        }
-      },
+      onInfo: onInformational,
     });
     if (stopped) throw stopped;
-    progress.headDone = true;
-    const length = Number(res.headers['content-length']);
-    progress.contentLength = Number.isSafeInteger(length) && length >= 0 ? length : null;
-    // transfer's deadline: the whole body
-    after(timeoutMs, () => stop(new PhaseError('transfer', `body incomplete after ${seconds(timeoutMs)}${soFar()}`, 'timeout')));
+    headDone(res.headers['content-length']);
     for await (const chunk of res.body) {
-      progress.bodyBytes += (chunk as Buffer).length;
-      if (progress.bodyBytes > maxBodyBytes) {
-        stop(new PhaseError('transfer', `body larger than ${formatBytes(maxBodyBytes)}: netlab stopped reading after ${progress.bodyBytes} bytes${progress.contentLength === null ? '' : ` of ${progress.contentLength}`}`, 'body-limit'));
-        break;
-      }
+      if (!onBody((chunk as Buffer).length)) break;
     }
     marks.end = performance.now();
     // a body that ends with the connection looks complete to undici when it is we who closed it
     if (stopped) throw stopped;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-    const first = marks.first ?? marks.end;
-    const sent = marks.sent ?? marks.tls!;
-    // The short wait between connect/handshake and the request going out (curl's
-    // appconnect..pretransfer) belongs to tls over HTTPS and to tcp over HTTP, so that the
-    // phases add up to the total.
-    const connected = https ? marks.tcp! : sent;
-    return {
-      ok: true,
-      phases: {
-        dnsMs: roundMs(marks.dns! - marks.start),
-        tcpMs: roundMs(connected - marks.dns!),
-        tlsMs: roundMs(https ? sent - marks.tcp! : 0),
-        ttfbMs: roundMs(first - sent),
-        transferMs: roundMs(marks.end - first),
-        totalMs: roundMs(marks.end - marks.start),
-      },
-      status: res.statusCode,
-      httpVersion: '1.1',
-      tlsVersion,
-      remoteAddress,
-      remotePort: port,
-      headers,
-      bodyBytes: progress.bodyBytes,
-    };
-  } catch (e) {
-    return failed(stopped ?? e, marks, https, progress, current());
+    return { status: res.statusCode, headers };
+  };
+
+  /** issue 15: one h2 exchange, a stream on the connection's session (node:http2, loaded only here). */
+  const exchangeH2 = async (conn: Connection): Promise<{ status: number; headers: Record<string, string> }> => {
+    if (!h2) {
+      const http2 = await import('node:http2');
+      h2 = http2.connect(url.origin, {
+        createConnection: () => conn.socket,
+        // windows as curl's (a 10 MiB stream window, a large connection one): with HTTP/2's
+        // 64 KiB defaults a later stream on the connection waits a round trip for WINDOW_UPDATE
+        settings: { enablePush: false, maxHeaderListSize: HTTP_LIMITS.maxHeaderBytes, initialWindowSize: H2_STREAM_WINDOW },
+        maxHeaderListPairs: 1000,
+      });
+      h2.setLocalWindowSize(H2_CONNECTION_WINDOW);
+      h2.on('error', (e: Error) => stop(new PhaseError(current(), `HTTP/2: ${socketErrorReason(e)}`)));
+      h2.on('goaway', (code: number) => {
+        if (code !== 0) stop(new PhaseError(current(), `HTTP/2: the server sent GOAWAY (error code ${code})`));
+      });
+      const session = h2;
+      if (session.connecting) await guard(new Promise<void>((resolve) => session.once('connect', () => resolve())), current(), 'the HTTP/2 session');
+    }
+    const session = h2;
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(requestHeaders)) {
+      // h2 carries Host as :authority (RFC 9113 8.3.1)
+      if (k === 'host') headers[':authority'] = Array.isArray(v) ? v[0]! : v;
+      else headers[k] = v;
+    }
+    headers[':method'] = options.method ?? 'GET';
+    headers[':path'] = `${url.pathname}${url.search}`;
+    marks.sent = performance.now();
+    armTtfb();
+    const stream = session.request(headers as never, { endStream: true });
+    const head = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onStop = () => reject(stopped);
+      ctl.signal.addEventListener('abort', onStop, { once: true });
+      stream.on('headers', () => {
+        marks.first ??= performance.now();
+        onInformational();
+      });
+      stream.once('response', (h: Record<string, unknown>) => {
+        marks.first ??= performance.now();
+        ctl.signal.removeEventListener('abort', onStop);
+        resolve(h);
+      });
+      stream.once('error', (e: Error) => reject(stopped ?? new PhaseError('ttfb', `HTTP/2 stream: ${socketErrorReason(e)}`)));
+      stream.once('close', () => reject(stopped ?? new PhaseError('ttfb', marks.first === undefined ? 'the server closed the stream without answering' : 'the server closed the stream before the end of the response headers')));
+    });
+    if (stopped) throw stopped;
+    headDone(head['content-length']);
+    await new Promise<void>((resolve, reject) => {
+      const onStop = () => reject(stopped);
+      ctl.signal.addEventListener('abort', onStop, { once: true });
+      let ended = false;
+      stream.on('data', (chunk: Buffer) => {
+        if (!onBody(chunk.length)) stream.close();
+      });
+      stream.once('end', () => {
+        ended = true;
+        ctl.signal.removeEventListener('abort', onStop);
+        resolve();
+      });
+      stream.once('error', (e: Error) => reject(stopped ?? new PhaseError('transfer', `HTTP/2 stream: ${socketErrorReason(e)}${bodyNote(progress)}`)));
+      stream.once('close', () => {
+        if (!ended) reject(stopped ?? new PhaseError('transfer', `the server closed the stream before the end of the body${bodyNote(progress)}`));
+      });
+    });
+    marks.end = performance.now();
+    if (stopped) throw stopped;
+    const status = Number(head[':status']);
+    const bodyless = headers[':method'] === 'HEAD' || status === 204 || status === 304;
+    if (!bodyless && progress.contentLength !== null && progress.bodyBytes !== progress.contentLength) {
+      throw new PhaseError('transfer', `the body does not match its Content-Length${bodyNote(progress)}`);
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(head)) if (!k.startsWith(':')) out[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+    return { status, headers: out };
+  };
+
+  const samples: Sample[] = [];
+  let conn: Connection | undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      if (i > 0) {
+        // the connection is there: dns, tcp and tls are 0, the request starts now
+        const now = performance.now();
+        marks = { start: now, dns: now, tcp: now, tls: now };
+        progress = fresh();
+      }
+      if (options.maxTimeMs !== undefined) {
+        const maxTimeMs = options.maxTimeMs;
+        after(maxTimeMs, () => stop(new PhaseError(current(), `the whole request took longer than ${seconds(maxTimeMs)}${soFar()}`, 'max-time')));
+      }
+      try {
+        conn ??= await connect();
+        ourSocket = conn.socket;
+        const h2ok = conn.alpn === 'h2';
+        const r = h2ok ? await exchangeH2(conn) : await exchangeH1(conn);
+        const first = marks.first ?? marks.end!;
+        const sent = marks.sent ?? marks.tls!;
+        // The short wait between connect/handshake and the request going out (curl's
+        // appconnect..pretransfer) belongs to tls over HTTPS and to tcp over HTTP, so that the
+        // phases add up to the total.
+        const connected = https ? marks.tcp! : sent;
+        samples.push({
+          ok: true,
+          phases: {
+            dnsMs: roundMs(marks.dns! - marks.start),
+            tcpMs: roundMs(connected - marks.dns!),
+            tlsMs: roundMs(https ? sent - marks.tcp! : 0),
+            ttfbMs: roundMs(first - sent),
+            transferMs: roundMs(marks.end! - first),
+            totalMs: roundMs(marks.end! - marks.start),
+          },
+          status: r.status,
+          httpVersion: h2ok ? '2' : '1.1',
+          tlsVersion: conn.tlsVersion,
+          resumed: conn.resumed,
+          reusedConnection: i > 0,
+          remoteAddress: conn.remoteAddress,
+          remotePort: port,
+          headers: r.headers,
+          bodyBytes: progress.bodyBytes,
+          ...(tlsSession ? { tlsSession } : {}),
+        });
+      } catch (e) {
+        samples.push(failed(stopped ?? e, marks, https, progress, current()));
+        break;
+      } finally {
+        for (const t of timers) clearTimeout(t);
+        timers = [];
+      }
+    }
+    return samples;
   } finally {
     for (const t of timers) clearTimeout(t);
     options.signal?.removeEventListener('abort', onAbort);
     diagnosticsChannel.unsubscribe('undici:client:sendHeaders', onSendHeaders);
-    await client.destroy().catch(() => undefined);
+    const session = h2 as import('node:http2').ClientHttp2Session | undefined;
+    session?.destroy();
+    await (client as Client | undefined)?.destroy().catch(() => undefined);
+    for (const s of sockets) s.destroy();
   }
 }
 

@@ -49,8 +49,8 @@ const done = new Map<string, Promise<void>>();
  * call (the 300 trace-request checks of one `netlab check` run) waits for the first one's.
  * Never throws.
  */
-export function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-  const key = `${secure}:${opts.defaultRoots === true}`;
+export function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal; http2?: boolean } = {}): Promise<void> {
+  const key = `${secure}:${opts.defaultRoots === true}:${secure && opts.http2 === true}`;
   let warm = done.get(key);
   if (!warm) {
     warm = warmUpOnce(secure, opts);
@@ -59,14 +59,18 @@ export function warmUp(secure: boolean, opts: { defaultRoots?: boolean; timeoutM
   return warm;
 }
 
-async function warmUpOnce(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+async function warmUpOnce(secure: boolean, opts: { defaultRoots?: boolean; timeoutMs?: number; signal?: AbortSignal; http2?: boolean }): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   if (secure && opts.defaultRoots) tls.createSecureContext();
   const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.setHeader('content-type', 'text/plain');
     res.end('warm\n');
   };
-  const server = secure ? https.createServer({ key: KEY, cert: CERT }, handler) : http.createServer(handler);
+  // issue 15: h2 samples pay node:http2's loading and first session here instead
+  const h2 = secure && opts.http2 === true;
+  const server: http.Server | import('node:http2').Http2SecureServer = h2
+    ? (await import('node:http2')).createSecureServer({ key: KEY, cert: CERT, allowHTTP1: true }, handler as never)
+    : secure ? https.createServer({ key: KEY, cert: CERT }, handler) : http.createServer(handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -74,11 +78,11 @@ async function warmUpOnce(secure: boolean, opts: { defaultRoots?: boolean; timeo
     });
     const { port } = server.address() as AddressInfo;
     const url = new URL(`${secure ? 'https' : 'http'}://warm-up.netlab.invalid:${port}/`);
-    await timeRequest(url, { pinAddress: '127.0.0.1', ca: [CERT], timeoutMs, maxTimeMs: timeoutMs, signal: opts.signal });
+    await timeRequest(url, { pinAddress: '127.0.0.1', ca: [CERT], timeoutMs, maxTimeMs: timeoutMs, signal: opts.signal, http2: h2 });
   } catch {
     // a warm-up that fails changes nothing but the first sample's speed
   } finally {
-    server.closeAllConnections?.();
+    if ('closeAllConnections' in server) server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
