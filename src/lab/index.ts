@@ -11,6 +11,7 @@ import { createLabPki } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { startLbLab, type LbLab } from './lb/index.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
+import { startEncryptedDnsFronts, type EncryptedDnsLab } from './dns/encrypted.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 
 /** Where the lab listens. Every server is on loopback (127.53-56.0.x); nothing else is ever bound. */
@@ -45,6 +46,8 @@ export interface Lab {
   starttls: StartTlsLab;
   /** issue 12: the every-address TLS pair (tls.fanout.test on 127.54.3.1 good and .2 expired); the names are in fanout.test. */
   fanout: FanoutLab;
+  /** issue 14: DoT, DoH and h2c fronts on ns1 and ns2.example.test (certificates from the lab CA, `tls.caFile`). */
+  encryptedDns: EncryptedDnsLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -97,6 +100,18 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close()]);
     throw e;
   }
+  // issue 14: DoT and DoH on ns1 and ns2.example.test, with certificates from the lab CA
+  let encryptedDns: EncryptedDnsLab;
+  try {
+    encryptedDns = await startEncryptedDnsFronts(tls.pki, ['ns1', 'ns2'].map((n) => {
+      const address = n === 'ns1' ? dns.addresses.ns1Example : dns.addresses.ns2Example;
+      const server = dns.servers.find((s) => s.address === address)!;
+      return { name: `${n}.example.test`, address, answer: (q: Buffer) => server.respond(q, 'tcp') };
+    }));
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+    throw e;
+  }
   const a = dns.addresses;
   const p = dns.port;
   // zones given with --zone (e.g. from hosts2zone), served by ns1 and ns2 too
@@ -138,6 +153,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   endpoints.push({ role: `fanout ${FANOUT_NAMES.http}`, address: FANOUT_ADDRESSES.httpDead, port: http.httpsPort, protocol: 'http', description: `nothing listens: ${FANOUT_NAMES.http}'s second A record (its first is the origin, ${FANOUT_ADDRESSES.httpGood})` });
   endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
+  for (const f of encryptedDns.fronts) {
+    const name = f.address === a.ns1Example ? 'ns1.example.test' : 'ns2.example.test';
+    endpoints.push({ role: `${name} DoT`, address: f.address, port: f.ports.dot, protocol: 'dns', description: `DNS over TLS (RFC 7858) to ${name}; certificate for ${name} from the lab CA` });
+    endpoints.push({ role: `${name} DoH`, address: f.address, port: f.ports.doh, protocol: 'dns', description: `DNS over HTTPS (RFC 8484, HTTP/2, POST and GET /dns-query) to ${name}; certificate from the lab CA` });
+    endpoints.push({ role: `${name} DoH h2c`, address: f.address, port: f.ports.h2c, protocol: 'dns', description: `DoH over cleartext HTTP/2 (h2c, prior knowledge, /dns-query) to ${name}` });
+  }
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
@@ -167,6 +188,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     // issue 12: one address of each fan-out name at a time, as netlab check's every-address pins them
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
+    // issue 14: the encrypted transports
+    `netlab dig @${ex} -p ${encryptedDns.ports.dot} +tls www.example.test   # DoT, opportunistic: encrypted, not verified`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.dot} +tls-ca=${tls.caFile} +tls-hostname=ns1.example.test www.example.test   # DoT, verified`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.doh} +https +tls-ca=${tls.caFile} www.example.test AAAA   # DoH (POST), verified for ${ex}`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.h2c} +http-plain-get example.test MX +short   # DoH over cleartext HTTP/2`,
     `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
   ];
   return {
@@ -177,10 +203,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     lb,
     starttls,
     fanout,
+    encryptedDns,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), encryptedDns.close()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 /** dig's text layout, from DigResult objects. Pure: returns text. */
 import type { DigHop, DigQuestion, DigResult } from '../../protocol/dns/lookup.js';
 import type { DigOptions } from './options.js';
+import { TRANSPORT_LABEL } from './encrypted-options.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -117,12 +118,22 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   section('ADDITIONAL', s.additional, r.additional, recordLine);
   if (s.stats) {
     out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
-    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
+    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${TRANSPORT_LABEL[r.query.transport] ?? r.query.transport.toUpperCase()})`);
+    if (r.query.tls) out.push(tlsLine(r.query.tls));
     out.push(`;; WHEN: ${digDate(r.when, zone)}`);
     out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
     out.push('');
   }
   return out;
+}
+
+/** issue 14: what TLS gave, and the privacy profile said plainly (RFC 8310). */
+export function tlsLine(t: NonNullable<DigResult['query']['tls']>): string {
+  const what = [t.protocol, t.cipher, t.alpn ? `ALPN ${t.alpn}` : undefined].filter(Boolean).join(', ');
+  const check = t.profile === 'strict'
+    ? `certificate verified for ${t.hostname ?? 'the server'} (strict profile)`
+    : 'certificate NOT verified (opportunistic profile, RFC 8310: encrypted, not authenticated)';
+  return `;; TLS: ${what ? `${what}; ` : ''}${check}`;
 }
 
 function hopText(h: DigHop): string[] {

@@ -8,6 +8,9 @@ import { fileErrorReason, NetlabError, worstOf, type Status } from '../../errors
 import { UdpPool } from '../../protocol/dns/transport.js';
 import { lookup, resolveServer, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
+import type { EncryptedPool } from '../../protocol/dns/encrypted.js';
+import type { TlsSettings } from '../../protocol/dns/dot.js';
+import { readTlsCa } from './tls-ca.js';
 
 export { parseDigArgs, type DigOptions };
 export type { DigHop, DigQuestion, DigRecord, DigResult } from '../../protocol/dns/lookup.js';
@@ -19,7 +22,8 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   let text: string;
   try {
     const { readFileBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
-    text = readFileBounded(options.batchFile, FILE_LIMITS.batch).toString('utf8');
+    // -f -: the queries come on stdin, bounded as a file is
+    text = readFileBounded(options.batchFile === '-' ? '/dev/stdin' : options.batchFile, FILE_LIMITS.batch).toString('utf8');
   } catch (e) {
     // dig's own wording
     throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });
@@ -40,8 +44,9 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 }
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
-export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool): Promise<DigResult> {
+export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, connections?: EncryptedPool): Promise<DigResult> {
   return lookup({
+    ...transportOf(options, connections),
     name: q.name,
     type: q.type,
     class: q.class,
@@ -63,6 +68,18 @@ export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOpt
     signal: options.signal,
     pool,
   });
+}
+
+/** The lookup options of +tls, +https, +http-plain (none for Do53); +tls-ca=FILE read here (INPUT when unreadable). */
+function transportOf(options: DigOptions, connections?: EncryptedPool): { transport?: 'tls' | 'https' | 'http-plain'; tls?: TlsSettings; doh?: { path: string; method: 'POST' | 'GET' }; connections?: EncryptedPool } {
+  if (options.transport === 'udp') return {};
+  const tls: TlsSettings = {};
+  if (options.tlsCa !== undefined) {
+    tls.verify = true;
+    if (options.tlsCa !== true) tls.ca = readTlsCa(options.tlsCa);
+  }
+  if (options.tlsHostname !== undefined) tls.hostname = options.tlsHostname;
+  return { transport: options.transport, tls, doh: { path: options.dohPath, method: options.dohMethod }, connections };
 }
 
 /**
@@ -87,6 +104,8 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   };
   // resolved once per distinct option set (a plain batch shares the command line's)
   const resolved = new Map<DigOptions, ResolvedServer>();
+  // a bad +tls-ca file is bad input before any query goes out
+  for (const o of new Set(list.map((j) => j.options))) if (typeof o.tlsCa === 'string') readTlsCa(o.tlsCa);
   await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
   // finished results waiting for an earlier one, by index; `emitted` is the next to hand over
   const pending = new Map<number, DigResult>();
@@ -107,19 +126,23 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   if (options.signal) setMaxListeners(Math.max(10, 2 * options.concurrency + 4), options.signal);
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
+  // and one DoT connection / HTTP/2 session per server and transport, closed at the end
+  const connections = list.length > 1 && list.some((j) => j.options.transport !== 'udp')
+    ? new (await import('../../protocol/dns/encrypted.js')).EncryptedPool()
+    : undefined;
   let next = 0;
   const worker = async () => {
     // after Ctrl-C no new query starts; the ones in flight end as interrupted
     while (next < list.length && !options.signal?.aborted) {
       const i = next++;
       const job = list[i]!;
-      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool));
+      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool, connections));
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, worker));
   } finally {
-    await pool?.close();
+    await Promise.all([pool?.close(), connections?.close()]);
   }
   const interrupted = cut || emitted < list.length;
   return { status: interrupted ? 'UNKNOWN' : worst, queries: list.length, done: emitted, interrupted };

@@ -7,7 +7,9 @@
 import { NetlabError, statusOf, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { ipFamily } from '../../util/ip.js';
-import { query, type Exchange, type UdpPool } from './transport.js';
+import { query, type DnsTransport, type Exchange, type UdpPool } from './transport.js';
+import type { TlsInfo, TlsSettings } from './dot.js';
+import type { EncryptedPool } from './encrypted.js';
 import { trace, type TraceHop } from './trace.js';
 import { systemNameserver } from './resolv-conf.js';
 import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
@@ -19,7 +21,11 @@ import type { RecordData } from './rdata.js';
  * REFUSED, ERROR_RCODE for any other but NOERROR), no usable reply (TIMEOUT, UNREACHABLE,
  * MALFORMED_REPLY), or a +trace that could not reach the answer (TRACE_INCOMPLETE).
  */
-export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE';
+export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE' | 'TIMEOUT' | 'UNREACHABLE' | 'MALFORMED_REPLY' | 'TRACE_INCOMPLETE'
+  /** DoT/DoH: the TLS handshake or the certificate check failed. */
+  | 'TLS_FAILED'
+  /** DoH: the HTTP answer is not one (a status other than 200, HTML, HTTP/1.1 only). */
+  | 'DOH_FAILED';
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -62,7 +68,7 @@ export interface DigHop {
 
 /** One query's result, the document `netlab dig --json` prints for it. Plain JSON-able data. */
 export interface DigResult {
-  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: 'udp' | 'tcp' };
+  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: DnsTransport; tls?: DigTls };
   /** OK for a NOERROR answer (empty or not); CRITICAL for another RCODE, no reply, or a trace that could not finish; UNKNOWN when interrupted. */
   status: Status;
   problems: Problem<DigProblemCode>[];
@@ -90,6 +96,9 @@ export interface DigResult {
   /** Stopped by the signal before it finished: status UNKNOWN, `error` 'interrupted'. */
   interrupted?: boolean;
 }
+
+/** DoT/DoH over TLS: the privacy profile (RFC 8310), whether the certificate was verified, and what was negotiated. */
+export type DigTls = TlsInfo;
 
 /** A server to ask, already resolved: its address and the name to show for it. */
 export interface ResolvedServer {
@@ -139,6 +148,19 @@ export interface LookupOptions {
   signal?: AbortSignal;
   /** Share UDP sockets among many lookups (see UdpPool). */
   pool?: UdpPool;
+  /** `tls` (DoT), `https` (DoH POST or GET over TLS), `http-plain` (DoH over cleartext HTTP/2); default UDP (`tcp` for TCP). A trace stays on UDP. */
+  transport?: DnsTransport;
+  /** DoT/DoH over TLS: verify with these CAs or this name (strict profile); default: encrypted, not verified (opportunistic). */
+  tls?: TlsSettings;
+  /** DoH: the path (default /dns-query) and method (default POST). */
+  doh?: { path?: string; method?: 'POST' | 'GET' };
+  /** Share one DoT connection / HTTP/2 session per server among many lookups (see EncryptedPool). */
+  connections?: EncryptedPool;
+}
+
+/** The port of each transport when none is given: 53, 853 (DoT), 443 (DoH), 80 (DoH over h2c). */
+export function defaultPort(transport: DnsTransport | undefined): number {
+  return transport === 'tls' ? 853 : transport === 'https' ? 443 : transport === 'http-plain' ? 80 : 53;
 }
 
 function fqdn(name: string): string {
@@ -187,11 +209,18 @@ interface Asked {
   class: number;
   server: ResolvedServer;
   port: number;
-  transport: 'udp' | 'tcp';
+  transport: DnsTransport;
+  tls?: TlsSettings;
 }
 
 function queryOf(a: Asked): DigResult['query'] {
-  return { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
+  const q: DigResult['query'] = { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
+  // no answer over TLS: still say which profile was asked for
+  if (a.tls) {
+    const strict = a.tls.verify ?? (a.tls.ca !== undefined || a.tls.hostname !== undefined);
+    q.tls = { profile: strict ? 'strict' : 'opportunistic', verified: false };
+  }
+  return q;
 }
 
 function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
@@ -212,11 +241,11 @@ function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
   };
 }
 
-function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback'>): DigResult {
+function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback' | 'tls'>): DigResult {
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
-    query: { ...queryOf(a), transport: ex.transport },
+    query: { ...queryOf(a), transport: ex.transport, ...(ex.tls ? { tls: ex.tls } : {}) },
     status: statusOf(problems),
     problems,
     rcode: m.rcode,
@@ -247,7 +276,7 @@ function markInterrupted(r: DigResult): DigResult {
 }
 
 const ERROR_CODES: Partial<Record<NetlabError['code'], DigProblemCode>> = {
-  TIMEOUT: 'TIMEOUT', MALFORMED_PACKET: 'MALFORMED_REPLY',
+  TIMEOUT: 'TIMEOUT', MALFORMED_PACKET: 'MALFORMED_REPLY', HANDSHAKE_FAILED: 'TLS_FAILED', MISMATCH: 'DOH_FAILED',
 };
 
 function codeOf(value: string | number | undefined, fallback: number, of: (name: string) => number | undefined, what: string): number {
@@ -271,8 +300,12 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const type = codeOf(options.type, 1, typeCodeOf, 'type');
   const klass = codeOf(options.class, 1, classCodeOf, 'class');
   const server = typeof options.server === 'object' ? options.server : await resolveServer(options.server, { ipv6: options.ipv6 });
-  const port = options.port ?? 53;
-  const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
+  // a trace asks name servers, which speak Do53 only: it stays on UDP (TCP with tcp)
+  const encrypted = !options.trace && (options.transport === 'tls' || options.transport === 'https' || options.transport === 'http-plain');
+  const transport: DnsTransport = encrypted ? options.transport! : options.tcp || options.transport === 'tcp' ? 'tcp' : 'udp';
+  const port = options.port ?? (options.trace ? 53 : defaultPort(transport));
+  const tlsSettings = encrypted && transport !== 'http-plain' ? { ...options.tls, serverName: options.tls?.serverName ?? (server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined) } : undefined;
+  const asked: Asked = { name: options.name, type, class: klass, server, port, transport, ...(tlsSettings ? { tls: tlsSettings } : {}) };
   const edns = options.edns === false ? false as const : { udpSize: options.edns?.udpSize ?? 1232, do: options.edns?.do, nsid: options.edns?.nsid };
   if (options.trace) {
     const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
@@ -310,7 +343,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
     const ex = await query({ address: server.address, port }, { name: options.name, type, class: klass }, {
       timeoutMs: options.timeoutMs ?? 5000,
       tries: options.tries ?? 3,
-      tcp: options.tcp,
+      tcp: options.tcp || transport === 'tcp',
       ignoreTruncation: options.ignoreTruncation,
       recurse: options.recurse,
       edns,
@@ -318,6 +351,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
       ad: options.ad ?? true,
       pool: options.pool,
       signal: options.signal,
+      ...(encrypted ? { transport, tls: tlsSettings, doh: options.doh, connections: options.connections } : {}),
     });
     return fromExchange(asked, ex);
   } catch (e) {

@@ -11,6 +11,11 @@ import { socketErrorReason } from '../../util/net-errors.js';
 import { decodeMessage, encodeQuery, frame, FrameReader, type DnsMessage } from './wire.js';
 import { canonicalName } from './names.js';
 import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
+import type { TlsInfo, TlsSettings } from './dot.js';
+import type { EncryptedPool } from './encrypted.js';
+
+/** How a query travels: Do53 over UDP or TCP, DoT (RFC 7858), DoH over TLS or cleartext HTTP/2 (RFC 8484). */
+export type DnsTransport = 'udp' | 'tcp' | 'tls' | 'https' | 'http-plain';
 
 /** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
@@ -43,17 +48,27 @@ export interface TransportOptions {
   signal?: AbortSignal;
   /** Share a few long-lived UDP sockets among many queries (batches); default: a socket per query. */
   pool?: UdpPool;
+  /** `tls` (DoT), `https` (DoH over TLS), `http-plain` (DoH over h2c); default UDP (TCP with `tcp`). */
+  transport?: DnsTransport;
+  /** TLS of `tls` and `https`: what to verify (default: nothing, the opportunistic profile). */
+  tls?: TlsSettings;
+  /** DoH: the endpoint's path (default /dns-query) and method (default POST). */
+  doh?: { path?: string; method?: 'POST' | 'GET' };
+  /** Share one DoT connection or HTTP/2 session per server among many queries; default: one per query. */
+  connections?: EncryptedPool;
 }
 
 /** One question answered: the server, the transport that carried the answer, the decoded message. */
 export interface Exchange {
   server: Server;
-  transport: 'udp' | 'tcp';
+  transport: DnsTransport;
   message: DnsMessage;
   /** Round trip of the query that produced `message`, milliseconds. */
   timeMs: number;
   /** The UDP answer was truncated and this one came over TCP. */
   tcpFallback: boolean;
+  /** DoT and DoH over TLS: what was negotiated, and whether the certificate was verified. */
+  tls?: TlsInfo;
 }
 
 /** EDNS of a query unless told otherwise: a 1232-byte UDP size (DNS Flag Day 2020), as BIND's dig. */
@@ -69,7 +84,12 @@ export const DEFAULT_EDNS = { udpSize: 1232 } as const;
 export async function query(server: Server, question: Question, options: TransportOptions = {}): Promise<Exchange> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const tries = Math.max(1, options.tries ?? 3);
-  if (options.tcp) {
+  const t = options.transport;
+  if (t === 'tls' || t === 'https' || t === 'http-plain') {
+    const { encryptedExchange } = await import('./encrypted.js');
+    return encryptedExchange(server, question, options, timeoutMs);
+  }
+  if (options.tcp || t === 'tcp') {
     const r = await tcpExchange(server, question, options, timeoutMs);
     return { server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false };
   }
@@ -91,8 +111,8 @@ export async function query(server: Server, question: Question, options: Transpo
   throw lastError ?? new NetlabError('TIMEOUT', 'timed out');
 }
 
-function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer } {
-  const id = nodeCrypto().randomInt(0, 0x10000);
+/** The query's wire form with a random ID (or `id`, when the caller chose one that is free on its connection). */
+export function buildQuery(question: Question, options: TransportOptions, id = nodeCrypto().randomInt(0, 0x10000)): { id: number; wire: Buffer } {
   const edns = options.edns === undefined ? DEFAULT_EDNS : options.edns;
   const wire = encodeQuery({
     id,
@@ -132,7 +152,8 @@ function udpFamily(address: string): 'udp4' | 'udp6' {
   return address.includes(':') ? 'udp6' : 'udp4';
 }
 
-function describe(server: Server): string {
+/** `ADDR#PORT`, `[v6]:PORT`: the server as error messages name it. */
+export function describe(server: Server): string {
   return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}#${server.port}`;
 }
 
