@@ -21,9 +21,9 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   if (!options.batchFile) return queries;
   let text: string;
   try {
-    const { readFileBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
+    const { readFileBounded, readStdinBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
     // -f -: the queries come on stdin, bounded as a file is
-    text = readFileBounded(options.batchFile === '-' ? '/dev/stdin' : options.batchFile, FILE_LIMITS.batch).toString('utf8');
+    text = (options.batchFile === '-' ? readStdinBounded(FILE_LIMITS.batch) : readFileBounded(options.batchFile, FILE_LIMITS.batch)).toString('utf8');
   } catch (e) {
     // dig's own wording
     throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });

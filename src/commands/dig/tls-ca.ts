@@ -3,11 +3,8 @@
  * certificate. A file that cannot be read or holds none is bad input (INPUT, exit 3).
  */
 import { fileErrorReason, NetlabError } from '../../errors.js';
-import { readFileBounded } from '../../util/read-bounded.js';
+import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import { nodeCrypto } from '../../util/builtins.js';
-
-/** A CA bundle is small; 4 MiB holds every root of a system store several times. */
-const MAX_CA_BYTES = 4 * 1024 * 1024;
 
 const cache = new Map<string, string>();
 
@@ -17,7 +14,7 @@ export function readTlsCa(path: string): string {
   if (hit !== undefined) return hit;
   let text: string;
   try {
-    text = readFileBounded(path, MAX_CA_BYTES).toString('utf8');
+    text = readFileBounded(path, FILE_LIMITS.pem).toString('utf8');
   } catch (e) {
     throw new NetlabError('INPUT', `cannot read +tls-ca file '${path}': ${fileErrorReason(e)}`, { cause: e });
   }

@@ -33,6 +33,8 @@ export interface EncryptedFrontOptions {
   ports?: Partial<EncryptedPorts>;
   /** DoH endpoint. Default /dns-query. */
   path?: string;
+  /** DoT: end a connection after answering this many queries, as servers that limit a connection's life do. */
+  maxQueriesPerConnection?: number;
 }
 
 export interface EncryptedStats {
@@ -93,6 +95,9 @@ export class EncryptedDnsFront {
   private onDot(socket: tls.TLSSocket): void {
     this.stats.dotConnections++;
     const reader = new FrameReader();
+    const limit = this.options.maxQueriesPerConnection ?? Infinity;
+    let taken = 0;
+    let answered = 0;
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
@@ -103,11 +108,16 @@ export class EncryptedDnsFront {
         return;
       }
       for (const f of frames) {
+        // past the limit: read and dropped, the connection ends once the others are answered
+        if (taken >= limit) break;
+        taken++;
         this.stats.dotQueries++;
         // answered as they come, in any order (RFC 7766 6.2.1.1)
         void Promise.resolve(this.options.answer(f)).then((reply) => {
           if (reply && socket.writable) socket.write(frame(reply));
-        }, () => undefined);
+        }, () => undefined).finally(() => {
+          if (++answered >= limit) socket.end();
+        });
       }
     });
   }
@@ -188,7 +198,7 @@ export interface EncryptedDnsLab {
  * ports the first front picks them and the others take the same numbers (retried when one is
  * taken elsewhere).
  */
-export async function startEncryptedDnsFronts(pki: LabPki, specs: LabFrontSpec[], ports: Partial<EncryptedPorts> = {}): Promise<EncryptedDnsLab> {
+export async function startEncryptedDnsFronts(pki: LabPki, specs: LabFrontSpec[], ports: Partial<EncryptedPorts> = {}, extra: Pick<EncryptedFrontOptions, 'maxQueriesPerConnection' | 'path'> = {}): Promise<EncryptedDnsLab> {
   const t = pki.issuedAt.getTime();
   const certs = await Promise.all(specs.map((s) => issueLeaf(pki.intermediate, {
     dnsNames: [s.name], ipAddresses: [s.address], notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 365 * DAY_MS),
@@ -198,7 +208,7 @@ export async function startEncryptedDnsFronts(pki: LabPki, specs: LabFrontSpec[]
     const started: EncryptedDnsFront[] = [];
     let want: Partial<EncryptedPorts> = ports;
     for (const [i, s] of specs.entries()) {
-      const f = new EncryptedDnsFront({ address: s.address, answer: s.answer, certPem: certs[i]!.certPem + pki.intermediate.certPem, keyPem: certs[i]!.keyPem, ports: want });
+      const f = new EncryptedDnsFront({ address: s.address, answer: s.answer, certPem: certs[i]!.certPem + pki.intermediate.certPem, keyPem: certs[i]!.keyPem, ports: want, ...extra });
       track(f);
       await f.start();
       want = { ...f.ports };

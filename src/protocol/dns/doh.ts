@@ -62,7 +62,13 @@ export class DohConnection {
         let session: http2.ClientHttp2Session;
         const host = this.server.address.includes(':') ? `[${this.server.address}]` : this.server.address;
         if (tlsSettings) {
-          const c = await connectTls(this.server, tlsSettings, ['h2'], this.connectTimeoutMs, signal);
+          const c = await connectTls(this.server, tlsSettings, ['h2'], this.connectTimeoutMs, signal).catch((e: unknown) => {
+            // a server that refuses ALPN h2 (an HTTP/1.1-only one) is not a DoH server
+            if (e instanceof NetlabError && e.code === 'HANDSHAKE_FAILED' && /none of the protocols offered/.test(e.message)) {
+              throw new NetlabError('MISMATCH', `DoH server ${this.where} does not speak HTTP/2 (it refused ALPN h2: HTTP/1.1 only?)`, { cause: e });
+            }
+            throw e;
+          });
           if (c.info.alpn !== 'h2') {
             c.socket.destroy();
             throw new NetlabError('MISMATCH', `DoH server ${this.where} does not speak HTTP/2 (ALPN: ${c.info.alpn ?? 'none, HTTP/1.1 only'})`);

@@ -169,6 +169,8 @@ interface Link {
   info: TlsInfo;
   reader: FrameReader;
   waiting: Map<number, Waiter>;
+  /** Answers matched on this connection. */
+  answered: number;
 }
 
 /**
@@ -191,7 +193,7 @@ export class DotConnection {
       try {
         const { socket, info } = await connectTls(this.server, this.settings, ['dot'], this.connectTimeoutMs, signal);
         this.opened++;
-        const link: Link = { socket, info, reader: new FrameReader(), waiting: new Map() };
+        const link: Link = { socket, info, reader: new FrameReader(), waiting: new Map(), answered: 0 };
         socket.setNoDelay(true);
         socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
         socket.on('error', () => undefined); // the close that follows decides
@@ -234,6 +236,7 @@ export class DotConnection {
       }
       clearTimeout(w.timer);
       link.waiting.delete(w.id);
+      link.answered++;
       w.resolve({ message, timeMs: now - w.start, tls: link.info });
     }
   }
@@ -244,14 +247,18 @@ export class DotConnection {
     w.reject(e);
   }
 
-  /** The server closed the connection: what was not answered goes once more on a new one. */
+  /**
+   * The server closed the connection: what was not answered goes once more on a new one (again
+   * after a connection that answered some: a server that ends each connection after N queries
+   * still gets through a batch, one connection per N answers).
+   */
   private onClose(link: Link): void {
     if (this.link === link) this.link = undefined;
     const left = [...link.waiting.values()];
     link.waiting.clear();
     const partial = link.reader.buffered > 0 ? ' in the middle of a message' : '';
     for (const w of left) {
-      if (w.resent || this.closed) {
+      if ((w.resent && link.answered === 0) || this.closed) {
         clearTimeout(w.timer);
         const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
         w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(this.server)}: connection closed by the server${partial}${extra}`));
