@@ -4,7 +4,7 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter [--cpu-prof]
+ *   node dist/bench/run.js --only check|startup|exporter|dot [--cpu-prof]
  *                        section 9 (netlab check, bench/check.ts), 1 (startup) or 10 (exporter) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
@@ -30,6 +30,7 @@ import { benchLbProbe } from './lb-probe.js';
 import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
 import { benchExporter, EXPORTER_TITLE } from './exporter.js';
+import { benchDot, DOT_TITLE } from './dot.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, mergeSectionMarkdown, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -400,6 +401,8 @@ async function checkSection(cpuProf: boolean): Promise<Section> {
 const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<Section> }> = {
   startup: { title: '1. Startup', run: () => benchStartup() },
   check: { title: CHECK_TITLE, run: (cpuProf) => checkSection(cpuProf) },
+  // issue 14: dig -f over DoT and DoH against dnsperf -m dot / -m doh
+  dot: { title: DOT_TITLE, run: () => benchDot(log) },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {
@@ -533,6 +536,14 @@ async function main(): Promise<void> {
       sections.push(failedSection(EXPORTER_TITLE, e));
     } finally {
       await exporterLab?.close();
+    }
+
+    // 11. dig -f over DoT and DoH against dnsperf -m dot / -m doh (issue 14)
+    try {
+      log('11 dig -f over DoT and DoH against dnsperf');
+      sections.push(await benchDot(log));
+    } catch (e) {
+      sections.push(failedSection(DOT_TITLE, e));
     }
   } finally {
     await topo?.close();

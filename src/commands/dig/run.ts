@@ -45,8 +45,12 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
 export function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, connections?: EncryptedPool): Promise<DigResult> {
+  const encrypted = options.transport === 'udp' ? undefined : transportOf(options, connections);
   return lookup({
-    ...transportOf(options, connections),
+    transport: encrypted?.transport,
+    tls: encrypted?.tls,
+    doh: encrypted?.doh,
+    connections: encrypted?.connections,
     name: q.name,
     type: q.type,
     class: q.class,

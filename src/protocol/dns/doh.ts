@@ -17,6 +17,13 @@ import { connectTls, type TlsInfo, type TlsSettings } from './dot.js';
 /** The largest DoH answer body read: a DNS message is at most 65,535 bytes. */
 const MAX_BODY = 65_535;
 
+/**
+ * Streams open at once on one session, at most (and no more than the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS): BIND 9.18 drops the whole session when some 50 streams
+ * arrive at once, though it announces 100. Further queries wait for a stream to end.
+ */
+const MAX_STREAMS = 32;
+
 export interface DohSettings {
   /** Over TLS with these settings; undefined: cleartext HTTP/2 (h2c). */
   tls?: TlsSettings;
@@ -43,6 +50,8 @@ export class DohConnection {
   private current?: Session;
   private connecting?: Promise<Session>;
   private closed = false;
+  private inFlight = 0;
+  private readonly queue: Array<() => void> = [];
 
   constructor(readonly server: Server, private readonly settings: DohSettings, private readonly connectTimeoutMs = 5000) {}
 
@@ -74,9 +83,11 @@ export class DohConnection {
             throw new NetlabError('MISMATCH', `DoH server ${this.where} does not speak HTTP/2 (ALPN: ${c.info.alpn ?? 'none, HTTP/1.1 only'})`);
           }
           info = c.info;
+          // small frames both ways: no Nagle delay on ours
+          c.socket.setNoDelay(true);
           session = h2.connect(`https://${host}:${this.server.port}`, { createConnection: () => c.socket });
         } else {
-          const socket = nodeNet().connect({ host: this.server.address, port: this.server.port });
+          const socket = nodeNet().connect({ host: this.server.address, port: this.server.port, noDelay: true });
           session = h2.connect(`http://${host}:${this.server.port}`, { createConnection: () => socket });
         }
         // wait for the server's SETTINGS: an HTTP/1.1-only server never sends them
@@ -116,6 +127,18 @@ export class DohConnection {
 
   /** Ask one question (the session opened if needed). Same errors as query(), and MISMATCH for an HTTP answer that is not DoH. */
   async exchange(question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number; tls?: TlsInfo }> {
+    const limit = Math.max(1, Math.min(MAX_STREAMS, this.current?.session.remoteSettings?.maxConcurrentStreams ?? MAX_STREAMS));
+    if (this.inFlight >= limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.inFlight++;
+    try {
+      return await this.retried(question, options, timeoutMs);
+    } finally {
+      this.inFlight--;
+      this.queue.shift()?.();
+    }
+  }
+
+  private async retried(question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number; tls?: TlsInfo }> {
     try {
       return await this.once(question, options, timeoutMs);
     } catch (e) {

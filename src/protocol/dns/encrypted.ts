@@ -23,10 +23,20 @@ function makeConnection(server: Server, options: TransportOptions, timeoutMs: nu
   throw new NetlabError('INTERNAL', `not an encrypted transport: ${String(transport)}`);
 }
 
+/** A small number for each CA bundle seen (the same PEM string or Buffer is the same bundle): keys stay short. */
+const caIds = new Map<string | Buffer, number>();
+
 function keyOf(server: Server, options: TransportOptions): string {
   const t = options.tls;
-  const ca = t?.ca === undefined ? '' : typeof t.ca === 'string' ? t.ca : t.ca.toString('base64');
-  return JSON.stringify([options.transport, server.address, server.port, t?.verify, t?.hostname, t?.serverName, ca, options.doh?.path, options.doh?.method]);
+  let ca = 0;
+  if (t?.ca !== undefined) {
+    ca = caIds.get(t.ca) ?? 0;
+    if (ca === 0) {
+      ca = caIds.size + 1;
+      caIds.set(t.ca, ca);
+    }
+  }
+  return `${options.transport}|${server.address}|${server.port}|${t?.verify}|${t?.hostname ?? ''}|${t?.serverName ?? ''}|${ca}|${options.doh?.path ?? ''}|${options.doh?.method ?? ''}`;
 }
 
 /**

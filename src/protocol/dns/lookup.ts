@@ -163,6 +163,14 @@ export function defaultPort(transport: DnsTransport | undefined): number {
   return transport === 'tls' ? 853 : transport === 'https' ? 443 : transport === 'http-plain' ? 80 : 53;
 }
 
+/** The TLS settings of a query: the caller's, with the server's own name (when it was given by name) to verify and send as SNI. */
+function tlsOf(tls: TlsSettings | undefined, server: ResolvedServer): TlsSettings {
+  const named = server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined;
+  const serverName = tls?.serverName ?? named;
+  if (tls && tls.serverName === serverName) return tls;
+  return Object.assign({}, tls, { serverName });
+}
+
 function fqdn(name: string): string {
   return name.endsWith('.') ? name : `${name}.`;
 }
@@ -223,6 +231,14 @@ function queryOf(a: Asked): DigResult['query'] {
   return q;
 }
 
+/** The query as answered: the transport that carried the answer, and what TLS negotiated. */
+function queryWith(a: Asked, ex: Pick<Exchange, 'transport' | 'tls'>): DigResult['query'] {
+  const q = queryOf(a);
+  q.transport = ex.transport;
+  if (ex.tls) q.tls = ex.tls;
+  return q;
+}
+
 function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
   const problems: Problem<DigProblemCode>[] = [{ code, severity: 'CRITICAL', message, subject: `${a.server.address}#${a.port}` }];
   return {
@@ -245,7 +261,7 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
-    query: { ...queryOf(a), transport: ex.transport, ...(ex.tls ? { tls: ex.tls } : {}) },
+    query: queryWith(a, ex),
     status: statusOf(problems),
     problems,
     rcode: m.rcode,
@@ -304,8 +320,9 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const encrypted = !options.trace && (options.transport === 'tls' || options.transport === 'https' || options.transport === 'http-plain');
   const transport: DnsTransport = encrypted ? options.transport! : options.tcp || options.transport === 'tcp' ? 'tcp' : 'udp';
   const port = options.port ?? (options.trace ? 53 : defaultPort(transport));
-  const tlsSettings = encrypted && transport !== 'http-plain' ? { ...options.tls, serverName: options.tls?.serverName ?? (server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined) } : undefined;
-  const asked: Asked = { name: options.name, type, class: klass, server, port, transport, ...(tlsSettings ? { tls: tlsSettings } : {}) };
+  const tlsSettings = encrypted && transport !== 'http-plain' ? tlsOf(options.tls, server) : undefined;
+  // plain properties, no spread: this runs for every query of a batch
+  const asked: Asked = { name: options.name, type, class: klass, server, port, transport, tls: tlsSettings };
   const edns = options.edns === false ? false as const : { udpSize: options.edns?.udpSize ?? 1232, do: options.edns?.do, nsid: options.edns?.nsid };
   if (options.trace) {
     const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
@@ -351,7 +368,10 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
       ad: options.ad ?? true,
       pool: options.pool,
       signal: options.signal,
-      ...(encrypted ? { transport, tls: tlsSettings, doh: options.doh, connections: options.connections } : {}),
+      transport: encrypted ? transport : undefined,
+      tls: tlsSettings,
+      doh: encrypted ? options.doh : undefined,
+      connections: encrypted ? options.connections : undefined,
     });
     return fromExchange(asked, ex);
   } catch (e) {
