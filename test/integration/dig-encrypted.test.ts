@@ -144,6 +144,10 @@ test('a certificate from another CA, or for another name: one line, exit 2', asy
   assert.equal(r.problems[0].code, 'TLS_FAILED');
   assert.match(r.error, /^TLS certificate of 127\.53\.0\.3#\d+ not verified for wrong\.example\.test: hostname mismatch \(Host: wrong\.example\.test\. is not in the cert's altnames: DNS:ns1\.example\.test, IP Address:127\.53\.0\.3\)$/);
   assert.deepEqual(r.query.tls, { profile: 'strict', verified: false });
+  // a batch: every query gets the same one-line error (the handshake is not retried per query)
+  const batch = await digHere([...at(fronts.ports.dot), `+tls-ca=${otherCaFile}`, 'a.example.test', 'b.example.test', 'c.example.test', '+json']);
+  assert.equal(batch.code, 2);
+  assert.deepEqual(JSON.parse(batch.stdout).map((x: { problems: Array<{ code: string }> }) => x.problems.map((p) => p.code).join()), ['TLS_FAILED', 'TLS_FAILED', 'TLS_FAILED']);
   // +tls-hostname alone verifies against the system's roots, which do not hold the lab CA
   const system = await digHere([...at(fronts.ports.dot), '+tls-hostname=ns1.example.test', 'www.example.test', '+json']);
   assert.equal(system.code, 2);

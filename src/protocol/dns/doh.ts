@@ -51,6 +51,8 @@ export class DohConnection {
   private connecting?: Promise<Session>;
   private closed = false;
   private inFlight = 0;
+  /** A handshake or an HTTP/2 start that failed (certificate, not a DoH server) fails the same way again: not retried per query. */
+  private failure?: NetlabError;
   private readonly queue: Array<() => void> = [];
 
   constructor(readonly server: Server, private readonly settings: DohSettings, private readonly connectTimeoutMs = 5000) {}
@@ -62,6 +64,7 @@ export class DohConnection {
   private async open(signal?: AbortSignal): Promise<Session> {
     const cur = this.current;
     if (cur && !cur.session.closed && !cur.session.destroyed) return cur;
+    if (this.failure) throw this.failure;
     this.connecting ??= (async () => {
       try {
         http2Module ??= await import('node:http2');
@@ -118,6 +121,9 @@ export class DohConnection {
         if (this.closed) session.destroy();
         this.current = s;
         return s;
+      } catch (e) {
+        if (e instanceof NetlabError && (e.code === 'HANDSHAKE_FAILED' || e.code === 'MISMATCH')) this.failure = e;
+        throw e;
       } finally {
         this.connecting = undefined;
       }

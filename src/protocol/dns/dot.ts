@@ -184,14 +184,20 @@ export class DotConnection {
   private link?: Link;
   private connecting?: Promise<Link>;
   private closed = false;
+  /** A handshake that failed on the certificate or the protocol fails the same way again: not retried per query. */
+  private failure?: NetlabError;
 
   constructor(readonly server: Server, private readonly settings: TlsSettings, private readonly connectTimeoutMs = 5000) {}
 
   private async connect(signal?: AbortSignal): Promise<Link> {
     if (this.link && !this.link.socket.destroyed && this.link.socket.writable) return this.link;
+    if (this.failure) throw this.failure;
     this.connecting ??= (async () => {
       try {
-        const { socket, info } = await connectTls(this.server, this.settings, ['dot'], this.connectTimeoutMs, signal);
+        const { socket, info } = await connectTls(this.server, this.settings, ['dot'], this.connectTimeoutMs, signal).catch((e: unknown) => {
+          if (e instanceof NetlabError && e.code === 'HANDSHAKE_FAILED') this.failure = e;
+          throw e;
+        });
         this.opened++;
         const link: Link = { socket, info, reader: new FrameReader(), waiting: new Map(), answered: 0 };
         socket.setNoDelay(true);
