@@ -33,6 +33,8 @@ let otherCaFile: string;
 let leaf: LabCert;
 let ns1: string;
 const closers: Array<() => Promise<void>> = [];
+/** Who asked the limited front (the answer function is told, for a GSLB that answers by source address). */
+const clients = new Set<string>();
 
 function listenOn(server: net.Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +66,15 @@ before(async () => {
     { name: 'ns1.example.test', address: ns1, answer: answerOf(ns1) },
     { name: 'ns2.example.test', address: dns.addresses.ns2Example, answer: answerOf(dns.addresses.ns2Example) },
   ]);
-  limited = await startEncryptedDnsFronts(pki, [{ name: 'ns2.example.test', address: dns.addresses.ns2Example, answer: answerOf(dns.addresses.ns2Example) }], {}, { maxQueriesPerConnection: 4 });
+  const ns2Answer = answerOf(dns.addresses.ns2Example);
+  limited = await startEncryptedDnsFronts(pki, [{
+    name: 'ns2.example.test',
+    address: dns.addresses.ns2Example,
+    answer: (q, client) => {
+      clients.add(`${client.transport} ${client.address}`);
+      return ns2Answer(q);
+    },
+  }], {}, { maxQueriesPerConnection: 4 });
   dir = await mkdtemp(join(tmpdir(), 'netlab-dig-encrypted-'));
   caFile = join(dir, 'lab-root.pem');
   otherCaFile = join(dir, 'other-root.pem');
@@ -185,6 +195,7 @@ test('a server that ends each DoT connection after 4 answers: the batch reconnec
     assert.deepEqual(results.map((r) => r.answer[0]?.data), Array(10).fill('192.0.2.10'));
     assert.equal(front.stats.dotConnections, 3);
     assert.equal(pool.opened, 3);
+    assert.deepEqual([...clients], ['dot 127.0.0.1']);
   } finally {
     await pool.close();
   }

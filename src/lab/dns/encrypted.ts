@@ -13,8 +13,15 @@ import { closeServer, listen, trackConnections } from '../listen.js';
 import { retryWhilePortTaken } from '../common-port.js';
 import { DAY_MS, issueLeaf, type LabPki } from '../tls/ca.js';
 
+/** Who asked, for a server whose answer depends on it (a GSLB without ECS answers by the source address). */
+export interface DnsClient {
+  address: string;
+  port: number;
+  transport: 'dot' | 'doh' | 'h2c';
+}
+
 /** A lab DNS server's answer: the reply to one query (undefined: stay silent). */
-export type DnsAnswerFunction = (query: Buffer) => Buffer | undefined | Promise<Buffer | undefined>;
+export type DnsAnswerFunction = (query: Buffer, client: DnsClient) => Buffer | undefined | Promise<Buffer | undefined>;
 
 /** The three ports of a front (0: a free one). */
 export interface EncryptedPorts {
@@ -94,6 +101,7 @@ export class EncryptedDnsFront {
 
   private onDot(socket: tls.TLSSocket): void {
     this.stats.dotConnections++;
+    const client: DnsClient = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'dot' };
     const reader = new FrameReader();
     const limit = this.options.maxQueriesPerConnection ?? Infinity;
     let taken = 0;
@@ -113,7 +121,7 @@ export class EncryptedDnsFront {
         taken++;
         this.stats.dotQueries++;
         // answered as they come, in any order (RFC 7766 6.2.1.1)
-        void Promise.resolve(this.options.answer(f)).then((reply) => {
+        void Promise.resolve(this.options.answer(f, client)).then((reply) => {
           if (reply && socket.writable) socket.write(frame(reply));
         }, () => undefined).finally(() => {
           if (++answered >= limit) socket.end();
@@ -138,10 +146,12 @@ export class EncryptedDnsFront {
       if (!stream.destroyed) stream.respond({ ':status': status, 'content-length': 0 }, { endStream: true });
     };
     if (url.pathname !== (this.options.path ?? '/dns-query')) return fail(404);
+    const socket = stream.session?.socket;
+    const client: DnsClient = { address: socket?.remoteAddress ?? '', port: socket?.remotePort ?? 0, transport: kind };
     const reply = (query: Buffer) => {
       if (kind === 'doh') this.stats.dohQueries++;
       else this.stats.h2cQueries++;
-      void Promise.resolve(this.options.answer(query)).then((answer) => {
+      void Promise.resolve(this.options.answer(query, client)).then((answer) => {
         if (stream.destroyed) return;
         if (!answer) return fail(502);
         stream.respond({ ':status': 200, 'content-type': 'application/dns-message', 'content-length': answer.length });
