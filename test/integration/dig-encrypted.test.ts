@@ -201,6 +201,23 @@ test('a server that ends each DoT connection after 4 answers: the batch reconnec
   }
 });
 
+test('a DoH server that ends each session after 4 streams (GOAWAY): every query of a batch is answered on a new session', async () => {
+  const front = limited.fronts[0]!;
+  const pool = new EncryptedPool();
+  try {
+    const answers: Array<string | undefined> = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await lookup({ name: 'www.example.test', server: dns.addresses.ns2Example, port: limited.ports.doh, transport: 'https', connections: pool, timeoutMs: 3000 });
+      answers.push(r.answer[0]?.data ?? r.error);
+    }
+    assert.deepEqual(answers, Array(10).fill('192.0.2.10'));
+    assert.equal(front.stats.dohSessions, 3);
+    assert.equal(front.stats.dohQueries, 10);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a single query opens and closes its own connection', async () => {
   const front = fronts.front(dns.addresses.ns2Example)!;
   const before = front.stats.dotConnections;

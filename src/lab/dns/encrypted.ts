@@ -40,7 +40,7 @@ export interface EncryptedFrontOptions {
   ports?: Partial<EncryptedPorts>;
   /** DoH endpoint. Default /dns-query. */
   path?: string;
-  /** DoT: end a connection after answering this many queries, as servers that limit a connection's life do. */
+  /** End a DoT connection or a DoH session (GOAWAY) after answering this many queries, as servers that limit a connection's life do. */
   maxQueriesPerConnection?: number;
 }
 
@@ -66,6 +66,14 @@ export class EncryptedDnsFront {
   private h2c?: http2.Http2Server;
   private readonly open = new Map<net.Server, Set<net.Socket>>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Queries taken per session (for maxQueriesPerConnection). */
+  private readonly taken = new WeakMap<http2.Http2Session, number>();
+
+  private bump(session: http2.Http2Session): number {
+    const n = (this.taken.get(session) ?? 0) + 1;
+    this.taken.set(session, n);
+    return n;
+  }
 
   constructor(private readonly options: EncryptedFrontOptions) {}
 
@@ -148,9 +156,13 @@ export class EncryptedDnsFront {
     if (url.pathname !== (this.options.path ?? '/dns-query')) return fail(404);
     const socket = stream.session?.socket;
     const client: DnsClient = { address: socket?.remoteAddress ?? '', port: socket?.remotePort ?? 0, transport: kind };
+    const session = stream.session;
+    const limit = this.options.maxQueriesPerConnection ?? Infinity;
     const reply = (query: Buffer) => {
       if (kind === 'doh') this.stats.dohQueries++;
       else this.stats.h2cQueries++;
+      // past the limit: GOAWAY, the streams above the last one taken are refused (the client asks again elsewhere)
+      if (session && this.bump(session) >= limit && !session.closed) session.close();
       void Promise.resolve(this.options.answer(query, client)).then((answer) => {
         if (stream.destroyed) return;
         if (!answer) return fail(502);

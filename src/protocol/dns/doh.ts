@@ -36,6 +36,8 @@ export interface DohSettings {
 interface Session {
   session: http2.ClientHttp2Session;
   info?: TlsInfo;
+  /** Answers received on it. */
+  answered: number;
 }
 
 let http2Module: typeof import('node:http2') | undefined;
@@ -117,7 +119,7 @@ export class DohConnection {
         });
         session.on('error', () => undefined); // the streams report what they lose
         this.opened++;
-        const s: Session = { session, info };
+        const s: Session = { session, info, answered: 0 };
         if (this.closed) session.destroy();
         this.current = s;
         return s;
@@ -144,23 +146,29 @@ export class DohConnection {
     }
   }
 
+  /**
+   * The server closed the session under this query (GOAWAY, reset): once more on a new one, and
+   * again after a session that answered others (a server that ends each session after N
+   * streams still gets through a batch); never after a session that answered nothing.
+   */
   private async retried(question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number; tls?: TlsInfo }> {
-    try {
-      return await this.once(question, options, timeoutMs);
-    } catch (e) {
-      // the server closed the session under this query: once more on a new one
-      if (e instanceof NetlabError && e.code === 'UNREACHABLE' && /session closed|GOAWAY|stream reset/.test(e.message) && !this.closed) {
-        return this.once(question, options, timeoutMs);
+    for (let attempt = 0; ; attempt++) {
+      const used: { session?: Session } = {};
+      try {
+        return await this.once(question, options, timeoutMs, used);
+      } catch (e) {
+        const closedUnder = e instanceof NetlabError && e.code === 'UNREACHABLE' && /session closed|GOAWAY|stream reset/.test(e.message);
+        if (!closedUnder || this.closed || (attempt > 0 && (used.session?.answered ?? 0) === 0)) throw e;
       }
-      throw e;
     }
   }
 
-  private async once(question: Question, options: TransportOptions, timeoutMs: number): Promise<{ message: DnsMessage; timeMs: number; tls?: TlsInfo }> {
+  private async once(question: Question, options: TransportOptions, timeoutMs: number, used: { session?: Session }): Promise<{ message: DnsMessage; timeMs: number; tls?: TlsInfo }> {
     if (this.closed) throw new NetlabError('INTERNAL', 'DoH session already closed');
     const signal = options.signal;
     signal?.throwIfAborted();
     const s = await this.open(signal);
+    used.session = s;
     const { id, wire } = buildQuery(question, options);
     const path = this.settings.path ?? '/dns-query';
     const get = this.settings.method === 'GET';
@@ -222,6 +230,7 @@ export class DohConnection {
         // one stream, one answer: one that is not ours is an error, not something to wait past
         const why = mismatch(message, id, question);
         if (why) return finish(new NetlabError('MISMATCH', `DoH answer from ${this.where} does not match the query: ${why}`));
+        s.answered++;
         finish(undefined, { message, timeMs, tls: s.info });
       });
       if (!get) stream.end(wire);
