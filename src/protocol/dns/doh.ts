@@ -191,7 +191,8 @@ export class DohConnection {
         done = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (!stream.closed) stream.close();
+        // a stream that ended ends by itself; one cut short (timeout, abort, bad answer) is reset
+        if (err && !stream.closed) stream.close();
         if (err) reject(err);
         else resolve(v!);
       };
