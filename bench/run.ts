@@ -4,8 +4,8 @@
  * writes docs/benchmarks.md. A missing peer tool makes its row say 'not installed'.
  *
  *   npm run bench        (builds first; about two minutes, at most about five)
- *   node dist/bench/run.js --only check|startup|exporter|batch|axfr|lb-rate|trace-h2 [--cpu-prof]
- *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch), 11 (AXFR), 7 (lb-probe rate) or 6b (trace-request h2) alone: prints it and merges it
+ *   node dist/bench/run.js --only check|startup|exporter|batch|axfr|lb-rate|trace-h2|dot [--cpu-prof]
+ *                        section 9 (netlab check, bench/check.ts), 1 (startup), 10 (exporter), 3 (the dig batch), 11 (AXFR), 7 (lb-probe rate) 6b (trace-request h2) or 12 (dig -f over DoT/DoH) alone: prints it and merges it
  *                        into docs/benchmarks.md by its heading, leaving the other sections and
  *                        the Machine paragraph as the last full run wrote them; with check, --cpu-prof
  *                        also profiles one netlab check run and prints where its time goes
@@ -32,6 +32,7 @@ import { benchHosts2zone, HOSTS2ZONE_TITLE } from './hosts2zone.js';
 import { benchCheck, CHECK_TITLE } from './check.js';
 import { benchExporter, EXPORTER_TITLE } from './exporter.js';
 import { AXFR_TITLE, benchAxfr } from './axfr.js';
+import { benchDot, DOT_TITLE } from './dot.js';
 import { compare, firstLine, median, NETLAB, NODE, ROOT, timed, which, type Timed } from './tools.js';
 import { fmt, mergeSectionMarkdown, renderMarkdown, renderText, type Machine, type Row, type Section } from './report.js';
 
@@ -424,6 +425,8 @@ const ALONE: Record<string, { title: string; run: (cpuProf: boolean) => Promise<
     title: TRACE_H2_TITLE,
     run: () => benchTraceH2(log),
   },
+  // issue 14: dig -f over DoT and DoH against dnsperf -m dot / -m doh
+  dot: { title: DOT_TITLE, run: () => benchDot(log) },
   exporter: {
     title: EXPORTER_TITLE,
     run: async () => {
@@ -564,6 +567,13 @@ async function main(): Promise<void> {
       sections.push(await benchAxfr(tools.named, tools.dig));
     } catch (e) {
       sections.push(failedSection(AXFR_TITLE, e));
+    }
+    // 12. dig -f over DoT and DoH against dnsperf -m dot / -m doh (issue 14)
+    try {
+      log('12 dig -f over DoT and DoH against dnsperf');
+      sections.push(await benchDot(log));
+    } catch (e) {
+      sections.push(failedSection(DOT_TITLE, e));
     }
   } finally {
     await topo?.close();

@@ -7,10 +7,14 @@
  * @packageDocumentation
  */
 export {
-  lookup, resolveServer,
-  type LookupOptions, type DigResult, type DigRecord, type DigQuestion, type DigHop, type DigProblemCode, type ResolvedServer,
+  lookup, resolveServer, defaultPort,
+  type LookupOptions, type DigTls, type DigResult, type DigRecord, type DigQuestion, type DigHop, type DigProblemCode, type ResolvedServer,
 } from '../protocol/dns/lookup.js';
-export { query, UdpPool, DEFAULT_EDNS, type Server, type Question, type TransportOptions, type Exchange } from '../protocol/dns/transport.js';
+export { query, UdpPool, DEFAULT_EDNS, type Server, type Question, type TransportOptions, type Exchange, type DnsTransport } from '../protocol/dns/transport.js';
+// issue 14: DoT and DoH (node:tls and node:http2 are loaded when a connection opens)
+export { EncryptedPool } from '../protocol/dns/encrypted.js';
+export { DotConnection, type TlsSettings, type TlsInfo } from '../protocol/dns/dot.js';
+export { DohConnection, type DohSettings } from '../protocol/dns/doh.js';
 export {
   transfer, xfrQuery, XfrStream, XFR_MAX_RECORDS, XFR_MAX_BYTES,
   type XfrOptions, type XfrResult, type XfrTsig, type XfrFailureCode,

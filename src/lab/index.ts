@@ -13,6 +13,7 @@ import { MODERN_HTTP_ADDRESSES, MODERN_HTTP_NAMES } from './http/modern-names.js
 import { startLbLab, type LbLab } from './lb/index.js';
 import { lbCourseText } from './lb/course-text.js';
 import { LAB_STARTTLS_NAME, startStartTlsLab, type StartTlsLab } from './starttls/index.js';
+import { startEncryptedDnsFronts, type DnsClient, type EncryptedDnsLab } from './dns/encrypted.js';
 import { FANOUT_ADDRESSES, FANOUT_NAMES, SPLIT_SERVERS, startFanoutLab, type FanoutLab } from './fanout/index.js';
 import { DELEG_ADDRESSES, DELEG_CASES } from './dns/deleg.js';
 import { GSLB_ADDRESS, GSLB_REGIONS } from './dns/gslb.js';
@@ -52,6 +53,8 @@ export interface Lab {
   fanout: FanoutLab;
   /** issue 14: the signed island sec.test. (127.53.6.1): its trust anchor written to a temporary file (a trust-anchors clause, as delv -a reads it; and the DS alone), and its cases. */
   dnssec: { address: string; anchorFile: string; dsFile: string; cases: typeof LAB_DNSSEC_CASES };
+  /** issue 14: DoT, DoH and h2c fronts on ns1 and ns2.example.test (certificates from the lab CA, `tls.caFile`). */
+  encryptedDns: EncryptedDnsLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
   examples: string[];
@@ -109,6 +112,23 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     anchors = await writeDnssecAnchorFiles();
   } catch (e) {
     await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close()]);
+    throw e;
+  }
+  // issue 14: DoT and DoH on ns1 and ns2.example.test and on the GSLB (which answers by the
+  // client's subnet, else its address), with certificates from the lab CA
+  let encryptedDns: EncryptedDnsLab;
+  try {
+    const fronted = [
+      { name: 'ns1.example.test', address: dns.addresses.ns1Example },
+      { name: 'ns2.example.test', address: dns.addresses.ns2Example },
+      { name: 'ns1.gslb.test', address: GSLB_ADDRESS },
+    ];
+    encryptedDns = await startEncryptedDnsFronts(tls.pki, fronted.map(({ name, address }) => {
+      const server = dns.servers.find((s) => s.address === address)!;
+      return { name, address, answer: (q: Buffer, client: DnsClient) => server.respond(q, 'tcp', client.address) };
+    }));
+  } catch (e) {
+    await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), anchors.remove()]);
     throw e;
   }
   const a = dns.addresses;
@@ -176,6 +196,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   endpoints.push({ role: `fanout ${FANOUT_NAMES.vip}`, address: FANOUT_ADDRESSES.vipDead, port: lb.httpPort, protocol: 'lb', description: `nothing listens: ${FANOUT_NAMES.vip}'s second A record (its first is the rr VIP, ${FANOUT_ADDRESSES.vipGood})` });
   // issue 14: DNSSEC validation (netlab dig +validate, delv)
   endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned and optout.nsec3 (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
+  for (const f of encryptedDns.fronts) {
+    const name = f.address === a.ns1Example ? 'ns1.example.test' : 'ns2.example.test';
+    endpoints.push({ role: `${name} DoT`, address: f.address, port: f.ports.dot, protocol: 'dns', description: `DNS over TLS (RFC 7858) to ${name}; certificate for ${name} from the lab CA` });
+    endpoints.push({ role: `${name} DoH`, address: f.address, port: f.ports.doh, protocol: 'dns', description: `DNS over HTTPS (RFC 8484, HTTP/2, POST and GET /dns-query) to ${name}; certificate from the lab CA` });
+    endpoints.push({ role: `${name} DoH h2c`, address: f.address, port: f.ports.h2c, protocol: 'dns', description: `DoH over cleartext HTTP/2 (h2c, prior knowledge, /dns-query) to ${name}` });
+  }
   for (const st of starttls.servers) {
     endpoints.push({ role: `starttls ${st.name}`, address: st.address, port: st.port, protocol: 'starttls', description: `${st.description}${st.behaviour === 'good' ? '' : ' (expect CRITICAL: STARTTLS_FAILED)'}` });
   }
@@ -212,6 +238,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     // issue 12: one address of each fan-out name at a time, as netlab check's every-address pins them
     `netlab cert-check ${FANOUT_NAMES.tls}:${fanout.tlsPort} --connect-to ${FANOUT_ADDRESSES.tlsExpired} --ca ${tls.caFile}   # the expired one of its two addresses, exit 2`,
     `netlab trace-request https://${FANOUT_NAMES.http}:${http.httpsPort}/ --origin ${FANOUT_ADDRESSES.httpDead} --no-resolved --ca ${tls.caFile}   # the dead one of its two addresses, exit 2`,
+    // issue 14: the encrypted transports
+    `netlab dig @${ex} -p ${encryptedDns.ports.dot} +tls www.example.test   # DoT, opportunistic: encrypted, not verified`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.dot} +tls-ca=${tls.caFile} +tls-hostname=ns1.example.test www.example.test   # DoT, verified`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.doh} +https +tls-ca=${tls.caFile} www.example.test AAAA   # DoH (POST), verified for ${ex}`,
+    `netlab dig @${ex} -p ${encryptedDns.ports.h2c} +http-plain-get example.test MX +short   # DoH over cleartext HTTP/2`,
     `netlab dig @${SPLIT_SERVERS.ns3} -p ${p} ${FANOUT_NAMES.splitAnswer} +norecurse   # the stale server of split.test.`,
     // issue 14: delegation health
     `netlab dig @${a.root} -p ${p} +nssearch stale.test   # the SOA of every server: one serial is older, exit 1`,
@@ -231,10 +262,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     starttls,
     fanout,
     dnssec: { address: LAB_DNSSEC_ADDRESS, anchorFile: anchors.anchorFile, dsFile: anchors.dsFile, cases: LAB_DNSSEC_CASES },
+    encryptedDns,
     endpoints,
     examples,
     close: async () => {
-      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), anchors.remove()]);
+      await Promise.all([dns.close(), tls.close(), http.close(), lb.close(), starttls.close(), fanout.close(), anchors.remove(), encryptedDns.close()]);
     },
   };
 }

@@ -47,6 +47,22 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function readFileBounded(path: string, maxBytes: number, idleMs = 10_000): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    return readFdBounded(fd, path, maxBytes, idleMs);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Standard input, whole, with the bounds of readFileBounded (issue 14: `dig -f -`). Reads fd 0
+ * itself: /dev/stdin cannot be opened when it is a socket, as a spawned child's pipes are.
+ */
+export function readStdinBounded(maxBytes: number, idleMs = 10_000): Buffer {
+  return readFdBounded(0, '-', maxBytes, idleMs);
+}
+
+function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: number): Buffer {
+  {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR', syscall: 'read' });
     const tooBig = () => boundError('EFBIG', `larger than ${formatBytes(maxBytes)} (netlab's limit for this file)`);
@@ -73,8 +89,6 @@ export function readFileBounded(path: string, maxBytes: number, idleMs = 10_000)
       if (total > maxBytes) throw tooBig();
     }
     return Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -19,14 +19,16 @@ export interface HttpDnsStep {
 export const HTTPDNS_CLIENT_SUBNET = GSLB_REGIONS.find((r) => r.name === 'north')!.subnets[0]!;
 
 /**
- * The lesson's two steps against the lab's GSLB on `port`. `transport`: the dig options of the
- * second query's transport (none: UDP; e.g. `['+https']` once the GSLB has a DoH front).
+ * The lesson's two steps against the lab's GSLB on `port` (Do53). `doh`: the GSLB's DoH front
+ * (its port and the lab CA that verifies it), which the second query goes through, as an
+ * HttpDNS client does; without it, the second query is Do53 too.
  */
-export function httpDnsSteps(port: number, transport: string[] = []): HttpDnsStep[] {
+export function httpDnsSteps(port: number, doh?: { port: number; caFile: string }): HttpDnsStep[] {
   const name = GSLB_NAME.replace(/\.$/, '');
   const north = GSLB_REGIONS.find((r) => r.name === 'north')!.edge;
   const fallback = GSLB_REGIONS.find((r) => r.name === 'default')!.edge;
   const base = [`@${GSLB_ADDRESS}`, '-p', String(port), name];
+  const viaDoh = doh ? [`@${GSLB_ADDRESS}`, '-p', String(doh.port), name, '+https', `+tls-ca=${doh.caFile}`] : base;
   return [
     {
       command: 'dig',
@@ -36,8 +38,8 @@ export function httpDnsSteps(port: number, transport: string[] = []): HttpDnsSte
     },
     {
       command: 'dig',
-      title: `HttpDNS, 2/2: with the client's subnet in the query (${HTTPDNS_CLIENT_SUBNET}, as HttpDNS and DoH providers pass it), the GSLB answers the client's own edge (${north}); CLIENT-SUBNET shows the scope it used`,
-      args: [...base, ...transport, `+subnet=${HTTPDNS_CLIENT_SUBNET}`, '+noall', '+answer', '+comments'],
+      title: `HttpDNS, 2/2: ${doh ? 'over DoH (HTTPS, verified: no LocalDNS to hijack it), ' : ''}with the client's subnet in the query (${HTTPDNS_CLIENT_SUBNET}, as HttpDNS and DoH providers pass it), the GSLB answers the client's own edge (${north}); CLIENT-SUBNET shows the scope it used`,
+      args: [...viaDoh, `+subnet=${HTTPDNS_CLIENT_SUBNET}`, '+noall', '+answer', '+comments'],
       expected: 'OK',
     },
   ];

@@ -59,8 +59,8 @@ export async function runDemo(version: string, onStep?: (step: DemoStep) => void
       { command: 'dig', title: 'Follow the delegations from the root: . -> test. -> example.test.', args: [`@${root}`, '-p', p, '+trace', 'www.example.test'], expected: 'OK' },
       { command: 'dig', title: 'A lame server on the way: skipped, said so, the next one asked', args: [`@${root}`, '-p', p, '+trace', 'www.lame.test'], expected: 'OK' },
       { command: 'dig', title: 'Every server of dead.test. is dead: the trace fails fast, exit 2', args: [`@${root}`, '-p', p, '+trace', 'www.dead.test'], expected: 'CRITICAL' },
-      // issue 14: the HttpDNS lesson (the second query's transport is httpDnsSteps' argument)
-      ...httpDnsSteps(lab.port),
+      // issue 14: the HttpDNS lesson: Do53 through a "LocalDNS", then DoH with the client's subnet
+      ...httpDnsSteps(lab.port, { port: lab.encryptedDns.ports.doh, caFile: lab.tls.caFile }),
     ];
     const tlsCase = (name: string) => lab.tls.cases.find((c) => c.name === name)!;
     for (const [name, title, expected] of [

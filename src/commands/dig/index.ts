@@ -62,6 +62,20 @@ order with ';; XFR size: N records (messages M, bytes B)'; a refused one prints
 '; Transfer failed.' (exit 2); a stream cut, stalled (+time per read) or over 2,000,000
 records is one line (exit 2).
 
+Encrypted transports (default ports 853, 443, 80; -p overrides):
+  +tls           DNS over TLS (RFC 7858)
+  +https[=/path] DNS over HTTPS, POST over HTTP/2 and TLS (RFC 8484; default /dns-query)
+  +https-get[=/path]        the same with GET (?dns=base64url)
+  +http-plain[=/path], +http-plain-get[=/path]
+                 DoH over cleartext HTTP/2 (h2c, prior knowledge)
+  +tls-ca[=FILE] verify the certificate against FILE (no FILE: the system's roots)
+  +tls-hostname=NAME        the name to verify and send as SNI
+                 With +tls-ca or +tls-hostname the certificate is verified (strict
+                 profile); without, the query is encrypted but the server not
+                 authenticated (opportunistic profile, said in the output).
+                 A -f batch uses one connection per server (--concurrency in flight).
+  -f -           read the batch from stdin
+
 Exit: 0 an answer (NOERROR), 2 NXDOMAIN/SERVFAIL/REFUSED, no reply, an unfinished trace,
 a failed transfer or a TSIG that does not verify, 3 bad syntax (a bad -y key), an unreadable
 -f file or -k key file.
@@ -103,6 +117,12 @@ export const command: CommandDef<DigOptions, DigRun> = {
       const inArray = JSON.stringify([r], null, 2);
       return `${i === 0 ? '[\n' : ',\n'}${inArray.slice(2, -2)}`;
     };
+    // issue 14: +trace asks name servers, which speak Do53 only
+    if (options.trace && options.transport !== 'udp') ctx.io.err(`netlab dig: +trace asks every server over UDP (name servers do not speak DoT/DoH): +${options.transport} not used for it`);
+    // +short prints data only: the opportunistic profile is said on stderr instead
+    if (options.short && !options.trace && (options.transport === 'tls' || options.transport === 'https') && options.tlsCa === undefined && options.tlsHostname === undefined) {
+      ctx.io.err('netlab dig: TLS certificate not verified (opportunistic profile: encrypted, not authenticated); give +tls-ca or +tls-hostname to verify it');
+    }
     let buffered = '';
     let printed = 0;
     // issue 14: one zone transfer in text: its records printed as they arrive, none kept

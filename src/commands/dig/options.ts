@@ -8,6 +8,7 @@ import { classCode, typeCode } from '../../protocol/dns/types.js';
 import { reverseName } from '../../protocol/dns/reverse.js';
 import { parseClientSubnet, parseCookie, type ClientSubnet, type DnsCookie } from '../../protocol/dns/edns-options.js';
 import { parseTsigKeyArg, type TsigKey } from '../../protocol/dns/tsig.js';
+import { applyTransportOption, settleTransport, type DigTransportChoice } from './encrypted-options.js';
 
 export interface DigQuery {
   /** As the user typed it (after IDN conversion), or the reverse name for -x. */
@@ -71,6 +72,17 @@ export interface DigOptions {
   /** issue 14: +validate, DNSSEC validation of the answer (as delv); --trust-anchor FILE, else the root KSKs. */
   validate?: boolean;
   trustAnchorFile?: string;
+  /** issue 14: +tls (DoT), +https/+https-get (DoH), +http-plain (DoH over h2c); default udp (+tcp: TCP). */
+  transport: DigTransportChoice;
+  /** DoH: +https=/path (default /dns-query) and POST or GET (+https-get). */
+  dohPath: string;
+  dohMethod: 'POST' | 'GET';
+  /** +tls-ca[=FILE]: a file of CA certificates, or true for the system's roots. */
+  tlsCa?: string | true;
+  /** +tls-hostname=NAME: the name to verify and send as SNI. */
+  tlsHostname?: string;
+  /** -p was given; else the transport's own port. */
+  portSet: boolean;
 }
 
 function usage(message: string): NetlabError {
@@ -128,6 +140,7 @@ export function digDefaults(argv: string[] = []): DigOptions {
     port: 53, queries: [], trace: false, short: false, tcp: false, ignoreTruncation: false, recurse: true,
     timeoutMs: 5000, tries: 3, edns: true, bufsize: 1232, dnssec: false, nsid: false, cookie: true, cd: false, ad: true,
     json: false, concurrency: 16, ipv4Only: false, ipv6Only: false, nssearch: false, zoneCheck: false, argv: [...argv],
+    transport: 'udp', dohPath: '/dns-query', dohMethod: 'POST', portSet: false,
     sections: { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true },
   };
 }
@@ -217,6 +230,7 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
         o.validate = !negated;
         continue;
       }
+      if (applyTransportOption(o, bare, negated, value, tok)) continue;
       const flag = FLAG_ALIASES[bare];
       if (!flag || value !== undefined) throw usage(`unknown option '${tok}'`);
       setFlag(flag, !negated);
@@ -241,6 +255,7 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
       pendingClass = c;
     } else if (tok === '-p' || tok === '--port') {
       o.port = intArg(next(), tok, 1, 65535);
+      o.portSet = true;
     } else if (tok === '-f' || tok === '--file') {
       o.batchFile = next();
     } else if (tok === '-q' || tok === '--name') {
@@ -316,6 +331,7 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
     }
   }
   if (o.trace && !recurseSet) o.recurse = false;
+  settleTransport(o);
   if (o.ipv4Only && o.ipv6Only) throw usage('-4 and -6 exclude each other');
   if (o.nssearch && o.zoneCheck) throw usage('+nssearch and +zone-check exclude each other');
   if (o.bufsize < 512 && o.edns) o.bufsize = Math.max(o.bufsize, 512);

@@ -3,6 +3,7 @@ import type { DigHop, DigQuestion, DigResult } from '../../protocol/dns/lookup.j
 import type { DigOptions } from './options.js';
 import { nssearchText, zoneCheckText } from './render-delegation.js';
 import { validationLines } from './render-validation.js';
+import { TRANSPORT_LABEL } from './encrypted-options.js';
 
 const TAB = 8;
 // BIND's dns_master_style_debug columns, as dig prints records
@@ -141,7 +142,8 @@ function answerText(r: DigResult, options: DigOptions, zone: string): string[] {
   section('TSIG PSEUDO', s.additional, tsig, recordLine);
   if (s.stats) {
     out.push(`;; Query time: ${Math.floor(r.timeMs ?? 0)} msec`); // whole ms, truncated, as dig
-    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${r.query.transport.toUpperCase()})`);
+    out.push(`;; SERVER: ${serverText(r.query.server, r.query.port, r.query.serverName)} (${TRANSPORT_LABEL[r.query.transport] ?? r.query.transport.toUpperCase()})`);
+    if (r.query.tls) out.push(tlsLine(r.query.tls));
     out.push(`;; WHEN: ${digDate(r.when, zone)}`);
     out.push(`;; MSG SIZE  rcvd: ${r.msgSize}`);
     out.push('');
@@ -188,6 +190,15 @@ function xfrText(r: DigResult, options: DigOptions, zone: string): string[] {
     out.push('');
   }
   return out;
+}
+
+/** issue 14: what TLS gave, and the privacy profile said plainly (RFC 8310). */
+export function tlsLine(t: NonNullable<DigResult['query']['tls']>): string {
+  const what = [t.protocol, t.cipher, t.alpn ? `ALPN ${t.alpn}` : undefined].filter(Boolean).join(', ');
+  const check = t.profile === 'strict'
+    ? `certificate verified for ${t.hostname ?? 'the server'} (strict profile)`
+    : 'certificate NOT verified (opportunistic profile, RFC 8310: encrypted, not authenticated)';
+  return `;; TLS: ${what ? `${what}; ` : ''}${check}`;
 }
 
 function hopText(h: DigHop): string[] {

@@ -9,6 +9,9 @@ import { UdpPool } from '../../protocol/dns/transport.js';
 import { lookup, resolveServer, type DigRecord, type DigResult, type ResolvedServer } from '../../protocol/dns/lookup.js';
 import { parseBatchLine, parseDigArgs, type DigJob, type DigOptions, type DigQuery } from './options.js';
 import { parseTsigKeyFile, type TsigKey } from '../../protocol/dns/tsig.js';
+import type { EncryptedPool } from '../../protocol/dns/encrypted.js';
+import type { TlsSettings } from '../../protocol/dns/dot.js';
+import { readTlsCa } from './tls-ca.js';
 
 export { parseDigArgs, type DigOptions };
 export type { DigHop, DigQuestion, DigRecord, DigResult } from '../../protocol/dns/lookup.js';
@@ -19,8 +22,9 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
   if (!options.batchFile) return queries;
   let text: string;
   try {
-    const { readFileBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
-    text = readFileBounded(options.batchFile, FILE_LIMITS.batch).toString('utf8');
+    const { readFileBounded, readStdinBounded, FILE_LIMITS } = await import('../../util/read-bounded.js');
+    // -f -: the queries come on stdin, bounded as a file is
+    text = (options.batchFile === '-' ? readStdinBounded(FILE_LIMITS.batch) : readFileBounded(options.batchFile, FILE_LIMITS.batch)).toString('utf8');
   } catch (e) {
     // dig's own wording
     throw new NetlabError('INPUT', `couldn't open batch file '${options.batchFile}': ${fileErrorReason(e)}`, { cause: e });
@@ -41,14 +45,19 @@ export async function collectQueries(options: DigOptions): Promise<DigJob[]> {
 }
 
 /** One query of the run through the library, under its own options (a -f line may set them); `netlab check` runs its dig checks through this too. */
-export async function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
+export async function runDigQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}, connections?: EncryptedPool): Promise<DigResult> {
   // issue 14: +validate checks the answer's chain of trust after the query (src/commands/dig/validate.ts)
-  if (options.validate) return (await import('./validate.js')).digWithValidation(q, server, options, () => lookupQuery(q, server, options, pool, hooks));
-  return lookupQuery(q, server, options, pool, hooks);
+  if (options.validate) return (await import('./validate.js')).digWithValidation(q, server, options, () => lookupQuery(q, server, options, pool, hooks, connections));
+  return lookupQuery(q, server, options, pool, hooks, connections);
 }
 
-function lookupQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}): Promise<DigResult> {
+function lookupQuery(q: DigQuery, server: ResolvedServer, options: DigOptions, pool?: UdpPool, hooks: DigHooks = {}, connections?: EncryptedPool): Promise<DigResult> {
+  const encrypted = options.transport === 'udp' ? undefined : transportOf(options, connections);
   return lookup({
+    transport: encrypted?.transport,
+    tls: encrypted?.tls,
+    doh: encrypted?.doh,
+    connections: encrypted?.connections,
     name: q.name,
     type: q.type,
     class: q.class,
@@ -107,6 +116,18 @@ export async function readTsigKeyFile(path: string): Promise<TsigKey> {
   return parseTsigKeyFile(text, path);
 }
 
+/** The lookup options of +tls, +https, +http-plain (none for Do53); +tls-ca=FILE read here (INPUT when unreadable). */
+function transportOf(options: DigOptions, connections?: EncryptedPool): { transport?: 'tls' | 'https' | 'http-plain'; tls?: TlsSettings; doh?: { path: string; method: 'POST' | 'GET' }; connections?: EncryptedPool } {
+  if (options.transport === 'udp') return {};
+  const tls: TlsSettings = {};
+  if (options.tlsCa !== undefined) {
+    tls.verify = true;
+    if (options.tlsCa !== true) tls.ca = readTlsCa(options.tlsCa);
+  }
+  if (options.tlsHostname !== undefined) tls.hostname = options.tlsHostname;
+  return { transport: options.transport, tls, doh: { path: options.dohPath, method: options.dohMethod }, connections };
+}
+
 /**
  * Run every query, at most `concurrency` at once, and hand each result to `onResult` in input
  * order as soon as it and every one before it are done (a batch streams: nothing waits for
@@ -129,6 +150,8 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   };
   // resolved once per distinct option set (a plain batch shares the command line's)
   const resolved = new Map<DigOptions, ResolvedServer>();
+  // a bad +tls-ca file is bad input before any query goes out
+  for (const o of new Set(list.map((j) => j.options))) if (typeof o.tlsCa === 'string') readTlsCa(o.tlsCa);
   await Promise.all([...new Set(list.map((j) => j.options))].map(async (o) => resolved.set(o, await serverOf(o))));
   // -k FILE: each key file read once, before any query is sent
   const keys = new Map<string, Promise<TsigKey>>();
@@ -157,6 +180,10 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
   if (options.signal) setMaxListeners(Math.max(10, 2 * options.concurrency + 4), options.signal);
   // Batches share a few sockets; a single query gets its own socket and source port.
   const pool = list.length > 1 ? new UdpPool(Math.min(8, options.concurrency)) : undefined;
+  // and one DoT connection / HTTP/2 session per server and transport, closed at the end
+  const connections = list.length > 1 && list.some((j) => j.options.transport !== 'udp')
+    ? new (await import('../../protocol/dns/encrypted.js')).EncryptedPool()
+    : undefined;
   let next = 0;
   const worker = async () => {
     // after Ctrl-C no new query starts; the ones in flight end as interrupted
@@ -164,13 +191,13 @@ export async function runDigStream(options: DigOptions, onResult: (r: DigResult,
       const i = next++;
       const job = list[i]!;
       // a single transfer may hand its records over as they come
-      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool, list.length === 1 ? hooks : {}));
+      done(i, await runDigQuery(job.query, resolved.get(job.options)!, job.options, pool, list.length === 1 ? hooks : {}, connections));
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, worker));
   } finally {
-    await pool?.close();
+    await Promise.all([pool?.close(), connections?.close()]);
   }
   const interrupted = cut || emitted < list.length;
   return { status: interrupted ? 'UNKNOWN' : worst, queries: list.length, done: emitted, interrupted };

@@ -8,7 +8,9 @@ import type { DnssecProblemCode, DnssecValidation } from './dnssec/validate.js';
 import { NetlabError, statusOf, type Note, type Problem, type Status } from '../../errors.js';
 import { roundMs } from '../../util/round.js';
 import { ipFamily } from '../../util/ip.js';
-import { query, type Exchange, type UdpPool } from './transport.js';
+import { query, type DnsTransport, type Exchange, type UdpPool } from './transport.js';
+import type { TlsInfo, TlsSettings } from './dot.js';
+import type { EncryptedPool } from './encrypted.js';
 import { trace, type TraceHop } from './trace.js';
 import { systemNameserver } from './resolv-conf.js';
 import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName } from './types.js';
@@ -31,7 +33,9 @@ export type DigProblemCode = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'ERROR_RCODE'
   // issue 14: zone transfers: a stream cut, stalled or past a bound; TSIG: an answer whose signature does not verify
   | 'XFR_INCOMPLETE' | 'TSIG_INVALID'
   // issue 14: +validate (src/protocol/dns/dnssec/validate.ts)
-  | DnssecProblemCode;
+  | DnssecProblemCode
+  // issue 14: DoT/DoH: the TLS handshake or the certificate check failed; DoH: the HTTP answer is not one (a status other than 200, HTML, HTTP/1.1 only)
+  | 'TLS_FAILED' | 'DOH_FAILED';
 
 /** A record as `netlab dig --json` shows it: `data` is the presentation text, `rdata` the typed value. */
 export interface DigRecord {
@@ -74,7 +78,7 @@ export interface DigHop {
 
 /** One query's result, the document `netlab dig --json` prints for it. Plain JSON-able data. */
 export interface DigResult {
-  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: 'udp' | 'tcp' };
+  query: { name: string; type: string; class: string; server: string; serverName: string; port: number; transport: DnsTransport; tls?: DigTls };
   /** OK for a NOERROR answer (empty or not); CRITICAL for another RCODE, no reply, or a trace that could not finish; UNKNOWN when interrupted. */
   status: Status;
   problems: Problem<DigProblemCode>[];
@@ -120,6 +124,9 @@ export interface DigResult {
   /** issue 14: with +validate, the DNSSEC verdict and its chain of trust (its problems are in `problems` too). */
   validation?: DnssecValidation;
 }
+
+/** DoT/DoH over TLS: the privacy profile (RFC 8310), whether the certificate was verified, and what was negotiated. */
+export type DigTls = TlsInfo;
 
 /** A server to ask, already resolved: its address and the name to show for it. */
 export interface ResolvedServer {
@@ -193,6 +200,27 @@ export interface LookupOptions {
    * (`answer` empty, `xfr.streamed` true).
    */
   onXfrRecords?: (records: DigRecord[]) => void;
+  /** `tls` (DoT), `https` (DoH POST or GET over TLS), `http-plain` (DoH over cleartext HTTP/2); default UDP (`tcp` for TCP). A trace stays on UDP. */
+  transport?: DnsTransport;
+  /** DoT/DoH over TLS: verify with these CAs or this name (strict profile); default: encrypted, not verified (opportunistic). */
+  tls?: TlsSettings;
+  /** DoH: the path (default /dns-query) and method (default POST). */
+  doh?: { path?: string; method?: 'POST' | 'GET' };
+  /** Share one DoT connection / HTTP/2 session per server among many lookups (see EncryptedPool). */
+  connections?: EncryptedPool;
+}
+
+/** The port of each transport when none is given: 53, 853 (DoT), 443 (DoH), 80 (DoH over h2c). */
+export function defaultPort(transport: DnsTransport | undefined): number {
+  return transport === 'tls' ? 853 : transport === 'https' ? 443 : transport === 'http-plain' ? 80 : 53;
+}
+
+/** The TLS settings of a query: the caller's, with the server's own name (when it was given by name) to verify and send as SNI. */
+function tlsOf(tls: TlsSettings | undefined, server: ResolvedServer): TlsSettings {
+  const named = server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined;
+  const serverName = tls?.serverName ?? named;
+  if (tls && tls.serverName === serverName) return tls;
+  return Object.assign({}, tls, { serverName });
 }
 
 // a batch gets thousands of answers a second: one ISO text per millisecond, not one per answer
@@ -250,11 +278,26 @@ interface Asked {
   class: number;
   server: ResolvedServer;
   port: number;
-  transport: 'udp' | 'tcp';
+  transport: DnsTransport;
+  tls?: TlsSettings;
 }
 
 function queryOf(a: Asked): DigResult['query'] {
-  return { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
+  const q: DigResult['query'] = { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
+  // no answer over TLS: still say which profile was asked for
+  if (a.tls) {
+    const strict = a.tls.verify ?? (a.tls.ca !== undefined || a.tls.hostname !== undefined);
+    q.tls = { profile: strict ? 'strict' : 'opportunistic', verified: false };
+  }
+  return q;
+}
+
+/** The query as answered: the transport that carried the answer, and what TLS negotiated. */
+function queryWith(a: Asked, ex: Pick<Exchange, 'transport' | 'tls'>): DigResult['query'] {
+  const q = queryOf(a);
+  q.transport = ex.transport;
+  if (ex.tls) q.tls = ex.tls;
+  return q;
 }
 
 function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
@@ -327,11 +370,11 @@ async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResu
   return r;
 }
 
-function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback' | 'tsig'>): DigResult {
+function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'transport' | 'tcpFallback' | 'tsig' | 'tls'>): DigResult {
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
-    query: { ...queryOf(a), transport: ex.transport },
+    query: queryWith(a, ex),
     status: statusOf(problems),
     problems,
     rcode: m.rcode,
@@ -371,7 +414,7 @@ function markInterrupted(r: DigResult): DigResult {
 }
 
 const ERROR_CODES: Partial<Record<NetlabError['code'], DigProblemCode>> = {
-  TIMEOUT: 'TIMEOUT', MALFORMED_PACKET: 'MALFORMED_REPLY',
+  TIMEOUT: 'TIMEOUT', MALFORMED_PACKET: 'MALFORMED_REPLY', HANDSHAKE_FAILED: 'TLS_FAILED', MISMATCH: 'DOH_FAILED',
 };
 
 function codeOf(value: string | number | undefined, fallback: number, of: (name: string) => number | undefined, what: string): number {
@@ -395,8 +438,13 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   const type = codeOf(options.type, 1, typeCodeOf, 'type');
   const klass = codeOf(options.class, 1, classCodeOf, 'class');
   const server = typeof options.server === 'object' ? options.server : await resolveServer(options.server, { ipv6: options.ipv6 });
-  const port = options.port ?? 53;
-  const asked: Asked = { name: options.name, type, class: klass, server, port, transport: options.tcp ? 'tcp' : 'udp' };
+  // a trace asks name servers, which speak Do53 only: it stays on UDP (TCP with tcp)
+  const encrypted = !options.trace && (options.transport === 'tls' || options.transport === 'https' || options.transport === 'http-plain');
+  const transport: DnsTransport = encrypted ? options.transport! : options.tcp || options.transport === 'tcp' ? 'tcp' : 'udp';
+  const port = options.port ?? (options.trace ? 53 : defaultPort(transport));
+  const tlsSettings = encrypted && transport !== 'http-plain' ? tlsOf(options.tls, server) : undefined;
+  // plain properties, no spread: this runs for every query of a batch
+  const asked: Asked = { name: options.name, type, class: klass, server, port, transport, tls: tlsSettings };
   const given = options.edns === false ? undefined : options.edns;
   const cookie: DnsCookie | undefined = given?.cookie === true ? clientCookieFor(server.address) : given?.cookie || undefined;
   const edns = options.edns === false ? false as const : { udpSize: given?.udpSize ?? 1232, do: given?.do, nsid: given?.nsid, subnet: given?.subnet, cookie };
@@ -444,7 +492,7 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
     const ask = (e: typeof edns) => query({ address: server.address, port }, { name: options.name, type, class: klass }, {
       timeoutMs: options.timeoutMs ?? 5000,
       tries: options.tries ?? 3,
-      tcp: options.tcp,
+      tcp: options.tcp || transport === 'tcp',
       ignoreTruncation: options.ignoreTruncation,
       recurse: options.recurse,
       edns: e,
@@ -453,6 +501,10 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
       pool: options.tsig ? undefined : options.pool,
       signal: options.signal,
       ...(options.tsig ? { tsig: options.tsig } : {}),
+      transport: encrypted ? transport : undefined,
+      tls: tlsSettings,
+      doh: encrypted ? options.doh : undefined,
+      connections: encrypted ? options.connections : undefined,
     });
     let ex = await ask(edns);
     let retried = false;

@@ -414,7 +414,7 @@ export async function trace(qnameIn: string, qtype: number, options: TraceOption
       timeMs: roundMs(ex.timeMs),
       msgSize: ex.message.size,
       rcode: ex.message.rcode,
-      transport: ex.transport,
+      transport: ex.transport === 'tcp' ? 'tcp' : 'udp', // a trace asks over Do53 only
       records,
       skipped,
     };

@@ -13,6 +13,11 @@ import { canonicalName } from './names.js';
 import type { ClientSubnet, DnsCookie } from './edns-options.js';
 import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
 import { signTsig, TsigVerifier, type TsigKey, type TsigVerdict } from './tsig.js';
+import type { TlsInfo, TlsSettings } from './dot.js';
+import type { EncryptedPool } from './encrypted.js';
+
+/** How a query travels: Do53 over UDP or TCP, DoT (RFC 7858), DoH over TLS or cleartext HTTP/2 (RFC 8484). */
+export type DnsTransport = 'udp' | 'tcp' | 'tls' | 'https' | 'http-plain';
 
 /** A DNS server: an IP address (not a name) and a port. */
 export interface Server {
@@ -47,12 +52,20 @@ export interface TransportOptions {
   pool?: UdpPool;
   /** Sign the query with this TSIG key (RFC 8945) and verify the answer's (Exchange.tsig); no pool then. */
   tsig?: TsigKey;
+  /** `tls` (DoT), `https` (DoH over TLS), `http-plain` (DoH over h2c); default UDP (TCP with `tcp`). */
+  transport?: DnsTransport;
+  /** TLS of `tls` and `https`: what to verify (default: nothing, the opportunistic profile). */
+  tls?: TlsSettings;
+  /** DoH: the endpoint's path (default /dns-query) and method (default POST). */
+  doh?: { path?: string; method?: 'POST' | 'GET' };
+  /** Share one DoT connection or HTTP/2 session per server among many queries; default: one per query. */
+  connections?: EncryptedPool;
 }
 
 /** One question answered: the server, the transport that carried the answer, the decoded message. */
 export interface Exchange {
   server: Server;
-  transport: 'udp' | 'tcp';
+  transport: DnsTransport;
   message: DnsMessage;
   /** Round trip of the query that produced `message`, milliseconds. */
   timeMs: number;
@@ -60,6 +73,8 @@ export interface Exchange {
   tcpFallback: boolean;
   /** With TransportOptions.tsig: what verifying the answer's TSIG found. */
   tsig?: TsigVerdict;
+  /** DoT and DoH over TLS: what was negotiated, and whether the certificate was verified. */
+  tls?: TlsInfo;
 }
 
 /** EDNS of a query unless told otherwise: a 1232-byte UDP size (DNS Flag Day 2020), as BIND's dig. */
@@ -75,7 +90,12 @@ export const DEFAULT_EDNS = { udpSize: 1232 } as const;
 export async function query(server: Server, question: Question, options: TransportOptions = {}): Promise<Exchange> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const tries = Math.max(1, options.tries ?? 3);
-  if (options.tcp) {
+  const t = options.transport;
+  if (t === 'tls' || t === 'https' || t === 'http-plain') {
+    const { encryptedExchange } = await import('./encrypted.js');
+    return encryptedExchange(server, question, options, timeoutMs);
+  }
+  if (options.tcp || t === 'tcp') {
     const r = await tcpExchange(server, question, options, timeoutMs);
     return withTsig({ server, transport: 'tcp', message: r.message, timeMs: roundMs(r.timeMs), tcpFallback: false }, r);
   }
@@ -115,8 +135,8 @@ function verifyAnswer(options: TransportOptions, mac: Buffer | undefined, wire: 
   return answer;
 }
 
-function buildQuery(question: Question, options: TransportOptions): { id: number; wire: Buffer; mac?: Buffer } {
-  const id = nodeCrypto().randomInt(0, 0x10000);
+/** The query's wire form with a random ID (or `id`, when the caller chose one that is free on its connection), signed when `tsig` is set. */
+export function buildQuery(question: Question, options: TransportOptions, id = nodeCrypto().randomInt(0, 0x10000)): { id: number; wire: Buffer; mac?: Buffer } {
   const edns = options.edns === undefined ? DEFAULT_EDNS : options.edns;
   const wire = encodeQuery({
     id,
@@ -157,7 +177,8 @@ function udpFamily(address: string): 'udp4' | 'udp6' {
   return address.includes(':') ? 'udp6' : 'udp4';
 }
 
-function describe(server: Server): string {
+/** `ADDR#PORT`, `[v6]:PORT`: the server as error messages name it. */
+export function describe(server: Server): string {
   return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}#${server.port}`;
 }
 
