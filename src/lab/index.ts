@@ -53,7 +53,7 @@ export interface Lab {
   fanout: FanoutLab;
   /** issue 14: the signed island sec.test. (127.53.6.1): its trust anchor written to a temporary file (a trust-anchors clause, as delv -a reads it; and the DS alone), and its cases. */
   dnssec: { address: string; anchorFile: string; dsFile: string; cases: typeof LAB_DNSSEC_CASES };
-  /** issue 14: DoT, DoH and h2c fronts on ns1 and ns2.example.test (certificates from the lab CA, `tls.caFile`). */
+  /** issue 14: DoT, DoH and h2c fronts on ns1 and ns2.example.test and the GSLB (certificates from the lab CA, `tls.caFile`). */
   encryptedDns: EncryptedDnsLab;
   endpoints: LabEndpoint[];
   /** One example command per subcommand, runnable against this lab. */
@@ -197,7 +197,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // issue 14: DNSSEC validation (netlab dig +validate, delv)
   endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned and optout.nsec3 (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
   for (const f of encryptedDns.fronts) {
-    const name = f.address === a.ns1Example ? 'ns1.example.test' : 'ns2.example.test';
+    const name = f.address === a.ns1Example ? 'ns1.example.test' : f.address === a.ns2Example ? 'ns2.example.test' : 'ns1.gslb.test';
     endpoints.push({ role: `${name} DoT`, address: f.address, port: f.ports.dot, protocol: 'dns', description: `DNS over TLS (RFC 7858) to ${name}; certificate for ${name} from the lab CA` });
     endpoints.push({ role: `${name} DoH`, address: f.address, port: f.ports.doh, protocol: 'dns', description: `DNS over HTTPS (RFC 8484, HTTP/2, POST and GET /dns-query) to ${name}; certificate from the lab CA` });
     endpoints.push({ role: `${name} DoH h2c`, address: f.address, port: f.ports.h2c, protocol: 'dns', description: `DoH over cleartext HTTP/2 (h2c, prior knowledge, /dns-query) to ${name}` });
@@ -250,6 +250,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     `netlab dig @${a.root} -p ${p} +zone-check www.noedns.test   # EDNS_BROKEN (and www.stale/noaa/silent/nsdiff/gluediff/notcp.test, each its own code)`,
     // issue 14: the GSLB: the client subnet picks the edge
     `netlab dig @${GSLB_ADDRESS} -p ${p} www.gslb.test +subnet=198.51.100.0/24   # the north edge, CLIENT-SUBNET scope /24`,
+    `netlab dig @${GSLB_ADDRESS} -p ${encryptedDns.ports.doh} +https +tls-ca=${tls.caFile} www.gslb.test +subnet=198.51.100.0/24   # HttpDNS: the same over DoH, verified`,
     `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.good.sec.test   # DNSSEC: fully validated`,
     `netlab dig @${a.root} -p ${p} +validate --trust-anchor ${anchors.anchorFile} www.tampered.sec.test   # bogus: BAD_SIGNATURE, exit 2`,
   ];
