@@ -59,3 +59,13 @@ test('the TLS footer line says the profile plainly', () => {
   assert.equal(tlsLine({ profile: 'strict', verified: true, hostname: 'dns.example', protocol: 'TLSv1.2', alpn: null }),
     ';; TLS: TLSv1.2; certificate verified for dns.example (strict profile)');
 });
+
+test('TSIG over DoT/DoH is refused as a usage error (the answer\'s TSIG would go unverified), allowed over UDP and TCP', () => {
+  const key = 'hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0';
+  for (const t of ['+tls', '+https', '+http-plain']) {
+    assert.throws(() => parseDigArgs(['-y', key, t, 'x.test']), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE' && /TSIG .* not supported yet/.test(e.message));
+    assert.throws(() => parseDigArgs(['-k', '/nonexistent.key', t, 'x.test']), (e: unknown) => e instanceof NetlabError && e.code === 'USAGE');
+  }
+  assert.equal(parseDigArgs(['-y', key, 'x.test']).tsigKey?.name, 'k');
+  assert.equal(parseDigArgs(['-y', key, '+tcp', 'x.test']).tcp, true);
+});

@@ -333,6 +333,8 @@ export function parseDigArgs(argv: string[], start?: DigOptions): DigOptions {
   if (o.trace && !recurseSet) o.recurse = false;
   settleTransport(o);
   if (o.ipv4Only && o.ipv6Only) throw usage('-4 and -6 exclude each other');
+  // the DoT/DoH clients do not verify an answer's TSIG yet: refused rather than trusted unchecked
+  if ((o.tsigKey || o.tsigKeyFile) && o.transport !== 'udp') throw usage(`TSIG (-y, -k) over +${o.transport} is not supported yet: use it over UDP or TCP`);
   if (o.nssearch && o.zoneCheck) throw usage('+nssearch and +zone-check exclude each other');
   if (o.bufsize < 512 && o.edns) o.bufsize = Math.max(o.bufsize, 512);
   for (const n of names) {
