@@ -181,8 +181,11 @@ function sigTime(value: number): string {
 }
 
 const BASE32HEX = '0123456789ABCDEFGHIJKLMNOPQRSTUV';
+const BASE32HEX_LOWER = BASE32HEX.toLowerCase();
 
-function base32hex(b: Uint8Array): string {
+/** RFC 4648 7: base32hex without padding (NSEC3 hashes): upper case as presented, lower case as an owner label. */
+export function base32hex(b: Uint8Array, lowerCase = false): string {
+  const alphabet = lowerCase ? BASE32HEX_LOWER : BASE32HEX;
   let bits = 0;
   let value = 0;
   let out = '';
@@ -190,11 +193,12 @@ function base32hex(b: Uint8Array): string {
     value = (value << 8) | byte;
     bits += 8;
     while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31];
+      out += alphabet[(value >>> (bits - 5)) & 31];
       bits -= 5;
     }
+    value &= (1 << bits) - 1;
   }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
   return out;
 }
 

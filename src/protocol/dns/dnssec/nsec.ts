@@ -3,6 +3,7 @@
  * which name an NSEC or NSEC3 record covers or matches, and the closest encloser. Pure except
  * for the hash (node:crypto through util/builtins.ts).
  */
+import { base32hex as base32hexText } from '../present.js';
 import { nodeCrypto } from '../../../util/builtins.js';
 import type { DnsRecord } from '../rdata.js';
 import { readTypeBitmap } from '../present.js';
@@ -21,24 +22,9 @@ export interface Nsec3Fields {
   types: string[];
 }
 
-const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
-
 /** RFC 4648 7: base32hex, lower case, no padding (the NSEC3 owner label form). */
 export function base32hex(b: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of b) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
-  return out;
+  return base32hexText(b, true);
 }
 
 /** The fields of an NSEC3 or NSEC3PARAM record (typed as `OtherData`: its hex); undefined when it is neither or malformed. */
