@@ -197,7 +197,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // issue 14: DNSSEC validation (netlab dig +validate, delv)
   endpoints.push({ role: 'ns1.sec.test', address: LAB_DNSSEC_ADDRESS, port: p, protocol: 'dns', description: `sec.test. signed (trust anchor: ${anchors.anchorFile}) and its children: good, rsa, ed, p384, sha512, sha1, nsec3 (secure), unsigned and optout.nsec3 (insecure), expired, dsmismatch, nokey, tampered (bogus); BIND's delv validates them too: delv @${LAB_DNSSEC_ADDRESS} -p ${p} -a FILE +root=sec.test NAME` });
   for (const f of encryptedDns.fronts) {
-    const name = f.address === a.ns1Example ? 'ns1.example.test' : 'ns2.example.test';
+    const name = f.address === a.ns1Example ? 'ns1.example.test' : f.address === a.ns2Example ? 'ns2.example.test' : 'ns1.gslb.test';
     endpoints.push({ role: `${name} DoT`, address: f.address, port: f.ports.dot, protocol: 'dns', description: `DNS over TLS (RFC 7858) to ${name}; certificate for ${name} from the lab CA` });
     endpoints.push({ role: `${name} DoH`, address: f.address, port: f.ports.doh, protocol: 'dns', description: `DNS over HTTPS (RFC 8484, HTTP/2, POST and GET /dns-query) to ${name}; certificate from the lab CA` });
     endpoints.push({ role: `${name} DoH h2c`, address: f.address, port: f.ports.h2c, protocol: 'dns', description: `DoH over cleartext HTTP/2 (h2c, prior knowledge, /dns-query) to ${name}` });

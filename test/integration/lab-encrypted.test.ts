@@ -15,7 +15,7 @@ after(async () => {
   await lab.close();
 });
 
-test('the encrypted endpoints are listed, on the same three ports for ns1 and ns2', () => {
+test('the encrypted endpoints are listed, on the same three ports for ns1, ns2 and the GSLB, each under its own name', () => {
   const enc = lab.endpoints.filter((e) => / (DoT|DoH|DoH h2c)$/.test(e.role));
   assert.deepEqual(enc.map((e) => [e.role, e.address, e.port, e.protocol]), [
     ['ns1.example.test DoT', '127.53.0.3', lab.encryptedDns.ports.dot, 'dns'],
@@ -24,6 +24,10 @@ test('the encrypted endpoints are listed, on the same three ports for ns1 and ns
     ['ns2.example.test DoT', '127.53.0.4', lab.encryptedDns.ports.dot, 'dns'],
     ['ns2.example.test DoH', '127.53.0.4', lab.encryptedDns.ports.doh, 'dns'],
     ['ns2.example.test DoH h2c', '127.53.0.4', lab.encryptedDns.ports.h2c, 'dns'],
+    // the GSLB's front (the demo's HttpDNS lesson asks it over DoH)
+    ['ns1.gslb.test DoT', '127.53.3.1', lab.encryptedDns.ports.dot, 'dns'],
+    ['ns1.gslb.test DoH', '127.53.3.1', lab.encryptedDns.ports.doh, 'dns'],
+    ['ns1.gslb.test DoH h2c', '127.53.3.1', lab.encryptedDns.ports.h2c, 'dns'],
   ]);
   assert.equal(new Set([lab.encryptedDns.ports.dot, lab.encryptedDns.ports.doh, lab.encryptedDns.ports.h2c]).size, 3);
 });
