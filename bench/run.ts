@@ -90,21 +90,59 @@ async function benchStartup(): Promise<Section> {
   const check = await timed(NODE, [NETLAB, '--version'], { capture: true });
   if (check.code !== 0 || check.stdout.trim() !== version) throw new Error(`netlab --version printed '${check.stdout.trim()}' (exit ${check.code})`);
   const entry = (path: string) => [NODE, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(ROOT, path)).href)})`];
-  const [ours, bare, root, dns] = await compare([netlab('--version'), [NODE, '-e', '0'], entry('dist/lib/index.js'), entry('dist/lib/dns.js')], 40, 5);
+  const [ours, bare, root, dns] = await compare([netlab('--version'), [NODE, '-e', '0'], entry('dist/lib/index.js'), entry('dist/lib/dns.js')], 40, 5, { interleaved: true });
   const importRow = (label: string, t: typeof root): Row => ({
     label, unit: 'ms', netlab: t!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
     goal: { kind: 'addMaxMs', value: 15 },
     detail: `${label}: min ${ms(t!.minMs)} max ${ms(t!.maxMs)}; adds ${ms(t!.medianMs - bare!.medianMs)} to bare Node`,
   });
+  const inProcess = await importTimes(['dist/lib/index.js', 'dist/lib/dns.js'], 40);
+  const inProcessRow = (label: string, k: number): Row => ({
+    label, unit: 'ms', netlab: median(inProcess.times[k]!), peerName: 'empty ESM module', peer: median(inProcess.empty),
+    goal: { kind: 'addMaxMs', value: 15 },
+    detail: `${label}: min ${ms(Math.min(...inProcess.times[k]!))}, empty module min ${ms(Math.min(...inProcess.empty))}; adds ${ms(median(inProcess.times[k]!) - median(inProcess.empty))} to the loader's floor`,
+  });
   return {
     title: '1. Startup',
-    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI), and a process that only imports the library (\`await import('netlab')\`, \`await import('netlab/dns')\`, by the files package.json exports them as: the bundles in dist/lib): median wall time of ${ours!.runs} runs each after 5 warm-ups, measured with ${ours!.method === 'hyperfine' ? '`hyperfine -N` (no shell)' : 'a loop of spawns (hyperfine is not installed)'}.`,
+    method: `\`node bin/netlab.js --version\` against \`node -e 0\` (bare Node, the floor for any Node CLI), and a process that only imports the library (\`await import('netlab')\`, \`await import('netlab/dns')\`, by the files package.json exports them as: the bundles in dist/lib): median wall time of ${ours!.runs} runs each after 5 warm-ups, the commands interleaved (A, B, C, D, A, B...) so that a drift of the machine's load falls on all alike. In process: the \`await import()\` alone, timed with performance.now() inside ${inProcess.empty.length} fresh processes each (interleaved, after 3 warm-ups), against an empty ESM module file (the loader's floor).`,
     rows: [{
       label: '`netlab --version` vs `node -e 0`', unit: 'ms', netlab: ours!.medianMs, peerName: 'node -e 0', peer: bare!.medianMs,
       goal: { kind: 'ratioMax', value: 1.3 },
       detail: `netlab min ${ms(ours!.minMs)} max ${ms(ours!.maxMs)}; node -e 0 min ${ms(bare!.minMs)} max ${ms(bare!.maxMs)}; netlab adds ${ms(ours!.medianMs - bare!.medianMs)} to bare Node`,
-    }, importRow("`import 'netlab'` vs `node -e 0`", root), importRow("`import 'netlab/dns'` vs `node -e 0`", dns)],
+    }, importRow("`import 'netlab'` vs `node -e 0`", root), importRow("`import 'netlab/dns'` vs `node -e 0`", dns),
+    inProcessRow("in process: `await import('netlab')` vs an empty module", 0), inProcessRow("in process: `await import('netlab/dns')` vs an empty module", 1)],
   };
+}
+
+/**
+ * The import alone, timed inside fresh processes (performance.now() around `await import()`):
+ * an empty ESM module (the loader's floor) and each file, interleaved, `runs` processes each.
+ */
+async function importTimes(files: string[], runs: number): Promise<{ empty: number[]; times: number[][] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-import-'));
+  try {
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    const once = async (file: string): Promise<number> => {
+      const url = pathToFileURL(file).href;
+      const r = await timed(NODE, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`], { capture: true });
+      const t = Number(r.stdout);
+      if (r.code !== 0 || !Number.isFinite(t)) throw new Error(`importing ${file} failed (exit ${r.code}): ${r.stderr.trim()}`);
+      return t;
+    };
+    const out = { empty: [] as number[], times: files.map(() => [] as number[]) };
+    for (let i = 0; i < runs + 3; i++) {
+      const e = await once(empty);
+      const ts: number[] = [];
+      for (const f of files) ts.push(await once(join(ROOT, f)));
+      if (i < 3) continue; // warm-ups
+      out.empty.push(e);
+      ts.forEach((t, k) => out.times[k]!.push(t));
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // 2. One query ---------------------------------------------------------------------------

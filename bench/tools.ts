@@ -92,8 +92,10 @@ export interface CommandTiming {
  * when installed (it runs each command `runs` times after `warmup`), else a loop of our own.
  * Throws when a command exits non-zero, so a broken setup is not reported as a speed.
  */
-export async function compare(commands: string[][], runs: number, warmup: number): Promise<CommandTiming[]> {
-  const hf = which('hyperfine');
+export async function compare(commands: string[][], runs: number, warmup: number, options: { interleaved?: boolean } = {}): Promise<CommandTiming[]> {
+  // interleaved: A, B, A, B... in one loop rather than hyperfine's block per command, so that a
+  // drift of a shared machine's load falls on every command alike (for differences of a few ms)
+  const hf = options.interleaved ? undefined : which('hyperfine');
   const quote = (a: string) => (/^[\w@./:=+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   if (hf) {
     const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-hf-'));

@@ -6,6 +6,9 @@
  * dig's presentation text (`data`) and typed values (`rdata`). No HTTP client is loaded.
  * @packageDocumentation
  */
+import type { NsSearchOptions, NsSearchResult } from '../protocol/dns/nssearch.js';
+import type { ZoneCheckOptions, ZoneCheckResult } from '../protocol/dns/zone-check.js';
+import type { DnssecValidation, ValidateOptions } from '../protocol/dns/dnssec/validate.js';
 export {
   lookup, resolveServer, defaultPort,
   type LookupOptions, type DigTls, type DigResult, type DigRecord, type DigQuestion, type DigHop, type DigProblemCode, type ResolvedServer,
@@ -27,10 +30,9 @@ export {
 export { trace, type TraceOptions, type TraceResult, type TraceHop, type ServerFailure, type HopKind, type TraceProblemCode } from '../protocol/dns/trace.js';
 // issue 14: delegation health (dig +nssearch, +zone-check)
 export { serialNewer } from '../protocol/dns/serial.js';
-export { nssearch, type NsSearchOptions, type NsSearchResult, type NsSearchEntry, type NsSearchProblemCode } from '../protocol/dns/nssearch.js';
-export {
-  zoneCheck, type ZoneCheckOptions, type ZoneCheckResult, type ZoneCheckReport, type ZoneCheckLevel, type ZoneCheckServer,
-  type ServerVerdict, type ZoneCheckProblemCode,
+export type { NsSearchOptions, NsSearchResult, NsSearchEntry, NsSearchProblemCode } from '../protocol/dns/nssearch.js';
+export type {
+  ZoneCheckOptions, ZoneCheckResult, ZoneCheckReport, ZoneCheckLevel, ZoneCheckServer, ServerVerdict, ZoneCheckProblemCode,
 } from '../protocol/dns/zone-check.js';
 export {
   decodeMessage, encodeMessage, encodeQuery, frame, FrameReader,
@@ -56,12 +58,40 @@ export { systemNameserver } from '../protocol/dns/resolv-conf.js';
 export { ROOT_HINTS, type RootHint } from '../protocol/dns/root-hints.js';
 export { NetlabError, statusOf, worstOf, type Problem, type Note, type Status, type Severity, type Progress } from '../errors.js';
 // issue 14: DNSSEC validation (the chain of trust, as delv), and its parts
-export {
-  validateAnswer, verifyRrset,
-  type DnssecValidation, type DnssecVerdict, type DnssecProblemCode, type ChainLink, type ValidateOptions,
-} from '../protocol/dns/dnssec/validate.js';
+export type { DnssecValidation, DnssecVerdict, DnssecProblemCode, ChainLink, ValidateOptions } from '../protocol/dns/dnssec/validate.js';
+export { verifyRrset } from '../protocol/dns/dnssec/verify.js';
 export { parseTrustAnchors, ROOT_TRUST_ANCHORS, ROOT_KSK_2017, ROOT_KSK_2024, type TrustAnchor } from '../protocol/dns/dnssec/anchors.js';
 export { keyTag, dsDigest, dsFromKey, dsMatches, verifySignature, algorithmName, SUPPORTED_ALGORITHMS, SUPPORTED_DIGESTS, type SignatureCheck } from '../protocol/dns/dnssec/crypto.js';
 export { signedData, canonicalRdata, canonicalNameWire, compareNames, labelCount } from '../protocol/dns/dnssec/canonical.js';
 export { nsec3Hash, nsec3Fields, nsecCovers, nsec3Covers, base32hex, type Nsec3Fields } from '../protocol/dns/dnssec/nsec.js';
 export { recursiveFetcher, iterativeFetcher, type RecordFetcher, type FetchLimits } from '../protocol/dns/dnssec/fetch.js';
+
+// The engines a plain lookup() never needs (+nssearch, +zone-check, the DNSSEC validator: about a
+// fifth of the DNS code) load their module on the first call, so `import 'netlab/dns'` does not
+// parse them. Same names, parameters and results as the modules' own functions.
+
+/**
+ * Ask every authoritative server of `name`'s zone for its SOA, as `dig +nssearch` does, and
+ * judge the answers. Never throws for what servers do: failures are entries and problems.
+ */
+export async function nssearch(name: string, options: NsSearchOptions): Promise<NsSearchResult> {
+  return (await import('../protocol/dns/nssearch.js')).nssearch(name, options);
+}
+
+/**
+ * Walk the delegation path of (qname, qtype: a type code) from the root, as `dig +trace`
+ * does, asking every server of every zone on the way and judging each. Never throws for what
+ * servers do: everything found is a problem in the result.
+ */
+export async function zoneCheck(qname: string, qtype: number, options: ZoneCheckOptions = {}): Promise<ZoneCheckResult> {
+  return (await import('../protocol/dns/zone-check.js')).zoneCheck(qname, qtype, options);
+}
+
+/**
+ * Validate the answer to (qname, qtype) from the trust anchors down (the chain of trust, as
+ * delv), fetching what it needs from `server`. Never throws for what the network or the zones
+ * do (that is the verdict); throws NetlabError USAGE for a name that cannot be asked.
+ */
+export async function validateAnswer(qname: string, qtype: number | string, options: ValidateOptions): Promise<DnssecValidation> {
+  return (await import('../protocol/dns/dnssec/validate.js')).validateAnswer(qname, qtype, options);
+}

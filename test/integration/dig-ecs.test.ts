@@ -6,15 +6,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLab, type Lab } from '../../src/lab/index.js';
+// only the DNS part of the lab (the GSLB is one of its servers): no lab PKI, TLS, HTTP or LB to start
+import { startDnsLab, type DnsLab } from '../../src/lab/dns/index.js';
 import { lookup } from '../../src/protocol/dns/lookup.js';
 import { parseClientSubnet } from '../../src/protocol/dns/edns-options.js';
 import { GSLB_ADDRESS } from '../../src/lab/dns/gslb.js';
 import { runCli } from '../helpers/cli.js';
 
-let lab: Lab;
+let lab: { dns: DnsLab; port: number; close(): Promise<void> };
 before(async () => {
-  lab = await startLab({ port: 0 });
+  const dns = await startDnsLab({ port: 0 });
+  lab = { dns, port: dns.port, close: () => dns.close() };
 });
 after(async () => {
   await lab?.close();

@@ -166,3 +166,35 @@ test('exit codes from the binary: secure 0, bogus 2, a bad trust-anchor file 3 w
   assert.equal(r.stderr.trim(), `netlab dig: ${bad}:2: bad digest 'ZZ': not hex`);
   assert.equal(r.stdout, '');
 });
+
+// issue 10 (measured): netlab/dns's validateAnswer, nssearch and zoneCheck are wrappers that
+// import their engine on their first call (so `import 'netlab/dns'` does not initialise them);
+// through the package's own bundle (dist/lib/dns.js, as a library user imports it) they give
+// what the engines give
+test("netlab/dns's validateAnswer, nssearch and zoneCheck (engines loaded on first call) give the engines' results", async () => {
+  const spec = 'netlab/dns'; // by the package's name: package.json "exports", the bundle
+  const dns = (await import(spec)) as typeof import('../../src/entry/dns.js');
+  const { nssearch } = await import('../../src/protocol/dns/nssearch.js');
+  const { zoneCheck } = await import('../../src/protocol/dns/zone-check.js');
+  const summary = (r: { status: string; problems: Array<{ code: string }> }) => [r.status, ...r.problems.map((p) => p.code)];
+
+  const [viaLib, direct] = await Promise.all([
+    dns.validateAnswer('www.tampered.sec.test', 'A', { server: island(), anchors }),
+    validateAnswer('www.tampered.sec.test', 'A', { server: island(), anchors }),
+  ]);
+  assert.deepEqual(summary(viaLib), ['bogus', 'BAD_SIGNATURE']);
+  assert.deepEqual(summary(viaLib), summary(direct));
+
+  const families = { ipv4: true, ipv6: false };
+  const ns = await dns.nssearch('example.test', { server: root(), families });
+  const nsDirect = await nssearch('example.test', { server: root(), families });
+  assert.deepEqual(summary(ns), summary(nsDirect));
+  assert.deepEqual(ns.ns, nsDirect.ns);
+  assert.equal(ns.nssearch.length, nsDirect.nssearch.length);
+  assert.ok(ns.nssearch.length >= 2, JSON.stringify(ns.nssearch));
+
+  const zc = await dns.zoneCheck('www.example.test', 1, { start: root(), families });
+  const zcDirect = await zoneCheck('www.example.test', 1, { start: root(), families });
+  assert.deepEqual(summary(zc), summary(zcDirect));
+  assert.equal(zc.status, 'OK', JSON.stringify(zc.problems));
+});

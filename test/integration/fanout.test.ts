@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLab, type Lab } from '../../src/lab/index.js';
+// the lab's DNS, PKI, HTTP, LB and fanout parts, not its TLS cases (test/helpers/lab-parts.ts)
+import { startLabParts, type LabParts } from '../helpers/lab-parts.js';
 import { FANOUT_ADDRESSES as F, FANOUT_NAMES as N, SPLIT_SERIALS, SPLIT_SERVERS } from '../../src/lab/fanout/index.js';
 import { crossCheck, expandTargets, fanoutRefusal, type PinnedRun } from '../../src/check/fanout.js';
 import type { CheckCommand, CheckDef, CheckOutcome } from '../../src/check/model.js';
@@ -22,9 +23,9 @@ import { NetlabError, type Status } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-let lab: Lab;
+let lab: LabParts<true, true, true>;
 before(async () => {
-  lab = await startLab();
+  lab = await startLabParts({ http: true, lb: true, fanout: true });
 });
 after(async () => {
   await lab.close();

@@ -7,18 +7,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startLab, type Lab } from '../../src/lab/index.js';
+// the lab's DNS, PKI and HTTP parts only (test/helpers/lab-parts.ts)
+import { startLabParts, type LabParts } from '../helpers/lab-parts.js';
 import { MODERN_HTTP_ADDRESSES as M } from '../../src/lab/http/modern-names.js';
 import { traceRequest, type TraceRequestOptions, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
 import type { Phases } from '../../src/protocol/http/timing.js';
 import { runCli } from '../helpers/cli.js';
 import { commandSamples } from '../../src/check/metrics-commands.js';
 
-let lab: Lab;
+let lab: LabParts<true, false, false>;
 let ca: string[];
 let port: number;
 before(async () => {
-  lab = await startLab({ port: 0 });
+  lab = await startLabParts({ http: true });
   ca = [lab.tls.rootPem];
   port = lab.http.httpsPort;
 });

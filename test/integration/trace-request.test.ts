@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startLab, type Lab } from '../../src/lab/index.js';
+// the lab's DNS, PKI and HTTP parts only (test/helpers/lab-parts.ts)
+import { startLabParts, type LabParts } from '../helpers/lab-parts.js';
 import { traceRequest, type TraceRequestOptions, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
 import { renderTraceRequestText } from '../../src/commands/trace-request/render.js';
 import type { Progress } from '../../src/errors.js';
@@ -16,12 +17,12 @@ import { runCli } from '../helpers/cli.js';
 // Every URL is either pinned (origin/cdn) or resolved through the lab's DNS (resolver): the
 // system resolver is never asked, and names resolve to 127.55.0.x only (www.example.test is
 // 192.0.2.10 in the lab zone: zone data, never a connection target).
-let lab: Lab;
+let lab: LabParts<true, false, false>;
 let base: string;
 let ca: string[];
 let resolver: { address: string; port: number };
 before(async () => {
-  lab = await startLab({ port: 0 });
+  lab = await startLabParts({ http: true });
   base = `https://www.example.test:${lab.http.httpsPort}`;
   ca = [lab.tls.rootPem];
   resolver = { address: lab.dns.addresses.ns1Example, port: lab.port };

@@ -54,10 +54,11 @@ test("import 'netlab' and 'netlab/dns' (as package.json exports them) load no pa
     const code = `import { createRequire } from 'node:module';
 const require = createRequire(${JSON.stringify(`${root}package.json`)});
 const resolved = import.meta.resolve(${JSON.stringify(entry)});
+const before = new Set(process.moduleLoadList); // the probe's own node:module is not the entry's
 await import(${JSON.stringify(entry)});
 // read before process.stdout, which loads node:net when it is a pipe
 const seen = JSON.stringify({ resolved, packages: Object.keys(require.cache).filter((k) => k.includes('node_modules')),
-  builtins: process.moduleLoadList.filter((m) => /^NativeModule (net|dgram|crypto)$/.test(m)) });
+  builtins: process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (net|dgram|crypto|module|fs[/]promises|stream)$/.test(m)) });
 process.stdout.write(seen);`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, r.stderr);
@@ -67,7 +68,8 @@ process.stdout.write(seen);`;
     const seen = probe(entry);
     assert.match(seen.resolved, /\/dist\/lib\/[a-z]+\.js$/, `${entry} resolves to the bundle`);
     assert.deepEqual(seen.packages, [], `${entry} loads no package`);
-    if (entry !== 'netlab/zone') assert.deepEqual(seen.builtins, [], `${entry} loads none of node:net, node:dgram, node:crypto`);
+    // issue 10 (measured): nor node:module (createRequire) nor, through node:fs's ESM facade, node:fs/promises and node:stream
+    if (entry !== 'netlab/zone') assert.deepEqual(seen.builtins, [], `${entry} loads none of node:net, node:dgram, node:crypto, node:module, node:fs/promises, node:stream`);
   }
   // the probe does see a package and the built-ins when they load, so the checks above can fail
   const http = probe('netlab/http');
@@ -86,4 +88,15 @@ process.stdout.write(JSON.stringify({ same: a.NetlabError === dns.NetlabError, l
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { same: true, lookup: true, fromCheck: true, code: 'INPUT' });
+});
+
+// issue 10 (measured): a plain query (lookup, `netlab dig NAME`) does not load the engines that
+// only +nssearch, +zone-check, a zone transfer or +validate need; they are imported when asked
+test('lookup.ts and the dig renderer load +nssearch, +zone-check, zone transfers and the DNSSEC checks only when asked', () => {
+  const lazy = /(^|\/)(nssearch|zone-check|xfr|delegation|dnssec\/(validate|crypto|canonical|fetch|nsec|anchors))\.js$/;
+  for (const file of ['src/protocol/dns/lookup.ts', 'src/protocol/dns/transport.ts', 'src/commands/dig/render.ts', 'src/commands/dig/render-validation.ts', 'src/commands/dig/run.ts']) {
+    for (const spec of staticImports(file)) assert.doesNotMatch(spec, lazy, `${file} imports ${spec} at startup`);
+  }
+  // the check sees such imports: +nssearch's engine imports the delegation helpers statically
+  assert.ok(staticImports('src/protocol/dns/nssearch.ts').some((spec) => lazy.test(spec)));
 });

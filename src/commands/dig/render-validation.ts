@@ -5,7 +5,7 @@
  * Pure.
  */
 import type { DnssecValidation } from '../../protocol/dns/dnssec/validate.js';
-import { algorithmName } from '../../protocol/dns/dnssec/crypto.js';
+import { algorithmName } from '../../protocol/dns/dnssec/algorithms.js';
 import { recordLine } from './render.js';
 
 /** The verdict line as delv prints it (the broken link's code and message for bogus). */

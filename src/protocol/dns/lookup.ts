@@ -17,10 +17,11 @@ import { classCode as classCodeOf, className, typeCode as typeCodeOf, typeName }
 import type { DnsRecord, EdnsInfo } from './wire.js';
 import { clientCookieFor, cookieVerdict, type ClientSubnet, type DnsCookie } from './edns-options.js';
 import type { RecordData } from './rdata.js';
-import { nssearch, nssearchDigResult, type NsSearchEntry, type NsSearchProblemCode } from './nssearch.js';
-import { zoneCheck, zoneCheckDigResult, type ZoneCheckReport, type ZoneCheckProblemCode } from './zone-check.js';
+// +nssearch, +zone-check and zone transfers load their modules when asked (a plain query never does)
+import type { NsSearchEntry, NsSearchProblemCode } from './nssearch.js';
+import type { ZoneCheckReport, ZoneCheckProblemCode } from './zone-check.js';
 import { tsigRdata, tsigText, type TsigKey, type TsigRecord } from './tsig.js';
-import { transfer, type XfrResult } from './xfr.js';
+import type { XfrResult } from './xfr.js';
 
 /**
  * What can be wrong with a dig query, each CRITICAL: the answer's RCODE (NXDOMAIN, SERVFAIL,
@@ -331,6 +332,7 @@ const XFR_CODES: Record<NonNullable<XfrResult['failure']>['code'], DigProblemCod
 
 /** A zone transfer as `netlab dig` shows it: the records as the answer, the counts of dig's XFR size line. */
 async function transferLookup(a: Asked, options: LookupOptions): Promise<DigResult> {
+  const { transfer } = await import('./xfr.js');
   const x = await transfer({ address: a.server.address, port: a.port }, {
     zone: options.name, type: a.type === 251 ? 'IXFR' : 'AXFR', serial: options.serial, class: a.class, tsig: options.tsig,
     timeoutMs: options.timeoutMs ?? 5000, ...options.xfrLimits, signal: options.signal,
@@ -451,7 +453,11 @@ export async function lookup(options: LookupOptions): Promise<DigResult> {
   if (options.nssearch || options.zoneCheck) {
     // issue 14: the dig result of +nssearch / +zone-check (timeouts their own unless given)
     const common = { port, families: options.families, edns, signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.tries !== undefined ? { tries: options.tries } : {}) };
-    if (options.nssearch) return nssearchDigResult(await nssearch(options.name, { server: { address: server.address, port }, ...common }), queryOf(asked));
+    if (options.nssearch) {
+      const { nssearch, nssearchDigResult } = await import('./nssearch.js');
+      return nssearchDigResult(await nssearch(options.name, { server: { address: server.address, port }, ...common }), queryOf(asked));
+    }
+    const { zoneCheck, zoneCheckDigResult } = await import('./zone-check.js');
     const fromServer = (options.traceFrom ?? (options.server !== undefined ? 'server' : 'root')) === 'server';
     return zoneCheckDigResult(await zoneCheck(options.name, type, { start: fromServer ? { address: server.address, port } : undefined, ...common }), queryOf(asked));
   }

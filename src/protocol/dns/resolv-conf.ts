@@ -1,12 +1,12 @@
 /** The system's nameserver, as dig picks it: the first `nameserver` line of resolv.conf. */
-import { readFileSync } from 'node:fs';
+import { nodeFs } from '../../util/builtins.js';
 import { ipFamily } from '../../util/ip.js';
 
 /** First usable nameserver address in the file, or undefined when there is none or it is unreadable. */
 export function systemNameserver(path = '/etc/resolv.conf'): string | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = nodeFs().readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }

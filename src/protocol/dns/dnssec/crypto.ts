@@ -14,16 +14,8 @@ export const SUPPORTED_ALGORITHMS: readonly number[] = [5, 7, 8, 10, 13, 14, 15]
 /** The DS digest types netlab computes: SHA-1 (1), SHA-256 (2), SHA-384 (4). */
 export const SUPPORTED_DIGESTS: readonly number[] = [1, 2, 4];
 
-/** Mnemonics of the DNSSEC algorithms (IANA registry), for messages. */
-export const ALGORITHM_NAMES: Readonly<Record<number, string>> = {
-  1: 'RSAMD5', 3: 'DSA', 5: 'RSASHA1', 6: 'DSA-NSEC3-SHA1', 7: 'RSASHA1-NSEC3-SHA1', 8: 'RSASHA256', 10: 'RSASHA512',
-  12: 'ECC-GOST', 13: 'ECDSAP256SHA256', 14: 'ECDSAP384SHA384', 15: 'ED25519', 16: 'ED448',
-};
-
-/** The algorithm's mnemonic, or its number. */
-export function algorithmName(alg: number): string {
-  return ALGORITHM_NAMES[alg] ?? String(alg);
-}
+// the names alone are in algorithms.ts, which `netlab dig`'s renderer loads without this module
+export { ALGORITHM_NAMES, algorithmName } from './algorithms.js';
 
 /** The key tag of a DNSKEY (RFC 4034 appendix B; algorithm 1 by B.1). */
 export function keyTag(key: DnskeyData): number {
