@@ -228,8 +228,30 @@ export function issuedBy(child: X509Certificate, parent: X509Certificate, signat
   }
 }
 
-/** Read everything cert-check reports about one certificate (key size in bits, dates as Date). Never throws. */
+/** How many certificates' descriptions {@link describeCert} keeps (the oldest goes first). */
+const MAX_DESCRIBED = 512;
+const described = new Map<string, Omit<CertInfo, 'node'>>();
+
+/**
+ * Read everything cert-check reports about one certificate (key size in bits, dates as Date).
+ * Never throws. Kept by the certificate's SHA-256 fingerprint (the same DER, the same
+ * description): a probe of `netlab exporter` or a `netlab check` run sees the same chain again
+ * and again, and Node's getters (infoAccess, the public key's details) cost about 0.3 ms a
+ * certificate. Each call gets its own copy, with its own `node`.
+ */
 export function describeCert(node: X509Certificate): CertInfo {
+  const key = node.fingerprint256;
+  let d = described.get(key);
+  if (!d) {
+    const { node: _first, ...rest } = readCertInfo(node);
+    d = rest;
+    if (described.size >= MAX_DESCRIBED) described.delete(described.keys().next().value!);
+    described.set(key, d);
+  }
+  return { ...d, node, san: [...d.san], notBefore: new Date(d.notBefore.getTime()), notAfter: new Date(d.notAfter.getTime()) };
+}
+
+function readCertInfo(node: X509Certificate): CertInfo {
   const details = node.publicKey.asymmetricKeyDetails ?? {};
   const keyType = node.publicKey.asymmetricKeyType ?? 'unknown';
   let keyBits = details.modulusLength ?? 0;
