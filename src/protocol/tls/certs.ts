@@ -220,6 +220,24 @@ export function canonicalNameKey(name: Buffer): string | undefined {
  * the names itself, without keyUsage, as OpenSSL's chain building does).
  */
 export function issuedBy(child: X509Certificate, parent: X509Certificate, signatureOnly = false): 'yes' | 'no' | 'bad-signature' {
+  // the answer depends on the two certificates' bytes only: kept by their SHA-256
+  // fingerprints (which cover every byte, the signature and the key included), so that a
+  // chain seen again (netlab exporter's probes, a netlab check run) is not verified again
+  const key = `${child.fingerprint256}/${parent.fingerprint256}/${signatureOnly ? 's' : 'n'}`;
+  let got = issued.get(key);
+  if (!got) {
+    got = checkIssuedBy(child, parent, signatureOnly);
+    if (issued.size >= MAX_ISSUED) issued.delete(issued.keys().next().value!);
+    issued.set(key, got);
+  }
+  return got;
+}
+
+/** How many (child, parent) answers {@link issuedBy} keeps (the oldest goes first). */
+const MAX_ISSUED = 2048;
+const issued = new Map<string, 'yes' | 'no' | 'bad-signature'>();
+
+function checkIssuedBy(child: X509Certificate, parent: X509Certificate, signatureOnly: boolean): 'yes' | 'no' | 'bad-signature' {
   if (!signatureOnly && !child.checkIssued(parent)) return 'no';
   try {
     return child.verify(parent.publicKey) ? 'yes' : 'bad-signature';
