@@ -25,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { request, Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -173,11 +173,13 @@ interface NetlabRun {
   rssMb: number;
   ok: number;
   summary: string;
+  /** user + system CPU of the run (GNU time), milliseconds. */
+  cpuMs?: number;
 }
 
 async function runNetlabCheck(file: string, out: string, time: string | undefined, extra: string[] = []): Promise<NetlabRun> {
   const argv = [...extra, NETLAB, 'check', file, '--concurrency', String(CONCURRENCY)];
-  const r = time ? await timed(time, ['-f', '%M', NODE, ...argv], { stdoutFile: out, timeoutMs: 300_000 })
+  const r = time ? await timed(time, ['-f', '%U %S %M', NODE, ...argv], { stdoutFile: out, timeoutMs: 300_000 })
     : await timed(NODE, argv, { stdoutFile: out, timeoutMs: 300_000 });
   const text = readFileSync(out, 'utf8');
   const lines = text.split('\n');
@@ -186,8 +188,8 @@ async function runNetlabCheck(file: string, out: string, time: string | undefine
   if (r.code !== 0 || ok !== N || !summary.startsWith(`CHECK OK - ${N} checks passed`)) {
     throw new Error(`netlab check: exit ${r.code}, ${ok} OK of ${N}, '${summary}': ${lines.find((l) => /^(WARNING|CRITICAL|UNKNOWN)\s/.test(l)) ?? r.stderr.trim().slice(0, 300)}`);
   }
-  const kb = time ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { wallMs: r.wallMs, rssMb: kb / 1024, ok, summary };
+  const [user, sys, kb] = time ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number] : [NaN, NaN, NaN];
+  return { wallMs: r.wallMs, rssMb: kb / 1024, ok, summary, ...(time ? { cpuMs: (user + sys) * 1000 } : {}) };
 }
 
 /** Self time per source file (dist/... or node:...) of a .cpuprofile, the top `top`. */
@@ -250,6 +252,7 @@ export interface CheckBenchOptions {
 
 export async function benchCheck(o: CheckBenchOptions): Promise<Section> {
   const { lab, work, log } = o;
+  const loadStart = loadavg()[0]!;
   const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   const ts = targets(lab);
   const file = join(work, 'checks.yml');
@@ -377,10 +380,11 @@ export async function benchCheck(o: CheckBenchOptions): Promise<Section> {
     }
   }
 
-  notes.push('The machine is shared (2 cores, other work running) and noisy; the lab\'s servers run in the bench process and share its cores with whatever is measured, for every tool alike.');
+  notes.push(`The machine is shared (2 cores, other work running) and noisy: load average (1 min) ${loadStart.toFixed(1)} when this section started, ${loadavg()[0]!.toFixed(1)} at its end. The lab's servers run in the bench process and share its cores with whatever is measured, for every tool alike.`);
+  if (ours.cpuMs !== undefined) notes.push(`CPU of the measured \`netlab check\` run (user+sys from GNU time, the whole process: start, loading the file, 1,000 checks): ${(ours.cpuMs / 1000).toFixed(2)} s, ${(ours.cpuMs / N).toFixed(2)} ms per check; steadier than wall time on a shared machine.`);
   return {
     title: CHECK_TITLE,
-    method: `A generated checks file of ${N.toLocaleString('en-US')} checks that all pass, against the lab started in the bench process (\`startLab({ port: 0 })\`, loopback): ${mixText}, in a repeating mix of 10 (dig: A, AAAA and MX queries to ns1/ns2.example.test; cert-check: \`www.example.test:PORT --connect-to 127.54.0.1 --ca ROOT\`, the lab's \`good\` case; trace-request: \`https://www.example.test:PORT/ --origin 127.55.0.1 --no-resolved --ca ROOT --samples 1\`). \`node bin/netlab.js check FILE --concurrency ${CONCURRENCY}\` under \`/usr/bin/time -f %M\`: wall time and peak RSS, after one warm-up run; the run must exit 0 with ${N.toLocaleString('en-US')} OK lines. The peers: the same checks as a bash script, one line per check (\`dig @ADDR -p PORT NAME TYPE\`, \`openssl s_client -connect ADDR:PORT -servername NAME -CAfile ROOT -verify_return_error </dev/null\`, \`curl -s -f -o /dev/null --resolve NAME:PORT:ADDR --cacert ROOT https://NAME:PORT/\`), each counting failures (0 required); one netlab process per check on the first ${PER_PROCESS_N} (scaled); and blackbox_exporter 0.23 over the same targets (a dns module per query, a tcp module with \`tls: true\` and the same server_name and ca_file, an http module with the Host header and server_name kept) driven with ${N.toLocaleString('en-US')} \`GET /probe\` at ${CONCURRENCY} at a time. One run each.`,
+    method: `A generated checks file of ${N.toLocaleString('en-US')} checks that all pass, against the lab started in the bench process (\`startLab({ port: 0 })\`, loopback): ${mixText}, in a repeating mix of 10 (dig: A, AAAA and MX queries to ns1/ns2.example.test; cert-check: \`www.example.test:PORT --connect-to 127.54.0.1 --ca ROOT\`, the lab's \`good\` case; trace-request: \`https://www.example.test:PORT/ --origin 127.55.0.1 --no-resolved --ca ROOT --samples 1\`). \`node bin/netlab.js check FILE --concurrency ${CONCURRENCY}\` under \`/usr/bin/time -f '%U %S %M'\`: wall time, CPU and peak RSS, after one warm-up run; the run must exit 0 with ${N.toLocaleString('en-US')} OK lines. The peers: the same checks as a bash script, one line per check (\`dig @ADDR -p PORT NAME TYPE\`, \`openssl s_client -connect ADDR:PORT -servername NAME -CAfile ROOT -verify_return_error </dev/null\`, \`curl -s -f -o /dev/null --resolve NAME:PORT:ADDR --cacert ROOT https://NAME:PORT/\`), each counting failures (0 required); one netlab process per check on the first ${PER_PROCESS_N} (scaled); and blackbox_exporter 0.23 over the same targets (a dns module per query, a tcp module with \`tls: true\` and the same server_name and ca_file, an http module with the Host header and server_name kept) driven with ${N.toLocaleString('en-US')} \`GET /probe\` at ${CONCURRENCY} at a time. One run each.`,
     rows,
     notes,
   };

@@ -8,6 +8,7 @@
  */
 import type { Status } from '../errors.js';
 import type { CheckCommand } from './model.js';
+import { parseArgvOnce } from './parse-cache.js';
 
 /** What one run of a subcommand gave: its result (JSON-able) and its status. */
 export interface SubcommandResult {
@@ -78,43 +79,39 @@ const ADAPTERS: Record<CheckCommand, Adapter> = {
     return { status: result.status, result, interrupted: result.interrupted === true };
   },
   async 'cert-check'(argv, { signal, shared }) {
-    const [{ parseArgv }, { command }, { runCertCheck }, { loadTrustStore }] = await Promise.all([
-      import('../commands/command.js'),
+    const [{ command }, { runCertCheck }, { loadTrustStore }] = await Promise.all([
       import('../commands/cert-check/index.js'),
       import('../commands/cert-check/run.js'),
       import('../protocol/tls/trust.js'),
     ]);
-    const options = await parseArgv(command, argv);
+    const options = await parseArgvOnce(command, argv);
     const trust = shared.trustFor(`${options.systemRoots}\n${options.caFiles.join('\n')}`, () => loadTrustStore({ caFiles: options.caFiles, systemRoots: options.systemRoots }));
     const result = await runCertCheck(options, { signal, trust });
     return { status: result.status, result, interrupted: result.interrupted === true };
   },
   async 'trace-request'(argv, { signal }) {
-    const [{ parseArgv }, { command }, { runTraceRequest }] = await Promise.all([
-      import('../commands/command.js'),
+    const [{ command }, { runTraceRequest }] = await Promise.all([
       import('../commands/trace-request/index.js'),
       import('../commands/trace-request/run.js'),
     ]);
-    const result = await runTraceRequest(await parseArgv(command, argv), { signal });
+    const result = await runTraceRequest(await parseArgvOnce(command, argv), { signal });
     return { status: result.status, result, interrupted: result.interrupted === true };
   },
   async 'lb-probe'(argv, { signal }) {
-    const [{ parseArgv }, { command }, { runLbProbe }] = await Promise.all([
-      import('../commands/command.js'),
+    const [{ command }, { runLbProbe }] = await Promise.all([
       import('../commands/lb-probe/index.js'),
       import('../commands/lb-probe/run.js'),
     ]);
-    const result = await runLbProbe(await parseArgv(command, argv), { signal });
+    const result = await runLbProbe(await parseArgvOnce(command, argv), { signal });
     return { status: result.status, result, interrupted: result.interrupted === true };
   },
   async hosts2zone(argv, { signal }) {
-    const [{ parseArgv }, { command }, { runHosts2zone }] = await Promise.all([
-      import('../commands/command.js'),
+    const [{ command }, { runHosts2zone }] = await Promise.all([
       import('../commands/hosts2zone/index.js'),
       import('../commands/hosts2zone/run.js'),
     ]);
     // json: nothing streams to stdout; the issues and mismatches are in the result
-    const options = { ...(await parseArgv(command, argv)), json: true };
+    const options = { ...(await parseArgvOnce(command, argv)), json: true };
     const result = await runHosts2zone(options, { signal });
     return { status: result.status, result, interrupted: result.interrupted === true };
   },

@@ -22,7 +22,8 @@
  */
 import net from 'node:net';
 import { NetlabError, type Problem } from '../errors.js';
-import { parseArgv, type AnyCommand } from '../commands/command.js';
+import type { AnyCommand } from '../commands/command.js';
+import { parseArgvOnce } from './parse-cache.js';
 import { COMMANDS } from '../commands/registry.js';
 import { query, type Server } from '../protocol/dns/transport.js';
 import type { DnsMessage, DnsRecord } from '../protocol/dns/wire.js';
@@ -83,8 +84,7 @@ export async function expandTargets(check: CheckDef, how: FanoutHow): Promise<Pi
   const refusal = fanoutRefusal(check);
   if (refusal) throw new NetlabError('USAGE', refusal);
   const def = await commandDef(check.command);
-  // parseArgv may rewrite its argument (dig's glued -p53): give it a copy
-  const options: unknown = await parseArgv(def, [...check.argv]);
+  const options: unknown = await parseArgvOnce(def, check.argv);
   const signal = bound(how);
   try {
     if (check.everyServer) return await everyServer(check, options as DigArgs, signal, how.timeoutMs);

@@ -316,6 +316,7 @@ async function loadFile(text: string, file: string, mode: Mode, options: LoadChe
 
   const { COMMANDS } = await import('../commands/registry.js');
   const { parseArgv, HelpRequested } = await import('../commands/command.js');
+  const { parseArgvOnce } = await import('./parse-cache.js');
   const defs = new Map<CheckCommand, Awaited<ReturnType<(typeof COMMANDS)[CheckCommand]['load']>>['command']>();
   const names = new Map<string, SourcePos>();
   const checks: Array<CheckDef | ModuleDef> = [];
@@ -377,7 +378,9 @@ async function loadFile(text: string, file: string, mode: Mode, options: LoadChe
         // a module's command line has no target: it must parse with one added
         const { parseTarget } = await import('./target.js');
         const extra = modules ? parseTarget(command, PLACEHOLDER_TARGET[command]).argv : [];
-        const options = (await parseArgv(def, [...args.map((a) => a.text), ...extra])) as unknown as Record<string, unknown>;
+        // a check's options are kept for its run (parse-cache.ts: parsed once, not again at run time)
+        const argv = [...args.map((a) => a.text), ...extra];
+        const options = (await (modules ? parseArgv(def, argv) : parseArgvOnce(def, argv))) as unknown as Record<string, unknown>;
         const refused = refusal(command, options);
         if (refused) L.error(L.pos(commandNode), refused);
       } catch (e) {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { startLabParts, type LabParts } from '../helpers/lab-parts.js';
 import { MODERN_HTTP_ADDRESSES as M } from '../../src/lab/http/modern-names.js';
 import { traceRequest, type TraceRequestOptions, type TraceRequestResult } from '../../src/protocol/http/trace-request.js';
-import type { Phases } from '../../src/protocol/http/timing.js';
+import { timeRequest, type Phases } from '../../src/protocol/http/timing.js';
 import { runCli } from '../helpers/cli.js';
 import { commandSamples } from '../../src/check/metrics-commands.js';
 
@@ -160,4 +160,23 @@ test('issue 15: h2 keeps every bound: a slow answer fails in ttfb at the deadlin
   assert.deepEqual([e.phase, e.kind], ['transfer', 'body-limit']);
   assert.match(e.error, /^body larger than 1000 bytes: netlab stopped reading after \d+ bytes of 200000$/);
   assert.equal(big.problems[0]!.code, 'TRANSFER_FAILED');
+});
+
+test('issues 12/13: one shared client context per CA set resumes nothing by itself, and still checks the name', async () => {
+  // the connections of every call share one TLS context (client-context.ts): a server that
+  // gives tickets (tls12, tls13) must still see a full handshake every time unless --resume
+  for (let round = 0; round < 2; round++) {
+    for (const [name, address] of [['tls13', M.tls13], ['tls12', M.tls12]] as const) {
+      const url = new URL(`https://${name}.example.test:${port}/?${randomUUID()}`);
+      const samples = [];
+      for (let i = 0; i < 3; i++) samples.push(await timeRequest(url, { pinAddress: address, ca, timeoutMs: 5000 }));
+      assert.deepEqual(samples.map((s) => (s.ok ? s.resumed : s.error)), [false, false, false], `${name}, round ${round}`);
+    }
+  }
+  // the identity check sees the leaf (its names), through the same shared context
+  const wrong = await trace(`https://not-in-the-cert.example.test:${port}/`, { origin: M.tls13 });
+  assert.equal(wrong.status, 'CRITICAL');
+  const e = wrong.paths[0]!.errors[0]!;
+  assert.equal(e.kind, 'certificate');
+  assert.match(e.error, /certificate not accepted \(ERR_TLS_CERT_ALTNAME_INVALID\)$/);
 });

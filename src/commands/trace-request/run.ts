@@ -5,7 +5,7 @@
 import { FILE_LIMITS, readFileBounded } from '../../util/read-bounded.js';
 import { fileErrorReason, NetlabError } from '../../errors.js';
 import type { RunContext } from '../command.js';
-import { parsePemBundle } from '../../protocol/tls/certs.js';
+import { pemCertificateCount } from '../../protocol/http/client-context.js';
 import { traceRequest, type TraceRequestResult } from '../../protocol/http/trace-request.js';
 import type { TraceRequestCommandOptions } from './options.js';
 
@@ -21,7 +21,7 @@ function readCa(files: readonly string[], option: string): string[] | undefined 
     }
     // checked now, not at the first handshake: a file of no certificate would fail every
     // request as if the server's certificate were wrong
-    if (parsePemBundle(text, `${option} ${f}`).length === 0) {
+    if (pemCertificateCount(text, `${option} ${f}`) === 0) {
       throw new NetlabError('INPUT', `${option} ${f}: no certificate in it (expected PEM -----BEGIN CERTIFICATE----- blocks)`);
     }
     return text;

@@ -26,6 +26,7 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { handshakeFailureReason } from '../tls/connect.js';
+import { clientContextFor } from './client-context.js';
 import { query } from '../dns/transport.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { formatBytes } from '../../util/read-bounded.js';
@@ -201,6 +202,11 @@ export function tlsFailureReason(e: Error & { code?: string; reason?: unknown })
   const code = e.code ?? '';
   if (/CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS_CERT/.test(code)) return { why: `certificate not accepted (${code})`, certificate: true };
   return { why: handshakeFailureReason(e), certificate: false };
+}
+
+/** A TLS socket's peer certificate without its issuers, whatever `detailed` asks (see its use in timeRequests). */
+function leafOnly(this: tls.TLSSocket): tls.PeerCertificate {
+  return tls.TLSSocket.prototype.getPeerCertificate.call(this, false);
 }
 
 interface Marks {
@@ -390,10 +396,16 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
       // issue 15: h2 preferred when asked (as curl's default over TLS), http/1.1 otherwise
       ALPNProtocols: options.http2 ? ['h2', 'http/1.1'] : ['http/1.1'],
       rejectUnauthorized: !options.insecure,
-      ...(options.ca ? { ca: options.ca } : {}),
+      // one context per set of trust anchors, not one per connection (client-context.ts)
+      secureContext: clientContextFor(options.ca),
       ...(options.session ? { session: options.session } : {}),
     });
     sockets.add(secure);
+    // Node's identity check (onConnectSecure) builds the whole chain as objects with
+    // getPeerCertificate(true), about 1 ms of CPU, and hands it to checkServerIdentity, which
+    // reads the leaf's subject and subjectaltname only: during the handshake the socket gives
+    // the leaf alone (getPeerCertificate(false), the same check); then its own method again.
+    secure.getPeerCertificate = leafOnly as tls.TLSSocket['getPeerCertificate'];
     // a TLS 1.3 ticket comes after the handshake: the latest one is the one to resume
     secure.on('session', (s: Buffer) => {
       tlsSession = s;
@@ -401,6 +413,7 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
     await guard(new Promise<void>((resolve, reject) => {
       secure.prependOnceListener('secureConnect', () => {
         marks.tls = performance.now();
+        delete (secure as { getPeerCertificate?: unknown }).getPeerCertificate;
         resolve();
       });
       secure.once('error', (e: NodeJS.ErrnoException) => {
@@ -408,6 +421,7 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
         reject(new PhaseError('tls', `TLS handshake with ${where} failed: ${why}`, certificate ? 'certificate' : 'error'));
       });
     }), 'tls', `TLS handshake with ${where}`).catch((e) => {
+      delete (secure as { getPeerCertificate?: unknown }).getPeerCertificate;
       secure.destroy();
       throw e;
     });

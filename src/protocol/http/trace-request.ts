@@ -11,7 +11,7 @@ import { NetlabError, statusOf, type Problem, type Progress, type Status } from 
 import { pause } from '../../util/pause.js';
 import { roundMs } from '../../util/round.js';
 import { median, percentile } from '../../util/stats.js';
-import { parsePemBundle } from '../tls/certs.js';
+import { pemCertificateCount } from './client-context.js';
 import { cacheEvidence, type CacheEvidence } from './cache.js';
 import { checkHeaders } from './headers.js';
 import { HTTP_LIMITS, timeRequests, type Sample, type TimingOptions, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
@@ -362,7 +362,7 @@ function plan(o: TraceRequestOptions): Plan {
     // checked now, not at the first handshake: a text of no certificate would fail every
     // request as if the server's certificate were wrong
     texts?.forEach((text, i) => {
-      if (parsePemBundle(text, `${name}[${i}]`).length === 0) throw new NetlabError('INPUT', `${name}[${i}]: no certificate in it (expected PEM certificate blocks)`);
+      if (pemCertificateCount(text, `${name}[${i}]`) === 0) throw new NetlabError('INPUT', `${name}[${i}]: no certificate in it (expected PEM certificate blocks)`);
     });
   }
   const timeoutMs = whole(o.timeoutMs, 'timeoutMs', 10_000, 1);

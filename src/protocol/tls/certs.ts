@@ -220,6 +220,24 @@ export function canonicalNameKey(name: Buffer): string | undefined {
  * the names itself, without keyUsage, as OpenSSL's chain building does).
  */
 export function issuedBy(child: X509Certificate, parent: X509Certificate, signatureOnly = false): 'yes' | 'no' | 'bad-signature' {
+  // the answer depends on the two certificates' bytes only: kept by their SHA-256
+  // fingerprints (which cover every byte, the signature and the key included), so that a
+  // chain seen again (netlab exporter's probes, a netlab check run) is not verified again
+  const key = `${child.fingerprint256}/${parent.fingerprint256}/${signatureOnly ? 's' : 'n'}`;
+  let got = issued.get(key);
+  if (!got) {
+    got = checkIssuedBy(child, parent, signatureOnly);
+    if (issued.size >= MAX_ISSUED) issued.delete(issued.keys().next().value!);
+    issued.set(key, got);
+  }
+  return got;
+}
+
+/** How many (child, parent) answers {@link issuedBy} keeps (the oldest goes first). */
+const MAX_ISSUED = 2048;
+const issued = new Map<string, 'yes' | 'no' | 'bad-signature'>();
+
+function checkIssuedBy(child: X509Certificate, parent: X509Certificate, signatureOnly: boolean): 'yes' | 'no' | 'bad-signature' {
   if (!signatureOnly && !child.checkIssued(parent)) return 'no';
   try {
     return child.verify(parent.publicKey) ? 'yes' : 'bad-signature';
@@ -228,8 +246,30 @@ export function issuedBy(child: X509Certificate, parent: X509Certificate, signat
   }
 }
 
-/** Read everything cert-check reports about one certificate (key size in bits, dates as Date). Never throws. */
+/** How many certificates' descriptions {@link describeCert} keeps (the oldest goes first). */
+const MAX_DESCRIBED = 512;
+const described = new Map<string, Omit<CertInfo, 'node'>>();
+
+/**
+ * Read everything cert-check reports about one certificate (key size in bits, dates as Date).
+ * Never throws. Kept by the certificate's SHA-256 fingerprint (the same DER, the same
+ * description): a probe of `netlab exporter` or a `netlab check` run sees the same chain again
+ * and again, and Node's getters (infoAccess, the public key's details) cost about 0.3 ms a
+ * certificate. Each call gets its own copy, with its own `node`.
+ */
 export function describeCert(node: X509Certificate): CertInfo {
+  const key = node.fingerprint256;
+  let d = described.get(key);
+  if (!d) {
+    const { node: _first, ...rest } = readCertInfo(node);
+    d = rest;
+    if (described.size >= MAX_DESCRIBED) described.delete(described.keys().next().value!);
+    described.set(key, d);
+  }
+  return { ...d, node, san: [...d.san], notBefore: new Date(d.notBefore.getTime()), notAfter: new Date(d.notAfter.getTime()) };
+}
+
+function readCertInfo(node: X509Certificate): CertInfo {
   const details = node.publicKey.asymmetricKeyDetails ?? {};
   const keyType = node.publicKey.asymmetricKeyType ?? 'unknown';
   let keyBits = details.modulusLength ?? 0;
