@@ -199,7 +199,10 @@ function blamed(message: string, args: Arg[]): Arg | undefined {
 }
 
 /** What a check cannot do, though its subcommand can: one run, a result to judge, nothing written. */
-function refusal(command: CheckCommand, options: Record<string, unknown>): string | undefined {
+function refusal(command: CheckCommand, options: Record<string, unknown>, modules: boolean): string | undefined {
+  // issue 13/15: the exporter checks each probe's target against its allow rules; a redirect
+  // followed by the probe would reach a target nobody checked
+  if (modules && command === 'trace-request' && options.follow !== undefined) return 'trace-request -L/--follow in an exporter module: a redirect would take the probe to a target the allow rules never checked (probe the final URL instead)';
   if (command === 'dig') {
     if (options.batchFile) return 'dig -f runs a batch: a check runs one query (write one check per query)';
     const queries = options.queries as unknown[];
@@ -381,7 +384,7 @@ async function loadFile(text: string, file: string, mode: Mode, options: LoadChe
         // a check's options are kept for its run (parse-cache.ts: parsed once, not again at run time)
         const argv = [...args.map((a) => a.text), ...extra];
         const options = (await (modules ? parseArgv(def, argv) : parseArgvOnce(def, argv))) as unknown as Record<string, unknown>;
-        const refused = refusal(command, options);
+        const refused = refusal(command, options, modules);
         if (refused) L.error(L.pos(commandNode), refused);
       } catch (e) {
         if (e instanceof HelpRequested) L.error(L.pos(commandNode), `${command}: --help is not a check`);

@@ -243,6 +243,8 @@ test('the config: modules: with FILE:LINE:COL errors', async () => {
     return true;
   });
   await assert.rejects(loadModules('checks: []\n', 'e.yml'), /e\.yml:1:1: checks: is netlab check's/);
+  // a redirect followed by the probe would reach a target the allow rules never checked
+  await assert.rejects(loadModules('modules:\n  - name: r\n    trace-request: -L 3 --samples 1\n', 'e.yml'), /e\.yml:3:20: trace-request -L\/--follow in an exporter module/);
 });
 
 test('the binary: a bad config and a listen address in use are one line, exit 3; SIGHUP reloads; SIGTERM stops it', async () => {
