@@ -186,13 +186,21 @@ export class Http1Parser {
   }
 
   private parseHead(block: Buffer): Step {
-    const lines = block.toString('latin1').split(/\r?\n/);
-    const status = STATUS_LINE.exec(lines[0]!);
+    const text = block.toString('latin1');
+    // line by line without building the list of lines (this runs for every probe)
+    let at = text.indexOf('\n');
+    const first = (at < 0 ? text : text.slice(0, at)).replace(/\r$/, '');
+    const status = STATUS_LINE.exec(first);
     if (!status) return this.notHttp('no status line', block);
-    if (lines.length - 1 > MAX_HEADER_LINES) return { error: 'TOO_LARGE', message: `answered with more than ${MAX_HEADER_LINES} header lines` };
     this.statusCode = Number(status[1]);
     const headers: Record<string, string | string[]> = {};
-    for (const line of lines.slice(1)) {
+    let count = 0;
+    while (at >= 0) {
+      const from = at + 1;
+      at = text.indexOf('\n', from);
+      const end = at < 0 ? text.length : at;
+      const line = text.charCodeAt(end - 1) === 13 ? text.slice(from, end - 1) : text.slice(from, end);
+      if (++count > MAX_HEADER_LINES) return { error: 'TOO_LARGE', message: `answered with more than ${MAX_HEADER_LINES} header lines` };
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!TOKEN.test(name)) return this.notHttp('a header line that is not NAME: value', Buffer.from(line, 'latin1'));
@@ -327,6 +335,27 @@ function certificateOf(socket: tls.TLSSocket): PeerCertificate | null {
   };
 }
 
+/**
+ * One abort listener per signal for all the probes in flight under it, instead of one
+ * addEventListener/removeEventListener pair per probe (EventTarget's are slow, and a run makes
+ * thousands of probes under one signal): each probe adds its cancel to the signal's set.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, cancel: () => void): () => void {
+  let set = inFlight.get(signal);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    set = fresh;
+    inFlight.set(signal, fresh);
+    signal.addEventListener('abort', () => {
+      for (const c of [...fresh]) c();
+    }, { once: true });
+  }
+  set.add(cancel);
+  return () => set.delete(cancel);
+}
+
 /** How long a socket whose answer is complete waits for the server to close first. */
 export const LINGER_MS = 1000;
 
@@ -379,11 +408,12 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     const parser = new Http1Parser(request.maxBody);
     const local = request.localAddress ? { localAddress: request.localAddress } : {};
     let socket: net.Socket;
+    let forget: (() => void) | undefined;
     const finish = (r: Http1Result): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      forget?.();
       if (r.ok && parser.complete && !socket.readableEnded) linger(socket);
       else socket.destroy();
       resolve(r);
@@ -445,6 +475,6 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     });
     const timer = setTimeout(() => fail('TIMEOUT', parser.headComplete ? `the body did not end within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`), timeoutMs);
     if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    else if (signal) forget = onAbortOf(signal, onAbort);
   });
 }
