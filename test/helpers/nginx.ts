@@ -8,6 +8,25 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accepts, freePorts, run } from './tools.js';
+import { createLabPki, DAY_MS, issueLeaf } from '../../src/lab/tls/ca.js';
+
+/**
+ * What an HTTPS nginx site needs, in `dir`: a fresh lab PKI's root (`rootFile`, for the
+ * clients' --ca / --cacert), the leaf for `host` with its issuer (chain.pem, as a correctly
+ * configured server sends it) and its key (key.pem), and html/file.bin of `fileBytes` bytes.
+ */
+export async function writeTlsSite(dir: string, host: string, fileBytes: number, rootName = 'root.pem'): Promise<{ rootFile: string }> {
+  const pki = await createLabPki(new Date());
+  const t = pki.issuedAt.getTime();
+  const leaf = await issueLeaf(pki.intermediate, { dnsNames: [host], notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 30 * DAY_MS) });
+  const rootFile = join(dir, rootName);
+  writeFileSync(rootFile, pki.root.certPem);
+  writeFileSync(join(dir, 'chain.pem'), leaf.certPem + pki.intermediate.certPem);
+  writeFileSync(join(dir, 'key.pem'), leaf.keyPem, { mode: 0o600 });
+  mkdirSync(join(dir, 'html'));
+  writeFileSync(join(dir, 'html', 'file.bin'), Buffer.alloc(fileBytes, 'netlab\n'));
+  return { rootFile };
+}
 
 /** The *_temp_path directives of the modules this nginx was built with, all under `prefix`. */
 async function tempPathDirectives(nginx: string, prefix: string): Promise<string[]> {

@@ -25,14 +25,13 @@ import { CURL_W, curlPhases, type CurlPhases as CurlSample } from '../helpers/cu
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { createLabPki, DAY_MS, issueLeaf } from '../../src/lab/tls/ca.js';
 import { runCli } from '../helpers/cli.js';
 import { run, which } from '../helpers/tools.js';
-import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { startNginx, writeTlsSite, type RunningNginx } from '../helpers/nginx.js';
 
 const CURL = which('curl');
 const NGINX = which('nginx');
@@ -168,16 +167,7 @@ let rootFile = '';
 before(async () => {
   if (SKIP_NGINX) return;
   dir = mkdtempSync(join(tmpdir(), 'netlab-trace-nginx-'));
-  const pki = await createLabPki(new Date());
-  const t = pki.issuedAt.getTime();
-  const leaf = await issueLeaf(pki.intermediate, { dnsNames: [HOST], notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 30 * DAY_MS) });
-  rootFile = join(dir, 'lab-root.pem');
-  writeFileSync(rootFile, pki.root.certPem);
-  // the leaf with its issuer, as a correctly configured server sends it
-  writeFileSync(join(dir, 'chain.pem'), leaf.certPem + pki.intermediate.certPem);
-  writeFileSync(join(dir, 'key.pem'), leaf.keyPem, { mode: 0o600 });
-  mkdirSync(join(dir, 'html'));
-  writeFileSync(join(dir, 'html', 'file.bin'), Buffer.alloc(FILE_BYTES, 'netlab\n'));
+  ({ rootFile } = await writeTlsSite(dir, HOST, FILE_BYTES, 'lab-root.pem'));
   nginx = await startNginx({
     nginx: NGINX!,
     dir,

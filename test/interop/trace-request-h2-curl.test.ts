@@ -20,15 +20,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLabPki, DAY_MS, issueLeaf } from '../../src/lab/tls/ca.js';
 import { LatencyRelay } from '../../src/lab/http/relay.js';
 import { CURL_W, curlPhases } from '../helpers/curl.js';
 import { runCli } from '../helpers/cli.js';
 import { run, which } from '../helpers/tools.js';
-import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { startNginx, writeTlsSite, type RunningNginx } from '../helpers/nginx.js';
 
 const CURL = which('curl');
 const NGINX = which('nginx');
@@ -53,15 +52,7 @@ let port = 0;
 before(async () => {
   if (SKIP) return;
   dir = mkdtempSync(join(tmpdir(), 'netlab-trace-h2-'));
-  const pki = await createLabPki(new Date());
-  const t = pki.issuedAt.getTime();
-  const leaf = await issueLeaf(pki.intermediate, { dnsNames: [HOST], notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 30 * DAY_MS) });
-  rootFile = join(dir, 'root.pem');
-  writeFileSync(rootFile, pki.root.certPem);
-  writeFileSync(join(dir, 'chain.pem'), leaf.certPem + pki.intermediate.certPem);
-  writeFileSync(join(dir, 'key.pem'), leaf.keyPem, { mode: 0o600 });
-  mkdirSync(join(dir, 'html'));
-  writeFileSync(join(dir, 'html', 'file.bin'), Buffer.alloc(FILE_BYTES, 'netlab\n'));
+  ({ rootFile } = await writeTlsSite(dir, HOST, FILE_BYTES, 'root.pem'));
   nginx = await startNginx({
     nginx: NGINX!,
     dir,
