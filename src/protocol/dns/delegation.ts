@@ -11,6 +11,8 @@ import { query, type Exchange, type Server, type TransportOptions } from './tran
 import { trace } from './trace.js';
 import { canonicalName } from './names.js';
 import type { DnsMessage, DnsRecord } from './wire.js';
+import type { Note, Problem, Status } from '../../errors.js';
+import type { DigProblemCode, DigResult } from './lookup.js';
 
 /** The query budget is spent: not a server's failure. */
 export class BudgetSpent extends Error {
@@ -88,8 +90,8 @@ export function usable(addresses: string[], f: Families): string[] {
   return addresses.filter((a) => (ipFamily(a) === 4 && f.ipv4) || (ipFamily(a) === 6 && f.ipv6));
 }
 
-/** IPv4 first, then IPv6, each in order. */
-export function sortAddresses(list: Iterable<string>): string[] {
+/** IPv4 first, then IPv6, each in the order given (addresses.ts sortAddresses sorts numerically), duplicates dropped. */
+export function ipv4First(list: Iterable<string>): string[] {
   const all = [...new Set(list)];
   return [...all.filter((a) => ipFamily(a) === 4), ...all.filter((a) => ipFamily(a) !== 4)];
 }
@@ -108,7 +110,7 @@ export function nsAddresses(k: Asker, name: string, glue: DnsRecord[], via?: str
   const literal = addressLiteral(name);
   if (literal) return Promise.resolve(usable([literal], k.families));
   const fromGlue = usable(addressRecords(glue, name), k.families);
-  if (fromGlue.length > 0) return Promise.resolve(sortAddresses(fromGlue));
+  if (fromGlue.length > 0) return Promise.resolve(ipv4First(fromGlue));
   const key = canonicalName(name);
   let found = k.cache.get(key);
   if (!found) {
@@ -125,7 +127,7 @@ async function resolveAddresses(k: Asker, name: string, via?: string): Promise<s
   if (via) {
     const replies = await Promise.all(types.map((type) => ask(k, via, name, type, { recurse: true }).catch(() => undefined)));
     for (const r of replies) if (r) out.push(...addressRecords(r.message.answers, name), ...followCname(r.message, name));
-    if (out.length > 0) return sortAddresses(usable(out, k.families));
+    if (out.length > 0) return ipv4First(usable(out, k.families));
   }
   for (const type of types) {
     const left = k.maxQueries - k.queries;
@@ -136,7 +138,7 @@ async function resolveAddresses(k: Asker, name: string, via?: string): Promise<s
     k.queries += t.queries;
     if (t.final) out.push(...addressRecords(t.final.answers, name), ...followCname(t.final, name));
   }
-  return sortAddresses(usable(out, k.families));
+  return ipv4First(usable(out, k.families));
 }
 
 /** Addresses at the end of a CNAME chain in one answer. */
@@ -222,4 +224,33 @@ export async function findZoneNs(k: Asker, qnameIn: string, first: string): Prom
     candidate = soaOwner && soaOwner !== here && isBelow(here, soaOwner) ? soaOwner : parentOf(here);
   }
   throw new NetlabError('UNREACHABLE', `cannot find the NS set of ${qname} at ${serverLabel(first, k.port)}`);
+}
+
+/**
+ * The DigResult of a check that asks many servers (+nssearch, +zone-check): no answer of its
+ * own, the check's status, problems and time; `error`, or `interrupted` with error
+ * 'interrupted'; `own`: the check's member (nssearch, zoneCheck), after the common ones.
+ */
+export function checkDigResult(query: DigResult['query'], r: { status: Status; problems: Problem<string>[]; timeMs: number | null; error?: string; interrupted?: boolean }, own: Pick<DigResult, 'nssearch' | 'zoneCheck'>, notes?: Note[]): DigResult {
+  const out: DigResult = {
+    query,
+    status: r.status,
+    problems: r.problems as Problem<DigProblemCode>[],
+    rcode: null,
+    flags: [],
+    answer: [],
+    authority: [],
+    additional: [],
+    timeMs: r.timeMs,
+    msgSize: null,
+    when: new Date().toISOString(),
+    ...own,
+  };
+  if (r.error) out.error = r.error;
+  if (notes) out.notes = notes;
+  if (r.interrupted) {
+    out.interrupted = true;
+    out.error = 'interrupted';
+  }
+  return out;
 }

@@ -11,8 +11,8 @@ import { NetlabError, statusOf, type Note, type Problem, type Status } from '../
 import { roundMs } from '../../util/round.js';
 import type { Server, TransportOptions } from './transport.js';
 import { canonicalName } from './names.js';
-import { ask, BudgetSpent, failureReason, findZoneNs, makeAsker, nsAddresses, serverLabel, type Families } from './delegation.js';
-import type { DigProblemCode, DigResult } from './lookup.js';
+import { ask, BudgetSpent, checkDigResult, failureReason, findZoneNs, makeAsker, nsAddresses, serverLabel, type Families } from './delegation.js';
+import type { DigResult } from './lookup.js';
 
 /** What +nssearch can find wrong. */
 export type NsSearchProblemCode = 'NO_NS' | 'NS_NO_ADDRESS' | 'SILENT_SERVER' | 'LAME_SERVER' | 'SERIAL_MISMATCH';
@@ -192,25 +192,5 @@ function judge(result: NsSearchResult, zone: string, port: number, leftOut: numb
 
 /** dig's +nssearch as a DigResult (the document `netlab dig +nssearch --json` prints). */
 export function nssearchDigResult(r: NsSearchResult, asked: DigResult['query']): DigResult {
-  const out: DigResult = {
-    query: { ...asked, name: r.zone, type: 'SOA' },
-    status: r.status,
-    problems: r.problems as Problem<DigProblemCode>[],
-    rcode: null,
-    flags: [],
-    answer: [],
-    authority: [],
-    additional: [],
-    timeMs: r.timeMs,
-    msgSize: null,
-    when: new Date().toISOString(),
-    nssearch: r.nssearch,
-  };
-  if (r.error) out.error = r.error;
-  if (r.notes) out.notes = r.notes;
-  if (r.interrupted) {
-    out.interrupted = true;
-    out.error = 'interrupted';
-  }
-  return out;
+  return checkDigResult({ ...asked, name: r.zone, type: 'SOA' }, r, { nssearch: r.nssearch }, r.notes);
 }

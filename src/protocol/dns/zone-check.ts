@@ -20,9 +20,9 @@ import { canonicalName } from './names.js';
 import { typeName } from './types.js';
 import { ROOT_HINTS } from './root-hints.js';
 import type { DnsMessage, DnsRecord } from './wire.js';
-import { addressRecords, ask, BudgetSpent, failureReason, makeAsker, nsAddresses, sortAddresses, usable, type Asker, type Families } from './delegation.js';
+import { addressRecords, ask, BudgetSpent, checkDigResult, failureReason, makeAsker, nsAddresses, ipv4First, usable, type Asker, type Families } from './delegation.js';
 import { serialNewer } from './serial.js';
-import type { DigProblemCode, DigResult } from './lookup.js';
+import type { DigResult } from './lookup.js';
 
 export type ZoneCheckProblemCode =
   | 'LAME_SERVER' | 'UPWARD_REFERRAL' | 'SILENT_SERVER' | 'SERIAL_MISMATCH' | 'NS_MISMATCH' | 'GLUE_MISMATCH'
@@ -142,7 +142,7 @@ function glueMap(names: string[], additionals: DnsRecord[]): Map<string, string[
   const m = new Map<string, string[]>();
   for (const n of names) {
     const addrs = addressRecords(additionals, n);
-    if (addrs.length > 0) m.set(n, sortAddresses(addrs));
+    if (addrs.length > 0) m.set(n, ipv4First(addrs));
   }
   return m;
 }
@@ -545,24 +545,5 @@ function judge(
 export function zoneCheckDigResult(r: ZoneCheckResult, asked: DigResult['query']): DigResult {
   const report: ZoneCheckReport = { qname: r.qname, qtype: r.qtype, levels: r.levels, complete: r.complete, queries: r.queries };
   if (r.notes) report.notes = r.notes;
-  const out: DigResult = {
-    query: asked,
-    status: r.status,
-    problems: r.problems as Problem<DigProblemCode>[],
-    rcode: null,
-    flags: [],
-    answer: [],
-    authority: [],
-    additional: [],
-    timeMs: r.timeMs,
-    msgSize: null,
-    when: new Date().toISOString(),
-    zoneCheck: report,
-  };
-  if (r.error) out.error = r.error;
-  if (r.interrupted) {
-    out.interrupted = true;
-    out.error = 'interrupted';
-  }
-  return out;
+  return checkDigResult(asked, r, { zoneCheck: report });
 }
