@@ -8,7 +8,8 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import http2 from 'node:http2';
-import { frame, FrameReader } from '../../protocol/dns/wire.js';
+import { frame } from '../../protocol/dns/wire.js';
+import { onDnsFrames } from './server.js';
 import { closeServer, listen, trackConnections } from '../listen.js';
 import { retryWhilePortTaken } from '../common-port.js';
 import { DAY_MS, issueLeaf, type LabPki } from '../tls/ca.js';
@@ -61,9 +62,6 @@ const MAX_BODY = 65_535;
 export class EncryptedDnsFront {
   readonly stats: EncryptedStats = { dotConnections: 0, dotQueries: 0, dohSessions: 0, dohQueries: 0, h2cSessions: 0, h2cQueries: 0 };
   readonly ports: EncryptedPorts = { dot: 0, doh: 0, h2c: 0 };
-  private dot?: tls.Server;
-  private doh?: http2.Http2SecureServer;
-  private h2c?: http2.Http2Server;
   private readonly open = new Map<net.Server, Set<net.Socket>>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   /** Queries taken per session (for maxQueriesPerConnection). */
@@ -87,19 +85,16 @@ export class EncryptedDnsFront {
     try {
       const dot = tls.createServer({ cert, key, ALPNProtocols: ['dot'] }, (s) => this.onDot(s));
       this.open.set(dot, trackConnections(dot));
-      this.dot = dot;
       this.ports.dot = await listen(dot, wanted.dot ?? 0, address);
       const doh = http2.createSecureServer({ cert, key, allowHTTP1: false });
       this.open.set(doh, trackConnections(doh));
       doh.on('session', (s) => this.onSession(s, 'doh'));
       doh.on('stream', (stream, headers) => this.onStream(stream, headers, 'doh'));
-      this.doh = doh;
       this.ports.doh = await listen(doh, wanted.doh ?? 0, address);
       const h2c = http2.createServer();
       this.open.set(h2c, trackConnections(h2c));
       h2c.on('session', (s) => this.onSession(s, 'h2c'));
       h2c.on('stream', (stream, headers) => this.onStream(stream, headers, 'h2c'));
-      this.h2c = h2c;
       this.ports.h2c = await listen(h2c, wanted.h2c ?? 0, address);
     } catch (e) {
       await this.close();
@@ -110,19 +105,11 @@ export class EncryptedDnsFront {
   private onDot(socket: tls.TLSSocket): void {
     this.stats.dotConnections++;
     const client: DnsClient = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'dot' };
-    const reader = new FrameReader();
     const limit = this.options.maxQueriesPerConnection ?? Infinity;
     let taken = 0;
     let answered = 0;
     socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = reader.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
+    onDnsFrames(socket, (frames) => {
       for (const f of frames) {
         // past the limit: read and dropped, the connection ends once the others are answered
         if (taken >= limit) break;

@@ -303,15 +303,7 @@ export class LabDnsServer {
     trackSocket(this.sockets, socket);
     socket.on('error', () => socket.destroy());
     socket.setTimeout(10_000, () => socket.destroy());
-    const reader = new FrameReader();
-    socket.on('data', (chunk) => {
-      let frames: Buffer[];
-      try {
-        frames = reader.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
+    onDnsFrames(socket, (frames) => {
       for (const f of frames) {
         this.stats.tcpQueries++;
         if (this.options.transfers) {
@@ -425,4 +417,22 @@ export class LabDnsServer {
     }
     return { udpSize: 1232, do: Boolean(msg.edns?.do), options };
   }
+}
+
+/**
+ * Hand `socket`'s DNS messages (RFC 1035 4.2.2 framing, as TCP and DoT carry them) to `handle`
+ * as they are complete; a stream that cannot be DNS messages ends the connection.
+ */
+export function onDnsFrames(socket: net.Socket, handle: (frames: Buffer[]) => void): void {
+  const reader = new FrameReader();
+  socket.on('data', (chunk: Buffer) => {
+    let frames: Buffer[];
+    try {
+      frames = reader.push(chunk);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    handle(frames);
+  });
 }
