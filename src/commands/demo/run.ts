@@ -3,7 +3,7 @@
  * Each step states what it expects; a step that does not get it makes the demo fail.
  */
 import type { Status } from '../../errors.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../lab/index.js';

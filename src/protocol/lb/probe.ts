@@ -15,7 +15,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { http1Get, loadTls, requestBytes, type Http1Tls, type PeerCertificate } from './http1.js';
 import { socketErrorReason } from '../../util/net-errors.js';
-import { formatHostPort, type HostPort } from './addresses.js';
+import type { HostPort } from './addresses.js';
 import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, type MethodId } from './identify.js';
 
 /**

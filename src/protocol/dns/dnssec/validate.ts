@@ -9,8 +9,8 @@ import { NetlabError, type Problem, type Severity } from '../../../errors.js';
 import type { DnsRecord, DnskeyData, DsData, RrsigData } from '../rdata.js';
 import type { DnsMessage } from '../wire.js';
 import { typeCode as typeCodeOf, typeName } from '../types.js';
-import { labelCount, lastLabels, lowerName, signedData } from './canonical.js';
-import { algorithmName, dsMatches, keyTag, SUPPORTED_ALGORITHMS, SUPPORTED_DIGESTS, verifySignature } from './crypto.js';
+import { labelCount, lastLabels, lowerName } from './canonical.js';
+import { algorithmName, dsMatches, keyTag, SUPPORTED_ALGORITHMS, SUPPORTED_DIGESTS } from './crypto.js';
 // verifyRrset lives in its own module so that netlab/dns can export it without loading the validator at import
 import { verifyRrset, type SigResult } from './verify.js';
 
