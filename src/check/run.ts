@@ -153,7 +153,12 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
         };
         if (signal.aborted) arm();
         else signal.addEventListener('abort', arm, { once: true });
-        void work.finally(() => clearTimeout(grace)).catch(() => undefined);
+        // the listener removed when the work ends: Node keeps a signal of AbortSignal.any alive
+        // while it has listeners and has not aborted (an exporter's probes grew the heap by it)
+        void work.finally(() => {
+          clearTimeout(grace);
+          signal.removeEventListener('abort', arm);
+        }).catch(() => undefined);
       });
       const got = await Promise.race([work, gaveUp]);
       why ??= stop.signal.aborted ? stopReason : null;

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,31 @@ test('every module kind, probed over HTTP: exact metric values', async () => {
   assert.match(own, /^netlab_exporter_probe_duration_seconds_count\{module="lb_split"\} 1$/m);
   assert.match(own, /^process_resident_memory_bytes \d+$/m);
   assert.match(own, /^process_open_fds \d+$/m);
+});
+
+// issue 13 (resident memory): Node keeps a signal of AbortSignal.any alive while it has an
+// abort listener and has not aborted, so a listener left on a probe's signal keeps the probe's
+// whole state; every listener a probe adds is removed when it ends
+test('no abort listener outlives its probe (every module kind)', async () => {
+  const made: AbortSignal[] = [];
+  const any = AbortSignal.any.bind(AbortSignal);
+  AbortSignal.any = (signals) => {
+    const s = any(signals);
+    made.push(s);
+    return s;
+  };
+  try {
+    assert.equal((await probe('dns_www', '127.53.0.3')).samples.get('probe_success'), 1);
+    assert.equal((await probe('tls_www', `www.example.test:${tlsPort}`)).samples.get('probe_success'), 1);
+    assert.equal((await probe('https_origin_cdn', httpsUrl)).samples.get('probe_success'), 1);
+    assert.equal((await probe('lb_split', `127.56.0.11:${lbPort}`)).samples.get('probe_success'), 1);
+    assert.equal((await probe('zone_hosts', `127.53.0.3:${dnsPort}`)).samples.get('probe_success'), 1);
+  } finally {
+    AbortSignal.any = any;
+  }
+  assert.ok(made.length >= 5, `one signal a probe at least: ${made.length}`);
+  const left = made.map((s) => getEventListeners(s, 'abort').length);
+  assert.deepEqual(left, made.map(() => 0));
 });
 
 test('OpenMetrics when the Accept header asks for it; debug=true answers the log as text', async () => {

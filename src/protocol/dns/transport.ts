@@ -432,16 +432,28 @@ export class UdpPool {
     const { id, wire } = built;
     options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
+      const signal = options.signal;
+      let watching = signal !== undefined;
+      const ended = () => {
+        if (watching) this.unwatch(signal!);
+        watching = false;
+      };
       const w: PoolWaiter = {
         id,
         question,
         start: performance.now(),
-        resolve,
-        reject,
+        resolve: signal ? (v) => {
+          ended();
+          resolve(v);
+        } : resolve,
+        reject: signal ? (e) => {
+          ended();
+          reject(e);
+        } : reject,
         timer: setTimeout(() => {
           entry.waiting.delete(id);
           const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
-          reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
+          w.reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
         }, timeoutMs),
       };
       entry.waiting.set(id, w);
@@ -453,13 +465,22 @@ export class UdpPool {
     });
   }
 
-  private readonly watched = new WeakSet<AbortSignal>();
+  /**
+   * The signals listened on, with how many of their queries are waiting: the listener is
+   * removed when the last one ends (Node keeps a signal of AbortSignal.any or
+   * AbortSignal.timeout alive while it has a listener and has not aborted, so a listener left
+   * on each probe's signal grew a long-running process's heap without bound).
+   */
+  private readonly watched = new Map<AbortSignal, { waiting: number; onAbort: () => void }>();
 
   private watch(signal: AbortSignal, w: PoolWaiter): void {
     w.signal = signal;
-    if (this.watched.has(signal)) return;
-    this.watched.add(signal);
-    signal.addEventListener('abort', () => {
+    const seen = this.watched.get(signal);
+    if (seen) {
+      seen.waiting++;
+      return;
+    }
+    const onAbort = () => {
       for (const list of this.sockets.values()) {
         for (const e of list) {
           for (const [id, waiter] of e.waiting) {
@@ -470,7 +491,17 @@ export class UdpPool {
           }
         }
       }
-    }, { once: true });
+    };
+    this.watched.set(signal, { waiting: 1, onAbort });
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  /** A query under `signal` ended: the last one removes the pool's listener. */
+  private unwatch(signal: AbortSignal): void {
+    const seen = this.watched.get(signal);
+    if (!seen || --seen.waiting > 0) return;
+    this.watched.delete(signal);
+    signal.removeEventListener('abort', seen.onAbort);
   }
 
   /** Close every socket; queries still waiting are dropped. */
