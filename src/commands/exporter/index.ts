@@ -35,7 +35,8 @@ export const command: CommandDef<ExporterCliOptions, CommandResult> = {
   parse: parseExporterOptions,
   untilStopped: true,
   async run(options, ctx) {
-    const { startExporter } = await import('./server.js');
+    const [{ startExporter }, { keepHeapSmall }] = await Promise.all([import('./server.js'), import('./memory.js')]);
+    const stopGc = keepHeapSmall();
     let exporter;
     try {
       exporter = await startExporter({
@@ -50,6 +51,7 @@ export const command: CommandDef<ExporterCliOptions, CommandResult> = {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new NetlabError('INPUT', `cannot listen on ${options.host}:${options.port}: the address is in use`);
       if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new NetlabError('INPUT', `cannot listen on ${options.host}:${options.port}: ${code === 'EACCES' ? 'permission denied' : 'no such local address'}`);
+      stopGc();
       if (e instanceof NetlabError) throw new NetlabError('INPUT', oneLine(e));
       throw e;
     }
@@ -63,6 +65,7 @@ export const command: CommandDef<ExporterCliOptions, CommandResult> = {
     });
     process.off('SIGHUP', onHup);
     await exporter.close();
+    stopGc();
     ctx.io.err('netlab exporter: stopped');
     return { status: 'OK' };
   },
