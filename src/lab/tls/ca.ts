@@ -63,6 +63,8 @@ export interface LeafOptions extends ValidityOptions {
   signatureHash?: LabSignatureHash;
   /** Authority Information Access caIssuers URL: where a client could fetch the issuer. */
   caIssuersUrl?: string;
+  /** Where an RSA key pair comes from (default: made fresh). */
+  keySource?: LabKeySource;
   /** More extensions, added last (issue 11: an SCT list). */
   extraExtensions?: x509.Extension[];
   /** issue 11: Authority Information Access OCSP URL (the lab repository's responder). */
@@ -78,9 +80,25 @@ export interface CaOptions extends ValidityOptions {
   caIssuersUrl?: string;
   /** The subject's O; default "netlab Lab". */
   organization?: string;
+  /** Where an RSA key pair comes from (default: made fresh). */
+  keySource?: LabKeySource;
 }
 
 const RSA_EXPONENT = new Uint8Array([1, 0, 1]);
+
+/**
+ * Where the lab's RSA key pairs come from: by default each is made fresh (generateKeyPair). An
+ * RSA 2048 key costs 100-300 ms of CPU and a lab makes three, so a test suite that starts many
+ * labs may hand in a source of key pairs it made once; each call must give a pair the lab has
+ * not been given yet (distinct keys within one lab). Extractable pairs, like generateKeyPair's.
+ * ECDSA P-256 pairs (well under a millisecond) always come from generateKeyPair.
+ */
+export type LabKeySource = (keyType: 'rsa-2048' | 'rsa-1024') => Promise<CryptoKeyPair>;
+
+/** The key pair for a certificate: RSA from `source` when one is given, anything else fresh. */
+function keyPairFor(keyType: LabKeyType, source: LabKeySource | undefined): Promise<CryptoKeyPair> {
+  return source && keyType !== 'ec-p256' ? source(keyType) : generateKeyPair(keyType);
+}
 
 /** A fresh key pair, extractable so that it can be handed to Node's tls as PEM. */
 export async function generateKeyPair(keyType: LabKeyType): Promise<CryptoKeyPair> {
@@ -132,7 +150,7 @@ const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
 /** A self-signed root CA (CA:true, keyCertSign), named `CN=<commonName>, O=<organization>`. */
 export async function createRootCa(commonName: string, options: CaOptions): Promise<LabCa> {
   const keyType = options.keyType ?? 'ec-p256';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const name = `CN=${commonName}, O=${options.organization ?? 'netlab Lab'}`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name,
@@ -152,7 +170,7 @@ export async function createRootCa(commonName: string, options: CaOptions): Prom
 /** A CA certificate issued by `parent` (an intermediate). */
 export async function issueIntermediateCa(parent: LabCa, commonName: string, options: CaOptions): Promise<LabCa> {
   const keyType = options.keyType ?? 'ec-p256';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const { key, algorithm } = await signingKey(parent.signer, 'SHA-256');
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, options.pathLength, true),
@@ -191,7 +209,7 @@ function sanExtension(dnsNames: string[], ipAddresses: string[] = []): x509.Subj
 export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<LabCert> {
   const keyType = options.keyType ?? 'ec-p256';
   const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const { key, algorithm } = await signingKey(issuer.signer, options.signatureHash ?? 'SHA-256');
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -232,7 +250,7 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
 export async function createSelfSignedLeaf(options: Omit<LeafOptions, 'signatureHash' | 'caIssuersUrl'>): Promise<LabCert> {
   const keyType = options.keyType ?? 'ec-p256';
   const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${commonName}`,
     notBefore: options.notBefore,
@@ -362,10 +380,16 @@ export interface LabPki {
   untrustedRoot: LabCa;
   /** "netlab Untrusted Intermediate CA", issued by the untrusted root. */
   untrustedIntermediate: LabCa;
+  /** Where the lab's RSA leaves take their key pairs (createLabPki's `keySource`); undefined: made fresh. */
+  keySource?: LabKeySource;
 }
 
-/** Create the lab's CAs. Roots live 10 years, intermediates 5, both from a day before `issuedAt`. */
-export async function createLabPki(issuedAt: Date = new Date()): Promise<LabPki> {
+/**
+ * Create the lab's CAs. Roots live 10 years, intermediates 5, both from a day before `issuedAt`.
+ * `keySource` (default: fresh keys) gives the RSA key pairs, of the CAs and of the leaves issued
+ * from this PKI.
+ */
+export async function createLabPki(issuedAt: Date = new Date(), keySource?: LabKeySource): Promise<LabPki> {
   const t = issuedAt.getTime();
   const rootValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 3650 * DAY_MS) };
   const caValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 1825 * DAY_MS), pathLength: 0 };
@@ -375,8 +399,8 @@ export async function createLabPki(issuedAt: Date = new Date()): Promise<LabPki>
   ]);
   const [intermediate, rsaIntermediate, untrustedIntermediate] = await Promise.all([
     issueIntermediateCa(root, 'netlab Lab Intermediate CA', { ...caValidity, caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
-    issueIntermediateCa(root, 'netlab Lab RSA Intermediate CA', { ...caValidity, keyType: 'rsa-2048', caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
+    issueIntermediateCa(root, 'netlab Lab RSA Intermediate CA', { ...caValidity, keyType: 'rsa-2048', caIssuersUrl: LAB_CA_ISSUERS_URL.root, keySource }),
     issueIntermediateCa(untrustedRoot, 'netlab Untrusted Intermediate CA', { ...caValidity, organization: 'netlab Untrusted' }),
   ]);
-  return { issuedAt, root, intermediate, rsaIntermediate, untrustedRoot, untrustedIntermediate };
+  return { issuedAt, root, intermediate, rsaIntermediate, untrustedRoot, untrustedIntermediate, ...(keySource ? { keySource } : {}) };
 }
