@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export { startLab, type Lab, type LabOptions, type LabEndpoint } from '../lab/index.js';
+export type { LabKeySource } from '../lab/tls/ca.js';
 export { EncryptedDnsFront, startEncryptedDnsFronts, type EncryptedDnsLab, type EncryptedFrontOptions, type EncryptedPorts, type EncryptedStats, type DnsAnswerFunction, type DnsClient, type LabFrontSpec } from '../lab/dns/encrypted.js';
 export { startStartTlsLab, LAB_STARTTLS_ADDRESSES, LAB_STARTTLS_NAME, type StartTlsLab, type StartTlsLabServer, type StartTlsLabOptions } from '../lab/starttls/index.js';
 // issue 14: the broken delegations (dig +zone-check, +nssearch) and what each gives

@@ -7,7 +7,7 @@
 import { startDnsLab, type DnsLab } from './dns/index.js';
 import type { Zone } from './dns/server.js';
 import { startTlsLab, type TlsLab } from './tls/index.js';
-import { createLabPki } from './tls/ca.js';
+import { createLabPki, type LabKeySource } from './tls/ca.js';
 import { startHttpLab, LAB_HTTP_NAMES, type HttpLab } from './http/index.js';
 import { MODERN_HTTP_ADDRESSES, MODERN_HTTP_NAMES } from './http/modern-names.js';
 import { startLbLab, type LbLab } from './lb/index.js';
@@ -27,6 +27,8 @@ export interface LabOptions {
   tlsPort?: number;
   /** More zones to serve on the example.test servers (e.g. read from master files). */
   extraZones?: Zone[];
+  /** Where the lab PKI's RSA key pairs come from (default: made fresh; see LabKeySource). */
+  keySource?: LabKeySource;
 }
 
 /** One server of the lab, as `netlab lab` lists it. */
@@ -74,7 +76,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   let http: HttpLab;
   try {
     // one lab CA signs the TLS cases and the HTTPS origin and edge, so one --ca file trusts all
-    const pki = await createLabPki(new Date());
+    const pki = await createLabPki(new Date(), options.keySource);
     tls = await startTlsLab({ port: options.tlsPort ?? 0, pki });
     try {
       http = await startHttpLab({ pki });

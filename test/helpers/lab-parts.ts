@@ -15,6 +15,7 @@ import { startHttpLab, type HttpLab } from '../../src/lab/http/index.js';
 import { startLbLab, type LbLab } from '../../src/lab/lb/index.js';
 import { startFanoutLab, type FanoutLab } from '../../src/lab/fanout/index.js';
 import { createLabPki } from '../../src/lab/tls/ca.js';
+import { testKeySource } from './test-keys.js';
 
 export interface LabParts<H extends boolean, L extends boolean, F extends boolean> {
   /** The DNS port of every DNS server. */
@@ -38,7 +39,7 @@ export async function startLabParts<H extends boolean = false, L extends boolean
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const pki = await createLabPki(new Date());
+    const pki = await createLabPki(new Date(), testKeySource());
     const caFile = path.join(dir, 'lab-root.pem');
     await writeFile(caFile, pki.root.certPem);
     const http = want.http ? await startHttpLab({ pki }) : undefined;

@@ -24,13 +24,14 @@ import { command } from '../../src/commands/cert-check/index.js';
 import { renderCertText } from '../../src/commands/cert-check/render.js';
 import { startHostileServers, type Mode } from '../helpers/hostile-tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: TlsLab;
 let st: StartTlsLab;
 let trust: TrustStore;
 
 before(async () => {
-  lab = await startTlsLab({ port: 0 });
+  lab = await startTlsLab({ port: 0, keySource: testKeySource() });
   st = await startStartTlsLab({ pki: lab.pki });
   trust = loadTrustStore({ caPems: [{ pem: lab.rootPem, source: lab.caFile }], systemRoots: false });
 });

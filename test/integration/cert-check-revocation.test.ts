@@ -21,6 +21,7 @@ import { buildOcspRequest, readOcspResponse } from '../../src/protocol/tls/ocsp.
 import { readCaIssuersObject } from '../../src/protocol/tls/aia.js';
 import { startHostileServers, modes, type HostileServers } from '../helpers/hostile-tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let pki: LabPki;
 let repo: LabRepository;
@@ -35,7 +36,7 @@ const codes = (r: CertCheckResult) => r.problems.map((p) => p.code).sort();
 const dead = 'http://127.0.0.1:9/';
 
 before(async () => {
-  pki = await createLabPki(new Date());
+  pki = await createLabPki(new Date(), testKeySource());
   repo = new LabRepository({ address: '127.0.0.1' });
   hostile = await startHostileServers({ silent: modes.silent(), endless: modes.endlessBody() });
   await repo.start();

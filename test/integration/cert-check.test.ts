@@ -26,6 +26,7 @@ import { renderCertText } from '../../src/commands/cert-check/render.js';
 import { startHostileServers, modes } from '../helpers/hostile-tcp.js';
 import { makeLadder, type Ladder } from '../helpers/long-chain.js';
 import { runCli } from '../helpers/cli.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: TlsLab;
 let dir: string;
@@ -35,7 +36,7 @@ let labTrust: TrustStore;
 let ladder: Ladder;
 
 before(async () => {
-  [lab, ladder] = await Promise.all([startTlsLab({ port: 0 }), makeLadder(101)]);
+  [lab, ladder] = await Promise.all([startTlsLab({ port: 0, keySource: testKeySource() }), makeLadder(101)]);
   dir = mkdtempSync(join(tmpdir(), 'netlab-cert-'));
   labTrust = loadTrustStore({ caPems: [{ pem: lab.rootPem, source: lab.caFile }] });
 });

@@ -26,6 +26,7 @@ import type { TraceRequestResult } from '../../src/protocol/http/trace-request.j
 import type { LbProbeReport } from '../../src/protocol/lb/types.js';
 import { labOutcomes, runOf, type LabOutcomes } from '../helpers/check-outcomes.js';
 import { freePorts } from '../helpers/tools.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: Lab;
 let outcomes: LabOutcomes;
@@ -34,7 +35,7 @@ let fams: MetricFamily[];
 let dir: string;
 
 before(async () => {
-  lab = await startLab();
+  lab = await startLab({ keySource: testKeySource() });
   outcomes = await labOutcomes(lab);
   runAll = runOf('lab-checks.yml', outcomes.all);
   fams = metricFamilies(runAll.checks);

@@ -18,6 +18,7 @@ import { RESULT_SCHEMAS, type Shape } from '../../src/check/schema.js';
 import { LAB_CHECKS_FILE, labPlaceholders } from '../../src/commands/demo/lab-checks.js';
 import { runCli } from '../helpers/cli.js';
 import { goodReply, startHostile, type HostileServer } from '../helpers/hostile.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: Lab;
 let dir = '';
@@ -26,7 +27,7 @@ let flappy: HostileServer;
 let asked = 0;
 
 before(async () => {
-  lab = await startLab({ port: 0 });
+  lab = await startLab({ port: 0, keySource: testKeySource() });
   dir = mkdtempSync(join(tmpdir(), 'netlab-check-'));
   // the example file as shipped, this lab's ports and CA given as --set gives them
   labRun = await runChecks(await loadChecks(readFileSync(LAB_CHECKS_FILE, 'utf8'), 'lab-checks.yml', { vars: labPlaceholders(lab) }));

@@ -21,6 +21,7 @@ import { lookup } from '../../src/protocol/dns/lookup.js';
 import { EncryptedPool } from '../../src/protocol/dns/encrypted.js';
 import { runCli } from '../helpers/cli.js';
 import { digHere } from '../helpers/dig.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let dns: DnsLab;
 let pki: LabPki;
@@ -56,7 +57,7 @@ function closing(server: net.Server, sockets = new Set<net.Socket>()): void {
 
 before(async () => {
   dns = await startDnsLab({ port: 0 });
-  pki = await createLabPki(new Date());
+  pki = await createLabPki(new Date(), testKeySource());
   ns1 = dns.addresses.ns1Example;
   const answerOf = (address: string) => {
     const s = dns.servers.find((x) => x.address === address)!;

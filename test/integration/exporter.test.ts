@@ -20,6 +20,7 @@ import { labPlaceholders, EXAMPLES_DIR } from '../../src/commands/demo/lab-check
 import { startExporter, type Exporter } from '../../src/commands/exporter/server.js';
 import { runCli, startCli, waitFor } from '../helpers/cli.js';
 import { startHostile, type HostileServer } from '../helpers/hostile.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: Lab;
 let dir = '';
@@ -43,7 +44,7 @@ ${extra}`;
 }
 
 before(async () => {
-  lab = await startLab({ port: 0 });
+  lab = await startLab({ port: 0, keySource: testKeySource() });
   dir = mkdtempSync(join(tmpdir(), 'netlab-exporter-'));
   // the example as shipped; this lab's ports and CA come as --set gives them
   configText = readFileSync(join(EXAMPLES_DIR, 'exporter', 'netlab-exporter.yml'), 'utf8');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 // issue 10.7: the demo ran twice in the suite (text, then --json); once now, in process, through
 // the same registry, parseArgv, run and output as the command line
@@ -40,7 +41,7 @@ test('netlab demo runs every part of the course on the lab: every step as expect
 // issue 10.6: `netlab lab -p PORT` on a taken port said "internal error: bind EADDRINUSE"
 test('netlab lab on a taken port is one clear line and exit 3', async () => {
   const { startLab } = await import('../../src/lab/index.js');
-  const lab = await startLab({ port: 0 });
+  const lab = await startLab({ port: 0, keySource: testKeySource() });
   try {
     const r = await runCli(['lab', '-p', String(lab.port)]);
     assert.equal(r.code, 3, r.stderr);

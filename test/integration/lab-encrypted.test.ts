@@ -6,10 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { digHere } from '../helpers/dig.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: Lab;
 before(async () => {
-  lab = await startLab({ port: 0 });
+  lab = await startLab({ port: 0, keySource: testKeySource() });
 });
 after(async () => {
   await lab.close();

@@ -23,6 +23,7 @@ import { NetlabError } from '../../src/errors.js';
 import { renderLbProbeText } from '../../src/commands/lb-probe/render.js';
 import { parseHostPort, parseSourceRange, pickSources, probeLoadBalancer, type HostPort, type LbProbeReport } from '../../src/protocol/lb/index.js';
 import { compareSourceMaps, sourceMapOf, SOURCE_MAP_FORMAT, type SourceMap } from '../../src/protocol/lb/remap.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 let lab: LbLab;
 let dns: DnsLab;
@@ -30,7 +31,7 @@ let dir: string;
 let caFile: string;
 let ca: string[];
 before(async () => {
-  const pki = await createLabPki(new Date());
+  const pki = await createLabPki(new Date(), testKeySource());
   lab = await startLbLab({ pki });
   dns = await startDnsLab();
   dir = mkdtempSync(join(tmpdir(), 'netlab-lb-https-'));

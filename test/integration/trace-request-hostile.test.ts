@@ -21,6 +21,7 @@ import { parseArgv } from '../../src/commands/command.js';
 import { command } from '../../src/commands/trace-request/index.js';
 import { runTraceRequest } from '../../src/commands/trace-request/run.js';
 import { NetlabError } from '../../src/errors.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 const HOSTILE = ['endlessBody', 'dripBody', 'endlessChunked', 'informationalDrip', 'informationalFlood', 'headersThenStall', 'headersDrip', 'hugeHeaders', 'silent', 'garbage'] as const;
 type Key = `${(typeof HOSTILE)[number]}${'' | 'Tls'}` | 'tlsGarbage';
@@ -36,7 +37,7 @@ function modeOf(name: (typeof HOSTILE)[number]): Mode {
 }
 
 before(async () => {
-  pki = await createLabPki(new Date());
+  pki = await createLabPki(new Date(), testKeySource());
   const t = Date.now();
   const leaf = await issueLeaf(pki.intermediate, { dnsNames: ['hostile.test'], ipAddresses: ['127.0.0.1'], notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 30 * DAY_MS) });
   const chain = { certChainPem: leaf.certPem + pki.intermediate.certPem, keyPem: leaf.keyPem };

@@ -6,6 +6,7 @@ import { analyseChain, findLeaf, FIX, MAX_INTERMEDIATES, problem, verdict, type 
 import { describeCert } from '../../src/protocol/tls/certs.js';
 import { createLabPki, issueIntermediateCa, issueLeaf, DAY_MS, type LabPki, type LabCert } from '../../src/lab/tls/ca.js';
 import { makeLadder, type Ladder } from '../helpers/long-chain.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 let pki: LabPki;
@@ -16,7 +17,7 @@ const policy = (host?: string) => ({ now: NOW, host, warnDays: 30, critDays: 7 }
 const codes = (a: { problems: Array<{ code: string }> }) => a.problems.map((p) => p.code).sort();
 
 before(async () => {
-  pki = await createLabPki(NOW);
+  pki = await createLabPki(NOW, testKeySource());
   const validity = { notBefore: new Date(NOW.getTime() - DAY_MS), notAfter: new Date(NOW.getTime() + 90 * DAY_MS) };
   wildcard = await issueLeaf(pki.intermediate, { dnsNames: ['*.example.test'], ...validity });
   plain = await issueLeaf(pki.intermediate, { dnsNames: ['www.example.test'], ...validity });

@@ -22,6 +22,7 @@ import { EdgeCache, cacheLifetimeS, parseCacheControl } from '../../src/lab/http
 import { startDnsLab } from '../../src/lab/dns/index.js';
 import { LAB_DNS_ADDRESSES } from '../../src/lab/dns/zones.js';
 import { query } from '../../src/protocol/dns/transport.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 /** Every wait in this file gives up after this long. */
 const WAIT_MS = 15_000;
@@ -34,7 +35,7 @@ let pki: LabPki;
 let lab: HttpLab;
 let labClosed = false;
 before(async () => {
-  pki = await createLabPki(new Date());
+  pki = await createLabPki(new Date(), testKeySource());
   lab = await startHttpLab({ pki, farRttMs: FAR_RTT_MS, nearRttMs: NEAR_RTT_MS });
 });
 after(async () => {

@@ -20,6 +20,7 @@ import { LabTlsServer, labHttpResponse } from '../../src/lab/tls/server.js';
 import { LAB_TLS_CASES } from '../../src/lab/tls/cases.js';
 import { run, which } from '../helpers/tools.js';
 import { fetchPeerChain } from '../../src/protocol/tls/connect.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 px509.cryptoProvider.set(webcrypto as never);
 
@@ -31,7 +32,7 @@ let labClosed = false;
 let startMs = 0;
 before(async () => {
   const t = performance.now();
-  lab = await startTlsLab({ port: 0 });
+  lab = await startTlsLab({ port: 0, keySource: testKeySource() });
   startMs = performance.now() - t;
 });
 after(async () => {

@@ -14,6 +14,7 @@ import { readCertFields } from '../../src/protocol/tls/x509-ext.js';
 import { verdictLine, renderCertText } from '../../src/commands/cert-check/render.js';
 import { createLabPki, createRootCa, issueIntermediateCa, DAY_MS, type LabCert, type LabPki } from '../../src/lab/tls/ca.js';
 import { LAB_KEY_USAGE, PATH_CASE_ROWS, issue, nameConstraintsDer, type PathCaseName } from '../../src/lab/tls/path-cases.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 const NOW = new Date();
 let pki: LabPki;
@@ -28,7 +29,7 @@ function judge(name: PathCaseName): ChainAnalysis {
 }
 
 before(async () => {
-  pki = await createLabPki(NOW);
+  pki = await createLabPki(NOW, testKeySource());
   const chains = await Promise.all(PATH_CASE_ROWS.map((row) => row.issue(pki)));
   PATH_CASE_ROWS.forEach((row, i) => served.set(row.name, chains[i]!.certs));
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { pemBlocks, pemBodies, parsePemBundle } from '../../src/protocol/tls/certs.js';
 import { handshakeFailureReason } from '../../src/protocol/tls/connect.js';
 import { createLabPki } from '../../src/lab/tls/ca.js';
+import { testKeySource } from '../helpers/test-keys.js';
 
 const BEGIN = '-----BEGIN CERTIFICATE-----\n';
 
@@ -17,7 +18,7 @@ function searched(text: string): { ranges: Array<[number, number]>; total: numbe
 
 // issue 9.9: the PEM scan was quadratic (a lazy regex restarted at every BEGIN): 5 MB of BEGIN lines without an END took 72 s
 test('the scan looks at each character a bounded number of times: BEGIN lines without END, blocks, junk', async () => {
-  const pki = await createLabPki();
+  const pki = await createLabPki(new Date(), testKeySource());
   const cases = [
     BEGIN.repeat(100_000),
     `junk\n${pki.root.certPem}junk${BEGIN.repeat(1000)}${pki.intermediate.certPem}${BEGIN.repeat(50_000)}`,
@@ -41,7 +42,7 @@ test('16 MiB of BEGIN lines without an END: no block, within the test timeout', 
 });
 
 test('the blocks found are those the old regex found: in order, BEGIN to the first END after it', async () => {
-  const pki = await createLabPki();
+  const pki = await createLabPki(new Date(), testKeySource());
   const bundle = `intro\n${pki.root.certPem}between\n${pki.intermediate.certPem}\n${BEGIN}no end here`;
   const oldRegex = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
   const old = (bundle.match(oldRegex) ?? []).map((pem) => Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64'));

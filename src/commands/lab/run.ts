@@ -1,6 +1,6 @@
 /** `netlab lab`: start the loopback lab and describe it. Printing and waiting are cli.ts's. */
 import { NetlabError } from '../../errors.js';
-import { startLab, type Lab } from '../../lab/index.js';
+import type { Lab } from '../../lab/index.js';
 import { loadExtraZones } from '../../lab/zone-files.js';
 
 export interface LabCommandOptions {
@@ -24,6 +24,9 @@ export interface LabStarted {
 export async function runLab(options: LabCommandOptions): Promise<LabStarted> {
   const notes: string[] = [];
   const extraZones = options.zoneFiles?.length ? await loadExtraZones(options.zoneFiles) : undefined;
+  // loaded once the arguments and zone files are known good: the lab (its certificate issuing
+  // above all) is ~0.4 s of CPU to load, which `netlab lab --help` or a bad option need not pay
+  const { startLab } = await import('../../lab/index.js');
   if (options.port !== undefined) {
     try {
       return { lab: await startLab({ port: options.port, extraZones }), notes };

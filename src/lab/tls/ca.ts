@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, CRLReason, CRLReasons, Extension } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate, CRLReason, CRLReasons, Extension, Extensions, Name as AsnName, SubjectPublicKeyInfo, TBSCertificate, Validity, Version } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, CertID, CertStatus, KeyHash, OCSPResponse, OCSPResponseStatus, ResponderID, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
 
 // @peculiar/x509 signs through WebCrypto; Node's implementation is the one to use.
@@ -63,6 +63,8 @@ export interface LeafOptions extends ValidityOptions {
   signatureHash?: LabSignatureHash;
   /** Authority Information Access caIssuers URL: where a client could fetch the issuer. */
   caIssuersUrl?: string;
+  /** Where an RSA key pair comes from (default: made fresh). */
+  keySource?: LabKeySource;
   /** More extensions, added last (issue 11: an SCT list). */
   extraExtensions?: x509.Extension[];
   /** issue 11: Authority Information Access OCSP URL (the lab repository's responder). */
@@ -78,9 +80,25 @@ export interface CaOptions extends ValidityOptions {
   caIssuersUrl?: string;
   /** The subject's O; default "netlab Lab". */
   organization?: string;
+  /** Where an RSA key pair comes from (default: made fresh). */
+  keySource?: LabKeySource;
 }
 
 const RSA_EXPONENT = new Uint8Array([1, 0, 1]);
+
+/**
+ * Where the lab's RSA key pairs come from: by default each is made fresh (generateKeyPair). An
+ * RSA 2048 key costs 100-300 ms of CPU and a lab makes three, so a test suite that starts many
+ * labs may hand in a source of key pairs it made once; each call must give a pair the lab has
+ * not been given yet (distinct keys within one lab). Extractable pairs, like generateKeyPair's.
+ * ECDSA P-256 pairs (well under a millisecond) always come from generateKeyPair.
+ */
+export type LabKeySource = (keyType: 'rsa-2048' | 'rsa-1024') => Promise<CryptoKeyPair>;
+
+/** The key pair for a certificate: RSA from `source` when one is given, anything else fresh. */
+function keyPairFor(keyType: LabKeyType, source: LabKeySource | undefined): Promise<CryptoKeyPair> {
+  return source && keyType !== 'ec-p256' ? source(keyType) : generateKeyPair(keyType);
+}
 
 /** A fresh key pair, extractable so that it can be handed to Node's tls as PEM. */
 export async function generateKeyPair(keyType: LabKeyType): Promise<CryptoKeyPair> {
@@ -132,7 +150,7 @@ const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
 /** A self-signed root CA (CA:true, keyCertSign), named `CN=<commonName>, O=<organization>`. */
 export async function createRootCa(commonName: string, options: CaOptions): Promise<LabCa> {
   const keyType = options.keyType ?? 'ec-p256';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const name = `CN=${commonName}, O=${options.organization ?? 'netlab Lab'}`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name,
@@ -152,7 +170,7 @@ export async function createRootCa(commonName: string, options: CaOptions): Prom
 /** A CA certificate issued by `parent` (an intermediate). */
 export async function issueIntermediateCa(parent: LabCa, commonName: string, options: CaOptions): Promise<LabCa> {
   const keyType = options.keyType ?? 'ec-p256';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const { key, algorithm } = await signingKey(parent.signer, 'SHA-256');
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, options.pathLength, true),
@@ -174,10 +192,99 @@ export async function issueIntermediateCa(parent: LabCa, commonName: string, opt
   return toLabCa(cert, keys, commonName, keyType);
 }
 
+/** The issuer's subject name, parsed once per CA (every leaf names it). */
+const issuerNames = new WeakMap<LabCa['signer'], AsnName>();
+/** The issuer's AuthorityKeyIdentifier extension, made once per CA. */
+const authorityKeyIds = new WeakMap<LabCa['signer'], Promise<x509.AuthorityKeyIdentifierExtension>>();
+
+function authorityKeyId(signer: LabCa['signer']): Promise<x509.AuthorityKeyIdentifierExtension> {
+  let aki = authorityKeyIds.get(signer);
+  if (!aki) authorityKeyIds.set(signer, (aki = x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)));
+  return aki;
+}
+
+/** A DER length. */
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function derTlv(tag: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
+}
+
+/**
+ * A certificate issued by `signer`, as @peculiar/x509's X509CertificateGenerator.create makes it
+ * (the same ASN.1 classes, random 16-byte serial, signature algorithm), without what a leaf does
+ * not need: parsing its own extensions and the finished certificate back, and serializing the
+ * TBS twice. Signed with node:crypto (DER ECDSA signatures, PKCS #1 v1.5 for RSA).
+ */
+function createCertificateDer(options: {
+  subject: string;
+  signer: LabCa['signer'];
+  hash: LabSignatureHash;
+  notBefore: Date;
+  notAfter: Date;
+  spki: Buffer;
+  extensions: x509.Extension[];
+}): Buffer {
+  let issuer = issuerNames.get(options.signer);
+  if (!issuer) issuerNames.set(options.signer, (issuer = AsnConvert.parse(options.signer.cert.rawData, Certificate).tbsCertificate.subject));
+  const serial = webcrypto.getRandomValues(new Uint8Array(16));
+  let first = 0;
+  while (first < serial.length - 1 && serial[first] === 0) first++;
+  const serialNumber = serial[first]! > 0x7f ? Buffer.concat([Buffer.from([0]), serial.subarray(first)]) : Buffer.from(serial.subarray(first));
+  const rsa = options.signer.keyType !== 'ec-p256';
+  const algorithm = new x509.AlgorithmProvider().toAsnAlgorithm(rsa ? { name: 'RSASSA-PKCS1-v1_5', hash: { name: options.hash } } as webcrypto.Algorithm : { name: 'ECDSA', hash: options.hash } as webcrypto.Algorithm);
+  const tbs = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: serialNumber.buffer.slice(serialNumber.byteOffset, serialNumber.byteOffset + serialNumber.length),
+    signature: algorithm,
+    issuer,
+    validity: new Validity({ notBefore: options.notBefore, notAfter: options.notAfter }),
+    subject: AsnConvert.parse(new x509.Name(options.subject).toArrayBuffer(), AsnName),
+    subjectPublicKeyInfo: AsnConvert.parse(options.spki, SubjectPublicKeyInfo),
+    extensions: new Extensions(options.extensions.map((e) => new Extension({ extnID: e.type, critical: e.critical, extnValue: new OctetString(e.value) }))),
+  });
+  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
+  const signature = sign(options.hash === 'SHA-1' ? 'sha1' : 'sha256', tbsDer, { key: signerKeyObject(options.signer), dsaEncoding: 'der' });
+  const algorithmDer = Buffer.from(AsnConvert.serialize(algorithm));
+  return derTlv(0x30, Buffer.concat([tbsDer, algorithmDer, derTlv(0x03, Buffer.concat([Buffer.from([0]), signature]))]));
+}
+
+const signerKeys = new WeakMap<LabCa['signer'], KeyObject>();
+function signerKeyObject(signer: LabCa['signer']): KeyObject {
+  let key = signerKeys.get(signer);
+  if (!key) signerKeys.set(signer, (key = KeyObject.from(signer.keys.privateKey)));
+  return key;
+}
+
+/** A date as the certificate carries it (UTCTime and GeneralizedTime here: whole seconds). */
+const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+/** PEM as @peculiar/x509 writes it (64-column base64), with the final newline the lab's PEM carry. */
+function certificatePem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
 /** The usages a TLS server key needs: RSA key exchange (TLS 1.2 RSA suites) also encrypts. */
 function leafKeyUsage(keyType: LabKeyType): x509.KeyUsagesExtension {
   const ds = x509.KeyUsageFlags.digitalSignature;
   return new x509.KeyUsagesExtension(keyType === 'ec-p256' ? ds : ds | x509.KeyUsageFlags.keyEncipherment, true);
+}
+
+/** The extensions every leaf has the same, made once (an extension is only read when issuing). */
+let leafConstants: { basic: x509.Extension; eku: x509.Extension; usage: Map<LabKeyType, x509.Extension> } | undefined;
+function leafConstant(): NonNullable<typeof leafConstants> {
+  leafConstants ??= {
+    basic: new x509.BasicConstraintsExtension(false, undefined, true),
+    eku: new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    usage: new Map((['ec-p256', 'rsa-2048', 'rsa-1024'] as const).map((t) => [t, leafKeyUsage(t)])),
+  };
+  return leafConstants;
 }
 
 function sanExtension(dnsNames: string[], ipAddresses: string[] = []): x509.SubjectAlternativeNameExtension {
@@ -191,14 +298,17 @@ function sanExtension(dnsNames: string[], ipAddresses: string[] = []): x509.Subj
 export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<LabCert> {
   const keyType = options.keyType ?? 'ec-p256';
   const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
-  const keys = await generateKeyPair(keyType);
-  const { key, algorithm } = await signingKey(issuer.signer, options.signatureHash ?? 'SHA-256');
+  const keys = await keyPairFor(keyType, options.keySource);
+  const spki = KeyObject.from(keys.publicKey).export({ type: 'spki', format: 'der' });
+  const keyBits = Buffer.from(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey);
+  const constant = leafConstant();
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    leafKeyUsage(keyType),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    await x509.AuthorityKeyIdentifierExtension.create(issuer.signer.keys.publicKey),
+    constant.basic,
+    constant.usage.get(keyType)!,
+    constant.eku,
+    // RFC 5280 4.2.1.2 (1), as SubjectKeyIdentifierExtension.create computes it
+    new x509.SubjectKeyIdentifierExtension(createHash('sha1').update(keyBits).digest('hex')),
+    await authorityKeyId(issuer.signer),
     sanExtension(options.dnsNames, options.ipAddresses),
   ];
   if (options.caIssuersUrl || options.ocspUrl) {
@@ -209,17 +319,17 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
   }
   if (options.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([options.crlUrl]));
   if (options.extraExtensions) extensions.push(...options.extraExtensions);
-  const cert = await x509.X509CertificateGenerator.create({
+  const der = createCertificateDer({
     subject: `CN=${commonName}`,
-    issuer: issuer.signer.cert.subject,
+    signer: issuer.signer,
+    hash: options.signatureHash ?? 'SHA-256',
     notBefore: options.notBefore,
     notAfter: options.notAfter,
-    publicKey: keys.publicKey,
-    signingKey: key,
-    signingAlgorithm: algorithm,
+    spki,
     extensions,
   });
-  return toLabCert(cert, keys, commonName);
+  const key = KeyObject.from(keys.privateKey);
+  return { commonName, certPem: certificatePem(der), keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), key, notBefore: wholeSeconds(options.notBefore), notAfter: wholeSeconds(options.notAfter) };
 }
 
 /**
@@ -232,7 +342,7 @@ export async function issueLeaf(issuer: LabCa, options: LeafOptions): Promise<La
 export async function createSelfSignedLeaf(options: Omit<LeafOptions, 'signatureHash' | 'caIssuersUrl'>): Promise<LabCert> {
   const keyType = options.keyType ?? 'ec-p256';
   const commonName = options.dnsNames[0] ?? 'netlab lab leaf';
-  const keys = await generateKeyPair(keyType);
+  const keys = await keyPairFor(keyType, options.keySource);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${commonName}`,
     notBefore: options.notBefore,
@@ -362,10 +472,16 @@ export interface LabPki {
   untrustedRoot: LabCa;
   /** "netlab Untrusted Intermediate CA", issued by the untrusted root. */
   untrustedIntermediate: LabCa;
+  /** Where the lab's RSA leaves take their key pairs (createLabPki's `keySource`); undefined: made fresh. */
+  keySource?: LabKeySource;
 }
 
-/** Create the lab's CAs. Roots live 10 years, intermediates 5, both from a day before `issuedAt`. */
-export async function createLabPki(issuedAt: Date = new Date()): Promise<LabPki> {
+/**
+ * Create the lab's CAs. Roots live 10 years, intermediates 5, both from a day before `issuedAt`.
+ * `keySource` (default: fresh keys) gives the RSA key pairs, of the CAs and of the leaves issued
+ * from this PKI.
+ */
+export async function createLabPki(issuedAt: Date = new Date(), keySource?: LabKeySource): Promise<LabPki> {
   const t = issuedAt.getTime();
   const rootValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 3650 * DAY_MS) };
   const caValidity = { notBefore: new Date(t - DAY_MS), notAfter: new Date(t + 1825 * DAY_MS), pathLength: 0 };
@@ -375,8 +491,8 @@ export async function createLabPki(issuedAt: Date = new Date()): Promise<LabPki>
   ]);
   const [intermediate, rsaIntermediate, untrustedIntermediate] = await Promise.all([
     issueIntermediateCa(root, 'netlab Lab Intermediate CA', { ...caValidity, caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
-    issueIntermediateCa(root, 'netlab Lab RSA Intermediate CA', { ...caValidity, keyType: 'rsa-2048', caIssuersUrl: LAB_CA_ISSUERS_URL.root }),
+    issueIntermediateCa(root, 'netlab Lab RSA Intermediate CA', { ...caValidity, keyType: 'rsa-2048', caIssuersUrl: LAB_CA_ISSUERS_URL.root, keySource }),
     issueIntermediateCa(untrustedRoot, 'netlab Untrusted Intermediate CA', { ...caValidity, organization: 'netlab Untrusted' }),
   ]);
-  return { issuedAt, root, intermediate, rsaIntermediate, untrustedRoot, untrustedIntermediate };
+  return { issuedAt, root, intermediate, rsaIntermediate, untrustedRoot, untrustedIntermediate, ...(keySource ? { keySource } : {}) };
 }

@@ -109,6 +109,7 @@ function labLeaf(pki: LabPki, options: Partial<LeafOptions> = {}): Promise<LabCe
     ...current(pki),
     dnsNames: LAB_DNS_NAMES,
     caIssuersUrl: LAB_CA_ISSUERS_URL.intermediate,
+    keySource: pki.keySource,
     ...options,
   });
 }
@@ -273,6 +274,7 @@ const ROWS: CaseRow[] = [
           ...current(pki),
           dnsNames: LAB_DNS_NAMES,
           keyType: 'rsa-2048',
+          keySource: pki.keySource,
           signatureHash: 'SHA-1',
           caIssuersUrl: LAB_CA_ISSUERS_URL.rsaIntermediate,
         }),

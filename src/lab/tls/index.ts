@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createLabPki, type LabPki } from './ca.js';
+import { createLabPki, type LabKeySource, type LabPki } from './ca.js';
 import { LAB_TLS_CASES, LAB_TLS_SERVERNAME, type CertNoteCode, type CertProblemCode, type ExpectedStatus, type LabServerSettings, type TlsCaseName, type TlsCaseSpec } from './cases.js';
 import { LabTlsServer } from './server.js';
 import { LabRepository, type LabRepositoryUrls, type LabRevoked } from './ocsp-responder.js';
@@ -19,6 +19,8 @@ export interface TlsLabOptions {
   port?: number;
   /** Issue from this PKI instead of a new one, so that one lab root signs every lab server. */
   pki?: LabPki;
+  /** Without `pki`: where the new PKI's RSA key pairs come from (default: made fresh). */
+  keySource?: LabKeySource;
   /** issue 11: the PKI repository's HTTP port (OCSP, CRL, caIssuers); 0 (default): a free port. */
   repositoryPort?: number;
 }
@@ -76,7 +78,7 @@ export interface TlsLab {
  * until one port is free on all addresses. Throws the last listen error when that fails (or at once for a fixed port).
  */
 export async function startTlsLab(options: TlsLabOptions = {}): Promise<TlsLab> {
-  const pki = options.pki ?? (await createLabPki(new Date()));
+  const pki = options.pki ?? (await createLabPki(new Date(), options.keySource));
   // issue 11: the repository first, so that the certificates can carry its URLs (its port is chosen now)
   const repository = new LabRepository({ port: options.repositoryPort ?? 0 });
   await repository.start();
