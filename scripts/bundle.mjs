@@ -61,3 +61,45 @@ await build({
   chunkNames: '[name]-[hash]',
   plugins: [shared(true)],
 });
+
+// --- The CLI (bin/netlab.js runs dist/cli/cli.js when it is at least as new as tsc's output) ---
+// tsc's output loads one file per module: `netlab dig` read 37 of them, about 1.2 ms each in
+// Node 20's ESM loader. Here each subcommand is one file, and what the command line and every
+// subcommand share stays one copy (NetlabError and HelpRequested are tested with instanceof
+// across them; the registry's loaders name the subcommands' files):
+//
+//   dist/cli/cli.js                    the command line (src/cli.ts, the registry, printable)
+//   dist/cli/errors.js                 src/errors.ts
+//   dist/cli/commands/command.js       src/commands/command.ts (parseArgv, HelpRequested)
+//   dist/cli/commands/NAME/index.js    a subcommand with everything it loads, lazy parts too
+//
+// The files sit where tsc's entry files sit under dist/src, so that a path made from
+// import.meta.url (package.json, the demo's examples/) names the same file. Packages stay
+// external. Measured (netlab dig's modules, CPU to import): 51 ms as 37 files, 24 ms as one.
+const { dirname, relative } = await import('node:path');
+const cliOut = new URL('dist/cli/', root).pathname;
+rmSync(cliOut, { recursive: true, force: true });
+const srcDir = src('');
+const COMMAND_DIRS = ['dig', 'cert-check', 'trace-request', 'lb-probe', 'hosts2zone', 'check', 'exporter', 'lab', 'demo'];
+/** The files shared by the bundles, by their path under dist/src. */
+const SHARED_CLI = new Set(['errors.js', 'commands/command.js', ...COMMAND_DIRS.map((c) => `commands/${c}/index.js`)]);
+const cliBundle = (entry) => build({
+  ...common,
+  entryPoints: [src(entry)],
+  outdir: undefined,
+  outfile: `${cliOut}${entry}`,
+  plugins: [{
+    name: 'netlab-cli-shared',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const target = relative(srcDir, new URL(args.path, `file://${args.resolveDir}/`).pathname);
+        if (!SHARED_CLI.has(target) || target === entry) return undefined;
+        const from = dirname(`${cliOut}${entry}`);
+        const path = relative(from, `${cliOut}${target}`);
+        return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+      });
+    },
+  }],
+});
+await Promise.all(['cli.js', ...SHARED_CLI].map(cliBundle));
