@@ -83,12 +83,20 @@ const srcDir = src('');
 const COMMAND_DIRS = ['dig', 'cert-check', 'trace-request', 'lb-probe', 'hosts2zone', 'check', 'exporter', 'lab', 'demo'];
 /** The files shared by the bundles, by their path under dist/src. */
 const SHARED_CLI = new Set(['errors.js', 'commands/command.js', ...COMMAND_DIRS.map((c) => `commands/${c}/index.js`)]);
-// One build per folder depth (`from`: a folder of that depth; the paths to the shared files are
-// the same from each file of one depth): esbuild reads the modules the subcommands share once.
-const cliBundle = ([entries, from]) => build({
+// The paths to the shared files are the same from every file of one folder depth (`from`: a
+// folder of that depth). A subcommand is one file unless that would load something heavy before
+// it is needed: esbuild hoists the static imports of what a lazily imported module imports to
+// the top of the file, so a package or a heavy built-in (@peculiar/*, node:tls, cli-table3)
+// imported by, say, the subcommand's run.ts would load for `--help` too. Such a subcommand is
+// built again with splitting: its lazy modules become files of their own beside index.js.
+// (`netlab dig` stays one file: only node:fs and node:events are imported statically.)
+const LIGHT_BUILTINS = new Set(['node:fs', 'node:events', 'node:path', 'node:url', 'node:os', 'node:util', 'node:stream', 'node:timers/promises', 'node:buffer', 'node:process']);
+const cliBundle = ([entries, from, outdir = cliOut, split = false]) => build({
   ...common,
-  entryPoints: entries.map((e) => ({ out: e.replace(/\.js$/, ''), in: src(e) })),
-  outdir: cliOut,
+  entryPoints: entries.map((e) => ({ out: relative(outdir, `${cliOut}${e}`).replace(/\.js$/, ''), in: src(e) })),
+  outdir,
+  metafile: true,
+  ...(split ? { splitting: true, chunkNames: '[name]-[hash]' } : {}),
   plugins: [{
     name: 'netlab-cli-shared',
     setup(b) {
@@ -102,8 +110,17 @@ const cliBundle = ([entries, from]) => build({
     },
   }],
 });
+/** What the bundle imports statically that is neither one of its own files nor a light built-in. */
+const heavyImports = (result) => Object.values(result.metafile.outputs).flatMap((o) => o.imports)
+  .filter((i) => i.kind === 'import-statement' && i.external && !i.path.startsWith('.') && !LIGHT_BUILTINS.has(i.path)).map((i) => i.path);
 await Promise.all([
-  [['cli.js', 'errors.js'], cliOut],
-  [['commands/command.js'], `${cliOut}commands`],
-  [COMMAND_DIRS.map((c) => `commands/${c}/index.js`), `${cliOut}commands/any`],
-].map(cliBundle));
+  cliBundle([['cli.js', 'errors.js'], cliOut]),
+  cliBundle([['commands/command.js'], `${cliOut}commands`]),
+  ...COMMAND_DIRS.map(async (c) => {
+    const group = [[`commands/${c}/index.js`], `${cliOut}commands/any`, `${cliOut}commands/${c}`];
+    const one = await cliBundle(group);
+    if (heavyImports(one).length === 0) return;
+    rmSync(group[2], { recursive: true, force: true });
+    await cliBundle([...group, true]);
+  }),
+]);
