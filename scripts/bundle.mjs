@@ -71,7 +71,8 @@ await build({
 //   dist/cli/cli.js                    the command line (src/cli.ts, the registry, printable)
 //   dist/cli/errors.js                 src/errors.ts
 //   dist/cli/commands/command.js       src/commands/command.ts (parseArgv, HelpRequested)
-//   dist/cli/commands/NAME/index.js    a subcommand with everything it loads, lazy parts too
+//   dist/cli/commands/NAME/index.js    a subcommand with what it loads (its lazy parts in files
+//                                      beside it when they import a package: see below)
 //
 // The files sit where tsc's entry files sit under dist/src, so that a path made from
 // import.meta.url (package.json, the demo's examples/) names the same file. Packages stay
