@@ -18,6 +18,9 @@ import { LAB_XFR_CHUNK, LAB_XFR_HOSTS } from '../../src/lab/dns/xfr.js';
 import { lookup } from '../../src/protocol/dns/lookup.js';
 import { query } from '../../src/protocol/dns/transport.js';
 import { decodeMessage, encodeMessage, frame, FrameReader, type RecordInput } from '../../src/protocol/dns/wire.js';
+import { Readable } from 'node:stream';
+import { parseArgv } from '../../src/commands/command.js';
+import { command as digCommand } from '../../src/commands/dig/index.js';
 import { runCli } from '../helpers/cli.js';
 import { digHere } from '../helpers/dig.js';
 
@@ -149,6 +152,53 @@ test('a transfer cut in the middle (connection closed before the closing SOA): o
   } finally {
     await h.close();
   }
+});
+
+// issue 14 (measured): the records are written per message as they arrive; while stdout is full
+// (here: until the transfer is over), one write waits for 'drain' and the rest is held, then
+// written in one piece (one 'drain' listener per message made Node warn past ten of them)
+test('a streamed transfer to a full stdout: one write waits, the rest follows in one piece when it drains, every record once and in order', async () => {
+  const HOSTS = 3000;
+  let transferred!: () => void;
+  const over = new Promise<void>((resolve) => (transferred = resolve));
+  let full = true;
+  void over.then(() => (full = false));
+  const h = await hostile((socket, reply) => {
+    socket.on('close', () => transferred());
+    socket.write(reply([SOA]));
+    for (let i = 0; i < HOSTS; i += 100) socket.write(reply(Array.from({ length: 100 }, (_, k) => host(i + k))));
+    socket.write(reply([SOA]));
+  });
+  const writes: string[] = [];
+  let whileFull = 0;
+  try {
+    const options = await parseArgv(digCommand, ['@127.53.1.2', '-p', String(h.port), 'cut.test', 'AXFR']);
+    const result = await digCommand.run(options, {
+      signal: new AbortController().signal,
+      io: {
+        out: (chunk) => {
+          writes.push(String(chunk));
+          if (!full) return undefined;
+          whileFull++;
+          return over; // stdout drains once the server has seen the transfer end
+        },
+        err: () => undefined,
+        stdin: Readable.from([]),
+      },
+      version: '0.0.0-test',
+      style: {},
+    });
+    assert.equal(result.status, 'OK');
+  } finally {
+    await h.close();
+  }
+  assert.equal(whileFull, 1);
+  // the banner and the first message's records; the other 31 messages held, in one write; the summary
+  assert.equal(writes.length, 3);
+  const lines = recordLines(writes.join(''));
+  assert.equal(lines.length, HOSTS + 2);
+  assert.deepEqual(lines.slice(1, -1).map((l) => l.split('\t')[0]), Array.from({ length: HOSTS }, (_, i) => `h${i}.cut.test.`));
+  assert.match(writes[2]!, new RegExp(`;; XFR size: ${HOSTS + 2} records \\(messages 32, bytes \\d+\\)\\n`));
 });
 
 test('a transfer that never ends is bounded by records, one of empty messages by their number, one that stalls by the time per read', async () => {

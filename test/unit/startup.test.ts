@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -99,4 +99,18 @@ test('lookup.ts and the dig renderer load +nssearch, +zone-check, zone transfers
   }
   // the check sees such imports: +nssearch's engine imports the delegation helpers statically
   assert.ok(staticImports('src/protocol/dns/nssearch.ts').some((spec) => lazy.test(spec)));
+});
+
+// issue 14 (measured): tsc's output made `netlab dig` read 37 module files (about 1.2 ms each);
+// bin/netlab.js runs the bundled CLI (dist/cli, one file per subcommand) when a build made it
+test('bin/netlab.js runs the bundled CLI (dist/cli) when it is at least as new as tsc\'s output, else dist/src', (t) => {
+  const mtime = (p: string) => statSync(`${root}${p}`, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const bundled = mtime('dist/cli/cli.js');
+  const fresh = bundled > 0 && bundled >= Math.max(mtime('dist/src/cli.js'), mtime('dist/.tsbuildinfo'));
+  // the stack of a usage error (NETLAB_DEBUG=1) names the file that threw it
+  const r = spawnSync(process.execPath, [`${root}bin/netlab.js`, 'dig', '+no-such-option'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETLAB_DEBUG: '1' } });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /^netlab dig: unknown option '\+no-such-option'/);
+  if (!fresh) t.diagnostic('dist/cli is absent or older than tsc\'s output (a build without scripts/bundle.mjs): dist/src runs');
+  assert.match(r.stderr, fresh ? /at .*\/dist\/cli\/commands\/dig\/index\.js:\d+/ : /at .*\/dist\/src\/commands\/dig\/options\.js:\d+/);
 });

@@ -128,11 +128,30 @@ export const command: CommandDef<DigOptions, DigRun> = {
     // issue 14: one zone transfer in text: its records printed as they arrive, none kept
     const streamXfr = !options.json && !array && options.queries.length === 1 && isTransfer(options.queries[0]!);
     const hooks: import('./run.js').DigHooks = {};
+    // a streamed transfer's text while stdout is full (a slow reader): held, and written in one
+    // piece when it drains; one wait for 'drain' at a time, not one per message of the transfer
+    let held = '';
+    let draining: Promise<void> | undefined;
+    const writeXfr = (text: string): void => {
+      if (draining) {
+        held += text;
+        return;
+      }
+      const wait = ctx.io.out(text);
+      if (wait) {
+        draining = wait.then(() => {
+          draining = undefined;
+          const next = held;
+          held = '';
+          if (next !== '') writeXfr(next);
+        });
+      }
+    };
     if (streamXfr) {
       const { renderXfrPreamble, renderXfrRecords } = await import('./render.js');
       preamble = renderXfrPreamble(options, ctx.version);
       hooks.onXfrRecords = (records) => {
-        void ctx.io.out(preamble + renderXfrRecords(records, options));
+        writeXfr(preamble + renderXfrRecords(records, options));
         preamble = '';
       };
     }
@@ -144,6 +163,7 @@ export const command: CommandDef<DigOptions, DigRun> = {
         buffered = '';
       }
     }, hooks);
+    while (draining) await draining;
     if (options.json && array && printed > 0) buffered += '\n]\n';
     // interrupted before the first result: still one JSON document
     if (options.json && printed === 0) buffered += `${JSON.stringify(array ? [] : { status: 'UNKNOWN', interrupted: true, error: 'interrupted' }, null, 2)}\n`;
