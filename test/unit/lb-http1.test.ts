@@ -110,3 +110,22 @@ test('the request: one GET, Connection: close, the Host given', () => {
   assert.equal(requestBytes({ path: '/x', hostHeader: 'lb.example.test', userAgent: 'ua' }).toString(),
     'GET /x HTTP/1.1\r\nHost: lb.example.test\r\nUser-Agent: ua\r\nAccept: */*\r\nConnection: close\r\n\r\n');
 });
+
+test('one Content-Length of digits (the fast path) frames the body as the general forms do: "5", "005", "5, 5", two equal lines', () => {
+  for (const cl of ['Content-Length: 5', 'Content-Length: 005', 'Content-Length: 5, 5', 'Content-Length: 5\r\nContent-Length: 5']) {
+    const { step, parser } = feed([`HTTP/1.1 200 OK\r\n${cl}\r\n\r\nhelloEXTRA`]);
+    assert.deepEqual(step, { done: true }, cl);
+    assert.equal(parser.complete, true, cl);
+    assert.equal(parser.bodyBuffer.toString(), 'hello', cl);
+  }
+  const zero = feed(['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
+  assert.deepEqual([zero.step, zero.parser.complete, zero.parser.bodyBuffer.length], [{ done: true }, true, 0]);
+  assert.equal(error(feed(['HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n']).step).error, 'NOT_HTTP');
+});
+
+test('the body in several pieces is joined; in one piece it is that piece', () => {
+  const pieces = feed(['HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nab', 'cd', 'ef']);
+  assert.equal(pieces.parser.bodyBuffer.toString(), 'abcdef');
+  const one = feed(['HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n', 'xyz']);
+  assert.equal(one.parser.bodyBuffer.toString(), 'xyz');
+});

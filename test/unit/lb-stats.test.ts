@@ -9,7 +9,7 @@ import { chiSquarePValue, gammaQ, goodnessOfFit, lnGamma } from '../../src/proto
 import { lvsWrrOrder, schedulerHint, smoothWrrOrder } from '../../src/protocol/lb/scheduler-hint.js';
 import { parseHostPort, parseSourceRange, pickSources, sameSlash24, slash24Of } from '../../src/protocol/lb/addresses.js';
 import { bannerLine, MAX_BANNER_BYTES, mulberry32, sourceSchedule, type ProbeAnswer } from '../../src/protocol/lb/probe.js';
-import { boundMarker, chooseMethod, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, summarizeMarkers } from '../../src/protocol/lb/identify.js';
+import { boundMarker, chooseMethod, firstLine, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, summarizeMarkers } from '../../src/protocol/lb/identify.js';
 import { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS, OTHER_MARKER } from '../../src/protocol/lb/tally.js';
 import { parseWeights } from '../../src/commands/lb-probe/options.js';
 import { createScheduler } from '../../src/lab/lb/schedulers.js';
@@ -326,4 +326,16 @@ test('bytes a server sent that are no protocol are shown escaped, as printable A
   assert.equal(printable('\x00\xffgarbage\x07\r\n\x1b[31m'), '\\x00\\xffgarbage\\x07\\r\\n\\x1b[31m');
   assert.equal(printable('a"b\\c'), 'a\\"b\\\\c');
   assert.equal(printable('x'.repeat(50), 40), `${'x'.repeat(40)}...`);
+});
+
+test('firstLine: the first line that is not blank, trimmed (CR, tabs, spaces), cut to 60 characters; from a body only its first 512 bytes', () => {
+  assert.equal(firstLine(Buffer.from('\r\n  \r\n\t web1 \r\nweb2\n')), 'web1');
+  assert.equal(firstLine('no newline\r'), 'no newline');
+  assert.equal(firstLine(Buffer.from(' \r\n\n\t\r\n')), '');
+  assert.equal(firstLine(''), '');
+  assert.equal(firstLine('a\rb\nc'), 'a\rb', 'a CR alone does not end a line');
+  assert.equal(firstLine('x'.repeat(61)), `${'x'.repeat(57)}...`);
+  assert.equal(firstLine(Buffer.concat([Buffer.from(`${' '.repeat(511)}\n`), Buffer.from('late')])), '', 'a line after byte 512 is not read');
+  // header methods: the marker under each method's header name
+  assert.deepEqual(httpMarkers({ 'x-backend': ' web1 ', server: ['a', 'b'] }, Buffer.from('hi'), ['header:x-backend', 'header:server', 'header:x-none', 'banner']), { 'header:x-backend': 'web1', 'header:server': 'a, b' });
 });

@@ -14,6 +14,7 @@
  * RESET saying how far the answer got.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { printable } from './identify.js';
 
@@ -93,6 +94,8 @@ export function quote(data: Buffer, max = 32): string {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An empty buffer, shared: the parser's buffers are replaced, never written into. */
+const EMPTY = Buffer.alloc(0);
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
 
 /**
@@ -103,7 +106,7 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
 export class Http1Parser {
   statusCode = 0;
   headers: Record<string, string | string[]> = {};
-  private head: Buffer = Buffer.alloc(0);
+  private head: Buffer = EMPTY;
   private inHead = true;
   private interim = 0;
   private readonly body: Buffer[] = [];
@@ -113,7 +116,7 @@ export class Http1Parser {
   private chunked = false;
   /** Chunked: bytes left in the current chunk, or -1 when a size line is due, -2 when its CRLF is due, -3 in the trailers. */
   private chunkLeft = -1;
-  private line: Buffer = Buffer.alloc(0);
+  private line: Buffer = EMPTY;
   private untilClose = false;
   /** The whole answer came, as its framing says (not only the body's first maxBody bytes). */
   complete = false;
@@ -122,7 +125,8 @@ export class Http1Parser {
 
   /** The body kept (at most maxBody bytes). */
   get bodyBuffer(): Buffer {
-    return Buffer.concat(this.body);
+    // one piece (the usual case): itself, not a copy
+    return this.body.length === 1 ? this.body[0]! : Buffer.concat(this.body);
   }
 
   get headComplete(): boolean {
@@ -153,7 +157,7 @@ export class Http1Parser {
           continue;
         }
         this.inHead = false;
-        this.head = Buffer.alloc(0);
+        this.head = EMPTY;
         if ('done' in step) return step;
         return rest.length > 0 ? this.pushBody(rest) : this.bodyStep();
       }
@@ -189,7 +193,8 @@ export class Http1Parser {
     const text = block.toString('latin1');
     // line by line without building the list of lines (this runs for every probe)
     let at = text.indexOf('\n');
-    const first = (at < 0 ? text : text.slice(0, at)).replace(/\r$/, '');
+    const firstEnd = at < 0 ? text.length : at;
+    const first = text.slice(0, text.charCodeAt(firstEnd - 1) === 13 ? firstEnd - 1 : firstEnd);
     const status = STATUS_LINE.exec(first);
     if (!status) return this.notHttp('no status line', block);
     this.statusCode = Number(status[1]);
@@ -222,6 +227,12 @@ export class Http1Parser {
       if (codings[codings.length - 1] !== 'chunked') return this.notHttp('a Transfer-Encoding without chunked last', Buffer.from(String(te), 'latin1'));
       this.chunked = true;
       return { need: true };
+    }
+    // the usual case, one Content-Length of digits only: the same as the general case below
+    if (typeof cl === 'string' && /^\d{1,15}$/.test(cl)) {
+      this.remaining = Number(cl);
+      this.complete = this.remaining === 0;
+      return this.remaining === 0 ? { done: true } : { need: true };
     }
     if (cl !== undefined) {
       const values = [...new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(',').map((s) => s.trim())))];
@@ -278,7 +289,7 @@ export class Http1Parser {
       if (lf < 0) return { need: true };
       at = lf + 1;
       const text = this.line.toString('latin1').replace(/\r$/, '');
-      this.line = Buffer.alloc(0);
+      this.line = EMPTY;
       if (this.chunkLeft === -2) {
         if (text !== '') return this.notHttp('no CRLF after a chunk', Buffer.from(text, 'latin1'));
         this.chunkLeft = -1;
@@ -342,7 +353,7 @@ function certificateOf(socket: tls.TLSSocket): PeerCertificate | null {
  */
 const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
 
-function onAbortOf(signal: AbortSignal, cancel: () => void): () => void {
+function onAbortOf(signal: AbortSignal, cancel: () => void): void {
   let set = inFlight.get(signal);
   if (!set) {
     const fresh = new Set<() => void>();
@@ -353,29 +364,57 @@ function onAbortOf(signal: AbortSignal, cancel: () => void): () => void {
     }, { once: true });
   }
   set.add(cancel);
-  return () => set.delete(cancel);
+}
+
+function offAbort(signal: AbortSignal, cancel: () => void): void {
+  inFlight.get(signal)?.delete(cancel);
 }
 
 /** How long a socket whose answer is complete waits for the server to close first. */
 export const LINGER_MS = 1000;
 
 /**
+ * The sockets whose answer is complete, waiting for the server to close first, each with the
+ * time (performance.now()) it is destroyed at the latest; in the order they came, which is the
+ * order of those times. One timer for them all, not one per probe.
+ */
+const lingering = new Map<net.Socket, number>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  sweeper = undefined;
+  const now = performance.now();
+  for (const [socket, deadline] of lingering) {
+    if (deadline > now) {
+      armSweeper(deadline - now);
+      return;
+    }
+    lingering.delete(socket);
+    socket.destroy();
+  }
+}
+
+function armSweeper(ms: number): void {
+  sweeper = setTimeout(sweep, Math.ceil(ms));
+  sweeper.unref();
+}
+
+/**
  * The answer is complete (`Connection: close` was asked): let the server close first, so that
  * the TIME_WAIT state stays on its side, as with ab and a bare socket loop, and not among this
  * host's ephemeral ports (thousands of them to one VIP make every connect() search longer).
  * Bounded by LINGER_MS, then destroyed; keeps neither the event loop nor the probe waiting.
+ * The probe's own 'end', 'close' and 'error' listeners end it early (release()).
  */
 function linger(socket: net.Socket): void {
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
   socket.unref();
-  const done = (): void => {
-    clearTimeout(timer);
-    socket.destroy();
-  };
-  socket.once('end', done);
-  socket.once('close', done);
-  socket.once('error', done);
+  lingering.set(socket, performance.now() + LINGER_MS);
+  if (sweeper === undefined) armSweeper(LINGER_MS);
+}
+
+/** A lingering socket's server closed (or the socket failed): destroyed now. */
+function release(socket: net.Socket): void {
+  if (lingering.delete(socket)) socket.destroy();
 }
 
 /** Node's tls module, loaded on the first HTTPS probe only. */
@@ -408,30 +447,33 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     const parser = new Http1Parser(request.maxBody);
     const local = request.localAddress ? { localAddress: request.localAddress } : {};
     let socket: net.Socket;
-    let forget: (() => void) | undefined;
     const finish = (r: Http1Result): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      forget?.();
+      if (signal) offAbort(signal, onAbort);
       if (r.ok && parser.complete && !socket.readableEnded) linger(socket);
       else socket.destroy();
       resolve(r);
     };
     const fail = (code: Http1ErrorCode, message: string): void => finish({ ok: false, code, message, ...tlsOutcome() });
     const onAbort = (): void => fail('CUT', 'stopped before the answer');
+    // plain HTTP: no TLS fields to spread (this runs for every probe)
+    const answered = (): Http1Result => (request.tls
+      ? { ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() }
+      : { ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, certificate: null });
     const onData = (chunk: Buffer): void => {
       if (settled) return;
       const step = parser.push(chunk);
       if ('error' in step) fail(step.error, step.message);
-      else if ('done' in step) finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() });
+      else if ('done' in step) finish(answered());
     };
     const onEnd = (): void => {
-      if (settled) return;
+      if (settled) return release(socket);
       if (request.tls && certificate === null) return fail('RESET', 'closed the connection during the TLS handshake');
       const step = parser.end();
       if ('error' in step) fail(step.error, step.message);
-      else finish({ ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() });
+      else finish(answered());
     };
     if (request.tls) {
       const t = request.tls;
@@ -467,6 +509,7 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     socket.on('end', onEnd);
     socket.on('close', onEnd);
     socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (settled) return release(socket);
       // bytes then a reset: judge what came
       if (parser.headComplete) return onEnd();
       if (request.tls && certificate === null && e.code === 'ECONNRESET') return fail('RESET', 'connection reset during the TLS handshake');
@@ -475,6 +518,6 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     });
     const timer = setTimeout(() => fail('TIMEOUT', parser.headComplete ? `the body did not end within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`), timeoutMs);
     if (signal?.aborted) onAbort();
-    else if (signal) forget = onAbortOf(signal, onAbort);
+    else if (signal) onAbortOf(signal, onAbort);
   });
 }

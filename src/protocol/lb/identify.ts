@@ -100,10 +100,27 @@ function escapeChars(text: string, keep: (codePoint: number) => boolean): string
 
 /** The first line of a body or banner, trimmed and cut to 60 characters (for people, not matching). */
 export function firstLine(data: Buffer | string): string {
-  const text = typeof data === 'string' ? data : data.subarray(0, 512).toString('latin1');
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const t = line.trim();
+  const text = typeof data === 'string' ? data : data.toString('latin1', 0, 512);
+  // line by line without the list of lines (this runs for every answer); a CR before the LF
+  // goes with the trimming
+  let t = '';
+  for (let from = 0; from <= text.length;) {
+    const lf = text.indexOf('\n', from);
+    const end = lf < 0 ? text.length : lf;
+    t = text.slice(from, end).trim();
+    if (t !== '' || lf < 0) break;
+    from = lf + 1;
+  }
   return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+/** `header:NAME` -> NAME (each method's once, not once per answer); undefined for another method. */
+const headerNames = new Map<MethodId, string | undefined>();
+function headerOf(m: MethodId): string | undefined {
+  if (headerNames.has(m)) return headerNames.get(m);
+  const name = m.startsWith('header:') ? m.slice('header:'.length) : undefined;
+  if (headerNames.size < 64) headerNames.set(m, name);
+  return name;
 }
 
 /**
@@ -118,8 +135,9 @@ export function httpMarkers(headers: Record<string, string | string[] | undefine
       out.body = bodyMarker(body);
       continue;
     }
-    if (!m.startsWith('header:')) continue;
-    const v = headers[m.slice('header:'.length)];
+    const name = headerOf(m);
+    if (name === undefined) continue;
+    const v = headers[name];
     if (v === undefined) continue;
     const value = (Array.isArray(v) ? v.join(', ') : v).trim();
     if (value !== '') out[m] = boundMarker(value);

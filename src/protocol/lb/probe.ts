@@ -138,20 +138,26 @@ export class HttpProber {
     }, tlsLib, this.bytes);
     const certificate = r.certificate;
     if (this.settings.resume && r.session && certificate) this.session = { session: r.session, certificate };
-    const tlsExtra = tlsSettings ? { certificate, ...(this.settings.resume ? { resumed: r.resumed === true } : {}) } : {};
     if (!r.ok) {
       if (r.code === 'CUT') return cut(source, startedAt);
-      return { ...failed(source, startedAt, r.code, r.message), ...tlsExtra };
+      const answer = failed(source, startedAt, r.code, r.message);
+      return tlsSettings ? { ...answer, ...this.tlsExtra(certificate, r.resumed) } : answer;
     }
-    return {
+    const answer: ProbeAnswer = {
       ok: true,
       source,
       latencyMs: performance.now() - startedAt,
       statusCode: r.statusCode,
       markers: httpMarkers(r.headers, r.body, this.settings.methods),
       snippet: firstLine(r.body),
-      ...tlsExtra,
     };
+    // plain HTTP: no TLS fields to spread (this runs for every probe)
+    return tlsSettings ? { ...answer, ...this.tlsExtra(certificate, r.resumed) } : answer;
+  }
+
+  /** HTTPS: the fields a TLS probe's answer adds. */
+  private tlsExtra(certificate: PeerCertificate | null, resumed: boolean | undefined): Pick<ProbeAnswer, 'certificate' | 'resumed'> {
+    return { certificate, ...(this.settings.resume ? { resumed: resumed === true } : {}) };
   }
 
   /** Nothing to close: every probe's socket is gone when it answers. */
