@@ -35,6 +35,18 @@ test('a plain answer with Content-Length, in one piece or one byte at a time', (
   }
 });
 
+test('headers named like Object.prototype members (constructor, toString, __proto__) are headers like any other', () => {
+  const answer = 'HTTP/1.1 200 OK\r\nConstructor: a\r\ntoString: b\r\n__proto__: c\r\n__proto__: d\r\nContent-Length: 2\r\n\r\nhi';
+  const { step, parser } = feed([answer]);
+  assert.deepEqual(step, { done: true });
+  assert.equal(parser.headers['constructor'], 'a');
+  assert.equal(parser.headers['tostring'], 'b');
+  assert.deepEqual(parser.headers['__proto__'], ['c', 'd']);
+  assert.equal(parser.headers['hasownproperty'], undefined);
+  assert.deepEqual(Object.keys(parser.headers), ['constructor', 'tostring', '__proto__', 'content-length']);
+  assert.equal(parser.bodyBuffer.toString(), 'hi');
+});
+
 test('chunked bodies, with extensions and trailers; an answer until close; interim answers skipped', () => {
   const chunked = feed(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n', '2\r\nde\r\n0\r\nTrailer: 1\r\n\r\n']);
   assert.deepEqual(chunked.step, { done: true });

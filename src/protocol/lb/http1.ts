@@ -105,7 +105,7 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
  */
 export class Http1Parser {
   statusCode = 0;
-  headers: Record<string, string | string[]> = {};
+  headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   private head: Buffer = EMPTY;
   private inHead = true;
   private interim = 0;
@@ -152,7 +152,7 @@ export class Http1Parser {
         if ('error' in step) return step;
         if (this.statusCode >= 100 && this.statusCode < 200 && this.statusCode !== 101) {
           if (++this.interim > MAX_INTERIM) return this.notHttp(`more than ${MAX_INTERIM} interim answers`, block);
-          this.headers = {};
+          this.headers = Object.create(null) as Record<string, string | string[]>;
           this.head = rest;
           continue;
         }
@@ -198,7 +198,8 @@ export class Http1Parser {
     const status = STATUS_LINE.exec(first);
     if (!status) return this.notHttp('no status line', block);
     this.statusCode = Number(status[1]);
-    const headers: Record<string, string | string[]> = {};
+    // no prototype: a header named constructor, toString or __proto__ is a header like any other
+    const headers = Object.create(null) as Record<string, string | string[]>;
     let count = 0;
     while (at >= 0) {
       const from = at + 1;
