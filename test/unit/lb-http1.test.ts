@@ -141,3 +141,27 @@ test('the body in several pieces is joined; in one piece it is that piece', () =
   const one = feed(['HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n', 'xyz']);
   assert.equal(one.parser.bodyBuffer.toString(), 'xyz');
 });
+
+test('a reused read buffer (push(data, true), as net\'s onread gives it): what the parser keeps is its own copy', () => {
+  const answers = [
+    'HTTP/1.1 200 OK\r\nX-Backend: web1\r\nContent-Length: 11\r\n\r\nhello world',
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Backend: web2\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+    'HTTP/1.0 200 OK\r\nX-Backend: web3\r\n\r\nhello world',
+  ];
+  for (const answer of answers) {
+    for (const size of [1, 3, 7, 16, answer.length]) {
+      const buffer = Buffer.alloc(answer.length);
+      const parser = new Http1Parser(1024);
+      let step: Step = { need: true };
+      for (let at = 0; at < answer.length && 'need' in step; at += size) {
+        const n = buffer.write(answer.slice(at, at + size), 'latin1');
+        step = parser.push(buffer.subarray(0, n), true);
+        buffer.fill(0x58); // the next read overwrites the buffer
+      }
+      if ('need' in step) step = parser.end();
+      assert.deepEqual(step, { done: true }, `${JSON.stringify(answer)} in pieces of ${size}`);
+      assert.match(String(parser.headers['x-backend']), /^web[123]$/);
+      assert.equal(parser.bodyBuffer.toString('latin1'), 'hello world', `${JSON.stringify(answer)} in pieces of ${size}`);
+    }
+  }
+});

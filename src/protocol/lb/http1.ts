@@ -97,6 +97,16 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** An empty buffer, shared: the parser's buffers are replaced, never written into. */
 const EMPTY = Buffer.alloc(0);
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
+const HTTP_PREFIX = Buffer.from('HTTP/');
+
+/** Index of the blank line ending the header block (CRLFCRLF or LFLF), -1 when not yet there. */
+function headEnd(head: Buffer): number {
+  const crlf = head.indexOf('\r\n\r\n');
+  const lf = head.indexOf('\n\n');
+  if (crlf < 0) return lf;
+  if (lf < 0) return crlf;
+  return Math.min(crlf, lf);
+}
 
 /**
  * An incremental parser of one HTTP/1.x answer to a GET. Feed it bytes with push(); it says
@@ -118,6 +128,8 @@ export class Http1Parser {
   private chunkLeft = -1;
   private line: Buffer = EMPTY;
   private untilClose = false;
+  /** The bytes being pushed are a reused read buffer: keep copies. */
+  private transient = false;
   /** The whole answer came, as its framing says (not only the body's first maxBody bytes). */
   complete = false;
 
@@ -133,27 +145,35 @@ export class Http1Parser {
     return !this.inHead;
   }
 
-  push(data: Buffer): Step {
+  /**
+   * Feed the next bytes. `transient`: `data` is a read buffer the caller reuses once push()
+   * returns (net's `onread`): whatever the parser keeps of it is copied, the rest is parsed in
+   * place.
+   */
+  push(data: Buffer, transient = false): Step {
+    this.transient = transient;
     if (this.inHead) {
-      // only what can still belong to the header block is kept
-      this.head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
+      // only what can still belong to the header block is kept; a concat is a copy of its own
+      let head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
+      const owned = !transient || this.head.length !== 0;
       for (;;) {
-        const end = this.headEnd();
+        const end = headEnd(head);
         if (end < 0) {
-          if (this.head.length > MAX_HEADER_BYTES) return { error: 'TOO_LARGE', message: `answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
+          if (head.length > MAX_HEADER_BYTES) return { error: 'TOO_LARGE', message: `answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
           // not HTTP at all: say so as soon as the first bytes show it
-          if (this.head.length >= 5 && !this.head.subarray(0, 5).equals(Buffer.from('HTTP/'))) return this.notHttp('no status line', this.head);
+          if (head.length >= 5 && !head.subarray(0, 5).equals(HTTP_PREFIX)) return this.notHttp('no status line', head);
+          this.head = owned ? head : Buffer.from(head);
           return { need: true };
         }
         if (end > MAX_HEADER_BYTES) return { error: 'TOO_LARGE', message: `answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
-        const block = this.head.subarray(0, end);
-        const rest = this.head.subarray(end + (this.head[end] === 0x0d ? 4 : 2));
+        const block = head.subarray(0, end);
+        const rest = head.subarray(end + (head[end] === 0x0d ? 4 : 2));
         const step = this.parseHead(block);
         if ('error' in step) return step;
         if (this.statusCode >= 100 && this.statusCode < 200 && this.statusCode !== 101) {
           if (++this.interim > MAX_INTERIM) return this.notHttp(`more than ${MAX_INTERIM} interim answers`, block);
           this.headers = Object.create(null) as Record<string, string | string[]>;
-          this.head = rest;
+          head = rest;
           continue;
         }
         this.inHead = false;
@@ -174,15 +194,6 @@ export class Http1Parser {
     if (this.untilClose) return { done: true };
     if (this.chunked) return { error: 'RESET', message: `closed the connection in the middle of a chunked body (${this.bodyBytes} bytes came)` };
     return { error: 'RESET', message: `closed the connection ${this.remaining} bytes before the end of the body (Content-Length)` };
-  }
-
-  /** Index of the blank line ending the header block (CRLFCRLF or LFLF), -1 when not yet there. */
-  private headEnd(): number {
-    const crlf = this.head.indexOf('\r\n\r\n');
-    const lf = this.head.indexOf('\n\n');
-    if (crlf < 0) return lf;
-    if (lf < 0) return crlf;
-    return Math.min(crlf, lf);
   }
 
   private notHttp(why: string, data: Buffer): Step {
@@ -247,7 +258,10 @@ export class Http1Parser {
   }
 
   private keep(data: Buffer): void {
-    if (this.bodyBytes < this.maxBody) this.body.push(data.subarray(0, this.maxBody - this.bodyBytes));
+    if (this.bodyBytes < this.maxBody) {
+      const piece = data.subarray(0, this.maxBody - this.bodyBytes);
+      this.body.push(this.transient ? Buffer.from(piece) : piece);
+    }
     this.bodyBytes += data.length;
   }
 
@@ -418,6 +432,12 @@ function release(socket: net.Socket): void {
   if (lingering.delete(socket)) socket.destroy();
 }
 
+/** The read buffer of every plain-HTTP probe (onread): each read is parsed before the next one comes. */
+let sharedReadBuffer: Buffer | undefined;
+function readBuffer(): Buffer {
+  return (sharedReadBuffer ??= Buffer.allocUnsafe(64 * 1024));
+}
+
 /** Node's tls module, loaded on the first HTTPS probe only. */
 let tlsModule: typeof tls | undefined;
 export async function loadTls(): Promise<typeof tls> {
@@ -463,9 +483,9 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     const answered = (): Http1Result => (request.tls
       ? { ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, ...tlsOutcome() }
       : { ok: true, statusCode: parser.statusCode, headers: parser.headers, body: parser.bodyBuffer, certificate: null });
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer, transient = false): void => {
       if (settled) return;
-      const step = parser.push(chunk);
+      const step = parser.push(chunk, transient);
       if ('error' in step) fail(step.error, step.message);
       else if ('done' in step) finish(answered());
     };
@@ -503,10 +523,17 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
         s.write(bytes);
       });
     } else {
-      socket = net.connect({ host: request.host, port: request.port, noDelay: true, ...local });
+      // plain TCP: reads land in one buffer shared by every probe (net's onread) and are parsed
+      // in place, without a Buffer per read and the stream's 'data' machinery
+      const buffer = readBuffer();
+      const options: net.TcpNetConnectOpts = {
+        host: request.host, port: request.port, noDelay: true, ...local,
+        onread: { buffer, callback: (n: number): boolean => { onData(buffer.subarray(0, n), true); return true; } },
+      };
+      socket = net.connect(options);
       socket.write(bytes);
     }
-    socket.on('data', onData);
+    if (request.tls) socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
     socket.on('error', (e: NodeJS.ErrnoException) => {
