@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chiSquarePValue, gammaQ, goodnessOfFit, lnGamma } from '../../src/protocol/lb/stats.js';
 import { lvsWrrOrder, schedulerHint, smoothWrrOrder } from '../../src/protocol/lb/scheduler-hint.js';
 import { parseHostPort, parseSourceRange, pickSources, sameSlash24, slash24Of } from '../../src/protocol/lb/addresses.js';
 import { bannerLine, MAX_BANNER_BYTES, mulberry32, sourceSchedule, type ProbeAnswer } from '../../src/protocol/lb/probe.js';
-import { boundMarker, chooseMethod, firstLine, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, summarizeMarkers } from '../../src/protocol/lb/identify.js';
+import { bodyMarker, boundMarker, chooseMethod, firstLine, httpMarkers, MAX_MARKER_CHARS, methodsFor, parseIdentify, printable, summarizeMarkers } from '../../src/protocol/lb/identify.js';
 import { AnswerLog, MAX_DISTINCT_ERRORS, MAX_DISTINCT_MARKERS, OTHER_MARKER } from '../../src/protocol/lb/tally.js';
 import { parseWeights } from '../../src/commands/lb-probe/options.js';
 import { createScheduler } from '../../src/lab/lb/schedulers.js';
@@ -338,4 +339,16 @@ test('firstLine: the first line that is not blank, trimmed (CR, tabs, spaces), c
   assert.equal(firstLine(Buffer.concat([Buffer.from(`${' '.repeat(511)}\n`), Buffer.from('late')])), '', 'a line after byte 512 is not read');
   // header methods: the marker under each method's header name
   assert.deepEqual(httpMarkers({ 'x-backend': ' web1 ', server: ['a', 'b'] }, Buffer.from('hi'), ['header:x-backend', 'header:server', 'header:x-none', 'banner']), { 'header:x-backend': 'web1', 'header:server': 'a, b' });
+});
+
+test('bodyMarker: sha256 of the body, 12 hex digits, the same whether a small body was seen before or not', () => {
+  const expect = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex').slice(0, 12)}`;
+  const bodies = [Buffer.alloc(0), Buffer.from('web1\n'), Buffer.from([0xff, 0x00, 0x80]), Buffer.alloc(256, 0x61), Buffer.alloc(257, 0x61), Buffer.alloc(70_000, 0x62)];
+  for (let round = 0; round < 2; round++) for (const b of bodies) assert.equal(bodyMarker(b), expect(b), `${b.length} bytes, round ${round}`);
+  // more distinct small bodies than are remembered: each still gets its own hash
+  for (let i = 0; i < 3000; i++) {
+    const b = Buffer.from(`page ${i}`);
+    assert.equal(bodyMarker(b), expect(b));
+  }
+  assert.equal(bodyMarker(Buffer.from('web1\n')), expect(Buffer.from('web1\n')));
 });

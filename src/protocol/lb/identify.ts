@@ -52,9 +52,28 @@ export function describeMethod(m: MethodId): string {
 /** The longest body read for hashing; a backend page beyond this is hashed on its first 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** Bodies up to this many bytes have their marker remembered (a backend's page comes again and again). */
+const SMALL_BODY = 256;
+/** Small body (latin1) -> its marker; at most MAX_REMEMBERED, then started afresh. */
+const smallBodies = new Map<string, string>();
+const MAX_REMEMBERED = 1024;
+
 /** A short, stable marker for a body: `sha256:` and 12 hex digits. */
 export function bodyMarker(body: Buffer): string {
-  // the one-shot hash: no Hash object per probe (this runs for every answer through the VIP)
+  if (body.length > SMALL_BODY) return hashMarker(body);
+  // a small body is looked up, not hashed again (this runs for every answer through the VIP)
+  const key = body.toString('latin1');
+  let marker = smallBodies.get(key);
+  if (marker === undefined) {
+    if (smallBodies.size >= MAX_REMEMBERED) smallBodies.clear();
+    marker = hashMarker(body);
+    smallBodies.set(key, marker);
+  }
+  return marker;
+}
+
+function hashMarker(body: Buffer): string {
+  // the one-shot hash: no Hash object per probe
   return `sha256:${hash('sha256', body, 'hex').slice(0, 12)}`;
 }
 
