@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Http1Parser, MAX_HEADER_BYTES, MAX_INTERIM, requestBytes } from '../../src/protocol/lb/http1.js';
+import { headEnd, Http1Parser, MAX_HEADER_BYTES, MAX_INTERIM, requestBytes } from '../../src/protocol/lb/http1.js';
 
 type Step = ReturnType<Http1Parser['push']>;
 
@@ -162,6 +162,30 @@ test('a reused read buffer (push(data, true), as net\'s onread gives it): what t
       assert.deepEqual(step, { done: true }, `${JSON.stringify(answer)} in pieces of ${size}`);
       assert.match(String(parser.headers['x-backend']), /^web[123]$/);
       assert.equal(parser.bodyBuffer.toString('latin1'), 'hello world', `${JSON.stringify(answer)} in pieces of ${size}`);
+    }
+  }
+});
+
+test('headEnd: the first CRLFCRLF or LFLF, as indexOf finds them, whatever bytes surround them', () => {
+  const reference = (b: Buffer): number => {
+    const crlf = b.indexOf('\r\n\r\n');
+    const lf = b.indexOf('\n\n');
+    return crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
+  };
+  for (const s of ['', '\n', '\n\n', '\r\n\r\n', 'a\r\n\r\n', 'a\n\r\n', 'a\r\n\n', 'a\n\n\r\n\r\n', 'x\r\n\r\r\n\r\n', 'HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody\n\n']) {
+    assert.equal(headEnd(Buffer.from(s, 'latin1')), reference(Buffer.from(s, 'latin1')), JSON.stringify(s));
+  }
+  // random strings over the four bytes that matter, and a few others (seeded, bounded)
+  let seed = 7;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+  const alphabet = [0x0d, 0x0a, 0x41, 0x20];
+  for (let k = 0; k < 3000; k++) {
+    const b = Buffer.from(Array.from({ length: Math.floor(rnd() * 12) }, () => alphabet[Math.floor(rnd() * 4)]!));
+    assert.equal(headEnd(b), reference(b), JSON.stringify(b.toString('latin1')));
+    // and searched from any point after which the earlier bytes had no match
+    for (let from = 0; from <= b.length; from++) {
+      const before = reference(b.subarray(0, Math.min(b.length, from + 3)));
+      if (before < 0) assert.equal(headEnd(b, from), reference(b), `${JSON.stringify(b.toString('latin1'))} from ${from}`);
     }
   }
 });
