@@ -8,26 +8,44 @@ function malformed(what: string): NetlabError {
 
 /** Encode a presentation-form name (escapes understood) as wire labels. Throws USAGE on a bad name. */
 export function nameToWire(name: string): Buffer {
-  // the common case, printable ASCII without escapes: one buffer, no per-label allocation
-  if (/^[\x21-\x5b\x5d-\x7e]*$/.test(name) && name !== '.' && name !== '') {
-    const fq = name.endsWith('.') ? name : `${name}.`;
-    const out = Buffer.allocUnsafe(fq.length + 1);
-    let start = 0;
-    let pos = 0;
-    for (let i = 0; i < fq.length; i++) {
-      if (fq.charCodeAt(i) !== 0x2e) continue;
-      const len = i - start;
-      if (len === 0) throw new NetlabError('USAGE', `'${name}' has an empty label`);
-      if (len > 63) throw new NetlabError('USAGE', `'${name}' has a label longer than 63 bytes`);
-      out[pos] = len;
-      out.write(fq.slice(start, i), pos + 1, 'latin1');
-      pos += len + 1;
-      start = i + 1;
-    }
-    out[pos] = 0;
-    if (pos + 1 > 255) throw new NetlabError('USAGE', `'${name}' is longer than 255 bytes`);
-    return out;
+  return plainNameToWire(name) ?? escapedNameToWire(name);
+}
+
+/**
+ * The common case, printable ASCII without escapes (a batch's every query): byte by byte into
+ * one buffer, character i of the name at byte i + 1, each dot becoming the length byte of the
+ * label after it. Undefined for the root, the empty name and anything to unescape.
+ */
+function plainNameToWire(name: string): Buffer | undefined {
+  const n = name.length;
+  if (n === 0 || name === '.') return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x5c) return undefined;
   }
+  // the fully qualified name's length: the name and its final dot
+  const fq = name.charCodeAt(n - 1) === 0x2e ? n : n + 1;
+  const out = Buffer.allocUnsafe(fq + 1);
+  let start = 0;
+  for (let i = 0; i < fq; i++) {
+    const c = i < n ? name.charCodeAt(i) : 0x2e;
+    if (c !== 0x2e) {
+      out[i + 1] = c;
+      continue;
+    }
+    const len = i - start;
+    if (len === 0) throw new NetlabError('USAGE', `'${name}' has an empty label`);
+    if (len > 63) throw new NetlabError('USAGE', `'${name}' has a label longer than 63 bytes`);
+    out[start] = len;
+    start = i + 1;
+  }
+  out[fq] = 0;
+  if (fq + 1 > 255) throw new NetlabError('USAGE', `'${name}' is longer than 255 bytes`);
+  return out;
+}
+
+/** nameToWire through splitName: escapes (`\.`, `\065`), other bytes, the root. */
+function escapedNameToWire(name: string): Buffer {
   const labels = splitName(name);
   const parts: Buffer[] = [];
   let total = 1;
