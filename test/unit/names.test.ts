@@ -62,3 +62,24 @@ test('empty labels and bad escapes are USAGE errors, on both paths', () => {
   usageError('a\\', /lone backslash/);
   usageError('\\256.test', /bad escape/);
 });
+
+test('readName: plain labels, escaped ones and pointers mixed give the presentation form', async () => {
+  const { readName, withNameCache } = await import('../../src/protocol/dns/names.js');
+  // at 0: "a-b.EXAMPLE.test." ; at 17: "x\.y" (escaped dot) "z_1" then a pointer to "EXAMPLE.test." (offset 4)
+  const first = nameToWire('a-b.EXAMPLE.test');
+  const second = Buffer.concat([nameToWire('x\\.y.z_1').subarray(0, -1), Buffer.from([0xc0, 4])]);
+  // then a name that is only a pointer to the second, and one with a label of every odd byte
+  const third = Buffer.from([0xc0, first.length]);
+  const odd = nameToWire('\\000\\032\\255@(.ok');
+  const msg = Buffer.concat([first, second, third, odd]);
+  for (const cache of [false, true]) {
+    const read = (at: number) => (cache ? withNameCache(msg, () => readName(msg, at)) : readName(msg, at));
+    assert.deepEqual(read(0), { name: 'a-b.EXAMPLE.test.', end: first.length });
+    assert.deepEqual(read(first.length), { name: 'x\\.y.z_1.EXAMPLE.test.', end: first.length + second.length });
+    assert.deepEqual(read(first.length + second.length), { name: 'x\\.y.z_1.EXAMPLE.test.', end: first.length + second.length + 2 });
+    assert.deepEqual(read(first.length + second.length + 2), { name: '\\000\\032\\255\\@\\(.ok.', end: msg.length });
+  }
+  // the longest name: 255 bytes of plain labels, read in one run
+  const longest = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  assert.equal(readName(nameToWire(longest), 0).name, `${longest}.`);
+});
