@@ -237,3 +237,43 @@ test('-f with 32 queries in flight prints no MaxListenersExceededWarning', async
   }
   assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
 });
+
+// a batch piped to a slow reader printed "MaxListenersExceededWarning: 11 drain listeners added":
+// every 64 KiB written while stdout was full added one more wait for 'drain'
+test('-f to a full stdout waits for one drain at a time, and prints the same bytes', async () => {
+  const file = join(dir, 'slow-reader.txt');
+  const names = Array.from({ length: 400 }, (_, i) => `s${i}.wild.example.test`);
+  writeFileSync(file, `${names.join('\n')}\n`);
+  const { parseArgv } = await import('../../src/commands/command.js');
+  const { command } = await import('../../src/commands/dig/index.js');
+  const { Readable } = await import('node:stream');
+  let written = '';
+  let writes = 0;
+  let outstanding = 0;
+  let mostOutstanding = 0;
+  // each write leaves stdout "full" for 20 ms (as a slow reader would), while answers keep coming
+  const result = await command.run(await parseArgv(command, [...here, '-f', file, '--json', '--concurrency', '16']), {
+    signal: new AbortController().signal,
+    io: {
+      out: (chunk) => {
+        written += String(chunk);
+        writes++;
+        outstanding++;
+        mostOutstanding = Math.max(mostOutstanding, outstanding);
+        return new Promise<void>((resolve) => setTimeout(() => {
+          outstanding--;
+          resolve();
+        }, 20));
+      },
+      err: () => undefined,
+      stdin: Readable.from([]),
+    },
+    version: '0.0.0-test',
+    style: {},
+  });
+  assert.equal(result.status, 'OK');
+  assert.ok(writes > 1, `${writes} writes`);
+  assert.equal(mostOutstanding, 1, 'a write while the one before had not drained');
+  const docs = JSON.parse(written) as Array<{ query: { name: string } }>;
+  assert.deepEqual(docs.map((d) => d.query.name), names.map((n) => `${n}.`));
+});

@@ -155,15 +155,24 @@ export const command: CommandDef<DigOptions, DigRun> = {
         preamble = '';
       };
     }
+    // stdout full (a slow reader): what comes next is held, and written when it drains; one
+    // wait for 'drain' at a time, not one more listener per 64 KiB written meanwhile
+    let blocked: Promise<void> | undefined;
     const summary = await runDigStream({ ...options, signal: ctx.signal }, (r, i) => {
       buffered += render(r, i);
       printed++;
-      if (buffered.length >= 65536) {
-        void ctx.io.out(buffered);
+      if (buffered.length >= 65536 && !blocked) {
+        const wait = ctx.io.out(buffered);
         buffered = '';
+        if (wait) {
+          blocked = wait.then(() => {
+            blocked = undefined;
+          });
+        }
       }
     }, hooks);
     while (draining) await draining;
+    while (blocked) await blocked;
     if (options.json && array && printed > 0) buffered += '\n]\n';
     // interrupted before the first result: still one JSON document
     if (options.json && printed === 0) buffered += `${JSON.stringify(array ? [] : { status: 'UNKNOWN', interrupted: true, error: 'interrupted' }, null, 2)}\n`;

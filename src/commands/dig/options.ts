@@ -364,6 +364,12 @@ export interface DigJob {
   options: DigOptions;
 }
 
+/** A token that is no option: it starts with none of `@`, `+`, `-`. */
+function plain(t: string): boolean {
+  const c = t.charCodeAt(0);
+  return c !== 0x40 && c !== 0x2b && c !== 0x2d;
+}
+
 /**
  * One line of a -f file, in the same syntax as the command line: its names are queries and
  * its options apply to them, on top of the command line's (as in dig's batch mode), so a line
@@ -375,10 +381,11 @@ export function parseBatchLine(line: string, base: DigOptions): DigJob[] | undef
   const trimmed = line.trim();
   if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return undefined;
   const tokens = trimmed.split(/\s+/);
-  const plain = (t: string) => !/^[@+-]/.test(t);
   // the usual batch line, `NAME` or `NAME TYPE`: what parseDigArgs would make of it, without
-  // building a whole option set for it
-  if (tokens.length <= 2 && tokens.every(plain) && typeCode(tokens[0]!) === undefined && classCode(tokens[0]!) === undefined) {
+  // building a whole option set for it (a name with a dot is no type or class mnemonic, and
+  // needs no look-up to tell)
+  const first = tokens[0]!;
+  if (tokens.length <= 2 && tokens.every(plain) && (first.includes('.') || (typeCode(first) === undefined && classCode(first) === undefined))) {
     const type = tokens.length === 2 ? typeCode(tokens[1]!) : 1;
     if (type !== undefined) return [{ query: { name: toAsciiName(tokens[0]!), type, class: 1 }, options: base }];
   }

@@ -116,16 +116,30 @@ export async function readTsigKeyFile(path: string): Promise<TsigKey> {
   return parseTsigKeyFile(text, path);
 }
 
+interface EncryptedSettings {
+  transport?: 'tls' | 'https' | 'http-plain';
+  tls?: TlsSettings;
+  doh?: { path: string; method: 'POST' | 'GET' };
+  connections?: EncryptedPool;
+}
+
+// the settings of each option set and pool, made once: a batch's queries share one option set
+const settingsMade = new WeakMap<DigOptions, { connections: EncryptedPool | undefined; settings: EncryptedSettings }>();
+
 /** The lookup options of +tls, +https, +http-plain (none for Do53); +tls-ca=FILE read here (INPUT when unreadable). */
-function transportOf(options: DigOptions, connections?: EncryptedPool): { transport?: 'tls' | 'https' | 'http-plain'; tls?: TlsSettings; doh?: { path: string; method: 'POST' | 'GET' }; connections?: EncryptedPool } {
+function transportOf(options: DigOptions, connections?: EncryptedPool): EncryptedSettings {
   if (options.transport === 'udp') return {};
+  const made = settingsMade.get(options);
+  if (made && made.connections === connections) return made.settings;
   const tls: TlsSettings = {};
   if (options.tlsCa !== undefined) {
     tls.verify = true;
     if (options.tlsCa !== true) tls.ca = readTlsCa(options.tlsCa);
   }
   if (options.tlsHostname !== undefined) tls.hostname = options.tlsHostname;
-  return { transport: options.transport, tls, doh: { path: options.dohPath, method: options.dohMethod }, connections };
+  const settings: EncryptedSettings = { transport: options.transport, tls, doh: { path: options.dohPath, method: options.dohMethod }, connections };
+  settingsMade.set(options, { connections, settings });
+  return settings;
 }
 
 /**

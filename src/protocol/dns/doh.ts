@@ -13,6 +13,7 @@ import { nodeNet } from '../../util/builtins.js';
 import { decodeMessage, type DnsMessage } from './wire.js';
 import { buildQuery, describe, mismatch, type Question, type Server, type TransportOptions } from './transport.js';
 import { connectTls, type TlsInfo, type TlsSettings } from './dot.js';
+import { unwatchAbort, watchAbort } from '../../util/abort-watch.js';
 
 /** The largest DoH answer body read: a DNS message is at most 65,535 bytes. */
 const MAX_BODY = 65_535;
@@ -23,6 +24,11 @@ const MAX_BODY = 65_535;
  * arrive at once, though it announces 100. Further queries wait for a stream to end.
  */
 const MAX_STREAMS = 32;
+
+const DNS_MESSAGE = 'application/dns-message';
+
+/** A GET's stream ends with its headers; request() copies its options, so one object serves every query. */
+const GET_OPTIONS = { endStream: true } as const;
 
 export interface DohSettings {
   /** Over TLS with these settings; undefined: cleartext HTTP/2 (h2c). */
@@ -56,6 +62,8 @@ export class DohConnection {
   /** A handshake or an HTTP/2 start that failed (certificate, not a DoH server) fails the same way again: not retried per query. */
   private failure?: NetlabError;
   private readonly queue: Array<() => void> = [];
+  /** POST headers by body length: the same few objects for a whole batch (request() copies what it is given). */
+  private readonly postHeaders = new Map<number, http2.OutgoingHttpHeaders>();
 
   constructor(readonly server: Server, private readonly settings: DohSettings, private readonly connectTimeoutMs = 5000) {}
 
@@ -172,15 +180,15 @@ export class DohConnection {
     const { id, wire } = buildQuery(question, options);
     const path = this.settings.path ?? '/dns-query';
     const get = this.settings.method === 'GET';
-    const headers: http2.OutgoingHttpHeaders = get
-      ? { ':method': 'GET', ':path': `${path}${path.includes('?') ? '&' : '?'}dns=${wire.toString('base64url')}`, accept: 'application/dns-message' }
-      // named answers 400 to a POST without content-length (RECIPES 2)
-      : { ':method': 'POST', ':path': path, accept: 'application/dns-message', 'content-type': 'application/dns-message', 'content-length': wire.length };
+    const headers = get
+      ? { ':method': 'GET', ':path': `${path}${path.includes('?') ? '&' : '?'}dns=${wire.toString('base64url')}`, accept: DNS_MESSAGE }
+      : this.postHeadersFor(path, wire.length);
     return new Promise((resolve, reject) => {
       const start = performance.now();
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = s.session.request(headers, { endStream: get });
+        // a POST's stream stays open for its body by default: no options object for it
+        stream = get ? s.session.request(headers, GET_OPTIONS) : s.session.request(headers);
       } catch (e) {
         reject(new NetlabError('UNREACHABLE', `communications error to ${this.where}: session closed (${socketErrorReason(e)})`, { cause: e }));
         return;
@@ -190,18 +198,21 @@ export class DohConnection {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal) unwatchAbort(signal, onAbort);
         // a stream that ended ends by itself; one cut short (timeout, abort, bad answer) is reset
         if (err && !stream.closed) stream.close();
         if (err) reject(err);
         else resolve(v!);
       };
       const onAbort = () => finish(new NetlabError('TIMEOUT', 'query cancelled'));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // one abort listener per signal for every query under it (src/util/abort-watch.ts)
+      if (signal) watchAbort(signal, onAbort);
       const timer = setTimeout(() => finish(new NetlabError('TIMEOUT', `communications error to ${this.where}: timed out`)), timeoutMs);
       let status = 0;
       let type = '';
-      const chunks: Buffer[] = [];
+      // the body: one chunk (a DNS answer in one DATA frame), more only when it came in pieces
+      let first: Buffer | undefined;
+      let more: Buffer[] | undefined;
       let size = 0;
       stream.on('response', (h) => {
         status = Number(h[':status']);
@@ -210,7 +221,8 @@ export class DohConnection {
       stream.on('data', (c: Buffer) => {
         size += c.length;
         if (size > MAX_BODY) finish(new NetlabError('MISMATCH', `DoH server ${this.where} sent more than ${MAX_BODY} bytes: not a DNS message`));
-        else chunks.push(c);
+        else if (!first) first = c;
+        else (more ??= [first]).push(c);
       });
       stream.on('error', (e: NodeJS.ErrnoException) => {
         finish(new NetlabError('UNREACHABLE', `communications error to ${this.where}: stream reset (${socketErrorReason(e)})`, { cause: e }));
@@ -218,10 +230,11 @@ export class DohConnection {
       stream.on('end', () => {
         const timeMs = performance.now() - start;
         if (status === 0) return finish(new NetlabError('UNREACHABLE', `communications error to ${this.where}: session closed before an answer`));
-        const mime = type.split(';')[0]!.trim().toLowerCase();
+        // the usual content-type exactly as RFC 8484 names it: no need to take it apart
+        const mime = type === DNS_MESSAGE ? type : type.split(';')[0]!.trim().toLowerCase();
         if (status !== 200) return finish(new NetlabError('MISMATCH', `DoH server ${this.where} answered HTTP ${status}${mime ? ` (${mime})` : ''} for ${path}`));
-        if (mime !== 'application/dns-message') return finish(new NetlabError('MISMATCH', `DoH server ${this.where} answered ${mime || 'no content-type'} instead of application/dns-message (not a DoH endpoint?)`));
-        const body = Buffer.concat(chunks);
+        if (mime !== DNS_MESSAGE) return finish(new NetlabError('MISMATCH', `DoH server ${this.where} answered ${mime || 'no content-type'} instead of application/dns-message (not a DoH endpoint?)`));
+        const body = more ? Buffer.concat(more) : first ?? Buffer.alloc(0);
         let message: DnsMessage;
         try {
           message = decodeMessage(body);
@@ -236,6 +249,19 @@ export class DohConnection {
       });
       if (!get) stream.end(wire);
     });
+  }
+
+  /** The headers of a POST of `length` bytes to `path`, made once per length. */
+  private postHeadersFor(path: string, length: number): http2.OutgoingHttpHeaders {
+    let h = this.postHeaders.get(length);
+    if (!h) {
+      // named answers 400 to a POST without content-length (RECIPES 2)
+      h = { ':method': 'POST', ':path': path, accept: DNS_MESSAGE, 'content-type': DNS_MESSAGE, 'content-length': length };
+      // bounded: a DNS query is at most 65,535 bytes, and a batch's come in a few lengths
+      if (this.postHeaders.size >= 512) this.postHeaders.clear();
+      this.postHeaders.set(length, h);
+    }
+    return h;
   }
 
   /** Close the session; streams still open are cancelled. */

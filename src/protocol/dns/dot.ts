@@ -13,6 +13,7 @@ import { ipFamily } from '../../util/ip.js';
 import { nodeCrypto } from '../../util/builtins.js';
 import { decodeMessage, frame, FrameReader, type DnsMessage } from './wire.js';
 import { buildQuery, describe, mismatch, type Question, type Server, type TransportOptions } from './transport.js';
+import { unwatchAbort, watchAbort } from '../../util/abort-watch.js';
 
 /** How to set up TLS to a DNS server (DoT, DoH). */
 export interface TlsSettings {
@@ -159,6 +160,9 @@ interface Waiter {
   /** Sent again once on a new connection after the server closed the first. */
   resent: boolean;
   dropped?: string;
+  /** The query's stop signal, and what it calls (one listener per signal, src/util/abort-watch.ts). */
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
   resolve(v: { message: DnsMessage; timeMs: number; tls: TlsInfo }): void;
   reject(e: NetlabError): void;
 }
@@ -171,6 +175,20 @@ interface Link {
   waiting: Map<number, Waiter>;
   /** Answers matched on this connection. */
   answered: number;
+  /** Writes are held (corked) until the end of this event-loop turn: the queries of one turn go out in one TLS write. */
+  corked: boolean;
+}
+
+/** A waiter is done: its timer and its abort callback go. */
+function release(w: Waiter): void {
+  clearTimeout(w.timer);
+  if (w.signal) unwatchAbort(w.signal, w.onAbort!);
+}
+
+/** The end of the turn in which a connection's writes were corked: out they go, together. */
+function uncork(link: Link): void {
+  link.corked = false;
+  link.socket.uncork();
 }
 
 /**
@@ -199,7 +217,7 @@ export class DotConnection {
           throw e;
         });
         this.opened++;
-        const link: Link = { socket, info, reader: new FrameReader(), waiting: new Map(), answered: 0 };
+        const link: Link = { socket, info, reader: new FrameReader(), waiting: new Map(), answered: 0, corked: false };
         socket.setNoDelay(true);
         socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
         socket.on('error', () => undefined); // the close that follows decides
@@ -240,15 +258,15 @@ export class DotConnection {
         w.dropped = why;
         continue;
       }
-      clearTimeout(w.timer);
       link.waiting.delete(w.id);
+      release(w);
       link.answered++;
       w.resolve({ message, timeMs: now - w.start, tls: link.info });
     }
   }
 
   private fail(link: Link, w: Waiter, e: NetlabError): void {
-    clearTimeout(w.timer);
+    release(w);
     link.waiting.delete(w.id);
     w.reject(e);
   }
@@ -265,14 +283,14 @@ export class DotConnection {
     const partial = link.reader.buffered > 0 ? ' in the middle of a message' : '';
     for (const w of left) {
       if ((w.resent && link.answered === 0) || this.closed) {
-        clearTimeout(w.timer);
+        release(w);
         const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
         w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(this.server)}: connection closed by the server${partial}${extra}`));
         continue;
       }
       w.resent = true;
       this.connect().then((l) => this.send(l, w), (e: NetlabError) => {
-        clearTimeout(w.timer);
+        release(w);
         w.reject(e);
       });
     }
@@ -286,6 +304,13 @@ export class DotConnection {
     }
     link.waiting.set(w.id, w);
     w.start = performance.now();
+    // the queries a turn of the event loop asks (a batch's workers, as answers free them) go
+    // out in one write, one TLS record, instead of one each
+    if (!link.corked) {
+      link.corked = true;
+      link.socket.cork();
+      process.nextTick(uncork, link);
+    }
     link.socket.write(frame(w.wire));
   }
 
@@ -297,30 +322,24 @@ export class DotConnection {
     const link = await this.connect(signal);
     const { id, wire } = buildQuery(question, options);
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(w.timer);
-        this.link?.waiting.delete(w.id);
-        reject(new NetlabError('TIMEOUT', 'query cancelled'));
-      };
       const w: Waiter = {
-        id, question, wire, start: 0, resent: false,
-        resolve: (v) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
+        id, question, wire, start: 0, resent: false, signal, onAbort: undefined, resolve, reject,
         timer: setTimeout(() => {
           this.link?.waiting.delete(w.id);
           link.waiting.delete(w.id);
-          signal?.removeEventListener('abort', onAbort);
+          if (signal) unwatchAbort(signal, w.onAbort!);
           const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
           reject(new NetlabError('TIMEOUT', `communications error to ${describe(this.server)}: timed out${extra}`));
         }, timeoutMs),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) {
+        w.onAbort = () => {
+          clearTimeout(w.timer);
+          this.link?.waiting.delete(w.id);
+          reject(new NetlabError('TIMEOUT', 'query cancelled'));
+        };
+        watchAbort(signal, w.onAbort);
+      }
       this.send(link, w);
     });
   }

@@ -39,6 +39,21 @@ function keyOf(server: Server, options: TransportOptions): string {
   return `${options.transport}|${server.address}|${server.port}|${t?.verify}|${t?.hostname ?? ''}|${t?.serverName ?? ''}|${ca}|${options.doh?.path ?? ''}|${options.doh?.method ?? ''}`;
 }
 
+function sameServer(a: Server, b: Server): boolean {
+  return a === b || (a.port === b.port && a.address === b.address);
+}
+
+/** Whether two queries' settings pick the same connection: every field keyOf() reads (the CA by identity, as caIds tells bundles apart). */
+function sameSettings(a: TransportOptions, b: TransportOptions): boolean {
+  if (a.transport !== b.transport) return false;
+  const x = a.tls;
+  const y = b.tls;
+  if (x !== y && (x?.verify !== y?.verify || (x?.hostname ?? '') !== (y?.hostname ?? '') || (x?.serverName ?? '') !== (y?.serverName ?? '') || x?.ca !== y?.ca)) return false;
+  const g = a.doh;
+  const h = b.doh;
+  return g === h || ((g?.path ?? '') === (h?.path ?? '') && (g?.method ?? '') === (h?.method ?? ''));
+}
+
 /**
  * One connection per server, transport and TLS settings, shared by every query of a batch
  * (DoT pipelined, DoH multiplexed on one HTTP/2 session); in flight at once: what the caller
@@ -46,15 +61,21 @@ function keyOf(server: Server, options: TransportOptions): string {
  */
 export class EncryptedPool {
   private readonly connections = new Map<string, Connection>();
+  /** The settings of the last query and its connection: a batch asks the same server the same way again and again. */
+  private last?: { server: Server; options: TransportOptions; connection: Connection };
 
   /** The connection for these settings, made on first use. */
   connection(server: Server, options: TransportOptions, timeoutMs: number): Connection {
+    const last = this.last;
+    // field by field, no key string: the same connection keyOf() would find
+    if (last && sameServer(last.server, server) && sameSettings(last.options, options)) return last.connection;
     const key = keyOf(server, options);
     let c = this.connections.get(key);
     if (!c) {
       c = makeConnection(server, options, timeoutMs);
       this.connections.set(key, c);
     }
+    this.last = { server, options, connection: c };
     return c;
   }
 
@@ -68,6 +89,7 @@ export class EncryptedPool {
   async close(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.last = undefined;
     await Promise.all(all.map((c) => c.close()));
   }
 }

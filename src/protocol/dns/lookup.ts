@@ -218,7 +218,8 @@ export function defaultPort(transport: DnsTransport | undefined): number {
 
 /** The TLS settings of a query: the caller's, with the server's own name (when it was given by name) to verify and send as SNI. */
 function tlsOf(tls: TlsSettings | undefined, server: ResolvedServer): TlsSettings {
-  const named = server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined;
+  // a server given as its address (a batch's every query asks it again): no unbracketing to do
+  const named = server.name !== server.address && server.name.replace(/^\[(.*)\]$/, '$1') !== server.address ? server.name : undefined;
   const serverName = tls?.serverName ?? named;
   if (tls && tls.serverName === serverName) return tls;
   return Object.assign({}, tls, { serverName });
@@ -295,10 +296,13 @@ function queryOf(a: Asked): DigResult['query'] {
 
 /** The query as answered: the transport that carried the answer, and what TLS negotiated. */
 function queryWith(a: Asked, ex: Pick<Exchange, 'transport' | 'tls'>): DigResult['query'] {
-  const q = queryOf(a);
-  q.transport = ex.transport;
-  if (ex.tls) q.tls = ex.tls;
-  return q;
+  // what TLS negotiated replaces the profile asked for: no object made for that in between
+  if (!ex.tls) {
+    const q = queryOf(a);
+    q.transport = ex.transport;
+    return q;
+  }
+  return { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: ex.transport, tls: ex.tls };
 }
 
 function failed(a: Asked, message: string, code: DigProblemCode): DigResult {

@@ -8,26 +8,44 @@ function malformed(what: string): NetlabError {
 
 /** Encode a presentation-form name (escapes understood) as wire labels. Throws USAGE on a bad name. */
 export function nameToWire(name: string): Buffer {
-  // the common case, printable ASCII without escapes: one buffer, no per-label allocation
-  if (/^[\x21-\x5b\x5d-\x7e]*$/.test(name) && name !== '.' && name !== '') {
-    const fq = name.endsWith('.') ? name : `${name}.`;
-    const out = Buffer.allocUnsafe(fq.length + 1);
-    let start = 0;
-    let pos = 0;
-    for (let i = 0; i < fq.length; i++) {
-      if (fq.charCodeAt(i) !== 0x2e) continue;
-      const len = i - start;
-      if (len === 0) throw new NetlabError('USAGE', `'${name}' has an empty label`);
-      if (len > 63) throw new NetlabError('USAGE', `'${name}' has a label longer than 63 bytes`);
-      out[pos] = len;
-      out.write(fq.slice(start, i), pos + 1, 'latin1');
-      pos += len + 1;
-      start = i + 1;
-    }
-    out[pos] = 0;
-    if (pos + 1 > 255) throw new NetlabError('USAGE', `'${name}' is longer than 255 bytes`);
-    return out;
+  return plainNameToWire(name) ?? escapedNameToWire(name);
+}
+
+/**
+ * The common case, printable ASCII without escapes (a batch's every query): byte by byte into
+ * one buffer, character i of the name at byte i + 1, each dot becoming the length byte of the
+ * label after it. Undefined for the root, the empty name and anything to unescape.
+ */
+function plainNameToWire(name: string): Buffer | undefined {
+  const n = name.length;
+  if (n === 0 || name === '.') return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x5c) return undefined;
   }
+  // the fully qualified name's length: the name and its final dot
+  const fq = name.charCodeAt(n - 1) === 0x2e ? n : n + 1;
+  const out = Buffer.allocUnsafe(fq + 1);
+  let start = 0;
+  for (let i = 0; i < fq; i++) {
+    const c = i < n ? name.charCodeAt(i) : 0x2e;
+    if (c !== 0x2e) {
+      out[i + 1] = c;
+      continue;
+    }
+    const len = i - start;
+    if (len === 0) throw new NetlabError('USAGE', `'${name}' has an empty label`);
+    if (len > 63) throw new NetlabError('USAGE', `'${name}' has a label longer than 63 bytes`);
+    out[start] = len;
+    start = i + 1;
+  }
+  out[fq] = 0;
+  if (fq + 1 > 255) throw new NetlabError('USAGE', `'${name}' is longer than 255 bytes`);
+  return out;
+}
+
+/** nameToWire through splitName: escapes (`\.`, `\065`), other bytes, the root. */
+function escapedNameToWire(name: string): Buffer {
   const labels = splitName(name);
   const parts: Buffer[] = [];
   let total = 1;
@@ -95,15 +113,19 @@ export interface NameRead {
 export function readName(buf: Uint8Array, offset: number, limit = buf.length): NameRead {
   const cached = suffixBuffer === buf;
   let name = '';
+  // plain labels (letters, digits, - and _) and their dots gather here, and become one string
+  // when something else comes (an escaped label, a pointer, the end): not a string per byte
+  let run = 0;
   let pos = offset;
   let end = -1;
   let total = 1;
   let jumps = 0;
   let lowest = offset; // pointers must go strictly before where this name started
-  // where each pointer led, and how long the name was then: the suffix from each is cached at the end
-  const jumpedTo: number[] = [];
-  const nameAtJump: number[] = [];
-  const totalAtJump: number[] = [];
+  // where each pointer led, and how long the name was then: the suffix from each is cached at
+  // the end (made at the first pointer: most names have none)
+  let jumpedTo: number[] | undefined;
+  let nameAtJump: number[] | undefined;
+  let totalAtJump: number[] | undefined;
   for (;;) {
     if (pos >= limit) throw malformed('name runs past the end');
     const len = buf[pos]!;
@@ -118,6 +140,10 @@ export function readName(buf: Uint8Array, offset: number, limit = buf.length): N
       if (target >= lowest) throw malformed('compression pointer does not point to prior data');
       if (++jumps > 127) throw malformed('compression loop');
       if (end < 0) end = pos + 2;
+      if (run > 0) {
+        name += SCRATCH.toString('latin1', 0, run);
+        run = 0;
+      }
       const known = cached ? suffixes.get(target) : undefined;
       if (known && known.end <= limit) {
         total += known.bytes;
@@ -127,9 +153,9 @@ export function readName(buf: Uint8Array, offset: number, limit = buf.length): N
         break;
       }
       if (cached) {
-        jumpedTo.push(target);
-        nameAtJump.push(name.length);
-        totalAtJump.push(total);
+        (jumpedTo ??= []).push(target);
+        (nameAtJump ??= []).push(name.length);
+        (totalAtJump ??= []).push(total);
       }
       lowest = target;
       pos = target;
@@ -139,12 +165,28 @@ export function readName(buf: Uint8Array, offset: number, limit = buf.length): N
     if (pos + 1 + len > limit) throw malformed('label runs past the end');
     total += len + 1;
     if (total > 255) throw malformed('name longer than 255 bytes');
-    name += `${escapeRange(buf, pos + 1, pos + 1 + len)}.`;
-    pos += 1 + len;
+    const start = pos + 1;
+    const stop = start + len;
+    if (isPlain(buf, start, stop)) {
+      // at most 255 bytes of labels and dots: the scratch buffer holds them
+      for (let i = start; i < stop; i++) SCRATCH[run++] = buf[i]!;
+      SCRATCH[run++] = 0x2e;
+    } else {
+      if (run > 0) {
+        name += SCRATCH.toString('latin1', 0, run);
+        run = 0;
+      }
+      name += `${escapeLabel(buf.subarray(start, stop))}.`;
+    }
+    pos = stop;
   }
-  for (let i = 0; i < jumpedTo.length; i++) remember(jumpedTo[i]!, name.slice(nameAtJump[i]), total - totalAtJump[i]!, limit);
+  if (run > 0) name += SCRATCH.toString('latin1', 0, run);
+  if (jumpedTo) for (let i = 0; i < jumpedTo.length; i++) remember(jumpedTo[i]!, name.slice(nameAtJump![i]), total - totalAtJump![i]!, limit);
   return { name: name === '' ? '.' : name, end: end < 0 ? pos : end };
 }
+
+/** Where readName gathers a run of plain labels: a name is at most 255 bytes on the wire, and so is a run of them with its dots. */
+const SCRATCH = Buffer.alloc(256);
 
 // The suffixes already read from one message, by the offset a compression pointer names: a
 // message compresses its owners to a few shared suffixes (a zone transfer: 40,000 owners a
@@ -172,20 +214,13 @@ function remember(at: number, text: string, bytes: number, limit: number): void 
   suffixes.set(at, { text, bytes, jumps: 0, end: limit });
 }
 
-/** escapeLabel of buf[start, end), without a view of it: plain labels (letters, digits, - and _) as they are. */
-function escapeRange(buf: Uint8Array, start: number, end: number): string {
-  let plain = true;
+/** Whether buf[start, end) is a label printed as it is: letters, digits, - and _ (escapeLabel would change nothing). */
+function isPlain(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x5f)) {
-      plain = false;
-      break;
-    }
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2d || c === 0x5f)) return false;
   }
-  if (!plain) return escapeLabel(buf.subarray(start, end));
-  let out = '';
-  for (let i = start; i < end; i++) out += String.fromCharCode(buf[i]!);
-  return out;
+  return true;
 }
 
 /** A label in master-file form, escaped as BIND does (RFC 4343 2.1). */

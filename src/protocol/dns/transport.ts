@@ -15,6 +15,7 @@ import { nodeCrypto, nodeDgram, nodeNet } from '../../util/builtins.js';
 import { signTsig, TsigVerifier, type TsigKey, type TsigVerdict } from './tsig.js';
 import type { TlsInfo, TlsSettings } from './dot.js';
 import type { EncryptedPool } from './encrypted.js';
+import { unwatchAbort, watchAbort } from '../../util/abort-watch.js';
 
 /** How a query travels: Do53 over UDP or TCP, DoT (RFC 7858), DoH over TLS or cleartext HTTP/2 (RFC 8484). */
 export type DnsTransport = 'udp' | 'tcp' | 'tls' | 'https' | 'http-plain';
@@ -194,7 +195,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
       if (done) return;
       done = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal) unwatchAbort(options.signal, onAbort);
       socket.close();
       if (err) reject(err);
       else resolve(value!);
@@ -204,7 +205,7 @@ function udpExchange(server: Server, question: Question, options: TransportOptio
       const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
       finish(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
     }, timeoutMs);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) watchAbort(options.signal, onAbort);
     socket.on('error', (e: NodeJS.ErrnoException) => {
       finish(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${socketErrorReason(e)}`, { cause: e }));
     });
@@ -257,13 +258,13 @@ function tcpExchange(server: Server, question: Question, options: TransportOptio
       if (done) return;
       done = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal) unwatchAbort(options.signal, onAbort);
       socket.destroy();
       if (err) reject(err);
       else resolve(value!);
     };
     const onAbort = () => finish(new NetlabError('TIMEOUT', 'query cancelled'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) watchAbort(options.signal, onAbort);
     const timer = setTimeout(() => {
       const extra = dropped ? ` (dropped a reply: ${dropped})` : '';
       finish(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
@@ -316,7 +317,7 @@ interface PoolWaiter {
   timer: NodeJS.Timeout;
   dropped?: string;
   /** The query's stop signal (the pool listens once per signal). */
-  signal?: AbortSignal;
+  signal: AbortSignal | undefined;
   resolve(value: { message: DnsMessage; timeMs: number }): void;
   reject(e: NetlabError): void;
 }
@@ -383,7 +384,7 @@ export class UdpPool {
       socket.on('error', (e: NodeJS.ErrnoException) => {
         const what = socketErrorReason(e);
         for (const w of entry.waiting.values()) {
-          clearTimeout(w.timer);
+          this.release(w);
           w.reject(new NetlabError('UNREACHABLE', `communications error to ${describe(server)}: ${what}`, { cause: e }));
         }
         entry.waiting.clear();
@@ -411,8 +412,8 @@ export class UdpPool {
       w.dropped = why;
       return;
     }
-    clearTimeout(w.timer);
     entry.waiting.delete(w.id);
+    this.release(w);
     w.resolve({ message, timeMs: performance.now() - w.start });
   }
 
@@ -432,37 +433,34 @@ export class UdpPool {
     const { id, wire } = built;
     options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      let watching = signal !== undefined;
-      const ended = () => {
-        if (watching) this.unwatch(signal!);
-        watching = false;
-      };
       const w: PoolWaiter = {
         id,
         question,
         start: performance.now(),
-        resolve: signal ? (v) => {
-          ended();
-          resolve(v);
-        } : resolve,
-        reject: signal ? (e) => {
-          ended();
-          reject(e);
-        } : reject,
+        signal: options.signal,
+        resolve,
+        reject,
         timer: setTimeout(() => {
           entry.waiting.delete(id);
+          this.release(w);
           const extra = w.dropped ? ` (dropped a reply: ${w.dropped})` : '';
-          w.reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
+          reject(new NetlabError('TIMEOUT', `communications error to ${describe(server)}: timed out${extra}`));
         }, timeoutMs),
       };
       entry.waiting.set(id, w);
       // one abort listener per signal for the whole pool, not one per query (EventTarget's
-      // add/removeEventListener cost more than the rest of a pooled query's bookkeeping)
-      if (options.signal) this.watch(options.signal, w);
+      // add/removeEventListener cost more than the rest of a pooled query's bookkeeping), and
+      // no closure per query to end it: release() does
+      if (w.signal) this.watch(w.signal);
       // no callback: a send error is the socket's 'error' event, which fails its waiting queries
       entry.socket.send(wire);
     });
+  }
+
+  /** A waiter is done: its timer goes, and its share of its signal's listener. */
+  private release(w: PoolWaiter): void {
+    clearTimeout(w.timer);
+    if (w.signal) this.unwatch(w.signal);
   }
 
   /**
@@ -473,14 +471,14 @@ export class UdpPool {
    */
   private readonly watched = new Map<AbortSignal, { waiting: number; onAbort: () => void }>();
 
-  private watch(signal: AbortSignal, w: PoolWaiter): void {
-    w.signal = signal;
+  private watch(signal: AbortSignal): void {
     const seen = this.watched.get(signal);
     if (seen) {
       seen.waiting++;
       return;
     }
     const onAbort = () => {
+      this.watched.delete(signal);
       for (const list of this.sockets.values()) {
         for (const e of list) {
           for (const [id, waiter] of e.waiting) {
@@ -510,7 +508,7 @@ export class UdpPool {
     this.sockets.clear();
     this.last = undefined;
     await Promise.all(all.map((e) => new Promise<void>((r) => {
-      for (const w of e.waiting.values()) clearTimeout(w.timer);
+      for (const w of e.waiting.values()) this.release(w);
       e.socket.close(() => r());
     })));
   }

@@ -124,7 +124,8 @@ function u32(buf: Uint8Array, o: number): number {
  */
 export function decodeMessage(input: Uint8Array): DnsMessage {
   try {
-    const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    // a Buffer as it is (every transport reads Buffers); another Uint8Array as a view of its bytes
+    const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     return withNameCache(buf, () => decodeUnsafe(buf));
   } catch (e) {
     if (e instanceof NetlabError) throw e;
@@ -450,6 +451,9 @@ export function frame(message: Uint8Array): Buffer {
   return Buffer.concat([len, message]);
 }
 
+/** No bytes pending (never written to). */
+const NOTHING = Buffer.alloc(0);
+
 /**
  * Incremental reader of length-prefixed messages. Unlike dns-packet's streamDecode it never
  * reads past a frame and keeps partial data until the rest arrives.
@@ -461,14 +465,17 @@ export class FrameReader {
 
   /** Feed bytes; returns the complete frames now available. Throws MALFORMED_PACKET past maxPending. */
   push(chunk: Uint8Array): Buffer[] {
-    this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
+    const p = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
     const frames: Buffer[] = [];
-    while (this.pending.length >= 2) {
-      const len = this.pending.readUInt16BE(0);
-      if (this.pending.length < 2 + len) break;
-      frames.push(this.pending.subarray(2, 2 + len));
-      this.pending = this.pending.subarray(2 + len);
+    // frames by offset: one view per frame, and one for what is left
+    let off = 0;
+    while (p.length - off >= 2) {
+      const len = (p[off]! << 8) | p[off + 1]!;
+      if (p.length - off < 2 + len) break;
+      frames.push(p.subarray(off + 2, off + 2 + len));
+      off += 2 + len;
     }
+    this.pending = off === 0 ? p : off === p.length ? NOTHING : p.subarray(off);
     if (this.pending.length > this.maxPending) throw malformed('TCP stream holds more than one message can');
     return frames;
   }
