@@ -369,7 +369,8 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
         finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${why}`, { cause: e }));
       });
       s.once('close', () => {
-        if (stage === 'client-cert') return;
+        // every connection closes, at the latest when finish destroys it: no error (and its stack) to make then
+        if (done || stage === 'client-cert') return;
         finish(new NetlabError('HANDSHAKE_FAILED', `${where} closed the connection during the TLS handshake`));
       });
     };
