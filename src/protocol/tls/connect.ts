@@ -7,11 +7,13 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { Duplex } from 'node:stream';
 import { NetlabError } from '../../errors.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import { roundMs } from '../../util/round.js';
+import { SentCertificatesReader } from './sent-certificates.js';
 import { negotiateStartTls, StartTlsFailed, type StartTlsInfo, type StartTlsProtocol } from './starttls.js';
 
 /** Where {@link fetchPeerChain} connects, and how long it may take. */
@@ -107,9 +109,11 @@ export interface PeerChain {
 }
 
 /**
- * The chain on a TLS socket in the order it was sent, and whether it was cut at MAX_SENT_CERTS.
+ * The chain on a TLS socket in the order it was sent, and whether it was cut at MAX_SENT_CERTS:
+ * the fallback when the handshake's bytes could not be read (tappedChain gave null).
  * Call it once per socket: on a client, Node's getPeerX509Certificate takes the leaf off
- * OpenSSL's peer chain (sk_X509_delete), so a second call misses it.
+ * OpenSSL's peer chain (sk_X509_delete), so a second call misses it. It also leaks every
+ * issuer certificate: see TappedSocket.
  */
 function sentChain(socket: tls.TLSSocket): { certs: X509Certificate[]; truncated: boolean } {
   const certs: X509Certificate[] = [];
@@ -137,6 +141,72 @@ function askedForClientCert(socket: tls.TLSSocket): boolean {
     return socket.getSharedSigalgs().length > 0;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The chain the tap read from the handshake's bytes (sent-certificates.ts), as sentChain gives
+ * it, or null when it could not be read (then sentChain is asked).
+ */
+function tappedChain(reader: SentCertificatesReader): { certs: X509Certificate[]; truncated: boolean } | null {
+  const ders = reader.certificates();
+  if (!ders || ders.length === 0) return null;
+  try {
+    return { certs: ders.slice(0, MAX_SENT_CERTS).map((der) => new X509Certificate(der)), truncated: ders.length > MAX_SENT_CERTS };
+  } catch {
+    return null; // a certificate Node cannot parse: OpenSSL's own view decides
+  }
+}
+
+/**
+ * The TCP connection under the TLS socket, with every byte the server sends also copied to
+ * `tap` until {@link TappedSocket.untap}.
+ *
+ * Why: on a client, Node's getPeerX509Certificate() leaks native memory for every issuer
+ * certificate the server sent: X509Certificate::New walks OpenSSL's peer chain doing
+ * `X509_dup(sk_X509_value(issuer_chain, 0)); sk_X509_delete(issuer_chain, 0);` and never frees
+ * the original (the same code in every Node version so far; measured on 20.20: `netlab exporter`
+ * grew ~6 MB per 1,000 cert-check probes of the lab's leaf and intermediate, without end). getPeerCertificate(true) does
+ * not leak but re-sorts the chain and drops extras, and CHAIN_ORDER judges the order as sent.
+ * So the certificates are read from the handshake's bytes themselves (sent-certificates.ts).
+ * A net.Socket handed to tls.connect is read in C++ and JS never sees its bytes; a Duplex is
+ * read through Node's JS stream wrapper, which costs some CPU per connection.
+ */
+export class TappedSocket extends Duplex {
+  private tap: ((bytes: Buffer) => void) | null;
+
+  constructor(private readonly raw: net.Socket, tap: (bytes: Buffer) => void) {
+    super();
+    this.tap = tap;
+    raw.on('data', (bytes: Buffer) => {
+      this.tap?.(bytes);
+      if (!this.push(bytes)) raw.pause();
+    });
+    raw.on('end', () => this.push(null));
+    raw.on('error', (e) => this.destroy(e));
+    raw.on('close', () => this.destroy());
+  }
+
+  /** Stop copying: the certificates are read (or cannot be). */
+  untap(): void {
+    this.tap = null;
+  }
+
+  override _read(): void {
+    this.raw.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.raw.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.raw.end(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.raw.destroy();
+    callback(error);
   }
 }
 
@@ -217,35 +287,47 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
 
     const connectError = (e: NodeJS.ErrnoException) => finish(new NetlabError('UNREACHABLE', `cannot connect to ${where}: ${socketErrorReason(e)}`, { cause: e }));
 
-    /** The TLS handshake, on a new connection or on `over` (after STARTTLS). */
-    const handshake = (over?: net.Socket) => {
+    /** The TLS handshake over `over`, connected (and, for STARTTLS, after the dialogue). */
+    const handshake = (over: net.Socket) => {
+      // the server's certificates are read from the handshake's bytes (TappedSocket says why)
+      const reader = new SentCertificatesReader();
+      const tapped: TappedSocket = new TappedSocket(over, (bytes) => {
+        reader.push(bytes);
+        if (reader.finished) tapped.untap();
+      });
       // requestOCSP is passed on to the TLSSocket by tls.connect, though @types/node omits it there
       const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
-        ...(over ? { socket: over } : { host: target.connectHost, port: target.port }),
+        socket: tapped,
         servername: target.servername,
         rejectUnauthorized: false,
         requestOCSP: true,
         secureContext: clientContext(),
         // ALPN names the protocol spoken inside: HTTP for a TLS port, none after STARTTLS
-        ...(over ? {} : { ALPNProtocols: ['http/1.1'] }),
+        ...(target.starttls ? {} : { ALPNProtocols: ['http/1.1'] }),
       };
       const s = tls.connect(options);
       socket = s;
+      // TLS 1.3 encrypts the Certificate message: OpenSSL's key log gives the key (a line per
+      // secret, the server's handshake secret when the ServerHello is read, before the rest)
+      const onKeylog = (line: Buffer) => reader.keylog(line);
+      s.on('keylog', onKeylog);
+      const chainOf = (from: tls.TLSSocket) => {
+        s.off('keylog', onKeylog);
+        tapped.untap();
+        return tappedChain(reader) ?? sentChain(from);
+      };
       // Node emits the event with null when the server staples nothing. OpenSSL calls it once
       // the server's certificates are in (TLS 1.2: after ServerHelloDone; 1.3: after its
       // Certificate), before the client's own flight: what was sent is read here, so that a
       // server that then refuses the handshake (no client certificate) is still judged.
       s.on('OCSPResponse', (response: Buffer | null) => {
         ocspResponse = response && response.length > 0 ? response : null;
-        const chain = sentChain(s);
+        const chain = chainOf(s);
         if (chain.certs.length > 0) early = { ...chain, protocol: s.getProtocol() ?? 'unknown', cipher: cipherOf(s), requested: askedForClientCert(s) };
-      });
-      s.once('connect', () => {
-        stage = 'handshake';
       });
       s.once('secureConnect', () => {
         // read once: Node's getPeerX509Certificate takes the leaf off the client's peer chain
-        const chain = early ? { certs: (early as { certs: X509Certificate[] }).certs, truncated: (early as { truncated: boolean }).truncated } : sentChain(s);
+        const chain = early ? { certs: (early as { certs: X509Certificate[] }).certs, truncated: (early as { truncated: boolean }).truncated } : chainOf(s);
         if (chain.certs.length === 0) {
           finish(new NetlabError('UNREACHABLE', `${where} sent no certificate`));
           return;
@@ -287,23 +369,28 @@ export function fetchPeerChain(target: TlsTarget): Promise<PeerChain> {
         finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${why}`, { cause: e }));
       });
       s.once('close', () => {
-        if (stage === 'client-cert') return;
+        // every connection closes, at the latest when finish destroys it: no error (and its stack) to make then
+        if (done || stage === 'client-cert') return;
         finish(new NetlabError('HANDSHAKE_FAILED', `${where} closed the connection during the TLS handshake`));
       });
     };
 
-    if (!target.starttls) {
-      handshake();
-      return;
-    }
     const protocol = target.starttls;
     const r = net.connect({ host: target.connectHost, port: target.port });
     raw = r;
     r.on('error', (e: NodeJS.ErrnoException) => {
       // after the connection, the dialogue's reader (then the TLS socket) reports errors
-      if (stage === 'connect') connectError(e);
+      if (stage !== 'connect') return;
+      // a TLS port that accepts, then resets: a handshake failure, as when tls.connect connected itself
+      if (!protocol && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) finish(new NetlabError('HANDSHAKE_FAILED', `TLS handshake with ${where} failed: ${handshakeFailureReason(e)}`, { cause: e }));
+      else connectError(e);
     });
     r.once('connect', () => {
+      if (!protocol) {
+        stage = 'handshake';
+        handshake(r);
+        return;
+      }
       stage = 'starttls';
       negotiateStartTls(r, { protocol, domain: target.starttlsDomain ?? target.servername ?? target.connectHost, ehloName: addressLiteral(r.localAddress) })
         .then((info) => {
