@@ -41,6 +41,7 @@ interface ServerCase {
 let leaf: LabCert;
 let inOrder: string;
 let shuffled: string;
+let duplicated: string;
 const servers: tls.Server[] = [];
 
 before(async () => {
@@ -52,6 +53,8 @@ before(async () => {
   inOrder = leaf.certPem + intermediate.certPem + root.certPem;
   // sent out of order, as CHAIN_ORDER reports it: the reader must keep the order as sent
   shuffled = leaf.certPem + root.certPem + intermediate.certPem;
+  // the intermediate sent twice: each copy is judged on its own
+  duplicated = leaf.certPem + intermediate.certPem + intermediate.certPem;
 });
 
 after(async () => {
@@ -267,4 +270,21 @@ test('fetchPeerChain reads the chain from the handshake, never through the leaki
     proto.getPeerX509Certificate = original;
   }
   assert.equal(calls, 0);
+});
+
+test('fetchPeerChain parses a certificate once for the same bytes, and a certificate sent twice in one chain is two objects', async () => {
+  const server = tls.createServer({ key: leaf.keyPem, cert: duplicated }, (s) => s.end());
+  server.on('tlsClientError', () => {});
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const first = await fetchPeerChain({ connectHost: '127.0.0.1', port, servername: 'www.example.test', timeoutMs: WAIT_MS });
+  const second = await fetchPeerChain({ connectHost: '127.0.0.1', port, servername: 'www.example.test', timeoutMs: WAIT_MS });
+  assert.equal(first.certs.length, 3);
+  assert.deepEqual(second.certs.map((c) => c.raw), first.certs.map((c) => c.raw));
+  assert.ok(first.certs[1]!.raw.equals(first.certs[2]!.raw));
+  assert.notEqual(first.certs[1], first.certs[2]);
+  // the same bytes again: the objects parsed for the first handshake
+  assert.equal(second.certs[0], first.certs[0]);
+  assert.equal(second.certs[1], first.certs[1]);
 });

@@ -152,10 +152,36 @@ function tappedChain(reader: SentCertificatesReader): { certs: X509Certificate[]
   const ders = reader.certificates();
   if (!ders || ders.length === 0) return null;
   try {
-    return { certs: ders.slice(0, MAX_SENT_CERTS).map((der) => new X509Certificate(der)), truncated: ders.length > MAX_SENT_CERTS };
+    const inChain = new Set<X509Certificate>();
+    return { certs: ders.slice(0, MAX_SENT_CERTS).map((der) => parsedCertificate(der, inChain)), truncated: ders.length > MAX_SENT_CERTS };
   } catch {
     return null; // a certificate Node cannot parse: OpenSSL's own view decides
   }
+}
+
+/** Certificates parsed from the DER the servers sent, by those bytes (see parsedCertificate). */
+const parsedByDer = new Map<string, X509Certificate>();
+/** How many parsed certificates are kept (the oldest goes first), and the largest DER kept. */
+export const MAX_PARSED_CERTIFICATES = 64;
+const MAX_PARSED_DER_BYTES = 16 * 1024;
+
+/**
+ * `der` as Node's X509Certificate, parsed once for the same bytes: a server sends the same
+ * chain to every probe of `netlab exporter` or a `netlab check` run, and OpenSSL 3 takes
+ * 0.1-0.3 ms to parse one certificate (the largest cost of a cert-check probe's CPU before
+ * this). The objects are immutable; a certificate sent twice in one chain gets its own object
+ * the second time (`inChain`), as each copy it sent is judged on its own.
+ */
+function parsedCertificate(der: Buffer, inChain: Set<X509Certificate>): X509Certificate {
+  const key = der.length <= MAX_PARSED_DER_BYTES ? der.toString('latin1') : undefined;
+  const known = key === undefined ? undefined : parsedByDer.get(key);
+  const cert = known && !inChain.has(known) ? known : new X509Certificate(der);
+  if (key !== undefined && known === undefined) {
+    if (parsedByDer.size >= MAX_PARSED_CERTIFICATES) parsedByDer.delete(parsedByDer.keys().next().value!);
+    parsedByDer.set(key, cert);
+  }
+  inChain.add(cert);
+  return cert;
 }
 
 /**
