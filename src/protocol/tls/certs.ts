@@ -249,6 +249,8 @@ function checkIssuedBy(child: X509Certificate, parent: X509Certificate, signatur
 /** How many certificates' descriptions {@link describeCert} keeps (the oldest goes first). */
 const MAX_DESCRIBED = 512;
 const described = new Map<string, Omit<CertInfo, 'node'>>();
+/** The same descriptions by certificate object, while the object lives. */
+const describedObjects = new WeakMap<X509Certificate, Omit<CertInfo, 'node'>>();
 
 /**
  * Read everything cert-check reports about one certificate (key size in bits, dates as Date).
@@ -258,13 +260,18 @@ const described = new Map<string, Omit<CertInfo, 'node'>>();
  * certificate. Each call gets its own copy, with its own `node`.
  */
 export function describeCert(node: X509Certificate): CertInfo {
-  const key = node.fingerprint256;
-  let d = described.get(key);
+  // the same object again (connect.ts keeps the certificates it parsed): not even the fingerprint
+  let d = describedObjects.get(node);
   if (!d) {
-    const { node: _first, ...rest } = readCertInfo(node);
-    d = rest;
-    if (described.size >= MAX_DESCRIBED) described.delete(described.keys().next().value!);
-    described.set(key, d);
+    const key = node.fingerprint256;
+    d = described.get(key);
+    if (!d) {
+      const { node: _first, ...rest } = readCertInfo(node);
+      d = rest;
+      if (described.size >= MAX_DESCRIBED) described.delete(described.keys().next().value!);
+      described.set(key, d);
+    }
+    describedObjects.set(node, d);
   }
   return { ...d, node, san: [...d.san], notBefore: new Date(d.notBefore.getTime()), notAfter: new Date(d.notAfter.getTime()) };
 }

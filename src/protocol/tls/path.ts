@@ -83,9 +83,25 @@ export function likelyIssued(child: PathCert, issuer: PathCert): boolean {
   return sigFits(child, issuer);
 }
 
+/**
+ * readCertFields of each certificate object, once: a probe of `netlab exporter` or a `netlab
+ * check` run gets the same parsed certificates again (connect.ts keeps them by their DER), and
+ * the fields are only read, never changed.
+ */
+const fieldsOf = new WeakMap<X509Certificate, CertFields>();
+
+function certFields(cert: X509Certificate): CertFields {
+  let fields = fieldsOf.get(cert);
+  if (fields === undefined) {
+    fields = readCertFields(cert.raw);
+    fieldsOf.set(cert, fields);
+  }
+  return fields;
+}
+
 /** Make the builder's view of a certificate. */
 export function pathCert(cert: X509Certificate, sentIndex: number | undefined, anchor: boolean, info: CertInfo = describeCert(cert)): PathCert {
-  const fields = readCertFields(cert.raw);
+  const fields = certFields(cert);
   const selfIssued = fields.issuerKey !== undefined ? fields.issuerKey === fields.subjectKey : cert.issuer === cert.subject;
   const pc: PathCert = { cert, info, fields, sentIndex, anchor, selfIssued, selfSigned: false };
   pc.selfSigned = selfIssued && likelyIssued(pc, pc);

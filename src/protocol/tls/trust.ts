@@ -26,6 +26,31 @@ interface AnchorEntry {
 }
 
 /**
+ * Per certificate object, while it lives: its DER's SHA-256 (hex) and its issuer name's
+ * canonical key (undefined when the name cannot be read). A probe asks them of the same
+ * objects again and again (connect.ts keeps the certificates it parsed).
+ */
+const shaOfObject = new WeakMap<X509Certificate, string>();
+const issuerKeyOfObject = new WeakMap<X509Certificate, string | undefined>();
+
+function sha256Of(c: X509Certificate): string {
+  let sha = shaOfObject.get(c);
+  if (sha === undefined) {
+    sha = createHash('sha256').update(c.raw).digest('hex');
+    shaOfObject.set(c, sha);
+  }
+  return sha;
+}
+
+function issuerKeyOf(c: X509Certificate): string | undefined {
+  if (issuerKeyOfObject.has(c)) return issuerKeyOfObject.get(c);
+  const names = namesOf(c.raw);
+  const key = names ? canonicalNameKey(names.issuer) : undefined;
+  issuerKeyOfObject.set(c, key);
+  return key;
+}
+
+/**
  * Trust anchors, parsed only when needed. Parsing the ~150 certificates of a system bundle
  * into X509Certificate objects costs ~17 ms, most of a check; a chain needs one or two of them.
  * So the bundle is kept as DER with each subject Name in canonical form (canonicalNameKey, as
@@ -63,18 +88,17 @@ export class AnchorSet {
 
   /** Whether this very certificate is an anchor. */
   has(c: X509Certificate): boolean {
-    return this.bySha.has(createHash('sha256').update(c.raw).digest('hex'));
+    return this.bySha.has(sha256Of(c));
   }
 
   /** Whether this very certificate is an anchor of the system's CA bundle (a publicly trusted root). */
   isSystem(c: X509Certificate): boolean {
-    return this.systemSha.has(createHash('sha256').update(c.raw).digest('hex'));
+    return this.systemSha.has(sha256Of(c));
   }
 
   /** The anchors that may have issued `c`: those whose subject is its issuer (see the class). */
   issuersOf(c: X509Certificate): X509Certificate[] {
-    const names = namesOf(c.raw);
-    const issuer = names ? canonicalNameKey(names.issuer) : undefined;
+    const issuer = issuerKeyOf(c);
     if (issuer === undefined) return this.all();
     return this.entries
       .filter((e) => e.subject === issuer || e.subject === undefined)
