@@ -17,6 +17,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { printable } from './identify.js';
+import { unwatchAbort, watchAbort } from '../../util/abort-watch.js';
 
 /** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -371,30 +372,6 @@ function certificateOf(socket: tls.TLSSocket): PeerCertificate | null {
   };
 }
 
-/**
- * One abort listener per signal for all the probes in flight under it, instead of one
- * addEventListener/removeEventListener pair per probe (EventTarget's are slow, and a run makes
- * thousands of probes under one signal): each probe adds its cancel to the signal's set.
- */
-const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
-
-function onAbortOf(signal: AbortSignal, cancel: () => void): void {
-  let set = inFlight.get(signal);
-  if (!set) {
-    const fresh = new Set<() => void>();
-    set = fresh;
-    inFlight.set(signal, fresh);
-    signal.addEventListener('abort', () => {
-      for (const c of [...fresh]) c();
-    }, { once: true });
-  }
-  set.add(cancel);
-}
-
-function offAbort(signal: AbortSignal, cancel: () => void): void {
-  inFlight.get(signal)?.delete(cancel);
-}
-
 /** How long a socket whose answer is complete waits for the server to close first. */
 export const LINGER_MS = 1000;
 
@@ -482,7 +459,7 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (signal) offAbort(signal, onAbort);
+      if (signal) unwatchAbort(signal, onAbort);
       if (r.ok && parser.complete && !socket.readableEnded) linger(socket);
       else socket.destroy();
       resolve(r);
@@ -556,6 +533,7 @@ export function http1Get(request: Http1Request, tlsLib?: typeof tls, bytes: Buff
     });
     const timer = setTimeout(() => fail('TIMEOUT', parser.headComplete ? `the body did not end within ${timeoutMs} ms` : `no answer within ${timeoutMs} ms`), timeoutMs);
     if (signal?.aborted) onAbort();
-    else if (signal) onAbortOf(signal, onAbort);
+    // one 'abort' listener per signal for all the probes under it (src/util/abort-watch.ts)
+    else if (signal) watchAbort(signal, onAbort);
   });
 }
