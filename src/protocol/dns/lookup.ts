@@ -284,25 +284,20 @@ interface Asked {
   tls?: TlsSettings;
 }
 
-function queryOf(a: Asked): DigResult['query'] {
-  const q: DigResult['query'] = { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: a.transport };
-  // no answer over TLS: still say which profile was asked for
-  if (a.tls) {
+/**
+ * The query as asked, or with `answered`: as answered, with the transport that carried the
+ * answer and what TLS negotiated (which replaces the profile asked for).
+ */
+function queryOf(a: Asked, answered?: Pick<Exchange, 'transport' | 'tls'>): DigResult['query'] {
+  const q: DigResult['query'] = { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: answered ? answered.transport : a.transport };
+  if (answered?.tls) {
+    q.tls = answered.tls;
+  } else if (a.tls) {
+    // no answer over TLS: still say which profile was asked for
     const strict = a.tls.verify ?? (a.tls.ca !== undefined || a.tls.hostname !== undefined);
     q.tls = { profile: strict ? 'strict' : 'opportunistic', verified: false };
   }
   return q;
-}
-
-/** The query as answered: the transport that carried the answer, and what TLS negotiated. */
-function queryWith(a: Asked, ex: Pick<Exchange, 'transport' | 'tls'>): DigResult['query'] {
-  // what TLS negotiated replaces the profile asked for: no object made for that in between
-  if (!ex.tls) {
-    const q = queryOf(a);
-    q.transport = ex.transport;
-    return q;
-  }
-  return { name: fqdn(a.name), type: typeName(a.type), class: className(a.class), server: a.server.address, serverName: a.server.name, port: a.port, transport: ex.transport, tls: ex.tls };
 }
 
 function failed(a: Asked, message: string, code: DigProblemCode): DigResult {
@@ -380,7 +375,7 @@ function fromExchange(a: Asked, ex: Pick<Exchange, 'message' | 'timeMs' | 'trans
   const m = ex.message;
   const problems = rcodeProblems(fqdn(a.name), typeName(a.type), m.rcode);
   const r: DigResult = {
-    query: queryWith(a, ex),
+    query: queryOf(a, ex),
     status: statusOf(problems),
     problems,
     rcode: m.rcode,
