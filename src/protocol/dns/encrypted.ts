@@ -26,32 +26,24 @@ function makeConnection(server: Server, options: TransportOptions, timeoutMs: nu
 /** A small number for each CA bundle seen (the same PEM string or Buffer is the same bundle): keys stay short. */
 const caIds = new Map<string | Buffer, number>();
 
-function keyOf(server: Server, options: TransportOptions): string {
-  const t = options.tls;
-  let ca = 0;
-  if (t?.ca !== undefined) {
-    ca = caIds.get(t.ca) ?? 0;
-    if (ca === 0) {
-      ca = caIds.size + 1;
-      caIds.set(t.ca, ca);
-    }
+function caIdOf(ca: string | Buffer): number {
+  let id = caIds.get(ca);
+  if (id === undefined) {
+    id = caIds.size + 1;
+    caIds.set(ca, id);
   }
-  return `${options.transport}|${server.address}|${server.port}|${t?.verify}|${t?.hostname ?? ''}|${t?.serverName ?? ''}|${ca}|${options.doh?.path ?? ''}|${options.doh?.method ?? ''}`;
+  return id;
 }
 
-function sameServer(a: Server, b: Server): boolean {
-  return a === b || (a.port === b.port && a.address === b.address);
+/** What picks a query's connection: the transport, the server, the TLS settings (the CA bundle by caIdOf) and the DoH path and method. */
+function settingsOf(server: Server, options: TransportOptions): unknown[] {
+  const t = options.tls;
+  return [options.transport, server.address, server.port, t?.verify, t?.hostname ?? '', t?.serverName ?? '', t?.ca === undefined ? 0 : caIdOf(t.ca), options.doh?.path ?? '', options.doh?.method ?? ''];
 }
 
-/** Whether two queries' settings pick the same connection: every field keyOf() reads (the CA by identity, as caIds tells bundles apart). */
-function sameSettings(a: TransportOptions, b: TransportOptions): boolean {
-  if (a.transport !== b.transport) return false;
-  const x = a.tls;
-  const y = b.tls;
-  if (x !== y && (x?.verify !== y?.verify || (x?.hostname ?? '') !== (y?.hostname ?? '') || (x?.serverName ?? '') !== (y?.serverName ?? '') || x?.ca !== y?.ca)) return false;
-  const g = a.doh;
-  const h = b.doh;
-  return g === h || ((g?.path ?? '') === (h?.path ?? '') && (g?.method ?? '') === (h?.method ?? ''));
+function sameSettings(a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -62,20 +54,20 @@ function sameSettings(a: TransportOptions, b: TransportOptions): boolean {
 export class EncryptedPool {
   private readonly connections = new Map<string, Connection>();
   /** The settings of the last query and its connection: a batch asks the same server the same way again and again. */
-  private last?: { server: Server; options: TransportOptions; connection: Connection };
+  private last?: { settings: unknown[]; connection: Connection };
 
   /** The connection for these settings, made on first use. */
   connection(server: Server, options: TransportOptions, timeoutMs: number): Connection {
-    const last = this.last;
-    // field by field, no key string: the same connection keyOf() would find
-    if (last && sameServer(last.server, server) && sameSettings(last.options, options)) return last.connection;
-    const key = keyOf(server, options);
+    const settings = settingsOf(server, options);
+    // the last query's settings again (a batch's usual case): no key string to build
+    if (this.last && sameSettings(this.last.settings, settings)) return this.last.connection;
+    const key = settings.join('|');
     let c = this.connections.get(key);
     if (!c) {
       c = makeConnection(server, options, timeoutMs);
       this.connections.set(key, c);
     }
-    this.last = { server, options, connection: c };
+    this.last = { settings, connection: c };
     return c;
   }
 
