@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { decodeMessage, encodeQuery, frame, FrameReader } from '../../src/protocol/dns/wire.js';
 import { canonicalName, escapeLabel, nameToWire, readName, splitName } from '../../src/protocol/dns/names.js';
 import { NetlabError } from '../../src/errors.js';
@@ -563,6 +564,33 @@ test('UdpPool: a socket that cannot be connected fails its queries at once inste
     );
   } finally {
     await pool.close();
+  }
+});
+
+test('UdpPool: an abort cancels every query waiting under the signal, and no listener is left on it', async () => {
+  const { query, UdpPool } = await import('../../src/protocol/dns/transport.js');
+  const { createSocket } = await import('node:dgram');
+  // a server that reads every query and never answers
+  const silent = createSocket('udp4');
+  await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+  const server = { address: '127.0.0.1', port: silent.address().port };
+  const pool = new UdpPool(2);
+  try {
+    const ac = new AbortController();
+    const waits = Array.from({ length: 6 }, (_, i) => query(server, { name: `q${i}.example.test`, type: 1 }, { pool, timeoutMs: 30_000, tries: 1, signal: ac.signal }));
+    // bounded: the queries are in flight once the pool's sockets are ready
+    for (let i = 0; i < 100 && getEventListeners(ac.signal, 'abort').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener for all six');
+    ac.abort();
+    for (const w of waits) await assert.rejects(w, (e: unknown) => e instanceof NetlabError && e.code === 'TIMEOUT' && e.message === 'query cancelled');
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+    // and a signal whose queries all ended keeps no listener either
+    const quiet = new AbortController();
+    await assert.rejects(query(server, { name: 'late.example.test', type: 1 }, { pool, timeoutMs: 50, tries: 1, signal: quiet.signal }), (e: unknown) => e instanceof NetlabError && e.code === 'TIMEOUT');
+    assert.equal(getEventListeners(quiet.signal, 'abort').length, 0);
+  } finally {
+    await pool.close();
+    silent.close();
   }
 });
 
