@@ -296,6 +296,8 @@ export class SentCertificatesReader {
     }
     keys.sequence++;
     try {
+      // the same call twice: @types/node types GCM and ChaCha20-Poly1305 in separate overloads,
+      // and no overload takes their union
       const decipher =
         keys.cipher === 'chacha20-poly1305'
           ? createDecipheriv(keys.cipher, keys.key, nonce, { authTagLength: 16 })
