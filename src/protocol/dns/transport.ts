@@ -316,9 +316,8 @@ interface PoolWaiter {
   start: number;
   timer: NodeJS.Timeout;
   dropped?: string;
-  /** The query's stop signal, and what it calls (one listener per signal, src/util/abort-watch.ts). */
+  /** The query's stop signal (the pool listens once per signal). */
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
   resolve(value: { message: DnsMessage; timeMs: number }): void;
   reject(e: NetlabError): void;
 }
@@ -439,7 +438,6 @@ export class UdpPool {
         question,
         start: performance.now(),
         signal: options.signal,
-        onAbort: undefined,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -450,18 +448,10 @@ export class UdpPool {
         }, timeoutMs),
       };
       entry.waiting.set(id, w);
-      // one abort listener per signal for every query under it, not one per query
-      // (EventTarget's add/removeEventListener cost more than the rest of a pooled query's
-      // bookkeeping); the last query's release removes it, as Node keeps a signal of
-      // AbortSignal.any or AbortSignal.timeout alive while it has a listener
-      if (w.signal) {
-        w.onAbort = () => {
-          clearTimeout(w.timer);
-          entry.waiting.delete(id);
-          reject(new NetlabError('TIMEOUT', 'query cancelled'));
-        };
-        watchAbort(w.signal, w.onAbort);
-      }
+      // one abort listener per signal for the whole pool, not one per query (EventTarget's
+      // add/removeEventListener cost more than the rest of a pooled query's bookkeeping), and
+      // no closure per query to end it: release() does
+      if (w.signal) this.watch(w.signal);
       // no callback: a send error is the socket's 'error' event, which fails its waiting queries
       entry.socket.send(wire);
     });
@@ -470,7 +460,46 @@ export class UdpPool {
   /** A waiter is done: its timer goes, and its share of its signal's listener. */
   private release(w: PoolWaiter): void {
     clearTimeout(w.timer);
-    if (w.signal) unwatchAbort(w.signal, w.onAbort!);
+    if (w.signal) this.unwatch(w.signal);
+  }
+
+  /**
+   * The signals listened on, with how many of their queries are waiting: the listener is
+   * removed when the last one ends (Node keeps a signal of AbortSignal.any or
+   * AbortSignal.timeout alive while it has a listener and has not aborted, so a listener left
+   * on each probe's signal grew a long-running process's heap without bound).
+   */
+  private readonly watched = new Map<AbortSignal, { waiting: number; onAbort: () => void }>();
+
+  private watch(signal: AbortSignal): void {
+    const seen = this.watched.get(signal);
+    if (seen) {
+      seen.waiting++;
+      return;
+    }
+    const onAbort = () => {
+      this.watched.delete(signal);
+      for (const list of this.sockets.values()) {
+        for (const e of list) {
+          for (const [id, waiter] of e.waiting) {
+            if (waiter.signal !== signal) continue;
+            clearTimeout(waiter.timer);
+            e.waiting.delete(id);
+            waiter.reject(new NetlabError('TIMEOUT', 'query cancelled'));
+          }
+        }
+      }
+    };
+    this.watched.set(signal, { waiting: 1, onAbort });
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  /** A query under `signal` ended: the last one removes the pool's listener. */
+  private unwatch(signal: AbortSignal): void {
+    const seen = this.watched.get(signal);
+    if (!seen || --seen.waiting > 0) return;
+    this.watched.delete(signal);
+    signal.removeEventListener('abort', seen.onAbort);
   }
 
   /** Close every socket; queries still waiting are dropped. */
