@@ -92,7 +92,9 @@ export async function httpFetch(url: string, options: HttpFetchOptions): Promise
   for (let turn = 0; ; turn++) {
     const why = unfetchableReason(current);
     if (why) throw new FetchFailed(/^'/.test(why) ? 'bad-url' : 'not-http', redirectedFrom.length ? `${url} redirects to ${current}: ${why}` : why);
-    const answer = await once(current, method, { ...options, timeoutMs: Math.max(1, deadline - Date.now()) }, url);
+    // the first hop gets the whole budget (Date.now() may have ticked since the deadline was set)
+    const left = turn === 0 ? options.timeoutMs : Math.max(1, deadline - Date.now());
+    const answer = await once(current, method, { ...options, timeoutMs: left }, url, options.timeoutMs);
     if ('location' in answer) {
       if (turn >= MAX_REDIRECTS) throw new FetchFailed('redirects', `${url}: more than ${MAX_REDIRECTS} redirects`);
       redirectedFrom.push(current);
@@ -107,7 +109,8 @@ export async function httpFetch(url: string, options: HttpFetchOptions): Promise
 
 type Once = { status: number; location: string } | Omit<HttpFetched, 'url' | 'redirectedFrom'>;
 
-function once(url: string, method: 'GET' | 'POST', options: HttpFetchOptions, original: string): Promise<Once> {
+/** One request; `options.timeoutMs` is what is left of the fetch's budget, `budgetMs` the whole budget (said on timeout). */
+function once(url: string, method: 'GET' | 'POST', options: HttpFetchOptions, original: string, budgetMs: number): Promise<Once> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(new FetchFailed('interrupted', `interrupted before fetching ${original}`));
@@ -131,7 +134,7 @@ function once(url: string, method: 'GET' | 'POST', options: HttpFetchOptions, or
       if (err) reject(err);
       else resolve(value!);
     };
-    const timer = setTimeout(() => finish(new FetchFailed('timeout', `${original}: no complete answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const timer = setTimeout(() => finish(new FetchFailed('timeout', `${original}: no complete answer within ${budgetMs} ms`)), options.timeoutMs);
     const onAbort = () => finish(new FetchFailed('interrupted', `interrupted while fetching ${original}`));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e: NodeJS.ErrnoException) => finish(new FetchFailed('unreachable', `cannot fetch ${url}: ${socketErrorReason(e)}`, { cause: e })));
