@@ -160,14 +160,14 @@ export function metricFamilies(outcomes: readonly CheckOutcome[], options: Metri
   const seen = new Map<MetricName, Set<string>>();
   for (const outcome of outcomes) {
     const base = labelsOf(outcome);
-    const emit: Emit = (name, value, labels = {}) => {
+    const emit: Emit = (name, value, labels) => {
       if (value === null || value === undefined) return;
       const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-      const all = { ...base, ...labels };
-      const key = JSON.stringify(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const all = labels === undefined ? { ...base } : { ...base, ...labels };
+      const key = labelKey(all);
       let keys = seen.get(name);
       if (!keys) seen.set(name, (keys = new Set()));
-      if (keys.has(key)) throw new NetlabError('INTERNAL', `metric ${name} has two samples labelled ${key}: the labels do not tell the outcomes apart`);
+      if (keys.has(key)) throw new NetlabError('INTERNAL', `metric ${name} has two samples labelled ${labelText(all) || '{}'}: the labels do not tell the outcomes apart`);
       keys.add(key);
       let list = samples.get(name);
       if (!list) samples.set(name, (list = []));
@@ -193,17 +193,34 @@ export function metricFamilies(outcomes: readonly CheckOutcome[], options: Metri
     if (outcome.result !== null && typeof outcome.result === 'object') commandSamples(outcome.command, outcome.result, emit);
   }
   const families: MetricFamily[] = [];
-  for (const [name, def] of Object.entries(METRIC_DEFS) as Array<[MetricName, MetricDef]>) {
+  for (const [name, def] of DEFS_IN_ORDER) {
     const list = samples.get(name);
     if (list) families.push({ name, ...def, samples: list });
   }
   return families;
 }
 
+/** METRIC_DEFS as a list, made once (metricFamilies runs for every probe of an exporter). */
+const DEFS_IN_ORDER = Object.entries(METRIC_DEFS) as Array<[MetricName, MetricDef]>;
+
+/** What tells two label sets apart: the names sorted, each with its value quoted (a name is [a-zA-Z0-9_], so no two sets share a key). */
+function labelKey(labels: Record<string, string>): string {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const n of names) key += `${n}=${JSON.stringify(labels[n])},`;
+  return key;
+}
+
 // ---- the exposition formats ----
+
+/** A character a label value or HELP text cannot keep as it is: backslash, double quote, line feed, or half of a surrogate pair (a lone one is not UTF-8). */
+const NEEDS_ESCAPE = /[\\"\n\ud800-\udfff]/;
 
 /** A label value in either format: backslash, double quote and line feed escaped; a lone surrogate (not UTF-8) replaced. */
 export function escapeLabelValue(value: string): string {
+  // the usual value has nothing to escape: itself, without a copy
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return wellFormed(value).replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
@@ -221,10 +238,49 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
-function labelText(labels: Record<string, string>): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+/** Label names already checked against Prometheus' rule (a bounded set: they come from netlab's own code). */
+const goodLabelNames = new Set<string>();
+
+/** `{name="value",...}` for a sample's labels ('' for none). Throws NetlabError INTERNAL on a label name Prometheus does not allow. */
+function labelText(labels: Record<string, string>, family?: string): string {
+  let out = '';
+  for (const name of Object.keys(labels)) {
+    if (!goodLabelNames.has(name)) {
+      if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new NetlabError('INTERNAL', `bad label name ${JSON.stringify(name)}${family === undefined ? '' : ` on ${family}`}`);
+      if (goodLabelNames.size < 1024) goodLabelNames.add(name);
+    }
+    out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name]!)}"`;
+  }
+  return out === '' ? '' : `${out}}`;
+}
+
+/** A family's HELP, TYPE (and UNIT) lines and its samples' name, by format and family. */
+interface FamilyHead {
+  help: string;
+  type: MetricType;
+  unit: string | undefined;
+  lines: string;
+  sampleName: string;
+}
+
+/** The heads written so far: the same ~60 families in every probe of an exporter (bounded, for families a library user makes). */
+const heads = new Map<string, FamilyHead>();
+
+function familyHead(f: MetricFamily, format: ExpositionFormat): FamilyHead {
+  const key = `${format}\u0000${f.name}`;
+  const known = heads.get(key);
+  if (known && known.help === f.help && known.type === f.type && known.unit === f.unit) return known;
+  if (!METRIC_NAME.test(f.name) || f.name.endsWith('_total') || (f.type === 'info' && f.name.endsWith('_info'))) throw new NetlabError('INTERNAL', `bad metric family name ${JSON.stringify(f.name)}`);
+  if (f.unit !== undefined && !f.name.endsWith(`_${f.unit}`)) throw new NetlabError('INTERNAL', `metric ${f.name} does not end with its unit ${f.unit}`);
+  const suffix = f.type === 'counter' ? '_total' : f.type === 'info' ? '_info' : '';
+  const sampleName = f.name + suffix;
+  const familyName = format === 'openmetrics' ? f.name : sampleName;
+  const type = format === 'prometheus' && f.type === 'info' ? 'gauge' : f.type;
+  let lines = `# HELP ${familyName} ${escapeHelp(f.help, format)}\n# TYPE ${familyName} ${type}\n`;
+  if (format === 'openmetrics' && f.unit !== undefined) lines += `# UNIT ${familyName} ${f.unit}\n`;
+  const head: FamilyHead = { help: f.help, type: f.type, unit: f.unit, lines, sampleName };
+  if (heads.size < 1024 || known) heads.set(key, head);
+  return head;
 }
 
 /**
@@ -235,23 +291,12 @@ function labelText(labels: Record<string, string>): string {
  * name does not end with.
  */
 export function exposition(families: readonly MetricFamily[], format: ExpositionFormat): string {
-  const out: string[] = [];
+  let out = '';
   for (const f of families) {
-    if (!METRIC_NAME.test(f.name) || f.name.endsWith('_total') || (f.type === 'info' && f.name.endsWith('_info'))) throw new NetlabError('INTERNAL', `bad metric family name ${JSON.stringify(f.name)}`);
-    if (f.unit !== undefined && !f.name.endsWith(`_${f.unit}`)) throw new NetlabError('INTERNAL', `metric ${f.name} does not end with its unit ${f.unit}`);
-    const suffix = f.type === 'counter' ? '_total' : f.type === 'info' ? '_info' : '';
-    const sampleName = f.name + suffix;
-    const familyName = format === 'openmetrics' ? f.name : sampleName;
-    const type = format === 'prometheus' && f.type === 'info' ? 'gauge' : f.type;
-    out.push(`# HELP ${familyName} ${escapeHelp(f.help, format)}`, `# TYPE ${familyName} ${type}`);
-    if (format === 'openmetrics' && f.unit !== undefined) out.push(`# UNIT ${familyName} ${f.unit}`);
-    for (const s of f.samples) {
-      for (const name of Object.keys(s.labels)) {
-        if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new NetlabError('INTERNAL', `bad label name ${JSON.stringify(name)} on ${f.name}`);
-      }
-      out.push(`${sampleName}${labelText(s.labels)} ${formatValue(s.value)}`);
-    }
+    const head = familyHead(f, format);
+    out += head.lines;
+    for (const s of f.samples) out += `${head.sampleName}${labelText(s.labels, f.name)} ${formatValue(s.value)}\n`;
   }
-  if (format === 'openmetrics') out.push('# EOF');
-  return out.length ? `${out.join('\n')}\n` : '';
+  if (format === 'openmetrics') out += '# EOF\n';
+  return out;
 }

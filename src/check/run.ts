@@ -8,6 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { NetlabError, statusOf, worstOf, type Problem, type Status } from '../errors.js';
+import { unwatchAbort, watchAbort } from '../util/abort-watch.js';
 import { roundMs } from '../util/round.js';
 import { compileCondition, evaluateCondition, type CompiledCondition } from './expect.js';
 import { crossCheck, expandTargets, type PinnedRun } from './fanout.js';
@@ -100,8 +101,9 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
     stopReason ??= 'interrupt';
     stop.abort();
   };
+  // an exporter runs every probe under its one signal: one listener on it for them all
   if (options.signal?.aborted) onInterrupt();
-  options.signal?.addEventListener('abort', onInterrupt, { once: true });
+  else if (options.signal) watchAbort(options.signal, onInterrupt);
   const deadline = options.deadlineMs === undefined ? undefined : setTimeout(() => {
     stopReason ??= 'deadline';
     stop.abort();
@@ -133,14 +135,20 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
   const attempt = async (check: CheckDef, run: PinnedRun): Promise<CheckOutcome> => {
     const t0 = performance.now();
     const attemptStartedAt = new Date().toISOString();
-    const timeout = new AbortController();
+    // the attempt's signal: the run's stop or the check's timeout, whichever first (one
+    // controller and a shared watch of the run's signal: AbortSignal.any per attempt cost an
+    // exporter more than its metrics, in weak references and listeners)
+    const aborter = new AbortController();
+    const signal = aborter.signal;
+    setMaxListeners(0, signal);
     let why: Stop = null;
     const timer = setTimeout(() => {
       why = 'timeout';
-      timeout.abort();
+      aborter.abort();
     }, check.timeoutMs);
-    const signal = AbortSignal.any([stop.signal, timeout.signal]);
-    setMaxListeners(0, signal);
+    const onStop = (): void => aborter.abort();
+    if (stop.signal.aborted) onStop();
+    else watchAbort(stop.signal, onStop);
     const base = { name: check.name, command: check.command, address: run.address, pos: check.pos, startedAt: attemptStartedAt, attempts: 1, passedOnRetry: false };
     try {
       const work = runSubcommand(check.command, run.argv, { signal, shared });
@@ -196,6 +204,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
       return { ...base, status: 'UNKNOWN', problems: [], notes: [], durationMs, result: null, error: { code: 'INTERNAL', message: `internal error: ${message}` } };
     } finally {
       clearTimeout(timer);
+      unwatchAbort(stop.signal, onStop);
     }
   };
 
@@ -243,7 +252,7 @@ export async function runChecks(config: ChecksConfig, options: RunChecksOptions 
     perCheck = await Promise.all(config.checks.map(runCheck));
   } finally {
     if (deadline) clearTimeout(deadline);
-    options.signal?.removeEventListener('abort', onInterrupt);
+    if (options.signal) unwatchAbort(options.signal, onInterrupt);
     if (!options.shared) await shared.close();
   }
   const checks = perCheck.flat();

@@ -62,6 +62,8 @@ test('junit: an empty run is a valid empty suite', () => {
 test('metrics: label values and HELP escaped as each format asks; values NaN, +Inf, -Inf', () => {
   assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
   assert.equal(escapeLabelValue('x\ud800y'), 'x\ufffdy');
+  assert.equal(escapeLabelValue('plain value'), 'plain value');
+  assert.equal(escapeLabelValue('a pair \ud83d\ude00 stays'), 'a pair \ud83d\ude00 stays');
   assert.equal(escapeHelp('a\\b"c\nd', 'prometheus'), 'a\\\\b"c\\nd');
   assert.equal(escapeHelp('a\\b"c\nd', 'openmetrics'), 'a\\\\b\\"c\\nd');
   assert.deepEqual([NaN, Infinity, -Infinity, 0.25, 1e21, -0].map(formatValue), ['NaN', '+Inf', '-Inf', '0.25', '1e+21', '0']);
@@ -118,11 +120,19 @@ test('metrics: the two formats: 0.0.4 (counter named _total, info as a gauge _in
   ].join('\n'));
   assert.equal(exposition([], 'openmetrics'), '# EOF\n');
   assert.equal(exposition([], 'prometheus'), '');
+  // the HELP and TYPE lines written once are kept by family name: a family of that name with
+  // another help, type or unit gets its own
+  const again = (f: Partial<MetricFamily>) => exposition([{ ...fams[1]!, ...f }], 'openmetrics').split('\n').slice(0, 3);
+  assert.deepEqual(again({}), ['# HELP netlab_wait_seconds Wait.', '# TYPE netlab_wait_seconds gauge', '# UNIT netlab_wait_seconds seconds']);
+  assert.deepEqual(again({ help: 'Other.' }), ['# HELP netlab_wait_seconds Other.', '# TYPE netlab_wait_seconds gauge', '# UNIT netlab_wait_seconds seconds']);
+  assert.deepEqual(again({ type: 'counter' }), ['# HELP netlab_wait_seconds Wait.', '# TYPE netlab_wait_seconds counter', '# UNIT netlab_wait_seconds seconds']);
+  assert.deepEqual(again({ unit: undefined }), ['# HELP netlab_wait_seconds Wait.', '# TYPE netlab_wait_seconds gauge', 'netlab_wait_seconds 0.5']);
+  assert.throws(() => exposition([{ ...fams[1]!, unit: 'bytes' }], 'openmetrics'), /does not end with its unit bytes/);
   for (const bad of [
     { name: 'x_total', help: '', type: 'counter', samples: [] },
     { name: '1x', help: '', type: 'gauge', samples: [] },
     { name: 'x_ms', help: '', type: 'gauge', unit: 'seconds', samples: [] },
-    { name: 'x', help: '', type: 'gauge', samples: [{ labels: { 'a-b': '1' }, value: 1 }] },
+    { name: 'x', help: '', type: 'gauge', samples: [{ labels: { ok: '1' }, value: 1 }, { labels: { 'a-b': '1' }, value: 1 }] },
     { name: 'x', help: '', type: 'gauge', samples: [{ labels: { __name__: '1' }, value: 1 }] },
   ] as MetricFamily[]) {
     assert.throws(() => exposition([bad], 'prometheus'), (e: unknown) => e instanceof NetlabError && e.code === 'INTERNAL', bad.name);
