@@ -461,7 +461,7 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
           // asynchronously, as undici expects of a connector
           const first = !handed;
           handed = true;
-          process.nextTick(() => {
+          queueMicrotask(() => {
             if (first) callback(null, conn.socket);
             else callback(new PhaseError(current(), 'the server closed the connection before the next request'), null);
           });
