@@ -9,7 +9,7 @@
 //   dist/lib/*.js        the other entries, split into chunks they share; the engines the
 //                        `netlab` entry loads lazily stay separate files
 //
-// Packages (undici, @peculiar/*, yaml, commander) stay external and load only where they did.
+// Packages (@peculiar/*, yaml, commander, cli-table3, ora) stay external and load only where they did.
 // Types are tsc's (dist/src/**/*.d.ts); the CLI runs tsc's output.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';

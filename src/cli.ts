@@ -3,7 +3,7 @@
  * only when it runs, and one flow for all of them: argv -> the command's typed options
  * (src/commands/command.ts parseArgv) -> its run, with Ctrl-C and progress -> text or JSON ->
  * the exit code. Statically this imports only errors.ts and the registry; commander,
- * undici and ora load below a subcommand. The one catch of the program is here: one line on
+ * cli-table3 and ora load below a subcommand. The one catch of the program is here: one line on
  * stderr, the exit code of the contract.
  */
 import { readFileSync } from 'node:fs';

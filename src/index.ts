@@ -3,7 +3,7 @@
  *
  * `import { lookup, checkCertificate, traceRequest, probeLoadBalancer, hostsToZone, startLab } from 'netlab'`.
  * This entry stays light: the DNS code loads with it, and each other engine (with node:tls,
- * undici, the lab) only when it is first called. The subpaths `netlab/dns`, `netlab/tls`,
+ * node:net, the lab) only when it is first called. The subpaths `netlab/dns`, `netlab/tls`,
  * `netlab/http`, `netlab/lb`, `netlab/zone` and `netlab/lab` export each area in full.
  * Nothing here prints or exits; failures are a NetlabError (bad input) or data in the results.
  * @packageDocumentation
@@ -43,13 +43,13 @@ export type { ChecksConfig, CheckDef, CheckOutcome, CheckRunResult, RunChecksOpt
 /** `netlab cert-check`'s job; see `netlab/tls` {@link Tls.checkCertificate}. Loads node:tls on the first call. */
 export const checkCertificate: typeof Tls.checkCertificate = async (options) => (await import('./entry/tls.js')).checkCertificate(options);
 
-/** `netlab trace-request`'s job; see `netlab/http` {@link Http.traceRequest}. Loads undici on the first call. */
+/** `netlab trace-request`'s job; see `netlab/http` {@link Http.traceRequest}. Loads the HTTP engine on the first call. */
 export const traceRequest: typeof Http.traceRequest = async (options) => (await import('./entry/http.js')).traceRequest(options);
 
-/** One request timed phase by phase; see `netlab/http` {@link Http.timeRequest}. Loads undici on the first call. */
+/** One request timed phase by phase; see `netlab/http` {@link Http.timeRequest}. Loads the HTTP engine on the first call. */
 export const timeRequest: typeof Http.timeRequest = async (url, options) => (await import('./entry/http.js')).timeRequest(url, options);
 
-/** `netlab lb-probe`'s job; see `netlab/lb` {@link Lb.probeLoadBalancer}. Loads undici on the first call. */
+/** `netlab lb-probe`'s job; see `netlab/lb` {@link Lb.probeLoadBalancer}. Loads the probe engine on the first call. */
 export const probeLoadBalancer: typeof Lb.probeLoadBalancer = async (settings) => (await import('./entry/lb.js')).probeLoadBalancer(settings);
 
 /** `netlab hosts2zone`'s job (the zone texts; nothing is written); see `netlab/zone` {@link Zone.hostsToZone}. */

@@ -3,7 +3,7 @@
  * (samples, medians and p95 per phase, one or two pinned paths, the RTT model, cache evidence)
  * and returns what its `--json` prints; `timeRequest` times one request, phase by phase, with
  * curl's boundaries, `timeRequests` several on one connection (issue 15: h2 by ALPN, TLS
- * resumption). Loads undici (node:http2 when a server picks h2).
+ * resumption). HTTP/1.1 is netlab's own exchange (no package); node:http2 loads when a server picks h2.
  * @packageDocumentation
  */
 export {

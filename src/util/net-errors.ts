@@ -1,5 +1,5 @@
 /**
- * The one translation of socket errors to words (node:net, node:dgram, node:tls, undici), so
+ * The one translation of socket errors to words (node:net, node:dgram, node:tls, node:http, node:http2), so
  * that every subcommand says the same thing for the same failure. Pure.
  */
 
@@ -15,10 +15,6 @@ const WORDS: Record<string, string> = {
   EACCES: 'permission denied',
   ENOTFOUND: 'name not found',
   EAI_AGAIN: 'name lookup failed (temporary failure)',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the response head',
-  UND_ERR_BODY_TIMEOUT: 'timed out waiting for the body',
-  UND_ERR_SOCKET: 'connection closed by the peer',
 };
 
 /** A socket error in a few words ('connection refused'), else the first line of its message. */

@@ -37,3 +37,29 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
 }
+
+/**
+ * `text` with every character that is not printable ASCII escaped (\\, \", \r, \n, \t, \xNN,
+ * \uNNNN), cut to `max` characters of input: for echoing bytes a server sent that are no
+ * protocol, so that the user sees what they were.
+ */
+export function printable(text: string, max = 40): string {
+  const cut = text.length > max;
+  return escapeChars(cut ? text.slice(0, max) : text, (c) => c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x22) + (cut ? '...' : '');
+}
+
+function escapeChars(text: string, keep: (codePoint: number) => boolean): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (keep(c)) out += ch;
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (c === 0x5c || c === 0x22) out += `\\${ch}`;
+    else if (c < 0x100) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\u{${c.toString(16)}}`;
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 /**
  * Startup stays near bare Node: src/cli.ts imports only commander and errors.ts statically;
- * dns-packet, undici, ora and cli-table3 load inside the subcommand that needs them.
+ * ora, cli-table3, @peculiar and yaml load inside the subcommand that needs them.
  * A structural check (what is imported), not a timing one.
  */
 import { test } from 'node:test';
@@ -26,11 +26,11 @@ test('src/cli.ts statically imports only node builtins, errors.ts, util/printabl
   assert.deepEqual(staticImports('src/commands/registry.ts'), []);
 });
 
-test('netlab --version loads none of undici, ora, cli-table3, @peculiar', () => {
+test('netlab --version loads none of ora, cli-table3, @peculiar, yaml', () => {
   const spy = `import { createRequire } from 'node:module';
 const require = createRequire('${root}package.json');
 process.on('exit', () => {
-  const heavy = Object.keys(require.cache).filter((k) => /node_modules\\/(undici|ora|cli-table3|@peculiar)\\//.test(k));
+  const heavy = Object.keys(require.cache).filter((k) => /node_modules\\/(ora|cli-table3|@peculiar|yaml)\\//.test(k));
   const seen = Object.keys(require.cache).filter((k) => k.includes('node_modules'));
   process.stderr.write('HEAVY=' + JSON.stringify(heavy) + ' SEEN=' + JSON.stringify(seen));
 });`;
@@ -48,7 +48,7 @@ process.on('exit', () => {
 // issue 10.1: `import 'netlab'` loaded undici (and so took ~88 ms) for a DNS-only user
 // issue 10 (measured): `import 'netlab/dns'` added ~39 ms to bare Node: the entries are bundled
 // (dist/lib) and node:net, node:dgram and node:crypto load on the first query, not on import
-test("import 'netlab' and 'netlab/dns' (as package.json exports them) load no package and none of node:net, node:dgram, node:crypto; 'netlab/http' does load undici", () => {
+test("import 'netlab' and 'netlab/dns' (as package.json exports them) load no package and none of node:net, node:dgram, node:crypto; 'netlab/http' loads no package either (its HTTP/1.1 is netlab's own), 'netlab/lab' does load @peculiar/x509", () => {
   const probe = (entry: string) => {
     // by the package's own name: Node resolves it through package.json "exports" (self-reference)
     const code = `import { createRequire } from 'node:module';
@@ -73,8 +73,10 @@ process.stdout.write(seen);`;
   }
   // the probe does see a package and the built-ins when they load, so the checks above can fail
   const http = probe('netlab/http');
-  assert.ok(http.packages.some((k) => k.includes('/undici/')));
+  assert.deepEqual(http.packages, [], 'netlab/http loads no package');
   assert.ok(http.builtins.includes('NativeModule net'), JSON.stringify(http.builtins));
+  const lab = probe('netlab/lab');
+  assert.ok(lab.packages.some((k) => k.includes('/@peculiar/x509/')), JSON.stringify(lab.packages));
 });
 
 // the entries are bundled apart (netlab/dns in one file, the others in shared chunks): the error

@@ -132,7 +132,7 @@ test("parseHeaderFields refuses what argv cannot carry too: a NUL, a character b
   assert.deepEqual(parseHeaderFields(['X-A: caf\u00e9']), { 'x-a': 'caf\u00e9' });
 });
 
-test('--help lists every option with its default, and loads neither undici nor cli-table3', async () => {
+test('--help lists every option with its default, and does not load cli-table3', async () => {
   await assert.rejects(parse(['--help']), (e: unknown) => {
     assert.ok(e instanceof HelpRequested);
     for (const flag of ['--samples <n>', '--origin <addr>', '--cdn <addr>', '--resolver <addr[:port]>', '--ca <file>', '--origin-ca <file>', '--insecure', '--header <header>', '--timeout <seconds>', '--max-time <seconds>', '--max-body <bytes>', '--no-warm-up', '--no-resolved', '--compare-resolved', '--json']) {
@@ -154,5 +154,5 @@ process.on('exit', () => {
   assert.match(h.stdout, /Usage: netlab trace-request/);
   // the spy sees packages as they load (commander), so the check can fail
   assert.match(h.stderr, /SEEN=\[.*commander/);
-  assert.doesNotMatch(h.stderr, /node_modules\/(undici|cli-table3)\//);
+  assert.doesNotMatch(h.stderr, /node_modules\/cli-table3\//);
 });

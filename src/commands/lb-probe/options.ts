@@ -1,6 +1,6 @@
 /**
  * `netlab lb-probe`'s options, declared once (flags, --help text, defaults) next to their parser
- * to the typed options of the library call. Light: neither undici nor cli-table3 load from here.
+ * to the typed options of the library call. Light: neither the probe engine nor cli-table3 load from here.
  */
 import { NetlabError } from '../../errors.js';
 import { formatHostPort, parseHostPort, parseSourceRange, pickSources } from '../../protocol/lb/addresses.js';

@@ -1,6 +1,6 @@
 /**
  * `netlab trace-request`: its options (options.ts), its run (run.ts, loaded only when it runs:
- * undici comes with it) and its text (render.ts, loaded only without --json: cli-table3 comes
+ * the HTTP engine comes with it) and its text (render.ts, loaded only without --json: cli-table3 comes
  * with it).
  */
 import type { CommandDef } from '../command.js';

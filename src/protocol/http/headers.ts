@@ -17,9 +17,10 @@ const NO_BODY = "netlab sends no request body, and the framing of the message is
 const HOP_BY_HOP = 'it governs the connection itself (hop by hop, RFC 9110 7.6.1), and netlab opens a new one for each sample and closes it';
 
 /**
- * Header fields netlab refuses (lower-case name -> why). undici refuses Transfer-Encoding,
- * Keep-Alive, Upgrade and Expect itself (lib/core/request.js processHeader), and would fail a
- * Content-Length that no body matches; refused up front, they are input errors before any
+ * Header fields netlab refuses (lower-case name -> why): the request's framing and connection
+ * are the client's to write (HTTP clients such as undici refuse Transfer-Encoding, Keep-Alive,
+ * Upgrade and Expect too), and a Content-Length would match no body; refused up front, they
+ * are input errors before any
  * connection.
  */
 export const REFUSED_HEADER_FIELDS: Readonly<Record<string, string>> = {

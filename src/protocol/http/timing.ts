@@ -4,13 +4,13 @@
  *   dns       start -> name resolved (0 when the address is pinned)
  *   tcp       -> TCP connected
  *   tls       -> handshake done, up to the request being sent (curl's appconnect..pretransfer)
- *   ttfb      request sent -> first response byte (not "headers parsed": undici reports that
- *             late when headers arrive in pieces)
+ *   ttfb      request sent -> first response byte (not the end of the header block, which
+ *             comes later when headers arrive in pieces)
  *   transfer  first byte -> last body byte
- * Built on undici: our own connector times lookup, connect and handshake with listeners we
- * attach first (undici's own fire after the request is sent); `undici:client:sendHeaders`
- * marks the request start, and the socket's first `readable` after it the first byte. Only
- * events on the sockets our connector made count: Node's fetch publishes on the same channels.
+ * HTTP/1.1 goes through netlab's own exchange on the connection timed above (the request written
+ * once, the answer read by the strict parser lb-probe uses, src/protocol/http/h1-parser.ts): the
+ * request is sent when its bytes are handed to the socket, the first byte is the first read
+ * after that. h2 goes through node:http2 on the same connection.
  *
  * Every wait is bounded, without moving a mark: each phase has a deadline of `timeoutMs` for
  * the whole phase (not an idle timer), the request one of `maxTimeMs`, and the body is read
@@ -19,12 +19,13 @@
  * and header fields included), and the body is the transfer phase: a server that drips its
  * headers or sends 103 forever fails in ttfb, one that never ends its body in transfer.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
 import tls from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'undici';
+import { Http1Parser, MAX_HEADER_BYTES } from './h1-parser.js';
+import { checkHeaders } from './headers.js';
+import { NetlabError } from '../../errors.js';
 import { handshakeFailureReason } from '../tls/connect.js';
 import { clientContextFor } from './client-context.js';
 import { query } from '../dns/transport.js';
@@ -61,8 +62,8 @@ export const HTTP_LIMITS = {
   maxBodyBytes: 100 * 1024 * 1024,
   /** Informational (1xx) responses taken before the final one; a server sends a few at most. */
   maxInformational: 100,
-  /** Header field bytes of one response (undici's maxHeaderSize; Node's own default is 16 KiB). */
-  maxHeaderBytes: 64 * 1024,
+  /** Header block bytes of one response (the parser's bound; Node's own default is 16 KiB). */
+  maxHeaderBytes: MAX_HEADER_BYTES,
 } as const;
 
 /** issue 15: h2 flow-control windows, as curl's (its H2_STREAM_WINDOW_SIZE; a connection window that never binds first). */
@@ -144,16 +145,42 @@ export interface SampleFailed {
 /** One timed request: {@link SampleOk} or {@link SampleFailed} (`ok` tells which). */
 export type Sample = SampleOk | SampleFailed;
 
-/**
- * Why timeRequests closes its undici Client once its requests are done: no request is pending
- * then, so nobody sees it; one object for all, its stack made once.
- */
-const REQUEST_OVER = new Error('netlab: the requests on this connection are done');
-
 class PhaseError extends Error {
   constructor(readonly phase: Phase, message: string, readonly kind: FailureKind = 'error') {
     super(message);
   }
+}
+
+/**
+ * The bytes of an HTTP/1.1 request without a body: the request line, Host (unless the caller
+ * gives one), the caller's fields (checked: checkHeaders), `content-length: 0` for a method that
+ * expects a body (as curl and undici send), and `connection: keep-alive` when more requests will
+ * follow on the connection.
+ */
+export function h1RequestBytes(method: string, target: string, host: string, headers: Readonly<Record<string, string | readonly string[]>>, keepAlive: boolean): Buffer {
+  let head = `${method} ${target} HTTP/1.1\r\n`;
+  if (headers.host === undefined) head += `host: ${host}\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') head += `${name}: ${value}\r\n`;
+    else for (const v of value) head += `${name}: ${v}\r\n`;
+  }
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') head += 'content-length: 0\r\n';
+  if (keepAlive) head += 'connection: keep-alive\r\n';
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+/** What the parser refused, as a failure of the phase it happened in (ttfb for the head, transfer for the body). */
+function parseFailure(step: { error: 'NOT_HTTP' | 'TOO_LARGE' | 'RESET'; message: string }, headComplete: boolean, firstByte: boolean, progress: Progress): PhaseError {
+  if (step.error === 'TOO_LARGE') {
+    return new PhaseError('ttfb', `response headers too large (over ${formatBytes(HTTP_LIMITS.maxHeaderBytes)}): netlab closed the connection`, 'header-limit');
+  }
+  if (step.error === 'RESET') {
+    if (headComplete) return new PhaseError('transfer', `the server closed the connection before the end of the body${bodyNote(progress)}`);
+    return new PhaseError('ttfb', firstByte ? 'the server closed the connection before the end of the response headers' : 'the server closed the connection without answering');
+  }
+  // "answered, but not with HTTP (why): "bytes"" -> "why: "bytes""
+  const why = step.message.replace(/^answered, but not with HTTP \((.*?)\): /, '$1: ');
+  return headComplete ? new PhaseError('transfer', `invalid response body: ${why}`) : new PhaseError('ttfb', `invalid response: ${why}`);
 }
 
 /** `1 s`, `0.5 s`, `2.25 s`. */
@@ -193,10 +220,6 @@ function describeNetError(e: NodeJS.ErrnoException, where: string): string {
     case 'ECONNRESET': return `connection to ${where} reset`;
     default: return `${where}: ${socketErrorReason(e)}`;
   }
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
 }
 
 /**
@@ -261,6 +284,9 @@ interface Connection {
  * the failure come back. Every request has the deadlines of {@link timeRequest}.
  */
 export async function timeRequests(url: URL, options: TimingOptions): Promise<Sample[]> {
+  // what goes into the request's bytes: checked here too, for a library caller (CR LF in a value would start a header of its own)
+  const headersChecked = checkHeaders(options.headers ?? {});
+  if (options.method !== undefined && !/^[A-Z]+$/.test(options.method)) throw new NetlabError('USAGE', `method '${options.method}' is not an HTTP method (upper-case letters)`);
   const count = options.requests ?? 1;
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
@@ -271,7 +297,6 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
   // the marks and progress of the request under way
   let marks: Marks = { start: performance.now() };
   let progress = fresh();
-  let ourSocket: net.Socket | undefined;
   let tlsSession: Buffer | undefined;
 
   // One way to stop, whatever the cause (a deadline, a limit, the caller's signal): the first
@@ -356,19 +381,6 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
   if (options.signal?.aborted) return [{ ok: false, phase: 'dns', error: 'interrupted', kind: 'interrupted', partial: {} }];
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const onSendHeaders = (message: unknown) => {
-    const m = message as { socket?: net.Socket };
-    if (!ourSocket || m.socket !== ourSocket || marks.sent !== undefined) return;
-    marks.sent = performance.now();
-    // the first readable after the request is the first response byte; undici's own
-    // listener was added at connect time, so ours goes first
-    ourSocket.prependOnceListener('readable', () => {
-      marks.first ??= performance.now();
-    });
-    armTtfb();
-  };
-  diagnosticsChannel.subscribe('undici:client:sendHeaders', onSendHeaders);
-
   /** dns, tcp and tls of the connection, marked as they end. */
   const connect = async (): Promise<Connection> => {
     // pinned, or an address in the URL: no resolution at all, the dns phase is 0
@@ -447,56 +459,93 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
     };
   };
 
-  let client: Client | undefined;
   let h2: import('node:http2').ClientHttp2Session | undefined;
-  const requestHeaders = { 'user-agent': 'netlab', ...options.headers };
+  const requestHeaders = { 'user-agent': 'netlab', ...headersChecked };
+  const method = options.method ?? 'GET';
+  /** HTTP/1.1: the request's bytes, the same for every request of the call. */
+  let h1Request: Buffer | undefined;
+  /** HTTP/1.1: the server ended the connection (the next request cannot go on it). */
+  let h1Closed = false;
 
-  /** One HTTP/1.1 exchange on the connection (undici); resolves with the status and headers at the body's end. */
-  const exchangeH1 = async (conn: Connection): Promise<{ status: number; headers: Record<string, string> }> => {
-    if (!client) {
-      let handed = false;
-      client = new Client(url.origin, {
-        // the connection is ours, made and timed above; undici gets it once
-        connect: ((_opts: unknown, callback: (err: Error | null, socket: net.Socket | null) => void) => {
-          // asynchronously, as undici expects of a connector
-          const first = !handed;
-          handed = true;
-          queueMicrotask(() => {
-            if (first) callback(null, conn.socket);
-            else callback(new PhaseError(current(), 'the server closed the connection before the next request'), null);
-          });
-        }) as never,
-        pipelining: 1,
-        // undici's timers are idle timers, refreshed by every byte (and every 1xx): ours above
-        // bound each phase as a whole, so undici's are off
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
-        keepAliveTimeout: count > 1 ? 60_000 : 1,
-        keepAliveMaxTimeout: count > 1 ? 60_000 : 1,
-      });
+  /** One HTTP/1.1 exchange on the connection; resolves with the status and headers at the body's end. */
+  const exchangeH1 = (conn: Connection): Promise<{ status: number; headers: Record<string, string> }> => new Promise((resolve, reject) => {
+    const socket = conn.socket;
+    if (stopped) {
+      reject(stopped);
+      return;
     }
-    const res = await client.request({
-      path: `${url.pathname}${url.search}`,
-      method: (options.method ?? 'GET') as 'GET',
-      headers: requestHeaders,
-      // stopping aborts the request itself too: its promise and body settle even when the
-      // socket is destroyed in the middle of a parse (a 1xx flood over TLS did not settle)
-      signal: ctl.signal,
-      onInfo: onInformational,
-    });
-    if (stopped) throw stopped;
-    headDone(res.headers['content-length']);
-    for await (const chunk of res.body) {
-      if (!onBody((chunk as Buffer).length)) break;
+    if (h1Closed || socket.destroyed || !socket.writable) {
+      reject(new PhaseError(current(), 'the server closed the connection before the next request'));
+      return;
     }
-    marks.end = performance.now();
-    // a body that ends with the connection looks complete to undici when it is we who closed it
-    if (stopped) throw stopped;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-    return { status: res.statusCode, headers };
-  };
+    const parser = new Http1Parser(0, { maxInterim: HTTP_LIMITS.maxInformational, bodyless: method === 'HEAD', wholeBody: true });
+    let settled = false;
+    let counted = 0;
+    const settle = (): void => {
+      settled = true;
+      // nothing is read between requests (a next request resumes)
+      socket.pause();
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      socket.off('error', onError);
+      ctl.signal.removeEventListener('abort', onStop);
+    };
+    const fail = (e: PhaseError): void => {
+      if (settled) return;
+      settle();
+      reject(stopped ?? e);
+    };
+    const onStop = (): void => fail(stopped!);
+    /** What the parser said, in the phase it belongs to. */
+    const judge = (step: ReturnType<Http1Parser['push']>): void => {
+      // informational answers first: their limit is said as such, whatever the parser made of it
+      while (progress.informational < parser.interimCount && !stopped) onInformational();
+      if (stopped) return fail(stopped);
+      if (parser.headComplete && !progress.headDone) headDone(parser.headers['content-length']);
+      const more = parser.bodyReceived - counted;
+      counted = parser.bodyReceived;
+      if (more > 0 && !onBody(more)) return fail(stopped!);
+      if ('need' in step) return;
+      if ('error' in step) return fail(parseFailure(step, parser.headComplete, marks.first !== undefined, progress));
+      marks.end = performance.now();
+      settle();
+      // an answer until the close, or one whose server says it closes: no next request on it
+      if (!parser.complete || /(^|,)\s*close\s*(,|$)/i.test(String(parser.headers.connection ?? ''))) h1Closed = true;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(parser.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      resolve({ status: parser.statusCode, headers: out });
+    };
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
+      marks.first ??= performance.now();
+      judge(parser.push(chunk));
+    };
+    const onEnd = (): void => {
+      h1Closed = true;
+      if (!settled) judge(parser.end());
+    };
+    const onError = (e: NodeJS.ErrnoException): void => {
+      h1Closed = true;
+      if (settled) return;
+      // bytes then a reset: an answer until the close is judged on what came
+      if (parser.headComplete) {
+        const step = parser.end();
+        if ('done' in step) return judge(step);
+      }
+      fail(new PhaseError(current(), e.code === 'ECONNRESET' ? 'connection reset by the server' : socketErrorReason(e)));
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    socket.on('error', onError);
+    socket.resume();
+    ctl.signal.addEventListener('abort', onStop, { once: true });
+    h1Request ??= h1RequestBytes(method, `${url.pathname}${url.search}`, url.host, requestHeaders, count > 1);
+    socket.write(h1Request);
+    marks.sent = performance.now();
+    armTtfb();
+  });
 
   /** issue 15: one h2 exchange, a stream on the connection's session (node:http2, loaded only here). */
   const exchangeH2 = async (conn: Connection): Promise<{ status: number; headers: Record<string, string> }> => {
@@ -591,7 +640,6 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
       }
       try {
         conn ??= await connect();
-        ourSocket = conn.socket;
         const h2ok = conn.alpn === 'h2';
         const r = h2ok ? await exchangeH2(conn) : await exchangeH1(conn);
         const first = marks.first ?? marks.end!;
@@ -633,37 +681,16 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
   } finally {
     for (const t of timers) clearTimeout(t);
     options.signal?.removeEventListener('abort', onAbort);
-    diagnosticsChannel.unsubscribe('undici:client:sendHeaders', onSendHeaders);
     const session = h2 as import('node:http2').ClientHttp2Session | undefined;
     session?.destroy();
-    // with one shared reason: undici would make a ClientDestroyedError, and Node format its
-    // stack as the socket is destroyed with it, for every request (a few % of a probe's CPU)
-    await (client as Client | undefined)?.destroy(REQUEST_OVER).catch(() => undefined);
     for (const s of sockets) s.destroy();
   }
 }
 
-/** What undici's error means here, in words, and the phase it ends. */
-function describeUndiciError(e: unknown, phase: Phase, progress: Progress, firstByte: boolean): PhaseError {
+/** An error as a failure of the phase it ended: ours as it is, a socket's in words. */
+function describeError(e: unknown, phase: Phase): PhaseError {
   if (e instanceof PhaseError) return e;
-  const err = e as Error & { code?: string };
-  const code = err.code ?? '';
-  const message = e instanceof Error ? firstLine(e.message) : String(e);
-  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
-    return new PhaseError('ttfb', `response headers too large (over ${formatBytes(HTTP_LIMITS.maxHeaderBytes)}): netlab closed the connection`, 'header-limit');
-  }
-  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return new PhaseError('transfer', `the body does not match its Content-Length${bodyNote(progress)}`);
-  if (code === 'UND_ERR_SOCKET') {
-    // undici's SocketError: 'other side closed', or 'bad response' for a 100 Continue nobody asked for
-    if (message === 'bad response') return new PhaseError('ttfb', 'the server sent 100 Continue, which the request did not ask for');
-    if (phase === 'transfer') return new PhaseError(phase, `the server closed the connection before the end of the body${bodyNote(progress)}`);
-    if (phase === 'ttfb') return new PhaseError(phase, firstByte ? 'the server closed the connection before the end of the response headers' : 'the server closed the connection without answering');
-    return new PhaseError(phase, `the server closed the connection (${message})`);
-  }
-  if (/^HPE_/.test(code) || err.name === 'HTTPParserError') {
-    // llhttp's verdict: not HTTP/1.1 at all, or a broken chunk or header
-    return phase === 'transfer' ? new PhaseError(phase, `invalid response body: ${message}`) : new PhaseError('ttfb', `invalid response: ${message}`);
-  }
+  const code = (e as { code?: string }).code ?? '';
   if (code === 'ECONNRESET') return new PhaseError(phase, 'connection reset by the server');
   return new PhaseError(phase, socketErrorReason(e));
 }
@@ -673,7 +700,7 @@ function bodyNote(p: Progress): string {
 }
 
 function failed(e: unknown, marks: Marks, https: boolean, progress: Progress, phaseNow: Phase): SampleFailed {
-  const err = describeUndiciError(e, phaseNow, progress, marks.first !== undefined);
+  const err = describeError(e, phaseNow);
   const phase = err.phase;
   // the phases before the one that failed, with the same boundaries as a complete sample's
   const done = (p: Phase) => PHASE_ORDER.indexOf(p) < PHASE_ORDER.indexOf(phase);

@@ -1,8 +1,8 @@
 /**
  * The first request of a Node process is slower than the next ones for reasons that have
  * nothing to do with the network: the first net.connect and TLS handshake of the process,
- * undici compiling its llhttp WebAssembly parser and running its connect, request and body
- * code for the first time. Timed, that lands in the tcp, tls, ttfb and transfer phases of a
+ * and the exchange's connect, request, parser and body code running for the first time (not
+ * yet compiled by V8's JIT). Timed, that lands in the tcp, tls, ttfb and transfer phases of a
  * one-sample run (about 16 ms in all on the bench machine, docs/benchmarks.md section 6).
  *
  * warmUp() pays that cost before anything is measured: one request through the same timing

@@ -91,31 +91,7 @@ export function boundMarker(value: string): string {
   return `${value.slice(0, MAX_MARKER_CHARS - 24)}... sha256:${hash}`;
 }
 
-/**
- * `text` with every character that is not printable ASCII escaped (\\, \", \r, \n, \t, \xNN,
- * \uNNNN), cut to `max` characters of input: for echoing bytes a server sent that are no
- * protocol, so that the user sees what they were.
- */
-export function printable(text: string, max = 40): string {
-  const cut = text.length > max;
-  return escapeChars(cut ? text.slice(0, max) : text, (c) => c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x22) + (cut ? '...' : '');
-}
-
-function escapeChars(text: string, keep: (codePoint: number) => boolean): string {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (keep(c)) out += ch;
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (c === 0x5c || c === 0x22) out += `\\${ch}`;
-    else if (c < 0x100) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += `\\u{${c.toString(16)}}`;
-  }
-  return out;
-}
+export { printable } from '../../util/printable.js';
 
 /** The first line of a body or banner, trimmed and cut to 60 characters (for people, not matching). */
 export function firstLine(data: Buffer | string): string {
@@ -144,8 +120,8 @@ function headerOf(m: MethodId): string | undefined {
 
 /**
  * Markers of one HTTP answer, for the candidate `methods` only (a thousand other headers are
- * not kept), each at most MAX_MARKER_CHARS long. `headers` has lower-case names, as undici
- * gives them.
+ * not kept), each at most MAX_MARKER_CHARS long. `headers` has lower-case names, as the
+ * parser (src/protocol/http/h1-parser.ts) gives them.
  */
 export function httpMarkers(headers: Record<string, string | string[] | undefined>, body: Buffer, methods: readonly MethodId[]): Record<MethodId, string> {
   const out: Record<MethodId, string> = {};

@@ -80,29 +80,14 @@ export function cut(source: string | null, startedAt: number): ProbeAnswer {
   return failed(source, startedAt, 'CUT', 'stopped before the answer');
 }
 
-/**
- * An error from node:net or undici -> our code and a few words without the target (the report
- * says which VIP or backend): the plain socket codes in the words of util/net-errors.ts.
- */
+/** A socket error of a TCP probe -> our code and a few words without the target (the report says which VIP or backend). */
 export function describeProbeError(e: unknown, timeoutMs: number): { code: ProbeErrorCode; message: string } {
-  const err = e as NodeJS.ErrnoException & { name?: string; data?: string };
-  const code = err?.code ?? '';
-  // llhttp's codes: the server sent bytes, but not an HTTP response; err.data holds them from
-  // the point where parsing failed
-  if (err?.name === 'HTTPParserError' || code.startsWith('HPE_')) {
-    const why = /\(([^)]*)\)\s*$/.exec(err.message ?? '')?.[1] ?? code;
-    const what = err.data ? `: "${printable(err.data, 32)}"` : '';
-    return { code: 'NOT_HTTP', message: `answered, but not with HTTP (${why})${what}` };
-  }
-  if (code === 'UND_ERR_HEADERS_OVERFLOW') return { code: 'TOO_LARGE', message: `answered with a header block over ${MAX_HEADER_BYTES / 1024} KiB, the most read` };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT'
-    || err?.name === 'TimeoutError' || err?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
-    return { code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` };
-  }
+  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  if (code === 'ETIMEDOUT') return { code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` };
   const reason = socketErrorReason(e);
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { code: 'REFUSED', message: reason };
   if (code === 'EADDRNOTAVAIL') return { code: 'NO_SOURCE', message: `cannot bind the source address: ${reason}` };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return { code: 'RESET', message: `${reason} before an answer` };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { code: 'RESET', message: `${reason} before an answer` };
   return { code: 'OTHER', message: reason };
 }
 

@@ -5,8 +5,7 @@
  * fetch bounded in bytes and time, redirects followed at most MAX_REDIRECTS times and only to
  * http:, and stopped at once by the run's signal.
  *
- * node:http, not undici: cert-check does not load undici, and node:http costs nothing more at
- * startup. This module is imported only when a fetch is asked for.
+ * node:http: a few plain GETs and POSTs, and node:http costs nothing more at startup. This module is imported only when a fetch is asked for.
  */
 import http from 'node:http';
 import { socketErrorReason } from '../../util/net-errors.js';
