@@ -70,9 +70,14 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
     const chunks: Buffer[] = [];
     let total = 0;
     let idleSince = Date.now();
+    // a regular file: its size and one byte more (a file that grew is read on); else 64 KiB
+    // reads. Not the 1 MiB the bound allows: a buffer that large per read is memory outside
+    // the heap that makes V8 collect early (an exporter reads its CA file every probe)
+    let want = st.isFile() ? st.size + 1 : 64 * 1024;
     // every turn reads at least one byte, waits 10 ms, or ends: bounded by maxBytes and idleMs
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - total));
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, 1024 * 1024, maxBytes + 1 - total)));
+      want = 64 * 1024;
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -87,8 +92,11 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
       chunks.push(buf.subarray(0, n));
       total += n;
       if (total > maxBytes) throw tooBig();
+      // a short read of a regular file is its end, most likely: the read that says so needs no
+      // more than a small buffer (from Node's pool); a full one means more may come
+      if (st.isFile() && n < buf.length) want = 512;
     }
-    return Buffer.concat(chunks, total);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }
 }
 

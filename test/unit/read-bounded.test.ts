@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,18 @@ test('a regular file up to the bound is read whole; one byte more is EFBIG befor
   writeFileSync(f, 'x'.repeat(1000));
   assert.equal(readFileBounded(f, 1000).length, 1000);
   assert.throws(() => readFileBounded(f, 999), (e: NodeJS.ErrnoException) => e.code === 'EFBIG' && fileErrorReason(e) === "larger than 999 bytes (netlab's limit for this file)");
+});
+
+test('every byte of a file whatever its size (empty, one byte, around the read sizes, several MiB); a /proc file whose size says 0 is read whole', () => {
+  for (const size of [0, 1, 511, 512, 513, 4095, 65_536, 65_537, 2 * 1024 * 1024 + 3]) {
+    const f = join(dir, `s${size}`);
+    const bytes = randomBytes(size);
+    writeFileSync(f, bytes);
+    assert.ok(readFileBounded(f, 3 * 1024 * 1024).equals(bytes), `${size} bytes`);
+  }
+  const proc = readFileBounded('/proc/self/status', 1024 * 1024).toString('latin1');
+  assert.match(proc, /^Name:/);
+  assert.match(proc, /\nPid:\s+\d+\n/);
 });
 
 // issue 9.8: --ca /dev/zero grew to 16 GB and aborted with std::bad_alloc

@@ -8,8 +8,8 @@
  * A shared context resumes nothing by itself: Node's client session cache is off
  * (SSL_SESS_CACHE_NO_INTERNAL), a session is resumed only when one is passed to the
  * connection (trace-request's --resume), so every cold request still does a full handshake.
- * Both caches are keyed by the texts' SHA-256, bounded at MAX_KEPT entries each (the oldest
- * goes first), and keep nothing that failed.
+ * Both caches are keyed by the texts (their SHA-256 beyond 64 KiB), bounded at MAX_KEPT
+ * entries each (the oldest goes first), and keep nothing that failed.
  */
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
@@ -21,8 +21,13 @@ export const MAX_KEPT = 32;
 const contexts = new Map<string, tls.SecureContext>();
 const counts = new Map<string, number>();
 
+/**
+ * A text's key in the caches: a usual CA file (a few KiB) is its own key, cheaper to look up
+ * than to hash (a probe of `netlab exporter` looked its CA text up three times); a larger one
+ * is its SHA-256, so that the caches never hold more than MAX_KEPT small texts.
+ */
 function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64');
+  return text.length <= 64 * 1024 ? `t:${text}` : `h:${createHash('sha256').update(text).digest('base64')}`;
 }
 
 function keep<V>(map: Map<string, V>, key: string, value: V): V {
