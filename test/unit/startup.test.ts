@@ -90,6 +90,13 @@ process.stdout.write(JSON.stringify({ same: a.NetlabError === dns.NetlabError, l
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { same: true, lookup: true, fromCheck: true, code: 'INPUT' });
+  // `import 'netlab'` reads three files: itself, the DNS bundle and the errors (about 1.5 ms of
+  // Node 20's loader each); the other engines are imported on their first call
+  const index = readFileSync(`${root}dist/lib/index.js`, 'utf8');
+  const statics = [...new Set([...index.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*"([^"]+)"/gm)].map((m) => m[1]))].sort();
+  assert.deepEqual(statics, ['./dns.js', './errors.js']);
+  const lazy = [...new Set([...index.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
+  assert.deepEqual(lazy, ['./check.js', './http.js', './lab.js', './lb.js', './tls.js', './zone.js']);
 });
 
 // issue 10 (measured): a plain query (lookup, `netlab dig NAME`) does not load the engines that
