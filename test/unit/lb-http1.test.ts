@@ -78,6 +78,16 @@ test('bad header lines, Content-Length and Transfer-Encoding are NOT_HTTP', () =
     'HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n',
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n',
   ]) assert.equal(error(feed([bad]).step).error, 'NOT_HTTP', bad);
+  assert.match(error(feed(['HTTP/1.1 200 OK\r\n folded: value\r\n\r\n']).step).message, /a folded line before any header/);
+});
+
+test('obs-fold: a line that starts with a space or a tab continues the header before it, joined by one space (RFC 9112 5.2)', () => {
+  const { step, parser } = feed(['HTTP/1.1 200 OK\r\nX-Long: first\r\n  second\r\n\tthird\r\nX-Two: a\r\nX-Two: b\r\n c\r\nX-Empty:\r\n more\r\nContent-Length: 2\r\n\r\nhi']);
+  assert.deepEqual(step, { done: true });
+  assert.equal(parser.headers['x-long'], 'first second third');
+  assert.deepEqual(parser.headers['x-two'], ['a', 'b c']);
+  assert.equal(parser.headers['x-empty'], 'more');
+  assert.equal(parser.bodyBuffer.toString(), 'hi');
 });
 
 test('huge headers: a block over 64 KiB is TOO_LARGE, however it arrives, and nothing beyond it is kept', () => {

@@ -188,19 +188,34 @@ export class Http1Parser {
     // no prototype: a header named constructor, toString or __proto__ is a header like any other
     const headers = Object.create(null) as Record<string, string | string[]>;
     let count = 0;
+    let lastKey: string | undefined;
     while (at >= 0) {
       const from = at + 1;
       at = text.indexOf('\n', from);
       const end = at < 0 ? text.length : at;
       const line = text.charCodeAt(end - 1) === 13 ? text.slice(from, end - 1) : text.slice(from, end);
       if (++count > MAX_HEADER_LINES) return { error: 'TOO_LARGE', message: `answered with more than ${MAX_HEADER_LINES} header lines` };
+      const c0 = line.charCodeAt(0);
+      if (c0 === 32 || c0 === 9) {
+        // obs-fold: a user agent replaces it with a space (RFC 9112 5.2)
+        if (lastKey === undefined) return this.notHttp('a folded line before any header', Buffer.from(line, 'latin1'));
+        const more = line.trim();
+        const had = headers[lastKey]!;
+        const join = (v: string): string => (v === '' ? more : more === '' ? v : `${v} ${more}`);
+        if (Array.isArray(had)) had[had.length - 1] = join(had[had.length - 1]!);
+        else headers[lastKey] = join(had);
+        continue;
+      }
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!TOKEN.test(name)) return this.notHttp('a header line that is not NAME: value', Buffer.from(line, 'latin1'));
       const key = name.toLowerCase();
       const value = line.slice(colon + 1).trim();
       const had = headers[key];
-      headers[key] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+      if (had === undefined) headers[key] = value;
+      else if (Array.isArray(had)) had.push(value);
+      else headers[key] = [had, value];
+      lastKey = key;
     }
     this.headers = headers;
     if (this.statusCode < 200) return { need: true };
