@@ -77,7 +77,6 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
     // every turn reads at least one byte, waits 10 ms, or ends: bounded by maxBytes and idleMs
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, 1024 * 1024, maxBytes + 1 - total)));
-      want = 64 * 1024;
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -93,8 +92,8 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
       total += n;
       if (total > maxBytes) throw tooBig();
       // a short read of a regular file is its end, most likely: the read that says so needs no
-      // more than a small buffer (from Node's pool); a full one means more may come
-      if (st.isFile() && n < buf.length) want = 512;
+      // more than a small buffer (from Node's pool); after a full one, what its size says is left
+      if (st.isFile()) want = n < buf.length ? 512 : Math.max(st.size + 1 - total, 64 * 1024);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }
