@@ -30,6 +30,11 @@ export function runCli(args: string[], options: { timeoutMs?: number; input?: st
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
+    // a binary that exits before it reads stdin (a usage error, `lab --zone BAD`) closes the
+    // pipe: EPIPE on it is no error of the test's (it failed `lab --zone with a bad file` once)
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -1,0 +1,3 @@
+import { integrationGroup } from './integration-groups.js';
+
+integrationGroup(0);
