@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { http1Get, loadTls, requestBytes, type Http1Tls, type PeerCertificate } from './http1.js';
 import { socketErrorReason } from '../../util/net-errors.js';
 import type { HostPort } from './addresses.js';
-import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, printable, type MethodId } from './identify.js';
+import { firstLine, httpMarkers, MAX_BODY_BYTES, MAX_MARKER_CHARS, type MethodId } from './identify.js';
 
 /**
  * Why a probe failed. NOT_HTTP and TOO_LARGE: the server answered, but with bytes that are not
@@ -27,7 +27,6 @@ export type ProbeErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'HT
 
 /** The largest HTTP header block read (status line and headers); a larger one fails the probe. */
 export { MAX_HEADER_BYTES } from './http1.js';
-import { MAX_HEADER_BYTES } from './http1.js';
 
 /** What one probe found: an answer (its status, markers, first line, latency) or why there was none. */
 export interface ProbeAnswer {
