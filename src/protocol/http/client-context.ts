@@ -26,7 +26,7 @@ const counts = new Map<string, number>();
  * than to hash (a probe of `netlab exporter` looked its CA text up three times); a larger one
  * is its SHA-256, so that the caches never hold more than MAX_KEPT small texts.
  */
-function digest(text: string): string {
+function keyOf(text: string): string {
   return text.length <= 64 * 1024 ? `t:${text}` : `h:${createHash('sha256').update(text).digest('base64')}`;
 }
 
@@ -38,7 +38,7 @@ function keep<V>(map: Map<string, V>, key: string, value: V): V {
 
 /** How many certificates `text` holds (parsePemBundle's count), parsed once per distinct text. Throws what parsePemBundle throws, naming `source`. */
 export function pemCertificateCount(text: string, source: string): number {
-  const key = digest(text);
+  const key = keyOf(text);
   return counts.get(key) ?? keep(counts, key, parsePemBundle(text, source).length);
 }
 
@@ -48,6 +48,7 @@ export function pemCertificateCount(text: string, source: string): number {
  * from the same `ca` option, built once.
  */
 export function clientContextFor(ca: readonly string[] | undefined): tls.SecureContext {
-  const key = ca === undefined ? 'default' : `ca:${ca.map(digest).join(',')}`;
+  // each text's key prefixed by its length: texts may hold commas, and two lists must never share a key
+  const key = ca === undefined ? 'default' : `ca:${ca.map((t) => { const k = keyOf(t); return `${k.length}:${k}`; }).join('')}`;
   return contexts.get(key) ?? keep(contexts, key, tls.createSecureContext(ca === undefined ? {} : { ca: [...ca] }));
 }
