@@ -73,7 +73,8 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
     // a regular file: its size and one byte more (a file that grew is read on); else 64 KiB
     // reads. Not the 1 MiB the bound allows: a buffer that large per read is memory outside
     // the heap that makes V8 collect early (an exporter reads its CA file every probe)
-    let want = st.isFile() ? st.size + 1 : 64 * 1024;
+    const regular = st.isFile();
+    let want = regular ? st.size + 1 : 64 * 1024;
     // every turn reads at least one byte, waits 10 ms, or ends: bounded by maxBytes and idleMs
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, 1024 * 1024, maxBytes + 1 - total)));
@@ -93,7 +94,7 @@ function readFdBounded(fd: number, path: string, maxBytes: number, idleMs: numbe
       if (total > maxBytes) throw tooBig();
       // a short read of a regular file is its end, most likely: the read that says so needs no
       // more than a small buffer (from Node's pool); after a full one, what its size says is left
-      if (st.isFile()) want = n < buf.length ? 512 : Math.max(st.size + 1 - total, 64 * 1024);
+      if (regular) want = n < buf.length ? 512 : Math.max(st.size + 1 - total, 64 * 1024);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }

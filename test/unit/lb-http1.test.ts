@@ -1,11 +1,13 @@
 /**
- * issue 16: lb-probe's own HTTP/1.1 client (src/protocol/lb/http1.ts) is fed by servers that may
+ * issue 16: lb-probe's own HTTP/1.1 client (src/protocol/lb/http1.ts; its parser, shared with
+ * trace-request, is src/protocol/http/h1-parser.ts) is fed by servers that may
  * be broken: its parser bounds every read and turns garbage into an attributed error, never a
  * crash. These tests feed it bytes directly (no network).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { headEnd, Http1Parser, MAX_HEADER_BYTES, MAX_INTERIM, requestBytes } from '../../src/protocol/lb/http1.js';
+import { headEnd, Http1Parser, MAX_HEADER_BYTES, MAX_INTERIM } from '../../src/protocol/http/h1-parser.js';
+import { requestBytes } from '../../src/protocol/lb/http1.js';
 
 type Step = ReturnType<Http1Parser['push']>;
 

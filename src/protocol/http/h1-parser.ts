@@ -24,7 +24,7 @@ const MAX_CHUNK_LINE = 1024;
 export type ParseErrorCode = 'NOT_HTTP' | 'TOO_LARGE' | 'RESET';
 
 /** What came of parsing so far. */
-export type Step = { need: true } | { done: true } | { error: ParseErrorCode; message: string };
+export type Step = { need: true } | { done: true } | { error: ParseErrorCode; message: string; why?: string };
 
 /** A few bytes of what a server sent, decoded as UTF-8, escaped and quoted, for an error message. */
 export function quote(data: Buffer, max = 32): string {
@@ -64,7 +64,7 @@ export interface Http1ParserOptions {
 }
 
 /**
- * An incremental parser of one HTTP/1.x answer to a GET. Feed it bytes with push(); it says
+ * An incremental parser of one HTTP/1.x answer to a GET (or a HEAD: `bodyless`). Feed it bytes with push(); it says
  * when it has the whole answer (or enough of the body), or what is wrong. Every buffer it holds
  * is bounded: the header block by MAX_HEADER_BYTES, the body by `maxBody`.
  */
@@ -172,8 +172,10 @@ export class Http1Parser {
     return { error: 'RESET', message: `closed the connection ${this.remaining} bytes before the end of the body (Content-Length)` };
   }
 
-  private notHttp(why: string, data: Buffer): Step {
-    return { error: 'NOT_HTTP', message: `answered, but not with HTTP (${why}): ${quote(data)}` };
+  /** NOT_HTTP: `message` in lb-probe's words; `why`, what was wrong and the bytes quoted, for a caller that words it its own way. */
+  private notHttp(reason: string, data: Buffer): Step {
+    const quoted = quote(data);
+    return { error: 'NOT_HTTP', message: `answered, but not with HTTP (${reason}): ${quoted}`, why: `${reason}: ${quoted}` };
   }
 
   private parseHead(block: Buffer): Step {

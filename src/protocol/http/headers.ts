@@ -73,3 +73,13 @@ export function checkHeaders(headers: Readonly<Record<string, string | readonly 
   }
   return out;
 }
+
+/**
+ * An HTTP method as netlab sends it: upper-case letters only (a token, RFC 9110 9.1; nothing
+ * that could end the request line). Returns it.
+ * @throws NetlabError USAGE naming it otherwise.
+ */
+export function checkMethod(method: string): string {
+  if (!/^[A-Z]+$/.test(method)) throw new NetlabError('USAGE', `method '${escapeControl(method)}' is not an HTTP method`);
+  return method;
+}

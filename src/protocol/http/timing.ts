@@ -23,9 +23,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { Http1Parser, MAX_HEADER_BYTES } from './h1-parser.js';
-import { checkHeaders } from './headers.js';
-import { NetlabError } from '../../errors.js';
+import { Http1Parser, MAX_HEADER_BYTES, type Step } from './h1-parser.js';
+import { checkHeaders, checkMethod } from './headers.js';
 import { handshakeFailureReason } from '../tls/connect.js';
 import { clientContextFor } from './client-context.js';
 import { query } from '../dns/transport.js';
@@ -170,7 +169,7 @@ export function h1RequestBytes(method: string, target: string, host: string, hea
 }
 
 /** What the parser refused, as a failure of the phase it happened in (ttfb for the head, transfer for the body). */
-function parseFailure(step: { error: 'NOT_HTTP' | 'TOO_LARGE' | 'RESET'; message: string }, headComplete: boolean, firstByte: boolean, progress: Progress): PhaseError {
+function parseFailure(step: Extract<Step, { error: string }>, headComplete: boolean, firstByte: boolean, progress: Progress): PhaseError {
   if (step.error === 'TOO_LARGE') {
     return new PhaseError('ttfb', `response headers too large (over ${formatBytes(HTTP_LIMITS.maxHeaderBytes)}): netlab closed the connection`, 'header-limit');
   }
@@ -178,8 +177,7 @@ function parseFailure(step: { error: 'NOT_HTTP' | 'TOO_LARGE' | 'RESET'; message
     if (headComplete) return new PhaseError('transfer', `the server closed the connection before the end of the body${bodyNote(progress)}`);
     return new PhaseError('ttfb', firstByte ? 'the server closed the connection before the end of the response headers' : 'the server closed the connection without answering');
   }
-  // "answered, but not with HTTP (why): "bytes"" -> "why: "bytes""
-  const why = step.message.replace(/^answered, but not with HTTP \((.*?)\): /, '$1: ');
+  const why = step.why ?? step.message;
   return headComplete ? new PhaseError('transfer', `invalid response body: ${why}`) : new PhaseError('ttfb', `invalid response: ${why}`);
 }
 
@@ -286,7 +284,7 @@ interface Connection {
 export async function timeRequests(url: URL, options: TimingOptions): Promise<Sample[]> {
   // what goes into the request's bytes: checked here too, for a library caller (CR LF in a value would start a header of its own)
   const headersChecked = checkHeaders(options.headers ?? {});
-  if (options.method !== undefined && !/^[A-Z]+$/.test(options.method)) throw new NetlabError('USAGE', `method '${options.method}' is not an HTTP method (upper-case letters)`);
+  const method = checkMethod(options.method ?? 'GET');
   const count = options.requests ?? 1;
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
@@ -461,7 +459,6 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
 
   let h2: import('node:http2').ClientHttp2Session | undefined;
   const requestHeaders = { 'user-agent': 'netlab', ...headersChecked };
-  const method = options.method ?? 'GET';
   /** HTTP/1.1: the request's bytes, the same for every request of the call. */
   let h1Request: Buffer | undefined;
   /** HTTP/1.1: the server ended the connection (the next request cannot go on it). */
@@ -498,7 +495,7 @@ export async function timeRequests(url: URL, options: TimingOptions): Promise<Sa
     };
     const onStop = (): void => fail(stopped!);
     /** What the parser said, in the phase it belongs to. */
-    const judge = (step: ReturnType<Http1Parser['push']>): void => {
+    const judge = (step: Step): void => {
       // informational answers first: their limit is said as such, whatever the parser made of it
       while (progress.informational < parser.interimCount && !stopped) onInformational();
       if (stopped) return fail(stopped);

@@ -13,7 +13,7 @@ import { roundMs } from '../../util/round.js';
 import { median, percentile } from '../../util/stats.js';
 import { pemCertificateCount } from './client-context.js';
 import { cacheEvidence, type CacheEvidence } from './cache.js';
-import { checkHeaders } from './headers.js';
+import { checkHeaders, checkMethod } from './headers.js';
 import { HTTP_LIMITS, timeRequests, type Sample, type TimingOptions, type FailureKind, type Phase, type Phases, type SampleFailed, type SampleOk } from './timing.js';
 
 /** Which path a result is about: pinned to the origin, pinned to the CDN, or the URL's own resolution. */
@@ -356,8 +356,7 @@ function plan(o: TraceRequestOptions): Plan {
     throw usage(`'${String(o.url)}' is not a URL (try https://host/path)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`unsupported scheme '${url.protocol.replace(/:$/, '')}': http and https only`);
-  const method = (o.method ?? 'GET').toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw usage(`method '${o.method}' is not an HTTP method`);
+  const method = checkMethod((o.method ?? 'GET').toUpperCase());
   for (const [name, texts] of [['ca', o.ca], ['originCa', o.originCa]] as const) {
     // checked now, not at the first handshake: a text of no certificate would fail every
     // request as if the server's certificate were wrong

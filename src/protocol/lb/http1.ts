@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { unwatchAbort, watchAbort } from '../../util/abort-watch.js';
 
-export { MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_INTERIM, headEnd, Http1Parser, quote } from '../http/h1-parser.js';
+export { MAX_HEADER_BYTES } from '../http/h1-parser.js';
 import { Http1Parser } from '../http/h1-parser.js';
 
 export type Http1ErrorCode = 'REFUSED' | 'TIMEOUT' | 'RESET' | 'NO_SOURCE' | 'NOT_HTTP' | 'TOO_LARGE' | 'TLS' | 'CUT' | 'OTHER';
